@@ -1,0 +1,139 @@
+/* verify.c — the verdict on one presented code. */
+#include "scanner/verify.h"
+#include "codegen/keys.h"
+
+#include <errno.h>
+#include <sodium.h>
+#include <string.h>
+
+/* Names a verdict. */
+const char *
+verify_verdict_name(enum verdict v)
+{
+	switch (v) {
+	case VERDICT_GENUINE:
+		return "genuine";
+	case VERDICT_NOT_ACTIVE:
+		return "not_active";
+	case VERDICT_VOID:
+		return "void";
+	case VERDICT_FORGED:
+		return "forged";
+	case VERDICT_MALFORMED:
+		return "malformed";
+	}
+	return "?";
+}
+
+/* A code the store does not know: the signature alone tells whether our
+ * key made it. */
+static void
+verify_unknown(const struct store_key *key, const struct code *c,
+    struct verify_result *out)
+{
+	out->verdict = VERDICT_FORGED;
+	if (c->scheme != CODE_SCHEME_ED25519) {
+		/* MAC keys never reach the store: nothing more to check. */
+		out->reason = "unknown serial";
+		return;
+	}
+	if (keys_verify_ed25519(key->public, c) == 0) {
+		out->sig = VERIFY_SIG_VALID;
+		out->reason = "unknown serial (signed by our key but not minted "
+		    "into this store)";
+	} else {
+		out->sig = VERIFY_SIG_INVALID;
+		out->reason = "bad signature";
+	}
+}
+
+/* Verifies a parsed code against the store. */
+int
+verify_code_txn(struct store_txn *t, const struct code *c, int flags,
+    struct verify_result *out)
+{
+	uint8_t digest[CODE_CHECK_BYTES];
+	struct store_key key;
+	int ret;
+
+	out->parsed = true;
+	out->code = *c;
+	out->verdict = VERDICT_FORGED;
+	out->sig = VERIFY_SIG_UNCHECKED;
+	ret = store_key_get_txn(t, c->key_id, &key);
+	if (ret == -ENOENT) {
+		out->reason = "unknown key";
+		return 0;
+	}
+	if (ret < 0)
+		return ret;
+	if (key.scheme != c->scheme) {
+		out->reason = "scheme does not match the key";
+		return 0;
+	}
+	ret = store_code_get_txn(t, c->serial, &out->rec);
+	if (ret == 0)
+		ret = store_batch_get_txn(t, out->rec.batch_id, &out->batch);
+	if (ret == -ENOENT || (ret == 0 &&
+	    out->batch.state == STORE_BATCH_MINTING)) {
+		verify_unknown(&key, c, out);
+		return 0;
+	}
+	if (ret < 0)
+		return ret;
+	out->known = true;
+	if (out->batch.key_id != c->key_id) {
+		out->reason = "key does not match the batch";
+		return 0;
+	}
+	if (memcmp(out->batch.gtin, c->gtin, GTIN_LEN) != 0) {
+		out->reason = "GTIN does not match the batch";
+		return 0;
+	}
+	code_check_digest(c, digest);
+	if (sodium_memcmp(digest, out->rec.check, CODE_CHECK_BYTES) != 0) {
+		out->sig = VERIFY_SIG_INVALID;
+		out->reason = "bad signature";
+		return 0;
+	}
+	out->sig = VERIFY_SIG_VALID;
+	if ((flags & VERIFY_FULL_SIGNATURE) && c->scheme == CODE_SCHEME_ED25519 &&
+	    keys_verify_ed25519(key.public, c) != 0) {
+		out->sig = VERIFY_SIG_INVALID;
+		out->reason = "bad signature";
+		return 0;
+	}
+	if (out->batch.state == STORE_BATCH_VOID) {
+		out->verdict = VERDICT_VOID;
+		out->reason = store_void_reason_name(out->batch.void_reason);
+	} else if (out->rec.void_reason != STORE_VOID_NONE) {
+		out->verdict = VERDICT_VOID;
+		out->reason = store_void_reason_name(out->rec.void_reason);
+	} else if (out->batch.state == STORE_BATCH_READY) {
+		out->verdict = VERDICT_NOT_ACTIVE;
+		out->reason = "not activated yet";
+	} else {
+		out->verdict = VERDICT_GENUINE;
+		out->reason = NULL;
+	}
+	if (out->verdict == VERDICT_VOID && out->reason == NULL)
+		out->reason = "void";
+	return 0;
+}
+
+/* Parses, then verifies. */
+int
+verify_text_txn(struct store_txn *t, const char *text, size_t len, int flags,
+    struct verify_result *out)
+{
+	struct code c;
+	const char *why;
+
+	memset(out, 0, sizeof(*out));
+	if (code_parse(text, len, &c, &why) < 0) {
+		out->verdict = VERDICT_MALFORMED;
+		out->reason = why;
+		return 0;
+	}
+	return verify_code_txn(t, &c, flags, out);
+}

@@ -1,0 +1,367 @@
+/*
+ * mint.c — inserting a batch's codes in bounded chunks, all or nothing.
+ *
+ * A batch is created in state MINTING and its codes are inserted in
+ * transactions of at most STORE_MINT_CHUNK codes, each also recording the
+ * serial range inserted so far. Readers ignore codes of a MINTING batch,
+ * so the batch appears whole, at once, when store_mint_finish flips it to
+ * READY. While minting, the process holds an OFD lock on byte <batch id>
+ * of <dir>/mint.lock; the kernel drops it when the process dies, which is
+ * how store_mint_recover tells an abandoned mint from a running one.
+ */
+#include "store/store_internal.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+/* Deletions per transaction while cleaning up. */
+#define STORE_CLEANUP_CHUNK 10000
+
+struct store_mint {
+	struct store *st;
+	struct store_batch batch;
+	int lock_fd;		/* own open file description for the lock */
+};
+
+/* Takes (or tests) the exclusive OFD lock of a batch: 0, or -EAGAIN when
+ * another open file description holds it. */
+static int
+store_mint_lock(int fd, uint32_t id, bool lock)
+{
+	struct flock fl;
+
+	memset(&fl, 0, sizeof(fl));
+	fl.l_type = lock ? F_WRLCK : F_UNLCK;
+	fl.l_whence = SEEK_SET;
+	fl.l_start = (off_t)id;
+	fl.l_len = 1;
+	if (fcntl(fd, F_OFD_SETLK, &fl) < 0)
+		return errno == EAGAIN || errno == EACCES ? -EAGAIN : -errno;
+	return 0;
+}
+
+/* Opens a new open file description of the lock file. */
+static int
+store_mint_lock_open(struct store *st)
+{
+	char path[PATH_MAX + 16];
+	int fd;
+
+	snprintf(path, sizeof(path), "%s/mint.lock", st->dir);
+	fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+	return fd < 0 ? -errno : fd;
+}
+
+/* Creates the batch record and takes its lock inside the same write
+ * transaction, so that no recovery can see the record without the lock. */
+int
+store_mint_begin(struct store *st, struct store_batch *b,
+    struct store_mint **out)
+{
+	struct store_mint *m;
+	struct store_txn t;
+	uint64_t id;
+	int ret;
+
+	*out = NULL;
+	if ((m = calloc(1, sizeof(*m))) == NULL)
+		return -ENOMEM;
+	m->st = st;
+	if ((m->lock_fd = store_mint_lock_open(st)) < 0) {
+		ret = m->lock_fd;
+		free(m);
+		return ret;
+	}
+	if ((ret = store_txn_begin(st, false, &t)) < 0)
+		goto fail;
+	if ((ret = store_counter_next_txn(&t, "next_batch", &id)) < 0)
+		goto fail_txn;
+	if (id > UINT32_MAX) {
+		ret = -EOVERFLOW;
+		goto fail_txn;
+	}
+	b->id = (uint32_t)id;
+	b->state = STORE_BATCH_MINTING;
+	b->inserted = 0;
+	memset(b->lo, 0, sizeof(b->lo));
+	memset(b->hi, 0, sizeof(b->hi));
+	if ((ret = store_batch_put_txn(&t, b)) < 0)
+		goto fail_txn;
+	if ((ret = store_mint_lock(m->lock_fd, b->id, true)) < 0)
+		goto fail_txn;
+	if ((ret = store_txn_commit(&t)) < 0)
+		goto fail;
+	m->batch = *b;
+	*out = m;
+	return 0;
+fail_txn:
+	store_txn_abort(&t);
+fail:
+	close(m->lock_fd);
+	free(m);
+	return ret;
+}
+
+/* Inserts one sorted chunk and advances the batch's recorded range. */
+int
+store_mint_insert(struct store_mint *m, const struct store_code_entry *e,
+    size_t n)
+{
+	struct store_txn t;
+	struct store_batch b;
+	MDB_cursor *cur;
+	int ret, rc = 0;
+
+	if (n == 0)
+		return 0;
+	if ((ret = store_txn_begin(m->st, false, &t)) < 0)
+		return ret;
+	rc = mdb_cursor_open(store_mdb_txn(&t), m->st->dbi[STORE_DB_CODES],
+	    &cur);
+	if (rc != 0) {
+		ret = store_error(rc);
+		goto fail;
+	}
+	for (size_t i = 0; i < n; i++) {
+		MDB_val k = { STORE_SERIAL_BYTES, (void *)e[i].serial };
+		MDB_val v = { sizeof(e[i].code), (void *)&e[i].code };
+
+		rc = mdb_cursor_put(cur, &k, &v, MDB_NOOVERWRITE);
+		if (rc != 0)
+			break;
+	}
+	mdb_cursor_close(cur);
+	if (rc != 0) {
+		ret = store_error(rc);
+		goto fail;
+	}
+	if ((ret = store_batch_get_txn(&t, m->batch.id, &b)) < 0)
+		goto fail;
+	if (b.inserted == 0)
+		memcpy(b.lo, e[0].serial, STORE_SERIAL_BYTES);
+	memcpy(b.hi, e[n - 1].serial, STORE_SERIAL_BYTES);
+	b.inserted += n;
+	if ((ret = store_batch_put_txn(&t, &b)) < 0)
+		goto fail;
+	if ((ret = store_txn_commit(&t)) < 0)
+		return ret;
+	m->batch = b;
+	return 0;
+fail:
+	store_txn_abort(&t);
+	return ret;
+}
+
+/* Makes the batch visible. */
+int
+store_mint_finish(struct store_mint *m)
+{
+	struct store_txn t;
+	struct store_batch b;
+	int ret;
+
+	if ((ret = store_txn_begin(m->st, false, &t)) < 0)
+		return ret;
+	if ((ret = store_batch_get_txn(&t, m->batch.id, &b)) < 0)
+		goto fail;
+	if (b.inserted != b.count) {
+		ret = -EINVAL;
+		goto fail;
+	}
+	b.state = STORE_BATCH_READY;
+	if ((ret = store_batch_put_txn(&t, &b)) < 0)
+		goto fail;
+	if ((ret = store_txn_commit(&t)) < 0)
+		return ret;
+	m->batch = b;
+	return 0;
+fail:
+	store_txn_abort(&t);
+	return ret;
+}
+
+/* Deletes the codes of a MINTING batch within its recorded range, then
+ * the batch record. Each transaction deletes at most a chunk, so the scan
+ * server is never held up; a crash part-way is finished by the next run. */
+static int
+store_mint_cleanup(struct store *st, uint32_t id)
+{
+	uint8_t pos[STORE_SERIAL_BYTES];
+	struct store_batch b;
+	struct store_txn t;
+	bool done = false, started = false;
+	int ret;
+
+	while (!done) {
+		MDB_cursor *cur;
+		MDB_val k, v;
+		size_t deleted = 0, seen = 0;
+		int rc;
+
+		if ((ret = store_txn_begin(st, false, &t)) < 0)
+			return ret;
+		if ((ret = store_batch_get_txn(&t, id, &b)) < 0)
+			goto fail;
+		if (b.state != STORE_BATCH_MINTING) {
+			ret = -EINVAL;
+			goto fail;
+		}
+		if (!started) {
+			memcpy(pos, b.lo, sizeof(pos));
+			started = true;
+		}
+		if (b.inserted == 0) {
+			done = true;
+			goto commit;
+		}
+		rc = mdb_cursor_open(store_mdb_txn(&t),
+		    st->dbi[STORE_DB_CODES], &cur);
+		if (rc != 0) {
+			ret = store_error(rc);
+			goto fail;
+		}
+		k.mv_size = STORE_SERIAL_BYTES;
+		k.mv_data = pos;
+		rc = mdb_cursor_get(cur, &k, &v, MDB_SET_RANGE);
+		while (rc == 0 && deleted < STORE_CLEANUP_CHUNK &&
+		    seen < 20 * STORE_CLEANUP_CHUNK) {
+			struct store_code c;
+
+			if (memcmp(k.mv_data, b.hi, STORE_SERIAL_BYTES) > 0) {
+				rc = MDB_NOTFOUND;
+				break;
+			}
+			seen++;
+			memcpy(&c, v.mv_data, sizeof(c));
+			if (c.batch_id == id) {
+				if ((rc = mdb_cursor_del(cur, 0)) != 0)
+					break;
+				deleted++;
+				/* After a delete, MDB_NEXT yields the entry
+				 * that followed the deleted one. */
+				rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT);
+			} else
+				rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT);
+		}
+		if (rc == 0)
+			memcpy(pos, k.mv_data, sizeof(pos));
+		mdb_cursor_close(cur);
+		if (rc != 0 && rc != MDB_NOTFOUND) {
+			ret = store_error(rc);
+			goto fail;
+		}
+		b.inserted = b.inserted > deleted ? b.inserted - deleted : 0;
+		if (rc == MDB_NOTFOUND)
+			done = true;
+commit:
+		if (done) {
+			uint8_t key[4];
+
+			store_batch_key(id, key);
+			ret = store_del_txn(&t, STORE_DB_BATCHES, key, sizeof(key));
+		} else
+			ret = store_batch_put_txn(&t, &b);
+		if (ret < 0)
+			goto fail;
+		if ((ret = store_txn_commit(&t)) < 0)
+			return ret;
+	}
+	return 0;
+fail:
+	store_txn_abort(&t);
+	return ret;
+}
+
+/* Aborts a mint: deletes what it inserted, then releases the lock. */
+int
+store_mint_abort(struct store_mint *m)
+{
+	int ret;
+
+	if (m == NULL)
+		return 0;
+	ret = store_mint_cleanup(m->st, m->batch.id);
+	close(m->lock_fd);
+	free(m);
+	return ret;
+}
+
+/* Releases a finished mint. */
+void
+store_mint_free(struct store_mint *m)
+{
+	if (m == NULL)
+		return;
+	close(m->lock_fd);
+	free(m);
+}
+
+/* Collects MINTING batch ids. */
+struct store_mint_list {
+	uint32_t *ids;
+	size_t n, cap;
+};
+
+/* foreach callback: remembers MINTING batches. */
+static int
+store_mint_collect_cb(const struct store_batch *b, void *arg)
+{
+	struct store_mint_list *l = arg;
+
+	if (b->state != STORE_BATCH_MINTING)
+		return 0;
+	if (l->n == l->cap) {
+		size_t cap = l->cap ? l->cap * 2 : 8;
+		uint32_t *ids = realloc(l->ids, cap * sizeof(*ids));
+
+		if (ids == NULL)
+			return -ENOMEM;
+		l->ids = ids;
+		l->cap = cap;
+	}
+	l->ids[l->n++] = b->id;
+	return 0;
+}
+
+/* Cleans up every MINTING batch whose lock nobody holds. */
+int
+store_mint_recover(struct store *st, unsigned *recovered)
+{
+	struct store_mint_list l = { NULL, 0, 0 };
+	struct store_txn t;
+	int fd, ret;
+
+	*recovered = 0;
+	if ((ret = store_txn_begin(st, true, &t)) < 0)
+		return ret;
+	ret = store_batch_foreach_txn(&t, store_mint_collect_cb, &l);
+	store_txn_abort(&t);
+	if (ret < 0 || l.n == 0)
+		goto out;
+	if ((fd = store_mint_lock_open(st)) < 0) {
+		ret = fd;
+		goto out;
+	}
+	for (size_t i = 0; i < l.n; i++) {
+		/* Holding the lock ourselves keeps two recoveries apart. */
+		if (store_mint_lock(fd, l.ids[i], true) < 0)
+			continue;	/* its mint is alive */
+		ret = store_mint_cleanup(st, l.ids[i]);
+		store_mint_lock(fd, l.ids[i], false);
+		if (ret == -ENOENT || ret == -EINVAL) {
+			ret = 0;	/* finished or cleaned meanwhile */
+			continue;
+		}
+		if (ret < 0)
+			break;
+		(*recovered)++;
+	}
+	close(fd);
+out:
+	free(l.ids);
+	return ret;
+}

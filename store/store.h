@@ -1,0 +1,226 @@
+/*
+ * store.h — the LMDB store: schema, transactions and records.
+ *
+ * Only store/ includes <lmdb.h>. Every function returns 0 or a negative
+ * errno: -ENOENT (no such record), -EEXIST (already there), -ENOSPC (map or
+ * disk full), -EIO (I/O error; LMDB may be unusable), -EBUSY (a stale
+ * mint is still running). docs/store.md describes the schema and its cost.
+ *
+ * Thread safety: a struct store is shared by all threads of a process; a
+ * transaction belongs to one thread at a time (the environment uses
+ * MDB_NOTLS, so a read transaction may move between threads).
+ */
+#ifndef SCANLOOP_STORE_H
+#define SCANLOOP_STORE_H
+
+#include <assert.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define STORE_SCHEMA_VERSION 1
+#define STORE_SERIAL_BYTES 8
+#define STORE_CHECK_BYTES 8
+#define STORE_GTIN_LEN 14
+#define STORE_URL_MAX 128
+#define STORE_LINE_MAX 32
+#define STORE_DEFAULT_DIR "./var/scanloop"
+/* Codes per write transaction while minting, so that a running scan
+ * server never waits long for LMDB's single writer. */
+#define STORE_MINT_CHUNK 10000
+
+struct store;
+
+/* Open flags. */
+#define STORE_RDONLY 0x1	/* read-only: fails if the store is missing */
+#define STORE_CREATE 0x2	/* create the directory and schema if missing */
+
+/* A transaction with a sticky error (Knot's txn->ret): after the first
+ * failure every _txn call returns it and commit aborts. */
+struct store_txn {
+	struct store *st;
+	void *txn;		/* MDB_txn */
+	int ret;
+	bool rdonly;
+};
+
+/* Opens (or creates) the store in dir. */
+int store_open(const char *dir, int flags, struct store **out)
+    __attribute__((warn_unused_result));
+/* Closes the store; NULL is allowed. */
+void store_close(struct store *st);
+/* Returns the directory the store was opened from. */
+const char *store_dir(const struct store *st);
+/* Translates an LMDB or system error code into a negative errno. */
+int store_error(int rc);
+/* Returns a short text for a negative errno from this module. */
+const char *store_strerror(int err);
+
+/* Begins a transaction (read-only when rdonly). */
+int store_txn_begin(struct store *st, bool rdonly, struct store_txn *t)
+    __attribute__((warn_unused_result));
+/* Commits (or aborts, after an earlier error). Returns the first error. */
+int store_txn_commit(struct store_txn *t);
+/* Aborts; safe on an ended transaction. */
+void store_txn_abort(struct store_txn *t);
+/* Releases a read transaction's snapshot but keeps it for renew. */
+void store_txn_reset(struct store_txn *t);
+/* Takes a fresh snapshot for a reset read transaction. */
+int store_txn_renew(struct store_txn *t) __attribute__((warn_unused_result));
+
+/* ---- keys ---------------------------------------------------------- */
+
+#define STORE_KEY_PUBLIC_BYTES 32
+
+struct store_key {
+	uint8_t id;
+	uint8_t scheme;		/* 1 = Ed25519, 2 = MAC */
+	int64_t created;	/* Unix microseconds */
+	/* Ed25519 public key, or the fingerprint of a MAC key. */
+	uint8_t public[STORE_KEY_PUBLIC_BYTES];
+	char base_url[STORE_URL_MAX + 1];
+};
+
+/* Adds a key; -EEXIST if the id is taken. */
+int store_key_add_txn(struct store_txn *t, const struct store_key *k);
+/* Reads a key by id. */
+int store_key_get_txn(struct store_txn *t, uint8_t id, struct store_key *k);
+/* Calls cb for every key in id order; a non-zero cb return stops. */
+int store_key_foreach_txn(struct store_txn *t,
+    int (*cb)(const struct store_key *, void *), void *arg);
+
+/* ---- batches ------------------------------------------------------- */
+
+enum store_batch_state {
+	STORE_BATCH_MINTING = 1,	/* codes being inserted; invisible */
+	STORE_BATCH_READY = 2,		/* minted, not yet active */
+	STORE_BATCH_ACTIVE = 3,		/* codes scan as genuine */
+	STORE_BATCH_VOID = 4,		/* the whole batch was voided */
+};
+
+#define STORE_BATCH_F_DRAW_CODES 0x01
+
+struct store_batch {
+	uint32_t id;
+	uint8_t state;		/* enum store_batch_state */
+	uint8_t key_id;
+	uint8_t scheme;
+	uint8_t flags;
+	char gtin[STORE_GTIN_LEN + 1];
+	char line[STORE_LINE_MAX + 1];
+	uint8_t void_reason;	/* for STORE_BATCH_VOID */
+	uint8_t qr_version;
+	uint8_t ecc;
+	uint64_t count;
+	uint64_t voided;	/* codes voided one by one */
+	int64_t created;
+	int64_t activated;	/* 0 until activated */
+	int64_t voided_at;
+	/* While minting: the serial range inserted so far (for clean-up). */
+	uint8_t lo[STORE_SERIAL_BYTES];
+	uint8_t hi[STORE_SERIAL_BYTES];
+	uint64_t inserted;
+};
+
+/* Returns "minting", "ready", "active", "void" or "?". */
+const char *store_batch_state_name(int state);
+/* Reads a batch. */
+int store_batch_get_txn(struct store_txn *t, uint32_t id,
+    struct store_batch *b);
+/* Writes a batch record (which must exist). */
+int store_batch_put_txn(struct store_txn *t, const struct store_batch *b);
+/* Calls cb for every batch in id order. */
+int store_batch_foreach_txn(struct store_txn *t,
+    int (*cb)(const struct store_batch *, void *), void *arg);
+/* Marks a ready batch active (idempotent for an active one). */
+int store_batch_activate(struct store *st, uint32_t id, int64_t now,
+    struct store_batch *out);
+
+/* ---- codes --------------------------------------------------------- */
+
+enum store_void_reason {
+	STORE_VOID_NONE = 0,
+	STORE_VOID_MISPRINT,
+	STORE_VOID_DAMAGED,
+	STORE_VOID_LOST,
+	STORE_VOID_STOLEN,
+	STORE_VOID_OTHER,
+};
+
+/* One code as stored: 16 bytes under its 8-byte serial. */
+struct store_code {
+	uint32_t batch_id;
+	uint8_t void_reason;	/* enum store_void_reason */
+	uint8_t flags;
+	uint16_t reserved;
+	/* BLAKE2b-64 of the code's message and tag (code_check_digest): enough
+	 * to authenticate a presented code, useless for printing one. */
+	uint8_t check[STORE_CHECK_BYTES];
+};
+static_assert(sizeof(struct store_code) == 16, "store_code is 16 bytes");
+
+/* A code to insert: serial and record. */
+struct store_code_entry {
+	uint8_t serial[STORE_SERIAL_BYTES];
+	struct store_code code;
+};
+static_assert(sizeof(struct store_code_entry) == 24, "entry is 24 bytes");
+
+/* Returns "misprint", "damaged", … or NULL for none. */
+const char *store_void_reason_name(int reason);
+/* Parses a void reason name; returns it or -EINVAL. */
+int store_void_reason_parse(const char *name);
+/* Reads a code by serial. */
+int store_code_get_txn(struct store_txn *t,
+    const uint8_t serial[STORE_SERIAL_BYTES], struct store_code *c);
+/* Sets *exists for each of n serials given in ascending order. */
+int store_codes_exist_txn(struct store_txn *t,
+    const uint8_t (*serials)[STORE_SERIAL_BYTES], size_t n, bool *exists);
+/* Voids codes of one batch: every serial must belong to the batch (checked
+ * first, changing nothing on failure; *bad is the index of the first that
+ * does not). Applied in chunks; re-running is harmless. */
+int store_codes_void(struct store *st, uint32_t batch_id,
+    const uint8_t (*serials)[STORE_SERIAL_BYTES], size_t n, int reason,
+    int64_t now, size_t *bad, uint64_t *newly_voided);
+/* Voids a whole batch. */
+int store_batch_void(struct store *st, uint32_t id, int reason, int64_t now);
+
+/* ---- minting --------------------------------------------------------
+ * A mint creates its batch in state MINTING, inserts its codes in sorted
+ * chunks of at most STORE_MINT_CHUNK, then flips the batch to READY in one
+ * small transaction, which makes all its codes visible at once. A mint
+ * that dies holds no lock any more; the next mint (or store_mint_recover)
+ * deletes what it left. */
+
+struct store_mint;
+
+/* Creates the batch record (id assigned) and takes the mint lock. */
+int store_mint_begin(struct store *st, struct store_batch *b,
+    struct store_mint **out) __attribute__((warn_unused_result));
+/* Inserts n entries sorted by serial, greater than any inserted before,
+ * in one transaction. -EEXIST if a serial is already in the store. */
+int store_mint_insert(struct store_mint *m, const struct store_code_entry *e,
+    size_t n) __attribute__((warn_unused_result));
+/* Makes the batch READY (visible). */
+int store_mint_finish(struct store_mint *m) __attribute__((warn_unused_result));
+/* Deletes the batch and its codes (after a failure) and frees m. */
+int store_mint_abort(struct store_mint *m);
+/* Frees m after store_mint_finish. */
+void store_mint_free(struct store_mint *m);
+/* Deletes the leftovers of mints whose process died. Sets *recovered to the
+ * number of batches removed. */
+int store_mint_recover(struct store *st, unsigned *recovered);
+
+/* ---- statistics ---------------------------------------------------- */
+
+struct store_stats {
+	uint64_t codes;
+	uint64_t code_pages;	/* leaf + branch + overflow pages of codes */
+	uint64_t page_size;
+	uint64_t file_bytes;	/* data.mdb size */
+};
+
+/* Reads page counts of the codes database. */
+int store_stats_get(struct store *st, struct store_stats *s);
+
+#endif

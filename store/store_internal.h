@@ -1,0 +1,69 @@
+/*
+ * store_internal.h — what the store/ files share: the environment, the
+ * database handles and small helpers. Not for use outside store/.
+ */
+#ifndef SCANLOOP_STORE_INTERNAL_H
+#define SCANLOOP_STORE_INTERNAL_H
+
+#include <lmdb.h>
+#include <limits.h>
+
+#include "store/store.h"
+
+/* Named databases, opened once when the store opens. */
+enum store_db {
+	STORE_DB_META,		/* "schema" → u32, counters */
+	STORE_DB_KEYS,		/* u8 key id → struct store_key */
+	STORE_DB_BATCHES,	/* u32 BE batch id → struct store_batch */
+	STORE_DB_CODES,		/* 8-byte serial → struct store_code */
+	STORE_DB_COUNT
+};
+
+struct store {
+	MDB_env *env;
+	MDB_dbi dbi[STORE_DB_COUNT];
+	int lock_fd;		/* <dir>/mint.lock, for OFD byte-range locks */
+	bool rdonly;
+	char dir[PATH_MAX];
+};
+
+/* The MDB_txn of a store_txn. */
+static inline MDB_txn *
+store_mdb_txn(struct store_txn *t)
+{
+	return (MDB_txn *)t->txn;
+}
+
+/* Records a failure in the transaction (keeping the first one). */
+static inline int
+store_txn_fail(struct store_txn *t, int err)
+{
+	if (t->ret == 0)
+		t->ret = err;
+	return err;
+}
+
+/* Reads a value into a fixed-size record; -EIO if its size is wrong. */
+int store_get_txn(struct store_txn *t, enum store_db db, const void *key,
+    size_t klen, void *val, size_t vlen);
+/* Writes a value (flags as for mdb_put). */
+int store_put_txn(struct store_txn *t, enum store_db db, const void *key,
+    size_t klen, const void *val, size_t vlen, unsigned flags);
+/* Deletes a key; -ENOENT if missing. */
+int store_del_txn(struct store_txn *t, enum store_db db, const void *key,
+    size_t klen);
+/* Increments the u64 counter named name in meta and returns the new value. */
+int store_counter_next_txn(struct store_txn *t, const char *name,
+    uint64_t *value);
+
+/* Encodes a batch id as a big-endian key. */
+static inline void
+store_batch_key(uint32_t id, uint8_t key[4])
+{
+	key[0] = (uint8_t)(id >> 24);
+	key[1] = (uint8_t)(id >> 16);
+	key[2] = (uint8_t)(id >> 8);
+	key[3] = (uint8_t)id;
+}
+
+#endif

@@ -1,0 +1,174 @@
+/* cli.c — helpers shared by the subcommands. */
+#include "tools/cli.h"
+#include "common/log.h"
+
+#include <errno.h>
+#include <getopt.h>
+#include <libgen.h>
+#include <limits.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+static const char *cli_db_dir;
+
+/* Remembers --db. */
+void
+cli_set_db(const char *dir)
+{
+	cli_db_dir = dir;
+}
+
+/* Resolves the store directory. */
+const char *
+cli_db(void)
+{
+	const char *env;
+
+	if (cli_db_dir != NULL)
+		return cli_db_dir;
+	env = getenv("SCANLOOP_DB");
+	return env != NULL && *env != '\0' ? env : STORE_DEFAULT_DIR;
+}
+
+/* Resolves the keys directory. */
+const char *
+cli_keys_dir(void)
+{
+	static char dir[PATH_MAX];
+	const char *env = getenv("SCANLOOP_KEYS");
+	char copy[PATH_MAX];
+
+	if (env != NULL && *env != '\0')
+		return env;
+	snprintf(copy, sizeof(copy), "%s", cli_db());
+	snprintf(dir, sizeof(dir), "%s/keys", dirname(copy));
+	return dir;
+}
+
+/* Secret file of a key. */
+const char *
+cli_key_path(unsigned id)
+{
+	static char path[PATH_MAX + 32];
+
+	snprintf(path, sizeof(path), "%s/key-%u.secret", cli_keys_dir(), id);
+	return path;
+}
+
+/* Prints a usage error. */
+int
+cli_usage(const char *cmd, const char *fmt, ...)
+{
+	va_list ap;
+
+	fprintf(stderr, "scanloop %s: ", cmd);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fprintf(stderr, " (see 'scanloop %s --help')\n", cmd);
+	return EXIT_USAGE;
+}
+
+/* Prints a rejection. */
+int
+cli_reject(const char *cmd, const char *fmt, ...)
+{
+	va_list ap;
+
+	fprintf(stderr, "scanloop %s: ", cmd);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+	return EXIT_REJECTED;
+}
+
+/* Strict unsigned decimal parsing. */
+bool
+cli_parse_u64(const char *s, uint64_t min, uint64_t max, uint64_t *out)
+{
+	unsigned long long v;
+	char *end;
+
+	if (s == NULL || *s < '0' || *s > '9' || strlen(s) > 20)
+		return false;
+	errno = 0;
+	v = strtoull(s, &end, 10);
+	if (errno != 0 || *end != '\0' || v < min || v > max)
+		return false;
+	*out = v;
+	return true;
+}
+
+/* Opens the store with a readable error. */
+int
+cli_store_open(const char *cmd, int flags, struct store **st)
+{
+	int ret = store_open(cli_db(), flags, st);
+
+	if (ret == 0)
+		return 0;
+	if (ret == -ENOENT)
+		return cli_reject(cmd, "no store at %s (create one with "
+		    "'scanloop key new', or give --db)", cli_db());
+	return cli_reject(cmd, "cannot open the store at %s: %s", cli_db(),
+	    store_strerror(ret));
+}
+
+/* Handles --db. */
+bool
+cli_common_option(int ch, const char *arg)
+{
+	if (ch == 'D') {
+		cli_set_db(arg);
+		return true;
+	}
+	return false;
+}
+
+/* Prints help. */
+void
+cli_print_help(const char *text)
+{
+	fputs(text, stdout);
+}
+
+/* Resets getopt state (glibc: optind 0 re-initialises). */
+void
+cli_getopt_reset(void)
+{
+	optind = 0;
+	opterr = 0;
+}
+
+/* Formats a time for humans. */
+const char *
+cli_time(int64_t us, char buf[40])
+{
+	time_t secs = (time_t)(us / 1000000);
+	struct tm tm;
+
+	if (us == 0) {
+		strcpy(buf, "-");
+		return buf;
+	}
+	gmtime_r(&secs, &tm);
+	strftime(buf, 40, "%Y-%m-%d %H:%M:%S UTC", &tm);
+	return buf;
+}
+
+/* Reports what getopt_long rejected (optstring starts with ':'). */
+int
+cli_getopt_error(const char *cmd, int ch, char **argv)
+{
+	const char *opt = optind > 0 ? argv[optind - 1] : "?";
+
+	if (ch == ':')
+		return cli_usage(cmd, "option '%s' needs a value", opt);
+	if (optopt != 0 && strncmp(opt, "--", 2) != 0)
+		return cli_usage(cmd, "unknown option '-%c'", optopt);
+	return cli_usage(cmd, "unknown option '%s'", opt);
+}

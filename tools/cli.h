@@ -1,0 +1,63 @@
+/*
+ * cli.h — what the scanloop subcommands share: exit codes, the store
+ * location, strict number parsing and error lines.
+ *
+ * Exit status: 0 success, 1 a rejected request (bad code, missing key,
+ * unwritable directory…), 2 a usage error (unknown flag, garbage value).
+ */
+#ifndef SCANLOOP_CLI_H
+#define SCANLOOP_CLI_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "store/store.h"
+
+#define EXIT_REJECTED 1
+#define EXIT_USAGE 2
+
+struct cli_cmd {
+	const char *name;
+	const char *summary;
+	int (*exec)(int argc, char **argv);
+};
+
+/* Sets the store directory (from --db). */
+void cli_set_db(const char *dir);
+/* The store directory: --db, else $SCANLOOP_DB, else ./var/scanloop. */
+const char *cli_db(void);
+/* The directory of secret key files: $SCANLOOP_KEYS, else a "keys"
+ * directory beside the store (so copying the store copies no secret). */
+const char *cli_keys_dir(void);
+/* Path of the secret file of key id (static buffer). */
+const char *cli_key_path(unsigned id);
+/* Prints "scanloop CMD: message" and a hint; returns EXIT_USAGE. */
+int cli_usage(const char *cmd, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+/* Prints "scanloop CMD: message"; returns EXIT_REJECTED. */
+int cli_reject(const char *cmd, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+/* Parses a decimal integer in [min, max]: digits only, no sign. */
+bool cli_parse_u64(const char *s, uint64_t min, uint64_t max, uint64_t *out);
+/* Opens the store, printing a clear error; returns 0 or an exit code. */
+int cli_store_open(const char *cmd, int flags, struct store **st);
+/* Handles the options every subcommand takes (--db, -h). Returns 1 if the
+ * option was one of them. */
+bool cli_common_option(int ch, const char *arg);
+/* Prints help text to stdout. */
+void cli_print_help(const char *text);
+/* Resets getopt for a subcommand's own options. */
+void cli_getopt_reset(void);
+/* Reports an option getopt_long rejected; returns EXIT_USAGE. */
+int cli_getopt_error(const char *cmd, int ch, char **argv);
+/* Formats Unix microseconds for tables ("2026-11-23 22:55:00 UTC"). */
+const char *cli_time(int64_t us, char buf[40]);
+
+/* Subcommands. */
+int cmd_key(int argc, char **argv);
+int cmd_mint(int argc, char **argv);
+int cmd_batch(int argc, char **argv);
+int cmd_verify(int argc, char **argv);
+int cmd_job(int argc, char **argv);
+
+#endif

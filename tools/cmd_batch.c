@@ -1,0 +1,314 @@
+/* cmd_batch.c — scanloop batch list | show | activate | void. */
+#include "tools/cli.h"
+#include "codegen/code.h"
+#include "codegen/render.h"
+#include "common/clock.h"
+#include "common/xmalloc.h"
+
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static const char batch_help[] =
+"NAME\n"
+"     scanloop batch — list, show, activate and void batches\n"
+"\n"
+"SYNOPSIS\n"
+"     scanloop batch list [--db DIR]\n"
+"     scanloop batch show ID [--db DIR]\n"
+"     scanloop batch activate ID [--db DIR]\n"
+"     scanloop batch void ID --serials FILE [--reason R] [--db DIR]\n"
+"     scanloop batch void ID --all [--reason R] [--db DIR]\n"
+"\n"
+"DESCRIPTION\n"
+"     A new batch is ready but not active: its codes scan as 'not yet\n"
+"     activated' until 'batch activate', typically once the goods ship.\n"
+"\n"
+"     batch void marks spoiled labels void, as reported by the line's\n"
+"     camera: FILE holds one serial or code URL a line ('-' for stdin;\n"
+"     blank lines and lines starting with '#' are skipped). Every line\n"
+"     must name a code of this batch, or nothing changes. --all voids the\n"
+"     whole batch (lost or stolen stock). Void codes scan as void.\n"
+"\n"
+"OPTIONS\n"
+"     -s, --serials FILE   serials or URLs to void, one a line\n"
+"     -a, --all            void every code of the batch\n"
+"     -r, --reason R       misprint (default), damaged, lost, stolen, other\n"
+"     -D, --db DIR         the store (default ./var/scanloop)\n"
+"     -h, --help           this text\n"
+"\n"
+"EXIT STATUS\n"
+"     0 on success, 1 when rejected (unknown batch, serial of another\n"
+"     batch...), 2 on a usage error.\n";
+
+/* Prints one batch row. */
+static int
+batch_list_cb(const struct store_batch *b, void *arg)
+{
+	char when[40];
+
+	(void)arg;
+	printf("%-6u %-8s %-14s %-4u %-10llu %-8llu %-24s %s\n", b->id,
+	    store_batch_state_name(b->state), b->gtin, b->key_id,
+	    (unsigned long long)b->count, (unsigned long long)b->voided,
+	    cli_time(b->created, when), b->line);
+	return 0;
+}
+
+/* Prints one batch in full. */
+static void
+batch_print(const struct store_batch *b)
+{
+	char when[40];
+
+	printf("batch: %u\nstate: %s\nproduct: %s\nkey_id: %u\nscheme: %s\n"
+	    "count: %llu\nvoided: %llu\n", b->id,
+	    store_batch_state_name(b->state), b->gtin, b->key_id,
+	    code_scheme_name(b->scheme), (unsigned long long)b->count,
+	    (unsigned long long)b->voided);
+	printf("created: %s\n", cli_time(b->created, when));
+	printf("activated: %s\n", cli_time(b->activated, when));
+	if (b->state == STORE_BATCH_VOID)
+		printf("void: %s, %s\n", store_void_reason_name(b->void_reason),
+		    cli_time(b->voided_at, when));
+	printf("line: %s\nqr: version %u, ECC %s\n", b->line[0] ? b->line : "-",
+	    b->qr_version, render_ecc_name((QRecLevel)b->ecc));
+	if (b->flags & STORE_BATCH_F_DRAW_CODES)
+		printf("draw_codes: yes\n");
+}
+
+/* Reads serials (or code URLs) from a file, one a line. */
+static int
+batch_read_serials(const char *cmd, const char *path,
+    uint8_t (**out)[STORE_SERIAL_BYTES], size_t *n)
+{
+	uint8_t (*v)[STORE_SERIAL_BYTES] = NULL;
+	size_t cap = 0, len = 0, lineno = 0, linecap = 0;
+	FILE *f = strcmp(path, "-") == 0 ? stdin : fopen(path, "r");
+	char *line = NULL;
+	ssize_t got;
+	int rc = 0;
+
+	if (f == NULL)
+		return cli_reject(cmd, "cannot read %s: %s", path,
+		    strerror(errno));
+	while ((got = getline(&line, &linecap, f)) >= 0) {
+		char *s = line, *e = line + got;
+		struct code c;
+		const char *why;
+
+		lineno++;
+		while (s < e && (*s == ' ' || *s == '\t'))
+			s++;
+		while (e > s && (e[-1] == '\n' || e[-1] == '\r' ||
+		    e[-1] == ' ' || e[-1] == '\t'))
+			e--;
+		if (s == e || *s == '#')
+			continue;
+		if (len == cap) {
+			cap = cap ? cap * 2 : 1024;
+			v = xreallocarray(v, cap, sizeof(*v));
+		}
+		if (memchr(s, '/', (size_t)(e - s)) != NULL) {
+			if (code_parse(s, (size_t)(e - s), &c, &why) < 0) {
+				rc = cli_reject(cmd, "%s line %zu: not a code: %s",
+				    path, lineno, why);
+				break;
+			}
+			memcpy(v[len], c.serial, STORE_SERIAL_BYTES);
+		} else if (code_serial_parse(s, (size_t)(e - s), v[len]) < 0) {
+			rc = cli_reject(cmd, "%s line %zu: not a serial (13 "
+			    "base32 characters) or code URL", path, lineno);
+			break;
+		}
+		len++;
+	}
+	if (rc == 0 && ferror(f))
+		rc = cli_reject(cmd, "cannot read %s: %s", path, strerror(errno));
+	if (f != stdin)
+		fclose(f);
+	free(line);
+	if (rc != 0) {
+		free(v);
+		return rc;
+	}
+	if (len == 0) {
+		free(v);
+		return cli_reject(cmd, "%s names no serials", path);
+	}
+	*out = v;
+	*n = len;
+	return 0;
+}
+
+/* Runs the batch command. */
+int
+cmd_batch(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{ "serials", required_argument, NULL, 's' },
+		{ "all", no_argument, NULL, 'a' },
+		{ "reason", required_argument, NULL, 'r' },
+		{ "db", required_argument, NULL, 'D' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	const char *sub, *serials = NULL, *reason_name = NULL;
+	uint8_t (*list)[STORE_SERIAL_BYTES] = NULL;
+	struct store *st = NULL;
+	struct store_batch b;
+	struct store_txn t;
+	bool all = false;
+	uint64_t id = 0;
+	int reason = STORE_VOID_MISPRINT;
+	char cmd[32];
+	size_t n = 0;
+	int ch, ret, rc;
+
+	if (argc < 2 || strcmp(argv[1], "--help") == 0 ||
+	    strcmp(argv[1], "-h") == 0) {
+		cli_print_help(batch_help);
+		return argc < 2 ? EXIT_USAGE : 0;
+	}
+	sub = argv[1];
+	if (strcmp(sub, "list") != 0 && strcmp(sub, "show") != 0 &&
+	    strcmp(sub, "activate") != 0 && strcmp(sub, "void") != 0)
+		return cli_usage("batch", "unknown subcommand '%s' (list, show, "
+		    "activate, void)", sub);
+	snprintf(cmd, sizeof(cmd), "batch %s", sub);
+	argc--;
+	argv++;
+	cli_getopt_reset();
+	while ((ch = getopt_long(argc, argv, ":s:ar:D:h", longopts, NULL)) !=
+	    -1) {
+		if (cli_common_option(ch, optarg))
+			continue;
+		switch (ch) {
+		case 's':
+			serials = optarg;
+			break;
+		case 'a':
+			all = true;
+			break;
+		case 'r':
+			reason_name = optarg;
+			if ((reason = store_void_reason_parse(optarg)) < 0)
+				return cli_usage(cmd, "unknown reason '%s' "
+				    "(misprint, damaged, lost, stolen, other)",
+				    optarg);
+			break;
+		case 'h':
+			cli_print_help(batch_help);
+			return 0;
+		default:
+			return cli_getopt_error(cmd, ch, argv);
+		}
+	}
+	if (strcmp(sub, "list") == 0) {
+		if (optind < argc)
+			return cli_usage(cmd, "unexpected argument '%s'",
+			    argv[optind]);
+	} else {
+		if (optind >= argc)
+			return cli_usage(cmd, "a batch ID is required");
+		if (!cli_parse_u64(argv[optind], 1, UINT32_MAX, &id))
+			return cli_usage(cmd, "'%s' is not a batch ID", argv[optind]);
+		if (optind + 1 < argc)
+			return cli_usage(cmd, "unexpected argument '%s'",
+			    argv[optind + 1]);
+	}
+	if (strcmp(sub, "void") != 0 && (serials || all || reason_name))
+		return cli_usage(cmd, "--serials, --all and --reason belong to "
+		    "'batch void'");
+	if (strcmp(sub, "void") == 0 && (serials != NULL) == all)
+		return cli_usage(cmd, "give either --serials FILE or --all");
+
+	if (strcmp(sub, "void") == 0 && serials != NULL &&
+	    (rc = batch_read_serials(cmd, serials, &list, &n)) != 0)
+		return rc;
+	if ((rc = cli_store_open(cmd, strcmp(sub, "list") == 0 ||
+	    strcmp(sub, "show") == 0 ? STORE_RDONLY : 0, &st)) != 0)
+		goto out;
+	rc = EXIT_REJECTED;
+	if (strcmp(sub, "list") == 0 || strcmp(sub, "show") == 0) {
+		if ((ret = store_txn_begin(st, true, &t)) < 0) {
+			cli_reject(cmd, "%s", store_strerror(ret));
+			goto out;
+		}
+		if (strcmp(sub, "list") == 0) {
+			printf("%-6s %-8s %-14s %-4s %-10s %-8s %-24s %s\n", "id",
+			    "state", "product", "key", "count", "voided",
+			    "created", "line");
+			ret = store_batch_foreach_txn(&t, batch_list_cb, NULL);
+		} else if ((ret = store_batch_get_txn(&t, (uint32_t)id, &b)) == 0)
+			batch_print(&b);
+		store_txn_abort(&t);
+		if (ret == -ENOENT)
+			cli_reject(cmd, "no batch %llu", (unsigned long long)id);
+		else if (ret < 0)
+			cli_reject(cmd, "%s", store_strerror(ret));
+		else
+			rc = 0;
+		goto out;
+	}
+	if (strcmp(sub, "activate") == 0) {
+		ret = store_batch_activate(st, (uint32_t)id, clock_now_us(), &b);
+		if (ret == 0) {
+			printf("batch %u is active: its %llu codes scan as "
+			    "genuine\n", b.id, (unsigned long long)b.count);
+			rc = 0;
+		} else if (ret == -ENOENT)
+			cli_reject(cmd, "no batch %llu", (unsigned long long)id);
+		else if (ret == -EPERM)
+			cli_reject(cmd, "batch %llu is void and cannot be "
+			    "activated", (unsigned long long)id);
+		else
+			cli_reject(cmd, "%s", store_strerror(ret));
+		goto out;
+	}
+	/* void */
+	if (all) {
+		ret = store_batch_void(st, (uint32_t)id, reason, clock_now_us());
+		if (ret == 0) {
+			printf("batch %llu is void (%s)\n", (unsigned long long)id,
+			    store_void_reason_name(reason));
+			rc = 0;
+		} else if (ret == -ENOENT)
+			cli_reject(cmd, "no batch %llu", (unsigned long long)id);
+		else
+			cli_reject(cmd, "%s", store_strerror(ret));
+		goto out;
+	} else {
+		uint64_t newly = 0;
+		size_t bad = 0;
+		char text[CODE_SERIAL_CHARS + 1];
+
+		ret = store_codes_void(st, (uint32_t)id,
+		    (const uint8_t (*)[STORE_SERIAL_BYTES])list, n, reason,
+		    clock_now_us(), &bad, &newly);
+		if (ret == 0) {
+			printf("voided %llu codes of batch %llu (%s); %llu were "
+			    "already void\n", (unsigned long long)newly,
+			    (unsigned long long)id, store_void_reason_name(reason),
+			    (unsigned long long)(n - newly));
+			rc = 0;
+		} else if (ret == -ENOENT && bad < n) {
+			code_serial_text(list[bad], text);
+			cli_reject(cmd, "serial %s is not in the store; nothing "
+			    "was voided", text);
+		} else if (ret == -EXDEV) {
+			code_serial_text(list[bad], text);
+			cli_reject(cmd, "serial %s belongs to another batch; "
+			    "nothing was voided", text);
+		} else if (ret == -ENOENT)
+			cli_reject(cmd, "no batch %llu", (unsigned long long)id);
+		else
+			cli_reject(cmd, "%s", store_strerror(ret));
+	}
+out:
+	free(list);
+	store_close(st);
+	return rc;
+}

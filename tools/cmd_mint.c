@@ -1,0 +1,312 @@
+/* cmd_mint.c — scanloop mint: a batch of signed codes and its print job. */
+#include "tools/cli.h"
+#include "codegen/job.h"
+#include "codegen/keys.h"
+#include "codegen/mint.h"
+#include "codegen/render.h"
+
+#include <errno.h>
+#include <getopt.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+static const char mint_help[] =
+"NAME\n"
+"     scanloop mint — mint a batch of signed codes and write its print job\n"
+"\n"
+"SYNOPSIS\n"
+"     scanloop mint --key N --product GTIN --count N --out JOBDIR\n"
+"                   [--line NAME] [--png] [--svg] [--module-px N]\n"
+"                   [--ecc L|M|Q|H] [--seal-to FILE] [--passphrase-file F]\n"
+"                   [--threads N] [--quiet] [--db DIR]\n"
+"\n"
+"DESCRIPTION\n"
+"     Creates a batch of N codes (1 to 100000000) for the product GTIN,\n"
+"     signed with key N, and writes the print job to JOBDIR, which must not\n"
+"     exist:\n"
+"         codes.csv      seq,serial,url (RFC 4180) in print order\n"
+"         manifest.json  batch_id, product, key_id, scheme, count,\n"
+"                        qr_version, ecc, created, codes_sha256, ...\n"
+"         png/SERIAL.png one 1-bit QR image per code (--png)\n"
+"         svg/SERIAL.svg one SVG per code (--svg)\n"
+"     Serials are 8 random bytes from the CSPRNG, unique in the store.\n"
+"     Signing and rendering use all cores. The mint is all or nothing: if\n"
+"     it fails or is killed, the store keeps no part of the batch and\n"
+"     JOBDIR does not appear; run it again. New batches are not active:\n"
+"     their codes scan as genuine only after 'scanloop batch activate'.\n"
+"\n"
+"     With --seal-to, the job is written as JOBDIR/job.sealed, encrypted\n"
+"     to the print house's public key (from 'scanloop job keygen'); only\n"
+"     'scanloop job open' with its secret key restores it.\n"
+"\n"
+"OPTIONS\n"
+"     -k, --key N               signing key id (its secret file must be here)\n"
+"     -p, --product GTIN        GTIN-8/12/13/14 with a valid check digit\n"
+"     -n, --count N             number of codes, 1 to 100000000\n"
+"     -o, --out JOBDIR          print job directory (must not exist)\n"
+"     -l, --line NAME           production line, recorded with the batch\n"
+"         --png                 write a PNG per code\n"
+"         --svg                 write an SVG per code\n"
+"         --module-px N         pixels per QR module, 1 to 64 (default 4)\n"
+"         --ecc L|M|Q|H         QR error correction (default M)\n"
+"         --seal-to FILE        seal the job to a print house public key\n"
+"     -P, --passphrase-file F   passphrase of an encrypted signing key\n"
+"         --key-file F          secret key file (default KEYS/key-N.secret)\n"
+"     -j, --threads N           worker threads (default: one per core)\n"
+"     -q, --quiet               no progress bar and no summary\n"
+"     -D, --db DIR              the store (default ./var/scanloop)\n"
+"     -h, --help                this text\n"
+"\n"
+"EXIT STATUS\n"
+"     0 on success, 1 when rejected (no such key, JOBDIR exists or is not\n"
+"     writable, disk full...), 2 on a usage error.\n";
+
+static volatile sig_atomic_t mint_cancel;
+
+/* SIGINT/SIGTERM: stop at the next block and clean up. */
+static void
+mint_signal(int sig)
+{
+	(void)sig;
+	mint_cancel = 1;
+}
+
+/* Draws a progress bar on stderr. */
+static void
+mint_progress_cb(const char *phase, uint64_t done, uint64_t total, void *arg)
+{
+	int width = 30, fill = total ? (int)(done * (uint64_t)width / total) : 0;
+	char bar[64];
+
+	(void)arg;
+	memset(bar, '#', (size_t)fill);
+	memset(bar + fill, '.', (size_t)(width - fill));
+	bar[width] = '\0';
+	fprintf(stderr, "\r%-8s [%s] %3d%% %llu/%llu", phase, bar,
+	    total ? (int)(done * 100 / total) : 100, (unsigned long long)done,
+	    (unsigned long long)total);
+	if (done == total && strcmp(phase, "storing") == 0)
+		fputc('\n', stderr);
+	fflush(stderr);
+}
+
+/* Runs the mint command. */
+int
+cmd_mint(int argc, char **argv)
+{
+	enum { OPT_PNG = 256, OPT_SVG, OPT_MODULE_PX, OPT_ECC, OPT_SEAL,
+	    OPT_KEYFILE };
+	static const struct option longopts[] = {
+		{ "key", required_argument, NULL, 'k' },
+		{ "product", required_argument, NULL, 'p' },
+		{ "count", required_argument, NULL, 'n' },
+		{ "out", required_argument, NULL, 'o' },
+		{ "line", required_argument, NULL, 'l' },
+		{ "png", no_argument, NULL, OPT_PNG },
+		{ "svg", no_argument, NULL, OPT_SVG },
+		{ "module-px", required_argument, NULL, OPT_MODULE_PX },
+		{ "ecc", required_argument, NULL, OPT_ECC },
+		{ "seal-to", required_argument, NULL, OPT_SEAL },
+		{ "passphrase-file", required_argument, NULL, 'P' },
+		{ "key-file", required_argument, NULL, OPT_KEYFILE },
+		{ "threads", required_argument, NULL, 'j' },
+		{ "quiet", no_argument, NULL, 'q' },
+		{ "db", required_argument, NULL, 'D' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	const char *cmd = "mint", *product = NULL, *passfile = NULL;
+	const char *keyfile = NULL, *sealfile = NULL, *why;
+	struct mint_params p;
+	struct mint_result r;
+	struct keypair *kp = NULL;
+	struct store *st = NULL;
+	struct store_key key;
+	struct store_txn t;
+	uint8_t seal_pk[32];
+	uint64_t keyid = 0, v;
+	bool have_key = false, quiet = false;
+	char *pass = NULL;
+	size_t passlen = 0;
+	int ch, ret, rc = EXIT_REJECTED;
+
+	memset(&p, 0, sizeof(p));
+	p.module_px = RENDER_DEFAULT_MODULE_PX;
+	p.ecc = QR_ECLEVEL_M;
+	cli_getopt_reset();
+	while ((ch = getopt_long(argc, argv, ":k:p:n:o:l:P:j:qD:h", longopts,
+	    NULL)) != -1) {
+		if (cli_common_option(ch, optarg))
+			continue;
+		switch (ch) {
+		case 'k':
+			if (!cli_parse_u64(optarg, 0, 255, &keyid))
+				return cli_usage(cmd, "--key must be a key id from "
+				    "0 to 255, not '%s'", optarg);
+			have_key = true;
+			break;
+		case 'p':
+			product = optarg;
+			break;
+		case 'n':
+			if (!cli_parse_u64(optarg, 1, MINT_MAX_CODES, &p.count))
+				return cli_usage(cmd, "--count must be a whole "
+				    "number from 1 to 100000000, not '%s'", optarg);
+			break;
+		case 'o':
+			p.jobdir = optarg;
+			break;
+		case 'l':
+			if (strlen(optarg) == 0 || strlen(optarg) > STORE_LINE_MAX)
+				return cli_usage(cmd, "--line must be 1 to %d "
+				    "characters", STORE_LINE_MAX);
+			p.line = optarg;
+			break;
+		case OPT_PNG:
+			p.png = true;
+			break;
+		case OPT_SVG:
+			p.svg = true;
+			break;
+		case OPT_MODULE_PX:
+			if (!cli_parse_u64(optarg, 1, RENDER_MAX_MODULE_PX, &v))
+				return cli_usage(cmd, "--module-px must be from 1 "
+				    "to %d, not '%s'", RENDER_MAX_MODULE_PX, optarg);
+			p.module_px = (int)v;
+			break;
+		case OPT_ECC:
+			if ((p.ecc = render_ecc_parse(optarg)) < 0)
+				return cli_usage(cmd, "--ecc must be L, M, Q or H, "
+				    "not '%s'", optarg);
+			break;
+		case OPT_SEAL:
+			sealfile = optarg;
+			break;
+		case 'P':
+			passfile = optarg;
+			break;
+		case OPT_KEYFILE:
+			keyfile = optarg;
+			break;
+		case 'j':
+			if (!cli_parse_u64(optarg, 1, 256, &v))
+				return cli_usage(cmd, "--threads must be from 1 to "
+				    "256, not '%s'", optarg);
+			p.threads = (unsigned)v;
+			break;
+		case 'q':
+			quiet = true;
+			break;
+		case 'h':
+			cli_print_help(mint_help);
+			return 0;
+		default:
+			return cli_getopt_error(cmd, ch, argv);
+		}
+	}
+	if (optind < argc)
+		return cli_usage(cmd, "unexpected argument '%s'", argv[optind]);
+	if (!have_key)
+		return cli_usage(cmd, "--key is required");
+	if (product == NULL)
+		return cli_usage(cmd, "--product is required");
+	if (p.count == 0)
+		return cli_usage(cmd, "--count is required");
+	if (p.jobdir == NULL)
+		return cli_usage(cmd, "--out is required");
+	ret = gtin_normalize(product, strlen(product), p.gtin);
+	if (ret == -EBADMSG) {
+		char padded[GTIN_LEN + 1];
+
+		memset(padded, '0', GTIN_LEN - strlen(product));
+		memcpy(padded + GTIN_LEN - strlen(product), product,
+		    strlen(product) + 1);
+		return cli_usage(cmd, "bad GTIN '%s': its check digit should "
+		    "be %c", product, gtin_check_digit(padded, GTIN_LEN - 1));
+	}
+	if (ret < 0)
+		return cli_usage(cmd, "bad GTIN '%s': must be 8, 12, 13 or 14 "
+		    "digits", product);
+	if (sealfile != NULL && (ret = job_read_public(sealfile, seal_pk,
+	    &why)) < 0)
+		return cli_reject(cmd, "%s: %s", sealfile, why);
+
+	if ((rc = cli_store_open(cmd, 0, &st)) != 0)
+		goto out;
+	rc = EXIT_REJECTED;
+	if ((ret = store_txn_begin(st, true, &t)) < 0) {
+		cli_reject(cmd, "%s", store_strerror(ret));
+		goto out;
+	}
+	ret = store_key_get_txn(&t, (uint8_t)keyid, &key);
+	store_txn_abort(&t);
+	if (ret < 0) {
+		cli_reject(cmd, ret == -ENOENT ? "no key %u in the store (create "
+		    "it with 'scanloop key new --id %u')" : "cannot read key %u",
+		    (unsigned)keyid, (unsigned)keyid);
+		goto out;
+	}
+	if (keyfile == NULL)
+		keyfile = cli_key_path((unsigned)keyid);
+	if (passfile != NULL && (ret = keys_read_passphrase(passfile, &pass,
+	    &passlen, &why)) < 0) {
+		cli_reject(cmd, "%s: %s", passfile, why);
+		goto out;
+	}
+	if ((ret = keys_load(keyfile, pass, passlen, &kp, &why)) < 0) {
+		cli_reject(cmd, "%s: %s%s%s", keyfile, why,
+		    ret == -ENOENT || ret == -EACCES ? ": " : "",
+		    ret == -ENOENT || ret == -EACCES ? strerror(-ret) : "");
+		goto out;
+	}
+	if (kp->id != key.id || kp->scheme != key.scheme ||
+	    memcmp(kp->public, key.public, sizeof(key.public)) != 0) {
+		cli_reject(cmd, "%s is not the secret of key %u in this store",
+		    keyfile, (unsigned)keyid);
+		goto out;
+	}
+	p.st = st;
+	p.kp = kp;
+	p.base_url = key.base_url;
+	p.seal_pk = sealfile ? seal_pk : NULL;
+	p.cancel = &mint_cancel;
+	if (!quiet && isatty(STDERR_FILENO))
+		p.progress = mint_progress_cb;
+	signal(SIGINT, mint_signal);
+	signal(SIGTERM, mint_signal);
+	ret = mint_run(&p, &r, &why);
+	signal(SIGINT, SIG_DFL);
+	signal(SIGTERM, SIG_DFL);
+	if (ret < 0) {
+		if (p.progress)
+			fputc('\n', stderr);
+		cli_reject(cmd, "%s%s%s; nothing was minted", why ? why :
+		    "failed", ret != -EINTR && ret != -EINVAL ? ": " : "",
+		    ret != -EINTR && ret != -EINVAL ? strerror(-ret) : "");
+		goto out;
+	}
+	if (!quiet) {
+		printf("minted batch %u: %llu codes of %s with key %u (%s), "
+		    "QR version %d-%s, in %.2f s (%.0f codes/s)\n", r.batch_id,
+		    (unsigned long long)p.count, p.gtin, kp->id,
+		    code_scheme_name(kp->scheme), r.qr_version,
+		    render_ecc_name((QRecLevel)p.ecc), r.seconds,
+		    r.seconds > 0 ? (double)p.count / r.seconds : 0.0);
+		if (p.seal_pk)
+			printf("print job: %s/%s (sealed to %s)\n", p.jobdir,
+			    JOB_SEALED_NAME, sealfile);
+		else
+			printf("print job: %s (codes.csv, manifest.json%s%s)\n",
+			    p.jobdir, p.png ? ", png/" : "", p.svg ? ", svg/" : "");
+		printf("not active yet: scanloop batch activate %u\n",
+		    r.batch_id);
+	}
+	rc = 0;
+out:
+	keys_free(kp);
+	keys_free_passphrase(pass);
+	store_close(st);
+	return rc;
+}
