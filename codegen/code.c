@@ -3,6 +3,7 @@
 #include "codegen/base32.h"
 
 #include <errno.h>
+#include <stdbool.h>
 #include <sodium.h>
 #include <stdio.h>
 #include <string.h>
@@ -136,14 +137,27 @@ code_is_path_char(char ch)
 	    ch == '~' || ch == '/';
 }
 
-/* Parses the query string for exactly one S parameter. */
+/* True if a value has the length of a scheme-1 or scheme-2 signature. */
+static bool
+code_sig_len_ok(size_t vlen)
+{
+	return vlen == BASE32_LEN(2 + CODE_ED25519_TAG_BYTES) ||
+	    vlen == BASE32_LEN(2 + CODE_MAC_TAG_BYTES);
+}
+
+/*
+ * Parses the query string for the signature. Other parameters are
+ * ignored, including an "s" a sharing app adds of its own (X appends
+ * "&s=20"): the signature is the one S parameter whose value has a
+ * signature's length. Two such values are ambiguous and rejected.
+ */
 static int
 code_parse_query(const char *q, size_t len, struct code *out, const char **why)
 {
 	uint8_t sig[CODE_SIG_MAX_BYTES];
 	const char *val = NULL;
-	size_t vlen = 0, siglen;
-	size_t i = 0;
+	size_t vlen = 0, siglen, i = 0;
+	bool saw_s = false;
 
 	while (i <= len) {
 		size_t start = i, eq;
@@ -153,31 +167,26 @@ code_parse_query(const char *q, size_t len, struct code *out, const char **why)
 		for (eq = start; eq < i && q[eq] != '='; eq++)
 			;
 		if (eq - start == 1 && (q[start] == 'S' || q[start] == 's')) {
-			if (val != NULL) {
-				*why = "more than one S parameter";
-				return -EINVAL;
+			saw_s = true;
+			if (eq < i && code_sig_len_ok(i - eq - 1)) {
+				if (val != NULL) {
+					*why = "more than one signature (S "
+					    "parameter)";
+					return -EINVAL;
+				}
+				val = q + eq + 1;
+				vlen = i - eq - 1;
 			}
-			if (eq == i) {
-				*why = "empty signature";
-				return -EINVAL;
-			}
-			val = q + eq + 1;
-			vlen = i - eq - 1;
 		}
 		i++;
 	}
 	if (val == NULL) {
-		*why = "no signature (S parameter)";
+		*why = saw_s ? "signature has the wrong length" :
+		    "no signature (S parameter)";
 		return -EINVAL;
 	}
-	if (vlen == BASE32_LEN(2 + CODE_ED25519_TAG_BYTES))
-		siglen = 2 + CODE_ED25519_TAG_BYTES;
-	else if (vlen == BASE32_LEN(2 + CODE_MAC_TAG_BYTES))
-		siglen = 2 + CODE_MAC_TAG_BYTES;
-	else {
-		*why = "signature has the wrong length";
-		return -EINVAL;
-	}
+	siglen = vlen == BASE32_LEN(2 + CODE_ED25519_TAG_BYTES) ?
+	    2 + CODE_ED25519_TAG_BYTES : 2 + CODE_MAC_TAG_BYTES;
 	if (base32_decode(sig, siglen, val, vlen) < 0) {
 		*why = "signature is not canonical base32";
 		return -EINVAL;
@@ -351,6 +360,12 @@ code_base_url_normalize(const char *in, char out[CODE_BASE_URL_MAX + 1],
 		if (i >= start && !code_is_path_char(ch) && ch != ':') {
 			*why = "base URL may hold only letters, digits, "
 			    "'-', '.', '_', '~', ':' and '/'";
+			return -EINVAL;
+		}
+		/* code_parse takes ':' in the host only (a port). */
+		if (ch == ':' && i >= start &&
+		    memchr(in + start, '/', i - start) != NULL) {
+			*why = "base URL may hold ':' only in its host";
 			return -EINVAL;
 		}
 		out[i] = (ch >= 'a' && ch <= 'z') ? (char)(ch - 32) : ch;

@@ -174,9 +174,13 @@ job_create(const char *dir, const uint8_t *seal_pk, struct job **out,
 	strcpy(copy2, dir);
 	parent = dirname(copy1);
 	name = basename(copy2);
-	if (stat(parent, &sb) < 0 || !S_ISDIR(sb.st_mode)) {
+	if (stat(parent, &sb) < 0) {
 		*why = "the job directory's parent does not exist";
 		return -ENOENT;
+	}
+	if (!S_ISDIR(sb.st_mode)) {
+		*why = "the job directory's parent is not a directory";
+		return -ENOTDIR;
 	}
 	if (access(parent, W_OK | X_OK) < 0) {
 		*why = "the job directory's parent is not writable";
@@ -584,7 +588,10 @@ job_open_sealed(const char *sealed, const struct keypair *box,
 		plen = (size_t)pbuf[1] << 8 | pbuf[2];
 		dlen = (size_t)pbuf[3] << 24 | (size_t)pbuf[4] << 16 |
 		    (size_t)pbuf[5] << 8 | pbuf[6];
-		if (JOB_RECORD_HDR + plen + dlen != mlen || plen > JOB_PATH_MAX) {
+		/* A NUL would cut the path short: the name written would not
+		 * be the record's. */
+		if (JOB_RECORD_HDR + plen + dlen != mlen || plen > JOB_PATH_MAX ||
+		    memchr(pbuf + JOB_RECORD_HDR, '\0', plen) != NULL) {
 			*why = "the sealed job is damaged (record layout)";
 			goto fail;
 		}

@@ -246,13 +246,15 @@ keys_parse_kdf(const char *v, size_t vlen, unsigned long long *ops,
 		return -EINVAL;
 	memcpy(line, v, vlen);
 	line[vlen] = '\0';
-	if (sscanf(line, "argon2id13 %llu %zu %34s%n", ops, mem, salthex,
+	/* %33s fits salthex with its NUL; a longer salt fails "consumed". */
+	if (sscanf(line, "argon2id13 %llu %zu %33s%n", ops, mem, salthex,
 	    &consumed) != 3 || (size_t)consumed != vlen)
 		return -EINVAL;
 	if (*ops < crypto_pwhash_OPSLIMIT_MIN ||
-	    *ops > crypto_pwhash_OPSLIMIT_SENSITIVE * 4 ||
+	    *ops > (unsigned long long)crypto_pwhash_OPSLIMIT_SENSITIVE * 4 ||
 	    *mem < crypto_pwhash_MEMLIMIT_MIN ||
-	    *mem > crypto_pwhash_MEMLIMIT_SENSITIVE * 4)
+	    /* The limits are unsigned int: widen before scaling (x4 wraps). */
+	    *mem > (size_t)crypto_pwhash_MEMLIMIT_SENSITIVE * 4)
 		return -EINVAL;
 	return keys_hex(salt, crypto_pwhash_SALTBYTES, salthex, strlen(salthex));
 }

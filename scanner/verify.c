@@ -5,6 +5,7 @@
 #include <errno.h>
 #include <sodium.h>
 #include <string.h>
+#include <strings.h>
 
 /* Names a verdict. */
 const char *
@@ -121,13 +122,30 @@ verify_code_txn(struct store_txn *t, const struct code *c, int flags,
 	return 0;
 }
 
-/* Parses, then verifies. */
+/* True if host (from a code's text) is the host of the key's base URL. */
+static bool
+verify_host_ok(const struct store_key *key, const char *host, size_t len)
+{
+	const char *h = strstr(key->base_url, "://");
+	size_t hlen;
+
+	if (h == NULL)
+		return false;
+	h += 3;
+	hlen = strcspn(h, "/");
+	return hlen == len && strncasecmp(h, host, len) == 0;
+}
+
+/* Parses, then verifies. A full URL must also name the key's host: a
+ * genuine code copied onto another site would send the consumer there. */
 int
 verify_text_txn(struct store_txn *t, const char *text, size_t len, int flags,
     struct verify_result *out)
 {
+	struct store_key key;
 	struct code c;
 	const char *why;
+	int ret;
 
 	memset(out, 0, sizeof(*out));
 	if (code_parse(text, len, &c, &why) < 0) {
@@ -135,5 +153,16 @@ verify_text_txn(struct store_txn *t, const char *text, size_t len, int flags,
 		out->reason = why;
 		return 0;
 	}
-	return verify_code_txn(t, &c, flags, out);
+	if ((ret = verify_code_txn(t, &c, flags, out)) < 0)
+		return ret;
+	if (c.host_len == 0 || out->verdict == VERDICT_FORGED)
+		return 0;
+	if ((ret = store_key_get_txn(t, c.key_id, &key)) < 0)
+		return ret;
+	if (!verify_host_ok(&key, text + c.host_off, c.host_len)) {
+		out->verdict = VERDICT_FORGED;
+		out->reason = "the URL's host is not the host of this key's "
+		    "codes";
+	}
+	return 0;
 }

@@ -20,6 +20,8 @@ static const char *store_db_names[STORE_DB_COUNT] = {
 	[STORE_DB_KEYS] = "keys",
 	[STORE_DB_BATCHES] = "batches",
 	[STORE_DB_CODES] = "codes",
+	[STORE_DB_EVENTS] = "events",
+	[STORE_DB_CODE_SCANS] = "code_scans",
 };
 
 /* Maps LMDB return codes to negative errnos. */
@@ -102,19 +104,20 @@ store_map_size(void)
 	return (size_t)v;
 }
 
-/* Opens every named database and checks or writes the schema record. */
+/* Opens every named database (creating missing ones when writable) and
+ * checks or, for a new store, writes the schema record. */
 static int
-store_open_dbs(struct store *st, bool create)
+store_open_dbs(struct store *st, bool writable, bool create)
 {
 	struct store_txn t;
 	uint32_t schema;
 	int ret, rc;
 
-	if ((ret = store_txn_begin(st, !create, &t)) < 0)
+	if ((ret = store_txn_begin(st, !writable, &t)) < 0)
 		return ret;
 	for (int i = 0; i < STORE_DB_COUNT; i++) {
 		rc = mdb_dbi_open(store_mdb_txn(&t), store_db_names[i],
-		    create ? MDB_CREATE : 0, &st->dbi[i]);
+		    writable ? MDB_CREATE : 0, &st->dbi[i]);
 		if (rc != 0) {
 			ret = rc == MDB_NOTFOUND ? -EPROTO : store_error(rc);
 			goto fail;
@@ -185,7 +188,7 @@ store_open(const char *dir, int flags, struct store **out)
 		ret = store_error(rc);
 		goto fail;
 	}
-	if ((ret = store_open_dbs(st, create && !st->rdonly)) < 0)
+	if ((ret = store_open_dbs(st, !st->rdonly, create && !st->rdonly)) < 0)
 		goto fail;
 	if (!st->rdonly) {
 		snprintf(path, sizeof(path), "%s/mint.lock", dir);

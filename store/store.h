@@ -211,6 +211,93 @@ void store_mint_free(struct store_mint *m);
  * number of batches removed. */
 int store_mint_recover(struct store *st, unsigned *recovered);
 
+/* ---- scan events ----------------------------------------------------
+ * Every scan the server answers becomes an event with a monotonically
+ * increasing id (a counter in meta, taken inside the write transaction).
+ * Events of one code are chained newest to oldest through prev_same_code,
+ * and code_scans keeps each scanned code's counts, first and last event, so
+ * a code's history needs no separate index. */
+
+#define STORE_EVENT_UA_MAX 256
+#define STORE_EVENT_LANG_MAX 64
+#define STORE_EVENT_RAW_MAX 256
+
+/* Event flags. */
+#define STORE_EVENT_F_HUMAN 0x01	/* not a bot, not HEAD */
+#define STORE_EVENT_F_HEAD 0x02		/* a HEAD request */
+#define STORE_EVENT_F_API 0x04		/* JSON API, not the page */
+#define STORE_EVENT_F_LOCATION 0x08	/* lat/lon/accuracy are set */
+#define STORE_EVENT_F_IP_ANON 0x10	/* ip was anonymised */
+#define STORE_EVENT_F_KNOWN 0x20	/* serial/batch name a stored code */
+#define STORE_EVENT_F_DRAW 0x40		/* an inner draw code was scanned */
+
+struct store_event {
+	uint64_t id;
+	int64_t time;			/* Unix microseconds */
+	uint64_t prev_same_code;	/* previous event of this code, or 0 */
+	uint8_t serial[STORE_SERIAL_BYTES];	/* zero if none parsed */
+	uint32_t batch_id;		/* 0 if unknown */
+	uint8_t key_id;
+	uint8_t verdict;		/* enum verdict of scanner/verify.h */
+	uint8_t flags;			/* STORE_EVENT_F_* */
+	uint8_t ip_family;		/* 0, 4 or 6 */
+	uint8_t ip[16];
+	uint8_t visitor[16];		/* first-party visitor id, or zero */
+	double lat;
+	double lon;
+	float accuracy;			/* metres */
+	uint32_t reserved;
+	int64_t location_time;
+	/* Variable part, NUL-terminated in memory, truncated to the maxima. */
+	char ua[STORE_EVENT_UA_MAX + 1];
+	char lang[STORE_EVENT_LANG_MAX + 1];
+	char raw[STORE_EVENT_RAW_MAX + 1];	/* forged/malformed text */
+};
+
+/* What the store keeps per scanned code (code_scans database). */
+struct store_code_scans {
+	uint32_t human;			/* human scans */
+	uint32_t total;			/* all scans, bots and HEAD included */
+	uint64_t first_event;		/* first human scan (0 if none) */
+	uint64_t last_event;		/* newest scan of any kind */
+	int64_t first_time;
+	double first_lat;
+	double first_lon;
+	float first_accuracy;
+	uint8_t first_has_location;
+	uint8_t reserved[3];
+};
+static_assert(sizeof(struct store_code_scans) == 56, "code_scans layout");
+
+/* Records an event: assigns its id, links it into its code's chain and
+ * updates code_scans (when the event names a serial). On return ev->id
+ * and ev->prev_same_code are set and *scans holds the code's updated
+ * counts (zeroed when the event names no serial). */
+int store_event_add_txn(struct store_txn *t, struct store_event *ev,
+    struct store_code_scans *scans);
+/* Reads one event. */
+int store_event_get_txn(struct store_txn *t, uint64_t id,
+    struct store_event *ev);
+/* Sets an event's location once: -EEXIST if it already has one. Updates
+ * the code's first-scan location when this is its first human scan. */
+int store_event_set_location_txn(struct store_txn *t, uint64_t id,
+    double lat, double lon, float accuracy, int64_t now);
+/* Reads a code's scan summary (-ENOENT if never scanned). */
+int store_code_scans_get_txn(struct store_txn *t,
+    const uint8_t serial[STORE_SERIAL_BYTES], struct store_code_scans *s);
+/* Calls cb for events from newest to oldest, starting at before (exclusive;
+ * UINT64_MAX for the newest), at most limit of them. */
+int store_event_foreach_desc_txn(struct store_txn *t, uint64_t before,
+    size_t limit, int (*cb)(const struct store_event *, void *), void *arg);
+/* Calls cb for the events of one code, newest first. */
+int store_event_foreach_code_txn(struct store_txn *t,
+    const uint8_t serial[STORE_SERIAL_BYTES], size_t limit,
+    int (*cb)(const struct store_event *, void *), void *arg);
+/* Returns the newest event id (0 if none). */
+int store_event_last_id_txn(struct store_txn *t, uint64_t *id);
+/* Reads the named 32-byte server secret from meta, creating it once. */
+int store_secret_get(struct store *st, const char *name, uint8_t out[32]);
+
 /* ---- statistics ---------------------------------------------------- */
 
 struct store_stats {

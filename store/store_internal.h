@@ -16,6 +16,8 @@ enum store_db {
 	STORE_DB_KEYS,		/* u8 key id → struct store_key */
 	STORE_DB_BATCHES,	/* u32 BE batch id → struct store_batch */
 	STORE_DB_CODES,		/* 8-byte serial → struct store_code */
+	STORE_DB_EVENTS,	/* u64 BE event id → event record */
+	STORE_DB_CODE_SCANS,	/* 8-byte serial → struct store_code_scans */
 	STORE_DB_COUNT
 };
 

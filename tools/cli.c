@@ -62,13 +62,15 @@ cli_key_path(unsigned id)
 int
 cli_usage(const char *cmd, const char *fmt, ...)
 {
+	const char *sep = *cmd != '\0' ? " " : "";
 	va_list ap;
 
-	fprintf(stderr, "scanloop %s: ", cmd);
+	/* cmd is "" for the global options: "scanloop: ...". */
+	fprintf(stderr, "scanloop%s%s: ", sep, cmd);
 	va_start(ap, fmt);
 	vfprintf(stderr, fmt, ap);
 	va_end(ap);
-	fprintf(stderr, " (see 'scanloop %s --help')\n", cmd);
+	fprintf(stderr, " (see 'scanloop%s%s --help')\n", sep, cmd);
 	return EXIT_USAGE;
 }
 
@@ -103,14 +105,30 @@ cli_parse_u64(const char *s, uint64_t min, uint64_t max, uint64_t *out)
 	return true;
 }
 
-/* Opens the store with a readable error. */
+/*
+ * Opens the store with a readable error. Read-only requests open it
+ * writable too when they can, so that a store made by an older scanloop
+ * gains the databases this one adds, and mints that died are cleaned up.
+ */
 int
 cli_store_open(const char *cmd, int flags, struct store **st)
 {
-	int ret = store_open(cli_db(), flags, st);
+	unsigned recovered;
+	int ret;
 
-	if (ret == 0)
+	if (flags & STORE_RDONLY) {
+		ret = store_open(cli_db(), flags & ~STORE_RDONLY, st);
+		if (ret == -EACCES || ret == -EROFS)
+			ret = store_open(cli_db(), flags, st);
+	} else
+		ret = store_open(cli_db(), flags, st);
+	if (ret == 0) {
+		if (store_mint_recover(*st, &recovered) == 0 && recovered > 0)
+			fprintf(stderr, "scanloop %s: removed %u batch%s left by "
+			    "an interrupted mint\n", cmd, recovered,
+			    recovered == 1 ? "" : "es");
 		return 0;
+	}
 	if (ret == -ENOENT)
 		return cli_reject(cmd, "no store at %s (create one with "
 		    "'scanloop key new', or give --db)", cli_db());

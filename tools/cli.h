@@ -59,5 +59,7 @@ int cmd_mint(int argc, char **argv);
 int cmd_batch(int argc, char **argv);
 int cmd_verify(int argc, char **argv);
 int cmd_job(int argc, char **argv);
+int cmd_serve(int argc, char **argv);
+int cmd_scans(int argc, char **argv);
 
 #endif

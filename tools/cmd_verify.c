@@ -211,8 +211,18 @@ cmd_verify(int argc, char **argv)
 	} else {
 		ssize_t n;
 
+		unsigned long lines = 0;
+
 		while (ret == 0 && (n = getline(&line, &linecap, stdin)) >= 0) {
 			size_t len = (size_t)n;
+
+			/* A fresh snapshot now and then: a long read
+			 * transaction keeps LMDB from reusing pages. */
+			if (!v.offline && ++lines % 10000 == 0) {
+				store_txn_reset(&v.t);
+				if ((ret = store_txn_renew(&v.t)) < 0)
+					break;
+			}
 
 			while (len > 0 && (line[len - 1] == '\n' ||
 			    line[len - 1] == '\r'))

@@ -14,6 +14,8 @@ static const struct cli_cmd commands[] = {
 	{ "batch", "list, show, activate and void batches", cmd_batch },
 	{ "verify", "check codes: signature, key and state", cmd_verify },
 	{ "job", "print house keys; open a sealed print job", cmd_job },
+	{ "serve", "the scan server: verify codes, record scans", cmd_serve },
+	{ "scans", "print recorded scan events", cmd_scans },
 };
 
 static const char usage_text[] =

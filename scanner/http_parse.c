@@ -1,0 +1,366 @@
+/* http_parse.c — strict HTTP/1.x request head parsing. */
+#include "scanner/http_parse.h"
+
+#include <string.h>
+#include <strings.h>
+
+/* RFC 9110 tchar. */
+static bool
+http_is_tchar(unsigned char c)
+{
+	if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+	    (c >= '0' && c <= '9'))
+		return true;
+	return c != '\0' && strchr("!#$%&'*+-.^_`|~", c) != NULL;
+}
+
+/* Characters allowed in a request target (visible ASCII). */
+static bool
+http_is_target_char(unsigned char c)
+{
+	return c > 0x20 && c < 0x7f;
+}
+
+/* Field value characters: visible ASCII, space, tab, obs-text. */
+static bool
+http_is_value_char(unsigned char c)
+{
+	return c == '\t' || (c >= 0x20 && c != 0x7f);
+}
+
+/* Compares a slice with a lowercase literal, ignoring case. */
+bool
+http_slice_eq(struct http_slice s, const char *lower)
+{
+	size_t n = strlen(lower);
+
+	return s.len == n && strncasecmp(s.p, lower, n) == 0;
+}
+
+/* True if a comma-separated header value lists token (any case). */
+static bool
+http_list_has(struct http_slice v, const char *token)
+{
+	size_t i = 0;
+
+	while (i < v.len) {
+		size_t start, end;
+
+		while (i < v.len && (v.p[i] == ' ' || v.p[i] == '\t' ||
+		    v.p[i] == ','))
+			i++;
+		start = i;
+		while (i < v.len && v.p[i] != ',')
+			i++;
+		end = i;
+		while (end > start && (v.p[end - 1] == ' ' ||
+		    v.p[end - 1] == '\t'))
+			end--;
+		if (http_slice_eq((struct http_slice){ v.p + start,
+		    end - start }, token))
+			return true;
+	}
+	return false;
+}
+
+/* Parses a decimal Content-Length; false on garbage or overflow. */
+static bool
+http_parse_length(struct http_slice v, size_t *out)
+{
+	size_t n = 0;
+
+	if (v.len == 0 || v.len > 15)
+		return false;
+	for (size_t i = 0; i < v.len; i++) {
+		if (v.p[i] < '0' || v.p[i] > '9')
+			return false;
+		n = n * 10 + (size_t)(v.p[i] - '0');
+	}
+	*out = n;
+	return true;
+}
+
+/* Finds the end of the head (CRLFCRLF); returns its length or 0. */
+static size_t
+http_head_end(const char *buf, size_t len)
+{
+	for (size_t i = 3; i < len; i++)
+		if (buf[i] == '\n' && buf[i - 1] == '\r' && buf[i - 2] == '\n' &&
+		    buf[i - 3] == '\r')
+			return i + 1;
+	return 0;
+}
+
+/* Parses the request line "METHOD SP target SP HTTP/1.x". */
+static int
+http_parse_line(const char *p, size_t len, struct http_head *h)
+{
+	size_t i = 0, start;
+
+	while (i < len && http_is_tchar((unsigned char)p[i]))
+		i++;
+	if (i == 0 || i == len || p[i] != ' ')
+		return -400;
+	h->method_text = (struct http_slice){ p, i };
+	if (i == 3 && memcmp(p, "GET", 3) == 0)
+		h->method = HTTP_METHOD_GET;
+	else if (i == 4 && memcmp(p, "HEAD", 4) == 0)
+		h->method = HTTP_METHOD_HEAD;
+	else if (i == 4 && memcmp(p, "POST", 4) == 0)
+		h->method = HTTP_METHOD_POST;
+	else
+		h->method = HTTP_METHOD_OTHER;
+	start = ++i;
+	while (i < len && p[i] != ' ') {
+		if (!http_is_target_char((unsigned char)p[i]))
+			return -400;
+		i++;
+	}
+	if (i == start || i == len)
+		return -400;
+	if (i - start > HTTP_TARGET_MAX)
+		return -414;
+	h->target = (struct http_slice){ p + start, i - start };
+	i++;
+	if (len - i != 8 || memcmp(p + i, "HTTP/1.", 7) != 0) {
+		if (len - i >= 5 && memcmp(p + i, "HTTP/", 5) == 0)
+			return -505;
+		return -400;
+	}
+	if (p[i + 7] == '0')
+		h->minor = 0;
+	else if (p[i + 7] == '1')
+		h->minor = 1;
+	else if (p[i + 7] >= '2' && p[i + 7] <= '9')
+		h->minor = 1;	/* a later 1.x speaks 1.1 to us */
+	else
+		return -400;
+	return 0;
+}
+
+/* Reduces an absolute-form target to origin-form and splits the query. */
+static int
+http_split_target(struct http_head *h)
+{
+	struct http_slice t = h->target;
+	const char *q;
+
+	if (t.p[0] != '/') {
+		size_t skip;
+
+		if (t.len > 7 && strncasecmp(t.p, "http://", 7) == 0)
+			skip = 7;
+		else if (t.len > 8 && strncasecmp(t.p, "https://", 8) == 0)
+			skip = 8;
+		else
+			return -400;	/* asterisk- or authority-form */
+		q = memchr(t.p + skip, '/', t.len - skip);
+		if (q == NULL)
+			return -400;
+		t.len -= (size_t)(q - t.p);
+		t.p = q;
+		h->target = t;
+	}
+	q = memchr(t.p, '?', t.len);
+	if (q == NULL) {
+		h->path = t;
+		h->query = (struct http_slice){ t.p + t.len, 0 };
+	} else {
+		h->path = (struct http_slice){ t.p, (size_t)(q - t.p) };
+		h->query = (struct http_slice){ q + 1, t.len - h->path.len - 1 };
+	}
+	return 0;
+}
+
+/* Parses one header line into the fields we use. */
+static int
+http_parse_header(const char *p, size_t len, struct http_head *h,
+    bool *saw_length, bool *saw_host, struct http_slice *connection)
+{
+	struct http_slice name, value;
+	size_t i = 0, vs, ve;
+
+	while (i < len && http_is_tchar((unsigned char)p[i]))
+		i++;
+	if (i == 0 || i == len || p[i] != ':')
+		return -400;	/* also rejects obs-fold and "name :" */
+	name = (struct http_slice){ p, i };
+	vs = i + 1;
+	while (vs < len && (p[vs] == ' ' || p[vs] == '\t'))
+		vs++;
+	ve = len;
+	while (ve > vs && (p[ve - 1] == ' ' || p[ve - 1] == '\t'))
+		ve--;
+	for (size_t k = vs; k < ve; k++)
+		if (!http_is_value_char((unsigned char)p[k]))
+			return -400;
+	value = (struct http_slice){ p + vs, ve - vs };
+
+	switch (name.len) {
+	case 4:
+		if (http_slice_eq(name, "host")) {
+			if (*saw_host)
+				return -400;
+			*saw_host = true;
+			h->host = value;
+		}
+		break;
+	case 6:
+		if (http_slice_eq(name, "cookie"))
+			h->cookie = value;
+		else if (http_slice_eq(name, "accept"))
+			h->accept = value;
+		else if (http_slice_eq(name, "expect"))
+			h->expect_continue = http_slice_eq(value, "100-continue");
+		break;
+	case 10:
+		if (http_slice_eq(name, "user-agent"))
+			h->user_agent = value;
+		else if (http_slice_eq(name, "connection"))
+			*connection = value;
+		break;
+	case 12:
+		if (http_slice_eq(name, "content-type"))
+			h->content_type = value;
+		break;
+	case 13:
+		if (http_slice_eq(name, "authorization"))
+			h->authorization = value;
+		break;
+	case 14:
+		if (http_slice_eq(name, "content-length")) {
+			size_t n;
+
+			if (!http_parse_length(value, &n))
+				return -400;
+			if (*saw_length && n != h->content_length)
+				return -400;
+			*saw_length = true;
+			h->has_length = true;
+			h->content_length = n;
+		}
+		break;
+	case 15:
+		if (http_slice_eq(name, "accept-language"))
+			h->accept_language = value;
+		else if (http_slice_eq(name, "x-forwarded-for"))
+			h->forwarded_for = value;
+		break;
+	case 17:
+		if (http_slice_eq(name, "transfer-encoding"))
+			return -501;
+		break;
+	default:
+		break;
+	}
+	return 0;
+}
+
+/* Parses a request head. */
+int
+http_parse_head(const char *buf, size_t len, struct http_head *h)
+{
+	struct http_slice connection = { NULL, 0 };
+	bool saw_length = false, saw_host = false;
+	size_t end, pos, eol;
+	int ret;
+
+	memset(h, 0, sizeof(*h));
+	/* Tolerate the empty lines some clients send between requests. */
+	pos = 0;
+	while (pos + 1 < len && buf[pos] == '\r' && buf[pos + 1] == '\n')
+		pos += 2;
+	end = http_head_end(buf + pos, len - pos > HTTP_HEAD_MAX ?
+	    HTTP_HEAD_MAX : len - pos);
+	if (end == 0) {
+		const char *nl = memchr(buf + pos, '\n', len - pos);
+
+		/* Reject early what can never become a valid head. */
+		if (nl != NULL && (nl == buf + pos || nl[-1] != '\r'))
+			return -400;
+		if (nl == NULL && len - pos > HTTP_TARGET_MAX + 64)
+			return -414;
+		return len - pos >= HTTP_HEAD_MAX ? -431 : 0;
+	}
+	end += pos;
+	eol = pos;
+	while (buf[eol] != '\r' || buf[eol + 1] != '\n')
+		eol++;
+	if ((ret = http_parse_line(buf + pos, eol - pos, h)) < 0)
+		return ret;
+	if ((ret = http_split_target(h)) < 0)
+		return ret;
+	pos = eol + 2;
+	while (pos < end - 2) {
+		eol = pos;
+		while (buf[eol] != '\r' || buf[eol + 1] != '\n') {
+			if (buf[eol] == '\n' || buf[eol] == '\r' ||
+			    buf[eol] == '\0')
+				return -400;
+			eol++;
+		}
+		if (++h->nheaders > HTTP_HEADERS_MAX)
+			return -431;
+		if ((ret = http_parse_header(buf + pos, eol - pos, h,
+		    &saw_length, &saw_host, &connection)) < 0)
+			return ret;
+		pos = eol + 2;
+	}
+	if (h->minor == 1 && !saw_host)
+		return -400;
+	if (h->minor == 1)
+		h->keep_alive = !http_list_has(connection, "close");
+	else
+		h->keep_alive = http_list_has(connection, "keep-alive");
+	h->head_len = end;
+	return (int)end;
+}
+
+/* Finds a cookie by name. */
+bool
+http_cookie_get(struct http_slice c, const char *name, struct http_slice *value)
+{
+	size_t nlen = strlen(name), i = 0;
+
+	while (i < c.len) {
+		size_t start, eq, end;
+
+		while (i < c.len && (c.p[i] == ' ' || c.p[i] == ';'))
+			i++;
+		start = i;
+		while (i < c.len && c.p[i] != ';')
+			i++;
+		end = i;
+		for (eq = start; eq < end && c.p[eq] != '='; eq++)
+			;
+		if (eq < end && eq - start == nlen &&
+		    memcmp(c.p + start, name, nlen) == 0) {
+			*value = (struct http_slice){ c.p + eq + 1, end - eq - 1 };
+			return true;
+		}
+	}
+	return false;
+}
+
+/* Finds a query parameter by exact name. */
+bool
+http_query_get(struct http_slice q, const char *name, struct http_slice *value)
+{
+	size_t nlen = strlen(name), i = 0;
+
+	while (i < q.len) {
+		size_t start = i, eq;
+
+		while (i < q.len && q.p[i] != '&')
+			i++;
+		for (eq = start; eq < i && q.p[eq] != '='; eq++)
+			;
+		if (eq - start == nlen && memcmp(q.p + start, name, nlen) == 0) {
+			*value = eq < i ? (struct http_slice){ q.p + eq + 1,
+			    i - eq - 1 } : (struct http_slice){ q.p + i, 0 };
+			return true;
+		}
+		i++;
+	}
+	return false;
+}

@@ -1,0 +1,33 @@
+/*
+ * scan.h — the scan server: routes, handlers and their wiring.
+ *
+ * Where a scan is decided: scan_handle() (scan.c) routes a request; a
+ * code URL goes to scan_code(), which asks verify.c for the verdict,
+ * builds the scan event and, for a genuine code, answers only when the
+ * writer (writer.c) has committed the event.
+ */
+#ifndef SCANLOOP_SCAN_H
+#define SCANLOOP_SCAN_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "scanner/http.h"
+#include "store/store.h"
+
+struct scan_config {
+	struct http_config http;
+	bool ip_anon;			/* zero the host part of addresses */
+	double rate;			/* requests/s per client, 0 = off */
+	double burst;
+	const char *log_path;		/* access log, or NULL */
+	bool quiet;			/* no start-up line on stdout */
+};
+
+/* Runs the server until SIGTERM or SIGINT has drained it. Returns the
+ * process exit status (0 after a clean drain), or a negative errno with
+ * *why when it could not start. */
+int scan_serve(struct store *st, const struct scan_config *cfg,
+    const char **why);
+
+#endif

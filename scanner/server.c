@@ -1,0 +1,169 @@
+/*
+ * server.c — scanloop serve: start-up, signals and shutdown.
+ *
+ * SIGTERM or SIGINT drains: listeners stop, idle connections close,
+ * requests in flight are answered (their events committed), then the
+ * writer commits what is left and the process exits 0. SIGHUP reopens the
+ * access log.
+ */
+#include "scanner/scan_internal.h"
+#include "common/clock.h"
+#include "common/log.h"
+
+#include <errno.h>
+#include <event2/event.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <unistd.h>
+
+/* SIGTERM/SIGINT: begin the drain. */
+static void
+scan_signal_stop_cb(evutil_socket_t sig, short what, void *arg)
+{
+	struct scan_server *srv = arg;
+
+	(void)what;
+	log_info("signal %d: draining", (int)sig);
+	http_server_shutdown(srv->http);
+}
+
+/* SIGHUP: reopen the log. */
+static void
+scan_signal_hup_cb(evutil_socket_t sig, short what, void *arg)
+{
+	struct scan_server *srv = arg;
+
+	(void)sig;
+	(void)what;
+	if (srv->log != NULL && accesslog_reopen(srv->log) < 0)
+		log_warn("cannot reopen the access log");
+}
+
+/* Raises the descriptor limit so that max_conns fit; returns the cap
+ * that fits. */
+static unsigned
+scan_fit_fds(unsigned max_conns)
+{
+	struct rlimit rl;
+	const rlim_t reserve = 64;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) < 0)
+		return max_conns;
+	if (rl.rlim_cur < rl.rlim_max && rl.rlim_cur < max_conns + reserve) {
+		rl.rlim_cur = rl.rlim_max < max_conns + reserve ? rl.rlim_max :
+		    max_conns + reserve;
+		setrlimit(RLIMIT_NOFILE, &rl);
+		getrlimit(RLIMIT_NOFILE, &rl);
+	}
+	if (rl.rlim_cur != RLIM_INFINITY && rl.rlim_cur < max_conns + reserve) {
+		unsigned fit = rl.rlim_cur > reserve * 2 ?
+		    (unsigned)(rl.rlim_cur - reserve) : (unsigned)rl.rlim_cur / 2;
+
+		log_warnx("only %llu file descriptors: --max-conns lowered "
+		    "from %u to %u", (unsigned long long)rl.rlim_cur, max_conns,
+		    fit);
+		return fit;
+	}
+	return max_conns;
+}
+
+/* Runs the server. */
+int
+scan_serve(struct store *st, const struct scan_config *cfg, const char **why)
+{
+	static const struct http_hooks hooks = {
+		.loop_init = scan_loop_init,
+		.loop_fini = scan_loop_fini,
+		.handle = scan_handle,
+		.done = scan_done,
+		.admit_conn = scan_admit_conn,
+		.release_conn = scan_release_conn,
+	};
+	struct scan_server srv;
+	struct event *sigterm = NULL, *sigint = NULL, *sighup = NULL;
+	struct http_config hc;
+	struct event_base *base0;
+	char bound[80];
+	bool writer_stopped = false;
+	int ret;
+
+	memset(&srv, 0, sizeof(srv));
+	*why = NULL;
+	srv.st = st;
+	srv.cfg = *cfg;
+	srv.started = clock_now_us();
+	hc = cfg->http;
+	hc.max_conns = scan_fit_fds(hc.max_conns);
+	signal(SIGPIPE, SIG_IGN);
+
+	if ((ret = store_secret_get(st, "location-token", srv.token_key)) < 0) {
+		*why = "cannot read or create the server secret in the store";
+		return ret;
+	}
+	if (cfg->log_path != NULL &&
+	    (ret = accesslog_open(cfg->log_path, &srv.log)) < 0) {
+		*why = "cannot open the access log";
+		return ret;
+	}
+	srv.rl = ratelimit_new(cfg->rate, cfg->burst, hc.max_conns_per_ip);
+	if (srv.rl == NULL) {
+		ret = -ENOMEM;
+		goto out;
+	}
+	if ((ret = writer_new(st, &srv.writer)) < 0) {
+		*why = "cannot start the writer thread";
+		goto out;
+	}
+	if ((ret = http_server_new(&hc, &hooks, &srv, &srv.http, bound,
+	    sizeof(bound), why)) < 0)
+		goto out_writer;
+	srv.metrics = metrics_new(http_server_threads(srv.http));
+	if (srv.metrics == NULL) {
+		ret = -ENOMEM;
+		goto out_http;
+	}
+	base0 = http_loop_base_at(srv.http, 0);
+	sigterm = evsignal_new(base0, SIGTERM, scan_signal_stop_cb, &srv);
+	sigint = evsignal_new(base0, SIGINT, scan_signal_stop_cb, &srv);
+	sighup = evsignal_new(base0, SIGHUP, scan_signal_hup_cb, &srv);
+	if (sigterm == NULL || sigint == NULL || sighup == NULL ||
+	    evsignal_add(sigterm, NULL) < 0 || evsignal_add(sigint, NULL) < 0 ||
+	    evsignal_add(sighup, NULL) < 0) {
+		*why = "cannot install signal handlers";
+		ret = -EINVAL;
+		goto out_http;
+	}
+	if (!cfg->quiet) {
+		printf("scanloop serve: listening on http://%s (%u threads, "
+		    "max %u connections, IP anonymisation %s)\n", bound,
+		    http_server_threads(srv.http), hc.max_conns,
+		    cfg->ip_anon ? "on" : "off");
+		fflush(stdout);
+	}
+	ret = http_server_run(srv.http);
+	/* Every loop has drained: nothing waits for the writer any more. */
+	writer_stop(srv.writer);
+	writer_stopped = true;
+	if (!cfg->quiet)
+		fprintf(stderr, "scanloop serve: drained and stopped\n");
+out_http:
+	if (sigterm != NULL)
+		event_free(sigterm);
+	if (sigint != NULL)
+		event_free(sigint);
+	if (sighup != NULL)
+		event_free(sighup);
+	http_server_free(srv.http);
+out_writer:
+	if (!writer_stopped)
+		writer_stop(srv.writer);
+	writer_free(srv.writer);
+out:
+	metrics_free(srv.metrics);
+	ratelimit_free(srv.rl);
+	accesslog_close(srv.log);
+	return ret;
+}

@@ -1,0 +1,374 @@
+/* events.c — scan events, per-code scan summaries and server secrets. */
+#include "store/store_internal.h"
+
+#include <errno.h>
+#include <sodium.h>
+#include <stdio.h>
+#include <string.h>
+
+/* The fixed part of an event as stored; ua, lang and raw follow it. */
+struct store_event_rec {
+	uint64_t id;
+	int64_t time;
+	uint64_t prev_same_code;
+	uint8_t serial[STORE_SERIAL_BYTES];
+	uint32_t batch_id;
+	uint8_t key_id;
+	uint8_t verdict;
+	uint8_t flags;
+	uint8_t ip_family;
+	uint8_t ip[16];
+	uint8_t visitor[16];
+	double lat;
+	double lon;
+	float accuracy;
+	uint32_t reserved;
+	int64_t location_time;
+	uint16_t ua_len;
+	uint16_t lang_len;
+	uint16_t raw_len;
+	uint16_t pad;
+};
+static_assert(sizeof(struct store_event_rec) == 112, "event layout is schema");
+
+#define STORE_EVENT_REC_MAX (sizeof(struct store_event_rec) + \
+	STORE_EVENT_UA_MAX + STORE_EVENT_LANG_MAX + STORE_EVENT_RAW_MAX)
+
+static const uint8_t store_zero_serial[STORE_SERIAL_BYTES];
+
+/* Big-endian key of an event id, so ids sort numerically. */
+static void
+store_event_key(uint64_t id, uint8_t key[8])
+{
+	for (int i = 0; i < 8; i++)
+		key[i] = (uint8_t)(id >> (56 - 8 * i));
+}
+
+/* Length of a string, capped. */
+static size_t
+store_strnlen(const char *s, size_t max)
+{
+	size_t n = 0;
+
+	while (n < max && s[n] != '\0')
+		n++;
+	return n;
+}
+
+/* Serialises an event into buf; returns its length. */
+static size_t
+store_event_pack(const struct store_event *ev, uint8_t *buf)
+{
+	struct store_event_rec rec;
+	size_t o = sizeof(rec);
+
+	memset(&rec, 0, sizeof(rec));
+	rec.id = ev->id;
+	rec.time = ev->time;
+	rec.prev_same_code = ev->prev_same_code;
+	memcpy(rec.serial, ev->serial, sizeof(rec.serial));
+	rec.batch_id = ev->batch_id;
+	rec.key_id = ev->key_id;
+	rec.verdict = ev->verdict;
+	rec.flags = ev->flags;
+	rec.ip_family = ev->ip_family;
+	memcpy(rec.ip, ev->ip, sizeof(rec.ip));
+	memcpy(rec.visitor, ev->visitor, sizeof(rec.visitor));
+	rec.lat = ev->lat;
+	rec.lon = ev->lon;
+	rec.accuracy = ev->accuracy;
+	rec.location_time = ev->location_time;
+	rec.ua_len = (uint16_t)store_strnlen(ev->ua, STORE_EVENT_UA_MAX);
+	rec.lang_len = (uint16_t)store_strnlen(ev->lang, STORE_EVENT_LANG_MAX);
+	rec.raw_len = (uint16_t)store_strnlen(ev->raw, STORE_EVENT_RAW_MAX);
+	memcpy(buf, &rec, sizeof(rec));
+	memcpy(buf + o, ev->ua, rec.ua_len);
+	o += rec.ua_len;
+	memcpy(buf + o, ev->lang, rec.lang_len);
+	o += rec.lang_len;
+	memcpy(buf + o, ev->raw, rec.raw_len);
+	o += rec.raw_len;
+	return o;
+}
+
+/* Deserialises an event; -EIO if the record is damaged. */
+static int
+store_event_unpack(const uint8_t *buf, size_t len, struct store_event *ev)
+{
+	struct store_event_rec rec;
+	size_t o = sizeof(rec);
+
+	if (len < sizeof(rec))
+		return -EIO;
+	memcpy(&rec, buf, sizeof(rec));
+	if (rec.ua_len > STORE_EVENT_UA_MAX || rec.lang_len >
+	    STORE_EVENT_LANG_MAX || rec.raw_len > STORE_EVENT_RAW_MAX ||
+	    len != sizeof(rec) + rec.ua_len + rec.lang_len + rec.raw_len)
+		return -EIO;
+	memset(ev, 0, sizeof(*ev));
+	ev->id = rec.id;
+	ev->time = rec.time;
+	ev->prev_same_code = rec.prev_same_code;
+	memcpy(ev->serial, rec.serial, sizeof(ev->serial));
+	ev->batch_id = rec.batch_id;
+	ev->key_id = rec.key_id;
+	ev->verdict = rec.verdict;
+	ev->flags = rec.flags;
+	ev->ip_family = rec.ip_family;
+	memcpy(ev->ip, rec.ip, sizeof(ev->ip));
+	memcpy(ev->visitor, rec.visitor, sizeof(ev->visitor));
+	ev->lat = rec.lat;
+	ev->lon = rec.lon;
+	ev->accuracy = rec.accuracy;
+	ev->location_time = rec.location_time;
+	memcpy(ev->ua, buf + o, rec.ua_len);
+	o += rec.ua_len;
+	memcpy(ev->lang, buf + o, rec.lang_len);
+	o += rec.lang_len;
+	memcpy(ev->raw, buf + o, rec.raw_len);
+	return 0;
+}
+
+/* Reads a code's summary. */
+int
+store_code_scans_get_txn(struct store_txn *t,
+    const uint8_t serial[STORE_SERIAL_BYTES], struct store_code_scans *s)
+{
+	return store_get_txn(t, STORE_DB_CODE_SCANS, serial, STORE_SERIAL_BYTES,
+	    s, sizeof(*s));
+}
+
+/* Appends an event and updates its code's summary. */
+int
+store_event_add_txn(struct store_txn *t, struct store_event *ev,
+    struct store_code_scans *scans)
+{
+	uint8_t key[8], buf[STORE_EVENT_REC_MAX];
+	struct store_code_scans s;
+	bool has_serial;
+	uint64_t id;
+	size_t len;
+	int ret;
+
+	memset(scans, 0, sizeof(*scans));
+	if ((ret = store_counter_next_txn(t, "next_event", &id)) < 0)
+		return ret;
+	ev->id = id;
+	ev->prev_same_code = 0;
+	has_serial = memcmp(ev->serial, store_zero_serial,
+	    STORE_SERIAL_BYTES) != 0;
+	if (has_serial) {
+		ret = store_code_scans_get_txn(t, ev->serial, &s);
+		if (ret == -ENOENT)
+			memset(&s, 0, sizeof(s));
+		else if (ret < 0)
+			return ret;
+		ev->prev_same_code = s.last_event;
+		s.last_event = id;
+		s.total++;
+		if (ev->flags & STORE_EVENT_F_HUMAN) {
+			s.human++;
+			if (s.first_event == 0) {
+				s.first_event = id;
+				s.first_time = ev->time;
+				if (ev->flags & STORE_EVENT_F_LOCATION) {
+					s.first_lat = ev->lat;
+					s.first_lon = ev->lon;
+					s.first_accuracy = ev->accuracy;
+					s.first_has_location = 1;
+				}
+			}
+		}
+		if ((ret = store_put_txn(t, STORE_DB_CODE_SCANS, ev->serial,
+		    STORE_SERIAL_BYTES, &s, sizeof(s), 0)) < 0)
+			return ret;
+		*scans = s;
+	}
+	store_event_key(id, key);
+	len = store_event_pack(ev, buf);
+	/* Ids only grow, so the event goes at the end of the tree. */
+	return store_put_txn(t, STORE_DB_EVENTS, key, sizeof(key), buf, len,
+	    MDB_APPEND);
+}
+
+/* Reads an event. */
+int
+store_event_get_txn(struct store_txn *t, uint64_t id, struct store_event *ev)
+{
+	MDB_val k, v;
+	uint8_t key[8];
+	int rc;
+
+	if (t->ret != 0)
+		return t->ret;
+	store_event_key(id, key);
+	k.mv_size = sizeof(key);
+	k.mv_data = key;
+	rc = mdb_get(store_mdb_txn(t), t->st->dbi[STORE_DB_EVENTS], &k, &v);
+	if (rc == MDB_NOTFOUND)
+		return -ENOENT;
+	if (rc != 0)
+		return store_txn_fail(t, store_error(rc));
+	return store_event_unpack(v.mv_data, v.mv_size, ev);
+}
+
+/* Attaches a location to an event once. */
+int
+store_event_set_location_txn(struct store_txn *t, uint64_t id, double lat,
+    double lon, float accuracy, int64_t now)
+{
+	uint8_t key[8], buf[STORE_EVENT_REC_MAX];
+	struct store_event ev;
+	struct store_code_scans s;
+	size_t len;
+	int ret;
+
+	if ((ret = store_event_get_txn(t, id, &ev)) < 0)
+		return ret;
+	if (ev.flags & STORE_EVENT_F_LOCATION)
+		return -EEXIST;
+	ev.flags |= STORE_EVENT_F_LOCATION;
+	ev.lat = lat;
+	ev.lon = lon;
+	ev.accuracy = accuracy;
+	ev.location_time = now;
+	store_event_key(id, key);
+	len = store_event_pack(&ev, buf);
+	if ((ret = store_put_txn(t, STORE_DB_EVENTS, key, sizeof(key), buf, len,
+	    0)) < 0)
+		return ret;
+	if (memcmp(ev.serial, store_zero_serial, STORE_SERIAL_BYTES) == 0)
+		return 0;
+	ret = store_code_scans_get_txn(t, ev.serial, &s);
+	if (ret == -ENOENT)
+		return 0;
+	if (ret < 0)
+		return ret;
+	if (s.first_event != id)
+		return 0;
+	s.first_lat = lat;
+	s.first_lon = lon;
+	s.first_accuracy = accuracy;
+	s.first_has_location = 1;
+	return store_put_txn(t, STORE_DB_CODE_SCANS, ev.serial,
+	    STORE_SERIAL_BYTES, &s, sizeof(s), 0);
+}
+
+/* Walks events backwards by id. */
+int
+store_event_foreach_desc_txn(struct store_txn *t, uint64_t before,
+    size_t limit, int (*cb)(const struct store_event *, void *), void *arg)
+{
+	MDB_cursor *cur;
+	MDB_val k, v;
+	uint8_t key[8];
+	size_t n = 0;
+	int rc, ret = 0;
+
+	if (t->ret != 0)
+		return t->ret;
+	rc = mdb_cursor_open(store_mdb_txn(t), t->st->dbi[STORE_DB_EVENTS], &cur);
+	if (rc != 0)
+		return store_txn_fail(t, store_error(rc));
+	if (before == UINT64_MAX)
+		rc = mdb_cursor_get(cur, &k, &v, MDB_LAST);
+	else {
+		store_event_key(before, key);
+		k.mv_size = sizeof(key);
+		k.mv_data = key;
+		rc = mdb_cursor_get(cur, &k, &v, MDB_SET_RANGE);
+		if (rc == 0)
+			rc = mdb_cursor_get(cur, &k, &v, MDB_PREV);
+		else if (rc == MDB_NOTFOUND)
+			rc = mdb_cursor_get(cur, &k, &v, MDB_LAST);
+	}
+	for (; rc == 0 && n < limit; n++) {
+		struct store_event ev;
+
+		if ((ret = store_event_unpack(v.mv_data, v.mv_size, &ev)) < 0)
+			break;
+		if ((ret = cb(&ev, arg)) != 0)
+			break;
+		rc = mdb_cursor_get(cur, &k, &v, MDB_PREV);
+	}
+	mdb_cursor_close(cur);
+	if (ret == 0 && rc != 0 && rc != MDB_NOTFOUND)
+		ret = store_txn_fail(t, store_error(rc));
+	return ret;
+}
+
+/* Follows one code's chain of events. */
+int
+store_event_foreach_code_txn(struct store_txn *t,
+    const uint8_t serial[STORE_SERIAL_BYTES], size_t limit,
+    int (*cb)(const struct store_event *, void *), void *arg)
+{
+	struct store_code_scans s;
+	struct store_event ev;
+	uint64_t id;
+	int ret;
+
+	if ((ret = store_code_scans_get_txn(t, serial, &s)) < 0)
+		return ret;
+	for (id = s.last_event; id != 0 && limit > 0; limit--) {
+		if ((ret = store_event_get_txn(t, id, &ev)) < 0)
+			return ret == -ENOENT ? -EIO : ret;
+		if ((ret = cb(&ev, arg)) != 0)
+			return ret;
+		id = ev.prev_same_code;
+	}
+	return 0;
+}
+
+/* Newest event id. */
+int
+store_event_last_id_txn(struct store_txn *t, uint64_t *id)
+{
+	MDB_cursor *cur;
+	MDB_val k, v;
+	int rc;
+
+	*id = 0;
+	if (t->ret != 0)
+		return t->ret;
+	rc = mdb_cursor_open(store_mdb_txn(t), t->st->dbi[STORE_DB_EVENTS], &cur);
+	if (rc != 0)
+		return store_txn_fail(t, store_error(rc));
+	rc = mdb_cursor_get(cur, &k, &v, MDB_LAST);
+	if (rc == 0 && k.mv_size == 8)
+		for (int i = 0; i < 8; i++)
+			*id = *id << 8 | ((uint8_t *)k.mv_data)[i];
+	mdb_cursor_close(cur);
+	return rc == 0 || rc == MDB_NOTFOUND ? 0 : store_txn_fail(t,
+	    store_error(rc));
+}
+
+/* Gets or creates a named 32-byte secret in meta. */
+int
+store_secret_get(struct store *st, const char *name, uint8_t out[32])
+{
+	char key[64];
+	struct store_txn t;
+	int ret;
+
+	if (snprintf(key, sizeof(key), "secret:%s", name) >= (int)sizeof(key))
+		return -EINVAL;
+	if ((ret = store_txn_begin(st, true, &t)) < 0)
+		return ret;
+	ret = store_get_txn(&t, STORE_DB_META, key, strlen(key), out, 32);
+	store_txn_abort(&t);
+	if (ret != -ENOENT)
+		return ret;
+	if ((ret = store_txn_begin(st, false, &t)) < 0)
+		return ret;
+	ret = store_get_txn(&t, STORE_DB_META, key, strlen(key), out, 32);
+	if (ret == -ENOENT) {
+		randombytes_buf(out, 32);
+		ret = store_put_txn(&t, STORE_DB_META, key, strlen(key), out, 32,
+		    0);
+		if (ret == 0)
+			return store_txn_commit(&t);
+	}
+	store_txn_abort(&t);
+	return ret;
+}
