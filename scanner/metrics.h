@@ -28,7 +28,8 @@ void metrics_request(struct metrics *m, unsigned loop, int status,
 void metrics_rate_limited(struct metrics *m, unsigned loop);
 /* Appends the exposition: scans by verdict, requests by status class,
  * request latency histogram, events per commit, commit latency, open
- * connections, uptime. */
+ * connections, uptime. ws may be NULL (writer families read zero);
+ * started_us is Unix µs (clock_now_us) at start. Returns 0 or -ENOMEM. */
 int metrics_render(struct metrics *m, const struct writer_stats *ws,
     unsigned open_conns, int64_t started_us, struct buf *out)
     __attribute__((warn_unused_result));

@@ -6,7 +6,7 @@
  * assets), mobile-first and under 20 KB. The script is the same bytes on
  * every page, so the Content-Security-Policy can name its SHA-256 instead
  * of allowing inline scripts; per-page data travels in data- attributes.
- * Every dynamic string is HTML-escaped.
+ * Every dynamic string is HTML-escaped. All functions are thread-safe.
  */
 #ifndef SCANLOOP_PAGES_H
 #define SCANLOOP_PAGES_H

@@ -94,7 +94,7 @@ scan_serve(struct store *st, const struct scan_config *cfg, const char **why)
 	*why = NULL;
 	srv.st = st;
 	srv.cfg = *cfg;
-	srv.started = clock_now_us();
+	srv.started = clock_now_us();	/* metrics report uptime from it */
 	hc = cfg->http;
 	hc.max_conns = scan_fit_fds(hc.max_conns);
 	signal(SIGPIPE, SIG_IGN);

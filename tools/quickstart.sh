@@ -1,8 +1,11 @@
 #!/usr/bin/env bash
 # quickstart.sh — the main job on the embedded default store: build, create
 # ./var/scanloop and signing key 1 if missing, mint the sample print job
-# (samples/print-job.env: 1,000 codes with PNGs), activate it and say where
-# the print job is.
+# (samples/print-job.env: 1,000 codes with PNGs), activate it, say where
+# the print job is, then serve scans in the foreground (Ctrl-C stops it)
+# and print one code's URL to open.
+#   SCANLOOP_LISTEN=ADDR:PORT   where to serve (default 127.0.0.1:8080)
+#   QUICKSTART_SERVE=0          mint only, do not start the server
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash tools/setup.sh
@@ -11,6 +14,7 @@ scanloop=./build/tools/scanloop
 # shellcheck source=../samples/print-job.env
 . samples/print-job.env
 export SCANLOOP_DB=${SCANLOOP_DB:-./var/scanloop}
+listen=${SCANLOOP_LISTEN:-127.0.0.1:8080}
 
 if ! "$scanloop" key show --id "$KEY_ID" >/dev/null 2>&1; then
 	"$scanloop" key new --id "$KEY_ID" --base-url "$BASE_URL"
@@ -24,9 +28,21 @@ batch=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["batch_i
 	"$job/manifest.json")
 "$scanloop" batch activate "$batch"
 
+url=$(sed -n 2p "$job/codes.csv" | cut -d, -f3 | tr -d '\r')
+serial=$(sed -n 2p "$job/codes.csv" | cut -d, -f2)
 echo
 echo "print job for the printer: $job"
 echo "  codes.csv      $(($(wc -l <"$job/codes.csv") - 1)) codes (seq,serial,url)"
 echo "  png/           $(find "$job/png" -name '*.png' | wc -l) QR images, 1-bit, 4 px per module"
 echo "  manifest.json  batch $batch, sha256 of codes.csv"
-echo "check a code:    $scanloop verify \"\$(sed -n 2p $job/codes.csv | cut -d, -f3)\""
+echo "first code:      $url"
+echo "  its QR image:  $job/png/$serial.png"
+
+if [[ ${QUICKSTART_SERVE:-1} == 0 ]]; then
+	exit 0
+fi
+echo
+echo "open this on this machine (the printed host S.EXAMPLE.COM stands for yours):"
+echo "  http://$listen/${url#*://*/}"
+echo "scans:   $scanloop scans tail      stop: Ctrl-C"
+exec "$scanloop" serve --listen "$listen"

@@ -1,0 +1,977 @@
+/* test_pages.c — the verdict, product and error pages: content per verdict
+ * and language, size, escaping, structure, the location button, the CSP
+ * hash of the script, and the language pick. */
+#include "testutil.h"
+
+#include <errno.h>
+#include <pthread.h>
+#include <sodium.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "common/buf.h"
+#include "scanner/pages.h"
+#include "scanner/verify.h"
+#include "store/store.h"
+
+#define PAGE_LIMIT (20 * 1024)
+#define HOSTILE "\"><script>alert(1)</script>"
+
+/* 2024-05-03T06:05:09Z, and a quarter second. */
+#define T_FIRST 1714716309250000LL
+
+/* One page to render and what it must hold. */
+struct pcase {
+	const char *name;
+	struct page_scan p;
+	const char *cls;   /* class of <main> */
+	const char *zh[3]; /* texts the Chinese page holds */
+	const char *en[3]; /* texts the English page holds */
+};
+
+static const struct page_scan base = {
+	.gtin = "09506000134352",
+	.serial = "AB3DEFGHIJKLA",
+	.batch_id = 7,
+	.first_time = T_FIRST,
+	.self_path = "/01/09506000134352/21/AB3DEFGHIJKLA?S=abc",
+};
+
+/* Sets the fields that differ from base. */
+static struct page_scan
+mk(int verdict, uint32_t scans, bool first, bool loc, uint64_t ev)
+{
+	struct page_scan p = base;
+
+	p.verdict = verdict;
+	p.scans = scans;
+	p.this_is_first = first;
+	p.first_has_location = loc;
+	p.first_lat = 31.2304;
+	p.first_lon = 121.4737;
+	p.event_id = ev;
+	p.location_token = ev != 0 ? "tok_Zm9vYmFy-_" : NULL;
+	return p;
+}
+
+/* Every verdict and its variants. */
+static struct pcase *
+cases(size_t *n)
+{
+	static struct pcase c[16];
+	size_t i = 0;
+
+	c[i++] = (struct pcase){ "genuine-first",
+		mk(VERDICT_GENUINE, 1, true, false, 41), "ok",
+		{ "<h1>正品</h1>", "这是该码第一次被扫描。",
+		    "<time datetime=\"2024-05-03T06:05:09Z\">"
+		    "2024-05-03 06:05 UTC</time>" },
+		{ "<h1>Genuine product</h1>",
+		    "This is the first time this code has been scanned.",
+		    "<time datetime=\"2024-05-03T06:05:09Z\">"
+		    "2024-05-03 06:05 UTC</time>" } };
+	c[i++] = (struct pcase){ "genuine-again-located",
+		mk(VERDICT_GENUINE, 3, false, true, 42), "warn",
+		{ "此码已被扫描 3 次。首次扫描：<time datetime=\""
+		  "2024-05-03T06:05:09Z\">2024-05-03 06:05 UTC</time>"
+		  "，位置约 31.23, 121.47。",
+		    "此标签可能被复制", "品牌" },
+		{ "This code has been scanned 3 times. First scan: <time "
+		  "datetime=\"2024-05-03T06:05:09Z\">2024-05-03 06:05 UTC"
+		  "</time>, near 31.23, 121.47.",
+		    "If you did not scan it before, the label may have been "
+		    "copied.",
+		    "contact the brand" } };
+	c[i] = (struct pcase){ "genuine-again-south-west",
+		mk(VERDICT_GENUINE, 12, false, true, 0), "warn",
+		{ "此码已被扫描 12 次。", "位置约 -33.87, 0.00。" },
+		{ "scanned 12 times.", "near -33.87, 0.00." } };
+	c[i].p.first_lat = -33.8688;
+	c[i++].p.first_lon = -0.001;
+	c[i++] = (struct pcase){ "genuine-again-no-location",
+		mk(VERDICT_GENUINE, 2, false, false, 43), "warn",
+		{ "此码已被扫描 2 次。首次扫描：" },
+		{ "This code has been scanned 2 times. First scan: " } };
+	c[i++] = (struct pcase){ "genuine-bot",
+		mk(VERDICT_GENUINE, 0, false, false, 0), "ok",
+		{ "<h1>正品</h1>", "验证通过" },
+		{ "<h1>Genuine product</h1>", "checks out" } };
+	c[i++] = (struct pcase){ "not-active",
+		mk(VERDICT_NOT_ACTIVE, 1, true, false, 44), "warn",
+		{ "此码尚未激活", "正常渠道", "店铺" },
+		{ "Code not activated yet", "normal sales channel",
+		    "the store where you bought it" } };
+	c[i] = (struct pcase){ "void-stolen",
+		mk(VERDICT_VOID, 1, false, false, 45), "bad",
+		{ "此码已作废", "（原因：已报告被盗）", "请勿信任此商品" },
+		{ "Code voided", "(reason: reported stolen)",
+		    "Do not trust this item." } };
+	c[i++].p.void_reason = STORE_VOID_STOLEN;
+	c[i] = (struct pcase){ "void-misprint",
+		mk(VERDICT_VOID, 1, false, false, 0), "bad",
+		{ "（原因：标签印刷错误）" },
+		{ "(reason: misprinted label)" } };
+	c[i++].p.void_reason = STORE_VOID_MISPRINT;
+	c[i] = (struct pcase){ "void-damaged",
+		mk(VERDICT_VOID, 1, false, false, 0), "bad",
+		{ "（原因：标签损坏）" }, { "(reason: damaged label)" } };
+	c[i++].p.void_reason = STORE_VOID_DAMAGED;
+	c[i] = (struct pcase){ "void-lost",
+		mk(VERDICT_VOID, 1, false, false, 0), "bad",
+		{ "（原因：已报告遗失）" }, { "(reason: reported lost)" } };
+	c[i++].p.void_reason = STORE_VOID_LOST;
+	c[i] =
+	    (struct pcase){ "void-other", mk(VERDICT_VOID, 1, false, false, 0),
+		    "bad", { "（原因：其他原因）" }, { "(reason: other)" } };
+	c[i++].p.void_reason = STORE_VOID_OTHER;
+	c[i] = (struct pcase){ "forged",
+		mk(VERDICT_FORGED, 1, false, false, 46), "bad",
+		{ "未通过验证", "技术信息：bad signature", "AB3DEFGHIJKLA" },
+		{ "Not verified", "Technical detail: bad signature",
+		    "Serial on the code" } };
+	c[i].p.reason = "bad signature";
+	c[i].p.gtin = NULL;
+	c[i++].p.batch_id = 0;
+	c[i] = (struct pcase){ "malformed",
+		mk(VERDICT_MALFORMED, 0, false, false, 47), "bad",
+		{ "无效的商品码", "扫描到的内容不是可以验证的商品码。" },
+		{ "Not a valid product code",
+		    "is not a product code that can be checked" } };
+	c[i].p.reason = "not a code URL";
+	c[i].p.gtin = NULL;
+	c[i].p.serial = NULL;
+	c[i++].p.batch_id = 0;
+	assert_true(i <= sizeof(c) / sizeof(c[0]));
+	*n = i;
+	return c;
+}
+
+/* Counts the occurrences of needle in hay. */
+static size_t
+count(const char *hay, const char *needle)
+{
+	size_t n = 0, len = strlen(needle);
+
+	for (const char *p = hay; (p = strstr(p, needle)) != NULL; p += len)
+		n++;
+	return n;
+}
+
+/* True when s (len bytes) is valid UTF-8 without overlong forms. */
+static bool
+utf8_valid(const unsigned char *s, size_t len)
+{
+	size_t i = 0;
+
+	while (i < len) {
+		unsigned c = s[i], need;
+		uint32_t cp;
+
+		if (c < 0x80) {
+			i++;
+			continue;
+		} else if ((c & 0xe0) == 0xc0) {
+			need = 1;
+			cp = c & 0x1f;
+		} else if ((c & 0xf0) == 0xe0) {
+			need = 2;
+			cp = c & 0x0f;
+		} else if ((c & 0xf8) == 0xf0) {
+			need = 3;
+			cp = c & 0x07;
+		} else {
+			return false;
+		}
+		if (need >= len - i)
+			return false;
+		for (unsigned k = 1; k <= need; k++) {
+			if ((s[i + k] & 0xc0) != 0x80)
+				return false;
+			cp = cp << 6 | (s[i + k] & 0x3f);
+		}
+		if ((need == 1 && cp < 0x80) || (need == 2 && cp < 0x800) ||
+		    (need == 3 && (cp < 0x10000 || cp > 0x10ffff)) ||
+		    (cp >= 0xd800 && cp <= 0xdfff))
+			return false;
+		i += need + 1;
+	}
+	return true;
+}
+
+/* Checks that the elements of a page nest properly: every opened element
+ * that is not void is closed in order, <script> and <style> hold raw
+ * text, and SVG elements may close themselves with "/>". */
+static void
+check_nesting(const char *html)
+{
+	static const char *voids[] = { "meta", "link", "br", "hr", "img",
+		"input", NULL };
+	char stack[64][16];
+	int depth = 0;
+	const char *p = html;
+
+	while ((p = strchr(p, '<')) != NULL) {
+		char name[16];
+		size_t n = 0;
+		bool closing = p[1] == '/';
+		const char *q = p + 1 + closing, *gt;
+
+		if (p[1] == '!') { /* the doctype */
+			p = strchr(p, '>');
+			assert_non_null(p);
+			continue;
+		}
+		while ((q[n] >= 'a' && q[n] <= 'z') ||
+		    (q[n] >= '0' && q[n] <= '9'))
+			n++;
+		if (n == 0 || n >= sizeof(name))
+			fail_msg("stray '<' at offset %td", p - html);
+		memcpy(name, q, n);
+		name[n] = '\0';
+		gt = strchr(q, '>');
+		assert_non_null(gt);
+		if (closing) {
+			if (depth == 0 || strcmp(stack[depth - 1], name) != 0)
+				fail_msg("</%s> at offset %td closes <%s>",
+				    name, p - html,
+				    depth > 0 ? stack[depth - 1] : "");
+			depth--;
+		} else if (gt[-1] != '/') {
+			bool v = false;
+
+			for (size_t k = 0; voids[k] != NULL; k++)
+				v = v || strcmp(voids[k], name) == 0;
+			if (!v) {
+				assert_true(depth < 64);
+				strcpy(stack[depth++], name);
+			}
+			if (strcmp(name, "script") == 0 ||
+			    strcmp(name, "style") == 0) {
+				char end[24];
+
+				/* Raw text up to its end tag. */
+				snprintf(end, sizeof(end), "</%s>", name);
+				gt = strstr(gt, end);
+				assert_non_null(gt);
+				gt += strlen(end) - 1;
+				depth--;
+			}
+		}
+		p = gt + 1;
+	}
+	if (depth != 0)
+		fail_msg("<%s> never closed", stack[depth - 1]);
+}
+
+/* True when some tag has an event handler attribute (" onclick="). */
+static bool
+has_handler(const char *html)
+{
+	for (const char *p = html; (p = strstr(p, " on")) != NULL; p++) {
+		const char *q = p + 3;
+
+		while (*q >= 'a' && *q <= 'z')
+			q++;
+		if (q > p + 3 && *q == '=')
+			return true;
+	}
+	return false;
+}
+
+/* The SHA-256 of the page's script, as a CSP source expression. */
+static void
+script_source(const char *html, char *out, size_t outlen)
+{
+	const char *s = strstr(html, "<script>"), *e;
+	unsigned char h[crypto_hash_sha256_BYTES];
+	char b64[64];
+
+	assert_non_null(s);
+	s += strlen("<script>");
+	e = strstr(s, "</script>");
+	assert_non_null(e);
+	crypto_hash_sha256(h, (const unsigned char *)s, (size_t)(e - s));
+	sodium_bin2base64(b64, sizeof(b64), h, sizeof(h),
+	    sodium_base64_VARIANT_ORIGINAL);
+	snprintf(out, outlen, "script-src 'sha256-%s';", b64);
+}
+
+/* Writes a page under $SCANLOOP_PAGES_PREVIEW (for looking at it). */
+static void
+preview(const char *name, const char *lang, const struct buf *b)
+{
+	const char *dir = getenv("SCANLOOP_PAGES_PREVIEW");
+	char path[TU_PATH_MAX];
+
+	if (dir == NULL || *dir == '\0')
+		return;
+	(void)mkdir(dir, 0755);
+	snprintf(path, sizeof(path), "%s/%s-%s.html", dir, name, lang);
+	tu_write(path, b->data, b->len);
+	printf("# %-28s %-2s %6zu bytes\n", name, lang, b->len);
+}
+
+/* What every page must be, whatever it says. */
+static void
+check_page(const struct buf *b, enum page_lang lang)
+{
+	const char *html = (const char *)b->data;
+	char want[128], src[128];
+
+	assert_non_null(html);
+	assert_int_equal(strlen(html), b->len);
+	assert_true(b->len < PAGE_LIMIT);
+	assert_true(utf8_valid(b->data, b->len));
+	assert_true(strncmp(html, "<!doctype html>\n", 16) == 0);
+	snprintf(want, sizeof(want), "<html lang=\"%s\">",
+	    lang == PAGE_LANG_EN ? "en" : "zh-CN");
+	assert_non_null(strstr(html, want));
+	assert_string_equal(page_lang_tag(lang),
+	    lang == PAGE_LANG_EN ? "en" : "zh-CN");
+	assert_non_null(strstr(html, "<meta charset=\"utf-8\">"));
+	assert_non_null(strstr(html,
+	    "<meta name=\"viewport\" "
+	    "content=\"width=device-width,initial-scale=1\">"));
+	assert_int_equal(count(html, "<title>"), 1);
+	assert_int_equal(count(html, "<h1>"), 1);
+	/* Self-contained: one inline script, no URL to fetch anything. */
+	assert_int_equal(count(html, "<script"), 1);
+	assert_int_equal(count(html, "</script>"), 1);
+	assert_int_equal(count(html, "<style>"), 1);
+	assert_null(strstr(html, "http://"));
+	assert_null(strstr(html, "https://"));
+	assert_null(strstr(html, "src="));
+	assert_null(strstr(html, "url("));
+	assert_null(strstr(html, "@import"));
+	assert_null(strstr(html, "<link"));
+	assert_null(strstr(html, "<img"));
+	/* No inline handlers: the CSP hash does not cover them. */
+	assert_false(has_handler(html));
+	check_nesting(html);
+	script_source(html, src, sizeof(src));
+	if (strstr(page_csp(), src) == NULL)
+		fail_msg("CSP %s lacks %s", page_csp(), src);
+	assert_true(strlen(html) > 1000);
+	assert_true(strstr(html, "</html>\n") == html + b->len - 8);
+}
+
+/* Every verdict in both languages. */
+static void
+test_scan_pages(void **state)
+{
+	size_t n;
+	struct pcase *c = cases(&n);
+
+	(void)state;
+	for (size_t i = 0; i < n; i++) {
+		for (int l = PAGE_LANG_ZH; l <= PAGE_LANG_EN; l++) {
+			struct page_scan p = c[i].p;
+			const char *const *texts =
+			    l == PAGE_LANG_EN ? c[i].en : c[i].zh;
+			struct buf b = { 0 };
+			char cls[64];
+			const char *html;
+
+			p.lang = (enum page_lang)l;
+			assert_int_equal(page_render_scan(&p, &b), 0);
+			html = (const char *)b.data;
+			preview(c[i].name, l == PAGE_LANG_EN ? "en" : "zh", &b);
+			check_page(&b, p.lang);
+			snprintf(cls, sizeof(cls), "<main class=\"%s\">",
+			    c[i].cls);
+			if (strstr(html, cls) == NULL)
+				fail_msg("%s: no %s", c[i].name, cls);
+			for (size_t k = 0; k < 3 && texts[k] != NULL; k++)
+				if (strstr(html, texts[k]) == NULL)
+					fail_msg("%s/%d: missing \"%s\"",
+					    c[i].name, l, texts[k]);
+			/* The other language's headline is not there. */
+			if (strstr(html,
+				(l == PAGE_LANG_EN ? c[i].zh : c[i].en)[0]) !=
+			    NULL)
+				fail_msg("%s/%d: other language", c[i].name, l);
+			buf_free(&b);
+		}
+	}
+}
+
+/* What a genuine code's page shows and what a forged or malformed one
+ * does not. */
+static void
+test_scan_fields(void **state)
+{
+	size_t n;
+	struct pcase *c = cases(&n);
+
+	(void)state;
+	for (size_t i = 0; i < n; i++) {
+		struct buf b = { 0 };
+		struct page_scan p = c[i].p;
+		const char *html;
+		int v = p.verdict;
+
+		/* All fields set: the verdict decides what is shown. */
+		p.gtin = base.gtin;
+		p.batch_id = base.batch_id;
+		p.self_path = NULL; /* it holds the GTIN */
+		assert_int_equal(page_render_scan(&p, &b), 0);
+		html = (const char *)b.data;
+		if (v == VERDICT_GENUINE || v == VERDICT_NOT_ACTIVE ||
+		    v == VERDICT_VOID) {
+			assert_non_null(strstr(html, "09506000134352"));
+			assert_non_null(strstr(html, "AB3DEFGHIJKLA"));
+			assert_non_null(strstr(html,
+			    "<dt>批次</dt><dd class=\"m\">7</dd>"));
+			assert_null(strstr(html, "技术信息"));
+		} else {
+			assert_null(strstr(html, "09506000134352"));
+			assert_null(strstr(html, "批次"));
+		}
+		if (v == VERDICT_MALFORMED)
+			assert_null(strstr(html, "AB3DEFGHIJKLA"));
+		/* The scan time is shown on a first scan only. */
+		assert_int_equal(strstr(html, "<dt>扫描时间</dt>") != NULL,
+		    c[i].p.this_is_first && v == VERDICT_GENUINE);
+		buf_free(&b);
+	}
+}
+
+/* The location section: only with an event id and a token, with both in
+ * data- attributes and the texts in the page's language. */
+static void
+test_location_button(void **state)
+{
+	struct page_scan p = mk(VERDICT_GENUINE, 1, true, false, 0);
+	struct buf b = { 0 };
+	const char *html;
+
+	(void)state;
+	for (int v = VERDICT_GENUINE; v <= VERDICT_MALFORMED; v++) {
+		p.verdict = v;
+		p.event_id = 0;
+		p.location_token = "t";
+		assert_int_equal(page_render_scan(&p, &b), 0);
+		assert_null(strstr((const char *)b.data, "id=\"loc\""));
+		assert_null(strstr((const char *)b.data, "data-token=\""));
+		buf_reset(&b);
+		p.event_id = 9;
+		p.location_token = NULL;
+		assert_int_equal(page_render_scan(&p, &b), 0);
+		assert_null(strstr((const char *)b.data, "id=\"loc\""));
+		buf_reset(&b);
+		p.event_id = UINT64_MAX;
+		p.location_token = "Zm9v_-";
+		assert_int_equal(page_render_scan(&p, &b), 0);
+		html = (const char *)b.data;
+		assert_int_equal(count(html, "id=\"loc\""), 1);
+		assert_non_null(strstr(html,
+		    "<button type=\"button\" "
+		    "id=\"loc\" data-event=\"18446744073709551615\" "
+		    "data-token=\"Zm9v_-\""));
+		assert_non_null(strstr(html, "分享我的位置</button>"));
+		assert_non_null(strstr(html, "id=\"loc-box\" hidden"));
+		assert_non_null(strstr(html, "id=\"loc-msg\""));
+		for (const char *k = "wait\0ok\0deny\0err\0"; *k != '\0';
+		     k += strlen(k) + 1) {
+			char attr[32];
+
+			snprintf(attr, sizeof(attr), " data-%s=\"", k);
+			assert_non_null(strstr(html, attr));
+		}
+		buf_reset(&b);
+	}
+	p.lang = PAGE_LANG_EN;
+	p.location_token = "a\"b<c>";
+	assert_int_equal(page_render_scan(&p, &b), 0);
+	html = (const char *)b.data;
+	assert_non_null(strstr(html, "data-token=\"a&quot;b&lt;c&gt;\""));
+	assert_non_null(strstr(html, ">Share my location</button>"));
+	assert_non_null(strstr(html, "fight counterfeits and diversion"));
+	check_page(&b, PAGE_LANG_EN);
+	buf_free(&b);
+}
+
+/* Hostile text from the request never reaches the page raw. */
+static void
+test_hostile_input(void **state)
+{
+	size_t n;
+	struct pcase *c = cases(&n);
+
+	(void)state;
+	for (size_t i = 0; i < n; i++) {
+		for (int l = PAGE_LANG_ZH; l <= PAGE_LANG_EN; l++) {
+			struct page_scan p = c[i].p;
+			struct buf b = { 0 };
+			const char *html;
+
+			p.lang = (enum page_lang)l;
+			p.self_path = "/01/1?a=" HOSTILE "&lang=zh&b='x'";
+			p.reason = HOSTILE;
+			p.location_token = p.event_id != 0 ? HOSTILE : NULL;
+			if (p.verdict == VERDICT_FORGED)
+				p.serial = HOSTILE;
+			assert_int_equal(page_render_scan(&p, &b), 0);
+			html = (const char *)b.data;
+			check_page(&b, p.lang);
+			assert_null(strstr(html, "alert(1)</script>"));
+			assert_null(strstr(html, "<script>alert"));
+			assert_null(strstr(html, "'x'"));
+			assert_non_null(strstr(html,
+			    l == PAGE_LANG_EN ?
+				"href=\"/01/1?a=%22%3E%3Cscript%3Ealert(1)%3C/"
+				"script%3E&amp;b=&#39;x&#39;&amp;lang=zh\"" :
+				"href=\"/01/1?a=%22%3E%3Cscript%3Ealert(1)%3C/"
+				"script%3E&amp;b=&#39;x&#39;&amp;lang=en\""));
+			if (p.verdict == VERDICT_FORGED ||
+			    p.verdict == VERDICT_MALFORMED)
+				assert_non_null(strstr(html,
+				    "&quot;&gt;&lt;"
+				    "script&gt;alert(1)&lt;/script&gt;</p>"));
+			buf_free(&b);
+		}
+	}
+}
+
+/* The language link: same path, lang= dropped and set, escaped. */
+static void
+test_lang_link(void **state)
+{
+	static const struct {
+		enum page_lang lang;
+		const char *self, *href;
+	} v[] = {
+		{ PAGE_LANG_ZH, "/01/09506000134352/21/AB3DEFGHIJKLA?S=abc",
+		    "/01/09506000134352/21/AB3DEFGHIJKLA?S=abc&amp;lang=en" },
+		{ PAGE_LANG_EN, "/01/1/21/X?S=a&lang=en&x=1",
+		    "/01/1/21/X?S=a&amp;x=1&amp;lang=zh" },
+		{ PAGE_LANG_EN, "/01/1/21/X?lang=en", "/01/1/21/X?lang=zh" },
+		{ PAGE_LANG_ZH, "/01/1/21/X?lang&&languages=1&lang=",
+		    "/01/1/21/X?languages=1&amp;lang=en" },
+		{ PAGE_LANG_ZH, "/x", "/x?lang=en" },
+		{ PAGE_LANG_ZH, "/x?", "/x?lang=en" },
+		{ PAGE_LANG_ZH, "/a b\x01\xe4\xb8\xad#f?q=\x7f",
+		    "/a%20b%01%E4%B8%AD%23f?q=%7F&amp;lang=en" },
+		/* Network paths would leave the site: query only. */
+		{ PAGE_LANG_ZH, "//evil.example/x?S=1", "?S=1&amp;lang=en" },
+		{ PAGE_LANG_ZH, "/\\evil.example/x", "?lang=en" },
+		{ PAGE_LANG_ZH, "javascript:alert(1)", "?lang=en" },
+		{ PAGE_LANG_ZH, "", "?lang=en" },
+		{ PAGE_LANG_EN, NULL, "?lang=zh" },
+	};
+	struct page_scan p = mk(VERDICT_GENUINE, 1, true, false, 0);
+	struct buf b = { 0 };
+	char want[256], *longpath;
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(v) / sizeof(v[0]); i++) {
+		p.lang = v[i].lang;
+		p.self_path = v[i].self;
+		assert_int_equal(page_render_scan(&p, &b), 0);
+		snprintf(want, sizeof(want),
+		    "<footer><a href=\"%s\" "
+		    "hreflang=\"%s\"",
+		    v[i].href, v[i].lang == PAGE_LANG_EN ? "zh-CN" : "en");
+		if (strstr((const char *)b.data, want) == NULL)
+			fail_msg("case %zu: no %s", i, want);
+		buf_reset(&b);
+	}
+	/* A long path (hostile) is replaced, keeping the page small. */
+	longpath = malloc(4001);
+	assert_non_null(longpath);
+	longpath[0] = '/';
+	memset(longpath + 1, '"', 3999);
+	longpath[4000] = '\0';
+	p.self_path = longpath;
+	p.lang = PAGE_LANG_ZH;
+	assert_int_equal(page_render_scan(&p, &b), 0);
+	assert_non_null(strstr((const char *)b.data, "<a href=\"?lang=en\""));
+	check_page(&b, PAGE_LANG_ZH);
+	free(longpath);
+	buf_free(&b);
+}
+
+/* The product page for GET /01/{GTIN}. */
+static void
+test_product_page(void **state)
+{
+	struct buf b = { 0 };
+	const char *html;
+
+	(void)state;
+	assert_int_equal(
+	    page_render_product(PAGE_LANG_ZH, "09506000134352", &b), 0);
+	preview("product", "zh", &b);
+	check_page(&b, PAGE_LANG_ZH);
+	html = (const char *)b.data;
+	assert_non_null(strstr(html, "<dd class=\"m\">09506000134352</dd>"));
+	assert_non_null(strstr(html, "每件商品的包装上都有它自己的二维码"));
+	assert_null(strstr(html, "id=\"loc\""));
+	assert_non_null(strstr(html, "<a href=\"?lang=en\""));
+	buf_reset(&b);
+	assert_int_equal(
+	    page_render_product(PAGE_LANG_EN, "09506000134352", &b), 0);
+	preview("product", "en", &b);
+	check_page(&b, PAGE_LANG_EN);
+	html = (const char *)b.data;
+	assert_non_null(strstr(html, "Each package carries its own code"));
+	assert_non_null(strstr(html, "09506000134352"));
+	buf_reset(&b);
+	assert_int_equal(page_render_product(PAGE_LANG_EN, HOSTILE, &b), 0);
+	check_page(&b, PAGE_LANG_EN);
+	assert_null(strstr((const char *)b.data, "alert(1)</script>"));
+	buf_reset(&b);
+	assert_int_equal(page_render_product(PAGE_LANG_EN, NULL, &b), 0);
+	check_page(&b, PAGE_LANG_EN);
+	buf_free(&b);
+}
+
+/* Error pages: a title per status, the status shown, generic otherwise. */
+static void
+test_error_pages(void **state)
+{
+	static const struct {
+		int status;
+		const char *zh, *en;
+	} v[] = {
+		{ 400, "请求无效", "Bad request" },
+		{ 404, "页面不存在", "Page not found" },
+		{ 405, "不支持此操作", "Method not allowed" },
+		{ 413, "请求过大", "Request too large" },
+		{ 429, "请求过于频繁", "Too many requests" },
+		{ 500, "服务器出错", "Something went wrong" },
+		{ 503, "暂时无法服务", "Temporarily unavailable" },
+		{ 418, "出错了", "Error" },
+		{ 502, "出错了", "Error" },
+	};
+	struct buf b = { 0 };
+	char want[128], name[16];
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(v) / sizeof(v[0]); i++) {
+		for (int l = PAGE_LANG_ZH; l <= PAGE_LANG_EN; l++) {
+			const char *t = l == PAGE_LANG_EN ? v[i].en : v[i].zh;
+
+			assert_int_equal(page_render_error((enum page_lang)l,
+					     v[i].status, &b),
+			    0);
+			snprintf(name, sizeof(name), "error-%d", v[i].status);
+			preview(name, l == PAGE_LANG_EN ? "en" : "zh", &b);
+			check_page(&b, (enum page_lang)l);
+			snprintf(want, sizeof(want), "<h1>%s</h1>", t);
+			assert_non_null(strstr((const char *)b.data, want));
+			snprintf(want, sizeof(want), "<title>%s · ", t);
+			assert_non_null(strstr((const char *)b.data, want));
+			snprintf(want, sizeof(want), "HTTP %d", v[i].status);
+			assert_non_null(strstr((const char *)b.data, want));
+			buf_reset(&b);
+		}
+	}
+	assert_int_equal(page_render_error(PAGE_LANG_EN, 429, &b), 0);
+	assert_non_null(strstr((const char *)b.data, "slow down"));
+	buf_reset(&b);
+	assert_int_equal(page_render_error(PAGE_LANG_EN, 503, &b), 0);
+	assert_non_null(strstr((const char *)b.data, "try again"));
+	buf_free(&b);
+}
+
+/* In a child whose address space is capped just above its use, renders
+ * into a buffer that must grow by 8 MiB: each renderer must answer
+ * -ENOMEM and leave the buffer as it was. Exit status: 0 pass, 1 + which
+ * failed, 77 when the allocation could not be made to fail. */
+static int
+enomem_child(void)
+{
+	const size_t cap = 8u << 20;
+	struct page_scan p = mk(VERDICT_GENUINE, 3, false, true, 5);
+	struct rlimit rl;
+	struct buf b = { 0 };
+	unsigned long pages;
+	FILE *f;
+	void *probe;
+
+	/* cap - 256 bytes, so that the buffer holds exactly cap bytes. */
+	if (buf_reserve(&b, cap - 257) != 0 || b.cap != cap)
+		return 1;
+	memset(b.data, 'x', cap - 256);
+	b.len = cap - 256;
+	b.data[b.len] = '\0';
+	if ((f = fopen("/proc/self/statm", "r")) == NULL)
+		return 77;
+	if (fscanf(f, "%lu", &pages) != 1) {
+		fclose(f);
+		return 77;
+	}
+	fclose(f);
+	rl.rlim_cur = rl.rlim_max = pages * (rlim_t)sysconf(_SC_PAGESIZE) +
+	    (2u << 20);
+	if (setrlimit(RLIMIT_AS, &rl) != 0)
+		return 77;
+	if ((probe = malloc(cap)) != NULL) {
+		free(probe);
+		return 77;
+	}
+	p.self_path = "/01/1/21/X?S=1";
+	if (page_render_scan(&p, &b) != -ENOMEM)
+		return 2;
+	if (page_render_product(PAGE_LANG_EN, "09506000134352", &b) != -ENOMEM)
+		return 3;
+	if (page_render_error(PAGE_LANG_ZH, 503, &b) != -ENOMEM)
+		return 4;
+	if (page_escape(&b, (const char *)b.data, b.len) != -ENOMEM)
+		return 5;
+	if (b.len != cap - 256 || b.data[b.len] != '\0' ||
+	    memchr(b.data, 0, b.len) != NULL)
+		return 6;
+	for (size_t i = 0; i < b.len; i++)
+		if (b.data[i] != 'x')
+			return 7;
+	return 0;
+}
+
+/* Out of memory: -ENOMEM, no crash, the buffer unchanged. */
+static void
+test_enomem(void **state)
+{
+	pid_t pid;
+	int status;
+
+	(void)state;
+	/* The sanitizers reserve terabytes of address space up front. */
+	if (getenv("SCANLOOP_SANITIZED") != NULL)
+		skip();
+	pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0)
+		_exit(enomem_child());
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	assert_true(WIFEXITED(status));
+	if (WEXITSTATUS(status) == 77)
+		skip();
+	assert_int_equal(WEXITSTATUS(status), 0);
+}
+
+/* Renders append to what the buffer holds. */
+static void
+test_append(void **state)
+{
+	struct page_scan p = mk(VERDICT_FORGED, 1, false, false, 0);
+	struct buf b = { 0 }, alone = { 0 };
+
+	(void)state;
+	assert_int_equal(buf_puts(&b, "HTTP/1.1 200 OK\r\n\r\n"), 0);
+	assert_int_equal(page_render_scan(&p, &b), 0);
+	assert_int_equal(page_render_scan(&p, &alone), 0);
+	assert_int_equal(b.len, 19 + alone.len);
+	assert_memory_equal(b.data + 19, alone.data, alone.len);
+	buf_reset(&b);
+	assert_int_equal(page_render_error(PAGE_LANG_ZH, 404, &b), 0);
+	assert_int_equal(page_render_error(PAGE_LANG_ZH, 404, &b), 0);
+	assert_int_equal(count((const char *)b.data, "<!doctype html>"), 2);
+	buf_free(&b);
+	buf_free(&alone);
+}
+
+/* page_escape: the five characters, NUL dropped, the rest untouched. */
+static void
+test_escape(void **state)
+{
+	static const char in[] = "a&b<c>d\"e'f\0g 中文&";
+	struct buf b = { 0 };
+
+	(void)state;
+	assert_int_equal(page_escape(&b, in, sizeof(in) - 1), 0);
+	assert_int_equal(b.len,
+	    strlen("a&amp;b&lt;c&gt;d&quot;e&#39;fg 中文"
+		   "&amp;"));
+	assert_string_equal((const char *)b.data,
+	    "a&amp;b&lt;c&gt;d&quot;e&#39;fg 中文&amp;");
+	buf_reset(&b);
+	assert_int_equal(page_escape(&b, "", 0), 0);
+	assert_int_equal(b.len, 0);
+	assert_int_equal(page_escape(&b, "plain", 5), 0);
+	assert_string_equal((const char *)b.data, "plain");
+	buf_free(&b);
+}
+
+/* Makes a slice of a string (NULL stays NULL). */
+static struct http_slice
+sl(const char *s)
+{
+	return (struct http_slice){ s, s != NULL ? strlen(s) : 0 };
+}
+
+/* page_lang_pick: query first, then Accept-Language by q, else Chinese. */
+static void
+test_lang_pick(void **state)
+{
+	static const struct {
+		const char *al, *query;
+		enum page_lang want;
+	} v[] = {
+		{ NULL, NULL, PAGE_LANG_ZH },
+		{ "", "", PAGE_LANG_ZH },
+		{ "en-US,en;q=0.9,zh-CN;q=0.8", "", PAGE_LANG_EN },
+		{ "zh-CN,zh;q=0.9,en;q=0.8", "", PAGE_LANG_ZH },
+		{ "zh-TW", "", PAGE_LANG_ZH },
+		{ "zh-Hant-HK;q=0.9, en;q=0.8", "", PAGE_LANG_ZH },
+		{ "en", "", PAGE_LANG_EN },
+		{ "EN-gb", "", PAGE_LANG_EN },
+		{ "en_US", "", PAGE_LANG_EN },
+		{ "fr", "", PAGE_LANG_ZH },
+		{ "fr-FR,fr;q=0.9", "", PAGE_LANG_ZH },
+		{ "fr-FR,fr;q=0.9,en;q=0.5", "", PAGE_LANG_EN },
+		{ "zh;q=0.5,en;q=0.6", "", PAGE_LANG_EN },
+		{ "zh;q=0.6,en;q=0.5", "", PAGE_LANG_ZH },
+		{ "en;q=0.8,zh;q=0.8", "", PAGE_LANG_EN }, /* tie: first */
+		{ "zh;q=0.8,en;q=0.8", "", PAGE_LANG_ZH },
+		{ "en, zh", "", PAGE_LANG_EN },
+		{ "en;q=0", "", PAGE_LANG_ZH },
+		{ "zh;q=0, en;q=0.1", "", PAGE_LANG_EN },
+		{ "zh;q=0", "", PAGE_LANG_ZH }, /* nothing else */
+		{ "*", "", PAGE_LANG_ZH },
+		{ "en;q=0.5, *;q=0.9", "", PAGE_LANG_ZH },
+		{ "zh;q=0.5, *;q=0.9", "", PAGE_LANG_EN },
+		{ "eng, english", "", PAGE_LANG_ZH }, /* not "en" */
+		{ "zhx", "", PAGE_LANG_ZH },
+		{ "en;q=1.5,zh;q=0.1", "", PAGE_LANG_ZH }, /* bad q */
+		{ "en;q=abc", "", PAGE_LANG_ZH },
+		{ "en;q=0.1234", "", PAGE_LANG_ZH },
+		{ "en;q=1.000", "", PAGE_LANG_EN },
+		{ "en ; Q=0.7 ; x=y , zh;q=0.6", "", PAGE_LANG_EN },
+		{ "\ten\t;\tq=0.9", "", PAGE_LANG_EN },
+		{ ";;;,,,;q=,=,en;;q=0.3", "", PAGE_LANG_EN },
+		{ ",,,", "", PAGE_LANG_ZH },
+		{ ";q=1", "", PAGE_LANG_ZH },
+		{ "en;q=", "", PAGE_LANG_ZH },
+		{ "en;q=.5", "", PAGE_LANG_ZH },
+		{ "en-US,en;q=0.9", "lang=zh", PAGE_LANG_ZH },
+		{ "zh-CN", "lang=en", PAGE_LANG_EN },
+		{ "zh-CN", "S=abc&lang=en", PAGE_LANG_EN },
+		{ "zh-CN", "lang=EN", PAGE_LANG_ZH }, /* exact only */
+		{ "en", "lang=fr", PAGE_LANG_EN },
+		{ "en", "lang=", PAGE_LANG_EN },
+		{ "en", "lang", PAGE_LANG_EN },
+		{ "en", "xlang=zh", PAGE_LANG_EN },
+		{ "en", "lang=zh-CN", PAGE_LANG_EN },
+		{ NULL, "lang=en", PAGE_LANG_EN },
+	};
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(v) / sizeof(v[0]); i++) {
+		enum page_lang got =
+		    page_lang_pick(sl(v[i].al), sl(v[i].query));
+
+		if (got != v[i].want)
+			fail_msg("case %zu (\"%s\", \"%s\"): got %d", i,
+			    v[i].al ? v[i].al : "(null)",
+			    v[i].query ? v[i].query : "(null)", got);
+	}
+}
+
+/* Malformed and long headers: any bytes, no crash, a valid answer. The
+ * slices are not NUL-terminated (the copies are exact-size heap blocks,
+ * so ASan catches a read past the end). */
+static void
+test_lang_pick_garbage(void **state)
+{
+	uint8_t raw[512];
+
+	(void)state;
+	for (int round = 0; round < 2000; round++) {
+		size_t len = (size_t)(round % 97) * (round % 5 + 1);
+		char *a, *q;
+		enum page_lang got;
+
+		tu_random(raw, sizeof(raw));
+		/* Bias towards the bytes the parser cares about. */
+		for (size_t i = 0; i < len; i++) {
+			static const char pick[] = ",;= \tq0.1enzh-*&";
+
+			if (raw[i] & 1)
+				raw[i] = (uint8_t)pick[raw[i] % 16];
+		}
+		a = malloc(len + 1);
+		q = malloc(len / 3 + 1);
+		assert_non_null(a);
+		assert_non_null(q);
+		memcpy(a, raw, len);
+		memcpy(q, raw + len / 2, len / 3);
+		got = page_lang_pick((struct http_slice){ a, len },
+		    (struct http_slice){ q, len / 3 });
+		assert_true(got == PAGE_LANG_ZH || got == PAGE_LANG_EN);
+		free(a);
+		free(q);
+	}
+}
+
+/* Runs page_csp() in a thread. */
+static void *
+csp_thread(void *arg)
+{
+	*(const char **)arg = page_csp();
+	return NULL;
+}
+
+/* The policy: computed once (first use from several threads at once),
+ * the script's hash, nothing else allowed to run or load. */
+static void
+test_csp(void **state)
+{
+	pthread_t th[4];
+	const char *got[4];
+	const char *csp;
+	char want[160];
+	struct buf b = { 0 };
+
+	(void)state;
+	for (int i = 0; i < 4; i++)
+		assert_int_equal(
+		    pthread_create(&th[i], NULL, csp_thread, &got[i]), 0);
+	for (int i = 0; i < 4; i++)
+		assert_int_equal(pthread_join(th[i], NULL), 0);
+	csp = page_csp();
+	for (int i = 0; i < 4; i++)
+		assert_ptr_equal(got[i], csp);
+	assert_non_null(strstr(csp, "default-src 'none';"));
+	assert_non_null(strstr(csp, "connect-src 'self';"));
+	assert_non_null(strstr(csp, "frame-ancestors 'none'"));
+	assert_non_null(strstr(csp, "base-uri 'none';"));
+	assert_null(strstr(csp, "unsafe-eval"));
+	assert_int_equal(count(csp, "unsafe-inline"), 1);
+	assert_non_null(strstr(csp, "style-src 'unsafe-inline';"));
+	/* The same script on every kind of page. */
+	assert_int_equal(page_render_error(PAGE_LANG_EN, 404, &b), 0);
+	script_source((const char *)b.data, want, sizeof(want));
+	assert_non_null(strstr(csp, want));
+	assert_int_equal(strlen(want), strlen("script-src 'sha256-';") + 44);
+	buf_free(&b);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_csp),
+		cmocka_unit_test(test_scan_pages),
+		cmocka_unit_test(test_scan_fields),
+		cmocka_unit_test(test_location_button),
+		cmocka_unit_test(test_hostile_input),
+		cmocka_unit_test(test_lang_link),
+		cmocka_unit_test(test_product_page),
+		cmocka_unit_test(test_error_pages),
+		cmocka_unit_test(test_append),
+		cmocka_unit_test(test_enomem),
+		cmocka_unit_test(test_escape),
+		cmocka_unit_test(test_lang_pick),
+		cmocka_unit_test(test_lang_pick_garbage),
+	};
+
+	tu_init();
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
