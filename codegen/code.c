@@ -268,6 +268,11 @@ code_parse(const char *text, size_t len, struct code *out, const char **why)
 	if (why == NULL)
 		why = &dummy;
 	memset(out, 0, sizeof(*out));
+	/* host_off is 16 bits, whitespace included. */
+	if (len > UINT16_MAX) {
+		*why = "too long";
+		return -EINVAL;
+	}
 	while (len > 0 && code_is_space(text[0])) {
 		text++;
 		len--;
