@@ -72,13 +72,15 @@ scan_rtxn_end(struct scan_loop *sl)
 	store_txn_reset(&sl->rtxn);
 }
 
-/* Copies a slice into a fixed NUL-terminated field, truncating. */
+/* Copies a slice into a fixed NUL-terminated field, truncating. An absent
+ * header is { NULL, 0 }, and memcpy from NULL is undefined even for 0. */
 static void
 scan_copy(char *dst, size_t cap, struct http_slice s)
 {
 	size_t n = s.len < cap - 1 ? s.len : cap - 1;
 
-	memcpy(dst, s.p, n);
+	if (n > 0)
+		memcpy(dst, s.p, n);
 	dst[n] = '\0';
 }
 
@@ -182,6 +184,8 @@ scan_event_verdict(struct store_event *ev, const struct verify_result *vr,
 	if (vr->known) {
 		ev->batch_id = vr->batch.id;
 		ev->flags |= STORE_EVENT_F_KNOWN;
+		if (vr->sig == VERIFY_SIG_VALID && vr->verdict != VERDICT_FORGED)
+			ev->flags |= STORE_EVENT_F_AUTH;
 	}
 	if (vr->verdict == VERDICT_FORGED || vr->verdict == VERDICT_MALFORMED)
 		scan_copy(ev->raw, sizeof(ev->raw), raw);

@@ -166,7 +166,8 @@ store_event_add_txn(struct store_txn *t, struct store_event *ev,
 		ev->prev_same_code = s.last_event;
 		s.last_event = id;
 		s.total++;
-		if (ev->flags & STORE_EVENT_F_HUMAN) {
+		if ((ev->flags & STORE_EVENT_F_HUMAN) &&
+		    (ev->flags & STORE_EVENT_F_AUTH)) {
 			s.human++;
 			if (s.first_event == 0) {
 				s.first_event = id;

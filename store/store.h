@@ -230,6 +230,9 @@ int store_mint_recover(struct store *st, unsigned *recovered);
 #define STORE_EVENT_F_IP_ANON 0x10	/* ip was anonymised */
 #define STORE_EVENT_F_KNOWN 0x20	/* serial/batch name a stored code */
 #define STORE_EVENT_F_DRAW 0x40		/* an inner draw code was scanned */
+#define STORE_EVENT_F_AUTH 0x80		/* the code's signature matched the
+					 * store: only such scans count as the
+					 * code's human and first scans */
 
 struct store_event {
 	uint64_t id;
@@ -254,10 +257,12 @@ struct store_event {
 	char raw[STORE_EVENT_RAW_MAX + 1];	/* forged/malformed text */
 };
 
-/* What the store keeps per scanned code (code_scans database). */
+/* What the store keeps per scanned code (code_scans database). A forged
+ * code that reuses a real serial joins the chain and the total, but never
+ * counts as a human or first scan of the genuine code. */
 struct store_code_scans {
-	uint32_t human;			/* human scans */
-	uint32_t total;			/* all scans, bots and HEAD included */
+	uint32_t human;			/* authenticated human scans */
+	uint32_t total;			/* all scans, bots, HEAD, forgeries */
 	uint64_t first_event;		/* first human scan (0 if none) */
 	uint64_t last_event;		/* newest scan of any kind */
 	int64_t first_time;

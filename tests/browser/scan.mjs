@@ -1,0 +1,347 @@
+// scan.mjs — a phone opens a code's URL in a real browser (issue 4).
+//
+// Run by run.sh, which starts `scanloop serve` on a fresh store and passes:
+//   SL_BASE       http://127.0.0.1:PORT
+//   SL_CODE       path of an active code: /01/{GTIN}/21/{SERIAL}?S={SIG}
+//   SL_CODE_BOT   path of another active code (for the headless-UA visit)
+//   SL_FORGED     path of a code with a forged signature
+//   SL_LAT, SL_LON, SL_ACC   the position the browser reports
+//   SL_OUT        directory for the screenshots
+//   SL_RESULT     file to write the result (JSON) to
+//   CHROMIUM      the browser (default /usr/bin/chromium)
+//
+// Headless Chromium with a phone's viewport, touch, zh-CN and a granted
+// geolocation opens the code page; the test checks the genuine verdict, that
+// the page's script ran under its Content-Security-Policy (nothing blocked,
+// no request to another origin), taps "share my location", and checks the
+// POST the page sent and the thank-you message. run.sh then checks that the
+// store holds the position. Every wait is bounded.
+import { chromium } from 'playwright-core';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+
+const WAIT_MS = 20000;
+// A phone's browser: "HeadlessChrome" in the default User-Agent is counted
+// as a bot by the server (and gets no location button), as it should be.
+const PHONE_UA = 'Mozilla/5.0 (Linux; Android 14; Pixel 8) ' +
+    'AppleWebKit/537.36 (KHTML, like Gecko) Chrome/130.0.0.0 ' +
+    'Mobile Safari/537.36';
+
+// Returns the environment variable or exits with a usage error.
+function need(name) {
+	const v = process.env[name];
+	if (v === undefined || v === '') {
+		console.error(`FAIL [browser]: ${name} is not set (run.sh sets it)`);
+		process.exit(2);
+	}
+	return v;
+}
+
+const base = need('SL_BASE');
+const origin = new URL(base).origin;
+const outDir = need('SL_OUT');
+const geo = {
+	latitude: Number(need('SL_LAT')),
+	longitude: Number(need('SL_LON')),
+	accuracy: Number(need('SL_ACC')),
+};
+const result = { screenshots: [], requests: {} };
+const problems = [];
+
+// Records a failed check (the test goes on, to show them all).
+function check(ok, what) {
+	if (!ok)
+		problems.push(what);
+	return ok;
+}
+
+// Watches a page: requests to other origins, failed requests, console
+// errors (CSP reports among them), uncaught exceptions, and the CSP
+// violations the page itself reports. A page expected to answer 404 may
+// have its own "Failed to load resource" for that status, nothing else.
+function watch(page, name, status = 200) {
+	const seen = { requests: [], errors: [] };
+	result.requests[name] = seen;
+	page.on('request', (r) => {
+		seen.requests.push(`${r.method()} ${r.url()}`);
+		const u = r.url();
+		let o = null;
+		try {
+			o = new URL(u).origin;
+		} catch (e) {
+			/* reported below */
+		}
+		if (!u.startsWith('data:') && o !== origin)
+			problems.push(`${name}: request to another origin: ${u}`);
+	});
+	page.on('requestfailed', (r) => {
+		problems.push(`${name}: request failed: ${r.method()} ${r.url()}: ` +
+		    `${r.failure()?.errorText}`);
+	});
+	page.on('console', (m) => {
+		if (status !== 200 && m.type() === 'error' &&
+		    m.text().includes(`status of ${status} `) &&
+		    m.location().url === page.url())
+			return;
+		if (m.type() === 'error' || m.type() === 'warning')
+			seen.errors.push(`${m.type()}: ${m.text()}`);
+		if (m.type() === 'error' ||
+		    /Content[- ]Security[- ]Policy/i.test(m.text()))
+			problems.push(`${name}: console ${m.type()}: ${m.text()}`);
+	});
+	page.on('pageerror', (e) => {
+		problems.push(`${name}: uncaught exception: ${e.message}`);
+	});
+	return seen;
+}
+
+// Collects securitypolicyviolation events in the page. Init scripts are
+// added through the DevTools protocol, which the page's CSP does not
+// govern, so this watcher does not weaken the policy under test.
+const CSP_WATCH = () => {
+	window.__cspViolations = [];
+	document.addEventListener('securitypolicyviolation', (e) => {
+		window.__cspViolations.push(
+		    `${e.violatedDirective} blocked ${e.blockedURI || '(inline)'}`);
+	});
+};
+
+// Checks the CSP violations the page saw.
+async function checkCsp(page, name) {
+	const v = await page.evaluate(() => window.__cspViolations || null);
+	check(Array.isArray(v), `${name}: the CSP watcher did not run`);
+	for (const x of v || [])
+		problems.push(`${name}: CSP violation: ${x}`);
+}
+
+// The page in use, for a screenshot when a check throws.
+let current = null;
+
+// Takes a full-page screenshot into the output directory.
+async function shot(page, file) {
+	const path = join(outDir, file);
+	await page.screenshot({ path, fullPage: true, timeout: WAIT_MS });
+	result.screenshots.push(path);
+	console.log(`# screenshot: ${path}`);
+}
+
+// Opens a path; returns the main response.
+async function open(page, path) {
+	current = page;
+	const resp = await page.goto(base + path,
+	    { waitUntil: 'load', timeout: WAIT_MS });
+	if (resp === null)
+		throw new Error(`no response for ${path}`);
+	return resp;
+}
+
+// Texts of the verdict: <main> class, <h1>, <html lang>.
+async function verdict(page) {
+	return page.evaluate(() => ({
+		cls: document.querySelector('main')?.className ?? null,
+		h1: document.querySelector('h1')?.textContent ?? null,
+		lang: document.documentElement.lang,
+		title: document.title,
+		text: document.body.innerText,
+	}));
+}
+
+// The phone: the scan, the tap, the position; then the English page of
+// the same code (now "scanned before", near the position just shared).
+async function phone(browser) {
+	const ctx = await browser.newContext({
+		viewport: { width: 390, height: 844 },
+		deviceScaleFactor: 2,
+		isMobile: true,
+		hasTouch: true,
+		locale: 'zh-CN',
+		timezoneId: 'Asia/Shanghai',
+		userAgent: PHONE_UA,
+		geolocation: geo,
+		permissions: ['geolocation'],
+	});
+	ctx.setDefaultTimeout(WAIT_MS);
+	await ctx.addInitScript(CSP_WATCH);
+	const page = await ctx.newPage();
+	watch(page, 'genuine page');
+
+	const code = need('SL_CODE');
+	const resp = await open(page, code);
+	check(resp.status() === 200,
+	    `genuine page: status ${resp.status()}, want 200`);
+	const csp = (await resp.allHeaders())['content-security-policy'] || '';
+	check(/script-src 'sha256-/.test(csp) && /default-src 'none'/.test(csp),
+	    `genuine page: Content-Security-Policy is "${csp}"`);
+	let v = await verdict(page);
+	check(v.lang === 'zh-CN', `genuine page: lang "${v.lang}", want zh-CN`);
+	check(v.cls === 'ok', `genuine page: <main> class "${v.cls}", want ok`);
+	check(v.h1 === '正品', `genuine page: headline "${v.h1}", want 正品`);
+	check(v.text.includes('这是该码第一次被扫描。'),
+	    'genuine page: no "first scan" sentence');
+
+	// The script ran (the CSP hash matched): it showed #loc-box and wrote
+	// the scan time in local time, keeping the UTC text as the title.
+	const box = page.locator('#loc-box');
+	const btn = page.locator('#loc');
+	const msg = page.locator('#loc-msg');
+	await box.waitFor({ state: 'visible', timeout: WAIT_MS });
+	check(await btn.isVisible(), 'genuine page: #loc is not visible');
+	check(await btn.isEnabled(), 'genuine page: #loc is disabled');
+	const eventId = await btn.getAttribute('data-event');
+	const token = await btn.getAttribute('data-token');
+	const okText = await btn.getAttribute('data-ok');
+	check(/^[1-9][0-9]*$/.test(eventId || ''),
+	    `genuine page: data-event "${eventId}"`);
+	check((token || '').length >= 16, `genuine page: data-token "${token}"`);
+	check(((await msg.textContent()) || '') === '',
+	    'genuine page: #loc-msg is not empty before the tap');
+	const time = await page.evaluate(() => {
+		const t = document.querySelector('time');
+		return t ? { title: t.title, text: t.textContent } : null;
+	});
+	check(time !== null && / UTC$/.test(time.title) &&
+	    !/ UTC$/.test(time.text),
+	    `genuine page: <time> not localised: ${JSON.stringify(time)}`);
+	await checkCsp(page, 'genuine page');
+	await shot(page, 'genuine-zh-before-tap.png');
+
+	// Tap; the page asks for the position and POSTs it.
+	const posted = page.waitForResponse((r) =>
+	    r.request().method() === 'POST' &&
+	    new URL(r.url()).pathname === `/api/v1/scans/${eventId}/location`,
+	{ timeout: WAIT_MS });
+	await page.tap('#loc', { timeout: WAIT_MS });
+	const post = await posted;
+	check(post.status() === 200,
+	    `location POST: status ${post.status()}, want 200`);
+	let body = null;
+	try {
+		body = post.request().postDataJSON();
+	} catch (e) {
+		problems.push(`location POST: body is not JSON: ${e.message}`);
+	}
+	check(body !== null && body.token === token &&
+	    body.lat === geo.latitude && body.lon === geo.longitude &&
+	    body.accuracy === geo.accuracy,
+	    `location POST: body ${JSON.stringify(body)}`);
+	check(post.request().headers()['content-type'] === 'application/json',
+	    'location POST: Content-Type is not application/json');
+	await page.waitForFunction(
+	    (want) => document.getElementById('loc-msg').textContent === want,
+	    okText, { timeout: WAIT_MS });
+	check(okText === '谢谢！位置已发送。', `data-ok is "${okText}"`);
+	check(await btn.isHidden(), 'the button is still shown after success');
+	check(!/\be\b/.test((await msg.getAttribute('class')) || ''),
+	    '#loc-msg has the error class');
+	await checkCsp(page, 'genuine page after the tap');
+	await shot(page, 'genuine-zh-after-tap.png');
+	result.event_id = Number(eventId);
+
+	// The first-party visitor cookie: set by the server, out of reach of
+	// scripts.
+	const vid = (await ctx.cookies(base)).find((c) => c.name === 'sl_vid');
+	check(vid !== undefined && vid.httpOnly && vid.sameSite === 'Lax',
+	    `visitor cookie: ${JSON.stringify(vid)}`);
+	check(await page.evaluate(() => document.cookie) === '',
+	    'document.cookie shows the visitor cookie');
+
+	// The same code again, in English: scanned before, first scan near
+	// the shared position (two decimals).
+	const en = await ctx.newPage();
+	watch(en, 'English page');
+	const r2 = await open(en, code + '&lang=en');
+	check(r2.status() === 200, `English page: status ${r2.status()}`);
+	v = await verdict(en);
+	check(v.lang === 'en', `English page: lang "${v.lang}", want en`);
+	check(v.cls === 'warn', `English page: class "${v.cls}", want warn`);
+	check(v.h1 === 'Genuine code, scanned before',
+	    `English page: headline "${v.h1}"`);
+	const near = `near ${geo.latitude.toFixed(2)}, ${geo.longitude.toFixed(2)}`;
+	check(v.text.includes('This code has been scanned 2 times.'),
+	    'English page: does not say "scanned 2 times"');
+	check(v.text.includes(near), `English page: does not say "${near}"`);
+	await en.locator('#loc-box').waitFor({ state: 'visible' });
+	check((await en.locator('#loc').textContent()) === 'Share my location',
+	    'English page: button text');
+	await checkCsp(en, 'English page');
+	await shot(en, 'genuine-en-scanned-before.png');
+	result.en_event_id = Number(await en.locator('#loc')
+	    .getAttribute('data-event'));
+
+	// A forged signature: 404 and the forged page, no location section.
+	const fp = await ctx.newPage();
+	watch(fp, 'forged page', 404);
+	const r3 = await open(fp, need('SL_FORGED'));
+	check(r3.status() === 404, `forged page: status ${r3.status()}, want 404`);
+	v = await verdict(fp);
+	check(v.cls === 'bad', `forged page: class "${v.cls}", want bad`);
+	check(v.h1 === '未通过验证', `forged page: headline "${v.h1}"`);
+	check(await fp.locator('#loc').count() === 0,
+	    'forged page: has a location button');
+	await checkCsp(fp, 'forged page');
+	await shot(fp, 'forged-zh.png');
+	await ctx.close();
+}
+
+// Chromium's own User-Agent ("HeadlessChrome"): the server records a bot
+// and the page has no location button.
+async function headless(browser) {
+	const ctx = await browser.newContext({
+		viewport: { width: 390, height: 844 },
+		isMobile: true,
+		hasTouch: true,
+		locale: 'en-US',
+	});
+	ctx.setDefaultTimeout(WAIT_MS);
+	const page = await ctx.newPage();
+	watch(page, 'headless page');
+	const ua = await page.evaluate(() => navigator.userAgent);
+	check(/HeadlessChrome/.test(ua), `headless UA is "${ua}"`);
+	const r = await open(page, need('SL_CODE_BOT'));
+	check(r.status() === 200, `headless page: status ${r.status()}`);
+	const v = await verdict(page);
+	check(v.cls === 'ok' && v.h1 === 'Genuine product',
+	    `headless page: ${v.cls} "${v.h1}"`);
+	check(await page.locator('#loc').count() === 0,
+	    'headless page: a bot got a location button');
+	await ctx.close();
+}
+
+// Runs the phone and the headless visit; prints the result.
+async function main() {
+	const browser = await chromium.launch({
+		executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
+		headless: true,
+		timeout: WAIT_MS * 2,
+		args: ['--no-sandbox', '--disable-gpu', '--disable-quic',
+		    '--no-first-run', '--disable-background-networking',
+		    '--disable-component-update', '--disable-sync',
+		    '--disable-dev-shm-usage'],
+	});
+	result.browser = browser.version();
+	console.log(`# browser: Chromium ${result.browser}, ` +
+	    `playwright-core under node ${process.version}`);
+	try {
+		await phone(browser);
+		await headless(browser);
+	} catch (e) {
+		// Keep what the page showed when it went wrong.
+		if (current !== null)
+			await shot(current, 'failure.png').catch(() => {});
+		throw e;
+	} finally {
+		await browser.close();
+	}
+	result.problems = problems;
+	writeFileSync(need('SL_RESULT'), JSON.stringify(result, null, 1) + '\n');
+	for (const p of problems)
+		console.error(`FAIL [browser]: ${p}`);
+	process.exitCode = problems.length === 0 ? 0 : 1;
+}
+
+main().catch((e) => {
+	console.error(`FAIL [browser]: ${e.stack || e}`);
+	for (const p of problems)
+		console.error(`FAIL [browser]: ${p}`);
+	process.exitCode = 1;
+});
