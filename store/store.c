@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/statvfs.h>
 #include <unistd.h>
 
 #include "common/fsutil.h"
@@ -14,6 +15,8 @@
 /* Maximum size of the map: address space only; the file grows as needed. */
 #define STORE_MAP_SIZE_DEFAULT (1ULL << 40)
 #define STORE_MAX_READERS 1024
+/* Below this much free space, a failed write means a full disk. */
+#define STORE_LOW_SPACE (16ULL << 20)
 
 static const char *store_db_names[STORE_DB_COUNT] = {
 	[STORE_DB_META] = "meta",
@@ -104,33 +107,33 @@ store_map_size(void)
 	return (size_t)v;
 }
 
-/* Opens every named database (creating missing ones when writable) and
- * checks or, for a new store, writes the schema record. */
+/* Opens every named database in one transaction, creating missing ones
+ * when create is set; checks (or, for a new store, writes) the schema. */
 static int
-store_open_dbs(struct store *st, bool writable, bool create)
+store_open_dbs_txn(struct store *st, bool create, bool new_store)
 {
 	struct store_txn t;
 	uint32_t schema;
 	int ret, rc;
 
-	if ((ret = store_txn_begin(st, !writable, &t)) < 0)
+	if ((ret = store_txn_begin(st, !create, &t)) < 0)
 		return ret;
 	for (int i = 0; i < STORE_DB_COUNT; i++) {
 		rc = mdb_dbi_open(store_mdb_txn(&t), store_db_names[i],
-		    writable ? MDB_CREATE : 0, &st->dbi[i]);
+		    create ? MDB_CREATE : 0, &st->dbi[i]);
 		if (rc != 0) {
-			ret = rc == MDB_NOTFOUND ? -EPROTO : store_error(rc);
+			ret = store_error(rc);
 			goto fail;
 		}
 	}
 	ret = store_get_txn(&t, STORE_DB_META, "schema", 6, &schema,
 	    sizeof(schema));
-	if (ret == -ENOENT && create) {
+	if (ret == -ENOENT && new_store) {
 		schema = STORE_SCHEMA_VERSION;
-		t.ret = 0;
 		ret = store_put_txn(&t, STORE_DB_META, "schema", 6, &schema,
 		    sizeof(schema), 0);
-	}
+	} else if (ret == -ENOENT)
+		ret = -EPROTO;
 	if (ret < 0)
 		goto fail;
 	if (schema != STORE_SCHEMA_VERSION) {
@@ -142,6 +145,22 @@ store_open_dbs(struct store *st, bool writable, bool create)
 	return store_txn_commit(&t);
 fail:
 	store_txn_abort(&t);
+	return ret;
+}
+
+/* Opens the named databases. A read transaction suffices when they all
+ * exist, so that opening never waits for a writer (a mint, the server);
+ * a write transaction creates what a new or older store lacks. */
+static int
+store_open_dbs(struct store *st, bool writable, bool new_store)
+{
+	int ret = store_open_dbs_txn(st, false, false);
+
+	if (ret == -ENOENT || ret == -EPROTO) {
+		if (!writable)
+			return -EPROTO;
+		ret = store_open_dbs_txn(st, true, new_store);
+	}
 	return ret;
 }
 
@@ -256,7 +275,20 @@ store_txn_begin(struct store *st, bool rdonly, struct store_txn *t)
 	return 0;
 }
 
-/* Commits, or aborts after an earlier error. */
+/* True when the store's file system has almost no room left. */
+static bool
+store_space_low(const struct store *st)
+{
+	struct statvfs vfs;
+
+	if (statvfs(st->dir, &vfs) < 0)
+		return false;
+	return (uint64_t)vfs.f_bavail * vfs.f_frsize < STORE_LOW_SPACE;
+}
+
+/* Commits, or aborts after an earlier error. LMDB reports a short write
+ * ("filesystem full?") as EIO: on a file system with almost no room left
+ * that is a full disk, -ENOSPC, not an I/O error. */
 int
 store_txn_commit(struct store_txn *t)
 {
@@ -273,6 +305,8 @@ store_txn_commit(struct store_txn *t)
 	t->txn = NULL;
 	if (rc != 0)
 		t->ret = store_error(rc);
+	if (t->ret == -EIO && store_space_low(t->st))
+		t->ret = -ENOSPC;
 	return t->ret;
 }
 
