@@ -24,6 +24,7 @@
 #include <string.h>
 #include <strings.h>
 #include <sys/socket.h>
+#include <arpa/inet.h>
 
 #define SCAN_COOKIE_MAX_AGE (2 * 365 * 24 * 3600)
 
@@ -1062,11 +1063,19 @@ scan_done(struct http_req *req, void *arg)
 		metrics_request(srv->metrics, sl->index, req->status, dur);
 	if (srv->log != NULL) {
 		struct accesslog_entry e;
-		char path[600];
+		char path[600], ip[48];
+		uint8_t addr[16];
 
 		memset(&e, 0, sizeof(e));
 		e.time = clock_now_us();
 		e.ip = req->ip_text;
+		if (srv->cfg.ip_anon) {
+			/* The log keeps what the events keep, no more. */
+			memcpy(addr, req->ip, sizeof(addr));
+			scan_ip_anon(req->family, addr);
+			if (inet_ntop(req->family, addr, ip, sizeof(ip)) != NULL)
+				e.ip = ip;
+		}
 		e.method = req->head.method_text.p;
 		e.method_len = req->head.method_text.len;
 		e.path = path;

@@ -1,0 +1,50 @@
+/*
+ * fuzz.h — what the fuzz targets share.
+ *
+ * Each fuzz_<parser>.c defines LLVMFuzzerTestOneInput. Under clang it links
+ * with libFuzzer; under gcc replay.c runs it over the seed corpus. The
+ * invariants are checked with FUZZ_CHECK, which aborts even under NDEBUG so
+ * that a replay or a fuzzer can never pass over a broken invariant.
+ */
+#ifndef SCANLOOP_FUZZ_H
+#define SCANLOOP_FUZZ_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+/* Aborts with the failed condition, whatever NDEBUG says. */
+#define FUZZ_CHECK(cond) do {						\
+	if (!(cond)) {							\
+		fprintf(stderr, "%s:%d: %s: invariant failed: %s\n",	\
+		    __FILE__, __LINE__, __func__, #cond);		\
+		abort();						\
+	}								\
+} while (0)
+
+/* Seeds (32 bytes with the NUL) of the print house key the job_open
+ * target opens with, and of another one; gen_corpus.c seals to the first. */
+#define FUZZ_BOX_SEED "scanloop fuzz print house key!!"
+#define FUZZ_OTHER_BOX_SEED "another print house, not ours!!"
+/* The passphrase of the key_file target and of the seed key files. */
+#define FUZZ_PASSPHRASE "fuzz"
+
+/* The libFuzzer entry point every target defines. */
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+/* Returns this process's private temporary directory, made on first use
+ * under $TMPDIR (else /tmp) and removed at exit. Aborts on failure. */
+const char *fuzz_tmpdir(void);
+/* Joins dir and name into out (PATH_MAX bytes); aborts if too long. */
+void fuzz_path(char *out, const char *dir, const char *name);
+/* Writes len bytes to path (created or truncated, mode 0600); aborts on
+ * failure, since the harness and not the parser is broken then. */
+void fuzz_write_file(const char *path, const void *data, size_t len);
+/* Replaces libsodium's randomness with a deterministic stream (so that an
+ * input always seals to the same bytes); call before sodium_init. */
+void fuzz_rng_install(void);
+/* Restarts the deterministic stream. */
+void fuzz_rng_reset(void);
+
+#endif

@@ -1,0 +1,116 @@
+/* fuzz_util.c — temporary files for the fuzz targets. */
+#include "fuzz.h"
+#include "common/fsutil.h"
+
+#include <fcntl.h>
+#include <sodium.h>
+#include <limits.h>
+#include <string.h>
+#include <unistd.h>
+
+static char fuzz_dir[PATH_MAX];
+static pid_t fuzz_dir_pid;
+
+/* Removes the temporary directory at exit (in the process that made it). */
+static void
+fuzz_tmpdir_cleanup(void)
+{
+	if (fuzz_dir[0] != '\0' && getpid() == fuzz_dir_pid)
+		fsutil_rmtree(fuzz_dir);
+}
+
+/* Makes the per-process temporary directory once. */
+const char *
+fuzz_tmpdir(void)
+{
+	const char *base;
+
+	if (fuzz_dir[0] != '\0')
+		return fuzz_dir;
+	base = getenv("TMPDIR");
+	if (base == NULL || base[0] == '\0')
+		base = "/tmp";
+	if (snprintf(fuzz_dir, sizeof(fuzz_dir), "%s/scanloop-fuzz-XXXXXX",
+	    base) >= (int)sizeof(fuzz_dir) || mkdtemp(fuzz_dir) == NULL) {
+		perror("fuzz_tmpdir");
+		abort();
+	}
+	fuzz_dir_pid = getpid();
+	atexit(fuzz_tmpdir_cleanup);
+	return fuzz_dir;
+}
+
+/* Joins a path. */
+void
+fuzz_path(char *out, const char *dir, const char *name)
+{
+	if (snprintf(out, PATH_MAX, "%s/%s", dir, name) >= PATH_MAX) {
+		fprintf(stderr, "fuzz_path: %s/%s: too long\n", dir, name);
+		abort();
+	}
+}
+
+/* Writes a whole file. */
+void
+fuzz_write_file(const char *path, const void *data, size_t len)
+{
+	int fd;
+
+	fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+	if (fd < 0 || fsutil_write_all(fd, data, len) < 0 || close(fd) < 0) {
+		perror(path);
+		abort();
+	}
+}
+
+/* Deterministic randomness: a counter-indexed ChaCha20 stream. */
+static uint64_t fuzz_rng_counter;
+
+/* Fills buf from the deterministic stream. */
+static void
+fuzz_rng_buf(void *const buf, const size_t size)
+{
+	uint8_t seed[randombytes_SEEDBYTES] = "scanloop fuzz deterministic rng";
+
+	memcpy(seed, &fuzz_rng_counter, sizeof(fuzz_rng_counter));
+	fuzz_rng_counter++;
+	randombytes_buf_deterministic(buf, size, seed);
+}
+
+/* One deterministic 32-bit value. */
+static uint32_t
+fuzz_rng_random(void)
+{
+	uint32_t v;
+
+	fuzz_rng_buf(&v, sizeof(v));
+	return v;
+}
+
+/* Names the deterministic generator. */
+static const char *
+fuzz_rng_name(void)
+{
+	return "scanloop-fuzz";
+}
+
+static struct randombytes_implementation fuzz_rng_impl = {
+	.implementation_name = fuzz_rng_name,
+	.random = fuzz_rng_random,
+	.buf = fuzz_rng_buf,
+};
+
+/* Replaces libsodium's randomness; call before sodium_init. */
+void
+fuzz_rng_install(void)
+{
+	FUZZ_CHECK(randombytes_set_implementation(&fuzz_rng_impl) == 0);
+	fuzz_rng_reset();
+}
+
+/* Restarts the deterministic stream. */
+void
+fuzz_rng_reset(void)
+{
+	fuzz_rng_counter = 0;
+}

@@ -1,0 +1,125 @@
+#!/usr/bin/env bash
+# disk_full.sh — the store fills up while the server scans: (1) the LMDB
+# map (SCANLOOP_MAP_SIZE=1 MiB), (2) a real disk (a 768 KiB tmpfs; needs
+# root). Scans go on until the answers become 503; then reads still answer
+# (GET /api/v1/codes), /healthz says 503 degraded, forged codes still get
+# their 404 page, and no 2xx was given for an event that is not in the
+# store. Once there is room again the server records scans and /healthz
+# is 200 again. Without root (or a tmpfs) the second part is skipped (77).
+. "$(dirname "$0")/lib.sh"
+serve_setup
+
+# fill NAME: scans through the API until the first 503: 4 clients, then
+# (a smaller write may still fit) one at a time, so that the last commit
+# is one that failed.
+fill() {
+	local step clients
+	for step in 1 2; do
+		clients=$((step == 1 ? 4 : 1))
+		python3 "$SERVE_LIB_DIR/httpc.py" load --port "$SRV_PORT" \
+		    --clients $clients --seconds 60 --max 100000 --mode api \
+		    --codes "$T/codes.txt" --out "$T/run/$1.$step.jsonl" \
+		    --stop-on 503 >"$T/run/$1.out" 2>&1 ||
+		    fail "$1: the load failed: $(cat "$T/run/$1.out")"
+		grep -q '"status": 503' "$T/run/$1.$step.jsonl" ||
+		    fail "$1: never answered 503: $(cat "$T/run/$1.out")"
+		note "$1, $clients clients: $(cat "$T/run/$1.out")"
+	done
+	cat "$T/run/$1.1.jsonl" "$T/run/$1.2.jsonl" >"$T/run/$1.jsonl"
+}
+
+# degraded WHAT: the checks while commits fail (the last write first: a
+# forged scan's event is written behind its answer and may still fit).
+degraded() {
+	local serial
+	serial=$(serial_of "$GENUINE")
+	get /healthz
+	expect_code 503 "$1: /healthz"
+	assert_contains "$BODY" degraded "$1: /healthz body"
+	get "/api/v1/codes/$serial"
+	expect_code 200 "$1: a code look-up (a read)"
+	assert_eq "$(json_get 'j["state"]')" '"active"' "$1: state of the code"
+	post_json /api/v1/scans "{\"code\":\"$GENUINE\"}"
+	expect_code 503 "$1: an API scan while the store is full"
+	assert_eq "$(json_get 'j["error"]')" '"unavailable"' "$1: API error"
+	get "$(path_of "$GENUINE")" -H 'Accept-Language: en'
+	expect_code 503 "$1: a genuine code while the store is full"
+	assert_eq "$(header Retry-After)" 5 "$1: Retry-After"
+	[ "$(metric scanloop_commit_failures_total)" -gt 0 ] ||
+	    fail "$1: no failed commit in /metrics"
+	get "$(path_of "$FORGED")" -H 'Accept-Language: en'
+	expect_code 404 "$1: a forged code"
+	assert_contains "$BODY" 'Not verified' "$1: forged page"
+	serve_alive
+}
+
+# compare NAME: every 2xx of the load is in the store.
+compare() {
+	tail_events 100000
+	printf '%s\n' "$OUT" >"$T/run/$1.events"
+	python3 "$SERVE_LIB_DIR/httpc.py" check --records "$T/run/$1.jsonl" \
+	    --events "$T/run/$1.events" --status 200,503 ||
+	    fail "$1: answers and store disagree (see above)"
+}
+
+# recovered WHAT: scans are recorded again, /healthz is 200.
+recovered() {
+	get "$(path_of "$GENUINE2")"
+	expect_code 200 "$1: a scan once there is room"
+	get /healthz
+	expect_code 200 "$1: /healthz once there is room"
+}
+
+# 1. The LMDB map fills up (MDB_MAP_FULL).
+serve_fixture
+FORGED=$(sed 's/\(S=.\{40\}\)./\1A/' <<<"$GENUINE3")
+[ "$FORGED" != "$GENUINE3" ] || FORGED=$(sed 's/\(S=.\{40\}\)./\1B/' <<<"$GENUINE3")
+codes_file "$T/jobA" "$T/codes.txt"
+sed -i 2d "$T/codes.txt"	# the void code (410)
+SCANLOOP_MAP_SIZE=1048576 serve_start --rate 0
+fill mapfull
+degraded mapfull
+serve_stop
+compare mapfull
+SCANLOOP_MAP_SIZE=1048576 serve_start --rate 0
+get "/api/v1/codes/$(serial_of "$GENUINE")"
+expect_code 200 "map full, restarted: a read"
+get "$(path_of "$GENUINE")"
+expect_code 503 "map full, restarted: a scan"
+serve_stop
+serve_start --rate 0
+recovered "map full, larger map"
+serve_stop
+
+# 2. The disk fills up (ENOSPC).
+[ "$(id -u)" -eq 0 ] ||
+    skip "not root: no tmpfs for the ENOSPC part (the map-full part passed)"
+mkdir -p "$T/small"
+mount -t tmpfs -o size=768k,mode=0700 tmpfs "$T/small" 2>"$T/run/mount.err" ||
+    skip "cannot mount a tmpfs for the ENOSPC part (the map-full part passed): $(cat "$T/run/mount.err")"
+on_cleanup "umount '$T/small'"
+export SCANLOOP_DB="$T/small/db" SCANLOOP_KEYS="$T/keys2"
+mkdir -p "$T/jobs2"
+make_key 1
+mint 1 20 "$T/jobs2/a"
+ok batch activate "$(manifest_get "$T/jobs2/a" batch_id)"
+GENUINE=$(row "$T/jobs2/a" 1)
+GENUINE2=$(row "$T/jobs2/a" 2)
+FORGED=$(sed 's/\(S=.\{40\}\)./\1A/' <<<"$(row "$T/jobs2/a" 3)")
+[ "$FORGED" != "$(row "$T/jobs2/a" 3)" ] || FORGED=$(sed 's/\(S=.\{40\}\)./\1B/' <<<"$(row "$T/jobs2/a" 3)")
+codes_file "$T/jobs2/a" "$T/codes.txt"
+serve_start --rate 0
+fill enospc
+degraded enospc
+serve_stop
+compare enospc
+serve_start --rate 0
+get "/api/v1/codes/$(serial_of "$GENUINE")"
+expect_code 200 "disk full, restarted: a read"
+get "$(path_of "$GENUINE")"
+expect_code 503 "disk full, restarted: a scan"
+# More room: the same server records scans again.
+mount -o remount,size=8m "$T/small"
+recovered "disk full, more room"
+serve_stop
+note "ok"

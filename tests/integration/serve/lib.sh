@@ -1,0 +1,298 @@
+# lib.sh — helpers shared by the scan server tests (sourced, not run).
+#
+# Builds on ../lib.sh (setup, fail, skip, ok, mint...). Adds: a store with
+# a batch in every state (serve_fixture), starting `scanloop serve` on a
+# free port of 127.0.0.1 in the background (serve_start), stopping it with
+# SIGTERM and checking its exit status (serve_stop), curl wrappers that
+# capture status, headers and body (req, get, post_json), raw requests
+# (raw_http) and reading the recorded events (tail_events, event_line).
+#
+# Servers started here are killed (SIGKILL) at cleanup if still running.
+
+. "$(dirname "${BASH_SOURCE[0]}")/../lib.sh"
+
+# httpc.py (raw HTTP client and load generator) is importable.
+SERVE_LIB_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+export PYTHONPATH="$SERVE_LIB_DIR${PYTHONPATH:+:$PYTHONPATH}"
+# (and leaves no __pycache__ in the source tree)
+export PYTHONDONTWRITEBYTECODE=1
+# A phone's browser: its scans count as human scans.
+HUMAN_UA='Mozilla/5.0 (iPhone; CPU iPhone OS 17_0 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Mobile/15E148'
+# The host part of the code URLs minted with the default base URL.
+CODE_BASE=HTTPS://S.EXAMPLE.COM
+SERVE_PIDS=()
+SRV_PID=
+SRV_SIG_PID=
+SRV_URL=
+SRV_HOST=
+SRV_PORT=
+SRV_OUT=
+SRV_ERR=
+SRV_RC=
+SRV_N=0
+
+# Kills every server this test started that is still running (a server
+# under a wrapper first: killing strace would leave its tracee running).
+serve_kill_all() {
+	local p c
+	for p in "${SERVE_PIDS[@]}"; do
+		for c in $(pgrep -P "$p" 2>/dev/null || true); do
+			kill -KILL "$c" 2>/dev/null
+		done
+		if kill -0 "$p" 2>/dev/null; then
+			kill -KILL "$p" 2>/dev/null
+			wait "$p" 2>/dev/null
+		fi
+	done
+	return 0
+}
+
+# setup, plus the server cleanup.
+serve_setup() {
+	setup
+	on_cleanup serve_kill_all
+	command -v curl >/dev/null || fail "curl is not installed"
+	command -v python3 >/dev/null || fail "python3 is not installed"
+}
+
+# serve_start [ARGS...]: starts `scanloop serve --listen ${LISTEN:-127.0.0.1:0}
+# ARGS` in the background (env SERVE_WRAP: a command to run it under) and
+# waits until it listens and /healthz answers. Sets SRV_PID (the
+# background job: the wrapper, if any), SRV_SIG_PID (the server itself),
+# SRV_URL (http://ADDR:PORT), SRV_HOST, SRV_PORT, SRV_OUT and SRV_ERR (its
+# stdout and stderr files).
+serve_start() {
+	local i hostport
+	SRV_N=$((SRV_N + 1))
+	SRV_OUT="$T/run/serve$SRV_N.out"
+	SRV_ERR="$T/run/serve$SRV_N.err"
+	# shellcheck disable=SC2086
+	${SERVE_WRAP:-} "$SCANLOOP" serve --listen "${LISTEN:-127.0.0.1:0}" "$@" \
+	    >"$SRV_OUT" 2>"$SRV_ERR" </dev/null &
+	SRV_PID=$!
+	SERVE_PIDS+=("$SRV_PID")
+	hostport=
+	for ((i = 0; i < 600; i++)); do
+		hostport=$(sed -n 's|^scanloop serve: listening on http://\([^ ]*\) .*|\1|p' \
+		    "$SRV_OUT" 2>/dev/null || true)
+		[ -n "$hostport" ] && break
+		if ! kill -0 "$SRV_PID" 2>/dev/null; then
+			serve_reap 1 2>/dev/null
+			fail "scanloop serve $* exited $SRV_RC at start: $(cat "$SRV_ERR")"
+		fi
+		sleep 0.05
+	done
+	[ -n "$hostport" ] || fail "scanloop serve $* printed no listening line in 30 s"
+	# Under a wrapper (strace) signals go to the server itself.
+	SRV_SIG_PID=$SRV_PID
+	if [ -n "${SERVE_WRAP:-}" ]; then
+		SRV_SIG_PID=$(pgrep -P "$SRV_PID" | head -1 || true)
+		[ -n "$SRV_SIG_PID" ] || fail "no server process under $SERVE_WRAP"
+		SERVE_PIDS+=("$SRV_SIG_PID")
+	fi
+	SRV_URL="http://$hostport"
+	SRV_PORT=${hostport##*:}
+	SRV_HOST=${hostport%:*}
+	SRV_HOST=${SRV_HOST#[}
+	SRV_HOST=${SRV_HOST%]}
+	for ((i = 0; i < 300; i++)); do
+		[ "$(curl -gs -o /dev/null -w '%{http_code}' --max-time 5 \
+		    "$SRV_URL/healthz")" = 200 ] && return 0
+		sleep 0.1
+	done
+	fail "the server on $SRV_URL does not answer /healthz with 200"
+}
+
+# Waits up to $1 seconds for the server to exit and reaps it: sets SRV_RC,
+# or leaves it empty if the server still runs.
+serve_reap() {
+	local i n=$(($1 * 20))
+	SRV_RC=
+	for ((i = 0; i < n; i++)); do
+		kill -0 "$SRV_PID" 2>/dev/null || break
+		sleep 0.05
+	done
+	kill -0 "$SRV_PID" 2>/dev/null && return 0
+	set +e
+	wait "$SRV_PID"
+	SRV_RC=$?
+	set -e
+}
+
+# serve_wait_exit SECONDS: waits up to SECONDS for the server to exit;
+# sets SRV_RC (its exit status) or fails.
+serve_wait_exit() {
+	# (stderr: bash's "Killed" notice of a job killed by a signal)
+	serve_reap "$1" 2>/dev/null
+	[ -n "$SRV_RC" ] || fail "the server (pid $SRV_PID) did not exit within $1 s"
+	check_sanitizer "$SRV_ERR"
+}
+
+# serve_signal SIG: sends SIG to the server (not to its wrapper).
+serve_signal() {
+	kill -"$1" "$SRV_SIG_PID" 2>/dev/null ||
+	    fail "the server (pid $SRV_SIG_PID) is not running"
+}
+
+# serve_stop: SIGTERM; the server must drain and exit 0 within 30 s.
+serve_stop() {
+	serve_signal TERM
+	serve_wait_exit 30
+	[ "$SRV_RC" -eq 0 ] ||
+	    fail "the server exited $SRV_RC after SIGTERM: $(tail -20 "$SRV_ERR")"
+}
+
+# serve_alive: fails unless the server still runs.
+serve_alive() {
+	kill -0 "$SRV_SIG_PID" 2>/dev/null ||
+	    fail "the server died: $(tail -20 "$SRV_ERR")"
+}
+
+# req METHOD PATH [CURL ARGS...]: one request to the server with a phone's
+# User-Agent (a later -A wins). Sets CODE (the status), BODY, HEADERS
+# (also in $T/run/body and $T/run/head). HEAD is sent with curl -I (which
+# writes the head as the body too: use raw_http to see the bytes).
+req() {
+	local method=$1 path=$2 m
+	shift 2
+	if [ "$method" = HEAD ]; then
+		m=(-I)
+	else
+		m=(-X "$method")
+	fi
+	rm -f "$T/run/body" "$T/run/head"
+	CODE=$(curl -gsS --max-time 20 "${m[@]}" -A "$HUMAN_UA" -o "$T/run/body" \
+	    -D "$T/run/head" -w '%{http_code}' "$@" "$SRV_URL$path") ||
+	    fail "curl $method $path failed (status '$CODE')"
+	BODY=$(cat "$T/run/body" 2>/dev/null || true)
+	HEADERS=$(tr -d '\r' <"$T/run/head")
+}
+
+# get PATH [CURL ARGS...]: GET via req.
+get() {
+	local path=$1
+	shift
+	req GET "$path" "$@"
+}
+
+# post_json PATH JSON [CURL ARGS...]: POST a JSON body via req.
+post_json() {
+	local path=$1 json=$2
+	shift 2
+	req POST "$path" -H 'Content-Type: application/json' --data-binary "$json" "$@"
+}
+
+# expect_code WANT WHAT: the last request answered WANT.
+expect_code() {
+	[ "$CODE" = "$1" ] || fail "$2: status $CODE, want $1; body: ${BODY:0:400}"
+}
+
+# header NAME: prints the value of a header of the last answer.
+header() {
+	awk -v n="$(tr 'A-Z' 'a-z' <<<"$1")" -F': ' \
+	    'tolower($1) == n { sub(/^[^:]*: /, ""); print; exit }' <<<"$HEADERS"
+}
+
+# json_get EXPR: evaluates a python expression on the last JSON body `j`
+# and prints it (json.dumps of the result).
+json_get() {
+	python3 -c 'import json,sys; j=json.loads(sys.argv[1]); print(json.dumps(eval(sys.argv[2])))' \
+	    "$BODY" "$1" || fail "body is not the JSON expected ($1): $BODY"
+}
+
+# metric NAME: prints the value of one Prometheus sample (full name with
+# labels) from /metrics.
+metric() {
+	curl -gsS --max-time 10 "$SRV_URL/metrics" |
+	    awk -v n="$1" '$1 == n { print $2; found = 1 } END { exit !found }' ||
+	    fail "/metrics has no sample $1"
+}
+
+# path_of URL: the path and query of a code URL (what a phone requests).
+path_of() {
+	printf '%s\n' "${1#"$CODE_BASE"}"
+}
+
+# serial_of URL: the serial in a code URL.
+serial_of() {
+	sed 's|.*/21/\([A-Za-z2-7]*\).*|\1|' <<<"$1"
+}
+
+# row JOBDIR N: the URL of the Nth code of a print job.
+row() {
+	sed -n "$(($2 + 1))p" "$1/codes.csv" | cut -d, -f3 | tr -d '\r'
+}
+
+# raw_http REQUEST: sends REQUEST (Python escapes such as \r\n are
+# expanded) on one connection, reads until the server closes (10 s at
+# most) and writes what came back to $T/run/raw.
+raw_http() {
+	python3 - "$SRV_HOST" "$SRV_PORT" "$1" "$T/run/raw" <<'EOF' || fail "raw request failed"
+import socket, sys, time
+host, port, req, out = sys.argv[1], int(sys.argv[2]), sys.argv[3], sys.argv[4]
+req = req.encode("latin-1").decode("unicode_escape").encode("latin-1")
+s = socket.create_connection((host, port), timeout=10)
+s.sendall(req)
+data = b""
+end = time.monotonic() + 10
+while time.monotonic() < end:
+    try:
+        b = s.recv(65536)
+    except socket.timeout:
+        break
+    if not b:
+        break
+    data += b
+open(out, "wb").write(data)
+EOF
+}
+
+# codes_file JOBDIR FILE: writes the code URLs of a print job to FILE.
+codes_file() {
+	tail -n +2 "$1/codes.csv" | cut -d, -f3 | tr -d '\r' >"$2"
+}
+
+# serve_fixture: key 1, and batches in every state. Sets
+#   GENUINE, GENUINE2..GENUINE5: codes of active batch $BATCH_A (20 codes)
+#   VOID:      a voided code of batch A (misprint)
+#   NOT_ACTIVE: a code of batch $BATCH_B (10 codes, never activated)
+#   VOID_BATCH: a code of batch $BATCH_C (10 codes, activated, then voided
+#              whole as stolen)
+# (full URLs; path_of gives what a phone requests).
+serve_fixture() {
+	make_key 1
+	mint 1 20 "$T/jobA"
+	BATCH_A=$(manifest_get "$T/jobA" batch_id)
+	ok batch activate "$BATCH_A"
+	GENUINE=$(row "$T/jobA" 1)
+	VOID=$(row "$T/jobA" 2)
+	GENUINE2=$(row "$T/jobA" 3)
+	GENUINE3=$(row "$T/jobA" 4)
+	GENUINE4=$(row "$T/jobA" 5)
+	GENUINE5=$(row "$T/jobA" 6)
+	serial_of "$VOID" >"$T/void.txt"
+	ok batch void "$BATCH_A" --serials "$T/void.txt" --reason misprint
+	mint 1 10 "$T/jobB"
+	BATCH_B=$(manifest_get "$T/jobB" batch_id)
+	NOT_ACTIVE=$(row "$T/jobB" 1)
+	mint 1 10 "$T/jobC"
+	BATCH_C=$(manifest_get "$T/jobC" batch_id)
+	ok batch activate "$BATCH_C"
+	ok batch void "$BATCH_C" --all --reason stolen
+	VOID_BATCH=$(row "$T/jobC" 1)
+}
+
+# tail_events N: `scanloop scans tail -n N` into $OUT (fails on error).
+tail_events() {
+	ok scans tail -n "$1"
+}
+
+# event_ids: the event ids in $OUT (scans tail/show lines), one a line.
+event_ids() {
+	grep -o '#[0-9]*' <<<"$OUT" | tr -d '#'
+}
+
+# event_line ID: the scans tail line of event ID in $OUT.
+event_line() {
+	grep -E "  #$1 " <<<"$OUT" || fail "event #$1 is not in: $OUT"
+}
