@@ -378,3 +378,98 @@ code_base_url_normalize(const char *in, char out[CODE_BASE_URL_MAX + 1],
 	out[len] = '\0';
 	return 0;
 }
+
+/* Formats {BASE}/D/{TOKEN}. */
+int
+code_draw_format(const uint8_t token[CODE_DRAW_TOKEN_BYTES],
+    const char *base_url, char *out, size_t outlen)
+{
+	char t[CODE_DRAW_TOKEN_CHARS + 1];
+	int n;
+
+	base32_encode(t, token, CODE_DRAW_TOKEN_BYTES);
+	n = snprintf(out, outlen, "%s/D/%s", base_url, t);
+	if (n < 0 || (size_t)n >= outlen)
+		return -ENOSPC;
+	return n;
+}
+
+/* Formats ABCD-EFGH-IJKL-MNOP. */
+void
+code_draw_text(const uint8_t token[CODE_DRAW_TOKEN_BYTES],
+    char out[CODE_DRAW_TEXT_LEN + 1])
+{
+	char t[CODE_DRAW_TOKEN_CHARS + 1];
+	size_t o = 0;
+
+	base32_encode(t, token, CODE_DRAW_TOKEN_BYTES);
+	for (size_t i = 0; i < CODE_DRAW_TOKEN_CHARS; i++) {
+		if (i > 0 && i % 4 == 0)
+			out[o++] = '-';
+		out[o++] = t[i];
+	}
+	out[o] = '\0';
+}
+
+/* Parses a draw code in any of its forms. */
+int
+code_draw_parse(const char *text, size_t len,
+    uint8_t token[CODE_DRAW_TOKEN_BYTES], const char **why)
+{
+	char t[CODE_DRAW_TOKEN_CHARS];
+	const char *dummy, *p = text, *end;
+	size_t n = 0;
+
+	if (why == NULL)
+		why = &dummy;
+	if (len > 512) {
+		*why = "too long";
+		return -EINVAL;
+	}
+	while (len > 0 && code_is_space(p[0])) {
+		p++;
+		len--;
+	}
+	while (len > 0 && code_is_space(p[len - 1]))
+		len--;
+	end = p + len;
+	/* A URL or path: the token follows the last "/D/" (any case). */
+	for (const char *q = end; q - 3 >= p; q--)
+		if (q[-3] == '/' && (q[-2] == 'D' || q[-2] == 'd') &&
+		    q[-1] == '/') {
+			const char *stop = q;
+
+			while (stop < end && *stop != '?' && *stop != '#')
+				stop++;
+			p = q;
+			end = stop;
+			break;
+		}
+	for (; p < end; p++) {
+		if (*p == '-' || *p == ' ')
+			continue;
+		if (n == CODE_DRAW_TOKEN_CHARS) {
+			*why = "a draw code has 16 characters";
+			return -EINVAL;
+		}
+		t[n++] = *p;
+	}
+	if (n != CODE_DRAW_TOKEN_CHARS) {
+		*why = "a draw code has 16 characters";
+		return -EINVAL;
+	}
+	if (base32_decode(token, CODE_DRAW_TOKEN_BYTES, t, n) < 0) {
+		*why = "not a draw code";
+		return -EINVAL;
+	}
+	return 0;
+}
+
+/* BLAKE2b-128 keyed with the server's draw-code key. */
+void
+code_draw_hash(const uint8_t key[32], const uint8_t token[CODE_DRAW_TOKEN_BYTES],
+    uint8_t out[CODE_DRAW_HASH_BYTES])
+{
+	crypto_generichash(out, CODE_DRAW_HASH_BYTES, token,
+	    CODE_DRAW_TOKEN_BYTES, key, 32);
+}

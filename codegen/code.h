@@ -80,4 +80,32 @@ int code_serial_parse(const char *text, size_t len,
 int code_base_url_normalize(const char *in, char out[CODE_BASE_URL_MAX + 1],
     const char **why) __attribute__((warn_unused_result, nonnull(1, 2)));
 
+/*
+ * Draw codes: the inner code a package hides (under the cap, a scratch-off
+ * layer) that a prize draw takes, so that nobody draws on the shelf. An
+ * 80-bit random token, printed as {BASE}/D/{TOKEN} (16 base32 characters)
+ * and as "ABCD-EFGH-IJKL-MNOP" for typing. The store keeps only a keyed
+ * BLAKE2b-128 hash of the token.
+ */
+#define CODE_DRAW_TOKEN_BYTES 10
+#define CODE_DRAW_TOKEN_CHARS 16
+#define CODE_DRAW_TEXT_LEN 19
+#define CODE_DRAW_HASH_BYTES 16
+
+/* Formats a draw code's URL. Returns its length or -ENOSPC. */
+int code_draw_format(const uint8_t token[CODE_DRAW_TOKEN_BYTES],
+    const char *base_url, char *out, size_t outlen) __attribute__((nonnull));
+/* Formats the typing form "ABCD-EFGH-IJKL-MNOP". */
+void code_draw_text(const uint8_t token[CODE_DRAW_TOKEN_BYTES],
+    char out[CODE_DRAW_TEXT_LEN + 1]) __attribute__((nonnull));
+/* Parses a draw code: its URL, the path /D/{TOKEN}, or the typed text (any
+ * case; spaces and hyphens ignored). Returns 0 or -EINVAL with *why. */
+int code_draw_parse(const char *text, size_t len,
+    uint8_t token[CODE_DRAW_TOKEN_BYTES], const char **why)
+    __attribute__((warn_unused_result, nonnull(1, 3)));
+/* The keyed hash the store keeps of a draw code. */
+void code_draw_hash(const uint8_t key[32],
+    const uint8_t token[CODE_DRAW_TOKEN_BYTES],
+    uint8_t out[CODE_DRAW_HASH_BYTES]) __attribute__((nonnull));
+
 #endif

@@ -501,3 +501,86 @@ keys_free_passphrase(char *pass)
 {
 	sodium_free(pass);
 }
+
+#define KEYS_SERVER_MAGIC "scanloop-server-secret v1"
+
+/* Loads or creates the server's secrets. */
+int
+keys_server_secrets(const char *path, bool create, struct server_secrets **out,
+    const char **why)
+{
+	struct server_secrets *sec = NULL;
+	char *text = NULL, hex1[65], hex2[65];
+	const char *v;
+	size_t vlen;
+	int fd = -1, ret, n;
+	ssize_t got;
+
+	*out = NULL;
+	*why = "cannot read the server secrets";
+	if ((sec = sodium_malloc(sizeof(*sec))) == NULL ||
+	    (text = sodium_malloc(KEYS_FILE_MAX + 1)) == NULL) {
+		ret = -ENOMEM;
+		goto fail;
+	}
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0 && errno == ENOENT && create) {
+		randombytes_buf(sec, sizeof(*sec));
+		sodium_bin2hex(hex1, sizeof(hex1), sec->drawcode, 32);
+		sodium_bin2hex(hex2, sizeof(hex2), sec->claim, 32);
+		n = snprintf(text, KEYS_FILE_MAX, "%s\n# The scan server's keys: "
+		    "draw-code hashing, claim tokens. Keep secret;\n# mint "
+		    "--draw-codes and serve must use the same file.\n"
+		    "drawcode: %s\nclaim: %s\n", KEYS_SERVER_MAGIC, hex1, hex2);
+		sodium_memzero(hex1, sizeof(hex1));
+		sodium_memzero(hex2, sizeof(hex2));
+		ret = fsutil_write_atomic(path, text, (size_t)n, 0600, 1);
+		if (ret == 0)
+			goto done;
+		if (ret != -EEXIST) {
+			*why = "cannot create the server secrets file";
+			goto fail;
+		}
+		/* Another process made it first: read theirs. */
+		fd = open(path, O_RDONLY | O_CLOEXEC);
+	}
+	if (fd < 0) {
+		ret = -errno;
+		goto fail;
+	}
+	got = read(fd, text, KEYS_FILE_MAX);
+	if (got < 0) {
+		ret = -errno;
+		goto fail;
+	}
+	text[got] = '\0';
+	ret = -EINVAL;
+	*why = "the server secrets file is damaged";
+	if (strncmp(text, KEYS_SERVER_MAGIC "\n", sizeof(KEYS_SERVER_MAGIC)) != 0)
+		goto fail;
+	if ((v = keys_field(text, "drawcode", &vlen)) == NULL ||
+	    keys_hex(sec->drawcode, 32, v, vlen) < 0)
+		goto fail;
+	if ((v = keys_field(text, "claim", &vlen)) == NULL ||
+	    keys_hex(sec->claim, 32, v, vlen) < 0)
+		goto fail;
+done:
+	sodium_mprotect_readonly(sec);
+	*why = NULL;
+	*out = sec;
+	sec = NULL;
+	ret = 0;
+fail:
+	if (fd >= 0)
+		close(fd);
+	sodium_free(text);
+	sodium_free(sec);
+	return ret;
+}
+
+/* Frees the server secrets. */
+void
+keys_server_secrets_free(struct server_secrets *s)
+{
+	sodium_free(s);
+}

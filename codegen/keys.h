@@ -11,6 +11,7 @@
 #ifndef SCANLOOP_KEYS_H
 #define SCANLOOP_KEYS_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -65,5 +66,26 @@ int keys_read_passphrase(const char *path, char **pass, size_t *len,
     const char **why) __attribute__((warn_unused_result));
 /* Frees a passphrase from keys_read_passphrase. */
 void keys_free_passphrase(char *pass);
+
+/*
+ * The server's secrets: the key that hashes draw-code tokens and the key
+ * that derives claim tokens. Both mint (draw codes) and serve need them;
+ * they live beside the signing keys, never in the store, so that a copy of
+ * the store can neither recognise a draw code nor redeem a claim.
+ */
+#define KEYS_SERVER_FILE "server.secret"
+
+struct server_secrets {
+	uint8_t drawcode[32];
+	uint8_t claim[32];
+};
+
+/* Loads the secrets file, creating it (mode 0600) when create is set and
+ * it does not exist. The result is sodium_malloc'd and read-only. */
+int keys_server_secrets(const char *path, bool create,
+    struct server_secrets **out, const char **why)
+    __attribute__((warn_unused_result));
+/* Wipes and frees them; NULL is allowed. */
+void keys_server_secrets_free(struct server_secrets *s);
 
 #endif

@@ -34,6 +34,7 @@ struct mint_slot {
 	int ret;
 	int qr_version;
 	struct buf csv;
+	struct buf draw_csv;	/* draw-codes.csv lines */
 	struct buf images;	/* sealed: [u16 name len][name][u32 len][data] */
 };
 
@@ -42,6 +43,7 @@ struct mint_ctx {
 	struct job *job;
 	uint8_t (*serials)[CODE_SERIAL_BYTES];	/* by seq */
 	uint8_t (*checks)[CODE_CHECK_BYTES];	/* by seq */
+	struct store_drawcode_entry *draws;	/* by seq, with draw codes */
 	uint64_t nblocks;
 	pthread_mutex_t mu;
 	pthread_cond_t cond_done;
@@ -168,10 +170,10 @@ mint_slot_image(struct mint_slot *s, const char *name, const struct buf *img)
 	return buf_append(&s->images, img->data, img->len);
 }
 
-/* Renders one code's images. */
+/* Renders one symbol's images under dir prefix ("" or "draw-"). */
 static int
 mint_render(struct mint_ctx *c, struct mint_slot *s, const char *url,
-    const char *serial, struct buf *img)
+    const char *serial, const char *prefix, struct buf *img)
 {
 	const struct mint_params *p = c->p;
 	struct render_opts o = { p->module_px, RENDER_QUIET_ZONE };
@@ -181,7 +183,7 @@ mint_render(struct mint_ctx *c, struct mint_slot *s, const char *url,
 
 	if ((ret = render_qr(url, (QRecLevel)p->ecc, &q)) < 0)
 		return ret;
-	if (q->version > s->qr_version)
+	if (prefix[0] == '\0' && q->version > s->qr_version)
 		s->qr_version = q->version;
 	for (int kind = 0; kind < 2 && ret == 0; kind++) {
 		if ((kind == 0 && !p->png) || (kind == 1 && !p->svg))
@@ -189,10 +191,10 @@ mint_render(struct mint_ctx *c, struct mint_slot *s, const char *url,
 		buf_reset(img);
 		if (kind == 0) {
 			ret = render_png(q, &o, img);
-			snprintf(name, sizeof(name), "png/%s.png", serial);
+			snprintf(name, sizeof(name), "%spng/%s.png", prefix, serial);
 		} else {
 			ret = render_svg(q, &o, img);
-			snprintf(name, sizeof(name), "svg/%s.svg", serial);
+			snprintf(name, sizeof(name), "%ssvg/%s.svg", prefix, serial);
 		}
 		if (ret < 0)
 			break;
@@ -221,6 +223,32 @@ mint_utoa(char *out, uint64_t v)
 	return n;
 }
 
+/* Makes one code's inner draw code: token, keyed hash, CSV line, images. */
+static int
+mint_draw_code(struct mint_ctx *c, struct mint_slot *s, uint64_t seq,
+    const char *serial, struct buf *img)
+{
+	const struct mint_params *p = c->p;
+	uint8_t token[CODE_DRAW_TOKEN_BYTES];
+	char url[CODE_TEXT_MAX], text[CODE_DRAW_TEXT_LEN + 1];
+	struct store_drawcode_entry *e = &c->draws[seq];
+	int n, ret;
+
+	randombytes_buf(token, sizeof(token));
+	code_draw_hash(p->drawcode_key, token, e->hash);
+	memcpy(e->serial, c->serials[seq], CODE_SERIAL_BYTES);
+	if ((n = code_draw_format(token, p->base_url, url, sizeof(url))) < 0)
+		return n;
+	code_draw_text(token, text);
+	sodium_memzero(token, sizeof(token));
+	ret = buf_printf(&s->draw_csv, "%llu,%s,%s,%s\r\n",
+	    (unsigned long long)seq + 1, serial, url, text);
+	if (ret == 0 && (p->png || p->svg))
+		ret = mint_render(c, s, url, serial, "draw-", img);
+	sodium_memzero(url, sizeof(url));
+	return ret;
+}
+
 /* Signs (and renders) one block of codes. */
 static int
 mint_produce(struct mint_ctx *c, struct mint_slot *s, struct buf *img)
@@ -235,6 +263,7 @@ mint_produce(struct mint_ctx *c, struct mint_slot *s, struct buf *img)
 	int ret, n;
 
 	buf_reset(&s->csv);
+	buf_reset(&s->draw_csv);
 	buf_reset(&s->images);
 	s->qr_version = 0;
 	memset(&code, 0, sizeof(code));
@@ -260,7 +289,10 @@ mint_produce(struct mint_ctx *c, struct mint_slot *s, struct buf *img)
 		if ((ret = buf_append(&s->csv, line, len)) < 0)
 			return ret;
 		if ((p->png || p->svg) &&
-		    (ret = mint_render(c, s, url, serial, img)) < 0)
+		    (ret = mint_render(c, s, url, serial, "", img)) < 0)
+			return ret;
+		if (p->draw_codes && (ret = mint_draw_code(c, s, seq, serial,
+		    img)) < 0)
 			return ret;
 	}
 	return 0;
@@ -347,10 +379,11 @@ mint_progress(const struct mint_params *p, const char *phase, uint64_t done,
 /* Signs every code on all cores while this thread writes codes.csv in
  * print order and computes its SHA-256. */
 static int
-mint_sign_all(struct mint_ctx *c, int *qr_version, char sha_hex[65])
+mint_sign_all(struct mint_ctx *c, int *qr_version, char sha_hex[65],
+    char draw_sha_hex[65])
 {
 	const struct mint_params *p = c->p;
-	crypto_hash_sha256_state sha;
+	crypto_hash_sha256_state sha, draw_sha;
 	uint8_t digest[crypto_hash_sha256_BYTES];
 	unsigned nthreads = p->threads;
 	pthread_t *th = NULL;
@@ -358,6 +391,7 @@ mint_sign_all(struct mint_ctx *c, int *qr_version, char sha_hex[65])
 	int64_t last = 0;
 	int ret = 0;
 	static const char header[] = "seq,serial,url\r\n";
+	static const char draw_header[] = "seq,serial,draw_url,draw_text\r\n";
 
 	if (nthreads == 0) {
 		long n = sysconf(_SC_NPROCESSORS_ONLN);
@@ -378,6 +412,14 @@ mint_sign_all(struct mint_ctx *c, int *qr_version, char sha_hex[65])
 	if ((ret = job_append(c->job, "codes.csv", header,
 	    sizeof(header) - 1)) < 0)
 		goto out;
+	crypto_hash_sha256_init(&draw_sha);
+	if (p->draw_codes) {
+		crypto_hash_sha256_update(&draw_sha, (const uint8_t *)draw_header,
+		    sizeof(draw_header) - 1);
+		if ((ret = job_append(c->job, "draw-codes.csv", draw_header,
+		    sizeof(draw_header) - 1)) < 0)
+			goto out;
+	}
 	for (; started < nthreads; started++)
 		if (pthread_create(&th[started], NULL, mint_worker, c) != 0) {
 			ret = -EAGAIN;
@@ -412,6 +454,15 @@ mint_sign_all(struct mint_ctx *c, int *qr_version, char sha_hex[65])
 			c->why = "cannot write codes.csv";
 			break;
 		}
+		if (p->draw_codes) {
+			crypto_hash_sha256_update(&draw_sha, s->draw_csv.data,
+			    s->draw_csv.len);
+			if ((ret = job_append(c->job, "draw-codes.csv",
+			    s->draw_csv.data, s->draw_csv.len)) < 0) {
+				c->why = "cannot write draw-codes.csv";
+				break;
+			}
+		}
 		if (job_is_sealed(c->job) && (ret = mint_emit_images(c, s)) < 0) {
 			c->why = "cannot write the sealed job";
 			break;
@@ -435,11 +486,15 @@ mint_sign_all(struct mint_ctx *c, int *qr_version, char sha_hex[65])
 	if (ret == 0) {
 		crypto_hash_sha256_final(&sha, digest);
 		sodium_bin2hex(sha_hex, 65, digest, sizeof(digest));
+		crypto_hash_sha256_final(&draw_sha, digest);
+		if (p->draw_codes)
+			sodium_bin2hex(draw_sha_hex, 65, digest, sizeof(digest));
 	}
 out:
 	if (c->slots != NULL)
 		for (size_t i = 0; i < c->nslots; i++) {
 			buf_free(&c->slots[i].csv);
+			buf_free(&c->slots[i].draw_csv);
 			buf_free(&c->slots[i].images);
 		}
 	free(c->slots);
@@ -491,6 +546,45 @@ mint_store_all(struct mint_ctx *c, struct store_mint *m, uint32_t batch_id,
 	return ret;
 }
 
+/* Orders draw codes by their hash. */
+static int
+mint_drawcode_cmp(const void *a, const void *b)
+{
+	return memcmp(a, b, STORE_DRAWCODE_HASH_BYTES);
+}
+
+/* Inserts the draw codes, sorted by hash, in chunks. */
+static int
+mint_store_drawcodes(struct mint_ctx *c, struct store_mint *m,
+    uint32_t batch_id)
+{
+	const struct mint_params *p = c->p;
+	int64_t last = 0;
+	int ret = 0;
+
+	for (uint64_t i = 0; i < p->count; i++)
+		c->draws[i].batch_id = batch_id;
+	qsort(c->draws, p->count, sizeof(*c->draws), mint_drawcode_cmp);
+	for (uint64_t off = 0; off < p->count; off += STORE_MINT_CHUNK) {
+		size_t n = p->count - off < STORE_MINT_CHUNK ? p->count - off :
+		    STORE_MINT_CHUNK;
+
+		if (p->cancel && *p->cancel) {
+			c->why = "interrupted";
+			return -EINTR;
+		}
+		if ((ret = store_mint_insert_drawcodes(m, c->draws + off,
+		    n)) < 0) {
+			c->why = ret == -EEXIST ? "two draw codes collided; run "
+			    "again" : "cannot write the draw codes to the store";
+			return ret;
+		}
+		mint_progress(p, "drawcodes", off + n, p->count, &last,
+		    off + n == p->count);
+	}
+	return 0;
+}
+
 /* Builds manifest.json. */
 static int
 mint_manifest(struct mint_ctx *c, const struct mint_result *r, char **out)
@@ -506,7 +600,7 @@ mint_manifest(struct mint_ctx *c, const struct mint_result *r, char **out)
 	if (p->svg)
 		json_array_append_new(images, json_string("svg"));
 	m = json_pack("{s:s, s:I, s:s, s:i, s:s, s:I, s:i, s:s, s:s, s:s, "
-	    "s:s, s:s, s:s?, s:o, s:i, s:i}",
+	    "s:s, s:s, s:s?, s:o, s:i, s:i, s:b, s:s?}",
 	    "format", "scanloop-print-job/1",
 	    "batch_id", (json_int_t)r->batch_id,
 	    "product", p->gtin,
@@ -522,7 +616,9 @@ mint_manifest(struct mint_ctx *c, const struct mint_result *r, char **out)
 	    "line", p->line,
 	    "images", images,
 	    "module_px", p->module_px,
-	    "quiet_zone_modules", RENDER_QUIET_ZONE);
+	    "quiet_zone_modules", RENDER_QUIET_ZONE,
+	    "draw_codes", p->draw_codes,
+	    "draw_codes_sha256", p->draw_codes ? r->draw_codes_sha256 : NULL);
 	if (m == NULL)
 		return -ENOMEM;
 	*out = json_dumps(m, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
@@ -594,13 +690,20 @@ mint_run(const struct mint_params *p, struct mint_result *r, const char **why)
 	c.serials = malloc(p->count * CODE_SERIAL_BYTES);
 	c.checks = malloc(p->count * CODE_CHECK_BYTES);
 	e = malloc(p->count * sizeof(*e));
-	if (c.serials == NULL || c.checks == NULL || e == NULL) {
+	if (p->draw_codes)
+		c.draws = calloc(p->count, sizeof(*c.draws));
+	if (c.serials == NULL || c.checks == NULL || e == NULL ||
+	    (p->draw_codes && c.draws == NULL)) {
 		ret = -ENOMEM;
 		c.why = "not enough memory for this many codes";
 		goto fail;
 	}
 	if ((p->png && (ret = job_mkdir(c.job, "png")) < 0) ||
-	    (p->svg && (ret = job_mkdir(c.job, "svg")) < 0)) {
+	    (p->svg && (ret = job_mkdir(c.job, "svg")) < 0) ||
+	    (p->draw_codes && p->png && (ret = job_mkdir(c.job,
+	    "draw-png")) < 0) ||
+	    (p->draw_codes && p->svg && (ret = job_mkdir(c.job,
+	    "draw-svg")) < 0)) {
 		c.why = "cannot create the image directories";
 		goto fail;
 	}
@@ -609,7 +712,13 @@ mint_run(const struct mint_params *p, struct mint_result *r, const char **why)
 			c.why = "cannot check serials against the store";
 		goto fail;
 	}
-	if ((ret = mint_sign_all(&c, &r->qr_version, r->codes_sha256)) < 0)
+	if (p->draw_codes && p->drawcode_key == NULL) {
+		ret = -EINVAL;
+		c.why = "draw codes need the server's draw-code key";
+		goto fail;
+	}
+	if ((ret = mint_sign_all(&c, &r->qr_version, r->codes_sha256,
+	    r->draw_codes_sha256)) < 0)
 		goto fail;
 	if (!p->png && !p->svg &&
 	    (ret = mint_probe_version(p, &r->qr_version)) < 0)
@@ -631,6 +740,8 @@ mint_run(const struct mint_params *p, struct mint_result *r, const char **why)
 	}
 	r->batch_id = b.id;
 	if ((ret = mint_store_all(&c, m, b.id, e)) < 0)
+		goto fail;
+	if (p->draw_codes && (ret = mint_store_drawcodes(&c, m, b.id)) < 0)
 		goto fail;
 	if ((ret = mint_manifest(&c, r, &manifest)) < 0 ||
 	    (ret = job_put(c.job, "manifest.json", manifest,
@@ -672,6 +783,10 @@ fail:
 	*why = c.why;
 out:
 	free(manifest);
+	if (c.draws != NULL) {
+		sodium_memzero(c.draws, p->count * sizeof(*c.draws));
+		free(c.draws);
+	}
 	free(e);
 	free(c.checks);
 	free(c.serials);

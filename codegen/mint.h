@@ -35,6 +35,8 @@ struct mint_params {
 	int module_px;
 	int ecc;			/* QRecLevel */
 	const uint8_t *seal_pk;		/* print house key, or NULL */
+	bool draw_codes;		/* also mint inner draw codes */
+	const uint8_t *drawcode_key;	/* 32 bytes, with draw_codes */
 	unsigned threads;		/* 0: one per core */
 	/* Called from the writer thread, at most a few times a second. */
 	void (*progress)(const char *phase, uint64_t done, uint64_t total,
@@ -48,6 +50,7 @@ struct mint_result {
 	uint32_t batch_id;
 	int qr_version;
 	char codes_sha256[65];
+	char draw_codes_sha256[65];	/* with draw codes */
 	int64_t created;
 	double seconds;
 };

@@ -1028,7 +1028,9 @@ scan_redact(const struct http_req *req, char *out, size_t cap)
 	struct http_slice t = req->head.target;
 	size_t n = 0;
 
-	for (size_t i = 0; i < t.len && n + 4 < cap; i++) {
+	/* Room for the worst step: "S", "=", "..." and the NUL (the kept
+	 * characters stop 4 bytes short of cap themselves). */
+	for (size_t i = 0; i < t.len && n + 6 < cap; i++) {
 		out[n++] = t.p[i];
 		if ((t.p[i] == 'S' || t.p[i] == 's') && i > 0 &&
 		    (t.p[i - 1] == '?' || t.p[i - 1] == '&') &&

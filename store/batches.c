@@ -4,7 +4,7 @@
 #include <errno.h>
 #include <string.h>
 
-static_assert(sizeof(struct store_batch) == 128,
+static_assert(sizeof(struct store_batch) == 192,
     "store_batch layout is schema");
 
 /* Names a batch state. */
@@ -25,15 +25,33 @@ store_batch_state_name(int state)
 	}
 }
 
-/* Reads a batch. */
+/* Size of a batch record written before draw codes existed. */
+#define STORE_BATCH_V1_SIZE 128
+
+/* Reads a batch (records of the first layout are read with zeroed
+ * draw-code fields). */
 int
 store_batch_get_txn(struct store_txn *t, uint32_t id, struct store_batch *b)
 {
+	MDB_val k, v;
 	uint8_t key[4];
+	int rc;
 
+	if (t->ret != 0)
+		return t->ret;
 	store_batch_key(id, key);
-	return store_get_txn(t, STORE_DB_BATCHES, key, sizeof(key), b,
-	    sizeof(*b));
+	k.mv_size = sizeof(key);
+	k.mv_data = key;
+	rc = mdb_get(store_mdb_txn(t), t->st->dbi[STORE_DB_BATCHES], &k, &v);
+	if (rc == MDB_NOTFOUND)
+		return -ENOENT;
+	if (rc != 0)
+		return store_txn_fail(t, store_error(rc));
+	if (v.mv_size != sizeof(*b) && v.mv_size != STORE_BATCH_V1_SIZE)
+		return store_txn_fail(t, -EIO);
+	memset(b, 0, sizeof(*b));
+	memcpy(b, v.mv_data, v.mv_size);
+	return 0;
 }
 
 /* Writes a batch. */
@@ -66,11 +84,12 @@ store_batch_foreach_txn(struct store_txn *t,
 	    rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
 		struct store_batch b;
 
-		if (v.mv_size != sizeof(b)) {
+		if (v.mv_size != sizeof(b) && v.mv_size != STORE_BATCH_V1_SIZE) {
 			ret = store_txn_fail(t, -EIO);
 			break;
 		}
-		memcpy(&b, v.mv_data, sizeof(b));
+		memset(&b, 0, sizeof(b));
+		memcpy(&b, v.mv_data, v.mv_size);
 		if ((ret = cb(&b, arg)) != 0)
 			break;
 	}

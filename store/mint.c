@@ -156,6 +156,60 @@ fail:
 	return ret;
 }
 
+/* Inserts one sorted chunk of draw codes and advances their range. */
+int
+store_mint_insert_drawcodes(struct store_mint *m,
+    const struct store_drawcode_entry *e, size_t n)
+{
+	struct store_txn t;
+	struct store_batch b;
+	MDB_cursor *cur;
+	int ret, rc = 0;
+
+	if (n == 0)
+		return 0;
+	if ((ret = store_txn_begin(m->st, false, &t)) < 0)
+		return ret;
+	rc = mdb_cursor_open(store_mdb_txn(&t), m->st->dbi[STORE_DB_DRAWCODES],
+	    &cur);
+	if (rc != 0) {
+		ret = store_error(rc);
+		goto fail;
+	}
+	for (size_t i = 0; i < n; i++) {
+		uint8_t val[STORE_SERIAL_BYTES + 4];
+		MDB_val k = { STORE_DRAWCODE_HASH_BYTES, (void *)e[i].hash };
+		MDB_val v = { sizeof(val), val };
+
+		memcpy(val, e[i].serial, STORE_SERIAL_BYTES);
+		memcpy(val + STORE_SERIAL_BYTES, &e[i].batch_id, 4);
+		rc = mdb_cursor_put(cur, &k, &v, MDB_NOOVERWRITE);
+		if (rc != 0)
+			break;
+	}
+	mdb_cursor_close(cur);
+	if (rc != 0) {
+		ret = store_error(rc);
+		goto fail;
+	}
+	if ((ret = store_batch_get_txn(&t, m->batch.id, &b)) < 0)
+		goto fail;
+	if (b.draw_inserted == 0)
+		memcpy(b.draw_lo, e[0].hash, sizeof(b.draw_lo));
+	memcpy(b.draw_hi, e[n - 1].hash, sizeof(b.draw_hi));
+	b.draw_inserted += n;
+	b.flags |= STORE_BATCH_F_DRAW_CODES;
+	if ((ret = store_batch_put_txn(&t, &b)) < 0)
+		goto fail;
+	if ((ret = store_txn_commit(&t)) < 0)
+		return ret;
+	m->batch = b;
+	return 0;
+fail:
+	store_txn_abort(&t);
+	return ret;
+}
+
 /* Makes the batch visible. */
 int
 store_mint_finish(struct store_mint *m)
@@ -168,7 +222,8 @@ store_mint_finish(struct store_mint *m)
 		return ret;
 	if ((ret = store_batch_get_txn(&t, m->batch.id, &b)) < 0)
 		goto fail;
-	if (b.inserted != b.count) {
+	if (b.inserted != b.count || ((b.flags & STORE_BATCH_F_DRAW_CODES) &&
+	    b.draw_inserted != b.count)) {
 		ret = -EINVAL;
 		goto fail;
 	}
@@ -184,12 +239,99 @@ fail:
 	return ret;
 }
 
+/* Deletes the draw codes of a MINTING batch within their recorded range,
+ * a chunk per transaction. */
+static int
+store_mint_cleanup_drawcodes(struct store *st, uint32_t id)
+{
+	uint8_t pos[STORE_DRAWCODE_HASH_BYTES];
+	struct store_batch b;
+	struct store_txn t;
+	bool started = false;
+	int ret;
+
+	for (;;) {
+		MDB_cursor *cur;
+		MDB_val k, v;
+		size_t deleted = 0, seen = 0;
+		bool done = false;
+		int rc;
+
+		if ((ret = store_txn_begin(st, false, &t)) < 0)
+			return ret;
+		if ((ret = store_batch_get_txn(&t, id, &b)) < 0)
+			goto fail;
+		if (b.state != STORE_BATCH_MINTING) {
+			ret = -EINVAL;
+			goto fail;
+		}
+		if (b.draw_inserted == 0) {
+			store_txn_abort(&t);
+			return 0;
+		}
+		if (!started) {
+			memcpy(pos, b.draw_lo, sizeof(pos));
+			started = true;
+		}
+		rc = mdb_cursor_open(store_mdb_txn(&t),
+		    st->dbi[STORE_DB_DRAWCODES], &cur);
+		if (rc != 0) {
+			ret = store_error(rc);
+			goto fail;
+		}
+		k.mv_size = sizeof(pos);
+		k.mv_data = pos;
+		rc = mdb_cursor_get(cur, &k, &v, MDB_SET_RANGE);
+		while (rc == 0 && deleted < STORE_CLEANUP_CHUNK &&
+		    seen < 20 * STORE_CLEANUP_CHUNK) {
+			uint32_t batch;
+
+			if (memcmp(k.mv_data, b.draw_hi, sizeof(b.draw_hi)) > 0) {
+				rc = MDB_NOTFOUND;
+				break;
+			}
+			seen++;
+			memcpy(&batch, (uint8_t *)v.mv_data + STORE_SERIAL_BYTES, 4);
+			if (v.mv_size == STORE_SERIAL_BYTES + 4 && batch == id) {
+				if ((rc = mdb_cursor_del(cur, 0)) != 0)
+					break;
+				deleted++;
+			}
+			rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT);
+		}
+		if (rc == 0)
+			memcpy(pos, k.mv_data, sizeof(pos));
+		mdb_cursor_close(cur);
+		if (rc != 0 && rc != MDB_NOTFOUND) {
+			ret = store_error(rc);
+			goto fail;
+		}
+		if (rc == MDB_NOTFOUND)
+			done = true;
+		b.draw_inserted = done ? 0 : (b.draw_inserted > deleted ?
+		    b.draw_inserted - deleted : 0);
+		if ((ret = store_batch_put_txn(&t, &b)) < 0)
+			goto fail;
+		if ((ret = store_txn_commit(&t)) < 0)
+			return ret;
+		if (done)
+			return 0;
+	}
+fail:
+	store_txn_abort(&t);
+	return ret;
+}
+
 /* Deletes the codes of a MINTING batch within its recorded range, then
  * the batch record. Each transaction deletes at most a chunk, so the scan
  * server is never held up; a crash part-way is finished by the next run. */
 static int
 store_mint_cleanup(struct store *st, uint32_t id)
 {
+	int dret;
+
+	if ((dret = store_mint_cleanup_drawcodes(st, id)) < 0)
+		return dret;
 	uint8_t pos[STORE_SERIAL_BYTES];
 	struct store_batch b;
 	struct store_txn t;

@@ -25,6 +25,17 @@ static const char *store_db_names[STORE_DB_COUNT] = {
 	[STORE_DB_CODES] = "codes",
 	[STORE_DB_EVENTS] = "events",
 	[STORE_DB_CODE_SCANS] = "code_scans",
+	[STORE_DB_CAMPAIGNS] = "campaigns",
+	[STORE_DB_CAMPAIGN_CONFIG] = "campaign_config",
+	[STORE_DB_COUNTERS] = "counters",
+	[STORE_DB_DRAWS] = "draws",
+	[STORE_DB_DRAWS_BY_CODE] = "draws_by_code",
+	[STORE_DB_CLAIMS] = "claims",
+	[STORE_DB_SHOPS] = "shops",
+	[STORE_DB_SHOP_TOKENS] = "shop_tokens",
+	[STORE_DB_POINTS] = "points",
+	[STORE_DB_POINTS_BALANCE] = "points_balance",
+	[STORE_DB_DRAWCODES] = "drawcodes",
 };
 
 /* Maps LMDB return codes to negative errnos. */

@@ -120,6 +120,11 @@ struct store_batch {
 	uint8_t lo[STORE_SERIAL_BYTES];
 	uint8_t hi[STORE_SERIAL_BYTES];
 	uint64_t inserted;
+	/* And the draw-code hashes inserted (STORE_BATCH_F_DRAW_CODES). */
+	uint8_t draw_lo[16];
+	uint8_t draw_hi[16];
+	uint64_t draw_inserted;
+	uint8_t reserved[24];
 };
 
 /* Returns "minting", "ready", "active", "void" or "?". */
@@ -302,6 +307,245 @@ int store_event_foreach_code_txn(struct store_txn *t,
 int store_event_last_id_txn(struct store_txn *t, uint64_t *id);
 /* Reads the named 32-byte server secret from meta, creating it once. */
 int store_secret_get(struct store *st, const char *name, uint8_t out[32]);
+
+/* ---- rewards: campaigns, draws, claims, shops, points ----------------
+ * A campaign's configuration is immutable once loaded (the audit replays
+ * draws against it); its header holds what changes: state, the draw
+ * sequence, the seed. Keys that name a campaign use its id padded with
+ * zeros to STORE_ID_MAX bytes. */
+
+#define STORE_ID_MAX 32			/* campaign and shop ids */
+#define STORE_NAME_MAX 64
+#define STORE_CLAIM_ID_BYTES 5		/* the public half of a claim token */
+#define STORE_CLAIM_HASH_BYTES 16
+#define STORE_SHOP_SELECTOR_BYTES 5
+#define STORE_SHOP_HASH_BYTES 32
+#define STORE_DRAWCODE_HASH_BYTES 16
+#define STORE_VISITOR_BYTES 16
+
+enum store_campaign_state {
+	STORE_CAMPAIGN_ACTIVE = 1,	/* runs between start and end */
+	STORE_CAMPAIGN_PAUSED = 2,
+	STORE_CAMPAIGN_ENDED = 3,
+};
+
+struct store_campaign {
+	char id[STORE_ID_MAX + 1];
+	uint8_t state;			/* enum store_campaign_state */
+	uint8_t reserved[6];
+	int64_t loaded;
+	int64_t start;			/* Unix µs */
+	int64_t end;
+	int64_t changed;		/* last state change */
+	uint64_t draws;			/* last draw sequence number used */
+	uint8_t seed[32];		/* secret until revealed */
+	uint8_t commitment[32];		/* BLAKE2b-256 of the seed */
+	int64_t revealed;		/* 0 while the seed is secret */
+};
+static_assert(sizeof(struct store_campaign) == 152, "campaign layout");
+
+/* Adds a campaign with its configuration text; -EEXIST if the id exists.
+ * Bumps the campaigns generation. */
+int store_campaign_add_txn(struct store_txn *t, const struct store_campaign *c,
+    const char *config, size_t len);
+/* Reads a campaign header. */
+int store_campaign_get_txn(struct store_txn *t, const char *id,
+    struct store_campaign *c);
+/* Writes a campaign header (which must exist). bump: also bump the
+ * generation, for changes servers must notice (state). */
+int store_campaign_put_txn(struct store_txn *t, const struct store_campaign *c,
+    bool bump);
+/* Reads a campaign's configuration into a malloc'd NUL-terminated string. */
+int store_campaign_config_txn(struct store_txn *t, const char *id,
+    char **config, size_t *len);
+/* Calls cb for every campaign header in id order. */
+int store_campaign_foreach_txn(struct store_txn *t,
+    int (*cb)(const struct store_campaign *, void *), void *arg);
+/* The campaigns generation: changes whenever a campaign is added or its
+ * state changes, so a server knows when to reload. */
+int store_campaigns_generation_txn(struct store_txn *t, uint64_t *gen);
+
+/* Counters of a campaign: awarded per tier (day 0 = in total, else per
+ * local day), and the risk limits' counts. */
+enum store_counter_kind {
+	STORE_COUNT_STOCK = 'S',	/* subject: tier index */
+	STORE_COUNT_VISITOR_DAY = 'V',	/* subject: visitor id */
+	STORE_COUNT_IP_HOUR = 'I',	/* subject: IP prefix */
+	STORE_COUNT_VISITOR_WINS = 'W',	/* subject: visitor id */
+	STORE_COUNT_SUMMARY = 'Z',	/* subject: STORE_SUM_* */
+};
+#define STORE_SUM_DRAWS 1
+#define STORE_SUM_WINS 2
+#define STORE_SUM_TICKETS 3
+#define STORE_SUM_REFUSED 4
+#define STORE_SUM_CLAIMS 5
+#define STORE_SUM_REDEEMED 6
+#define STORE_SUM_POINTS 7
+
+/* Reads a counter (0 if absent). */
+int store_counter_get_txn(struct store_txn *t, const char *campaign, int kind,
+    const uint8_t subject[16], uint32_t period, uint64_t *value);
+/* Adds delta to a counter. */
+int store_counter_add_txn(struct store_txn *t, const char *campaign, int kind,
+    const uint8_t subject[16], uint32_t period, uint64_t delta);
+
+/* One entry of a campaign's draw log. */
+enum store_draw_kind {
+	STORE_DRAW_ONLINE = 'D',	/* a code drew online */
+	STORE_DRAW_OPEN = 'T',		/* a sealed ticket opened at a shop */
+	STORE_DRAW_REFUSED = 'R',	/* refused by a risk rule */
+};
+#define STORE_OUTCOME_MISS 0		/* else tier index + 1 */
+#define STORE_OUTCOME_TICKET 0xFE	/* online: a sealed ticket issued */
+#define STORE_OUTCOME_REFUSED 0xFF
+
+struct store_draw {
+	uint64_t seq;			/* 1, 2, ... per campaign */
+	int64_t time;
+	uint8_t serial[STORE_SERIAL_BYTES];
+	uint64_t event_id;		/* the scan event of the draw */
+	uint8_t kind;			/* enum store_draw_kind */
+	uint8_t outcome;		/* STORE_OUTCOME_* or tier + 1 */
+	uint8_t reason;			/* refusal reason */
+	uint8_t has_claim;
+	uint32_t day;			/* local day index of the campaign */
+	uint64_t rnd;			/* the random number (0 if refused) */
+	uint8_t visitor[STORE_VISITOR_BYTES];
+	uint8_t claim_id[STORE_CLAIM_ID_BYTES];
+	uint8_t reserved[3];
+	uint64_t ticket_seq;		/* T: the draw that issued the ticket */
+	char shop[STORE_ID_MAX + 1];	/* T: where it was opened */
+	uint8_t pad[7];
+	uint32_t points;		/* points credited, if any */
+	uint32_t pad2;
+};
+static_assert(sizeof(struct store_draw) == 128, "draw layout");
+
+/* Appends a draw log entry (its seq must be the campaign's next). */
+int store_draw_add_txn(struct store_txn *t, const char *campaign,
+    const struct store_draw *d);
+/* Reads the entry of sequence number seq. */
+int store_draw_get_txn(struct store_txn *t, const char *campaign,
+    uint64_t seq, struct store_draw *d);
+/* Finds a code's online draw (-ENOENT if it never drew). */
+int store_draw_by_code_txn(struct store_txn *t, const char *campaign,
+    const uint8_t serial[STORE_SERIAL_BYTES], struct store_draw *d);
+/* Calls cb for a campaign's draws in sequence order, from seq first. */
+int store_draw_foreach_txn(struct store_txn *t, const char *campaign,
+    uint64_t first, int (*cb)(const struct store_draw *, void *), void *arg);
+
+/* A prize to claim at a shop, or a sealed ticket to open there. */
+enum store_claim_state {
+	STORE_CLAIM_OPEN = 1,
+	STORE_CLAIM_REDEEMED = 2,
+};
+
+struct store_claim {
+	uint8_t id[STORE_CLAIM_ID_BYTES];
+	uint8_t state;			/* enum store_claim_state */
+	uint8_t tier;			/* tier index + 1; 0: unopened ticket */
+	uint8_t ticket;			/* 1: a sealed ticket */
+	uint8_t hash[STORE_CLAIM_HASH_BYTES];	/* of the token's secret */
+	char campaign[STORE_ID_MAX + 1];
+	uint8_t pad[7];
+	uint8_t serial[STORE_SERIAL_BYTES];
+	uint64_t draw_seq;
+	uint64_t open_seq;		/* a ticket's opening draw */
+	int64_t created;
+	int64_t expires;
+	int64_t redeemed;		/* 0 while open */
+	char shop[STORE_ID_MAX + 1];
+	uint8_t pad2[7];
+	uint8_t visitor[STORE_VISITOR_BYTES];
+};
+static_assert(sizeof(struct store_claim) == 168, "claim layout");
+
+/* Adds a claim; -EEXIST if its id is taken. */
+int store_claim_add_txn(struct store_txn *t, const struct store_claim *c);
+/* Reads a claim by id. */
+int store_claim_get_txn(struct store_txn *t,
+    const uint8_t id[STORE_CLAIM_ID_BYTES], struct store_claim *c);
+/* Writes a claim (which must exist). */
+int store_claim_put_txn(struct store_txn *t, const struct store_claim *c);
+/* Calls cb for every claim (of one campaign, or all with NULL). */
+int store_claim_foreach_txn(struct store_txn *t, const char *campaign,
+    int (*cb)(const struct store_claim *, void *), void *arg);
+
+/* A shop whose staff redeem claims. */
+struct store_shop {
+	char id[STORE_ID_MAX + 1];
+	char name[STORE_NAME_MAX * 3 + 1];	/* UTF-8 */
+	uint8_t revoked;
+	uint8_t has_location;
+	uint8_t pad[5];
+	double lat, lon;
+	uint32_t radius_m;
+	uint8_t selector[STORE_SHOP_SELECTOR_BYTES];
+	uint8_t pad2[3];
+	uint8_t hash[STORE_SHOP_HASH_BYTES];	/* of the API token's secret */
+	int64_t created;
+	int64_t revoked_at;
+};
+
+/* Adds a shop (and indexes its token selector); -EEXIST if taken. */
+int store_shop_add_txn(struct store_txn *t, const struct store_shop *s);
+/* Reads a shop by id. */
+int store_shop_get_txn(struct store_txn *t, const char *id,
+    struct store_shop *s);
+/* Reads a shop by its token selector. */
+int store_shop_by_selector_txn(struct store_txn *t,
+    const uint8_t sel[STORE_SHOP_SELECTOR_BYTES], struct store_shop *s);
+/* Writes a shop (which must exist). */
+int store_shop_put_txn(struct store_txn *t, const struct store_shop *s);
+/* Calls cb for every shop. */
+int store_shop_foreach_txn(struct store_txn *t,
+    int (*cb)(const struct store_shop *, void *), void *arg);
+
+/* A visitor's points. */
+struct store_points_entry {
+	uint64_t n;			/* 1, 2, ... per visitor */
+	int64_t time;
+	char campaign[STORE_ID_MAX + 1];
+	uint8_t tier;
+	uint8_t pad[6];
+	int64_t amount;
+	int64_t balance;		/* after this entry */
+	uint64_t draw_seq;
+};
+
+/* Credits points; returns the new balance. */
+int store_points_add_txn(struct store_txn *t,
+    const uint8_t visitor[STORE_VISITOR_BYTES], const char *campaign,
+    uint8_t tier, int64_t amount, uint64_t draw_seq, int64_t now,
+    int64_t *balance);
+/* Reads a balance (0 and no entries if none). */
+int store_points_balance_txn(struct store_txn *t,
+    const uint8_t visitor[STORE_VISITOR_BYTES], int64_t *balance,
+    uint64_t *entries);
+/* Calls cb for a visitor's entries, newest first, at most limit. */
+int store_points_foreach_txn(struct store_txn *t,
+    const uint8_t visitor[STORE_VISITOR_BYTES], size_t limit,
+    int (*cb)(const struct store_points_entry *, void *), void *arg);
+
+/* Draw codes: the keyed hash of an inner token → its outer code. */
+struct store_drawcode_entry {
+	uint8_t hash[STORE_DRAWCODE_HASH_BYTES];
+	uint8_t serial[STORE_SERIAL_BYTES];
+	uint32_t batch_id;
+	uint32_t pad;
+};
+static_assert(sizeof(struct store_drawcode_entry) == 32, "drawcode entry");
+
+/* Finds the outer serial (and batch) of a draw code by the keyed hash of
+ * its token. */
+int store_drawcode_get_txn(struct store_txn *t,
+    const uint8_t hash[STORE_DRAWCODE_HASH_BYTES],
+    uint8_t serial[STORE_SERIAL_BYTES], uint32_t *batch_id);
+/* Inserts a sorted chunk of draw codes for a minting batch (like
+ * store_mint_insert; the batch records their range for clean-up). */
+int store_mint_insert_drawcodes(struct store_mint *m,
+    const struct store_drawcode_entry *e, size_t n)
+    __attribute__((warn_unused_result));
 
 /* ---- statistics ---------------------------------------------------- */
 

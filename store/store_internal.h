@@ -18,6 +18,17 @@ enum store_db {
 	STORE_DB_CODES,		/* 8-byte serial → struct store_code */
 	STORE_DB_EVENTS,	/* u64 BE event id → event record */
 	STORE_DB_CODE_SCANS,	/* 8-byte serial → struct store_code_scans */
+	STORE_DB_CAMPAIGNS,	/* id → struct store_campaign */
+	STORE_DB_CAMPAIGN_CONFIG, /* id → configuration JSON */
+	STORE_DB_COUNTERS,	/* id|kind|subject|period → u64 */
+	STORE_DB_DRAWS,		/* id|seq → struct store_draw */
+	STORE_DB_DRAWS_BY_CODE,	/* id|serial → u64 seq */
+	STORE_DB_CLAIMS,	/* claim id → struct store_claim */
+	STORE_DB_SHOPS,		/* id → struct store_shop */
+	STORE_DB_SHOP_TOKENS,	/* selector → shop id */
+	STORE_DB_POINTS,	/* visitor|n → struct store_points_entry */
+	STORE_DB_POINTS_BALANCE, /* visitor → {balance, entries} */
+	STORE_DB_DRAWCODES,	/* keyed hash of a token → outer serial */
 	STORE_DB_COUNT
 };
 

@@ -19,7 +19,8 @@ static const char mint_help[] =
 "SYNOPSIS\n"
 "     scanloop mint --key N --product GTIN --count N --out JOBDIR\n"
 "                   [--line NAME] [--png] [--svg] [--module-px N]\n"
-"                   [--ecc L|M|Q|H] [--seal-to FILE] [--passphrase-file F]\n"
+"                   [--ecc L|M|Q|H] [--seal-to FILE] [--draw-codes]\n"
+"                   [--passphrase-file F]\n"
 "                   [--threads N] [--quiet] [--db DIR]\n"
 "\n"
 "DESCRIPTION\n"
@@ -31,6 +32,8 @@ static const char mint_help[] =
 "                        qr_version, ecc, created, codes_sha256, ...\n"
 "         png/SERIAL.png one 1-bit QR image per code (--png)\n"
 "         svg/SERIAL.svg one SVG per code (--svg)\n"
+"         draw-codes.csv seq,serial,draw_url,draw_text (--draw-codes), with\n"
+"                        draw-png/ and draw-svg/ images of the inner codes\n"
 "     Serials are 8 random bytes from the CSPRNG, unique in the store.\n"
 "     Signing and rendering use all cores. The mint is all or nothing: if\n"
 "     it fails or is killed, the store keeps no part of the batch and\n"
@@ -52,6 +55,10 @@ static const char mint_help[] =
 "         --module-px N         pixels per QR module, 1 to 64 (default 4)\n"
 "         --ecc L|M|Q|H         QR error correction (default M)\n"
 "         --seal-to FILE        seal the job to a print house public key\n"
+"         --draw-codes          also mint, per item, an inner draw code (a\n"
+"                               random 80-bit token to print inside the\n"
+"                               package) that prize draws take; the store\n"
+"                               keeps only a keyed hash (KEYS/server.secret)\n"
 "     -P, --passphrase-file F   passphrase of an encrypted signing key\n"
 "         --key-file F          secret key file (default KEYS/key-N.secret)\n"
 "     -j, --threads N           worker threads (default: one per core)\n"
@@ -87,7 +94,7 @@ mint_progress_cb(const char *phase, uint64_t done, uint64_t total, void *arg)
 	fprintf(stderr, "\r%-8s [%s] %3d%% %llu/%llu", phase, bar,
 	    total ? (int)(done * 100 / total) : 100, (unsigned long long)done,
 	    (unsigned long long)total);
-	if (done == total && strcmp(phase, "storing") == 0)
+	if (done == total)
 		fputc('\n', stderr);
 	fflush(stderr);
 }
@@ -97,7 +104,7 @@ int
 cmd_mint(int argc, char **argv)
 {
 	enum { OPT_PNG = 256, OPT_SVG, OPT_MODULE_PX, OPT_ECC, OPT_SEAL,
-	    OPT_KEYFILE };
+	    OPT_KEYFILE, OPT_DRAW };
 	static const struct option longopts[] = {
 		{ "key", required_argument, NULL, 'k' },
 		{ "product", required_argument, NULL, 'p' },
@@ -109,6 +116,7 @@ cmd_mint(int argc, char **argv)
 		{ "module-px", required_argument, NULL, OPT_MODULE_PX },
 		{ "ecc", required_argument, NULL, OPT_ECC },
 		{ "seal-to", required_argument, NULL, OPT_SEAL },
+		{ "draw-codes", no_argument, NULL, OPT_DRAW },
 		{ "passphrase-file", required_argument, NULL, 'P' },
 		{ "key-file", required_argument, NULL, OPT_KEYFILE },
 		{ "threads", required_argument, NULL, 'j' },
@@ -122,6 +130,7 @@ cmd_mint(int argc, char **argv)
 	struct mint_params p;
 	struct mint_result r;
 	struct keypair *kp = NULL;
+	struct server_secrets *secrets = NULL;
 	struct store *st = NULL;
 	struct store_key key;
 	struct store_txn t;
@@ -183,6 +192,9 @@ cmd_mint(int argc, char **argv)
 			break;
 		case OPT_SEAL:
 			sealfile = optarg;
+			break;
+		case OPT_DRAW:
+			p.draw_codes = true;
 			break;
 		case 'P':
 			passfile = optarg;
@@ -267,6 +279,17 @@ cmd_mint(int argc, char **argv)
 		    keyfile, (unsigned)keyid);
 		goto out;
 	}
+	if (p.draw_codes) {
+		char path[4096];
+
+		snprintf(path, sizeof(path), "%s/%s", cli_keys_dir(),
+		    KEYS_SERVER_FILE);
+		if ((ret = keys_server_secrets(path, true, &secrets, &why)) < 0) {
+			cli_reject(cmd, "%s: %s", path, why);
+			goto out;
+		}
+		p.drawcode_key = secrets->drawcode;
+	}
 	p.st = st;
 	p.kp = kp;
 	p.base_url = key.base_url;
@@ -298,13 +321,15 @@ cmd_mint(int argc, char **argv)
 			printf("print job: %s/%s (sealed to %s)\n", p.jobdir,
 			    JOB_SEALED_NAME, sealfile);
 		else
-			printf("print job: %s (codes.csv, manifest.json%s%s)\n",
-			    p.jobdir, p.png ? ", png/" : "", p.svg ? ", svg/" : "");
+			printf("print job: %s (codes.csv%s, manifest.json%s%s)\n",
+			    p.jobdir, p.draw_codes ? ", draw-codes.csv" : "",
+			    p.png ? ", png/" : "", p.svg ? ", svg/" : "");
 		printf("not active yet: scanloop batch activate %u\n",
 		    r.batch_id);
 	}
 	rc = 0;
 out:
+	keys_server_secrets_free(secrets);
 	keys_free(kp);
 	keys_free_passphrase(pass);
 	store_close(st);

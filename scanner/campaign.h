@@ -1,0 +1,126 @@
+/*
+ * campaign.h — a prize campaign: its rules, checked field by field.
+ *
+ * A campaign file (JSON) names the campaign, its time window and time
+ * zone, its scope (batches, products), its prize tiers (kind, stock, daily
+ * cap, odds in wins per million draws, reveal online or at the store), its
+ * claim rules and its risk limits. samples/campaigns/ has examples; the
+ * full format is in docs/draws.md.
+ *
+ * At load the CLI resolves the time zone into the UTC start of every local
+ * day of the campaign ("day_starts", stored with the configuration), so
+ * daily caps roll over at local midnight, daylight saving included, and
+ * servers need no time-zone database.
+ *
+ * A loaded campaign is shared by the server's threads and reference
+ * counted (campaign_ref/campaign_unref).
+ */
+#ifndef SCANLOOP_CAMPAIGN_H
+#define SCANLOOP_CAMPAIGN_H
+
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "codegen/gtin.h"
+#include "store/store.h"
+
+#define CAMPAIGN_TIERS_MAX 32
+#define CAMPAIGN_SCOPE_MAX 1024
+#define CAMPAIGN_SHOPS_MAX 4096
+#define CAMPAIGN_DAYS_MAX 1100		/* three years */
+#define CAMPAIGN_ODDS_SCALE 1000000u	/* odds are wins per million */
+#define CAMPAIGN_TEXT_MAX 192		/* bytes of a name (UTF-8) */
+#define CAMPAIGN_CONDITION_MAX 384
+
+enum campaign_kind { CAMPAIGN_PHYSICAL, CAMPAIGN_COUPON, CAMPAIGN_POINTS };
+enum campaign_reveal { CAMPAIGN_ONLINE, CAMPAIGN_AT_STORE };
+enum campaign_draw_on { CAMPAIGN_DRAW_AUTO, CAMPAIGN_DRAW_INNER,
+    CAMPAIGN_DRAW_OUTER };
+
+struct campaign_tier {
+	char id[STORE_ID_MAX + 1];
+	char name[CAMPAIGN_TEXT_MAX + 1];
+	int kind;			/* enum campaign_kind */
+	int reveal;			/* enum campaign_reveal */
+	uint64_t total;
+	uint64_t daily_cap;		/* 0: none */
+	uint32_t odds;			/* wins per million draws */
+	int64_t points;			/* points tiers */
+	/* coupon tiers */
+	char face_value[32];		/* decimal text, e.g. "10.00" */
+	char currency[8];
+	char condition[CAMPAIGN_CONDITION_MAX + 1];
+	int64_t valid_from;		/* 0: from the draw */
+	int64_t valid_to;		/* 0: valid_days after the draw */
+	uint32_t valid_days;
+};
+
+struct campaign {
+	atomic_int refs;
+	char id[STORE_ID_MAX + 1];
+	char name[CAMPAIGN_TEXT_MAX + 1];
+	char tz[64];
+	int64_t start;			/* Unix µs */
+	int64_t end;
+	int draw_on;			/* enum campaign_draw_on */
+	uint32_t *batches;
+	size_t nbatches;
+	char (*products)[GTIN_LEN + 1];
+	size_t nproducts;
+	struct campaign_tier tiers[CAMPAIGN_TIERS_MAX];
+	size_t ntiers;
+	bool has_online;		/* some tier reveals online */
+	bool has_at_store;		/* some tier reveals at the store */
+	uint32_t claim_days;
+	bool all_shops;
+	char (*shops)[STORE_ID_MAX + 1];
+	size_t nshops;
+	uint32_t lim_visitor_day;	/* 0: no limit */
+	uint32_t lim_ip_hour;
+	uint32_t lim_visitor_wins;
+	int64_t *day_starts;		/* UTC µs of each local midnight */
+	size_t ndays;			/* ndays + 1 entries in day_starts */
+	char *config;			/* the stored configuration text */
+	size_t config_len;
+	/* The store header when the campaign was read (state, seed...). */
+	struct store_campaign hdr;
+};
+
+/* Collects validation errors, one "field: problem" each. */
+struct campaign_errors {
+	char **msgs;
+	size_t n;
+};
+
+/* Parses and validates a campaign file. With resolve_days, resolves the
+ * time zone into day_starts (the CLI, at load); otherwise day_starts must
+ * be in the text (a stored configuration). Returns 0, -EINVAL with every
+ * problem in errs, or -ENOMEM. */
+int campaign_parse(const char *json, size_t len, bool resolve_days,
+    struct campaign **out, struct campaign_errors *errs)
+    __attribute__((warn_unused_result));
+/* Frees the messages. */
+void campaign_errors_free(struct campaign_errors *errs);
+/* Takes a reference. */
+struct campaign *campaign_ref(struct campaign *c, const char *who);
+/* Drops a reference; the last frees it. NULL is allowed. */
+void campaign_unref(struct campaign *c, const char *who);
+/* Index of the local day that holds time t, or -1 outside the campaign. */
+int campaign_day(const struct campaign *c, int64_t t);
+/* True when the campaign covers a batch (by id or its product). */
+bool campaign_covers(const struct campaign *c, uint32_t batch_id,
+    const char *gtin);
+/* True when the shop may redeem the campaign's claims. */
+bool campaign_shop_allowed(const struct campaign *c, const char *shop);
+/* Finds a tier by index (0-based). */
+const struct campaign_tier *campaign_tier_at(const struct campaign *c,
+    size_t index);
+/* Names: "physical", "coupon", "points"; "online", "at_store". */
+const char *campaign_kind_name(int kind);
+const char *campaign_reveal_name(int reveal);
+/* Parses "2027-03-01T00:00:00+08:00" (or Z) into Unix µs. */
+int campaign_parse_time(const char *s, int64_t *us);
+
+#endif
