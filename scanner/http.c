@@ -77,6 +77,7 @@ struct http_loop {
 	void *user;
 	time_t date_sec;
 	char date[40];
+	struct evbuffer *scratch;	/* an answer being assembled */
 };
 
 struct http_server {
@@ -91,6 +92,7 @@ struct http_server {
 
 static void http_conn_process(struct http_conn *c);
 static void http_conn_free(struct http_conn *c);
+static void http_conn_finish(struct http_conn *c);
 
 /* Reason phrases. */
 const char *
@@ -259,6 +261,20 @@ http_set_forwarded(struct http_req *r)
 	inet_ntop(r->family, r->ip, r->ip_text, sizeof(r->ip_text));
 }
 
+/* Moves every slice of a parsed head from buffer from to buffer to. */
+static void
+http_head_rebase(struct http_head *h, const char *from, const char *to)
+{
+	struct http_slice *slices[] = { &h->method_text, &h->target, &h->path,
+	    &h->query, &h->host, &h->user_agent, &h->accept_language,
+	    &h->accept, &h->cookie, &h->content_type, &h->authorization,
+	    &h->forwarded_for };
+
+	for (size_t i = 0; i < sizeof(slices) / sizeof(slices[0]); i++)
+		if (slices[i]->p != NULL)
+			slices[i]->p = to + (slices[i]->p - from);
+}
+
 /* Arms the connection timer for ms (or stops it when ms < 0). */
 static void
 http_conn_timer(struct http_conn *c, int ms)
@@ -408,6 +424,13 @@ http_conn_timer_cb(evutil_socket_t fd, short what, void *arg)
 	case HTTP_CONN_HANDLING:
 		break;
 	case HTTP_CONN_CLOSING:
+		/* Written at once (a zero timer), or the write timed out. */
+		if (c->bev != NULL && evbuffer_get_length(
+		    bufferevent_get_output(c->bev)) == 0)
+			http_conn_finish(c);
+		else
+			http_conn_close(c);
+		break;
 	case HTTP_CONN_LINGER:
 		http_conn_close(c);
 		break;
@@ -467,11 +490,8 @@ http_conn_process(struct http_conn *c)
 				goto out;
 			}
 			memcpy(r->head_buf, p, (size_t)n);
-			/* Re-parse the copy so the slices point into it. */
-			if (http_parse_head(r->head_buf, (size_t)n, &r->head) != n) {
-				http_conn_error(c, 400);
-				goto out;
-			}
+			/* Point the slices into the copy. */
+			http_head_rebase(&r->head, p, r->head_buf);
 			evbuffer_drain(in, (size_t)n);
 			r->start_us = clock_mono_us();
 			if (srv->cfg.trust_proxy)
@@ -532,16 +552,14 @@ http_conn_read_cb(struct bufferevent *bev, void *arg)
 	http_conn_process(arg);
 }
 
-/* The output buffer drained: a closing connection shuts its side and
- * lingers only if the client may still be sending. */
+/* A closing connection's answer is out: shut our side and linger if the
+ * client may still be sending, else free it. */
 static void
-http_conn_write_cb(struct bufferevent *bev, void *arg)
+http_conn_finish(struct http_conn *c)
 {
-	struct http_conn *c = arg;
+	struct bufferevent *bev = c->bev;
 
-	if (c->state != HTTP_CONN_CLOSING)
-		return;
-	if (c->keep_alive_broken) {
+	if (c->keep_alive_broken && bev != NULL) {
 		c->state = HTTP_CONN_LINGER;
 		shutdown(bufferevent_getfd(bev), SHUT_WR);
 		evbuffer_drain(bufferevent_get_input(bev),
@@ -553,6 +571,17 @@ http_conn_write_cb(struct bufferevent *bev, void *arg)
 	http_conn_free(c);
 }
 
+/* The output buffer drained. */
+static void
+http_conn_write_cb(struct bufferevent *bev, void *arg)
+{
+	struct http_conn *c = arg;
+
+	(void)bev;
+	if (c->state == HTTP_CONN_CLOSING)
+		http_conn_finish(c);
+}
+
 /* EOF, error or a write timeout. */
 static void
 http_conn_event_cb(struct bufferevent *bev, short what, void *arg)
@@ -562,6 +591,29 @@ http_conn_event_cb(struct bufferevent *bev, short what, void *arg)
 	(void)bev;
 	if (what & (BEV_EVENT_EOF | BEV_EVENT_ERROR | BEV_EVENT_TIMEOUT))
 		http_conn_close(c);
+}
+
+/*
+ * Sends what buf holds. When nothing is queued before it, it is written to
+ * the socket at once, and only a remainder goes to the bufferevent: most
+ * answers then leave in one writev with no EV_WRITE registered and
+ * removed again (two epoll_ctl calls per request).
+ */
+static void
+http_conn_send(struct http_conn *c, struct evbuffer *buf)
+{
+	struct evbuffer *out = bufferevent_get_output(c->bev);
+
+	if (evbuffer_get_length(out) == 0) {
+		int n = evbuffer_write(buf, bufferevent_getfd(c->bev));
+
+		if (n < 0 && errno != EAGAIN && errno != EINTR) {
+			evbuffer_drain(buf, evbuffer_get_length(buf));
+			return;	/* the event callback will see the error */
+		}
+	}
+	if (evbuffer_get_length(buf) > 0)
+		evbuffer_add_buffer(out, buf);
 }
 
 /* Sends an answer and moves on to the next request or closes. */
@@ -597,7 +649,7 @@ http_respond(struct http_req *r, int status, const char *content_type,
 	}
 	if (l->draining)
 		c->keep_alive = false;
-	out = bufferevent_get_output(c->bev);
+	out = l->scratch;
 	n = snprintf(head, sizeof(head),
 	    "HTTP/1.1 %d %s\r\nDate: %s\r\nServer: scanloop\r\n"
 	    "Content-Length: %zu\r\n%s%s%s%s",
@@ -619,12 +671,16 @@ http_respond(struct http_req *r, int status, const char *content_type,
 			evbuffer_add(out, body, len);
 		r->bytes_out += len;
 	}
+	http_conn_send(c, out);
 	if (srv->hooks.done != NULL)
 		srv->hooks.done(r, srv->arg);
 	if (!c->keep_alive) {
 		c->state = HTTP_CONN_CLOSING;
 		bufferevent_disable(c->bev, EV_READ);
-		http_conn_timer(c, srv->cfg.write_timeout_ms);
+		/* All written already: finish from the loop, not from here
+		 * (http_conn_process may be on the stack). */
+		http_conn_timer(c, evbuffer_get_length(bufferevent_get_output(
+		    c->bev)) == 0 ? 0 : srv->cfg.write_timeout_ms);
 		return;
 	}
 	http_req_reset(c);
@@ -860,8 +916,10 @@ http_server_new(const struct http_config *cfg, const struct http_hooks *hooks,
 		l->resume_ev = evtimer_new(l->base, http_loop_resume_cb, l);
 		l->drain_ev = event_new(l->base, -1, 0, http_loop_drain_cb, l);
 		l->deadline_ev = evtimer_new(l->base, http_loop_deadline_cb, l);
+		l->scratch = evbuffer_new();
 		if (l->lev == NULL || l->resume_ev == NULL ||
-		    l->drain_ev == NULL || l->deadline_ev == NULL) {
+		    l->drain_ev == NULL || l->deadline_ev == NULL ||
+		    l->scratch == NULL) {
 			if (l->lev == NULL)
 				close(fd);
 			ret = -ENOMEM;
@@ -948,6 +1006,8 @@ http_server_free(struct http_server *srv)
 			event_free(l->drain_ev);
 		if (l->deadline_ev != NULL)
 			event_free(l->deadline_ev);
+		if (l->scratch != NULL)
+			evbuffer_free(l->scratch);
 		if (l->base != NULL)
 			event_base_free(l->base);
 	}

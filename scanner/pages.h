@@ -22,6 +22,52 @@ enum page_lang {
 	PAGE_LANG_EN,
 };
 
+/* The prize-draw part of a code page (issue 5). */
+enum page_draw_mode {
+	PAGE_DRAW_NONE,
+	PAGE_DRAW_OPEN_PACKAGE,	/* outer code of a batch with draw codes:
+				 * "open the package to find your prize code" */
+	PAGE_DRAW_OFFER,	/* a draw button (a form POST to /draw) */
+	PAGE_DRAW_RESULT,	/* what the draw gave (now, or before) */
+};
+
+enum page_draw_outcome {
+	PAGE_OUTCOME_WIN,	/* a physical or coupon prize: a claim */
+	PAGE_OUTCOME_POINTS,	/* points credited */
+	PAGE_OUTCOME_TICKET,	/* a sealed ticket to open at a shop */
+	PAGE_OUTCOME_MISS,
+	PAGE_OUTCOME_REFUSED,	/* a risk limit: refusal holds the words */
+	PAGE_OUTCOME_CLOSED,	/* the campaign is not running */
+};
+
+struct page_draw {
+	int mode;			/* enum page_draw_mode */
+	const char *campaign_name;
+	int64_t campaign_end;		/* Unix µs */
+	/* PAGE_DRAW_OFFER: the form's hidden fields. */
+	const char *form_code;		/* the code's path (outer or /D/...) */
+	uint64_t form_event;		/* the event of this page */
+	const char *form_token;		/* one-time draw token */
+	/* PAGE_DRAW_RESULT */
+	int outcome;			/* enum page_draw_outcome */
+	bool repeat;			/* the code drew before: first result */
+	const char *refusal;		/* PAGE_OUTCOME_REFUSED */
+	const char *prize_name;		/* WIN, POINTS */
+	int prize_kind;			/* enum campaign_kind (campaign.h) */
+	int64_t points;			/* POINTS: credited */
+	int64_t points_balance;
+	const char *coupon_face;	/* coupon prizes */
+	const char *coupon_currency;
+	const char *coupon_condition;
+	int64_t coupon_valid_from;	/* 0: from the draw */
+	const char *claim_text;		/* WIN, TICKET: "ABCD-EFGH-..." */
+	const char *claim_qr_svg;	/* an inline <svg> of the claim URL */
+	int64_t claim_expires;
+	bool claim_redeemed;		/* already redeemed (when, where) */
+	int64_t claim_redeemed_at;
+	const char *claim_shop;
+};
+
 /* What a scan page shows. */
 struct page_scan {
 	enum page_lang lang;
@@ -41,6 +87,7 @@ struct page_scan {
 	const char *location_token;	/* for POST .../location */
 	const char *self_path;		/* this page's path+query, for the
 					 * language switch link (escaped) */
+	const struct page_draw *draw;	/* NULL: no prize draw */
 };
 
 /* Picks the language: ?lang=zh|en wins, then Accept-Language by q-value
@@ -52,6 +99,11 @@ const char *page_lang_tag(enum page_lang lang);
 /* Appends a verdict page. Returns 0 or -ENOMEM. */
 int page_render_scan(const struct page_scan *p, struct buf *out)
     __attribute__((warn_unused_result));
+/* Appends the staff page (GET /store): paste or scan a claim token and
+ * redeem it with the shop's API token, kept in the phone's localStorage.
+ * claim_prefill (escaped) fills the claim field (from /C/{TOKEN}). */
+int page_render_staff(enum page_lang lang, const char *claim_prefill,
+    struct buf *out) __attribute__((warn_unused_result));
 /* Appends the page for GET /01/{GTIN} (a product, no serial). */
 int page_render_product(enum page_lang lang, const char *gtin, struct buf *out)
     __attribute__((warn_unused_result));

@@ -28,32 +28,10 @@
 
 #define SCAN_COOKIE_MAX_AGE (2 * 365 * 24 * 3600)
 
-enum scan_op_kind {
-	SCAN_OP_PAGE,		/* a code page waiting for its event */
-	SCAN_OP_API,		/* POST /api/v1/scans */
-	SCAN_OP_LOCATION,	/* POST /api/v1/scans/{id}/location */
-	SCAN_OP_DETACHED,	/* an event nobody waits for */
-};
-
-/* A request's write and what the answer needs afterwards. */
-struct scan_op {
-	struct writer_op op;		/* first: writer_op * ↔ scan_op * */
-	enum scan_op_kind kind;
-	struct http_req *req;
-	struct store_event ev;
-	struct store_code_scans scans;	/* out */
-	struct verify_result vr;
-	enum page_lang lang;
-	bool new_visitor;
-	/* location */
-	double lat, lon;
-	float accuracy;
-};
-
 /* ---- small helpers ------------------------------------------------- */
 
 /* Renews the loop's read transaction for one request. */
-static int
+int
 scan_rtxn_begin(struct scan_loop *sl)
 {
 	int ret;
@@ -67,7 +45,7 @@ scan_rtxn_begin(struct scan_loop *sl)
 }
 
 /* Ends the request's view of the store. */
-static void
+void
 scan_rtxn_end(struct scan_loop *sl)
 {
 	store_txn_reset(&sl->rtxn);
@@ -110,8 +88,29 @@ scan_is_bot(struct http_slice ua)
 	return false;
 }
 
+/* Random bytes from a per-thread pool refilled from the CSPRNG, so a new
+ * visitor costs no system call. */
+static void
+scan_random(uint8_t *out, size_t n)
+{
+	static _Thread_local uint8_t pool[4096];
+	static _Thread_local size_t left;
+
+	if (n > sizeof(pool)) {
+		randombytes_buf(out, n);
+		return;
+	}
+	if (left < n) {
+		randombytes_buf(pool, sizeof(pool));
+		left = sizeof(pool);
+	}
+	memcpy(out, pool + sizeof(pool) - left, n);
+	sodium_memzero(pool + sizeof(pool) - left, n);
+	left -= n;
+}
+
 /* Reads the visitor cookie, or draws a new visitor id. */
-static bool
+bool
 scan_visitor(const struct http_req *req, uint8_t id[SCAN_VISITOR_BYTES])
 {
 	struct http_slice v;
@@ -119,7 +118,7 @@ scan_visitor(const struct http_req *req, uint8_t id[SCAN_VISITOR_BYTES])
 	if (http_cookie_get(req->head.cookie, SCAN_VISITOR_COOKIE, &v) &&
 	    base32_decode(id, SCAN_VISITOR_BYTES, v.p, v.len) == 0)
 		return false;
-	randombytes_buf(id, SCAN_VISITOR_BYTES);
+	scan_random(id, SCAN_VISITOR_BYTES);
 	return true;
 }
 
@@ -149,7 +148,7 @@ scan_location_token(const struct scan_server *srv, uint64_t id,
 }
 
 /* Fills the parts of an event every scan has. */
-static void
+void
 scan_event_init(struct scan_loop *sl, const struct http_req *req,
     struct store_event *ev, bool *new_visitor)
 {
@@ -173,7 +172,7 @@ scan_event_init(struct scan_loop *sl, const struct http_req *req,
 }
 
 /* Records the verdict part of an event. */
-static void
+void
 scan_event_verdict(struct store_event *ev, const struct verify_result *vr,
     struct http_slice raw)
 {
@@ -208,7 +207,7 @@ scan_verdict_status(int verdict)
 }
 
 /* Builds the extra headers of an HTML page. */
-static void
+void
 scan_page_headers(char *out, size_t cap, const uint8_t *visitor, bool cookie)
 {
 	char vid[BASE32_LEN(SCAN_VISITOR_BYTES) + 1];
@@ -228,7 +227,7 @@ scan_page_headers(char *out, size_t cap, const uint8_t *visitor, bool cookie)
 }
 
 /* Answers with an HTML error page. */
-static void
+void
 scan_error_page(struct scan_loop *sl, struct http_req *req, int status,
     const char *extra)
 {
@@ -251,7 +250,7 @@ scan_error_page(struct scan_loop *sl, struct http_req *req, int status,
 }
 
 /* Answers with a JSON object (consumed). */
-static void
+void
 scan_json(struct http_req *req, int status, json_t *obj, const char *extra)
 {
 	char *text = obj ? json_dumps(obj, JSON_COMPACT) : NULL;
@@ -273,7 +272,7 @@ scan_json(struct http_req *req, int status, json_t *obj, const char *extra)
 }
 
 /* Answers a JSON error. */
-static void
+void
 scan_json_error(struct http_req *req, int status, const char *code,
     const char *message)
 {
@@ -283,7 +282,7 @@ scan_json_error(struct http_req *req, int status, const char *code,
 }
 
 /* Allocates an op. */
-static struct scan_op *
+struct scan_op *
 scan_op_new(enum scan_op_kind kind, struct http_req *req)
 {
 	struct scan_op *o = calloc(1, sizeof(*o));
@@ -295,15 +294,30 @@ scan_op_new(enum scan_op_kind kind, struct http_req *req)
 	return o;
 }
 
+/* Frees an op and the references it holds. */
+void
+scan_op_free(struct scan_op *o)
+{
+	if (o == NULL)
+		return;
+	scan_draw_release(&o->draw);
+	campaign_unref(o->drq.c, __func__);
+	draw_redeem_result_free(&o->rres);
+	sodium_memzero(o->claim_token, sizeof(o->claim_token));
+	sodium_memzero(o->shop_token, sizeof(o->shop_token));
+	sodium_memzero(&o->dres, sizeof(o->dres));
+	free(o);
+}
+
 /* Frees a detached op (writer thread). */
 static void
 scan_op_release(struct writer_op *op)
 {
-	free(op);
+	scan_op_free((struct scan_op *)op);
 }
 
 /* Writer: records the event. */
-static int
+int
 scan_apply_event(struct store_txn *t, struct writer_op *op)
 {
 	struct scan_op *o = (struct scan_op *)op;
@@ -338,13 +352,15 @@ scan_record_detached(struct scan_loop *sl, const struct store_event *ev)
 /* ---- the code page --------------------------------------------------- */
 
 /* Renders and sends a verdict page. */
-static void
+void
 scan_send_page(struct scan_loop *sl, struct scan_op *o, int status)
 {
 	struct http_req *req = o->req;
 	const struct verify_result *vr = &o->vr;
 	char serial[CODE_SERIAL_CHARS + 1], token[SCAN_TOKEN_CHARS + 1];
 	char headers[1024], self[HTTP_TARGET_MAX + 1];
+	struct page_draw pd;
+	struct buf svg = { 0 };
 	struct page_scan p;
 
 	memset(&p, 0, sizeof(p));
@@ -376,20 +392,50 @@ scan_send_page(struct scan_loop *sl, struct scan_op *o, int status)
 	p.self_path = self;
 	req->log_event = o->ev.id;
 	req->log_verdict = verify_verdict_name(vr->verdict);
+	if (o->draw.mode != PAGE_DRAW_NONE && scan_draw_fill(sl, o, &pd,
+	    &svg) == 0)
+		p.draw = &pd;
 	buf_reset(&sl->page);
 	if (page_render_scan(&p, &sl->page) < 0) {
+		buf_free(&svg);
 		scan_error_page(sl, req, 503, NULL);
 		return;
 	}
+	buf_free(&svg);
 	scan_page_headers(headers, sizeof(headers), o->ev.visitor,
 	    o->new_visitor);
 	http_respond(req, status, "text/html; charset=utf-8", headers,
 	    sl->page.data, sl->page.len, false);
 }
 
-/* GET or HEAD of a code URL. */
+/* The canonical path a draw form posts back: /01/…/21/…?S=… (upper
+ * case) or /D/{TOKEN}. */
 static void
-scan_code(struct scan_loop *sl, struct http_req *req)
+scan_form_code(const struct http_req *req, struct scan_op *o, bool drawcode)
+{
+	char *f = o->draw.form_code;
+	size_t cap = sizeof(o->draw.form_code);
+
+	if (!drawcode) {
+		if (code_format(&o->vr.code, "", f, cap) < 0)
+			f[0] = '\0';
+		return;
+	}
+	if (req->head.path.len >= cap) {
+		f[0] = '\0';
+		return;
+	}
+	for (size_t i = 0; i < req->head.path.len; i++) {
+		char c = req->head.path.p[i];
+
+		f[i] = (c >= 'a' && c <= 'z') ? (char)(c - 32) : c;
+	}
+	f[req->head.path.len] = '\0';
+}
+
+/* GET or HEAD of a code URL, or (drawcode) of an inner draw code. */
+static void
+scan_code(struct scan_loop *sl, struct http_req *req, bool drawcode)
 {
 	struct scan_server *srv = sl->srv;
 	struct scan_op *o;
@@ -404,19 +450,29 @@ scan_code(struct scan_loop *sl, struct http_req *req)
 		scan_error_page(sl, req, 503, NULL);
 		return;
 	}
+	o->drawcode = drawcode;
 	if ((ret = scan_rtxn_begin(sl)) == 0) {
-		ret = verify_text_txn(&sl->rtxn, req->head.target.p,
-		    req->head.target.len, 0, &o->vr);
+		if (drawcode)
+			ret = scan_drawcode_resolve_txn(sl, req->head.path, &o->vr);
+		else
+			ret = verify_text_txn(&sl->rtxn, req->head.target.p,
+			    req->head.target.len, 0, &o->vr);
+		if (ret == 0 && o->vr.verdict == VERDICT_GENUINE)
+			scan_draw_prepare(sl, &o->vr, drawcode, &o->draw);
 		scan_rtxn_end(sl);
 	}
 	if (ret < 0) {
-		free(o);
+		scan_op_free(o);
 		scan_error_page(sl, req, 503, NULL);
 		return;
 	}
 	o->lang = page_lang_pick(req->head.accept_language, req->head.query);
 	scan_event_init(sl, req, &o->ev, &o->new_visitor);
 	scan_event_verdict(&o->ev, &o->vr, req->head.target);
+	if (drawcode)
+		o->ev.flags |= STORE_EVENT_F_DRAW;
+	if (o->draw.mode == PAGE_DRAW_OFFER)
+		scan_form_code(req, o, drawcode);
 	metrics_scan(srv->metrics, sl->index, o->vr.verdict,
 	    (o->ev.flags & STORE_EVENT_F_HUMAN) != 0);
 	status = scan_verdict_status(o->vr.verdict);
@@ -425,14 +481,14 @@ scan_code(struct scan_loop *sl, struct http_req *req)
 		scan_record_detached(sl, &o->ev);
 		o->ev.id = 0;
 		scan_send_page(sl, o, status);
-		free(o);
+		scan_op_free(o);
 		return;
 	}
 	o->op.apply = scan_apply_event;
 	req->user = o;
 	if (writer_submit(sl->port, &o->op) < 0) {
 		req->user = NULL;
-		free(o);
+		scan_op_free(o);
 		scan_error_page(sl, req, 503, "Retry-After: 5\r\n");
 	}
 }
@@ -469,7 +525,7 @@ scan_product(struct scan_loop *sl, struct http_req *req, struct http_slice gtin)
 /* ---- the JSON API -------------------------------------------------- */
 
 /* Parses a JSON object body. */
-static json_t *
+json_t *
 scan_json_body(struct http_req *req, const char **why)
 {
 	struct http_slice ct = req->head.content_type;
@@ -572,7 +628,7 @@ scan_api_scan(struct scan_loop *sl, struct http_req *req)
 	}
 	if (!scan_json_location(root, &has_loc, &o->lat, &o->lon, &o->accuracy,
 	    &why)) {
-		free(o);
+		scan_op_free(o);
 		json_decref(root);
 		scan_json_error(req, 400, "bad_request", why);
 		return;
@@ -583,7 +639,7 @@ scan_api_scan(struct scan_loop *sl, struct http_req *req)
 		scan_rtxn_end(sl);
 	}
 	if (ret < 0) {
-		free(o);
+		scan_op_free(o);
 		json_decref(root);
 		scan_json_error(req, 503, "unavailable", "store unavailable");
 		return;
@@ -606,7 +662,7 @@ scan_api_scan(struct scan_loop *sl, struct http_req *req)
 	req->user = o;
 	if (writer_submit(sl->port, &o->op) < 0) {
 		req->user = NULL;
-		free(o);
+		scan_op_free(o);
 		scan_json_error(req, 503, "unavailable", "too many writes queued");
 	}
 }
@@ -697,14 +753,14 @@ scan_api_location(struct scan_loop *sl, struct http_req *req,
 	if (!json_is_string(tok) || json_string_length(tok) !=
 	    SCAN_TOKEN_CHARS || sodium_memcmp(json_string_value(tok), token,
 	    SCAN_TOKEN_CHARS) != 0) {
-		free(o);
+		scan_op_free(o);
 		json_decref(root);
 		scan_json_error(req, 403, "forbidden", "bad location token");
 		return;
 	}
 	if (!scan_json_location(root, &has_loc, &o->lat, &o->lon, &o->accuracy,
 	    &why) || !has_loc) {
-		free(o);
+		scan_op_free(o);
 		json_decref(root);
 		scan_json_error(req, 400, "bad_request", why ? why :
 		    "lat and lon are required");
@@ -716,7 +772,7 @@ scan_api_location(struct scan_loop *sl, struct http_req *req,
 	req->user = o;
 	if (writer_submit(sl->port, &o->op) < 0) {
 		req->user = NULL;
-		free(o);
+		scan_op_free(o);
 		scan_json_error(req, 503, "unavailable", "too many writes queued");
 	}
 }
@@ -856,7 +912,8 @@ scan_handle(struct http_req *req, void *arg)
 
 	/* Only the JSON API takes POST; nothing here takes other methods. */
 	if (m == HTTP_METHOD_OTHER || (m == HTTP_METHOD_POST &&
-	    !scan_path_prefix(path, "/api/", &rest))) {
+	    !scan_path_prefix(path, "/api/", &rest) &&
+	    !http_slice_eq(path, "/draw"))) {
 		if (scan_path_prefix(path, "/api/", &rest))
 			scan_json_error(req, 405, "method_not_allowed",
 			    "method not allowed");
@@ -901,6 +958,22 @@ scan_handle(struct http_req *req, void *arg)
 			scan_api_code(sl, req, tail);
 			return;
 		}
+		if (http_slice_eq(rest, "draws")) {
+			scan_api_draw(sl, req);
+			return;
+		}
+		if (scan_path_prefix(rest, "claims/", &tail) &&
+		    (slash = memchr(tail.p, '/', tail.len)) != NULL &&
+		    http_slice_eq((struct http_slice){ slash, tail.len -
+		    (size_t)(slash - tail.p) }, "/redeem")) {
+			scan_api_redeem(sl, req, (struct http_slice){ tail.p,
+			    (size_t)(slash - tail.p) });
+			return;
+		}
+		if (http_slice_eq(rest, "visitors/me/points")) {
+			scan_api_points(sl, req);
+			return;
+		}
 		scan_json_error(req, 404, "not_found", "no such API");
 		return;
 	}
@@ -911,10 +984,29 @@ scan_handle(struct http_req *req, void *arg)
 
 		if (slash != NULL && after.len - (size_t)(slash - after.p) >= 4 &&
 		    memcmp(slash, "/21/", 4) == 0)
-			scan_code(sl, req);
+			scan_code(sl, req, false);
 		else
 			scan_product(sl, req, (struct http_slice){ after.p,
 			    slash ? (size_t)(slash - after.p) : after.len });
+		return;
+	}
+	if (path.len > 3 && path.p[0] == '/' && (path.p[1] == 'D' ||
+	    path.p[1] == 'd') && path.p[2] == '/') {
+		scan_code(sl, req, true);
+		return;
+	}
+	if (http_slice_eq(path, "/draw")) {
+		scan_draw_form(sl, req);
+		return;
+	}
+	if (http_slice_eq(path, "/store")) {
+		scan_staff_page(sl, req, (struct http_slice){ NULL, 0 });
+		return;
+	}
+	if (path.len > 3 && path.p[0] == '/' && (path.p[1] == 'C' ||
+	    path.p[1] == 'c') && path.p[2] == '/') {
+		scan_staff_page(sl, req, (struct http_slice){ path.p + 3,
+		    path.len - 3 });
 		return;
 	}
 	if (http_slice_eq(path, "/robots.txt")) {
@@ -944,7 +1036,7 @@ scan_op_done(struct writer_op *op, void *arg)
 	req->user = NULL;
 	if (http_req_gone(req)) {
 		http_respond(req, 499, NULL, NULL, NULL, 0, true);
-		free(o);
+		scan_op_free(o);
 		return;
 	}
 	switch (o->kind) {
@@ -973,10 +1065,15 @@ scan_op_done(struct writer_op *op, void *arg)
 		else
 			scan_json(req, 200, json_pack("{s:b}", "ok", 1), NULL);
 		break;
+	case SCAN_OP_DRAW_FORM:
+	case SCAN_OP_DRAW_API:
+	case SCAN_OP_REDEEM:
+		scan_draw_done(sl, o);
+		break;
 	case SCAN_OP_DETACHED:
 		break;
 	}
-	free(o);
+	scan_op_free(o);
 }
 
 /* ---- hooks ------------------------------------------------------------ */

@@ -21,6 +21,7 @@ struct scan_config {
 	double rate;			/* requests/s per client, 0 = off */
 	double burst;
 	const char *log_path;		/* access log, or NULL */
+	const char *secrets_path;	/* KEYS/server.secret */
 	bool quiet;			/* no start-up line on stdout */
 };
 

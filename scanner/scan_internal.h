@@ -2,8 +2,16 @@
 #ifndef SCANLOOP_SCAN_INTERNAL_H
 #define SCANLOOP_SCAN_INTERNAL_H
 
+#include <jansson.h>
+
+#include "codegen/code.h"
+#include "codegen/keys.h"
 #include "common/buf.h"
 #include "scanner/accesslog.h"
+#include "scanner/draw.h"
+#include "scanner/pages.h"
+#include "scanner/registry.h"
+#include "scanner/verify.h"
 #include "scanner/http.h"
 #include "scanner/metrics.h"
 #include "scanner/ratelimit.h"
@@ -23,6 +31,8 @@ struct scan_server {
 	struct metrics *metrics;
 	struct accesslog *log;
 	uint8_t token_key[32];		/* location tokens */
+	struct server_secrets *secrets;	/* draw codes, claims, draw tokens */
+	struct registry *registry;	/* campaigns */
 	int64_t started;
 };
 
@@ -35,6 +45,89 @@ struct scan_loop {
 	struct writer_port *port;
 	struct buf page;		/* scratch for rendering */
 };
+
+/* The prize-draw context of a code page, decided with the verdict. */
+struct scan_draw_ctx {
+	struct campaign *c;		/* a reference, or NULL */
+	int mode;			/* enum page_draw_mode */
+	struct draw_result res;		/* the code's earlier draw (RESULT) */
+	char form_code[CODE_TEXT_MAX];	/* the code's canonical path */
+	char base_url[CODE_BASE_URL_MAX + 1];	/* of the code's key */
+};
+
+enum scan_op_kind {
+	SCAN_OP_PAGE,		/* a code page waiting for its event */
+	SCAN_OP_API,		/* POST /api/v1/scans */
+	SCAN_OP_LOCATION,	/* POST /api/v1/scans/{id}/location */
+	SCAN_OP_DETACHED,	/* an event nobody waits for */
+	SCAN_OP_DRAW_FORM,	/* POST /draw */
+	SCAN_OP_DRAW_API,	/* POST /api/v1/draws */
+	SCAN_OP_REDEEM,		/* POST /api/v1/claims/{token}/redeem */
+};
+
+/* A request's write and what the answer needs afterwards. */
+struct scan_op {
+	struct writer_op op;		/* first: writer_op * ↔ scan_op * */
+	enum scan_op_kind kind;
+	struct http_req *req;
+	struct store_event ev;
+	struct store_code_scans scans;	/* out */
+	struct verify_result vr;
+	enum page_lang lang;
+	bool new_visitor;
+	bool drawcode;			/* reached through an inner draw code */
+	struct scan_draw_ctx draw;
+	/* location */
+	double lat, lon;
+	float accuracy;
+	/* draws and redemption */
+	struct draw_request drq;
+	struct draw_result dres;
+	bool record_event;		/* the API draw records a scan too */
+	struct redeem_request rrq;
+	struct redeem_result rres;
+	char claim_token[64];
+	char shop_token[64];
+};
+
+/* Shared by scan.c and scan_draw.c. */
+int scan_rtxn_begin(struct scan_loop *sl) __attribute__((warn_unused_result));
+void scan_rtxn_end(struct scan_loop *sl);
+void scan_error_page(struct scan_loop *sl, struct http_req *req, int status,
+    const char *extra);
+void scan_json(struct http_req *req, int status, json_t *obj,
+    const char *extra);
+void scan_json_error(struct http_req *req, int status, const char *code,
+    const char *message);
+json_t *scan_json_body(struct http_req *req, const char **why);
+void scan_event_init(struct scan_loop *sl, const struct http_req *req,
+    struct store_event *ev, bool *new_visitor);
+void scan_event_verdict(struct store_event *ev, const struct verify_result *vr,
+    struct http_slice raw);
+void scan_page_headers(char *out, size_t cap, const uint8_t *visitor,
+    bool cookie);
+struct scan_op *scan_op_new(enum scan_op_kind kind, struct http_req *req);
+void scan_op_free(struct scan_op *o);
+void scan_send_page(struct scan_loop *sl, struct scan_op *o, int status);
+int scan_apply_event(struct store_txn *t, struct writer_op *op);
+bool scan_visitor(const struct http_req *req, uint8_t id[SCAN_VISITOR_BYTES]);
+
+/* Prize draws (scan_draw.c). */
+void scan_draw_prepare(struct scan_loop *sl, const struct verify_result *vr,
+    bool drawcode, struct scan_draw_ctx *ctx);
+int scan_draw_fill(struct scan_loop *sl, const struct scan_op *o,
+    struct page_draw *pd, struct buf *scratch);
+void scan_draw_release(struct scan_draw_ctx *ctx);
+int scan_drawcode_resolve_txn(struct scan_loop *sl, struct http_slice path,
+    struct verify_result *vr);
+void scan_draw_form(struct scan_loop *sl, struct http_req *req);
+void scan_api_draw(struct scan_loop *sl, struct http_req *req);
+void scan_api_redeem(struct scan_loop *sl, struct http_req *req,
+    struct http_slice token);
+void scan_api_points(struct scan_loop *sl, struct http_req *req);
+void scan_staff_page(struct scan_loop *sl, struct http_req *req,
+    struct http_slice claim);
+void scan_draw_done(struct scan_loop *sl, struct scan_op *o);
 
 /* http hooks (scan.c). */
 int scan_loop_init(struct http_loop *loop, void *arg);

@@ -11,6 +11,7 @@
 #include "common/log.h"
 
 #include <errno.h>
+#include <malloc.h>
 #include <event2/event.h>
 #include <signal.h>
 #include <stdio.h>
@@ -98,15 +99,24 @@ scan_serve(struct store *st, const struct scan_config *cfg, const char **why)
 	hc = cfg->http;
 	hc.max_conns = scan_fit_fds(hc.max_conns);
 	signal(SIGPIPE, SIG_IGN);
+	/* Answers are allocated and freed by the round; trimming the heap
+	 * after every round made the next one fault its pages back in. */
+	mallopt(M_TRIM_THRESHOLD, 64 << 20);
+	mallopt(M_TOP_PAD, 16 << 20);
 
 	if ((ret = store_secret_get(st, "location-token", srv.token_key)) < 0) {
 		*why = "cannot read or create the server secret in the store";
 		return ret;
 	}
+	if ((ret = keys_server_secrets(cfg->secrets_path, true, &srv.secrets,
+	    why)) < 0)
+		return ret;
+	if ((ret = registry_new(&srv.registry)) < 0)
+		goto out;
 	if (cfg->log_path != NULL &&
 	    (ret = accesslog_open(cfg->log_path, &srv.log)) < 0) {
 		*why = "cannot open the access log";
-		return ret;
+		goto out;
 	}
 	srv.rl = ratelimit_new(cfg->rate, cfg->burst, hc.max_conns_per_ip);
 	if (srv.rl == NULL) {
@@ -165,5 +175,7 @@ out:
 	metrics_free(srv.metrics);
 	ratelimit_free(srv.rl);
 	accesslog_close(srv.log);
+	registry_free(srv.registry);
+	keys_server_secrets_free(srv.secrets);
 	return ret;
 }

@@ -1,5 +1,6 @@
 /* cmd_serve.c — scanloop serve: the scan server. */
 #include "tools/cli.h"
+#include "codegen/keys.h"
 #include "scanner/scan.h"
 
 #include <errno.h>
@@ -107,6 +108,7 @@ cmd_serve(int argc, char **argv)
 		{ NULL, 0, NULL, 0 },
 	};
 	const char *cmd = "serve", *why;
+	char secrets[4096];
 	struct scan_config cfg;
 	struct store *st = NULL;
 	bool have_burst = false;
@@ -205,6 +207,9 @@ cmd_serve(int argc, char **argv)
 		cfg.burst = cfg.rate * 2 < 1 ? 1 : cfg.rate * 2;
 	if ((rc = cli_store_open(cmd, 0, &st)) != 0)
 		return rc;
+	snprintf(secrets, sizeof(secrets), "%s/%s", cli_keys_dir(),
+	    KEYS_SERVER_FILE);
+	cfg.secrets_path = secrets;
 	ret = scan_serve(st, &cfg, &why);
 	store_close(st);
 	if (ret < 0)
