@@ -1,5 +1,6 @@
 /* pages.c — the HTML a phone sees after scanning a code. */
 #include "scanner/pages.h"
+#include "scanner/campaign.h"
 #include "scanner/pages_assets.h"
 #include "scanner/verify.h"
 #include "store/store.h"
@@ -20,6 +21,14 @@
 #define PAGE_FIELD_MAX 160
 /* Longest location token kept whole (the server makes them short). */
 #define PAGE_TOKEN_MAX 1024
+/* Longest campaign, prize or shop name shown (campaign.h allows 192). */
+#define PAGE_NAME_MAX 200
+/* Longest coupon condition or refusal shown (campaign.h allows 384). */
+#define PAGE_TEXT_MAX 400
+/* Longest face value or currency shown (campaign.h keeps 31 and 7). */
+#define PAGE_MONEY_MAX 32
+/* Longest claim code shown (draw.h makes 29 characters). */
+#define PAGE_CLAIM_MAX 64
 
 /* Text in the page's language. */
 #define TR(lang, zh, en) ((lang) == PAGE_LANG_EN ? (en) : (zh))
@@ -31,7 +40,7 @@ struct page_out {
 };
 
 static pthread_once_t page_csp_once = PTHREAD_ONCE_INIT;
-static char page_csp_text[384];
+static char page_csp_text[512];
 
 /* Appends a string. */
 static void
@@ -171,10 +180,11 @@ page_lang_tag(enum page_lang lang)
 	return lang == PAGE_LANG_EN ? "en" : "zh-CN";
 }
 
-/* Appends everything up to and including <main class="cls">. */
+/* Appends everything up to and including <main class="cls">; css2 (or
+ * NULL) follows the common style sheet. */
 static void
 page_open(struct page_out *o, enum page_lang lang, const char *title,
-    const char *cls)
+    const char *cls, const char *css2)
 {
 	put(o, "<!doctype html>\n<html lang=\"");
 	put(o, page_lang_tag(lang));
@@ -188,6 +198,8 @@ page_open(struct page_out *o, enum page_lang lang, const char *title,
 	put(o, TR(lang, " · 扫码验证", " · Product check"));
 	put(o, "</title>\n<style>");
 	put(o, page_css);
+	if (css2 != NULL)
+		put(o, css2);
 	put(o, "</style>\n</head>\n<body>\n<main class=\"");
 	put(o, cls);
 	put(o, "\">\n");
@@ -248,11 +260,12 @@ page_lang_link(struct page_out *o, enum page_lang lang, const char *self)
 
 /* Appends the end of every page: the language link and the script. */
 static void
-page_close(struct page_out *o, enum page_lang lang, const char *self)
+page_close(struct page_out *o, enum page_lang lang, const char *self,
+    const char *script)
 {
 	page_lang_link(o, lang, self);
 	put(o, "</main>\n<script>");
-	put(o, page_script);
+	put(o, script);
 	put(o, "</script>\n</body>\n</html>\n");
 }
 
@@ -386,6 +399,373 @@ scan_void_reason(enum page_lang lang, int reason)
 	return NULL;
 }
 
+/* True when the page has a prize-draw part. */
+static bool
+scan_has_draw(const struct page_scan *p)
+{
+	return p->draw != NULL && p->draw->mode != PAGE_DRAW_NONE;
+}
+
+/* page_open for a scan page: the draw's styles when it has a draw. */
+static void
+scan_open(struct page_out *o, const struct page_scan *p, const char *title,
+    const char *cls)
+{
+	page_open(o, p->lang, title, cls,
+	    scan_has_draw(p) ? page_css_draw : NULL);
+}
+
+/* Appends the heading of a draw card: the gift icon and h2 in red, or
+ * (no gift) a plain h2. */
+static void
+draw_heading(struct page_out *o, bool gift, const char *text)
+{
+	put(o, gift ? "<div class=\"dh\">" : "<div class=\"dh nt\">");
+	if (gift)
+		put(o, page_icon_gift);
+	put(o, "<h2>");
+	put(o, text);
+	put(o, "</h2></div>\n");
+}
+
+/* Appends the campaign's name in quotes of the page's language, or a
+ * generic name when it has none. */
+static void
+draw_campaign(struct page_out *o, enum page_lang lang, const char *name)
+{
+	if (name == NULL || *name == '\0') {
+		put(o, TR(lang, "抽奖活动", "a prize campaign"));
+		return;
+	}
+	put(o, TR(lang, "「", "“"));
+	put_esc(o, name, PAGE_NAME_MAX);
+	put(o, TR(lang, "」活动", "”"));
+}
+
+/* Appends "Campaign ends <time>" in small print, when the end is known. */
+static void
+draw_ends(struct page_out *o, enum page_lang lang, int64_t end)
+{
+	if (end == 0)
+		return;
+	put(o, "<p class=\"mu\">");
+	put(o, TR(lang, "活动截止：", "The campaign ends "));
+	put_time(o, end);
+	put(o, TR(lang, "。", "."));
+	put(o, "</p>\n");
+}
+
+/* Appends a coupon's face value: "¥10.00" for yuan, else "10.00 USD". */
+static void
+draw_money(struct page_out *o, const char *face, const char *currency)
+{
+	bool yuan = currency != NULL &&
+	    (strcasecmp(currency, "CNY") == 0 ||
+		strcasecmp(currency, "RMB") == 0);
+
+	if (yuan)
+		put(o, "¥");
+	put_esc(o, face, PAGE_MONEY_MAX);
+	if (!yuan && currency != NULL && *currency != '\0') {
+		put(o, " ");
+		put_esc(o, currency, PAGE_MONEY_MAX);
+	}
+}
+
+/* Appends a <dt>/<dd> pair whose value is a deadline ("Claim by"), or
+ * with a coupon's label a validity: "from to until", or "until until". */
+static void
+draw_time_field(struct page_out *o, enum page_lang lang, const char *label,
+    bool coupon, int64_t from, int64_t until)
+{
+	put(o, "<dt>");
+	put(o, label);
+	put(o, "</dt><dd>");
+	if (coupon && from != 0) {
+		put_time(o, from);
+		put(o, TR(lang, " 至 ", " to "));
+	} else if (coupon) {
+		put(o, TR(lang, "至 ", "until "));
+	}
+	put_time(o, until);
+	put(o, "</dd>\n");
+}
+
+/* Appends a claim: its code as text and as a QR code with what to do at
+ * the store, or when and where it was redeemed. */
+static void
+draw_claim(struct page_out *o, enum page_lang lang, const struct page_draw *d,
+    bool ticket)
+{
+	if (d->claim_text != NULL && *d->claim_text != '\0') {
+		put(o, "<p class=\"lb\">");
+		put(o,
+		    ticket ? TR(lang, "开奖券码", "Ticket code") :
+			     TR(lang, "领奖码", "Claim code"));
+		put(o, "</p>\n<p class=\"cl m\">");
+		put_esc(o, d->claim_text, PAGE_CLAIM_MAX);
+		put(o, "</p>\n");
+	}
+	if (d->claim_redeemed) {
+		put(o, "<p class=\"hw dn\">");
+		put(o,
+		    ticket ?
+			TR(lang, "此券已于 ", "This ticket was opened on ") :
+			TR(lang, "此奖品已于 ", "Redeemed on "));
+		put_time(o, d->claim_redeemed_at);
+		if (d->claim_shop != NULL && *d->claim_shop != '\0') {
+			put(o, TR(lang, " 在", " at "));
+			put_esc(o, d->claim_shop, PAGE_NAME_MAX);
+		}
+		put(o,
+		    ticket ? TR(lang, "开奖。", ".") : TR(lang, "核销。", "."));
+		put(o, "</p>\n");
+		return;
+	}
+	/* The server's own SVG: trusted, inserted as it is. */
+	if (d->claim_qr_svg != NULL && *d->claim_qr_svg != '\0') {
+		put(o, "<div class=\"qr\">");
+		put(o, d->claim_qr_svg);
+		put(o, "</div>\n");
+	}
+	put(o, "<p class=\"hw\">");
+	put(o,
+	    ticket ?
+		TR(lang, "到店后出示此页面，店员扫描二维码或输入券码即可开奖。",
+		    "At the store, show this page: staff scan the QR code or "
+		    "type the code to open the ticket.") :
+		TR(lang,
+		    "请到活动门店出示此页面，店员扫描二维码或输入领奖码即可核销领奖。",
+		    "Show this page at a participating store: staff scan the "
+		    "QR code or type the code to hand over your prize."));
+	put(o, "</p>\n<p class=\"mu\">");
+	put(o,
+	    ticket ?
+		TR(lang, "券码只能使用一次，请勿分享给他人。可截图保存。",
+		    "The code can be used once: keep it to yourself. A "
+		    "screenshot works too.") :
+		TR(lang, "领奖码只能使用一次，请勿分享给他人。可截图保存。",
+		    "The code can be used once: keep it to yourself. A "
+		    "screenshot works too."));
+	put(o, "</p>\n");
+}
+
+/* Appends a won prize (physical or coupon) and its claim. */
+static void
+draw_win(struct page_out *o, enum page_lang lang, const struct page_draw *d)
+{
+	bool coupon = d->prize_kind == CAMPAIGN_COUPON;
+
+	draw_heading(o, true,
+	    TR(lang, "恭喜您中奖了！", "Congratulations, you won!"));
+	if (d->prize_name != NULL && *d->prize_name != '\0') {
+		put(o, "<p class=\"pz\">");
+		put_esc(o, d->prize_name, PAGE_NAME_MAX);
+		put(o, "</p>\n");
+	}
+	put(o, "<dl>\n");
+	if (coupon && d->coupon_face != NULL && *d->coupon_face != '\0') {
+		put(o,
+		    TR(lang, "<dt>面值</dt><dd class=\"dn\">",
+			"<dt>Value</dt><dd class=\"dn\">"));
+		draw_money(o, d->coupon_face, d->coupon_currency);
+		put(o, "</dd>\n");
+	}
+	if (coupon && d->coupon_condition != NULL &&
+	    *d->coupon_condition != '\0') {
+		put(o,
+		    TR(lang, "<dt>使用条件</dt><dd>",
+			"<dt>Condition</dt><dd>"));
+		put_esc(o, d->coupon_condition, PAGE_TEXT_MAX);
+		put(o, "</dd>\n");
+	}
+	if (d->claim_expires != 0 && !d->claim_redeemed)
+		draw_time_field(o, lang,
+		    coupon ? TR(lang, "有效期", "Valid") :
+			     TR(lang, "领奖截止", "Claim by"),
+		    coupon, d->coupon_valid_from, d->claim_expires);
+	put(o, "</dl>\n");
+	draw_claim(o, lang, d, false);
+}
+
+/* Appends a sealed ticket (到店开奖) and its claim. */
+static void
+draw_ticket(struct page_out *o, enum page_lang lang, const struct page_draw *d)
+{
+	draw_heading(o, true,
+	    TR(lang, "您获得一张到店开奖券", "You have a sealed ticket"));
+	put(o, "<p>");
+	put(o,
+	    TR(lang,
+		"奖品在门店开奖：请带着此券到活动门店，店员开启时当场抽出奖品。",
+		"Take it to a participating store; the prize is drawn when "
+		"staff open it."));
+	put(o, "</p>\n");
+	if (d->claim_expires != 0 && !d->claim_redeemed) {
+		put(o, "<dl>\n");
+		draw_time_field(o, lang, TR(lang, "开奖截止", "Open by"), false,
+		    0, d->claim_expires);
+		put(o, "</dl>\n");
+	}
+	draw_claim(o, lang, d, true);
+}
+
+/* Appends points credited and the balance. */
+static void
+draw_points(struct page_out *o, enum page_lang lang, const struct page_draw *d)
+{
+	draw_heading(o, true,
+	    TR(lang, "恭喜您获得积分！", "You earned points!"));
+	if (d->prize_name != NULL && *d->prize_name != '\0') {
+		put(o, "<p class=\"pz\">");
+		put_esc(o, d->prize_name, PAGE_NAME_MAX);
+		put(o, "</p>\n");
+	}
+	putf(o, "<p class=\"pt\">+%" PRId64 "%s</p>\n", d->points,
+	    TR(lang, " 积分", d->points == 1 ? " point" : " points"));
+	putf(o,
+	    TR(lang, "<p>积分余额：%" PRId64 "</p>\n",
+		"<p>Your balance: %" PRId64 "</p>\n"),
+	    d->points_balance);
+}
+
+/* Appends the result of a draw (made now, or before: repeat). */
+static void
+draw_result(struct page_out *o, enum page_lang lang, const struct page_draw *d)
+{
+	if (d->repeat) {
+		put(o, "<p class=\"rp\">");
+		put(o,
+		    TR(lang, "此码已参加过抽奖，以下是它的抽奖结果。",
+			"This code has already been used for the draw; here is "
+			"its result."));
+		put(o, "</p>\n");
+	}
+	switch (d->outcome) {
+	case PAGE_OUTCOME_WIN:
+		draw_win(o, lang, d);
+		break;
+	case PAGE_OUTCOME_POINTS:
+		draw_points(o, lang, d);
+		break;
+	case PAGE_OUTCOME_TICKET:
+		draw_ticket(o, lang, d);
+		break;
+	case PAGE_OUTCOME_MISS:
+		draw_heading(o, false,
+		    TR(lang, "很遗憾，这次没有中奖", "Not this time"));
+		put(o,
+		    TR(lang, "<p>谢谢参与！祝您下次好运。</p>\n",
+			"<p>Thank you for taking part, and good luck next "
+			"time.</p>\n"));
+		break;
+	case PAGE_OUTCOME_REFUSED:
+		draw_heading(o, false,
+		    TR(lang, "本次未能抽奖", "No draw this time"));
+		put(o, "<p>");
+		if (d->refusal != NULL && *d->refusal != '\0')
+			put_esc(o, d->refusal, PAGE_TEXT_MAX);
+		else
+			put(o,
+			    TR(lang, "暂时无法抽奖。",
+				"The draw is not available now."));
+		put(o, "</p>\n<p class=\"mu\">");
+		put(o,
+		    TR(lang, "此码的抽奖机会仍然保留。",
+			"This code keeps its draw."));
+		put(o, "</p>\n");
+		break;
+	default: /* PAGE_OUTCOME_CLOSED and anything unknown */
+		draw_heading(o, false,
+		    TR(lang, "活动未在进行", "The campaign is not running"));
+		put(o,
+		    TR(lang,
+			"<p>此活动已暂停、已结束或尚未开始，现在无法抽奖。</p>\n",
+			"<p>It is paused, has ended or has not started yet, so "
+			"there is no draw now.</p>\n"));
+		break;
+	}
+}
+
+/* Appends the prize-draw card: the notice to open the package, the draw
+ * form, or the result. */
+static void
+scan_draw(struct page_out *o, const struct page_scan *p)
+{
+	const struct page_draw *d = p->draw;
+	enum page_lang lang = p->lang;
+
+	if (!scan_has_draw(p))
+		return;
+	put(o, "<section class=\"cd dr\" id=\"draw\">\n");
+	switch (d->mode) {
+	case PAGE_DRAW_OPEN_PACKAGE:
+		draw_heading(o, true,
+		    TR(lang, "开盒扫码抽奖", "Open the package to draw"));
+		put(o, TR(lang, "<p>本商品正在参加", "<p>This product is in "));
+		if (d->campaign_name != NULL && *d->campaign_name != '\0')
+			put(o, TR(lang, "", "the campaign "));
+		draw_campaign(o, lang, d->campaign_name);
+		put(o,
+		    TR(lang,
+			"。请打开包装，找到里面的抽奖码（在盒内或瓶盖下），"
+			"扫描它即可抽奖。</p>\n",
+			". Open the package to find your prize code (inside "
+			"the box or under the cap) and scan it.</p>\n"));
+		put(o, "<p class=\"mu\">");
+		put(o,
+		    TR(lang, "包装外的码只用于验证真伪，不能抽奖。",
+			"The code on the outside of the package is for checking "
+			"the product only."));
+		put(o, "</p>\n");
+		draw_ends(o, lang, d->campaign_end);
+		break;
+	case PAGE_DRAW_OFFER:
+		if (d->campaign_name != NULL && *d->campaign_name != '\0') {
+			put(o, "<p class=\"cp\">");
+			put_esc(o, d->campaign_name, PAGE_NAME_MAX);
+			put(o, "</p>\n");
+		}
+		draw_heading(o, true,
+		    TR(lang, "您有一次抽奖机会", "You have a prize draw"));
+		put(o,
+		    TR(lang, "<p>点击下方按钮，立即查看您是否中奖。</p>\n",
+			"<p>Tap the button to see whether you won.</p>\n"));
+		/* A plain form POST: works without script, and links,
+		 * prefetchers and GETs never draw. */
+		put(o,
+		    "<form method=\"post\" action=\"/draw\" id=\"dw\">\n"
+		    "<input type=\"hidden\" name=\"c\" value=\"");
+		put_esc(o, d->form_code, PAGE_SELF_MAX);
+		putf(o,
+		    "\">\n<input type=\"hidden\" name=\"e\" "
+		    "value=\"%" PRIu64 "\">\n"
+		    "<input type=\"hidden\" name=\"t\" value=\"",
+		    d->form_event);
+		put_esc(o, d->form_token, PAGE_FIELD_MAX);
+		put(o,
+		    TR(lang,
+			"\">\n<button type=\"submit\" class=\"big\" "
+			"data-wait=\"正在抽奖…\">立即抽奖</button>\n</form>\n",
+			"\">\n<button type=\"submit\" class=\"big\" "
+			"data-wait=\"Drawing…\">Draw now</button>\n</form>\n"));
+		put(o, "<p class=\"mu hw\">");
+		put(o, TR(lang, "每个码只能抽奖一次。", "One draw per code."));
+		put(o, "</p>\n");
+		draw_ends(o, lang, d->campaign_end);
+		break;
+	default: /* PAGE_DRAW_RESULT */
+		if (d->campaign_name != NULL && *d->campaign_name != '\0') {
+			put(o, "<p class=\"cp\">");
+			put_esc(o, d->campaign_name, PAGE_NAME_MAX);
+			put(o, "</p>\n");
+		}
+		draw_result(o, lang, d);
+		break;
+	}
+	put(o, "</section>\n");
+}
+
 /* Genuine, active, not void: first scan, scanned before, or neither
  * known (a preview bot's visit). */
 static void
@@ -395,7 +775,7 @@ scan_genuine(struct page_out *o, const struct page_scan *p)
 	bool again = !p->this_is_first && p->scans > 1;
 
 	if (!again) {
-		page_open(o, lang, TR(lang, "正品", "Genuine product"), "ok");
+		scan_open(o, p, TR(lang, "正品", "Genuine product"), "ok");
 		page_hero(o, page_icon_check,
 		    TR(lang, "正品", "Genuine product"));
 		put(o, "<p>");
@@ -406,6 +786,7 @@ scan_genuine(struct page_out *o, const struct page_scan *p)
 			TR(lang, "此码由品牌签发，验证通过。",
 			    "This code was issued by the brand and checks out."));
 		put(o, "</p>\n</header>\n");
+		scan_draw(o, p);
 		scan_details(o, p, p->this_is_first);
 		put(o, "<p class=\"tx\">");
 		put(o,
@@ -417,8 +798,8 @@ scan_genuine(struct page_out *o, const struct page_scan *p)
 		put(o, "</p>\n");
 		return;
 	}
-	page_open(o, lang,
-	    TR(lang, "正品，已被扫描过", "Genuine, scanned before"), "warn");
+	scan_open(o, p, TR(lang, "正品，已被扫描过", "Genuine, scanned before"),
+	    "warn");
 	page_hero(o, page_icon_warn,
 	    TR(lang, "正品码，但已被扫描过", "Genuine code, scanned before"));
 	putf(o,
@@ -445,6 +826,7 @@ scan_genuine(struct page_out *o, const struct page_scan *p)
 		"请先联系品牌方核实。",
 		"If you did not scan it before, the label may have been copied. "
 		"Please contact the brand to check."));
+	scan_draw(o, p);
 	scan_details(o, p, false);
 }
 
@@ -460,7 +842,7 @@ scan_body(struct page_out *o, const struct page_scan *p)
 		scan_genuine(o, p);
 		break;
 	case VERDICT_NOT_ACTIVE:
-		page_open(o, lang,
+		scan_open(o, p,
 		    TR(lang, "此码尚未激活", "Code not activated yet"), "warn");
 		page_hero(o, page_icon_warn,
 		    TR(lang, "此码尚未激活", "Code not activated yet"));
@@ -475,11 +857,11 @@ scan_body(struct page_out *o, const struct page_scan *p)
 		scan_advice(o,
 		    TR(lang, "请向品牌方或您购买商品的店铺咨询。",
 			"Please ask the brand or the store where you bought it."));
+		scan_draw(o, p);
 		scan_details(o, p, false);
 		break;
 	case VERDICT_VOID:
-		page_open(o, lang, TR(lang, "此码已作废", "Code voided"),
-		    "bad");
+		scan_open(o, p, TR(lang, "此码已作废", "Code voided"), "bad");
 		page_hero(o, page_icon_cross,
 		    TR(lang, "此码已作废", "Code voided"));
 		put(o,
@@ -498,11 +880,11 @@ scan_body(struct page_out *o, const struct page_scan *p)
 			"请联系品牌方或您购买商品的店铺。",
 			"Do not trust this item. Please contact the brand or the "
 			"store where you bought it."));
+		scan_draw(o, p);
 		scan_details(o, p, false);
 		break;
 	case VERDICT_FORGED:
-		page_open(o, lang, TR(lang, "未通过验证", "Not verified"),
-		    "bad");
+		scan_open(o, p, TR(lang, "未通过验证", "Not verified"), "bad");
 		page_hero(o, page_icon_cross,
 		    TR(lang, "未通过验证", "Not verified"));
 		put(o,
@@ -518,6 +900,7 @@ scan_body(struct page_out *o, const struct page_scan *p)
 			"并联系品牌方或您购买商品的店铺。",
 			"Do not trust this item. Keep the package and the receipt, "
 			"and contact the brand or the store where you bought it."));
+		scan_draw(o, p);
 		if (p->serial != NULL && *p->serial != '\0') {
 			put(o, "<section class=\"cd\"><dl>\n");
 			put_field(o,
@@ -528,7 +911,7 @@ scan_body(struct page_out *o, const struct page_scan *p)
 		scan_reason(o, p);
 		break;
 	default: /* VERDICT_MALFORMED and anything unknown */
-		page_open(o, lang,
+		scan_open(o, p,
 		    TR(lang, "无效的商品码", "Not a valid product code"),
 		    "bad");
 		page_hero(o, page_icon_question,
@@ -545,6 +928,7 @@ scan_body(struct page_out *o, const struct page_scan *p)
 			"If it is printed on a product's package, the label may be "
 			"damaged or not genuine. Please contact the brand or the "
 			"store where you bought it."));
+		scan_draw(o, p);
 		scan_reason(o, p);
 		break;
 	}
@@ -559,7 +943,125 @@ page_render_scan(const struct page_scan *p, struct buf *out)
 
 	scan_body(&o, p);
 	scan_location(&o, p);
-	page_close(&o, p->lang, p->self_path);
+	page_close(&o, p->lang, p->self_path, page_script);
+	return page_finish(&o, start);
+}
+
+/* Appends the staff page (GET /store, GET /C/{TOKEN}). */
+int
+page_render_staff(enum page_lang lang, const char *claim_prefill,
+    struct buf *out)
+{
+	struct page_out o = { out, 0 };
+	size_t start = out->len;
+	char self[PAGE_CLAIM_MAX + 8];
+	const char *title = TR(lang, "门店核销", "Redeem a prize");
+
+	page_open(&o, lang, title, "info", page_css_staff);
+	page_hero(&o, page_icon_scan, title);
+	put(&o,
+	    TR(lang,
+		"<p>扫描或输入顾客的领奖码，核销奖品或开启到店开奖券。</p>\n",
+		"<p>Scan or type the customer's claim code to hand over a "
+		"prize or open a sealed ticket.</p>\n"));
+	put(&o, "</header>\n");
+	put(&o, "<noscript><section class=\"cd adv\"><p>");
+	put(&o,
+	    TR(lang, "此页面需要启用 JavaScript。",
+		"This page needs JavaScript."));
+	put(&o, "</p></section></noscript>\n");
+	/* The words for every answer travel in data- attributes; inputs
+	 * have no name, so nothing is ever sent in a URL. */
+	put(&o,
+	    TR(lang,
+		"<form class=\"cd\" id=\"rf\" hidden"
+		" data-wait=\"正在核销…\""
+		" data-ok=\"核销成功\""
+		" data-code=\"领奖码：\""
+		" data-prize=\"奖品：\""
+		" data-nowin=\"开奖结果：未中奖\""
+		" data-need-token=\"请先输入门店令牌。\""
+		" data-need-claim=\"请输入或扫描领奖码。\""
+		" data-401=\"门店令牌无效或已停用，请重新输入。\""
+		" data-403=\"此奖品不能在本门店核销。\""
+		" data-404=\"领奖码不存在，请核对后再试。\""
+		" data-409=\"无法核销\""
+		" data-410=\"领奖码已过期。\""
+		" data-429=\"操作过于频繁，请稍后再试。\""
+		" data-err=\"核销失败\""
+		" data-net=\"网络错误，请检查网络后重试。\""
+		" data-old=\"此浏览器版本过旧，无法核销。\""
+		" data-nocam=\"无法使用相机，请手动输入领奖码。\""
+		" data-cam=\"用相机扫码\""
+		" data-stop=\"关闭相机\">\n",
+		"<form class=\"cd\" id=\"rf\" hidden"
+		" data-wait=\"Redeeming…\""
+		" data-ok=\"Redeemed\""
+		" data-code=\"Claim code: \""
+		" data-prize=\"Prize: \""
+		" data-nowin=\"Ticket opened: no prize\""
+		" data-need-token=\"Enter the store's token first.\""
+		" data-need-claim=\"Type or scan a claim code.\""
+		" data-401=\"This store's token is not valid. Please enter it "
+		"again.\""
+		" data-403=\"This prize cannot be redeemed at this store.\""
+		" data-404=\"Unknown claim code. Please check it and try "
+		"again.\""
+		" data-409=\"Cannot be redeemed\""
+		" data-410=\"This claim code has expired.\""
+		" data-429=\"Too many attempts. Please wait a moment.\""
+		" data-err=\"Not redeemed\""
+		" data-net=\"Network error. Please check the connection and "
+		"try again.\""
+		" data-old=\"This browser is too old to redeem prizes.\""
+		" data-nocam=\"The camera is not available. Please type the "
+		"code.\""
+		" data-cam=\"Scan with camera\""
+		" data-stop=\"Close camera\">\n"));
+	put(&o,
+	    TR(lang,
+		"<div id=\"st-box\"><label for=\"st\">门店令牌</label>"
+		"<input id=\"st\" type=\"password\" autocomplete=\"off\" "
+		"autocapitalize=\"off\" spellcheck=\"false\">"
+		"<p class=\"mu\">首次输入后保存在本机。</p></div>\n"
+		"<p id=\"st-saved\" class=\"mu\" hidden>门店令牌已保存在本机。"
+		"<a href=\"#\" id=\"st-chg\">更改</a></p>\n"
+		"<label for=\"cl\">领奖码</label>",
+		"<div id=\"st-box\"><label for=\"st\">Store token</label>"
+		"<input id=\"st\" type=\"password\" autocomplete=\"off\" "
+		"autocapitalize=\"off\" spellcheck=\"false\">"
+		"<p class=\"mu\">Kept on this phone after its first use.</p>"
+		"</div>\n"
+		"<p id=\"st-saved\" class=\"mu\" hidden>The store's token is "
+		"kept on this phone. <a href=\"#\" id=\"st-chg\">Change</a>"
+		"</p>\n"
+		"<label for=\"cl\">Claim code</label>"));
+	put(&o,
+	    "<input id=\"cl\" autocomplete=\"off\" autocapitalize=\"characters\" "
+	    "spellcheck=\"false\" placeholder=\"XXXX-XXXX-…\" "
+	    "value=\"");
+	put_esc(&o, claim_prefill, PAGE_CLAIM_MAX);
+	put(&o, "\">\n");
+	put(&o,
+	    TR(lang,
+		"<button type=\"button\" id=\"cam\" class=\"b2\" hidden>"
+		"用相机扫码</button>\n",
+		"<button type=\"button\" id=\"cam\" class=\"b2\" hidden>"
+		"Scan with camera</button>\n"));
+	put(&o, "<video id=\"vid\" playsinline muted hidden></video>\n");
+	put(&o,
+	    TR(lang, "<button type=\"submit\" id=\"go\">核销</button>\n",
+		"<button type=\"submit\" id=\"go\">Redeem</button>\n"));
+	put(&o, "</form>\n");
+	put(&o,
+	    "<section class=\"cd\" id=\"out\" role=\"status\" "
+	    "aria-live=\"polite\" hidden></section>\n");
+	/* The language link keeps the claim code. */
+	self[0] = '\0';
+	if (claim_prefill != NULL && *claim_prefill != '\0' &&
+	    strnlen(claim_prefill, PAGE_CLAIM_MAX + 1) <= PAGE_CLAIM_MAX)
+		snprintf(self, sizeof(self), "?claim=%s", claim_prefill);
+	page_close(&o, lang, self, page_staff_script);
 	return page_finish(&o, start);
 }
 
@@ -570,7 +1072,7 @@ page_render_product(enum page_lang lang, const char *gtin, struct buf *out)
 	struct page_out o = { out, 0 };
 	size_t start = out->len;
 
-	page_open(&o, lang, TR(lang, "商品信息", "Product"), "info");
+	page_open(&o, lang, TR(lang, "商品信息", "Product"), "info", NULL);
 	page_hero(&o, page_icon_info, TR(lang, "商品信息", "Product"));
 	put(&o,
 	    TR(lang, "<p>此地址代表一种商品，而不是某一件商品。</p>\n",
@@ -589,7 +1091,7 @@ page_render_product(enum page_lang lang, const char *gtin, struct buf *out)
 		"Each package carries its own code. Scan the QR code on the "
 		"package to check that the item is genuine."));
 	put(&o, "</p></section>\n");
-	page_close(&o, lang, NULL);
+	page_close(&o, lang, NULL, page_script);
 	return page_finish(&o, start);
 }
 
@@ -647,7 +1149,7 @@ page_render_error(enum page_lang lang, int status, struct buf *out)
 		    "The request could not be completed.");
 		break;
 	}
-	page_open(&o, lang, title, "info");
+	page_open(&o, lang, title, "info", NULL);
 	page_hero(&o, page_icon_info, title);
 	put(&o, "<p>");
 	put(&o, text);
@@ -655,7 +1157,7 @@ page_render_error(enum page_lang lang, int status, struct buf *out)
 	if (status >= 100 && status <= 999)
 		putf(&o, "<p class=\"m st\">HTTP %d</p>\n", status);
 	put(&o, "</header>\n");
-	page_close(&o, lang, NULL);
+	page_close(&o, lang, NULL, page_script);
 	return page_finish(&o, start);
 }
 
@@ -775,29 +1277,46 @@ page_lang_pick(struct http_slice accept_language, struct http_slice query)
 	return PAGE_LANG_ZH;
 }
 
-/* Builds the policy once: the script's SHA-256 in base64. */
-static void
-page_csp_init(void)
+/* Appends the CSP source of a script: 'sha256-BASE64'. Returns false
+ * when it cannot be hashed. */
+static bool
+page_csp_hash(char *out, size_t outlen, const char *script, size_t len)
 {
 	unsigned char h[crypto_hash_sha256_BYTES];
 	char b64[sodium_base64_ENCODED_LEN(crypto_hash_sha256_BYTES,
 	    sodium_base64_VARIANT_ORIGINAL)];
-	const char *script = "'none'";
+	size_t used = strlen(out);
+	int n;
 
-	if (sodium_init() >= 0 &&
-	    crypto_hash_sha256(h, (const unsigned char *)page_script,
-		sizeof(page_script) - 1) == 0) {
-		sodium_bin2base64(b64, sizeof(b64), h, sizeof(h),
-		    sodium_base64_VARIANT_ORIGINAL);
-		script = b64;
-	}
-	/* Without the hash the pages still work: times stay in UTC and the
-	 * location section stays hidden. */
+	if (crypto_hash_sha256(h, (const unsigned char *)script, len) != 0)
+		return false;
+	sodium_bin2base64(b64, sizeof(b64), h, sizeof(h),
+	    sodium_base64_VARIANT_ORIGINAL);
+	n = snprintf(out + used, outlen - used, "%s'sha256-%s'",
+	    used > 0 ? " " : "", b64);
+	return n > 0 && (size_t)n < outlen - used;
+}
+
+/* Builds the policy once: the SHA-256 of both scripts in base64. */
+static void
+page_csp_init(void)
+{
+	char scripts[160] = "";
+
+	if (sodium_init() < 0 ||
+	    !page_csp_hash(scripts, sizeof(scripts), page_script,
+		sizeof(page_script) - 1) ||
+	    !page_csp_hash(scripts, sizeof(scripts), page_staff_script,
+		sizeof(page_staff_script) - 1))
+		strcpy(scripts, "'none'");
+	/* Without the hashes the code pages still work: times stay in UTC
+	 * and the location section stays hidden (the staff page says it
+	 * needs JavaScript). */
 	snprintf(page_csp_text, sizeof(page_csp_text),
 	    "default-src 'none'; style-src 'unsafe-inline'; "
-	    "script-src %s%s%s; connect-src 'self'; img-src data:; "
+	    "script-src %s; connect-src 'self'; img-src data:; "
 	    "base-uri 'none'; form-action 'self'; frame-ancestors 'none'",
-	    script == b64 ? "'sha256-" : "", script, script == b64 ? "'" : "");
+	    scripts);
 }
 
 /* The Content-Security-Policy value; computed once, thread-safe. */

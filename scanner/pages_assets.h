@@ -1,14 +1,17 @@
 /*
- * pages_assets.h — the fixed bytes of every page: the style sheet, the one
- * script and the verdict icons. Included by pages.c only.
+ * pages_assets.h — the fixed bytes of every page: the style sheets, the two
+ * scripts (code pages, staff page) and the icons. Included by pages.c only.
  *
- * The script is hashed into the Content-Security-Policy (page_csp()), so
- * it must stay byte-identical on every page: per-page data travels in
- * data- attributes, never inside it. It is plain ES5 plus fetch and
- * Promise (every browser a phone camera opens, WeChat's included), and it
- * does two things:
+ * The scripts are hashed into the Content-Security-Policy (page_csp()), so
+ * each must stay byte-identical on every page: per-page data travels in
+ * data- attributes, never inside them. They are plain ES5 plus fetch and
+ * Promise (every browser a phone camera opens, WeChat's included). The
+ * code pages' script (page_script) does three things:
  *  - rewrites each <time datetime="…Z"> into the phone's local time (the
  *    UTC text stays in the title attribute);
+ *  - on submitting the draw form (#dw, a plain POST that works without
+ *    script) disables its button and shows its data-wait text, so that a
+ *    second tap sends nothing; "pageshow" (back button) restores it;
  *  - shows the location section (#loc-box, hidden without script), and on
  *    a tap of #loc asks for the position, then POSTs {"token", "lat",
  *    "lon", "accuracy"} to /api/v1/scans/<data-event>/location and shows
@@ -79,6 +82,13 @@ static const char page_script[] =
     "if(isNaN(v.getTime()))continue;"
     "try{var s=v.toLocaleString(l,o);"
     "t[i].title=t[i].textContent;t[i].textContent=s}catch(e){}}"
+    /* The draw form: one tap, a busy label until the next page. */
+    "var f=d.getElementById('dw');"
+    "if(f){var k=f.querySelector('button'),w=k.textContent;"
+    "f.addEventListener('submit',function(){k.disabled=true;"
+    "k.textContent=k.getAttribute('data-wait')||w});"
+    "window.addEventListener('pageshow',function(){k.disabled=false;"
+    "k.textContent=w})}"
     "var b=d.getElementById('loc'),m=d.getElementById('loc-msg'),"
     "x=d.getElementById('loc-box'),n=navigator.geolocation;"
     "if(!b||!m||!x||!n||!window.fetch)return;"
@@ -122,5 +132,153 @@ static const char page_icon_question[] =
 		  "3.8v1\"/><path d=\"M24 35v.5\"/>" PAGE_SVG_CLOSE;
 static const char page_icon_info[] = PAGE_SVG_OPEN
     "<path d=\"M24 13v.5\"/><path d=\"M24 21v14\"/>" PAGE_SVG_CLOSE;
+
+/* The prize-draw card of a code page (added after page_css when a page
+ * has one). --r is the draw's red: white text on it has a contrast ratio
+ * of 6.0:1, and the lighter red of dark mode on the card 8.3:1. */
+static const char page_css_draw[] =
+    ":root{--r:#c41230}@media(prefers-color-scheme:dark){:root{"
+    "--r:#ff9a9a}}"
+    ".dr{border-top:5px solid #c41230}"
+    ".dh{display:flex;align-items:center;gap:12px;margin:2px 0 8px}"
+    ".dh h2{font-size:1.3rem;line-height:1.3;margin:0;color:var(--r);"
+    "text-wrap:balance}.nt h2{color:var(--fg)}"
+    ".gi{width:44px;height:44px;flex:none;color:var(--r)}"
+    ".cp{color:var(--mu);font-size:.85rem;font-weight:600;"
+    "overflow-wrap:anywhere}"
+    ".rp{background:var(--bg);border-radius:8px;padding:6px 10px;"
+    "font-size:.85rem;margin:0 0 10px!important}"
+    ".pz{font-size:1.3rem;font-weight:700;line-height:1.35;"
+    "overflow-wrap:anywhere}"
+    ".pt{font-size:2.3rem;font-weight:800;line-height:1.2;color:var(--r)}"
+    ".dr dl{margin-top:10px}"
+    ".lb{margin-top:14px!important;color:var(--mu);font-size:.85rem;"
+    "text-align:center}"
+    ".cl{font-size:1.45rem;font-weight:700;line-height:1.3;"
+    "letter-spacing:.04em;text-align:center;text-wrap:balance;"
+    "border:2px dashed var(--ln);"
+    "border-radius:10px;padding:10px 4px;margin-top:4px!important}"
+    ".qr{background:#fff;border-radius:12px;padding:6px;width:232px;"
+    "max-width:100%;margin:12px auto 0}"
+    ".qr svg{display:block;width:220px;height:220px;max-width:100%}"
+    ".hw{margin-top:12px!important}"
+    ".big{min-height:62px;font-size:1.3rem;letter-spacing:.06em;"
+    "background:#c41230;color:#fff}"
+    ".dn{font-weight:600}";
+static_assert(sizeof(page_css_draw) < 4095, "C11 portable string length");
+
+/* The staff page's form and answers. */
+static const char page_css_staff[] =
+    "label{display:block;font-weight:600;margin:14px 0 6px}"
+    "label:first-child{margin-top:0}"
+    "input{display:block;width:100%;min-height:50px;font:inherit;"
+    "padding:10px 12px;border:1px solid var(--mu);border-radius:10px;"
+    "background:var(--bg);color:var(--fg)}"
+    "#cl{font-family:ui-monospace,SFMono-Regular,Menlo,Consolas,monospace;"
+    "padding:10px;text-transform:uppercase}"
+    "#st-saved a{color:var(--a);padding:8px 4px}"
+    ".b2{background:none;color:var(--a);border:1px solid var(--a)}"
+    "video{display:block;width:100%;max-height:60vh;margin-top:12px;"
+    "border-radius:12px;background:#000;object-fit:cover}"
+    "#out h2{font-size:1.2rem;margin:0 0 4px}"
+    "#out p{overflow-wrap:anywhere;margin:4px 0 0}"
+    "#out .pz{font-size:1.3rem;font-weight:700}"
+    "#out.yes{border-left:6px solid #157a3b}#out.no{border-left:6px solid "
+    "#b3191c}"
+    ".yes h2{color:#157a3b}.no h2{color:#b3191c}"
+    "@media(prefers-color-scheme:dark){.yes h2{color:#7fd69b}"
+    ".no h2{color:#ff8a80}}";
+static_assert(sizeof(page_css_staff) < 4095, "C11 portable string length");
+
+/* The staff page's script, hashed into the policy like page_script. It
+ * shows the form (#rf, hidden without script: redeeming needs fetch with
+ * an Authorization header), keeps the shop's API token in localStorage
+ * ("scanloop.store") after its first use and forgets it on "change" (#st-chg)
+ * or a 401, fills the claim field from ?claim= when the server did not,
+ * accepts a pasted or scanned claim URL (takes the token after "/C/"),
+ * POSTs /api/v1/claims/<token>/redeem with "Authorization: Bearer <shop
+ * token>" and writes the answer into #out with textContent only: the
+ * form's data- attributes hold the words for each status, the answer's
+ * "message" and prize name are added. Where BarcodeDetector and
+ * getUserMedia exist, #cam (hidden otherwise) opens the rear camera on a
+ * tap and fills the claim field from the first QR code it sees. */
+static const char page_staff_script[] =
+    "(function(){"
+    "var d=document,K='scanloop.store',tk=null,sm=null,bd=null;"
+    "function g(i){return d.getElementById(i)}"
+    "var f=g('rf'),st=g('st'),sb=g('st-box'),ss=g('st-saved'),cl=g('cl'),"
+    "go=g('go'),o=g('out'),cam=g('cam'),v=g('vid');"
+    "if(!f||!st||!sb||!ss||!cl||!go||!o)return;"
+    "function A(k){return f.getAttribute('data-'+k)||''}"
+    "if(!window.fetch){o.textContent=A('old');o.hidden=false;return}"
+    "f.hidden=false;"
+    "try{tk=localStorage.getItem(K)}catch(e){}"
+    "function tok(){sb.hidden=!!tk;ss.hidden=!tk}"
+    "tok();"
+    "g('st-chg').addEventListener('click',function(e){e.preventDefault();"
+    "tk=null;try{localStorage.removeItem(K)}catch(x){}st.value='';tok();st.focus()});"
+    "function claim(s){s=String(s).replace(/\\s+/g,'');"
+    "var m=/\\/C\\/([0-9A-Za-z-]+)/.exec(s);return(m?m[1]:s).toUpperCase()}"
+    "if(!cl.value){var q=/[?&]claim=([^&#]*)/.exec(location.search);"
+    "if(q)try{cl.value=claim(decodeURIComponent(q[1].replace(/\\+/g,' ')))}catch(e){}}"
+    "function say(c,L){var i,p,x;o.className='cd '+c;o.textContent='';"
+    "for(i=0;i<L.length;i++){x=L[i];if(!x||!x[0])continue;"
+    "p=d.createElement(i?'p':'h2');p.textContent=x[0];p.className=x[1]||'';"
+    "o.appendChild(p)}o.hidden=false}"
+    "function T(k){return[A(k)]}"
+    "f.addEventListener('submit',function(e){e.preventDefault();"
+    "var t=tk||st.value.replace(/\\s+/g,''),c=claim(cl.value);"
+    "if(!t){say('no',[T('need-token')]);st.focus();return}"
+    "if(!c){say('no',[T('need-claim')]);cl.focus();return}"
+    "if(!tk){tk=t;try{localStorage.setItem(K,t)}catch(x){}tok()}"
+    "go.disabled=true;say('',[T('wait')]);"
+    "fetch('/api/v1/claims/'+encodeURIComponent(c)+'/redeem',{method:'POST',"
+    "credentials:'omit',cache:'no-store',headers:{'Authorization':'Bearer '+t}})"
+    ".then(function(r){return r.json().then(function(j){return[r.status,j]},"
+    "function(){return[r.status,null]})})"
+    ".then(function(a){var s=a[0],j=a[1]||{},p=j.prize,"
+    "m=typeof j.message=='string'?j.message:'',L;go.disabled=false;"
+    "if(s==200){L=[T('ok')];"
+    "if(p&&p.name){L.push([A('prize')+p.name,'pz']);"
+    "if(typeof p.condition=='string')L.push([p.condition])}"
+    "else if(j.ticket_opened)L.push([A('nowin'),'pz']);"
+    "L.push([m],[A('code')+c.replace(/-/g,'').replace(/(.{4})(?=.)/g,'$1-'),"
+    "'mu']);say('yes',L);cl.value='';return}"
+    "if(s==401){tk=null;try{localStorage.removeItem(K)}catch(x){}tok()}"
+    "say('no',[[A(String(s))||A('err')+' (HTTP '+s+')'],[m]])},"
+    "function(){go.disabled=false;say('no',[T('net')])})});"
+    "if(!cam||!v||!('BarcodeDetector' in window)||!navigator.mediaDevices||"
+    "!navigator.mediaDevices.getUserMedia)return;"
+    "cam.hidden=false;"
+    "function stop(){if(sm)sm.getTracks().forEach(function(k){k.stop()});"
+    "sm=null;v.srcObject=null;v.hidden=true;cam.textContent=A('cam')}"
+    "function look(){if(!sm)return;bd.detect(v).then(function(r){if(!sm)return;"
+    "if(r.length){cl.value=claim(r[0].rawValue);stop();go.focus();return}"
+    "setTimeout(look,200)},function(){setTimeout(look,400)})}"
+    "cam.addEventListener('click',function(){if(sm){stop();return}"
+    "try{bd=bd||new window.BarcodeDetector({formats:['qr_code']})}"
+    "catch(e){say('no',[T('nocam')]);return}"
+    "navigator.mediaDevices.getUserMedia({video:{facingMode:'environment'},"
+    "audio:false}).then(function(s){sm=s;v.srcObject=s;v.hidden=false;"
+    "cam.textContent=A('stop');return v.play()}).then(look,"
+    "function(){stop();say('no',[T('nocam')])})})"
+    "})();";
+static_assert(sizeof(page_staff_script) < 4095,
+    "C11 portable string length");
+
+/* A gift box, drawn in the draw's red (a .gi icon). */
+static const char page_icon_gift[] =
+    "<svg class=\"gi\" viewBox=\"0 0 48 48\" aria-hidden=\"true\">"
+    "<g fill=\"none\" stroke=\"currentColor\" stroke-width=\"3.5\" "
+    "stroke-linecap=\"round\" stroke-linejoin=\"round\">"
+    "<path d=\"M9 22h30v19H9zM6 15h36v7H6zM24 15v26\"/>"
+    "<path d=\"M24 15c-3-6-11-8-11-3s8 3 11 3c3 0 11 1 11-3s-8-3-11 3z\"/>"
+    "</g></svg>";
+
+/* The staff page's icon: a scan frame. */
+static const char page_icon_scan[] = PAGE_SVG_OPEN
+    "<path d=\"M13 19v-6h6M29 13h6v6M35 29v6h-6M19 35h-6v-6\"/>"
+    "<path d=\"M18 24h12\" stroke-width=\"3\"/>"
+    PAGE_SVG_CLOSE;
 
 #endif
