@@ -198,8 +198,10 @@ static_assert(sizeof(page_css_staff) < 4095, "C11 portable string length");
  * accepts a pasted or scanned claim URL (takes the token after "/C/"),
  * POSTs /api/v1/claims/<token>/redeem with "Authorization: Bearer <shop
  * token>" and writes the answer into #out with textContent only: the
- * form's data- attributes hold the words for each status, the answer's
- * "message" and prize name are added. Where BarcodeDetector and
+ * form's data- attributes hold the words for each status; the answer's
+ * prize (name, face value, condition), its "message" in small print and,
+ * for a 409 that has "redeemed" and "shop", when (local time) and where
+ * it was redeemed are added. Where BarcodeDetector and
  * getUserMedia exist, #cam (hidden otherwise) opens the rear camera on a
  * tap and fills the claim field from the first QR code it sees. */
 static const char page_staff_script[] =
@@ -226,6 +228,10 @@ static const char page_staff_script[] =
     "p=d.createElement(i?'p':'h2');p.textContent=x[0];p.className=x[1]||'';"
     "o.appendChild(p)}o.hidden=false}"
     "function T(k){return[A(k)]}"
+    "function when(s){var v=new Date(s);if(isNaN(v.getTime()))return s;"
+    "try{return v.toLocaleString(d.documentElement.lang,{year:'numeric',"
+    "month:'short',day:'numeric',hour:'numeric',minute:'2-digit'})}"
+    "catch(e){return s}}"
     "f.addEventListener('submit',function(e){e.preventDefault();"
     "var t=tk||st.value.replace(/\\s+/g,''),c=claim(cl.value);"
     "if(!t){say('no',[T('need-token')]);st.focus();return}"
@@ -240,12 +246,18 @@ static const char page_staff_script[] =
     "m=typeof j.message=='string'?j.message:'',L;go.disabled=false;"
     "if(s==200){L=[T('ok')];"
     "if(p&&p.name){L.push([A('prize')+p.name,'pz']);"
+    "if(p.face_value)L.push([A('face')+(/^(CNY|RMB)$/i.test(p.currency)?"
+    "'\\u00a5'+p.face_value:p.face_value+' '+(p.currency||''))]);"
     "if(typeof p.condition=='string')L.push([p.condition])}"
     "else if(j.ticket_opened)L.push([A('nowin'),'pz']);"
-    "L.push([m],[A('code')+c.replace(/-/g,'').replace(/(.{4})(?=.)/g,'$1-'),"
+    "L.push([m,'mu'],[A('code')+c.replace(/-/g,'').replace(/(.{4})(?=.)/g,'$1-'),"
     "'mu']);say('yes',L);cl.value='';return}"
     "if(s==401){tk=null;try{localStorage.removeItem(K)}catch(x){}tok()}"
-    "say('no',[[A(String(s))||A('err')+' (HTTP '+s+')'],[m]])},"
+    "L=[[A(String(s))||A('err')+' (HTTP '+s+')']];"
+    "if(s==409&&j.redeemed)L.push([A('done').replace('{t}',when(j.redeemed))"
+    ".replace('{s}',j.shop||'?')]);"
+    "else if(j.error=='not_yet_valid')L.push(T('notyet'));"
+    "L.push([m,'mu']);say('no',L)},"
     "function(){go.disabled=false;say('no',[T('net')])})});"
     "if(!cam||!v||!('BarcodeDetector' in window)||!navigator.mediaDevices||"
     "!navigator.mediaDevices.getUserMedia)return;"

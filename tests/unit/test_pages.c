@@ -1,6 +1,7 @@
-/* test_pages.c — the verdict, product and error pages: content per verdict
- * and language, size, escaping, structure, the location button, the CSP
- * hash of the script, and the language pick. */
+/* test_pages.c — the verdict, product, error and staff pages: content per
+ * verdict and language, the prize-draw card (every mode and outcome, the
+ * draw form, the claim's QR code), size, escaping, structure, the location
+ * button, the CSP hashes of both scripts, and the language pick. */
 #include "testutil.h"
 
 #include <errno.h>
@@ -1186,7 +1187,8 @@ test_staff_page(void **state)
 		"<button type=\"submit\" id=\"go\">",
 		"<section class=\"cd\" id=\"out\" role=\"status\"",
 		"data-401=\"", "data-403=\"", "data-404=\"", "data-409=\"",
-		"data-410=\"", "data-net=\"", "data-ok=\"", "<noscript>",
+		"data-410=\"", "data-net=\"", "data-ok=\"", "data-face=\"",
+		"data-notyet=\"", "<noscript>",
 		NULL };
 	struct buf b = { 0 };
 	char script[2][160], *longs;
@@ -1226,6 +1228,10 @@ test_staff_page(void **state)
 		assert_non_null(strstr(html, "'Authorization':'Bearer '+t"));
 		assert_non_null(strstr(html, "localStorage.setItem(K,t)"));
 		assert_non_null(strstr(html, "'BarcodeDetector' in window"));
+		assert_non_null(strstr(html,
+		    l == PAGE_LANG_EN ?
+			"data-done=\"Already redeemed on {t} at store {s}.\"" :
+			"data-done=\"此奖品已于 {t} 在门店 {s} 核销。\""));
 		assert_null(strstr(html, "innerHTML"));
 		assert_null(strstr(html, "id=\"loc"));
 		script_source(html, script[l], sizeof(script[l]));
