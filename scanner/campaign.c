@@ -244,6 +244,7 @@ campaign_coupon(json_t *v, const char *path, struct campaign_tier *t,
 	char field[160];
 	json_t *fv;
 	uint64_t days = 0;
+	bool to_ok, days_ok;
 
 	if (!json_is_object(v)) {
 		campaign_err(e, path, "must be an object with face_value, "
@@ -279,11 +280,13 @@ campaign_coupon(json_t *v, const char *path, struct campaign_tier *t,
 	snprintf(field, sizeof(field), "%s.valid_from", path);
 	campaign_time(v, "valid_from", field, false, &t->valid_from, e);
 	snprintf(field, sizeof(field), "%s.valid_to", path);
-	campaign_time(v, "valid_to", field, false, &t->valid_to, e);
+	to_ok = campaign_time(v, "valid_to", field, false, &t->valid_to, e);
 	snprintf(field, sizeof(field), "%s.valid_days", path);
-	campaign_uint(v, "valid_days", field, 1, 3650, false, &days, e);
+	days_ok = campaign_uint(v, "valid_days", field, 1, 3650, false, &days,
+	    e);
 	t->valid_days = (uint32_t)days;
-	if ((t->valid_to != 0) == (t->valid_days != 0))
+	/* Only when both parsed: a bad one has its own message already. */
+	if (to_ok && days_ok && (t->valid_to != 0) == (t->valid_days != 0))
 		campaign_err(e, path, "give either valid_to or valid_days");
 	if (t->valid_to != 0 && t->valid_from != 0 &&
 	    t->valid_to <= t->valid_from)

@@ -593,13 +593,41 @@ draw_open_ticket(struct store_txn *t, struct campaign *c,
 	return 0;
 }
 
+/* Finds a claim by its token, in constant time found or not. */
+int
+draw_claim_check_txn(struct store_txn *t, const char *token,
+    struct store_claim *cl, bool *found)
+{
+	uint8_t id[STORE_CLAIM_ID_BYTES], secret[DRAW_CLAIM_SECRET_BYTES];
+	uint8_t hash[STORE_CLAIM_HASH_BYTES];
+	bool got;
+	int ret;
+
+	*found = false;
+	if (token == NULL || draw_claim_parse(token, id, secret) < 0) {
+		memset(id, 0, sizeof(id));
+		memset(secret, 0xff, sizeof(secret));
+	}
+	ret = store_claim_get_txn(t, id, cl);
+	if (ret < 0 && ret != -ENOENT)
+		return ret;
+	got = ret == 0;
+	if (!got)
+		memset(cl, 0, sizeof(*cl));
+	draw_claim_hash(id, secret, hash);
+	sodium_memzero(secret, sizeof(secret));
+	/* Constant time, found or not: a wrong token learns nothing. */
+	*found = (sodium_memcmp(hash, cl->hash, sizeof(hash)) == 0) & got;
+	if (!*found)
+		memset(cl, 0, sizeof(*cl));
+	return 0;
+}
+
 /* Redeems a claim for a shop. */
 int
 draw_redeem_txn(struct store_txn *t, const struct redeem_request *rq,
     struct redeem_result *res)
 {
-	uint8_t id[STORE_CLAIM_ID_BYTES], secret[DRAW_CLAIM_SECRET_BYTES];
-	uint8_t hash[STORE_CLAIM_HASH_BYTES];
 	struct store_claim *cl = &res->claim;
 	bool ok, found;
 	int ret;
@@ -617,20 +645,9 @@ draw_redeem_txn(struct store_txn *t, const struct redeem_request *rq,
 		res->status = REDEEM_BAD_SHOP;
 		return 0;
 	}
-	if (draw_claim_parse(rq->claim_token, id, secret) < 0) {
-		memset(id, 0, sizeof(id));
-		memset(secret, 0xff, sizeof(secret));
-	}
-	ret = store_claim_get_txn(t, id, cl);
-	if (ret < 0 && ret != -ENOENT)
+	if ((ret = draw_claim_check_txn(t, rq->claim_token, cl, &found)) < 0)
 		return ret;
-	found = ret == 0;
-	if (!found)
-		memset(cl, 0, sizeof(*cl));
-	draw_claim_hash(id, secret, hash);
-	sodium_memzero(secret, sizeof(secret));
-	/* Constant time, found or not: a wrong token learns nothing. */
-	if ((sodium_memcmp(hash, cl->hash, sizeof(hash)) != 0) | !found) {
+	if (!found) {
 		res->status = REDEEM_NOT_FOUND;
 		return 0;
 	}

@@ -126,6 +126,12 @@ int draw_lookup_txn(struct store_txn *t, struct campaign *c,
  * res->status) or a negative errno from the store. */
 int draw_redeem_txn(struct store_txn *t, const struct redeem_request *rq,
     struct redeem_result *res) __attribute__((warn_unused_result));
+/* Finds a claim by its token (as typed or scanned), comparing the token's
+ * hash in constant time whether or not the claim exists. Sets *found (and
+ * *cl, zeroed when not found). Returns 0 or a negative errno from the
+ * store. */
+int draw_claim_check_txn(struct store_txn *t, const char *token,
+    struct store_claim *cl, bool *found) __attribute__((warn_unused_result));
 /* Drops the campaign reference of a redeem result. */
 void draw_redeem_result_free(struct redeem_result *res);
 /* Parses a claim token (any case, hyphens and spaces ignored). */

@@ -283,7 +283,7 @@ scan_json_error(struct http_req *req, int status, const char *code,
 
 /* Allocates an op. */
 struct scan_op *
-scan_op_new(enum scan_op_kind kind, struct http_req *req)
+scan_op_new(struct scan_loop *sl, enum scan_op_kind kind, struct http_req *req)
 {
 	struct scan_op *o = calloc(1, sizeof(*o));
 
@@ -291,6 +291,7 @@ scan_op_new(enum scan_op_kind kind, struct http_req *req)
 		return NULL;
 	o->kind = kind;
 	o->req = req;
+	o->summaries = sl->srv->summaries;
 	return o;
 }
 
@@ -322,7 +323,7 @@ scan_apply_event(struct store_txn *t, struct writer_op *op)
 {
 	struct scan_op *o = (struct scan_op *)op;
 
-	return store_event_add_txn(t, &o->ev, &o->scans);
+	return summaries_add_event_txn(o->summaries, t, &o->ev, &o->scans);
 }
 
 /* Writer: attaches a location. */
@@ -331,15 +332,15 @@ scan_apply_location(struct store_txn *t, struct writer_op *op)
 {
 	struct scan_op *o = (struct scan_op *)op;
 
-	return store_event_set_location_txn(t, o->ev.id, o->lat, o->lon,
-	    o->accuracy, clock_now_us());
+	return summaries_set_location_txn(o->summaries, t, o->ev.id, o->lat,
+	    o->lon, o->accuracy, clock_now_us());
 }
 
 /* Records an event nobody waits for (forged, malformed, void). */
 static void
 scan_record_detached(struct scan_loop *sl, const struct store_event *ev)
 {
-	struct scan_op *o = scan_op_new(SCAN_OP_DETACHED, NULL);
+	struct scan_op *o = scan_op_new(sl, SCAN_OP_DETACHED, NULL);
 
 	if (o == NULL)
 		return;
@@ -446,7 +447,7 @@ scan_code(struct scan_loop *sl, struct http_req *req, bool drawcode)
 		scan_error_page(sl, req, 405, "Allow: GET, HEAD\r\n");
 		return;
 	}
-	if ((o = scan_op_new(SCAN_OP_PAGE, req)) == NULL) {
+	if ((o = scan_op_new(sl, SCAN_OP_PAGE, req)) == NULL) {
 		scan_error_page(sl, req, 503, NULL);
 		return;
 	}
@@ -621,7 +622,7 @@ scan_api_scan(struct scan_loop *sl, struct http_req *req)
 		    "\"code\" must be the code's URL");
 		return;
 	}
-	if ((o = scan_op_new(SCAN_OP_API, req)) == NULL) {
+	if ((o = scan_op_new(sl, SCAN_OP_API, req)) == NULL) {
 		json_decref(root);
 		scan_json_error(req, 503, "unavailable", "out of memory");
 		return;
@@ -743,7 +744,7 @@ scan_api_location(struct scan_loop *sl, struct http_req *req,
 		    why);
 		return;
 	}
-	if ((o = scan_op_new(SCAN_OP_LOCATION, req)) == NULL) {
+	if ((o = scan_op_new(sl, SCAN_OP_LOCATION, req)) == NULL) {
 		json_decref(root);
 		scan_json_error(req, 503, "unavailable", "out of memory");
 		return;
@@ -809,7 +810,8 @@ scan_api_code(struct scan_loop *sl, struct http_req *req,
 		ret = store_batch_get_txn(&sl->rtxn, code.batch_id, &batch);
 	if (ret == 0 && batch.state == STORE_BATCH_MINTING)
 		ret = -ENOENT;
-	if (ret == 0) {
+	if (ret == 0 && !summaries_lookup(sl->srv->summaries, serial, &scans)) {
+		/* Not cached means folded: the store has it whole. */
 		ret = store_code_scans_get_txn(&sl->rtxn, serial, &scans);
 		if (ret == -ENOENT) {
 			memset(&scans, 0, sizeof(scans));

@@ -374,7 +374,8 @@ scan_apply_draw(struct store_txn *t, struct writer_op *op)
 	int ret;
 
 	if (o->record_event) {
-		if ((ret = store_event_add_txn(t, &o->ev, &o->scans)) < 0)
+		if ((ret = summaries_add_event_txn(o->summaries, t, &o->ev,
+		    &o->scans)) < 0)
 			return ret;
 		o->drq.event_id = o->ev.id;
 	}
@@ -428,7 +429,7 @@ scan_draw_form(struct scan_loop *sl, struct http_req *req)
 		scan_error_page(sl, req, 400, NULL);
 		return;
 	}
-	if ((o = scan_op_new(SCAN_OP_DRAW_FORM, req)) == NULL) {
+	if ((o = scan_op_new(sl, SCAN_OP_DRAW_FORM, req)) == NULL) {
 		scan_error_page(sl, req, 503, NULL);
 		return;
 	}
@@ -478,7 +479,7 @@ scan_api_draw(struct scan_loop *sl, struct http_req *req)
 		    "\"code\" must be the code's URL or the draw code");
 		return;
 	}
-	if ((o = scan_op_new(SCAN_OP_DRAW_API, req)) == NULL) {
+	if ((o = scan_op_new(sl, SCAN_OP_DRAW_API, req)) == NULL) {
 		json_decref(root);
 		scan_json_error(req, 503, "unavailable", "out of memory");
 		return;
@@ -632,7 +633,7 @@ scan_api_redeem(struct scan_loop *sl, struct http_req *req,
 		    "(Authorization: Bearer ...)"), "WWW-Authenticate: Bearer\r\n");
 		return;
 	}
-	if ((o = scan_op_new(SCAN_OP_REDEEM, req)) == NULL) {
+	if ((o = scan_op_new(sl, SCAN_OP_REDEEM, req)) == NULL) {
 		scan_json_error(req, 503, "unavailable", "out of memory");
 		return;
 	}

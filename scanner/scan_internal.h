@@ -11,6 +11,7 @@
 #include "scanner/draw.h"
 #include "scanner/pages.h"
 #include "scanner/registry.h"
+#include "scanner/summaries.h"
 #include "scanner/verify.h"
 #include "scanner/http.h"
 #include "scanner/metrics.h"
@@ -33,6 +34,7 @@ struct scan_server {
 	uint8_t token_key[32];		/* location tokens */
 	struct server_secrets *secrets;	/* draw codes, claims, draw tokens */
 	struct registry *registry;	/* campaigns */
+	struct summaries *summaries;	/* per-code scan summaries */
 	int64_t started;
 };
 
@@ -69,6 +71,7 @@ enum scan_op_kind {
 struct scan_op {
 	struct writer_op op;		/* first: writer_op * ↔ scan_op * */
 	enum scan_op_kind kind;
+	struct summaries *summaries;
 	struct http_req *req;
 	struct store_event ev;
 	struct store_code_scans scans;	/* out */
@@ -106,7 +109,8 @@ void scan_event_verdict(struct store_event *ev, const struct verify_result *vr,
     struct http_slice raw);
 void scan_page_headers(char *out, size_t cap, const uint8_t *visitor,
     bool cookie);
-struct scan_op *scan_op_new(enum scan_op_kind kind, struct http_req *req);
+struct scan_op *scan_op_new(struct scan_loop *sl, enum scan_op_kind kind,
+    struct http_req *req);
 void scan_op_free(struct scan_op *o);
 void scan_send_page(struct scan_loop *sl, struct scan_op *o, int status);
 int scan_apply_event(struct store_txn *t, struct writer_op *op);

@@ -19,6 +19,7 @@
 #include <string.h>
 #include <sys/resource.h>
 #include <unistd.h>
+#include <unistd.h>
 
 /* SIGTERM/SIGINT: begin the drain. */
 static void
@@ -41,6 +42,63 @@ scan_signal_hup_cb(evutil_socket_t sig, short what, void *arg)
 	(void)what;
 	if (srv->log != NULL && accesslog_reopen(srv->log) < 0)
 		log_warn("cannot reopen the access log");
+}
+
+/* Writer hook: a group's summaries are kept or dropped with its commit. */
+static void
+scan_group_end(bool committed, void *arg)
+{
+	struct scan_server *srv = arg;
+
+	summaries_group_end(srv->summaries, committed);
+}
+
+/* Writer hook: folds the summaries into the store now and then. */
+static void
+scan_tick(struct store *st, void *arg)
+{
+	struct scan_server *srv = arg;
+	int ret;
+
+	if ((ret = summaries_fold(srv->summaries, st)) < 0) {
+		if (ret == -EIO) {
+			log_warnx("store: I/O error folding scan summaries; "
+			    "exiting");
+			_exit(WRITER_EXIT_IO);
+		}
+		log_warnx("store: cannot fold scan summaries: %s",
+		    store_strerror(ret));
+	}
+}
+
+/* Folds what a crash left unfolded and makes the summary cache. On a full
+ * store the tail is kept in memory instead, to fold once there is room:
+ * the server still starts, serves reads and answers writes 503. */
+static int
+scan_recover_summaries(struct store *st, struct summaries **out)
+{
+	struct store_txn t;
+	uint64_t folded, last;
+	bool full = false;
+	int ret;
+
+	ret = store_scans_fold(st, &folded);
+	if (ret == -ENOSPC) {
+		log_warnx("store full: scan summaries stay in memory until "
+		    "there is room");
+		full = true;
+	} else if (ret < 0)
+		return ret;
+	else if (folded > 0)
+		log_warnx("folded %llu scan events a previous run left "
+		    "unfolded", (unsigned long long)folded);
+	if ((ret = store_txn_begin(st, true, &t)) < 0)
+		return ret;
+	ret = store_scans_folded_txn(&t, &last);
+	store_txn_abort(&t);
+	if (ret < 0 || (ret = summaries_new(last, out)) < 0)
+		return ret;
+	return full ? summaries_load_tail(*out, st) : 0;
 }
 
 /* Raises the descriptor limit so that max_conns fit; returns the cap
@@ -113,6 +171,10 @@ scan_serve(struct store *st, const struct scan_config *cfg, const char **why)
 		return ret;
 	if ((ret = registry_new(&srv.registry)) < 0)
 		goto out;
+	if ((ret = scan_recover_summaries(st, &srv.summaries)) < 0) {
+		*why = "cannot fold the scan summaries";
+		goto out;
+	}
 	if (cfg->log_path != NULL &&
 	    (ret = accesslog_open(cfg->log_path, &srv.log)) < 0) {
 		*why = "cannot open the access log";
@@ -126,6 +188,12 @@ scan_serve(struct store *st, const struct scan_config *cfg, const char **why)
 	if ((ret = writer_new(st, &srv.writer)) < 0) {
 		*why = "cannot start the writer thread";
 		goto out;
+	}
+	{
+		struct writer_hooks wh = { scan_group_end, scan_tick,
+		    SUMMARIES_FOLD_MS, &srv };
+
+		writer_set_hooks(srv.writer, &wh);
 	}
 	if ((ret = http_server_new(&hc, &hooks, &srv, &srv.http, bound,
 	    sizeof(bound), why)) < 0)
@@ -176,6 +244,7 @@ out:
 	ratelimit_free(srv.rl);
 	accesslog_close(srv.log);
 	registry_free(srv.registry);
+	summaries_free(srv.summaries);
 	keys_server_secrets_free(srv.secrets);
 	return ret;
 }

@@ -33,6 +33,8 @@ struct writer {
 	atomic_size_t pending;		/* submitted, not yet delivered */
 	bool stop;
 	atomic_bool degraded;
+	struct writer_hooks hooks;	/* read by the writer thread only */
+	int64_t last_tick;
 	pthread_mutex_t stats_mu;
 	struct writer_stats stats;
 };
@@ -139,6 +141,8 @@ writer_commit_group(struct writer *w, struct writer_op *ops, size_t n)
 		_exit(WRITER_EXIT_IO);
 	}
 	dt = clock_mono_us() - t0;
+	if (w->hooks.group_end != NULL)
+		w->hooks.group_end(ret == 0, w->hooks.arg);
 	atomic_store(&w->degraded, ret != 0);
 	if (ret != 0) {
 		static atomic_long last;
@@ -164,19 +168,51 @@ writer_commit_group(struct writer *w, struct writer_op *ops, size_t n)
 	writer_deliver(ops);
 }
 
+/* Runs the tick hook if it is due (or forced); mutex not held. */
+static void
+writer_tick(struct writer *w, bool force)
+{
+	int64_t now = clock_mono_us();
+
+	if (w->hooks.tick == NULL)
+		return;
+	if (!force && now - w->last_tick < (int64_t)w->hooks.tick_ms * 1000)
+		return;
+	w->last_tick = now;
+	w->hooks.tick(w->st, w->hooks.arg);
+}
+
 /* The writer thread. */
 static void *
 writer_main(void *arg)
 {
 	struct writer *w = arg;
 
+	w->last_tick = clock_mono_us();
 	pthread_mutex_lock(&w->mu);
 	for (;;) {
 		struct writer_op *ops, *last;
 		size_t n = 0;
 
-		while (w->head == NULL && !w->stop)
-			pthread_cond_wait(&w->cond, &w->mu);
+		while (w->head == NULL && !w->stop) {
+			if (w->hooks.tick != NULL) {
+				struct timespec ts;
+
+				clock_gettime(CLOCK_REALTIME, &ts);
+				ts.tv_nsec += (long)w->hooks.tick_ms % 1000 *
+				    1000000L;
+				ts.tv_sec += w->hooks.tick_ms / 1000 +
+				    ts.tv_nsec / 1000000000L;
+				ts.tv_nsec %= 1000000000L;
+				if (pthread_cond_timedwait(&w->cond, &w->mu,
+				    &ts) == ETIMEDOUT) {
+					pthread_mutex_unlock(&w->mu);
+					writer_tick(w, false);
+					pthread_mutex_lock(&w->mu);
+				}
+			} else
+				pthread_cond_wait(&w->cond, &w->mu);
+		}
 		if (w->head == NULL && w->stop)
 			break;
 		/* Take up to WRITER_MAX_GROUP ops. */
@@ -192,10 +228,21 @@ writer_main(void *arg)
 		last->next = NULL;
 		pthread_mutex_unlock(&w->mu);
 		writer_commit_group(w, ops, n);
+		writer_tick(w, false);
 		pthread_mutex_lock(&w->mu);
 	}
 	pthread_mutex_unlock(&w->mu);
+	writer_tick(w, true);
 	return NULL;
+}
+
+/* Installs hooks. */
+void
+writer_set_hooks(struct writer *w, const struct writer_hooks *hooks)
+{
+	pthread_mutex_lock(&w->mu);
+	w->hooks = *hooks;
+	pthread_mutex_unlock(&w->mu);
 }
 
 /* Moves a loop's round of ops to the writer. */

@@ -59,6 +59,19 @@ struct writer_stats {
 	uint64_t commit_us_hist[10];	/* commit time buckets, see metrics */
 };
 
+/* Work the writer does besides operations (set before any submit). */
+struct writer_hooks {
+	/* After each group: its commit succeeded or not. */
+	void (*group_end)(bool committed, void *arg);
+	/* Between groups at most every tick_ms (and once at stop); may run
+	 * transactions of its own. */
+	void (*tick)(struct store *st, void *arg);
+	int tick_ms;
+	void *arg;
+};
+
+/* Installs hooks; call before the first submit. */
+void writer_set_hooks(struct writer *w, const struct writer_hooks *hooks);
 /* Starts the writer thread. */
 int writer_new(struct store *st, struct writer **out)
     __attribute__((warn_unused_result));

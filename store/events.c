@@ -138,58 +138,276 @@ store_code_scans_get_txn(struct store_txn *t,
 	    s, sizeof(*s));
 }
 
-/* Appends an event and updates its code's summary. */
+/* Applies an event to a summary. */
+void
+store_code_scans_apply(struct store_code_scans *s, const struct store_event *ev)
+{
+	s->last_event = ev->id;
+	s->total++;
+	if ((ev->flags & STORE_EVENT_F_HUMAN) && (ev->flags & STORE_EVENT_F_AUTH)) {
+		s->human++;
+		if (s->first_event == 0) {
+			s->first_event = ev->id;
+			s->first_time = ev->time;
+			if (ev->flags & STORE_EVENT_F_LOCATION)
+				store_code_scans_locate(s, ev);
+		}
+	}
+}
+
+/* A location for the first human scan goes into the summary. */
+void
+store_code_scans_locate(struct store_code_scans *s, const struct store_event *ev)
+{
+	if (s->first_event != ev->id || !(ev->flags & STORE_EVENT_F_LOCATION))
+		return;
+	s->first_lat = ev->lat;
+	s->first_lon = ev->lon;
+	s->first_accuracy = ev->accuracy;
+	s->first_has_location = 1;
+}
+
+/* True if the event names a serial. */
+static bool
+store_event_has_serial(const struct store_event *ev)
+{
+	return memcmp(ev->serial, store_zero_serial, STORE_SERIAL_BYTES) != 0;
+}
+
+/* Appends an event (ids only grow: MDB_APPEND). */
 int
-store_event_add_txn(struct store_txn *t, struct store_event *ev,
-    struct store_code_scans *scans)
+store_event_append_txn(struct store_txn *t, struct store_event *ev)
 {
 	uint8_t key[8], buf[STORE_EVENT_REC_MAX];
-	struct store_code_scans s;
-	bool has_serial;
 	uint64_t id;
 	size_t len;
 	int ret;
 
-	memset(scans, 0, sizeof(*scans));
 	if ((ret = store_counter_next_txn(t, "next_event", &id)) < 0)
 		return ret;
 	ev->id = id;
-	ev->prev_same_code = 0;
-	has_serial = memcmp(ev->serial, store_zero_serial,
-	    STORE_SERIAL_BYTES) != 0;
-	if (has_serial) {
-		ret = store_code_scans_get_txn(t, ev->serial, &s);
-		if (ret == -ENOENT)
-			memset(&s, 0, sizeof(s));
-		else if (ret < 0)
-			return ret;
-		ev->prev_same_code = s.last_event;
-		s.last_event = id;
-		s.total++;
-		if ((ev->flags & STORE_EVENT_F_HUMAN) &&
-		    (ev->flags & STORE_EVENT_F_AUTH)) {
-			s.human++;
-			if (s.first_event == 0) {
-				s.first_event = id;
-				s.first_time = ev->time;
-				if (ev->flags & STORE_EVENT_F_LOCATION) {
-					s.first_lat = ev->lat;
-					s.first_lon = ev->lon;
-					s.first_accuracy = ev->accuracy;
-					s.first_has_location = 1;
-				}
-			}
-		}
-		if ((ret = store_put_txn(t, STORE_DB_CODE_SCANS, ev->serial,
-		    STORE_SERIAL_BYTES, &s, sizeof(s), 0)) < 0)
-			return ret;
-		*scans = s;
-	}
 	store_event_key(id, key);
 	len = store_event_pack(ev, buf);
-	/* Ids only grow, so the event goes at the end of the tree. */
 	return store_put_txn(t, STORE_DB_EVENTS, key, sizeof(key), buf, len,
 	    MDB_APPEND);
+}
+
+/* Writes a summary. */
+int
+store_code_scans_put_txn(struct store_txn *t,
+    const uint8_t serial[STORE_SERIAL_BYTES], const struct store_code_scans *s)
+{
+	return store_put_txn(t, STORE_DB_CODE_SCANS, serial, STORE_SERIAL_BYTES,
+	    s, sizeof(*s), 0);
+}
+
+/* The fold watermark. */
+int
+store_scans_folded_txn(struct store_txn *t, uint64_t *id)
+{
+	int ret;
+
+	*id = 0;
+	ret = store_get_txn(t, STORE_DB_META, "scans_folded", 12, id,
+	    sizeof(*id));
+	return ret == -ENOENT ? 0 : ret;
+}
+
+/* Moves the fold watermark. */
+int
+store_scans_set_folded_txn(struct store_txn *t, uint64_t id)
+{
+	return store_put_txn(t, STORE_DB_META, "scans_folded", 12, &id,
+	    sizeof(id), 0);
+}
+
+/* Appends an event and updates its summary at once. */
+int
+store_event_add_txn(struct store_txn *t, struct store_event *ev,
+    struct store_code_scans *scans)
+{
+	uint64_t folded, last;
+	int ret;
+
+	memset(scans, 0, sizeof(*scans));
+	if ((ret = store_scans_folded_txn(t, &folded)) < 0 ||
+	    (ret = store_event_last_id_txn(t, &last)) < 0)
+		return ret;
+	ev->prev_same_code = 0;
+	if (store_event_has_serial(ev)) {
+		ret = store_code_scans_current_txn(t, ev->serial, scans);
+		if (ret < 0 && ret != -ENOENT)
+			return ret;
+		ev->prev_same_code = scans->last_event;
+	}
+	if ((ret = store_event_append_txn(t, ev)) < 0)
+		return ret;
+	if (store_event_has_serial(ev)) {
+		store_code_scans_apply(scans, ev);
+		if ((ret = store_code_scans_put_txn(t, ev->serial, scans)) < 0)
+			return ret;
+	}
+	/* Nothing was pending: the watermark follows. */
+	return folded == last ? store_scans_set_folded_txn(t, ev->id) : 0;
+}
+
+struct store_fold_walk {
+	const uint8_t *serial;		/* one code, or NULL for all */
+	struct store_code_scans *s;	/* for one code */
+	struct store_txn *t;		/* for all: read-modify-write */
+	uint64_t last;
+	size_t n;
+	int ret;
+};
+
+/* Walk callback: applies events after the watermark. */
+static int
+store_fold_cb(const MDB_val *k, const MDB_val *v, void *arg)
+{
+	struct store_fold_walk *w = arg;
+	struct store_event ev;
+	struct store_code_scans s;
+	int ret;
+
+	(void)k;
+	if ((ret = store_event_unpack(v->mv_data, v->mv_size, &ev)) < 0)
+		return ret;
+	w->last = ev.id;
+	w->n++;
+	if (!store_event_has_serial(&ev))
+		return w->serial == NULL && w->n >= STORE_MINT_CHUNK ? 1 : 0;
+	if (w->serial != NULL) {
+		if (memcmp(ev.serial, w->serial, STORE_SERIAL_BYTES) == 0)
+			store_code_scans_apply(w->s, &ev);
+		return 0;
+	}
+	ret = store_code_scans_get_txn(w->t, ev.serial, &s);
+	if (ret == -ENOENT)
+		memset(&s, 0, sizeof(s));
+	else if (ret < 0)
+		return ret;
+	store_code_scans_apply(&s, &ev);
+	if ((ret = store_code_scans_put_txn(w->t, ev.serial, &s)) < 0)
+		return ret;
+	return w->n >= STORE_MINT_CHUNK ? 1 : 0;
+}
+
+/* Walks events with ids greater than after. */
+static int
+store_walk_events_after(struct store_txn *t, uint64_t after,
+    int (*cb)(const MDB_val *, const MDB_val *, void *), void *arg)
+{
+	MDB_cursor *cur;
+	MDB_val k, v;
+	uint8_t key[8];
+	int rc, ret = 0;
+
+	if (t->ret != 0)
+		return t->ret;
+	rc = mdb_cursor_open(store_mdb_txn(t), t->st->dbi[STORE_DB_EVENTS], &cur);
+	if (rc != 0)
+		return store_txn_fail(t, store_error(rc));
+	store_event_key(after + 1, key);
+	k.mv_size = sizeof(key);
+	k.mv_data = key;
+	for (rc = mdb_cursor_get(cur, &k, &v, MDB_SET_RANGE); rc == 0;
+	    rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT))
+		if ((ret = cb(&k, &v, arg)) != 0)
+			break;
+	mdb_cursor_close(cur);
+	if (ret == 0 && rc != 0 && rc != MDB_NOTFOUND)
+		ret = store_txn_fail(t, store_error(rc));
+	return ret < 0 ? ret : 0;
+}
+
+struct store_after_walk {
+	int (*cb)(const struct store_event *, void *);
+	void *arg;
+};
+
+/* Walk callback unpacking events for store_event_foreach_after_txn. */
+static int
+store_after_cb(const MDB_val *k, const MDB_val *v, void *arg)
+{
+	struct store_after_walk *w = arg;
+	struct store_event ev;
+	int ret;
+
+	(void)k;
+	if ((ret = store_event_unpack(v->mv_data, v->mv_size, &ev)) < 0)
+		return ret;
+	return w->cb(&ev, w->arg);
+}
+
+/* Walks events after an id. */
+int
+store_event_foreach_after_txn(struct store_txn *t, uint64_t after,
+    int (*cb)(const struct store_event *, void *), void *arg)
+{
+	struct store_after_walk w = { cb, arg };
+
+	return store_walk_events_after(t, after, store_after_cb, &w);
+}
+
+/* A summary with the unfolded tail applied. */
+int
+store_code_scans_current_txn(struct store_txn *t,
+    const uint8_t serial[STORE_SERIAL_BYTES], struct store_code_scans *s)
+{
+	struct store_fold_walk w;
+	uint64_t folded;
+	int ret, found;
+
+	ret = store_code_scans_get_txn(t, serial, s);
+	if (ret < 0 && ret != -ENOENT)
+		return ret;
+	found = ret == 0;
+	if (!found)
+		memset(s, 0, sizeof(*s));
+	if ((ret = store_scans_folded_txn(t, &folded)) < 0)
+		return ret;
+	memset(&w, 0, sizeof(w));
+	w.serial = serial;
+	w.s = s;
+	if ((ret = store_walk_events_after(t, folded, store_fold_cb, &w)) < 0)
+		return ret;
+	return found || s->total > 0 ? 0 : -ENOENT;
+}
+
+/* Folds the unfolded tail into code_scans, a chunk per transaction. */
+int
+store_scans_fold(struct store *st, uint64_t *folded_events)
+{
+	struct store_txn t;
+	uint64_t folded;
+	int ret;
+
+	*folded_events = 0;
+	for (;;) {
+		struct store_fold_walk w;
+
+		if ((ret = store_txn_begin(st, false, &t)) < 0)
+			return ret;
+		if ((ret = store_scans_folded_txn(&t, &folded)) < 0)
+			goto fail;
+		memset(&w, 0, sizeof(w));
+		w.t = &t;
+		if ((ret = store_walk_events_after(&t, folded, store_fold_cb,
+		    &w)) < 0)
+			goto fail;
+		if (w.n == 0) {
+			store_txn_abort(&t);
+			return 0;
+		}
+		if ((ret = store_scans_set_folded_txn(&t, w.last)) < 0)
+			goto fail;
+		if ((ret = store_txn_commit(&t)) < 0)
+			return ret;
+		*folded_events += w.n;
+	}
+fail:
+	store_txn_abort(&t);
+	return ret;
 }
 
 /* Reads an event. */
@@ -216,43 +434,24 @@ store_event_get_txn(struct store_txn *t, uint64_t id, struct store_event *ev)
 /* Attaches a location to an event once. */
 int
 store_event_set_location_txn(struct store_txn *t, uint64_t id, double lat,
-    double lon, float accuracy, int64_t now)
+    double lon, float accuracy, int64_t now, struct store_event *ev)
 {
 	uint8_t key[8], buf[STORE_EVENT_REC_MAX];
-	struct store_event ev;
-	struct store_code_scans s;
 	size_t len;
 	int ret;
 
-	if ((ret = store_event_get_txn(t, id, &ev)) < 0)
+	if ((ret = store_event_get_txn(t, id, ev)) < 0)
 		return ret;
-	if (ev.flags & STORE_EVENT_F_LOCATION)
+	if (ev->flags & STORE_EVENT_F_LOCATION)
 		return -EEXIST;
-	ev.flags |= STORE_EVENT_F_LOCATION;
-	ev.lat = lat;
-	ev.lon = lon;
-	ev.accuracy = accuracy;
-	ev.location_time = now;
+	ev->flags |= STORE_EVENT_F_LOCATION;
+	ev->lat = lat;
+	ev->lon = lon;
+	ev->accuracy = accuracy;
+	ev->location_time = now;
 	store_event_key(id, key);
-	len = store_event_pack(&ev, buf);
-	if ((ret = store_put_txn(t, STORE_DB_EVENTS, key, sizeof(key), buf, len,
-	    0)) < 0)
-		return ret;
-	if (memcmp(ev.serial, store_zero_serial, STORE_SERIAL_BYTES) == 0)
-		return 0;
-	ret = store_code_scans_get_txn(t, ev.serial, &s);
-	if (ret == -ENOENT)
-		return 0;
-	if (ret < 0)
-		return ret;
-	if (s.first_event != id)
-		return 0;
-	s.first_lat = lat;
-	s.first_lon = lon;
-	s.first_accuracy = accuracy;
-	s.first_has_location = 1;
-	return store_put_txn(t, STORE_DB_CODE_SCANS, ev.serial,
-	    STORE_SERIAL_BYTES, &s, sizeof(s), 0);
+	len = store_event_pack(ev, buf);
+	return store_put_txn(t, STORE_DB_EVENTS, key, sizeof(key), buf, len, 0);
 }
 
 /* Walks events backwards by id. */
@@ -309,7 +508,7 @@ store_event_foreach_code_txn(struct store_txn *t,
 	uint64_t id;
 	int ret;
 
-	if ((ret = store_code_scans_get_txn(t, serial, &s)) < 0)
+	if ((ret = store_code_scans_current_txn(t, serial, &s)) < 0)
 		return ret;
 	for (id = s.last_event; id != 0 && limit > 0; limit--) {
 		if ((ret = store_event_get_txn(t, id, &ev)) < 0)

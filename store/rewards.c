@@ -69,8 +69,9 @@ store_walk_txn(struct store_txn *t, enum store_db db, const uint8_t *from,
 	rc = fromlen > 0 ? mdb_cursor_get(cur, &k, &v, MDB_SET_RANGE) :
 	    mdb_cursor_get(cur, &k, &v, MDB_FIRST);
 	while (rc == 0) {
-		if (k.mv_size < prefixlen ||
-		    memcmp(k.mv_data, from, prefixlen) != 0)
+		/* prefixlen 0 (from NULL): memcmp may not take NULL. */
+		if (prefixlen > 0 && (k.mv_size < prefixlen ||
+		    memcmp(k.mv_data, from, prefixlen) != 0))
 			break;
 		if ((ret = cb(&k, &v, arg)) != 0)
 			break;

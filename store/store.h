@@ -279,22 +279,56 @@ struct store_code_scans {
 };
 static_assert(sizeof(struct store_code_scans) == 56, "code_scans layout");
 
-/* Records an event: assigns its id, links it into its code's chain and
- * updates code_scans (when the event names a serial). On return ev->id
- * and ev->prev_same_code are set and *scans holds the code's updated
- * counts (zeroed when the event names no serial). */
+/*
+ * Summaries are derived data. The scan server appends events only (a
+ * random summary update per event would double what each group commit
+ * writes) and keeps the summaries of recent scans in memory, folding them
+ * into code_scans about once a second; "scans_folded" in meta names the
+ * last event whose effect is in code_scans, and a restart folds the rest
+ * (store_scans_fold). Readers that cannot see the server's memory use
+ * store_code_scans_current_txn, which adds the unfolded tail.
+ */
+
+/* Applies an event (id set) to its code's summary; no store access. */
+void store_code_scans_apply(struct store_code_scans *s,
+    const struct store_event *ev);
+/* Applies a location given to event ev (id, lat, lon...) to its code's
+ * summary when it was the first human scan; no store access. */
+void store_code_scans_locate(struct store_code_scans *s,
+    const struct store_event *ev);
+/* Appends an event: assigns ev->id; ev->prev_same_code is the caller's. */
+int store_event_append_txn(struct store_txn *t, struct store_event *ev);
+/* Appends an event and updates its summary in the store at once (a writer
+ * without a summary cache; the server uses store_event_append_txn). On
+ * return ev->id, ev->prev_same_code and *scans are set. */
 int store_event_add_txn(struct store_txn *t, struct store_event *ev,
     struct store_code_scans *scans);
 /* Reads one event. */
 int store_event_get_txn(struct store_txn *t, uint64_t id,
     struct store_event *ev);
-/* Sets an event's location once: -EEXIST if it already has one. Updates
- * the code's first-scan location when this is its first human scan. */
+/* Sets an event's location once: -EEXIST if it already has one. The
+ * updated event is returned in *ev (for the summary). */
 int store_event_set_location_txn(struct store_txn *t, uint64_t id,
-    double lat, double lon, float accuracy, int64_t now);
-/* Reads a code's scan summary (-ENOENT if never scanned). */
+    double lat, double lon, float accuracy, int64_t now,
+    struct store_event *ev);
+/* Reads a code's stored summary (-ENOENT if none). */
 int store_code_scans_get_txn(struct store_txn *t,
     const uint8_t serial[STORE_SERIAL_BYTES], struct store_code_scans *s);
+/* Writes a code's summary. */
+int store_code_scans_put_txn(struct store_txn *t,
+    const uint8_t serial[STORE_SERIAL_BYTES],
+    const struct store_code_scans *s);
+/* A code's summary including events not yet folded (-ENOENT if none). */
+int store_code_scans_current_txn(struct store_txn *t,
+    const uint8_t serial[STORE_SERIAL_BYTES], struct store_code_scans *s);
+/* The fold watermark: events up to it are in code_scans. */
+int store_scans_folded_txn(struct store_txn *t, uint64_t *id);
+int store_scans_set_folded_txn(struct store_txn *t, uint64_t id);
+/* Calls cb for each event with an id greater than after, in order. */
+int store_event_foreach_after_txn(struct store_txn *t, uint64_t after,
+    int (*cb)(const struct store_event *, void *), void *arg);
+/* Folds every event after the watermark into code_scans, in chunks. */
+int store_scans_fold(struct store *st, uint64_t *folded);
 /* Calls cb for events from newest to oldest, starting at before (exclusive;
  * UINT64_MAX for the newest), at most limit of them. */
 int store_event_foreach_desc_txn(struct store_txn *t, uint64_t before,

@@ -191,7 +191,7 @@ cmd_scans(int argc, char **argv)
 			    "characters)", serialtext);
 			goto out_txn;
 		}
-		ret = store_code_scans_get_txn(&t, serial, &s);
+		ret = store_code_scans_current_txn(&t, serial, &s);
 		if (ret == -ENOENT) {
 			cli_reject(cmd, "no scans recorded for %s", serialtext);
 			goto out_txn;

@@ -16,6 +16,11 @@ static const struct cli_cmd commands[] = {
 	{ "job", "print house keys; open a sealed print job", cmd_job },
 	{ "serve", "the scan server: verify codes, record scans", cmd_serve },
 	{ "scans", "print recorded scan events", cmd_scans },
+	{ "campaign", "prize campaigns: load, show, pause, end, reveal, audit",
+	    cmd_campaign },
+	{ "store", "stores that redeem prizes: add, list, revoke", cmd_shop },
+	{ "claim", "redeem or show a prize claim", cmd_claim },
+	{ "export", "write the draw and claim logs (CSV, JSONL)", cmd_export },
 };
 
 static const char usage_text[] =

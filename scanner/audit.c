@@ -1,0 +1,1134 @@
+/* audit.c — replaying a draw log against the revealed seed. */
+#include "scanner/audit.h"
+#include "scanner/draw.h"
+#include "codegen/base32.h"
+#include "codegen/code.h"
+
+#include <errno.h>
+#include <inttypes.h>
+#include <limits.h>
+#include <sodium.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+
+/* What the replay remembers of a code. */
+struct audit_code {
+	uint8_t serial[STORE_SERIAL_BYTES];
+	uint8_t used;
+	uint8_t ticket;			/* 0 none, 1 issued, 2 opened */
+	uint64_t seq;			/* its online draw */
+	uint64_t opened;		/* the opening of its ticket */
+};
+
+struct audit {
+	const struct campaign *c;
+	uint8_t seed[32];
+	uint64_t next;			/* the sequence number expected */
+	uint64_t *total;		/* per tier */
+	uint64_t *daily;		/* per tier and local day */
+	struct audit_code *codes;	/* open addressing, power of two */
+	size_t ncodes, capcodes;
+	struct audit_summary sum;
+	bool failed;
+	char msg[AUDIT_MSG_MAX];
+};
+
+/* Compares BLAKE2b-256(seed) with the commitment. */
+bool
+audit_commitment_ok(const uint8_t seed[32], const uint8_t commitment[32])
+{
+	uint8_t h[32];
+
+	crypto_generichash(h, sizeof(h), seed, 32, NULL, 0);
+	return sodium_memcmp(h, commitment, sizeof(h)) == 0;
+}
+
+/* Starts a replay. */
+int
+audit_new(const struct campaign *c, const uint8_t seed[32], struct audit **out)
+{
+	struct audit *a;
+
+	*out = NULL;
+	if ((a = calloc(1, sizeof(*a))) == NULL)
+		return -ENOMEM;
+	a->c = c;
+	memcpy(a->seed, seed, 32);
+	a->next = 1;
+	a->total = calloc(c->ntiers ? c->ntiers : 1, sizeof(*a->total));
+	a->daily = calloc((c->ntiers ? c->ntiers : 1) * (c->ndays + 1),
+	    sizeof(*a->daily));
+	a->capcodes = 1024;
+	a->codes = calloc(a->capcodes, sizeof(*a->codes));
+	if (a->total == NULL || a->daily == NULL || a->codes == NULL) {
+		audit_free(a);
+		return -ENOMEM;
+	}
+	*out = a;
+	return 0;
+}
+
+/* Frees a replay. */
+void
+audit_free(struct audit *a)
+{
+	if (a == NULL)
+		return;
+	sodium_memzero(a->seed, sizeof(a->seed));
+	free(a->total);
+	free(a->daily);
+	free(a->codes);
+	free(a);
+}
+
+/* Records the first failure. */
+void
+audit_fail(struct audit *a, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (a->failed)
+		return;
+	a->failed = true;
+	va_start(ap, fmt);
+	vsnprintf(a->msg, sizeof(a->msg), fmt, ap);
+	va_end(ap);
+}
+
+/* The first failure. */
+const char *
+audit_error(const struct audit *a)
+{
+	return a->failed ? a->msg : NULL;
+}
+
+/* The counts. */
+const struct audit_summary *
+audit_summary_get(const struct audit *a)
+{
+	return &a->sum;
+}
+
+/* FNV-1a over a serial, for the code table. */
+static size_t
+audit_hash(const uint8_t serial[STORE_SERIAL_BYTES])
+{
+	uint64_t h = 1469598103934665603ULL;
+
+	for (int i = 0; i < STORE_SERIAL_BYTES; i++)
+		h = (h ^ serial[i]) * 1099511628211ULL;
+	return (size_t)(h ^ (h >> 29));
+}
+
+/* Finds a code's slot (used or the free one where it would go). */
+static struct audit_code *
+audit_slot(struct audit_code *tab, size_t cap,
+    const uint8_t serial[STORE_SERIAL_BYTES])
+{
+	size_t i = audit_hash(serial) & (cap - 1);
+
+	while (tab[i].used && memcmp(tab[i].serial, serial,
+	    STORE_SERIAL_BYTES) != 0)
+		i = (i + 1) & (cap - 1);
+	return &tab[i];
+}
+
+/* Finds a code, or NULL. */
+static struct audit_code *
+audit_code_find(struct audit *a, const uint8_t serial[STORE_SERIAL_BYTES])
+{
+	struct audit_code *e = audit_slot(a->codes, a->capcodes, serial);
+
+	return e->used ? e : NULL;
+}
+
+/* Finds or adds a code (NULL when out of memory). */
+static struct audit_code *
+audit_code_add(struct audit *a, const uint8_t serial[STORE_SERIAL_BYTES])
+{
+	struct audit_code *e;
+
+	if ((a->ncodes + 1) * 2 > a->capcodes) {
+		size_t cap = a->capcodes * 2;
+		struct audit_code *tab = calloc(cap, sizeof(*tab));
+
+		if (tab == NULL)
+			return NULL;
+		for (size_t i = 0; i < a->capcodes; i++)
+			if (a->codes[i].used)
+				*audit_slot(tab, cap, a->codes[i].serial) =
+				    a->codes[i];
+		free(a->codes);
+		a->codes = tab;
+		a->capcodes = cap;
+	}
+	e = audit_slot(a->codes, a->capcodes, serial);
+	if (!e->used) {
+		memset(e, 0, sizeof(*e));
+		memcpy(e->serial, serial, STORE_SERIAL_BYTES);
+		e->used = 1;
+		a->ncodes++;
+	}
+	return e;
+}
+
+/* An outcome byte as text. */
+static const char *
+audit_outcome_text(const struct campaign *c, unsigned outcome)
+{
+	if (outcome == STORE_OUTCOME_MISS)
+		return "miss";
+	if (outcome == STORE_OUTCOME_TICKET)
+		return "ticket";
+	if (outcome == STORE_OUTCOME_REFUSED)
+		return "refused";
+	if (outcome - 1 < c->ntiers)
+		return c->tiers[outcome - 1].id;
+	return "(no such tier)";
+}
+
+/* Whether tier i has stock on day in the replay; why says if not. */
+static bool
+audit_in_stock(struct audit *a, size_t i, int day, char *why, size_t n)
+{
+	const struct campaign_tier *t = &a->c->tiers[i];
+
+	if (a->total[i] >= t->total) {
+		snprintf(why, n, "its total of %" PRIu64 " was used up",
+		    t->total);
+		return false;
+	}
+	if (t->daily_cap != 0) {
+		if (day < 0) {
+			snprintf(why, n, "it has a daily cap and the draw is "
+			    "outside the campaign's days");
+			return false;
+		}
+		if (a->daily[i * (a->c->ndays + 1) + (size_t)day] >=
+		    t->daily_cap) {
+			snprintf(why, n, "its daily cap of %" PRIu64 " for day "
+			    "%d was reached", t->daily_cap, day);
+			return false;
+		}
+	}
+	return true;
+}
+
+/* Takes one unit of tier i's stock, checking the caps once more. */
+static int
+audit_take(struct audit *a, const struct store_draw *d, size_t i, int day)
+{
+	const struct campaign_tier *t = &a->c->tiers[i];
+
+	a->total[i]++;
+	if (day >= 0)
+		a->daily[i * (a->c->ndays + 1) + (size_t)day]++;
+	if (a->total[i] > t->total || (t->daily_cap != 0 && day >= 0 &&
+	    a->daily[i * (a->c->ndays + 1) + (size_t)day] > t->daily_cap)) {
+		audit_fail(a, "seq %" PRIu64 ": tier '%s' exceeds its caps",
+		    d->seq, t->id);
+		return -EINVAL;
+	}
+	a->sum.wins[i]++;
+	return 0;
+}
+
+/* Checks the fields every entry of a kind shares: day and points. */
+static int
+audit_common(struct audit *a, const struct store_draw *d, int day, int tier)
+{
+	const struct campaign *c = a->c;
+	uint32_t want = day < 0 ? 0 : (uint32_t)day;
+	uint32_t points = 0;
+
+	if (d->day != want) {
+		char when[AUDIT_TIME_LEN];
+
+		audit_time_text(d->time, when);
+		audit_fail(a, "seq %" PRIu64 ": day: expected %u for time %s, "
+		    "found %u", d->seq, want, when, d->day);
+		return -EINVAL;
+	}
+	if (tier >= 0 && c->tiers[tier].kind == CAMPAIGN_POINTS)
+		points = (uint32_t)c->tiers[tier].points;
+	if (d->points != points) {
+		audit_fail(a, "seq %" PRIu64 ": points: expected %u, found %u",
+		    d->seq, points, d->points);
+		return -EINVAL;
+	}
+	a->sum.points += points;
+	return 0;
+}
+
+/* Checks an online or opening draw's random number and picks its tier. */
+static int
+audit_pick(struct audit *a, const struct store_draw *d, int reveal, int day,
+    int *tier, char *why, size_t n)
+{
+	uint64_t rnd = draw_random(a->seed, a->c->id, d->serial, d->seq,
+	    d->kind);
+	uint32_t u;
+
+	why[0] = '\0';
+	if (rnd != d->rnd) {
+		audit_fail(a, "seq %" PRIu64 ": rnd: expected %016" PRIx64
+		    ", found %016" PRIx64 " (a changed serial, sequence number "
+		    "or kind, or another seed)", d->seq, rnd, d->rnd);
+		return -EINVAL;
+	}
+	u = draw_uniform(rnd);
+	*tier = draw_pick(a->c, reveal, u);
+	if (*tier >= 0) {
+		char cap[160];
+
+		if (!audit_in_stock(a, (size_t)*tier, day, cap, sizeof(cap))) {
+			snprintf(why, n, " (u = %u picks tier '%s', but %s)", u,
+			    a->c->tiers[*tier].id, cap);
+			a->sum.capped++;
+			*tier = -1;
+		} else
+			snprintf(why, n, " (u = %u)", u);
+	} else
+		snprintf(why, n, " (u = %u picks no tier)", u);
+	return 0;
+}
+
+/* Checks the window of an online draw or a refusal. */
+static int
+audit_window(struct audit *a, const struct store_draw *d)
+{
+	char when[AUDIT_TIME_LEN];
+
+	if (d->time >= a->c->start && d->time < a->c->end)
+		return 0;
+	audit_time_text(d->time, when);
+	audit_fail(a, "seq %" PRIu64 ": time %s is outside the campaign's "
+	    "window", d->seq, when);
+	return -EINVAL;
+}
+
+/* Replays an online draw. */
+static int
+audit_online(struct audit *a, const struct store_draw *d, int day)
+{
+	const struct campaign *c = a->c;
+	struct audit_code *e;
+	unsigned want;
+	bool claim;
+	char why[256], sn[CODE_SERIAL_CHARS + 1];
+	int tier;
+
+	code_serial_text(d->serial, sn);
+	if (audit_window(a, d) < 0)
+		return -EINVAL;
+	if ((e = audit_code_find(a, d->serial)) != NULL && e->seq != 0) {
+		audit_fail(a, "seq %" PRIu64 ": serial %s drew online before, "
+		    "at seq %" PRIu64 " (a code draws once)", d->seq, sn,
+		    e->seq);
+		return -EINVAL;
+	}
+	if (audit_pick(a, d, CAMPAIGN_ONLINE, day, &tier, why, sizeof(why)) < 0)
+		return -EINVAL;
+	want = tier >= 0 ? (unsigned)tier + 1 : c->has_at_store ?
+	    STORE_OUTCOME_TICKET : STORE_OUTCOME_MISS;
+	if (d->outcome != want) {
+		audit_fail(a, "seq %" PRIu64 ": outcome of serial %s: expected "
+		    "'%s'%s, found '%s'", d->seq, sn, audit_outcome_text(c, want),
+		    why, audit_outcome_text(c, d->outcome));
+		return -EINVAL;
+	}
+	if (d->reason != 0) {
+		audit_fail(a, "seq %" PRIu64 ": reason: an online draw has none",
+		    d->seq);
+		return -EINVAL;
+	}
+	claim = want == STORE_OUTCOME_TICKET ||
+	    (tier >= 0 && c->tiers[tier].kind != CAMPAIGN_POINTS);
+	if ((d->has_claim != 0) != claim) {
+		audit_fail(a, "seq %" PRIu64 ": claim: expected %s, found %s",
+		    d->seq, claim ? "a claim" : "none",
+		    d->has_claim ? "a claim" : "none");
+		return -EINVAL;
+	}
+	if (audit_common(a, d, day, tier) < 0)
+		return -EINVAL;
+	if (tier >= 0 && audit_take(a, d, (size_t)tier, day) < 0)
+		return -EINVAL;
+	if ((e = audit_code_add(a, d->serial)) == NULL) {
+		audit_fail(a, "out of memory");
+		return -EINVAL;
+	}
+	e->seq = d->seq;
+	if (want == STORE_OUTCOME_TICKET) {
+		e->ticket = 1;
+		a->sum.tickets++;
+	} else if (tier < 0)
+		a->sum.misses++;
+	a->sum.online++;
+	return 0;
+}
+
+/* Replays the opening of a sealed ticket at a shop. */
+static int
+audit_open(struct audit *a, const struct store_draw *d, int day)
+{
+	const struct campaign *c = a->c;
+	struct audit_code *e = audit_code_find(a, d->serial);
+	char why[256], sn[CODE_SERIAL_CHARS + 1];
+	unsigned want;
+	int tier;
+
+	code_serial_text(d->serial, sn);
+	if (e == NULL || e->seq == 0 || e->seq != d->ticket_seq ||
+	    d->ticket_seq >= d->seq) {
+		audit_fail(a, "seq %" PRIu64 ": opens the ticket of seq %" PRIu64
+		    ", which is not an earlier online draw of serial %s", d->seq,
+		    d->ticket_seq, sn);
+		return -EINVAL;
+	}
+	if (e->ticket == 0) {
+		audit_fail(a, "seq %" PRIu64 ": opens a ticket, but the draw of "
+		    "seq %" PRIu64 " (serial %s) issued none", d->seq, e->seq, sn);
+		return -EINVAL;
+	}
+	if (e->ticket == 2) {
+		audit_fail(a, "seq %" PRIu64 ": the ticket of seq %" PRIu64
+		    " (serial %s) was opened before, at seq %" PRIu64, d->seq,
+		    e->seq, sn, e->opened);
+		return -EINVAL;
+	}
+	if (audit_pick(a, d, CAMPAIGN_AT_STORE, day, &tier, why,
+	    sizeof(why)) < 0)
+		return -EINVAL;
+	want = tier >= 0 ? (unsigned)tier + 1 : STORE_OUTCOME_MISS;
+	if (d->outcome != want) {
+		audit_fail(a, "seq %" PRIu64 ": outcome of the ticket of serial "
+		    "%s: expected '%s'%s, found '%s'", d->seq, sn,
+		    audit_outcome_text(c, want), why,
+		    audit_outcome_text(c, d->outcome));
+		return -EINVAL;
+	}
+	if (!d->has_claim || d->reason != 0) {
+		audit_fail(a, "seq %" PRIu64 ": an opening names its claim and "
+		    "has no reason", d->seq);
+		return -EINVAL;
+	}
+	if (audit_common(a, d, day, tier) < 0)
+		return -EINVAL;
+	if (tier >= 0 && audit_take(a, d, (size_t)tier, day) < 0)
+		return -EINVAL;
+	if (tier < 0)
+		a->sum.misses++;
+	e->ticket = 2;
+	e->opened = d->seq;
+	a->sum.openings++;
+	return 0;
+}
+
+/* Replays a refusal: no randomness, no stock. */
+static int
+audit_refused(struct audit *a, const struct store_draw *d, int day)
+{
+	struct audit_code *e = audit_code_find(a, d->serial);
+	char sn[CODE_SERIAL_CHARS + 1];
+
+	code_serial_text(d->serial, sn);
+	if (audit_window(a, d) < 0)
+		return -EINVAL;
+	if (d->outcome != STORE_OUTCOME_REFUSED || d->rnd != 0 ||
+	    d->has_claim || audit_reason_name(d->reason) == NULL) {
+		audit_fail(a, "seq %" PRIu64 ": a refusal has outcome 'refused', "
+		    "rnd 0, no claim and a reason", d->seq);
+		return -EINVAL;
+	}
+	if (e != NULL && e->seq != 0) {
+		audit_fail(a, "seq %" PRIu64 ": serial %s is refused after it "
+		    "drew at seq %" PRIu64 " (a repeat shows the first result)",
+		    d->seq, sn, e->seq);
+		return -EINVAL;
+	}
+	if (audit_common(a, d, day, -1) < 0)
+		return -EINVAL;
+	a->sum.refused++;
+	return 0;
+}
+
+/* Replays one entry. */
+int
+audit_feed(struct audit *a, const struct store_draw *d)
+{
+	int day;
+
+	if (a->failed)
+		return -EINVAL;
+	if (d->seq != a->next) {
+		audit_fail(a, "entry %" PRIu64 ": sequence: expected seq %"
+		    PRIu64 ", found seq %" PRIu64 " (a draw is missing, "
+		    "repeated or out of order)", a->next, a->next, d->seq);
+		return -EINVAL;
+	}
+	a->next++;
+	a->sum.entries++;
+	day = campaign_day(a->c, d->time);
+	switch (d->kind) {
+	case STORE_DRAW_ONLINE:
+		return audit_online(a, d, day);
+	case STORE_DRAW_OPEN:
+		return audit_open(a, d, day);
+	case STORE_DRAW_REFUSED:
+		return audit_refused(a, d, day);
+	default:
+		audit_fail(a, "seq %" PRIu64 ": kind: unknown kind %u", d->seq,
+		    d->kind);
+		return -EINVAL;
+	}
+}
+
+/* Ends the replay. */
+int
+audit_finish(struct audit *a, uint64_t expected)
+{
+	const struct campaign *c = a->c;
+
+	if (a->failed)
+		return -EINVAL;
+	if (a->next - 1 != expected) {
+		audit_fail(a, "the log holds %" PRIu64 " draws, but the campaign "
+		    "recorded %" PRIu64 " (draws are missing at the end, or "
+		    "extra)", a->next - 1, expected);
+		return -EINVAL;
+	}
+	/* Belt and braces: the replay never lets a tier past its caps. */
+	for (size_t i = 0; i < c->ntiers; i++) {
+		if (a->total[i] > c->tiers[i].total) {
+			audit_fail(a, "tier '%s': %" PRIu64 " awarded, more than "
+			    "its total %" PRIu64, c->tiers[i].id, a->total[i],
+			    c->tiers[i].total);
+			return -EINVAL;
+		}
+		for (size_t day = 0; c->tiers[i].daily_cap != 0 &&
+		    day <= c->ndays; day++)
+			if (a->daily[i * (c->ndays + 1) + day] >
+			    c->tiers[i].daily_cap) {
+				audit_fail(a, "tier '%s': more than its daily cap "
+				    "on day %zu", c->tiers[i].id, day);
+				return -EINVAL;
+			}
+	}
+	return 0;
+}
+
+/* Sets TZ to tz (saving the old value); returns the saved copy. */
+static int
+audit_tz_set(const char *tz, char **old)
+{
+	const char *prev = getenv("TZ");
+
+	*old = NULL;
+	if (prev != NULL && (*old = strdup(prev)) == NULL)
+		return -ENOMEM;
+	setenv("TZ", tz, 1);
+	tzset();
+	return 0;
+}
+
+/* Restores TZ. */
+static void
+audit_tz_restore(char *old)
+{
+	if (old != NULL) {
+		setenv("TZ", old, 1);
+		free(old);
+	} else
+		unsetenv("TZ");
+	tzset();
+}
+
+/* True when the time zone is installed (UTC always is). */
+static bool
+audit_tz_known(const char *tz)
+{
+	char path[PATH_MAX];
+	struct stat sb;
+
+	if (strcmp(tz, "UTC") == 0)
+		return true;
+	if (strstr(tz, "..") != NULL || tz[0] == '/')
+		return false;
+	snprintf(path, sizeof(path), "/usr/share/zoneinfo/%s", tz);
+	return stat(path, &sb) == 0 && S_ISREG(sb.st_mode);
+}
+
+/* Resolves the time zone again and compares day_starts. */
+int
+audit_check_days(const struct campaign *c, char *why, size_t whylen)
+{
+	struct campaign_errors errs = { NULL, 0 };
+	struct campaign *fresh = NULL;
+	json_t *root;
+	char *text;
+	int ret;
+
+	why[0] = '\0';
+	if (!audit_tz_known(c->tz))
+		return -ENOENT;
+	if ((root = json_loadb(c->config, c->config_len, 0, NULL)) == NULL)
+		return -EINVAL;
+	json_object_del(root, "day_starts");
+	text = json_dumps(root, JSON_COMPACT | JSON_PRESERVE_ORDER);
+	json_decref(root);
+	if (text == NULL)
+		return -ENOMEM;
+	ret = campaign_parse(text, strlen(text), true, &fresh, &errs);
+	free(text);
+	if (ret < 0) {
+		snprintf(why, whylen, "%s", errs.n > 0 ? errs.msgs[0] :
+		    "cannot resolve the time zone");
+		campaign_errors_free(&errs);
+		return ret == -ENOMEM ? ret : 0;
+	}
+	ret = 1;
+	if (fresh->ndays != c->ndays) {
+		snprintf(why, whylen, "day_starts holds %zu days, %s gives %zu",
+		    c->ndays, c->tz, fresh->ndays);
+		ret = 0;
+	} else
+		for (size_t i = 0; i <= c->ndays; i++)
+			if (fresh->day_starts[i] != c->day_starts[i]) {
+				char a[AUDIT_TIME_LEN], b[AUDIT_TIME_LEN];
+
+				audit_time_text(c->day_starts[i], a);
+				audit_time_text(fresh->day_starts[i], b);
+				snprintf(why, whylen, "day_starts[%zu] is %s, but "
+				    "local midnight in %s is %s", i, a, c->tz, b);
+				ret = 0;
+				break;
+			}
+	campaign_unref(fresh, __func__);
+	return ret;
+}
+
+/* ---- the exported log --------------------------------------------- */
+
+/* Kind names. */
+const char *
+audit_kind_name(int kind)
+{
+	switch (kind) {
+	case STORE_DRAW_ONLINE:
+		return "online";
+	case STORE_DRAW_OPEN:
+		return "open";
+	case STORE_DRAW_REFUSED:
+		return "refused";
+	default:
+		return "?";
+	}
+}
+
+/* Refusal reason names. */
+const char *
+audit_reason_name(int reason)
+{
+	switch (reason) {
+	case DRAW_REFUSE_VISITOR_DAY:
+		return "visitor_day";
+	case DRAW_REFUSE_IP_HOUR:
+		return "ip_hour";
+	case DRAW_REFUSE_VISITOR_WINS:
+		return "visitor_wins";
+	default:
+		return NULL;
+	}
+}
+
+/* The outcome of a draw as text. */
+const char *
+audit_outcome_name(const struct campaign *c, const struct store_draw *d)
+{
+	return audit_outcome_text(c, d->outcome);
+}
+
+/* ISO 8601 UTC with microseconds. */
+void
+audit_time_text(int64_t us, char out[AUDIT_TIME_LEN])
+{
+	int64_t secs = us / 1000000, frac = us % 1000000;
+	time_t t;
+	struct tm tm;
+	char date[24];
+
+	if (frac < 0) {
+		frac += 1000000;
+		secs--;
+	}
+	t = (time_t)secs;
+	gmtime_r(&t, &tm);
+	strftime(date, sizeof(date), "%Y-%m-%dT%H:%M:%S", &tm);
+	snprintf(out, AUDIT_TIME_LEN, "%.19s.%06dZ", date, (int)frac);
+}
+
+/* Days since the epoch of the first local day. */
+int
+audit_day0(const struct campaign *c, int64_t *day0)
+{
+	time_t t = (time_t)(c->day_starts[0] / 1000000);
+	struct tm tm;
+	char *old;
+	int ret;
+
+	if (!audit_tz_known(c->tz))
+		return -ENOENT;
+	if ((ret = audit_tz_set(c->tz, &old)) < 0)
+		return ret;
+	localtime_r(&t, &tm);
+	audit_tz_restore(old);
+	tm.tm_hour = 12;
+	tm.tm_min = tm.tm_sec = 0;
+	tm.tm_isdst = 0;
+	*day0 = (int64_t)timegm(&tm) / 86400;
+	return 0;
+}
+
+/* The local date of a day index. */
+void
+audit_date_text(int64_t day0, uint32_t day, char out[AUDIT_DATE_LEN])
+{
+	time_t t = (time_t)((day0 + day) * 86400 + 43200);
+	struct tm tm;
+
+	gmtime_r(&t, &tm);
+	if (strftime(out, AUDIT_DATE_LEN, "%Y-%m-%d", &tm) == 0)
+		snprintf(out, AUDIT_DATE_LEN, "?");
+}
+
+/* The header object of a campaign's log. */
+json_t *
+audit_header_json(const struct store_campaign *hdr, const char *config,
+    size_t len)
+{
+	char hex[65];
+	json_t *cfg, *o;
+
+	if ((cfg = json_loadb(config, len, 0, NULL)) == NULL)
+		return NULL;
+	sodium_bin2hex(hex, sizeof(hex), hdr->commitment, 32);
+	o = json_object();
+	json_object_set_new(o, "type", json_string("campaign"));
+	json_object_set_new(o, "campaign", json_string(hdr->id));
+	json_object_set_new(o, "commitment", json_string(hex));
+	json_object_set_new(o, "draws", json_integer((json_int_t)hdr->draws));
+	json_object_set_new(o, "config", cfg);
+	return o;
+}
+
+/* One draw as an object. */
+json_t *
+audit_draw_json(const struct campaign *c, const struct store_draw *d,
+    const char *date)
+{
+	char when[AUDIT_TIME_LEN], sn[CODE_SERIAL_CHARS + 1], rnd[17];
+	char claim[BASE32_LEN(STORE_CLAIM_ID_BYTES) + 1];
+	const char *reason = audit_reason_name(d->reason);
+	bool tier = d->outcome != STORE_OUTCOME_MISS &&
+	    d->outcome != STORE_OUTCOME_TICKET &&
+	    d->outcome != STORE_OUTCOME_REFUSED;
+	json_t *o = json_object();
+
+	audit_time_text(d->time, when);
+	code_serial_text(d->serial, sn);
+	snprintf(rnd, sizeof(rnd), "%016" PRIx64, d->rnd);
+	json_object_set_new(o, "type", json_string("draw"));
+	json_object_set_new(o, "campaign", json_string(c->id));
+	json_object_set_new(o, "seq", json_integer((json_int_t)d->seq));
+	json_object_set_new(o, "time", json_string(when));
+	json_object_set_new(o, "day", json_integer(d->day));
+	if (date != NULL)
+		json_object_set_new(o, "date", json_string(date));
+	json_object_set_new(o, "kind", json_string(audit_kind_name(d->kind)));
+	json_object_set_new(o, "serial", json_string(sn));
+	json_object_set_new(o, "outcome",
+	    json_string(audit_outcome_text(c, d->outcome)));
+	json_object_set_new(o, "tier", tier ?
+	    json_integer(d->outcome - 1) : json_null());
+	json_object_set_new(o, "rnd", json_string(rnd));
+	json_object_set_new(o, "reason", reason ? json_string(reason) :
+	    json_null());
+	if (d->has_claim) {
+		base32_encode(claim, d->claim_id, STORE_CLAIM_ID_BYTES);
+		json_object_set_new(o, "claim", json_string(claim));
+	} else
+		json_object_set_new(o, "claim", json_null());
+	json_object_set_new(o, "ticket_seq", d->kind == STORE_DRAW_OPEN ?
+	    json_integer((json_int_t)d->ticket_seq) : json_null());
+	json_object_set_new(o, "shop", d->shop[0] != '\0' ?
+	    json_string(d->shop) : json_null());
+	json_object_set_new(o, "points", json_integer(d->points));
+	json_object_set_new(o, "event_id",
+	    json_integer((json_int_t)d->event_id));
+	return o;
+}
+
+/* Reads a non-negative integer member. */
+static bool
+audit_json_uint(json_t *o, const char *key, uint64_t max, uint64_t *out)
+{
+	json_t *v = json_object_get(o, key);
+
+	if (!json_is_integer(v) || json_integer_value(v) < 0 ||
+	    (uint64_t)json_integer_value(v) > max)
+		return false;
+	*out = (uint64_t)json_integer_value(v);
+	return true;
+}
+
+/* Reads a draw object back. */
+int
+audit_draw_from_json(const struct campaign *c, json_t *o, struct store_draw *d,
+    char *why, size_t whylen)
+{
+	const char *s, *field;
+	json_t *v;
+	uint64_t n;
+	int64_t us;
+
+	memset(d, 0, sizeof(*d));
+#define BAD(f) do { field = (f); goto bad; } while (0)
+	if (!json_is_object(o))
+		BAD("(line)");
+	if ((s = json_string_value(json_object_get(o, "type"))) == NULL ||
+	    strcmp(s, "draw") != 0)
+		BAD("type");
+	if ((s = json_string_value(json_object_get(o, "campaign"))) == NULL ||
+	    strcmp(s, c->id) != 0)
+		BAD("campaign");
+	if (!audit_json_uint(o, "seq", INT64_MAX, &d->seq) || d->seq == 0)
+		BAD("seq");
+	if ((s = json_string_value(json_object_get(o, "time"))) == NULL ||
+	    campaign_parse_time(s, &us) < 0)
+		BAD("time");
+	d->time = us;
+	if (!audit_json_uint(o, "day", UINT32_MAX, &n))
+		BAD("day");
+	d->day = (uint32_t)n;
+	if ((s = json_string_value(json_object_get(o, "kind"))) == NULL)
+		BAD("kind");
+	if (strcmp(s, "online") == 0)
+		d->kind = STORE_DRAW_ONLINE;
+	else if (strcmp(s, "open") == 0)
+		d->kind = STORE_DRAW_OPEN;
+	else if (strcmp(s, "refused") == 0)
+		d->kind = STORE_DRAW_REFUSED;
+	else
+		BAD("kind");
+	if ((s = json_string_value(json_object_get(o, "serial"))) == NULL ||
+	    code_serial_parse(s, strlen(s), d->serial) < 0)
+		BAD("serial");
+	/* The tier index decides; the outcome text must agree with it. */
+	s = json_string_value(json_object_get(o, "outcome"));
+	v = json_object_get(o, "tier");
+	if (s == NULL)
+		BAD("outcome");
+	if (json_is_null(v)) {
+		if (strcmp(s, "miss") == 0)
+			d->outcome = STORE_OUTCOME_MISS;
+		else if (strcmp(s, "ticket") == 0)
+			d->outcome = STORE_OUTCOME_TICKET;
+		else if (strcmp(s, "refused") == 0)
+			d->outcome = STORE_OUTCOME_REFUSED;
+		else
+			BAD("outcome");
+	} else {
+		if (!audit_json_uint(o, "tier", c->ntiers - 1, &n))
+			BAD("tier");
+		if (strcmp(s, c->tiers[n].id) != 0)
+			BAD("outcome");
+		d->outcome = (uint8_t)(n + 1);
+	}
+	if ((s = json_string_value(json_object_get(o, "rnd"))) == NULL ||
+	    strlen(s) != 16 || strspn(s, "0123456789abcdef") != 16)
+		BAD("rnd");
+	d->rnd = strtoull(s, NULL, 16);
+	v = json_object_get(o, "reason");
+	if (!json_is_null(v)) {
+		if ((s = json_string_value(v)) == NULL)
+			BAD("reason");
+		for (d->reason = 1; d->reason <= DRAW_REFUSE_VISITOR_WINS;
+		    d->reason++)
+			if (strcmp(s, audit_reason_name(d->reason)) == 0)
+				break;
+		if (d->reason > DRAW_REFUSE_VISITOR_WINS)
+			BAD("reason");
+	}
+	v = json_object_get(o, "claim");
+	if (!json_is_null(v)) {
+		if ((s = json_string_value(v)) == NULL ||
+		    base32_decode(d->claim_id, STORE_CLAIM_ID_BYTES, s,
+		    strlen(s)) < 0)
+			BAD("claim");
+		d->has_claim = 1;
+	}
+	v = json_object_get(o, "ticket_seq");
+	if (!json_is_null(v) && !audit_json_uint(o, "ticket_seq", INT64_MAX,
+	    &d->ticket_seq))
+		BAD("ticket_seq");
+	v = json_object_get(o, "shop");
+	if (!json_is_null(v)) {
+		if ((s = json_string_value(v)) == NULL || strlen(s) >
+		    STORE_ID_MAX)
+			BAD("shop");
+		snprintf(d->shop, sizeof(d->shop), "%s", s);
+	}
+	if (!audit_json_uint(o, "points", UINT32_MAX, &n))
+		BAD("points");
+	d->points = (uint32_t)n;
+	if (!audit_json_uint(o, "event_id", INT64_MAX, &d->event_id))
+		BAD("event_id");
+#undef BAD
+	return 0;
+bad:
+	snprintf(why, whylen, "%s: missing or invalid", field);
+	return -EINVAL;
+}
+
+/* ---- whole audits ---------------------------------------------------- */
+
+/* Checks the seed and the days, then makes the replay. */
+static int
+audit_prepare(struct audit_report *rep, const uint8_t seed[32],
+    struct audit **a)
+{
+	char why[256];
+	int ret;
+
+	*a = NULL;
+	if (!audit_commitment_ok(seed, rep->commitment)) {
+		char hex[65], want[65];
+		uint8_t h[32];
+
+		crypto_generichash(h, sizeof(h), seed, 32, NULL, 0);
+		sodium_bin2hex(hex, sizeof(hex), h, 32);
+		sodium_bin2hex(want, sizeof(want), rep->commitment, 32);
+		snprintf(rep->error, sizeof(rep->error), "seed: its BLAKE2b-256 "
+		    "is %.16s..., not the commitment %.16s...", hex, want);
+		return 0;
+	}
+	rep->days_checked = audit_check_days(rep->c, why, sizeof(why));
+	if (rep->days_checked == -ENOMEM)
+		return -ENOMEM;
+	if (rep->days_checked == 0) {
+		snprintf(rep->error, sizeof(rep->error), "day_starts: %s (the "
+		    "local days must follow the time zone; its data may also "
+		    "have changed since the load)", why);
+		return 0;
+	}
+	if ((ret = audit_new(rep->c, seed, a)) < 0)
+		return ret;
+	return 0;
+}
+
+/* Copies the replay's verdict into the report. */
+static void
+audit_conclude(struct audit_report *rep, struct audit *a, uint64_t expected)
+{
+	rep->expected = expected;
+	if (audit_finish(a, expected) < 0)
+		snprintf(rep->error, sizeof(rep->error), "%s", audit_error(a));
+	else
+		rep->passed = true;
+	rep->sum = *audit_summary_get(a);
+}
+
+/* Feeds one stored draw. */
+static int
+audit_store_cb(const struct store_draw *d, void *arg)
+{
+	return audit_feed(arg, d) < 0 ? 1 : 0;
+}
+
+/* Parses a stored configuration into rep->c. */
+static int
+audit_campaign(struct audit_report *rep, const char *config, size_t len,
+    const struct store_campaign *hdr)
+{
+	struct campaign_errors errs = { NULL, 0 };
+	int ret;
+
+	ret = campaign_parse(config, len, false, &rep->c, &errs);
+	if (ret == -EINVAL)
+		snprintf(rep->error, sizeof(rep->error), "config: %s",
+		    errs.n > 0 ? errs.msgs[0] : "does not parse");
+	campaign_errors_free(&errs);
+	if (ret == 0 && hdr != NULL)
+		rep->c->hdr = *hdr;
+	return ret;
+}
+
+/* Audits from the store. */
+int
+audit_run_store(struct store_txn *t, const char *id, const uint8_t seed[32],
+    struct audit_report *rep)
+{
+	struct store_campaign hdr;
+	struct audit *a = NULL;
+	char *config = NULL;
+	size_t len;
+	int ret;
+
+	memset(rep, 0, sizeof(*rep));
+	if ((ret = store_campaign_get_txn(t, id, &hdr)) < 0 ||
+	    (ret = store_campaign_config_txn(t, id, &config, &len)) < 0)
+		goto out;
+	memcpy(rep->commitment, hdr.commitment, 32);
+	if ((ret = audit_campaign(rep, config, len, &hdr)) < 0) {
+		ret = ret == -EINVAL ? 0 : ret;
+		goto out;
+	}
+	if ((ret = audit_prepare(rep, seed, &a)) < 0 || a == NULL)
+		goto out;
+	ret = store_draw_foreach_txn(t, id, 1, audit_store_cb, a);
+	if (ret < 0)
+		goto out;
+	ret = 0;
+	audit_conclude(rep, a, hdr.draws);
+out:
+	audit_free(a);
+	free(config);
+	return ret;
+}
+
+/* Reads the header object of a log section into the report. */
+static int
+audit_jsonl_header(struct audit_report *rep, json_t *o, unsigned long line)
+{
+	const char *hex = json_string_value(json_object_get(o, "commitment"));
+	const char *camp;
+	json_t *cfg = json_object_get(o, "config");
+	char *text;
+	int ret;
+
+	if (hex == NULL || strlen(hex) != 64 || sodium_hex2bin(rep->commitment,
+	    32, hex, 64, NULL, NULL, NULL) != 0 || !json_is_object(cfg) ||
+	    !json_is_integer(json_object_get(o, "draws")) ||
+	    json_integer_value(json_object_get(o, "draws")) < 0) {
+		snprintf(rep->error, sizeof(rep->error), "line %lu: the campaign "
+		    "header needs commitment (64 hex digits), draws and config",
+		    line);
+		return -EINVAL;
+	}
+	rep->expected = (uint64_t)json_integer_value(json_object_get(o,
+	    "draws"));
+	if ((text = json_dumps(cfg, JSON_COMPACT | JSON_PRESERVE_ORDER)) == NULL)
+		return -ENOMEM;
+	ret = audit_campaign(rep, text, strlen(text), NULL);
+	free(text);
+	camp = json_string_value(json_object_get(o, "campaign"));
+	if (ret == 0 && (camp == NULL || strcmp(rep->c->id, camp) != 0)) {
+		snprintf(rep->error, sizeof(rep->error), "line %lu: the header "
+		    "names another campaign than its config", line);
+		ret = -EINVAL;
+	}
+	return ret;
+}
+
+/* Audits an exported JSONL log. */
+int
+audit_run_jsonl(FILE *f, const char *id, const uint8_t seed[32],
+    struct audit_report *rep)
+{
+	struct audit *a = NULL;
+	char *line = NULL, why[AUDIT_MSG_MAX - 64];
+	size_t cap = 0;
+	unsigned long lineno = 0;
+	bool inside = false, found = false;
+	ssize_t got;
+	int ret = 0;
+
+	memset(rep, 0, sizeof(*rep));
+	while ((got = getline(&line, &cap, f)) >= 0) {
+		const char *type, *camp;
+		struct store_draw d;
+		json_error_t jerr;
+		json_t *o;
+
+		lineno++;
+		while (got > 0 && (line[got - 1] == '\n' ||
+		    line[got - 1] == '\r'))
+			line[--got] = '\0';
+		if (got == 0)
+			continue;
+		if ((o = json_loadb(line, (size_t)got, JSON_REJECT_DUPLICATES,
+		    &jerr)) == NULL || !json_is_object(o)) {
+			json_decref(o);
+			if (!inside)
+				continue;
+			audit_fail(a, "line %lu: not a JSON object", lineno);
+			break;
+		}
+		type = json_string_value(json_object_get(o, "type"));
+		camp = json_string_value(json_object_get(o, "campaign"));
+		if (type != NULL && strcmp(type, "campaign") == 0) {
+			if (inside) {		/* the next campaign's section */
+				json_decref(o);
+				break;
+			}
+			if (camp == NULL || (id != NULL && strcmp(camp, id) != 0)) {
+				json_decref(o);
+				continue;
+			}
+			found = inside = true;
+			ret = audit_jsonl_header(rep, o, lineno);
+			json_decref(o);
+			if (ret == -EINVAL) {
+				ret = 0;
+				goto out;
+			}
+			if (ret < 0)
+				goto out;
+			if ((ret = audit_prepare(rep, seed, &a)) < 0 || a == NULL)
+				goto out;
+			continue;
+		}
+		if (!inside) {
+			json_decref(o);
+			continue;
+		}
+		if (type == NULL || strcmp(type, "draw") != 0 || camp == NULL ||
+		    strcmp(camp, rep->c->id) != 0) {
+			audit_fail(a, "line %lu: not a draw of campaign %s",
+			    lineno, rep->c->id);
+			json_decref(o);
+			break;
+		}
+		ret = audit_draw_from_json(rep->c, o, &d, why, sizeof(why));
+		json_decref(o);
+		if (ret < 0) {
+			ret = 0;
+			audit_fail(a, "line %lu: %s", lineno, why);
+			break;
+		}
+		if (audit_feed(a, &d) < 0)
+			break;
+	}
+	if (!found) {
+		ret = -ENOENT;
+		goto out;
+	}
+	if (a != NULL)
+		audit_conclude(rep, a, rep->expected);
+out:
+	free(line);
+	audit_free(a);
+	return ret;
+}
+
+/* Drops the report's reference. */
+void
+audit_report_free(struct audit_report *rep)
+{
+	campaign_unref(rep->c, __func__);
+	rep->c = NULL;
+}

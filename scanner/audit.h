@@ -1,0 +1,134 @@
+/*
+ * audit.h — replays a campaign's draw log against its revealed seed.
+ *
+ * After `campaign reveal`, anyone holding the seed can recompute every
+ * draw: its random number (draw_random), the tier it picks (draw_pick)
+ * and whether that tier still had stock in total and on the draw's local
+ * day, replaying the stock from zero. The replay also checks that the
+ * sequence numbers run 1..N without a gap, that each code draws online
+ * at most once, that each sealed ticket is opened at most once and only
+ * after it was issued to the same code, and so that no tier ever exceeds
+ * its total or daily cap. docs/draws.md describes the protocol and its
+ * limits; docs/audit_draws.py is an independent re-implementation.
+ *
+ * This module also owns the exported JSON form of the log (one object per
+ * draw, after a header object with the campaign's configuration), so the
+ * export and the audit cannot drift apart.
+ *
+ * Not thread-safe where noted (functions that set TZ for a moment).
+ */
+#ifndef SCANLOOP_AUDIT_H
+#define SCANLOOP_AUDIT_H
+
+#include <jansson.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "scanner/campaign.h"
+#include "store/store.h"
+
+#define AUDIT_MSG_MAX 512
+#define AUDIT_TIME_LEN 28		/* "2026-06-01T00:00:00.000000Z" */
+#define AUDIT_DATE_LEN 11		/* "2026-06-01" */
+
+/* What a replay counted. */
+struct audit_summary {
+	uint64_t entries;		/* log entries replayed */
+	uint64_t online;		/* online draws */
+	uint64_t openings;		/* tickets opened at a shop */
+	uint64_t refused;
+	uint64_t tickets;		/* sealed tickets issued */
+	uint64_t misses;		/* online and opening misses */
+	uint64_t capped;		/* tier picked but out of stock: a miss */
+	uint64_t points;		/* points credited */
+	uint64_t wins[CAMPAIGN_TIERS_MAX];
+};
+
+struct audit;
+
+/* True when BLAKE2b-256(seed) equals the commitment (constant time). */
+bool audit_commitment_ok(const uint8_t seed[32], const uint8_t commitment[32]);
+/* Starts a replay of c's log with seed; c must stay alive until
+ * audit_free. Returns 0 or -ENOMEM. */
+int audit_new(const struct campaign *c, const uint8_t seed[32],
+    struct audit **out) __attribute__((warn_unused_result));
+/* Frees a replay; NULL is allowed. */
+void audit_free(struct audit *a);
+/* Replays the next log entry. Returns 0, or -EINVAL with audit_error()
+ * naming the first failure (every later call fails the same way). */
+int audit_feed(struct audit *a, const struct store_draw *d);
+/* Ends the replay: the log must hold expected entries. Returns 0 or
+ * -EINVAL with audit_error(). */
+int audit_finish(struct audit *a, uint64_t expected);
+/* Marks the replay failed with a message (for failures found outside
+ * audit_feed, such as an unreadable log line). */
+void audit_fail(struct audit *a, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+/* The first failure, or NULL. */
+const char *audit_error(const struct audit *a);
+/* The counts so far. */
+const struct audit_summary *audit_summary_get(const struct audit *a);
+
+/* Checks the stored day_starts against the campaign's time zone, resolved
+ * again here. Returns 1 if they match, 0 if not (why says where), or
+ * -ENOENT when the time zone is not installed. Sets TZ for a moment. */
+int audit_check_days(const struct campaign *c, char *why, size_t whylen);
+
+/* ---- the exported log ------------------------------------------------ */
+
+/* "online", "open", "refused" (or "?"). */
+const char *audit_kind_name(int kind);
+/* "visitor_day", "ip_hour", "visitor_wins", or NULL for none. */
+const char *audit_reason_name(int reason);
+/* The outcome as text: the tier id, "miss", "ticket" or "refused". */
+const char *audit_outcome_name(const struct campaign *c,
+    const struct store_draw *d);
+/* Formats Unix µs as ISO 8601 UTC with microseconds. */
+void audit_time_text(int64_t us, char out[AUDIT_TIME_LEN]);
+/* The days since 1970-01-01 of the campaign's first local day, for
+ * audit_date_text. Returns 0, or -ENOENT without the time zone. Sets TZ
+ * for a moment. */
+int audit_day0(const struct campaign *c, int64_t *day0);
+/* Formats the local date of day index day ("2026-06-01"). */
+void audit_date_text(int64_t day0, uint32_t day, char out[AUDIT_DATE_LEN]);
+
+/* The header object of a campaign's exported log: type, campaign,
+ * commitment, draws (the count), config (the stored configuration).
+ * NULL if the configuration is not JSON. */
+json_t *audit_header_json(const struct store_campaign *hdr,
+    const char *config, size_t len);
+/* One draw as an object; date may be NULL. */
+json_t *audit_draw_json(const struct campaign *c, const struct store_draw *d,
+    const char *date);
+/* Reads a draw object back. Returns 0, or -EINVAL with why. */
+int audit_draw_from_json(const struct campaign *c, json_t *o,
+    struct store_draw *d, char *why, size_t whylen)
+    __attribute__((warn_unused_result));
+
+/* ---- whole audits ------------------------------------------------------ */
+
+struct audit_report {
+	bool passed;
+	char error[AUDIT_MSG_MAX];	/* the first failure */
+	struct audit_summary sum;
+	struct campaign *c;		/* a reference (tier names), or NULL */
+	uint8_t commitment[32];
+	uint64_t expected;		/* entries the log says it holds */
+	int days_checked;		/* audit_check_days(), -ENOENT: not */
+};
+
+/* Audits campaign id from the store. Returns 0 (see rep->passed) or a
+ * negative errno (store, memory, no such campaign: -ENOENT). */
+int audit_run_store(struct store_txn *t, const char *id,
+    const uint8_t seed[32], struct audit_report *rep)
+    __attribute__((warn_unused_result));
+/* Audits campaign id (NULL: the log's first) from an exported JSONL log.
+ * Returns 0 (see rep->passed), -ENOENT if the log has no such campaign,
+ * or another negative errno. */
+int audit_run_jsonl(FILE *f, const char *id, const uint8_t seed[32],
+    struct audit_report *rep) __attribute__((warn_unused_result));
+/* Drops the report's campaign reference. */
+void audit_report_free(struct audit_report *rep);
+
+#endif

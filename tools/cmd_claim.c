@@ -1,0 +1,307 @@
+/* cmd_claim.c — scanloop claim redeem | show: a prize or a sealed ticket
+ * at the store's counter. */
+#include "tools/cli.h"
+#include "codegen/base32.h"
+#include "codegen/code.h"
+#include "common/clock.h"
+#include "scanner/campaign.h"
+#include "scanner/draw.h"
+
+#include <errno.h>
+#include <getopt.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static const char claim_help[] =
+"NAME\n"
+"     scanloop claim — redeem and inspect prize claims (核销)\n"
+"\n"
+"SYNOPSIS\n"
+"     scanloop claim redeem TOKEN --store ID [--db DIR]\n"
+"     scanloop claim show TOKEN [--db DIR]\n"
+"\n"
+"DESCRIPTION\n"
+"     TOKEN is the claim token a winner shows (24 characters, as text in\n"
+"     groups of four or from the QR code; case, spaces and hyphens do not\n"
+"     matter).\n"
+"\n"
+"     redeem marks the claim redeemed at store ID, now, exactly as the\n"
+"     store's staff page does: once only, before it expires, at a store\n"
+"     the campaign allows. A sealed ticket (到店开奖) is opened now: its\n"
+"     outcome is drawn over the campaign's at_store tiers under their\n"
+"     caps, and printed. A refused redemption changes nothing and says\n"
+"     why: unknown token, already redeemed (when and where), expired,\n"
+"     store not allowed, coupon not valid yet, unknown or revoked store.\n"
+"\n"
+"     show prints the claim: campaign, prize or ticket, state, created,\n"
+"     expires, redeemed (when, where). The token is checked in constant\n"
+"     time; the store keeps only its hash.\n"
+"\n"
+"OPTIONS\n"
+"     -s, --store ID       the store redeeming the claim (see 'scanloop\n"
+"                          store list')\n"
+"     -D, --db DIR         the store (default ./var/scanloop)\n"
+"     -h, --help           this text\n"
+"\n"
+"EXIT STATUS\n"
+"     0 on success, 1 when rejected (unknown, redeemed, expired or\n"
+"     forbidden claim, unknown store), 2 on a usage error.\n";
+
+/* draw_redeem_txn's campaign lookup: from the store, in its transaction. */
+static struct campaign *
+claim_lookup(const char *id, void *arg)
+{
+	struct campaign *c = NULL;
+
+	if (cli_campaign_get_txn(arg, id, &c) < 0)
+		return NULL;
+	return c;
+}
+
+/* Prints what a claim holds: the prize, or the ticket and its outcome. */
+static void
+claim_print_prize(const struct campaign *c, const struct store_claim *cl)
+{
+	const struct campaign_tier *t = cl->tier > 0 && c != NULL ?
+	    campaign_tier_at(c, cl->tier - 1u) : NULL;
+	char from[40], to[40];
+
+	if (cl->ticket) {
+		if (cl->open_seq == 0)
+			printf("prize: sealed ticket (到店开奖), not opened yet\n");
+		else if (t != NULL)
+			printf("prize: sealed ticket, opened (draw %" PRIu64 "): "
+			    "won %s\n", cl->open_seq, t->id);
+		else
+			printf("prize: sealed ticket, opened (draw %" PRIu64 "): "
+			    "no prize\n", cl->open_seq);
+	}
+	if (t == NULL) {
+		if (!cl->ticket)
+			printf("prize: tier %u (unknown)\n", cl->tier);
+		return;
+	}
+	printf("tier: %s (%s)\nname: %s\n", t->id, campaign_kind_name(t->kind),
+	    t->name);
+	if (t->kind == CAMPAIGN_COUPON) {
+		printf("coupon: %s %s, %s\n", t->face_value, t->currency,
+		    t->condition);
+		if (t->valid_from != 0 || t->valid_to != 0)
+			printf("coupon_valid: %s to %s\n", t->valid_from ?
+			    cli_time(t->valid_from, from) : "the draw",
+			    t->valid_to ? cli_time(t->valid_to, to) :
+			    cli_time(cl->expires, to));
+	} else if (t->kind == CAMPAIGN_POINTS)
+		printf("points: %" PRId64 "\n", t->points);
+}
+
+/* Prints a claim. */
+static void
+claim_print(const struct campaign *c, const struct store_claim *cl,
+    int64_t now)
+{
+	char id[BASE32_LEN(STORE_CLAIM_ID_BYTES) + 1], when[40];
+	char serial[CODE_SERIAL_CHARS + 1];
+
+	base32_encode(id, cl->id, STORE_CLAIM_ID_BYTES);
+	code_serial_text(cl->serial, serial);
+	printf("claim: %s\ncampaign: %s%s%s\n", id, cl->campaign,
+	    c != NULL ? " — " : "", c != NULL ? c->name : "");
+	claim_print_prize(c, cl);
+	printf("state: %s\n", cl->state == STORE_CLAIM_REDEEMED ? "redeemed" :
+	    now >= cl->expires ? "expired" : "open");
+	printf("serial: %s\ndraw: %" PRIu64 "\n", serial, cl->draw_seq);
+	printf("created: %s\n", cli_time(cl->created, when));
+	printf("expires: %s\n", cli_time(cl->expires, when));
+	if (cl->state == STORE_CLAIM_REDEEMED)
+		printf("redeemed: %s at store %s\n", cli_time(cl->redeemed, when),
+		    cl->shop);
+	else
+		printf("redeemed: no\n");
+}
+
+/* claim redeem TOKEN --store ID. */
+static int
+claim_redeem(const char *cmd, const char *token, const char *shop)
+{
+	struct redeem_request rq;
+	struct redeem_result res;
+	struct store *st = NULL;
+	struct store_txn t;
+	char when[40], from[40];
+	int ret, rc;
+
+	memset(&res, 0, sizeof(res));
+	if ((rc = cli_store_open(cmd, 0, &st)) != 0)
+		return rc;
+	rc = EXIT_REJECTED;
+	if ((ret = store_txn_begin(st, false, &t)) < 0) {
+		cli_reject(cmd, "%s", store_strerror(ret));
+		goto out;
+	}
+	memset(&rq, 0, sizeof(rq));
+	rq.claim_token = token;
+	rq.shop_id = shop;
+	rq.now = clock_now_us();
+	rq.claim_key = NULL;	/* redemption derives no token */
+	rq.lookup = claim_lookup;
+	rq.lookup_arg = &t;
+	ret = draw_redeem_txn(&t, &rq, &res);
+	if (ret == 0 && res.status == REDEEM_OK)
+		ret = store_txn_commit(&t);
+	else
+		store_txn_abort(&t);	/* a refusal changes nothing */
+	if (ret < 0) {
+		cli_reject(cmd, "%s", ret == -EIO && res.c == NULL ?
+		    "the claim's campaign cannot be read" : store_strerror(ret));
+		goto out;
+	}
+	switch (res.status) {
+	case REDEEM_OK:
+		printf("redeemed at store %s (%s), %s\n", res.shop.id,
+		    res.shop.name, cli_time(rq.now, when));
+		claim_print(res.c, &res.claim, rq.now);
+		if (res.opened) {
+			printf("ticket_draw: %" PRIu64 " outcome %s\n",
+			    res.opening.seq, res.opening.outcome ==
+			    STORE_OUTCOME_MISS ? "no prize" :
+			    res.c->tiers[res.opening.outcome - 1].id);
+			if (res.opening.points != 0)
+				printf("points_balance: %" PRId64 "\n",
+				    res.points_balance);
+		}
+		rc = 0;
+		break;
+	case REDEEM_BAD_SHOP:
+		if (res.shop.id[0] != '\0' && res.shop.revoked)
+			cli_reject(cmd, "store %s is revoked", shop);
+		else
+			cli_reject(cmd, "no store %s (see 'scanloop store list')",
+			    shop);
+		break;
+	case REDEEM_NOT_FOUND:
+		cli_reject(cmd, "no such claim: the token is wrong or unknown");
+		break;
+	case REDEEM_ALREADY:
+		cli_reject(cmd, "already redeemed: %s at store %s",
+		    cli_time(res.claim.redeemed, when), res.claim.shop);
+		break;
+	case REDEEM_EXPIRED:
+		cli_reject(cmd, "the claim expired %s",
+		    cli_time(res.claim.expires, when));
+		break;
+	case REDEEM_FORBIDDEN:
+		cli_reject(cmd, "campaign %s does not allow store %s to redeem "
+		    "its claims", res.claim.campaign, shop);
+		break;
+	case REDEEM_NOT_YET:
+		cli_reject(cmd, "the coupon is valid only from %s",
+		    res.c != NULL && res.claim.tier > 0 ?
+		    cli_time(res.c->tiers[res.claim.tier - 1].valid_from, from) :
+		    "later");
+		break;
+	default:
+		cli_reject(cmd, "refused (status %d)", res.status);
+		break;
+	}
+out:
+	draw_redeem_result_free(&res);
+	store_close(st);
+	return rc;
+}
+
+/* claim show TOKEN. */
+static int
+claim_show(const char *cmd, const char *token)
+{
+	struct campaign *c = NULL;
+	struct store_claim cl;
+	struct store *st = NULL;
+	struct store_txn t;
+	bool found = false;
+	int ret, rc;
+
+	if ((rc = cli_store_open(cmd, STORE_RDONLY, &st)) != 0)
+		return rc;
+	rc = EXIT_REJECTED;
+	if ((ret = store_txn_begin(st, true, &t)) < 0) {
+		cli_reject(cmd, "%s", store_strerror(ret));
+		goto out;
+	}
+	ret = draw_claim_check_txn(&t, token, &cl, &found);
+	if (ret == 0 && found && (ret = cli_campaign_get_txn(&t, cl.campaign,
+	    &c)) == -ENOENT)
+		ret = 0;	/* print the claim without its tiers */
+	store_txn_abort(&t);
+	if (ret < 0)
+		cli_reject(cmd, "%s", store_strerror(ret));
+	else if (!found)
+		cli_reject(cmd, "no such claim: the token is wrong or unknown");
+	else {
+		claim_print(c, &cl, clock_now_us());
+		rc = 0;
+	}
+out:
+	campaign_unref(c, __func__);
+	store_close(st);
+	return rc;
+}
+
+/* Runs the claim command. */
+int
+cmd_claim(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{ "store", required_argument, NULL, 's' },
+		{ "db", required_argument, NULL, 'D' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	const char *sub, *shop = NULL;
+	char cmd[32];
+	int ch;
+
+	if (argc < 2 || strcmp(argv[1], "--help") == 0 ||
+	    strcmp(argv[1], "-h") == 0) {
+		cli_print_help(claim_help);
+		return argc < 2 ? EXIT_USAGE : 0;
+	}
+	sub = argv[1];
+	if (strcmp(sub, "redeem") != 0 && strcmp(sub, "show") != 0)
+		return cli_usage("claim", "unknown subcommand '%s' (redeem, show)",
+		    sub);
+	snprintf(cmd, sizeof(cmd), "claim %s", sub);
+	argc--;
+	argv++;
+	cli_getopt_reset();
+	while ((ch = getopt_long(argc, argv, ":s:D:h", longopts, NULL)) != -1) {
+		if (cli_common_option(ch, optarg))
+			continue;
+		switch (ch) {
+		case 's':
+			shop = optarg;
+			break;
+		case 'h':
+			cli_print_help(claim_help);
+			return 0;
+		default:
+			return cli_getopt_error(cmd, ch, argv);
+		}
+	}
+	if (optind >= argc)
+		return cli_usage(cmd, "a claim TOKEN is required");
+	if (optind + 1 < argc)
+		return cli_usage(cmd, "unexpected argument '%s'", argv[optind + 1]);
+	if (strcmp(sub, "show") == 0) {
+		if (shop != NULL)
+			return cli_usage(cmd, "--store belongs to 'claim redeem'");
+		return claim_show(cmd, argv[optind]);
+	}
+	if (shop == NULL)
+		return cli_usage(cmd, "--store ID is required");
+	if (!cli_id_ok(shop))
+		return cli_usage(cmd, "'%s' is not a store id", shop);
+	return claim_redeem(cmd, argv[optind], shop);
+}

@@ -1,0 +1,379 @@
+/* cmd_shop.c — scanloop store add | list | revoke: the shops whose staff
+ * redeem prizes (named "store" for people; "store" is also the LMDB
+ * module, hence the file name). */
+#include "tools/cli.h"
+#include "common/clock.h"
+#include "scanner/draw.h"
+
+#include <errno.h>
+#include <getopt.h>
+#include <math.h>
+#include <sodium.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define SHOP_TOKEN_TRIES 8
+#define SHOP_RADIUS_DEFAULT 200
+#define SHOP_RADIUS_MAX 100000
+
+static const char shop_help[] =
+"NAME\n"
+"     scanloop store — stores whose staff redeem prizes (核销)\n"
+"\n"
+"SYNOPSIS\n"
+"     scanloop store add --id ID --name NAME [--lat L --lon L]\n"
+"                        [--radius-m N] [--db DIR]\n"
+"     scanloop store list [--db DIR]\n"
+"     scanloop store revoke ID [--db DIR]\n"
+"\n"
+"DESCRIPTION\n"
+"     add registers a store and prints its API token once: staff send it\n"
+"     as 'Authorization: Bearer TOKEN' to POST /api/v1/claims/CLAIM/redeem\n"
+"     or type it into the staff page (/store). The scanloop store keeps\n"
+"     only a hash of the token, so a lost token cannot be shown again:\n"
+"     revoke the store and add it again under a new id.\n"
+"\n"
+"     ID is 1 to 32 letters, digits, '_' or '-' (campaign files name\n"
+"     stores by it in claim.stores); NAME is up to 192 bytes of UTF-8.\n"
+"     The location is optional: latitude and longitude in degrees, and\n"
+"     the radius in metres (default 200).\n"
+"\n"
+"     list prints each store: id, state (active, revoked), location,\n"
+"     created, name; never its token. revoke refuses the store's token\n"
+"     from now on; claims it redeemed stay redeemed.\n"
+"\n"
+"OPTIONS\n"
+"     -i, --id ID          the store's id\n"
+"     -n, --name NAME      its name, shown to staff and in exports\n"
+"         --lat L          latitude, -90 to 90\n"
+"         --lon L          longitude, -180 to 180\n"
+"         --radius-m N     radius in metres, 1 to 100000 (default 200)\n"
+"     -D, --db DIR         the store (default ./var/scanloop)\n"
+"     -h, --help           this text\n"
+"\n"
+"EXIT STATUS\n"
+"     0 on success, 1 when rejected (id taken, no such store...), 2 on a\n"
+"     usage error.\n";
+
+/* True for 1-32 of [A-Za-z0-9_-]. */
+bool
+cli_id_ok(const char *s)
+{
+	size_t n = strlen(s);
+
+	if (n == 0 || n > STORE_ID_MAX)
+		return false;
+	return strspn(s, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+	    "0123456789_-") == n;
+}
+
+/* True when s is valid UTF-8 without control characters. */
+static bool
+shop_text_ok(const char *s)
+{
+	const unsigned char *p = (const unsigned char *)s;
+
+	while (*p != '\0') {
+		int n;
+		uint32_t cp;
+
+		if (*p < 0x20 || *p == 0x7f)
+			return false;
+		if (*p < 0x80) {
+			p++;
+			continue;
+		}
+		if ((*p & 0xe0) == 0xc0) {
+			n = 1;
+			cp = *p & 0x1f;
+		} else if ((*p & 0xf0) == 0xe0) {
+			n = 2;
+			cp = *p & 0x0f;
+		} else if ((*p & 0xf8) == 0xf0) {
+			n = 3;
+			cp = *p & 0x07;
+		} else
+			return false;
+		p++;
+		for (int i = 0; i < n; i++, p++) {
+			if ((*p & 0xc0) != 0x80)
+				return false;
+			cp = cp << 6 | (*p & 0x3f);
+		}
+		if ((n == 1 && cp < 0x80) || (n == 2 && cp < 0x800) ||
+		    (n == 3 && (cp < 0x10000 || cp > 0x10ffff)) ||
+		    (cp >= 0xd800 && cp <= 0xdfff))
+			return false;
+	}
+	return true;
+}
+
+/* Parses a coordinate in [-max, max]. */
+static bool
+shop_parse_deg(const char *s, double max, double *out)
+{
+	char *end;
+	double v;
+
+	if (s == NULL || *s == '\0')
+		return false;
+	errno = 0;
+	v = strtod(s, &end);
+	if (errno != 0 || *end != '\0' || !isfinite(v) || v < -max || v > max)
+		return false;
+	*out = v;
+	return true;
+}
+
+/* store add. */
+static int
+shop_add(const char *cmd, const char *id, const char *name, bool has_loc,
+    double lat, double lon, uint32_t radius)
+{
+	char token[DRAW_SHOP_TOKEN_CHARS + 1];
+	struct store_shop s;
+	struct store *st = NULL;
+	struct store_txn t;
+	int ret = -EAGAIN, rc;
+
+	if ((rc = cli_store_open(cmd, 0, &st)) != 0)
+		return rc;
+	rc = EXIT_REJECTED;
+	for (int i = 0; i < SHOP_TOKEN_TRIES && ret == -EAGAIN; i++) {
+		memset(&s, 0, sizeof(s));
+		snprintf(s.id, sizeof(s.id), "%s", id);
+		snprintf(s.name, sizeof(s.name), "%s", name);
+		s.has_location = has_loc;
+		s.lat = lat;
+		s.lon = lon;
+		s.radius_m = has_loc ? radius : 0;
+		s.created = clock_now_us();
+		if ((ret = store_txn_begin(st, false, &t)) < 0)
+			break;
+		draw_shop_token_new(&s, token);
+		if ((ret = store_shop_add_txn(&t, &s)) == 0)
+			ret = store_txn_commit(&t);
+		else
+			store_txn_abort(&t);	/* a taken selector: redraw */
+	}
+	if (ret == -EEXIST)
+		cli_reject(cmd, "a store with id %s exists", id);
+	else if (ret < 0)
+		cli_reject(cmd, "cannot add store %s: %s", id,
+		    store_strerror(ret));
+	else {
+		printf("store: %s\nname: %s\n", s.id, s.name);
+		if (has_loc)
+			printf("location: %.6f,%.6f radius %u m\n", lat, lon,
+			    radius);
+		printf("api_token: %s\n", token);
+		fprintf(stderr, "scanloop %s: the API token is shown only now: "
+		    "the store keeps just its hash. Hand it to the store's "
+		    "staff; if it is lost, revoke the store and add a new "
+		    "one.\n", cmd);
+		rc = 0;
+	}
+	sodium_memzero(token, sizeof(token));
+	store_close(st);
+	return rc;
+}
+
+/* Prints one store. */
+static int
+shop_list_cb(const struct store_shop *s, void *arg)
+{
+	char when[40], loc[64];
+
+	(void)arg;
+	if (s->has_location)
+		snprintf(loc, sizeof(loc), "%.5f,%.5f r=%um", s->lat, s->lon,
+		    s->radius_m);
+	else
+		strcpy(loc, "-");
+	printf("%-20s %-8s %-32s %-24s %s\n", s->id, s->revoked ? "revoked" :
+	    "active", loc, cli_time(s->created, when), s->name);
+	return 0;
+}
+
+/* store list. */
+static int
+shop_list(const char *cmd)
+{
+	struct store *st = NULL;
+	struct store_txn t;
+	int ret, rc;
+
+	if ((rc = cli_store_open(cmd, STORE_RDONLY, &st)) != 0)
+		return rc;
+	if ((ret = store_txn_begin(st, true, &t)) == 0) {
+		printf("%-20s %-8s %-32s %-24s %s\n", "id", "state", "location",
+		    "created", "name");
+		ret = store_shop_foreach_txn(&t, shop_list_cb, NULL);
+		store_txn_abort(&t);
+	}
+	store_close(st);
+	if (ret < 0)
+		return cli_reject(cmd, "%s", store_strerror(ret));
+	return 0;
+}
+
+/* store revoke ID. */
+static int
+shop_revoke(const char *cmd, const char *id)
+{
+	struct store_shop s;
+	struct store *st = NULL;
+	struct store_txn t;
+	int ret, rc;
+
+	if ((rc = cli_store_open(cmd, 0, &st)) != 0)
+		return rc;
+	rc = EXIT_REJECTED;
+	if ((ret = store_txn_begin(st, false, &t)) < 0) {
+		cli_reject(cmd, "%s", store_strerror(ret));
+		goto out;
+	}
+	if ((ret = store_shop_get_txn(&t, id, &s)) < 0) {
+		store_txn_abort(&t);
+		if (ret == -ENOENT)
+			cli_reject(cmd, "no store %s", id);
+		else
+			cli_reject(cmd, "%s", store_strerror(ret));
+		goto out;
+	}
+	if (s.revoked) {
+		store_txn_abort(&t);
+		printf("store %s was already revoked\n", id);
+		rc = 0;
+		goto out;
+	}
+	s.revoked = 1;
+	s.revoked_at = clock_now_us();
+	if ((ret = store_shop_put_txn(&t, &s)) == 0)
+		ret = store_txn_commit(&t);
+	else
+		store_txn_abort(&t);
+	if (ret < 0) {
+		cli_reject(cmd, "%s", store_strerror(ret));
+		goto out;
+	}
+	printf("store %s is revoked: its API token no longer redeems claims\n",
+	    id);
+	rc = 0;
+out:
+	store_close(st);
+	return rc;
+}
+
+/* Runs the store command. */
+int
+cmd_shop(int argc, char **argv)
+{
+	enum { OPT_LAT = 256, OPT_LON, OPT_RADIUS };
+	static const struct option longopts[] = {
+		{ "id", required_argument, NULL, 'i' },
+		{ "name", required_argument, NULL, 'n' },
+		{ "lat", required_argument, NULL, OPT_LAT },
+		{ "lon", required_argument, NULL, OPT_LON },
+		{ "radius-m", required_argument, NULL, OPT_RADIUS },
+		{ "db", required_argument, NULL, 'D' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	const char *sub, *id = NULL, *name = NULL, *lat_s = NULL, *lon_s = NULL;
+	const char *radius_s = NULL;
+	double lat = 0, lon = 0;
+	uint64_t radius = SHOP_RADIUS_DEFAULT;
+	char cmd[32];
+	int ch;
+
+	if (argc < 2 || strcmp(argv[1], "--help") == 0 ||
+	    strcmp(argv[1], "-h") == 0) {
+		cli_print_help(shop_help);
+		return argc < 2 ? EXIT_USAGE : 0;
+	}
+	sub = argv[1];
+	if (strcmp(sub, "add") != 0 && strcmp(sub, "list") != 0 &&
+	    strcmp(sub, "revoke") != 0)
+		return cli_usage("store", "unknown subcommand '%s' (add, list, "
+		    "revoke)", sub);
+	snprintf(cmd, sizeof(cmd), "store %s", sub);
+	argc--;
+	argv++;
+	cli_getopt_reset();
+	while ((ch = getopt_long(argc, argv, ":i:n:D:h", longopts, NULL)) != -1) {
+		if (cli_common_option(ch, optarg))
+			continue;
+		switch (ch) {
+		case 'i':
+			id = optarg;
+			break;
+		case 'n':
+			name = optarg;
+			break;
+		case OPT_LAT:
+			lat_s = optarg;
+			break;
+		case OPT_LON:
+			lon_s = optarg;
+			break;
+		case OPT_RADIUS:
+			radius_s = optarg;
+			break;
+		case 'h':
+			cli_print_help(shop_help);
+			return 0;
+		default:
+			return cli_getopt_error(cmd, ch, argv);
+		}
+	}
+	if (strcmp(sub, "add") != 0 && (id || name || lat_s || lon_s ||
+	    radius_s))
+		return cli_usage(cmd, "--id, --name, --lat, --lon and --radius-m "
+		    "belong to 'store add'");
+	if (strcmp(sub, "list") == 0) {
+		if (optind < argc)
+			return cli_usage(cmd, "unexpected argument '%s'",
+			    argv[optind]);
+		return shop_list(cmd);
+	}
+	if (strcmp(sub, "revoke") == 0) {
+		if (optind >= argc)
+			return cli_usage(cmd, "a store ID is required");
+		if (optind + 1 < argc)
+			return cli_usage(cmd, "unexpected argument '%s'",
+			    argv[optind + 1]);
+		if (!cli_id_ok(argv[optind]))
+			return cli_usage(cmd, "'%s' is not a store id",
+			    argv[optind]);
+		return shop_revoke(cmd, argv[optind]);
+	}
+	if (optind < argc)
+		return cli_usage(cmd, "unexpected argument '%s'", argv[optind]);
+	if (id == NULL || name == NULL)
+		return cli_usage(cmd, "--id and --name are required");
+	if (!cli_id_ok(id))
+		return cli_usage(cmd, "--id must be 1 to 32 letters, digits, '_' "
+		    "or '-', not '%s'", id);
+	if (*name == '\0' || strlen(name) > STORE_NAME_MAX * 3 ||
+	    !shop_text_ok(name))
+		return cli_usage(cmd, "--name must be 1 to %d bytes of UTF-8 "
+		    "text", STORE_NAME_MAX * 3);
+	if ((lat_s != NULL) != (lon_s != NULL))
+		return cli_usage(cmd, "give --lat and --lon together");
+	if (lat_s != NULL && !shop_parse_deg(lat_s, 90, &lat))
+		return cli_usage(cmd, "--lat must be a number from -90 to 90, not "
+		    "'%s'", lat_s);
+	if (lon_s != NULL && !shop_parse_deg(lon_s, 180, &lon))
+		return cli_usage(cmd, "--lon must be a number from -180 to 180, "
+		    "not '%s'", lon_s);
+	if (radius_s != NULL && lat_s == NULL)
+		return cli_usage(cmd, "--radius-m needs --lat and --lon");
+	if (radius_s != NULL && !cli_parse_u64(radius_s, 1, SHOP_RADIUS_MAX,
+	    &radius))
+		return cli_usage(cmd, "--radius-m must be from 1 to %d, not '%s'",
+		    SHOP_RADIUS_MAX, radius_s);
+	return shop_add(cmd, id, name, lat_s != NULL, lat, lon,
+	    (uint32_t)radius);
+}
