@@ -28,6 +28,19 @@ batch=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["batch_i
 	"$job/manifest.json")
 "$scanloop" batch activate "$batch"
 
+# The sample campaign draws on this product's codes while it runs (it
+# ends 2027-01-31; loading it later changes nothing), and a demo store
+# redeems its prizes at /store.
+campaign=samples/campaigns/winter-treats.json
+if ! "$scanloop" campaign show winter-treats-2026 >/dev/null 2>&1; then
+	"$scanloop" campaign load "$campaign" | tail -n 2
+fi
+if ! "$scanloop" store list 2>/dev/null | grep -q '^demo-store '; then
+	"$scanloop" store add --id demo-store --name "Demo store" |
+		tee var/demo-store.token | grep -i token || true
+	chmod 600 var/demo-store.token
+fi
+
 url=$(sed -n 2p "$job/codes.csv" | cut -d, -f3 | tr -d '\r')
 serial=$(sed -n 2p "$job/codes.csv" | cut -d, -f2)
 echo
@@ -44,5 +57,6 @@ fi
 echo
 echo "open this on this machine (the printed host S.EXAMPLE.COM stands for yours):"
 echo "  http://$listen/${url#*://*/}"
+echo "staff page (redeem prizes): http://$listen/store   token: var/demo-store.token"
 echo "scans:   $scanloop scans tail      stop: Ctrl-C"
 exec "$scanloop" serve --listen "$listen"
