@@ -91,6 +91,21 @@ http_head_end(const char *buf, size_t len)
 	return 0;
 }
 
+/* True if the request line (or what came of it) already has a target
+ * longer than HTTP_TARGET_MAX: the bytes after the first space, up to the
+ * next. A long method alone is not a long target. */
+static bool
+http_target_too_long(const char *p, size_t len)
+{
+	const char *sp = memchr(p, ' ', len), *t, *end;
+
+	if (sp == NULL)
+		return false;
+	t = sp + 1;
+	end = memchr(t, ' ', (size_t)(p + len - t));
+	return (size_t)((end != NULL ? end : p + len) - t) > HTTP_TARGET_MAX;
+}
+
 /* Parses the request line "METHOD SP target SP HTTP/1.x". */
 static int
 http_parse_line(const char *p, size_t len, struct http_head *h)
@@ -274,11 +289,14 @@ http_parse_head(const char *buf, size_t len, struct http_head *h)
 	    HTTP_HEAD_MAX : len - pos);
 	if (end == 0) {
 		const char *nl = memchr(buf + pos, '\n', len - pos);
+		size_t line = nl != NULL ? (size_t)(nl - buf) - pos : len - pos;
 
-		/* Reject early what can never become a valid head. */
+		/* Reject early what can never become a valid head. Every
+		 * longer buffer must fail too (so must the complete head), or
+		 * the answer would depend on how TCP cut the bytes. */
 		if (nl != NULL && (nl == buf + pos || nl[-1] != '\r'))
 			return -400;
-		if (nl == NULL && len - pos > HTTP_TARGET_MAX + 64)
+		if (http_target_too_long(buf + pos, line))
 			return -414;
 		return len - pos >= HTTP_HEAD_MAX ? -431 : 0;
 	}
@@ -308,8 +326,11 @@ http_parse_head(const char *buf, size_t len, struct http_head *h)
 	}
 	if (h->minor == 1 && !saw_host)
 		return -400;
-	if (h->minor == 1)
-		h->keep_alive = !http_list_has(connection, "close");
+	/* RFC 9112, 9.3: "close" wins in every version. */
+	if (http_list_has(connection, "close"))
+		h->keep_alive = false;
+	else if (h->minor == 1)
+		h->keep_alive = true;
 	else
 		h->keep_alive = http_list_has(connection, "keep-alive");
 	h->head_len = end;

@@ -1,0 +1,451 @@
+/*
+ * gen_corpus_server.c — writes the seed corpora of the scan server's fuzz
+ * targets: corpus/router (whole connections: requests of every route,
+ * pipelined and broken ones) and corpus/http_parse (the same bytes; the
+ * parser reads the first head).
+ *
+ *   ninja -C BUILD tests/fuzz/gen_corpus_server
+ *   BUILD/tests/fuzz/gen_corpus_server tests/fuzz/corpus
+ *
+ * Code URLs and location tokens are those of fuzz_fixture.c, so that the
+ * router target's server finds genuine, not active and void codes. The
+ * output is deterministic; files of the same names are replaced, others
+ * (inputs that fuzzing found, added by hand) are left alone.
+ */
+#include "fuzz.h"
+#include "fuzz_fixture.h"
+#include "codegen/base32.h"
+#include "common/fsutil.h"
+
+#include <limits.h>
+#include <sodium.h>
+#include <stdarg.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#define GEN_UA "Mozilla/5.0 (iPhone; CPU iPhone OS 17_0 like Mac OS X) " \
+    "Mobile/15E148"
+#define GEN_MAX 32768
+
+static const char *gen_root;
+static int gen_count;
+static char gen_path[FX_BATCHES][FX_CODES][CODE_TEXT_MAX + 1];
+
+/* Writes one seed into both corpora. */
+static void
+gen_put(const char *name, const char *data, size_t len)
+{
+	static const char *const targets[] = { "router", "http_parse" };
+	char path[PATH_MAX];
+
+	for (size_t i = 0; i < 2; i++) {
+		snprintf(path, sizeof(path), "%s/%s", gen_root, targets[i]);
+		FUZZ_CHECK(fsutil_mkdirs(path, 0755) == 0);
+		FUZZ_CHECK(snprintf(path, sizeof(path), "%s/%s/%s", gen_root,
+		    targets[i], name) < (int)sizeof(path));
+		fuzz_write_file(path, data, len);
+		chmod(path, 0644);
+		gen_count++;
+	}
+}
+
+/* Writes a seed from a format. */
+static void __attribute__((format(printf, 2, 3)))
+gen_printf(const char *name, const char *fmt, ...)
+{
+	static char buf[GEN_MAX];
+	va_list ap;
+	int n;
+
+	va_start(ap, fmt);
+	n = vsnprintf(buf, sizeof(buf), fmt, ap);
+	va_end(ap);
+	FUZZ_CHECK(n > 0 && n < (int)sizeof(buf));
+	gen_put(name, buf, (size_t)n);
+}
+
+/* A GET of path as a phone sends it. */
+static void
+gen_get(const char *name, const char *method, const char *path,
+    const char *lang)
+{
+	gen_printf(name, "%s %s HTTP/1.1\r\nHost: s.example.com\r\n"
+	    "User-Agent: %s\r\nAccept: text/html,*/*;q=0.8\r\n"
+	    "Accept-Language: %s\r\nConnection: close\r\n\r\n", method, path,
+	    GEN_UA, lang);
+}
+
+/* A JSON POST. */
+static void
+gen_post(const char *name, const char *path, const char *type,
+    const char *body)
+{
+	gen_printf(name, "POST %s HTTP/1.1\r\nHost: s.example.com\r\n"
+	    "User-Agent: MiniProgram/1.0\r\nContent-Type: %s\r\n"
+	    "Content-Length: %zu\r\nConnection: close\r\n\r\n%s", path, type,
+	    strlen(body), body);
+}
+
+/* Lowercases a copy of s. */
+static const char *
+gen_lower(const char *s)
+{
+	static char buf[CODE_TEXT_MAX + 1];
+	size_t i;
+
+	for (i = 0; s[i] != '\0' && i < CODE_TEXT_MAX; i++)
+		buf[i] = (char)(s[i] >= 'A' && s[i] <= 'Z' ? s[i] + 32 : s[i]);
+	buf[i] = '\0';
+	return buf;
+}
+
+/* The 13-character serial of a code path ("/01/G/21/SERIAL?S=..."). */
+static const char *
+gen_serial(const char *path)
+{
+	static char buf[CODE_SERIAL_CHARS + 1];
+	const char *s = strstr(path, "/21/");
+
+	FUZZ_CHECK(s != NULL);
+	memcpy(buf, s + 4, CODE_SERIAL_CHARS);
+	buf[CODE_SERIAL_CHARS] = '\0';
+	return buf;
+}
+
+/* Code pages of every verdict, both schemes, both letter cases. */
+static void
+gen_codes(void)
+{
+	char v[CODE_TEXT_MAX + 64], *q;
+	const char *ed = gen_path[FX_ACTIVE_ED][0];
+	const char *mac = gen_path[FX_ACTIVE_MAC][0];
+
+	gen_get("code-ed-genuine", "GET", ed, "zh-CN,zh;q=0.9,en;q=0.8");
+	gen_get("code-ed-genuine-lower", "GET", gen_lower(ed), "en-US,en");
+	gen_get("code-ed-genuine-2", "GET", gen_path[FX_ACTIVE_ED][1], "en");
+	gen_get("code-mac-genuine", "GET", mac, "en-GB");
+	gen_get("code-mac-genuine-lower", "GET", gen_lower(mac), "zh-TW");
+	gen_get("code-ed-not-active", "GET", gen_path[FX_READY_ED][0], "en");
+	gen_get("code-ed-void-damaged", "GET",
+	    gen_path[FX_ACTIVE_ED][FX_VOIDED_CODE], "zh");
+	gen_get("code-mac-batch-void", "GET", gen_path[FX_VOID_MAC][1], "en");
+	gen_get("code-head", "HEAD", gen_path[FX_ACTIVE_MAC][2], "en");
+	gen_printf("code-post-405", "POST %s HTTP/1.1\r\nHost: s\r\n"
+	    "Content-Length: 0\r\n\r\n", ed);
+	snprintf(v, sizeof(v), "%s", ed);
+	q = strstr(v, "?S=");
+	q[5] = q[5] == 'A' ? 'B' : 'A';
+	gen_get("code-forged-signature", "GET", v, "en");
+	snprintf(v, sizeof(v), "/shop%s&from=timeline&lang=en", ed);
+	gen_get("code-prefix-shared", "GET", v, "zh");
+	snprintf(v, sizeof(v), "%.*s?from=singlemessage&S=%s",
+	    (int)(strchr(ed, '?') - ed), ed, strchr(ed, '?') + 3);
+	gen_get("code-param-first", "GET", v, "en");
+	gen_get("code-malformed", "GET", "/01/123/21/NOTASERIAL?S=XYZ", "en");
+	gen_get("code-no-signature", "GET",
+	    "/01/09506000134352/21/AAAAAAAAAAAAA", "en");
+	gen_get("code-lang-query", "GET",
+	    "/01/09506000134352/21/AAAAAAAAAAAAA?S=AAAA&lang=zh", "en");
+	/* Markers that fuzz_router looks for live in HTML answers. */
+	snprintf(v, sizeof(v), "%s&lang=zh&x=\"x-fuzz=1'x-fuzz=<x-fuzz>", ed);
+	gen_get("code-reflect-markers", "GET", v, "<x-fuzz>,\"x-fuzz");
+	gen_get("code-forged-reflect-markers", "GET", "/01/09506000134352/21/"
+	    "AAAAAAAAAAAAA?S=<x-fuzz>&lang=en\"x-fuzz", "'x-fuzz");
+	gen_get("product-reflect-markers", "GET", "/01/<x-fuzz>?lang=\"x-fuzz",
+	    "en");
+	gen_get("product-gtin14", "GET", "/01/09506000134352", "en");
+	gen_get("product-gtin13-lang", "GET", "/01/9506000134352?lang=zh", "en");
+	gen_get("product-bad-gtin", "GET", "/01/09506000134353", "zh");
+	gen_get("product-trailing", "GET", "/01/09506000134352/10/LOT1", "en");
+	/* A bot, a link preview and a returning visitor. */
+	gen_printf("code-bot-preview", "GET %s HTTP/1.1\r\nHost: s\r\n"
+	    "User-Agent: WhatsApp/2.23 preview\r\n\r\n", ed);
+	gen_printf("code-visitor-cookie", "GET %s HTTP/1.1\r\nHost: s\r\n"
+	    "User-Agent: %s\r\nCookie: a=b; sl_vid=AAAAAAAAAAAAAAAAAAAAAAAAAA; "
+	    "c\r\nConnection: close\r\n\r\n", mac, GEN_UA);
+	gen_printf("code-visitor-cookie-bad", "GET %s HTTP/1.1\r\nHost: s\r\n"
+	    "User-Agent: %s\r\nCookie: sl_vid=0189\r\n\r\n", mac, GEN_UA);
+}
+
+/* The JSON API. */
+static void
+gen_api(void)
+{
+	char body[2 * CODE_TEXT_MAX], url[CODE_TEXT_MAX + 64];
+	const char *ed = gen_path[FX_ACTIVE_ED][1];
+
+	snprintf(url, sizeof(url), "%s%s", CODE_DEFAULT_BASE_URL, ed);
+	snprintf(body, sizeof(body), "{\"code\":\"%s\",\"lat\":31.2304,"
+	    "\"lon\":121.4737,\"accuracy\":12.5}", url);
+	gen_post("api-scan-location", "/api/v1/scans", "application/json",
+	    body);
+	snprintf(body, sizeof(body), "{\"code\":\"%s%s\"}",
+	    CODE_DEFAULT_BASE_URL, gen_path[FX_ACTIVE_MAC][1]);
+	gen_post("api-scan-mac", "/api/v1/scans",
+	    "application/json; charset=utf-8", body);
+	snprintf(body, sizeof(body), "{\"code\":\"%s\",\"lat\":null,"
+	    "\"lon\":null}", gen_lower(url));
+	gen_post("api-scan-lower-null-location", "/api/v1/scans",
+	    "application/json", body);
+	snprintf(body, sizeof(body), "{\"code\":\"%s%s\",\"lat\":1,\"lon\":2}",
+	    CODE_DEFAULT_BASE_URL, gen_path[FX_VOID_MAC][0]);
+	gen_post("api-scan-void", "/api/v1/scans", "application/json", body);
+	snprintf(body, sizeof(body), "{\"code\":\"%s%s\"}",
+	    CODE_DEFAULT_BASE_URL, gen_path[FX_READY_ED][1]);
+	gen_post("api-scan-not-active", "/api/v1/scans", "application/json",
+	    body);
+	gen_post("api-scan-forged", "/api/v1/scans", "application/json",
+	    "{\"code\":\"https://s.example.com/01/09506000134352/21/"
+	    "AAAAAAAAAAAAA?S=CEAAAA\"}");
+	gen_post("api-scan-not-a-url", "/api/v1/scans", "application/json",
+	    "{\"code\":\"hello \\u0000 world\",\"lat\":-90,\"lon\":180,"
+	    "\"accuracy\":0}");
+	snprintf(body, sizeof(body), "{\"code\":\"%s\",\"lat\":91,\"lon\":0}",
+	    url);
+	gen_post("api-scan-lat-range", "/api/v1/scans", "application/json",
+	    body);
+	snprintf(body, sizeof(body), "{\"code\":\"%s\",\"lat\":10}", url);
+	gen_post("api-scan-lat-only", "/api/v1/scans", "application/json",
+	    body);
+	snprintf(body, sizeof(body), "{\"code\":\"%s\",\"lat\":\"10\","
+	    "\"lon\":1e999,\"accuracy\":-1}", url);
+	gen_post("api-scan-bad-numbers", "/api/v1/scans", "application/json",
+	    body);
+	gen_post("api-scan-duplicate-keys", "/api/v1/scans",
+	    "application/json", "{\"code\":\"a\",\"code\":\"b\"}");
+	gen_post("api-scan-not-object", "/api/v1/scans", "application/json",
+	    "[\"code\",1,2.5,true,null,{\"a\":{}}]");
+	gen_post("api-scan-code-number", "/api/v1/scans", "application/json",
+	    "{\"code\":12345,\"lat\":1,\"lon\":1}");
+	gen_post("api-scan-bad-json", "/api/v1/scans", "application/json",
+	    "{\"code\":\"x\",");
+	gen_post("api-scan-text-plain", "/api/v1/scans", "text/plain",
+	    "{\"code\":\"x\"}");
+	gen_post("api-scan-empty-body", "/api/v1/scans", "application/json",
+	    "");
+	gen_printf("api-scan-get-405", "GET /api/v1/scans HTTP/1.1\r\n"
+	    "Host: s\r\n\r\n");
+	gen_printf("api-scan-expect-continue", "POST /api/v1/scans HTTP/1.1\r\n"
+	    "Host: s\r\nExpect: 100-continue\r\nContent-Type: application/json"
+	    "\r\nContent-Length: 11\r\n\r\n{\"code\":\"\"}");
+	gen_printf("api-code-genuine", "GET /api/v1/codes/%s HTTP/1.1\r\n"
+	    "Host: s\r\n\r\n", gen_serial(ed));
+	gen_printf("api-code-lower", "GET /api/v1/codes/%s HTTP/1.1\r\n"
+	    "Host: s\r\nConnection: close\r\n\r\n",
+	    gen_lower(gen_serial(gen_path[FX_ACTIVE_MAC][0])));
+	gen_printf("api-code-void", "HEAD /api/v1/codes/%s HTTP/1.1\r\n"
+	    "Host: s\r\n\r\n", gen_serial(gen_path[FX_VOID_MAC][1]));
+	gen_printf("api-code-not-active", "GET /api/v1/codes/%s HTTP/1.0\r\n"
+	    "\r\n", gen_serial(gen_path[FX_READY_ED][0]));
+	gen_printf("api-code-unknown", "GET /api/v1/codes/AAAAAAAAAAAAA "
+	    "HTTP/1.1\r\nHost: s\r\n\r\n");
+	gen_printf("api-code-bad", "GET /api/v1/codes/0189%%00 HTTP/1.1\r\n"
+	    "Host: s\r\n\r\n");
+	gen_printf("api-code-post-405", "POST /api/v1/codes/AAAAAAAAAAAAA "
+	    "HTTP/1.1\r\nHost: s\r\nContent-Length: 0\r\n\r\n");
+	gen_printf("api-unknown", "GET /api/v1/draws HTTP/1.1\r\nHost: s\r\n"
+	    "\r\n");
+	gen_printf("api-other-method", "DELETE /api/v1/scans HTTP/1.1\r\n"
+	    "Host: s\r\n\r\n");
+}
+
+/* Location posts with the fixture's tokens. */
+static void
+gen_location(void)
+{
+	char token[FX_TOKEN_CHARS + 1], body[256], name[64], path[64];
+
+	for (uint64_t id = 1; id <= 4; id++) {
+		fx_token(id, token);
+		snprintf(body, sizeof(body), "{\"token\":\"%s\",\"lat\":39.9042,"
+		    "\"lon\":116.4074,\"accuracy\":25}", token);
+		snprintf(name, sizeof(name), "location-%u", (unsigned)id);
+		snprintf(path, sizeof(path), "/api/v1/scans/%u/location",
+		    (unsigned)id);
+		gen_post(name, path, "application/json", body);
+	}
+	fx_token(2, token);
+	snprintf(body, sizeof(body), "{\"token\":\"%s\",\"lat\":1}", token);
+	gen_post("location-lat-only", "/api/v1/scans/2/location",
+	    "application/json", body);
+	snprintf(body, sizeof(body), "{\"token\":\"%s\",\"lat\":1,\"lon\":2}",
+	    token);
+	gen_post("location-wrong-id", "/api/v1/scans/3/location",
+	    "application/json", body);
+	fx_token(1000000, token);
+	snprintf(body, sizeof(body), "{\"token\":\"%s\",\"lat\":1,\"lon\":2}",
+	    token);
+	gen_post("location-no-such-event", "/api/v1/scans/1000000/location",
+	    "application/json", body);
+	gen_post("location-bad-json", "/api/v1/scans/1/location",
+	    "application/json", "{\"token\":");
+	gen_post("location-text-plain", "/api/v1/scans/1/location",
+	    "text/plain", "{}");
+	gen_post("location-bad-token", "/api/v1/scans/1/location",
+	    "application/json", "{\"token\":\"AAAAAAAAAAAAAAAAAAAAAAAAAA\","
+	    "\"lat\":1,\"lon\":2}");
+	gen_post("location-token-number", "/api/v1/scans/1/location",
+	    "application/json", "{\"token\":7,\"lat\":1,\"lon\":2}");
+	gen_post("location-id-huge", "/api/v1/scans/99999999999999999999/"
+	    "location", "application/json", "{}");
+	gen_post("location-id-letters", "/api/v1/scans/12a/location",
+	    "application/json", "{}");
+	gen_printf("location-get-405", "GET /api/v1/scans/1/location HTTP/1.1"
+	    "\r\nHost: s\r\n\r\n");
+}
+
+/* The rewards routes (prize draws, claims, points, staff pages): shapes
+ * only, for the fuzzer to start from. */
+static void
+gen_rewards(void)
+{
+	char body[2 * CODE_TEXT_MAX];
+	const char *ed = gen_path[FX_ACTIVE_ED][0];
+
+	snprintf(body, sizeof(body), "c=%s&e=1&t=AAAAAAAAAAAAAAAAAAAAAAAAAA",
+	    ed);
+	gen_post("draw-form", "/draw", "application/x-www-form-urlencoded",
+	    body);
+	snprintf(body, sizeof(body), "{\"code\":\"%s%s\"}",
+	    CODE_DEFAULT_BASE_URL, ed);
+	gen_post("draw-api", "/api/v1/draws", "application/json", body);
+	gen_post("claim-redeem", "/api/v1/claims/AAAAAAAAAAAAAAAAAAAAAAAAAA/"
+	    "redeem", "application/json", "{\"staff\":\"x\"}");
+	gen_printf("points-me", "GET /api/v1/visitors/me/points HTTP/1.1\r\n"
+	    "Host: s\r\nCookie: sl_vid=AAAAAAAAAAAAAAAAAAAAAAAAAA\r\n\r\n");
+	gen_printf("staff-store", "GET /store?claim=AAAA HTTP/1.1\r\nHost: s"
+	    "\r\n\r\n");
+	gen_printf("staff-claim", "GET /c/AAAAAAAAAAAAAAAAAAAAAAAAAA HTTP/1.1"
+	    "\r\nHost: s\r\n\r\n");
+	gen_printf("draw-code", "GET /d/AAAAAAAAAAAAAAAAAAAAAAAAAA HTTP/1.1\r\n"
+	    "Host: s\r\nUser-Agent: " GEN_UA "\r\n\r\n");
+}
+
+/* Operations, other routes, pipelines and protocol errors. */
+static void
+gen_misc(void)
+{
+	const char *ed = gen_path[FX_ACTIVE_ED][2];
+	char big[GEN_MAX / 2];
+
+	gen_printf("ops-healthz", "GET /healthz HTTP/1.1\r\nHost: s\r\n\r\n");
+	gen_printf("ops-healthz-head-10", "HEAD /healthz HTTP/1.0\r\n\r\n");
+	gen_printf("ops-metrics", "GET /metrics HTTP/1.1\r\nHost: s\r\n"
+	    "Connection: close\r\n\r\n");
+	gen_printf("ops-robots", "GET /robots.txt HTTP/1.1\r\nHost: s\r\n\r\n");
+	gen_printf("ops-favicon", "GET /favicon.ico HTTP/1.1\r\nHost: s\r\n"
+	    "\r\n");
+	gen_printf("ops-not-found", "GET /nothing/here?x=1 HTTP/1.1\r\n"
+	    "Host: s\r\n\r\n");
+	gen_printf("ops-root-options", "OPTIONS * HTTP/1.1\r\nHost: s\r\n\r\n");
+	gen_printf("ops-absolute-form", "GET http://s.example.com/healthz "
+	    "HTTP/1.1\r\nHost: s.example.com\r\n\r\n");
+	gen_printf("ops-leading-empty-lines", "\r\n\r\nGET /healthz HTTP/1.1"
+	    "\r\nHost: s\r\n\r\n");
+	gen_printf("pipeline-mixed", "GET /healthz HTTP/1.1\r\nHost: s\r\n\r\n"
+	    "GET %s HTTP/1.1\r\nHost: s\r\nUser-Agent: %s\r\n\r\n"
+	    "HEAD /api/v1/codes/%s HTTP/1.1\r\nHost: s\r\n\r\n"
+	    "POST /api/v1/scans HTTP/1.1\r\nHost: s\r\nContent-Length: 2\r\n"
+	    "\r\n{}"
+	    "GET /metrics HTTP/1.1\r\nHost: s\r\nConnection: close\r\n\r\n",
+	    ed, GEN_UA, gen_serial(ed));
+	gen_printf("pipeline-keep-alive-10", "GET /healthz HTTP/1.0\r\n"
+	    "Connection: keep-alive\r\n\r\nGET /robots.txt HTTP/1.0\r\n\r\n"
+	    "GET /healthz HTTP/1.0\r\n\r\n");
+	gen_printf("pipeline-then-garbage", "GET /healthz HTTP/1.1\r\nHost: s"
+	    "\r\n\r\n\x01\x02garbage\r\n\r\n");
+	gen_printf("pipeline-then-partial", "GET /favicon.ico HTTP/1.1\r\n"
+	    "Host: s\r\n\r\nGET /healthz HTTP/1.1\r\nHo");
+	gen_printf("proxy-xff-v4", "GET %s HTTP/1.1\r\nHost: s\r\n"
+	    "X-Forwarded-For: 198.51.100.7, 203.0.113.9\r\nUser-Agent: %s\r\n"
+	    "\r\n", ed, GEN_UA);
+	gen_printf("proxy-xff-v6", "GET /healthz HTTP/1.1\r\nHost: s\r\n"
+	    "X-Forwarded-For: 2001:db8::1\r\n\r\nGET %s HTTP/1.1\r\nHost: s\r\n"
+	    "X-Forwarded-For: ::ffff:10.1.2.3\r\n\r\n", ed);
+	gen_printf("proxy-xff-garbage", "GET /metrics HTTP/1.1\r\nHost: s\r\n"
+	    "X-Forwarded-For: ,,  not-an-ip  \r\n\r\n");
+	/* Protocol errors. */
+	gen_printf("bad-bare-lf", "GET / HTTP/1.1\nHost: s\n\n");
+	gen_printf("bad-obs-fold", "GET / HTTP/1.1\r\nHost: s\r\nX: a\r\n b\r\n"
+	    "\r\n");
+	gen_printf("bad-no-host", "GET /healthz HTTP/1.1\r\n\r\n");
+	gen_printf("bad-two-hosts", "GET / HTTP/1.1\r\nHost: a\r\nHost: b\r\n"
+	    "\r\n");
+	gen_printf("bad-chunked", "POST /api/v1/scans HTTP/1.1\r\nHost: s\r\n"
+	    "Transfer-Encoding: chunked\r\n\r\n2\r\n{}\r\n0\r\n\r\n");
+	gen_printf("bad-length-mismatch", "POST /api/v1/scans HTTP/1.1\r\n"
+	    "Host: s\r\nContent-Length: 2\r\nContent-Length: 3\r\n\r\n{}");
+	gen_printf("ok-length-repeated", "POST /api/v1/scans HTTP/1.1\r\n"
+	    "Host: s\r\nContent-Length: 2\r\nContent-Length: 2\r\n"
+	    "Content-Type: application/json\r\n\r\n{}");
+	gen_printf("bad-length-garbage", "POST /api/v1/scans HTTP/1.1\r\n"
+	    "Host: s\r\nContent-Length: 2x\r\n\r\n{}");
+	gen_printf("bad-length-overflow", "POST /api/v1/scans HTTP/1.1\r\n"
+	    "Host: s\r\nContent-Length: 18446744073709551617\r\n\r\n");
+	gen_printf("bad-body-too-large", "POST /api/v1/scans HTTP/1.1\r\n"
+	    "Host: s\r\nContent-Length: 16385\r\n\r\n{}");
+	gen_printf("bad-post-no-length", "POST /api/v1/scans HTTP/1.1\r\n"
+	    "Host: s\r\n\r\n");
+	gen_printf("bad-version-2", "GET / HTTP/2.0\r\nHost: s\r\n\r\n");
+	gen_printf("bad-version-09", "GET /\r\n\r\n");
+	{
+		static const char nul[] = "GET / HTTP/1.1\r\nHost: s\r\n"
+		    "X: a\0b\r\n\r\n";
+
+		gen_put("bad-nul-in-header", nul, sizeof(nul) - 1);
+	}
+	gen_printf("bad-space-before-colon", "GET / HTTP/1.1\r\nHost : s\r\n"
+	    "\r\n");
+	gen_printf("bad-asterisk-get", "GET * HTTP/1.1\r\nHost: s\r\n\r\n");
+	gen_printf("incomplete-body", "POST /api/v1/scans HTTP/1.1\r\nHost: s"
+	    "\r\nContent-Length: 100\r\nContent-Type: application/json\r\n\r\n"
+	    "{\"code\":");
+	memset(big, 'A', 3000);
+	big[3000] = '\0';
+	gen_printf("bad-target-too-long", "GET /%s HTTP/1.1\r\nHost: s\r\n\r\n",
+	    big);
+	gen_printf("ok-long-method", "%.100s /%.2000s HTTP/1.1\r\nHost: s\r\n"
+	    "\r\n", big, big);
+	memset(big, 'a', 9000);
+	big[9000] = '\0';
+	gen_printf("bad-head-too-large", "GET / HTTP/1.1\r\nHost: s\r\n"
+	    "X-Big: %s\r\n\r\n", big);
+	{
+		char many[70 * 12 + 1], *p = many;
+
+		for (int i = 0; i < 70; i++)
+			p += sprintf(p, "X-%02d: v\r\n", i);
+		gen_printf("bad-too-many-headers", "GET / HTTP/1.1\r\n"
+		    "Host: s\r\n%s\r\n", many);
+	}
+}
+
+/* Writes the corpora under argv[1]. */
+int
+main(int argc, char **argv)
+{
+	struct keypair *ed = NULL, *mac = NULL;
+	struct code c;
+
+	if (argc != 2) {
+		fprintf(stderr, "usage: %s CORPUS-DIR\n", argv[0]);
+		return 2;
+	}
+	gen_root = argv[1];
+	FUZZ_CHECK(sodium_init() >= 0);
+	fx_keys(&ed, &mac);
+	for (int b = 0; b < FX_BATCHES; b++)
+		for (int i = 0; i < FX_CODES; i++) {
+			fx_code(ed, mac, (enum fx_batch)b, i, &c);
+			fx_path(&c, gen_path[b][i], sizeof(gen_path[b][i]));
+		}
+	gen_codes();
+	gen_api();
+	gen_location();
+	gen_rewards();
+	gen_misc();
+	keys_free(ed);
+	keys_free(mac);
+	printf("%d seed files written under %s\n", gen_count, gen_root);
+	return 0;
+}
