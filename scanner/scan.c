@@ -685,11 +685,26 @@ scan_json_first(const struct store_code_scans *s)
 	    (double)s->first_accuracy);
 }
 
+/* The Set-Cookie line giving a new visitor its id (apps keep it like
+ * browsers do, for points and per-visitor limits), or NULL. */
+const char *
+scan_cookie_header(const struct scan_op *o, char *out, size_t cap)
+{
+	char vid[BASE32_LEN(SCAN_VISITOR_BYTES) + 1];
+
+	if (!o->new_visitor)
+		return NULL;
+	base32_encode(vid, o->ev.visitor, SCAN_VISITOR_BYTES);
+	snprintf(out, cap, "Set-Cookie: %s=%s; Path=/; Max-Age=%d; HttpOnly; "
+	    "SameSite=Lax\r\n", SCAN_VISITOR_COOKIE, vid, SCAN_COOKIE_MAX_AGE);
+	return out;
+}
+
 /* Sends the answer of POST /api/v1/scans. */
 static void
 scan_api_scan_done(struct scan_op *o)
 {
-	char serial[CODE_SERIAL_CHARS + 1];
+	char serial[CODE_SERIAL_CHARS + 1], cookie[160];
 	json_t *obj;
 
 	o->req->log_event = o->ev.id;
@@ -709,7 +724,8 @@ scan_api_scan_done(struct scan_op *o)
 		json_object_set_new(obj, "reason", json_string(o->vr.reason));
 	if (obj != NULL)
 		json_object_set_new(obj, "first_scan", scan_json_first(&o->scans));
-	scan_json(o->req, 200, obj, NULL);
+	scan_json(o->req, 200, obj, scan_cookie_header(o, cookie,
+	    sizeof(cookie)));
 }
 
 /* POST /api/v1/scans/{id}/location. */
@@ -1119,34 +1135,79 @@ scan_loop_fini(struct http_loop *loop, void *arg)
 	http_loop_set_user(loop, NULL);
 }
 
-/* Writes the path for the log with secrets cut: a code's signature keeps
- * its first characters only. */
+/* Copies the secret t[i, end) into the log path as its first keep
+ * characters and "..."; returns end. The caller leaves room for "..." and
+ * the NUL (n + 4 <= cap). */
+static size_t
+scan_redact_span(struct http_slice t, size_t i, size_t end, size_t keep,
+    char *out, size_t *n, size_t cap)
+{
+	for (size_t k = 0; i + k < end && k < keep && *n + 4 < cap; k++)
+		out[(*n)++] = t.p[i + k];
+	memcpy(out + *n, "...", 3);
+	*n += 3;
+	return end;
+}
+
+/* Writes the path for the log with secrets cut to their first characters:
+ * a code's signature (S=), an inner draw code (/D/{TOKEN}) and a claim
+ * token (/C/{TOKEN}, /api/v1/claims/{TOKEN}/redeem, ?claim=). Each of
+ * them draws or redeems a prize, so none may reach the log whole. */
 static size_t
 scan_redact(const struct http_req *req, char *out, size_t cap)
 {
 	struct http_slice t = req->head.target;
-	size_t n = 0;
+	const char *qp, *sp;
+	size_t n = 0, i = 0, q, sa = 0, sb = 0;
 
-	/* Room for the worst step: "S", "=", "..." and the NUL (the kept
-	 * characters stop 4 bytes short of cap themselves). */
-	for (size_t i = 0; i < t.len && n + 6 < cap; i++) {
-		out[n++] = t.p[i];
-		if ((t.p[i] == 'S' || t.p[i] == 's') && i > 0 &&
-		    (t.p[i - 1] == '?' || t.p[i - 1] == '&') &&
-		    i + 1 < t.len && t.p[i + 1] == '=') {
-			size_t keep = 0;
+	if (t.len == 0) {
+		out[0] = '\0';
+		return 0;
+	}
+	qp = memchr(t.p, '?', t.len);
+	q = qp != NULL ? (size_t)(qp - t.p) : t.len;
+	/* The secret segment of the path, if any: [sa, sb). */
+	if (q > 3 && t.p[0] == '/' && t.p[2] == '/' && (t.p[1] == 'D' ||
+	    t.p[1] == 'd' || t.p[1] == 'C' || t.p[1] == 'c')) {
+		sa = 3;
+		sb = q;
+	} else if (q > 15 && strncasecmp(t.p, "/api/v1/claims/", 15) == 0) {
+		sa = 15;
+		sp = memchr(t.p + sa, '/', q - sa);
+		sb = sp != NULL ? (size_t)(sp - t.p) : q;
+	}
+	/* Room for the worst step but one: "S=", "..." and the NUL ("claim="
+	 * checks its own room below). */
+	while (i < t.len && n + 6 < cap) {
+		size_t name = 0, keep = 0, end;
 
-			out[n++] = '=';
-			i += 2;
-			while (i < t.len && t.p[i] != '&' && n + 4 < cap) {
-				if (keep++ < 6)
-					out[n++] = t.p[i];
-				i++;
-			}
-			memcpy(out + n, "...", 3);
-			n += 3;
-			i--;
+		if (i == sa && sb > sa) {
+			i = scan_redact_span(t, i, sb, 4, out, &n, cap);
+			continue;
 		}
+		if (i > q && (t.p[i - 1] == '?' || t.p[i - 1] == '&')) {
+			if ((t.p[i] == 'S' || t.p[i] == 's') && i + 1 < t.len &&
+			    t.p[i + 1] == '=') {
+				name = 2;
+				keep = 6;
+			} else if (t.len - i >= 6 &&
+			    memcmp(t.p + i, "claim=", 6) == 0) {
+				name = 6;
+				keep = 4;
+			}
+		}
+		if (name == 0) {
+			out[n++] = t.p[i++];
+			continue;
+		}
+		if (n + name + 4 > cap)
+			break;
+		memcpy(out + n, t.p + i, name);
+		n += name;
+		i += name;
+		for (end = i; end < t.len && t.p[end] != '&'; end++)
+			;
+		i = scan_redact_span(t, i, end, keep, out, &n, cap);
 	}
 	out[n] = '\0';
 	return n;

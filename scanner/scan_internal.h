@@ -52,6 +52,7 @@ struct scan_loop {
 struct scan_draw_ctx {
 	struct campaign *c;		/* a reference, or NULL */
 	int mode;			/* enum page_draw_mode */
+	bool closed;			/* c is not running: a draw is closed */
 	struct draw_result res;		/* the code's earlier draw (RESULT) */
 	char form_code[CODE_TEXT_MAX];	/* the code's canonical path */
 	char base_url[CODE_BASE_URL_MAX + 1];	/* of the code's key */
@@ -115,6 +116,7 @@ void scan_op_free(struct scan_op *o);
 void scan_send_page(struct scan_loop *sl, struct scan_op *o, int status);
 int scan_apply_event(struct store_txn *t, struct writer_op *op);
 bool scan_visitor(const struct http_req *req, uint8_t id[SCAN_VISITOR_BYTES]);
+const char *scan_cookie_header(const struct scan_op *o, char *out, size_t cap);
 
 /* Prize draws (scan_draw.c). */
 void scan_draw_prepare(struct scan_loop *sl, const struct verify_result *vr,

@@ -17,6 +17,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <fcntl.h>
+#include <sys/file.h>
 #include <sys/resource.h>
 #include <unistd.h>
 #include <unistd.h>
@@ -129,6 +131,26 @@ scan_fit_fds(unsigned max_conns)
 	return max_conns;
 }
 
+/* Takes the store's server lock: one server per store, since each keeps
+ * scan summaries in memory. Returns the descriptor or a negative errno. */
+static int
+scan_lock_store(struct store *st)
+{
+	char path[4096];
+	int fd;
+
+	snprintf(path, sizeof(path), "%s/serve.lock", store_dir(st));
+	if ((fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600)) < 0)
+		return -errno;
+	if (flock(fd, LOCK_EX | LOCK_NB) < 0) {
+		int err = errno == EWOULDBLOCK ? -EBUSY : -errno;
+
+		close(fd);
+		return err;
+	}
+	return fd;
+}
+
 /* Runs the server. */
 int
 scan_serve(struct store *st, const struct scan_config *cfg, const char **why)
@@ -147,7 +169,7 @@ scan_serve(struct store *st, const struct scan_config *cfg, const char **why)
 	struct event_base *base0;
 	char bound[80];
 	bool writer_stopped = false;
-	int ret;
+	int ret, lock_fd;
 
 	memset(&srv, 0, sizeof(srv));
 	*why = NULL;
@@ -166,9 +188,16 @@ scan_serve(struct store *st, const struct scan_config *cfg, const char **why)
 		*why = "cannot read or create the server secret in the store";
 		return ret;
 	}
+	if ((lock_fd = scan_lock_store(st)) < 0) {
+		*why = lock_fd == -EBUSY ? "another scanloop serve uses this "
+		    "store" : "cannot lock the store for serving";
+		return lock_fd;
+	}
 	if ((ret = keys_server_secrets(cfg->secrets_path, true, &srv.secrets,
-	    why)) < 0)
+	    why)) < 0) {
+		close(lock_fd);
 		return ret;
+	}
 	if ((ret = registry_new(&srv.registry)) < 0)
 		goto out;
 	if ((ret = scan_recover_summaries(st, &srv.summaries)) < 0) {
@@ -246,5 +275,6 @@ out:
 	registry_free(srv.registry);
 	summaries_free(srv.summaries);
 	keys_server_secrets_free(srv.secrets);
+	close(lock_fd);
 	return ret;
 }

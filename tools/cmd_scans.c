@@ -23,7 +23,7 @@ static const char scans_help[] =
 "     tail prints the newest N scans (default 20), oldest first. show\n"
 "     prints one code's summary (human scans, all scans, first scan) and\n"
 "     its scans, newest first. Each line: time (UTC), event id, verdict,\n"
-"     serial, batch, who (human, bot, HEAD, api), client address, visitor,\n"
+"     serial, batch, who (human, bot, head, api), client address, visitor,\n"
 "     location, User-Agent.\n"
 "\n"
 "OPTIONS\n"
