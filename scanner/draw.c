@@ -437,16 +437,17 @@ draw_online_txn(struct store_txn *t, const struct draw_request *rq,
 	memset(res, 0, sizeof(*res));
 	if ((ret = store_campaign_get_txn(t, c->id, &hdr)) < 0)
 		return ret == -ENOENT ? (res->status = DRAW_CLOSED, 0) : ret;
+	/* One draw per code, always: a repeat shows the first result, also
+	 * once the campaign is paused or over (as the code's page does). */
+	ret = draw_lookup_txn(t, rq->c, rq->serial, rq->claim_key, res);
+	if (ret != -ENOENT)
+		return ret;
+	memset(res, 0, sizeof(*res));
 	if (hdr.state != STORE_CAMPAIGN_ACTIVE || rq->now < c->start ||
 	    rq->now >= c->end) {
 		res->status = DRAW_CLOSED;
 		return 0;
 	}
-	/* One draw per code, always: a repeat shows the first result. */
-	ret = draw_lookup_txn(t, rq->c, rq->serial, rq->claim_key, res);
-	if (ret != -ENOENT)
-		return ret;
-	memset(res, 0, sizeof(*res));
 	day = campaign_day(c, rq->now);
 	if ((ret = draw_check_limits(t, rq, day, hour, &refusal)) < 0)
 		return ret;

@@ -159,3 +159,30 @@ registry_get(struct registry *r, const char *id)
 	pthread_mutex_unlock(&r->mu);
 	return found;
 }
+
+/* The campaign covering a batch whatever its state (paused, ended or not
+ * started yet), the one nearest in time to now, as a new reference, or
+ * NULL. */
+struct campaign *
+registry_find_any(struct registry *r, uint32_t batch_id, const char *gtin,
+    int64_t now)
+{
+	struct campaign *found = NULL;
+	int64_t best = INT64_MAX;
+
+	pthread_mutex_lock(&r->mu);
+	for (size_t i = 0; i < r->n; i++) {
+		struct campaign *c = r->list[i];
+		int64_t d = now < c->start ? c->start - now :
+		    now >= c->end ? now - c->end : 0;
+
+		if (d >= best || !campaign_covers(c, batch_id, gtin))
+			continue;
+		found = c;
+		best = d;
+	}
+	if (found != NULL)
+		found = campaign_ref(found, __func__);
+	pthread_mutex_unlock(&r->mu);
+	return found;
+}

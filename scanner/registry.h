@@ -27,6 +27,10 @@ int registry_sync_txn(struct registry *r, struct store_txn *t);
  * new reference, or NULL. */
 struct campaign *registry_find(struct registry *r, uint32_t batch_id,
     const char *gtin, int64_t now);
+/* The campaign covering a batch in any state (paused, ended, scheduled),
+ * the one nearest in time to now, as a new reference, or NULL. */
+struct campaign *registry_find_any(struct registry *r, uint32_t batch_id,
+    const char *gtin, int64_t now);
 /* A campaign by id (any state), as a new reference, or NULL. */
 struct campaign *registry_get(struct registry *r, const char *id);
 

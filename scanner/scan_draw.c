@@ -115,14 +115,23 @@ scan_draw_prepare(struct scan_loop *sl, const struct verify_result *vr,
 {
 	struct scan_server *srv = sl->srv;
 	struct store_key key;
-	bool has_dc, inner;
+	bool has_dc, inner, closed = false;
+	int64_t now = clock_now_us();
 	int ret;
 
 	memset(ctx, 0, sizeof(*ctx));
 	if (!vr->known || registry_sync_txn(srv->registry, &sl->rtxn) < 0)
 		return;
 	ctx->c = registry_find(srv->registry, vr->batch.id, vr->batch.gtin,
-	    clock_now_us());
+	    now);
+	if (ctx->c == NULL) {
+		/* A paused, ended or scheduled campaign offers no draw, but
+		 * still shows a code its earlier result, and answers a draw
+		 * "closed" (the writer decides) rather than "no campaign". */
+		ctx->c = registry_find_any(srv->registry, vr->batch.id,
+		    vr->batch.gtin, now);
+		closed = true;
+	}
 	if (ctx->c == NULL)
 		return;
 	has_dc = (vr->batch.flags & STORE_BATCH_F_DRAW_CODES) != 0;
@@ -132,7 +141,9 @@ scan_draw_prepare(struct scan_loop *sl, const struct verify_result *vr,
 		snprintf(ctx->base_url, sizeof(ctx->base_url), "%s",
 		    key.base_url);
 	if (inner && !drawcode) {
-		ctx->mode = has_dc ? PAGE_DRAW_OPEN_PACKAGE : PAGE_DRAW_NONE;
+		ctx->mode = has_dc && !closed ? PAGE_DRAW_OPEN_PACKAGE :
+		    PAGE_DRAW_NONE;
+		ctx->closed = closed;
 		return;
 	}
 	if (!inner && drawcode) {
@@ -149,7 +160,8 @@ scan_draw_prepare(struct scan_loop *sl, const struct verify_result *vr,
 		ctx->mode = PAGE_DRAW_NONE;
 		return;
 	}
-	ctx->mode = PAGE_DRAW_OFFER;
+	ctx->mode = closed ? PAGE_DRAW_NONE : PAGE_DRAW_OFFER;
+	ctx->closed = closed;
 }
 
 /* Drops a draw context's reference. */
@@ -347,7 +359,10 @@ scan_draw_resolve(struct scan_loop *sl, struct http_req *req, struct scan_op *o,
 			scan_error_page(sl, req, 404, NULL);
 		return false;
 	}
-	if (o->draw.c == NULL || o->draw.mode == PAGE_DRAW_NONE) {
+	/* A campaign that is not running answers "closed" from the writer,
+	 * which decides with the state it commits against. */
+	if (o->draw.c == NULL || (o->draw.mode == PAGE_DRAW_NONE &&
+	    !o->draw.closed)) {
 		if (api)
 			scan_json_error(req, 404, "no_campaign",
 			    "no running campaign draws on this code");

@@ -26,8 +26,10 @@ for i in 1 2; do
 	expect_code 200 "scan $i under strace -c"
 done
 serve_stop
+# LMDB's own call (fdatasync on Linux) wins over the fsync calls of
+# one-off files such as KEYS/server.secret, made by the first start.
 SYNC=$(awk '$NF ~ /^(fsync|fdatasync|msync|sync_file_range|syncfs)$/ && $(NF - 1) + 0 >= 2 { print $NF }' \
-    "$T/run/count.txt" | head -1)
+    "$T/run/count.txt" | sort | awk '$0 == "fdatasync" { f = 1 } { l[NR] = $0 } END { print f ? "fdatasync" : l[1] }')
 [ -n "$SYNC" ] || fail "no sync call per commit: $(cat "$T/run/count.txt")"
 note "commits sync with $SYNC"
 
