@@ -574,6 +574,7 @@ scan_api_draw_done(struct scan_op *o)
 	const struct draw_result *r = &o->dres;
 	const struct campaign *c = o->drq.c;
 	const char *outcome;
+	char cookie[160];
 	json_t *obj;
 	int tier = 0;
 
@@ -607,7 +608,8 @@ scan_api_draw_done(struct scan_op *o)
 			json_object_set_new(obj, "draw", json_integer(
 			    (json_int_t)r->draw.seq));
 	}
-	scan_json(o->req, 200, obj, NULL);
+	scan_json(o->req, 200, obj, scan_cookie_header(o, cookie,
+	    sizeof(cookie)));
 }
 
 /* Writer: a redemption. */
