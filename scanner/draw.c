@@ -422,6 +422,40 @@ draw_check_limits(struct store_txn *t, const struct draw_request *rq, int day,
 	return 0;
 }
 
+/*
+ * The risk counters are kept only for the limits a campaign sets: they
+ * are random-key writes (a page each per draw), and a campaign's limits
+ * never change once it is loaded, so a counter nobody reads is pure cost.
+ */
+
+/* Counts a draw against the per-visitor-day and per-IP-hour limits. */
+static int
+draw_count_draw(struct store_txn *t, const struct draw_request *rq, int day,
+    uint32_t hour)
+{
+	const struct campaign *c = rq->c;
+	int ret;
+
+	if (c->lim_visitor_day != 0 && (ret = store_counter_add_txn(t, c->id,
+	    STORE_COUNT_VISITOR_DAY, rq->visitor, (uint32_t)day + 1, 1)) < 0)
+		return ret;
+	if (c->lim_ip_hour != 0 && (ret = store_counter_add_txn(t, c->id,
+	    STORE_COUNT_IP_HOUR, rq->net, hour, 1)) < 0)
+		return ret;
+	return 0;
+}
+
+/* Counts a win against the per-visitor wins limit. */
+static int
+draw_count_win(struct store_txn *t, const struct campaign *c,
+    const uint8_t *visitor)
+{
+	if (c->lim_visitor_wins == 0)
+		return 0;
+	return store_counter_add_txn(t, c->id, STORE_COUNT_VISITOR_WINS,
+	    visitor, 0, 1);
+}
+
 /* The online draw. */
 int
 draw_online_txn(struct store_txn *t, const struct draw_request *rq,
@@ -471,8 +505,7 @@ draw_online_txn(struct store_txn *t, const struct draw_request *rq,
 	if (tier >= 0) {
 		d->outcome = (uint8_t)(tier + 1);
 		if ((ret = draw_take_stock(t, c, (size_t)tier, day)) < 0 ||
-		    (ret = store_counter_add_txn(t, c->id,
-		    STORE_COUNT_VISITOR_WINS, rq->visitor, 0, 1)) < 0 ||
+		    (ret = draw_count_win(t, c, rq->visitor)) < 0 ||
 		    (ret = draw_sum(t, c->id, STORE_SUM_WINS, 1)) < 0)
 			return ret;
 		if (c->tiers[tier].kind == CAMPAIGN_POINTS) {
@@ -502,10 +535,7 @@ draw_online_txn(struct store_txn *t, const struct draw_request *rq,
 		    &res->points_balance, NULL)) < 0)
 			return ret;
 	}
-	if ((ret = store_counter_add_txn(t, c->id, STORE_COUNT_VISITOR_DAY,
-	    rq->visitor, (uint32_t)day + 1, 1)) < 0 ||
-	    (ret = store_counter_add_txn(t, c->id, STORE_COUNT_IP_HOUR, rq->net,
-	    hour, 1)) < 0 ||
+	if ((ret = draw_count_draw(t, rq, day, hour)) < 0 ||
 	    (ret = draw_sum(t, c->id, STORE_SUM_DRAWS, 1)) < 0 ||
 	    (ret = store_draw_add_txn(t, c->id, d)) < 0 ||
 	    (ret = store_campaign_put_txn(t, &hdr, false)) < 0)
@@ -571,8 +601,7 @@ draw_open_ticket(struct store_txn *t, struct campaign *c,
 	d->outcome = tier >= 0 ? (uint8_t)(tier + 1) : STORE_OUTCOME_MISS;
 	if (tier >= 0) {
 		if ((ret = draw_take_stock(t, c, (size_t)tier, day)) < 0 ||
-		    (ret = store_counter_add_txn(t, c->id,
-		    STORE_COUNT_VISITOR_WINS, cl->visitor, 0, 1)) < 0 ||
+		    (ret = draw_count_win(t, c, cl->visitor)) < 0 ||
 		    (ret = draw_sum(t, c->id, STORE_SUM_WINS, 1)) < 0)
 			return ret;
 		cl->tier = (uint8_t)(tier + 1);

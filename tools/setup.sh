@@ -8,12 +8,17 @@ cd "$(dirname "$0")/.."
 build_pkgs=(meson ninja-build pkg-config gcc libc6-dev libqrencode-dev libpng-dev
 	liblmdb-dev libsodium-dev libevent-dev libjansson-dev libcmocka-dev tzdata)
 test_pkgs=(zbar-tools zint qrencode lmdb-utils curl python3 strace faketime
-	util-linux procps slowhttptest chromium fonts-noto-cjk nodejs npm
-	wrk nginx-light)
+	util-linux procps slowhttptest chromium fonts-noto-cjk wrk nginx-light)
 
 want=("${build_pkgs[@]}")
 if [[ ${1:-} == --tests ]]; then
 	want+=("${test_pkgs[@]}")
+	# Node.js may come from another source (NodeSource's nodejs bundles npm
+	# and conflicts with Debian's npm): only a machine without node and npm
+	# gets Debian's packages.
+	if ! command -v node >/dev/null || ! command -v npm >/dev/null; then
+		want+=(nodejs npm)
+	fi
 fi
 
 missing=()

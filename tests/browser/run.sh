@@ -167,7 +167,9 @@ trap 'exit 130' INT
 need_tools
 need_playwright
 mkdir -p "$OUT"
-rm -f "$OUT"/*.png "$OUT"/result.json
+# (only this test's files: run_draw.sh keeps its draw-*.png here too)
+rm -f "$OUT"/genuine-*.png "$OUT"/forged-*.png "$OUT"/failure.png \
+    "$OUT"/result.json
 
 export SCANLOOP_DB="$T/db" SCANLOOP_KEYS="$T/keys"
 sl key new --id 1

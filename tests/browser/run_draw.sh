@@ -1,0 +1,290 @@
+#!/bin/bash
+# run_draw.sh — the real-browser test of the prize draw (issue 5).
+#
+# Makes a store with a key, a small active batch and a campaign running
+# now over it that draws on the outer code, whose only tier is a physical
+# prize with odds 1,000,000 (every draw wins: the result is known), and a
+# store (核销) with its API token; starts `scanloop serve` on a free port,
+# and has headless Chromium (Debian's chromium driven by playwright-core:
+# draw.mjs) scan a code as a phone, tap the draw button, see the result
+# with its claim code and QR, and open the code's page again (the same
+# result, as a repeat). Then, with the server still running, it checks
+# the store and the API: the draw log holds one draw of that code, made
+# from the page's scan event, with the claim the browser showed; the QR
+# code on the screenshot (zbarimg) is the claim's staff link /C/TOKEN,
+# which opens the staff page; the claim redeems once (200, then 409)
+# through POST /api/v1/claims/TOKEN/redeem;
+# the code's page then says where it was redeemed. The server must drain
+# and exit 0 on SIGTERM. Screenshots (draw-before.png, draw-result.png,
+# draw-repeat.png) go to $SCANLOOP_BUILD/meson-logs/browser/ (printed).
+#
+# Needs: chromium, node and npm (Debian: chromium fonts-noto-cjk nodejs
+# npm), zbarimg (zbar-tools); playwright-core is installed here with `npm ci` on first use.
+# Exit status: 0 pass, 1 fail, 77 skip (no browser or node and none can be
+# installed, or the npm registry is unreachable).
+set -euo pipefail
+export LC_ALL=C.UTF-8
+
+: "${SCANLOOP:?SCANLOOP must name the scanloop binary (meson sets it)}"
+[ -x "$SCANLOOP" ] || { echo "FAIL [browser_draw]: $SCANLOOP is not executable" >&2; exit 1; }
+
+HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+BUILD=${MESON_BUILD_ROOT:-${SCANLOOP_BUILD:-$(cd "$(dirname "$SCANLOOP")/.." && pwd)}}
+OUT=${SCANLOOP_BROWSER_OUT:-$BUILD/meson-logs/browser}
+CHROMIUM=${CHROMIUM:-/usr/bin/chromium}
+PACKAGES=(chromium fonts-noto-cjk nodejs npm)
+GTIN=4006381333931
+CAMPAIGN=browser-draw
+PRIZE='限定保温杯'
+WAIT=30
+T=
+SERVER=
+
+# Prints a failure and exits 1.
+fail() {
+	echo "FAIL [browser_draw]: $*" >&2
+	exit 1
+}
+
+# Skips the test (meson counts exit 77 as skipped).
+skip() {
+	echo "SKIP [browser_draw]: $*"
+	exit 77
+}
+
+# A progress note on stdout (meson keeps it in the test log).
+note() {
+	echo "# $*"
+}
+
+# Stops the server if it still runs, removes the temp dir.
+cleanup() {
+	local rc=$?
+	set +e
+	if [ -n "$SERVER" ] && kill -0 "$SERVER" 2>/dev/null; then
+		kill -KILL "$SERVER"
+		wait "$SERVER" 2>/dev/null
+	fi
+	if [ -n "$T" ] && [ -d "$T" ]; then
+		if [ "$rc" -ne 0 ] && [ "$rc" -ne 77 ] && [ -s "$T/serve.err" ]; then
+			echo "--- server stderr ---" >&2
+			tail -n 50 "$T/serve.err" >&2
+		fi
+		rm -rf "$T"
+	fi
+	exit "$rc"
+}
+
+# Fails if a captured stderr holds a sanitizer report.
+check_sanitizer() {
+	if grep -qE 'Sanitizer|runtime error:' "$1"; then
+		cat "$1" >&2
+		fail "sanitizer report in $2 (see above)"
+	fi
+}
+
+# Installs the missing Debian packages when we may (root, apt-get, not
+# SCANLOOP_NO_INSTALL); returns non-zero when that is not possible.
+install_packages() {
+	[ "$(id -u)" -eq 0 ] && command -v apt-get >/dev/null &&
+	    [ -z "${SCANLOOP_NO_INSTALL:-}" ] || return 1
+	note "installing $*"
+	export DEBIAN_FRONTEND=noninteractive
+	apt-get install -y -q --no-install-recommends "$@" >"$T/apt.log" 2>&1 ||
+	    { apt-get update -q >>"$T/apt.log" 2>&1 &&
+	    apt-get install -y -q --no-install-recommends "$@" >>"$T/apt.log" 2>&1; } || {
+		tail -n 5 "$T/apt.log"
+		return 1
+	}
+}
+
+# Makes sure chromium, node and npm are here (as run.sh does).
+need_tools() {
+	local missing=()
+
+	[ -x "$CHROMIUM" ] || missing+=(chromium)
+	command -v node >/dev/null || missing+=(nodejs)
+	command -v npm >/dev/null || missing+=(npm)
+	fc-list ':lang=zh' 2>/dev/null | grep -q . || missing+=(fonts-noto-cjk)
+	[ ${#missing[@]} -eq 0 ] || install_packages "${missing[@]}" ||
+	    note "could not install ${missing[*]}"
+	[ -x "$CHROMIUM" ] || skip "no $CHROMIUM (apt-get install ${PACKAGES[*]})"
+	command -v node >/dev/null || skip "no node (apt-get install ${PACKAGES[*]})"
+	command -v npm >/dev/null || skip "no npm (apt-get install ${PACKAGES[*]})"
+	fc-list ':lang=zh' 2>/dev/null | grep -q . ||
+	    note "no CJK font: Chinese text in the screenshots will not render"
+	node -e 'process.exit(+process.versions.node.split(".")[0] >= 18 ? 0 : 1)' ||
+	    skip "node $(node --version) is older than 18"
+}
+
+# Installs playwright-core from package-lock.json unless node_modules
+# already holds that version; the lock on package.json is shared with
+# run.sh (exclusive to install, shared while in use).
+need_playwright() {
+	local want have
+	want=$(node -p 'require(process.argv[1]).packages["node_modules/playwright-core"].version' \
+	    "$HERE/package-lock.json")
+	exec 9<"$HERE/package.json"
+	flock -w 300 9 || fail "timed out waiting for another run's npm ci in $HERE"
+	have=$(node -p 'try { require(process.argv[1]).version } catch (e) { "" }' \
+	    "$HERE/node_modules/playwright-core/package.json")
+	if [ "$have" != "$want" ]; then
+		note "npm ci in $HERE (playwright-core $want)"
+		if ! (cd "$HERE" && PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 \
+		    npm ci --no-audit --no-fund) >"$T/npm.log" 2>&1; then
+			cat "$T/npm.log"
+			npm ping >/dev/null 2>&1 || skip "npm registry unreachable: cannot install playwright-core"
+			fail "npm ci failed in $HERE (see above)"
+		fi
+	fi
+	flock -s 9
+}
+
+# Runs scanloop, failing with its output unless it exits 0.
+sl() {
+	"$SCANLOOP" "$@" >"$T/out" 2>"$T/err" </dev/null ||
+	    fail "scanloop $* exited $?: $(cat "$T/out" "$T/err")"
+	check_sanitizer "$T/err" "scanloop $1"
+}
+
+# api METHOD PATH [CURL ARGS...]: a request to the server; sets CODE (the
+# status) and BODY.
+api() {
+	local method=$1 path=$2
+	shift 2
+	CODE=$(curl -sS --max-time "$WAIT" -X "$method" -o "$T/body" \
+	    -w '%{http_code}' "$@" "$BASE$path") || fail "curl $method $path failed"
+	BODY=$(cat "$T/body")
+}
+
+T=$(mktemp -d "${TMPDIR:-/tmp}/scanloop-browser-draw.XXXXXX")
+trap cleanup EXIT
+trap 'exit 143' TERM
+trap 'exit 130' INT
+
+need_tools
+need_playwright
+mkdir -p "$OUT"
+rm -f "$OUT"/draw-*.png "$OUT"/draw-result.json
+
+export SCANLOOP_DB="$T/db" SCANLOOP_KEYS="$T/keys"
+sl key new --id 1
+sl mint --key 1 --product "$GTIN" --count 2 --out "$T/job" --quiet
+BATCH=$(python3 -c 'import json, sys; print(json.load(open(sys.argv[1]))["batch_id"])' \
+    "$T/job/manifest.json")
+sl batch activate "$BATCH"
+read -r SERIAL CODE_PATH < <(awk -F, 'NR == 2 {
+	sub(/\r$/, "", $3)
+	p = $3; sub(/^[A-Za-z]+:\/\/[^\/]+/, "", p)
+	print $2, p }' "$T/job/codes.csv")
+[ -n "$CODE_PATH" ] || fail "no code in $T/job/codes.csv"
+# Running from an hour ago for a day; one tier that always wins.
+python3 - "$T/campaign.json" "$CAMPAIGN" "$BATCH" "$PRIZE" <<'EOF'
+import json, sys, time
+path, cid, batch, prize = sys.argv[1], sys.argv[2], int(sys.argv[3]), sys.argv[4]
+iso = lambda s: time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(time.time() + s))
+json.dump({"id": cid, "name": "扫码有礼", "start": iso(-3600), "end": iso(86400),
+           "time_zone": "Asia/Shanghai", "scope": {"batches": [batch]},
+           "draw_on": "outer",
+           "tiers": [{"id": "cup", "name": prize, "kind": "physical",
+                      "total": 10, "odds": 1000000}],
+           "claim": {"window_days": 14, "stores": ["sh-1"]}},
+          open(path, "w"), ensure_ascii=False)
+EOF
+sl campaign load "$T/campaign.json"
+sl store add --id sh-1 --name '徐家汇店'
+STORE_TOKEN=$(sed -n 's/^api_token: \([A-Z2-7]\{32\}\)$/\1/p' "$T/out")
+[ -n "$STORE_TOKEN" ] || fail "store add printed no token: $(cat "$T/out")"
+
+: >"$T/serve.out"
+: >"$T/serve.err"
+"$SCANLOOP" serve --listen 127.0.0.1:0 --rate 0 >"$T/serve.out" \
+    2>"$T/serve.err" </dev/null 9<&- &
+SERVER=$!
+PORT=
+for ((i = 0; i < WAIT * 10; i++)); do
+	PORT=$(sed -n 's|.*listening on http://127\.0\.0\.1:\([0-9][0-9]*\).*|\1|p' \
+	    "$T/serve.out")
+	[ -n "$PORT" ] && break
+	kill -0 "$SERVER" 2>/dev/null || fail "the server exited: $(cat "$T/serve.err")"
+	sleep 0.1
+done
+[ -n "$PORT" ] || fail "the server did not print its port in ${WAIT}s"
+BASE=http://127.0.0.1:$PORT
+note "server $BASE, code $SERIAL, screenshots in $OUT"
+
+set +e
+SL_BASE=$BASE SL_CODE=$CODE_PATH SL_PRIZE=$PRIZE SL_OUT=$OUT \
+    SL_RESULT="$T/result.json" CHROMIUM=$CHROMIUM NO_COLOR=1 \
+    timeout -k 10 180 node "$HERE/draw.mjs"
+rc=$?
+set -e
+[ -s "$T/result.json" ] && cp "$T/result.json" "$OUT/draw-result.json"
+[ "$rc" -eq 0 ] || fail "draw.mjs exited $rc"
+read -r EVENT CLAIM < <(python3 -c 'import json, sys
+r = json.load(open(sys.argv[1]))
+print(r["event_id"], r["claim"])' "$T/result.json")
+TOKEN=${CLAIM//-/}
+
+# The draw log: one draw, this code's, from the page's scan event, with
+# the claim the browser showed.
+sl export draws --campaign "$CAMPAIGN" --format jsonl
+python3 - "$T/out" "$SERIAL" "$EVENT" "${TOKEN:0:8}" <<'EOF' ||
+import json, sys
+rows = [json.loads(l) for l in open(sys.argv[1])]
+draws = [r for r in rows if r["type"] == "draw"]
+want = {"kind": "online", "serial": sys.argv[2], "event_id": int(sys.argv[3]),
+        "outcome": "cup", "claim": sys.argv[4]}
+if len(draws) != 1 or any(draws[0].get(k) != v for k, v in want.items()):
+    print("FAIL [browser_draw]: the draw log holds %s, want one draw %s" % (draws, want),
+          file=sys.stderr)
+    sys.exit(1)
+EOF
+    fail "the store does not hold the browser's draw"
+sl claim show "$TOKEN"
+grep -q "^serial: $SERIAL$" "$T/out" && grep -q '^state: open$' "$T/out" ||
+    fail "claim show $TOKEN: $(cat "$T/out")"
+
+# The QR code in the result card is the claim's staff link (zbar-tools
+# reads it off the screenshot), which opens the staff page with the claim.
+command -v zbarimg >/dev/null || fail "zbarimg is not installed (zbar-tools)"
+QR=$(zbarimg -q --raw "$OUT/draw-result.png" 2>/dev/null) ||
+    fail "no QR code readable in $OUT/draw-result.png"
+[ "$QR" = "HTTPS://S.EXAMPLE.COM/C/$TOKEN" ] ||
+    fail "the result's QR code says '$QR', want HTTPS://S.EXAMPLE.COM/C/$TOKEN"
+api GET "/C/$TOKEN"
+[ "$CODE" = 200 ] && grep -q "$TOKEN" "$T/body" ||
+    fail "GET /C/$TOKEN: status $CODE, or the claim is not on the staff page"
+
+# The claim redeems once, at the store, through the API.
+api POST "/api/v1/claims/$TOKEN/redeem" -H "Authorization: Bearer $STORE_TOKEN" -d ''
+[ "$CODE" = 200 ] || fail "redeem: status $CODE: $BODY"
+python3 -c 'import json, sys
+b = json.loads(sys.argv[1])
+ok = b["status"] == "redeemed" and b["claim"]["shop"] == "sh-1" and \
+    b["prize"]["tier"] == "cup" and b["campaign"] == sys.argv[2]
+sys.exit(0 if ok else 1)' "$BODY" "$CAMPAIGN" || fail "redeem answered $BODY"
+api POST "/api/v1/claims/$TOKEN/redeem" -H "Authorization: Bearer $STORE_TOKEN" -d ''
+[ "$CODE" = 409 ] || fail "a second redemption: status $CODE: $BODY"
+# The code's page now says where the prize was redeemed.
+api GET "$CODE_PATH" -A 'Mozilla/5.0 (Linux; Android 14; Pixel 8) Mobile Safari/537.36' \
+    -H 'Accept-Language: zh-CN'
+[ "$CODE" = 200 ] || fail "the code's page after the redemption: status $CODE"
+grep -q '此奖品已于 .* 在sh-1核销。' "$T/body" ||
+    fail "the code's page does not say the prize was redeemed at sh-1"
+
+kill -TERM "$SERVER"
+set +e
+for ((i = 0; i < WAIT * 10; i++)); do
+	kill -0 "$SERVER" 2>/dev/null || break
+	sleep 0.1
+done
+kill -0 "$SERVER" 2>/dev/null && fail "the server did not stop ${WAIT}s after SIGTERM"
+wait "$SERVER"
+rc=$?
+set -e
+SERVER=
+[ "$rc" -eq 0 ] || fail "the server exited $rc after SIGTERM: $(cat "$T/serve.err")"
+check_sanitizer "$T/serve.err" "the server's stderr"
+echo "PASS [browser_draw]: code $SERIAL drew once in the browser and won" \
+    "claim $CLAIM, redeemed once at sh-1; screenshots in $OUT"
