@@ -334,12 +334,21 @@ draw_add_claim(struct store_txn *t, const struct draw_request *rq,
 int
 draw_lookup_txn(struct store_txn *t, struct campaign *c,
     const uint8_t serial[STORE_SERIAL_BYTES], const uint8_t *claim_key,
-    struct draw_result *res)
+    struct drawcache *cache, bool writer, struct draw_result *res)
 {
+	uint64_t seq = 0;
 	int ret;
 
 	memset(res, 0, sizeof(*res));
-	if ((ret = store_draw_by_code_txn(t, c->id, serial, &res->draw)) < 0)
+	if (cache != NULL)
+		seq = drawcache_draw_seq(cache, c->id, serial, writer);
+	if (seq == 0)
+		ret = store_draw_by_code_txn(t, c->id, serial, &res->draw);
+	else if ((ret = store_draw_get_txn(t, c->id, seq, &res->draw)) ==
+	    -ENOENT && writer)
+		ret = -EIO;
+	/* (A loop's read transaction may predate the commit: not yet.) */
+	if (ret < 0)
 		return ret;
 	res->status = DRAW_REPEAT;
 	if (res->draw.has_claim) {
@@ -380,6 +389,34 @@ draw_refuse(struct store_txn *t, const struct draw_request *rq,
 	return 0;
 }
 
+/* Reads a risk counter: the store's value and the cache's delta. */
+static int
+draw_counter(struct store_txn *t, const struct draw_request *rq, int kind,
+    const uint8_t subject[16], uint32_t period, uint64_t *n)
+{
+	int ret;
+
+	if ((ret = store_counter_get_txn(t, rq->c->id, kind, subject, period,
+	    n)) < 0)
+		return ret;
+	if (rq->cache != NULL)
+		*n += drawcache_counter(rq->cache, rq->c->id, kind, subject,
+		    period);
+	return 0;
+}
+
+/* Adds one to a risk counter, in the cache when there is one. */
+static int
+draw_counter_add(struct store_txn *t, struct drawcache *cache,
+    const char *campaign, int kind, const uint8_t subject[16],
+    uint32_t period)
+{
+	if (cache != NULL)
+		return drawcache_count(cache, campaign, kind, subject, period,
+		    1);
+	return store_counter_add_txn(t, campaign, kind, subject, period, 1);
+}
+
 /* Checks the risk limits before a draw; sets *refusal. */
 static int
 draw_check_limits(struct store_txn *t, const struct draw_request *rq, int day,
@@ -391,9 +428,8 @@ draw_check_limits(struct store_txn *t, const struct draw_request *rq, int day,
 
 	*refusal = DRAW_REFUSE_NONE;
 	if (c->lim_visitor_day != 0) {
-		if ((ret = store_counter_get_txn(t, c->id,
-		    STORE_COUNT_VISITOR_DAY, rq->visitor, (uint32_t)day + 1,
-		    &n)) < 0)
+		if ((ret = draw_counter(t, rq, STORE_COUNT_VISITOR_DAY,
+		    rq->visitor, (uint32_t)day + 1, &n)) < 0)
 			return ret;
 		if (n >= c->lim_visitor_day) {
 			*refusal = DRAW_REFUSE_VISITOR_DAY;
@@ -401,8 +437,8 @@ draw_check_limits(struct store_txn *t, const struct draw_request *rq, int day,
 		}
 	}
 	if (c->lim_ip_hour != 0) {
-		if ((ret = store_counter_get_txn(t, c->id, STORE_COUNT_IP_HOUR,
-		    rq->net, hour, &n)) < 0)
+		if ((ret = draw_counter(t, rq, STORE_COUNT_IP_HOUR, rq->net,
+		    hour, &n)) < 0)
 			return ret;
 		if (n >= c->lim_ip_hour) {
 			*refusal = DRAW_REFUSE_IP_HOUR;
@@ -411,8 +447,8 @@ draw_check_limits(struct store_txn *t, const struct draw_request *rq, int day,
 	}
 	if (c->lim_visitor_wins != 0 && memcmp(rq->visitor, draw_zero16,
 	    16) != 0) {
-		if ((ret = store_counter_get_txn(t, c->id,
-		    STORE_COUNT_VISITOR_WINS, rq->visitor, 0, &n)) < 0)
+		if ((ret = draw_counter(t, rq, STORE_COUNT_VISITOR_WINS,
+		    rq->visitor, 0, &n)) < 0)
 			return ret;
 		if (n >= c->lim_visitor_wins) {
 			*refusal = DRAW_REFUSE_VISITOR_WINS;
@@ -424,8 +460,8 @@ draw_check_limits(struct store_txn *t, const struct draw_request *rq, int day,
 
 /*
  * The risk counters are kept only for the limits a campaign sets: they
- * are random-key writes (a page each per draw), and a campaign's limits
- * never change once it is loaded, so a counter nobody reads is pure cost.
+ * are random-key writes, and a campaign's limits never change once it is
+ * loaded, so a counter nobody reads is pure cost.
  */
 
 /* Counts a draw against the per-visitor-day and per-IP-hour limits. */
@@ -436,24 +472,40 @@ draw_count_draw(struct store_txn *t, const struct draw_request *rq, int day,
 	const struct campaign *c = rq->c;
 	int ret;
 
-	if (c->lim_visitor_day != 0 && (ret = store_counter_add_txn(t, c->id,
-	    STORE_COUNT_VISITOR_DAY, rq->visitor, (uint32_t)day + 1, 1)) < 0)
+	if (c->lim_visitor_day != 0 && (ret = draw_counter_add(t, rq->cache,
+	    c->id, STORE_COUNT_VISITOR_DAY, rq->visitor, (uint32_t)day + 1)) <
+	    0)
 		return ret;
-	if (c->lim_ip_hour != 0 && (ret = store_counter_add_txn(t, c->id,
-	    STORE_COUNT_IP_HOUR, rq->net, hour, 1)) < 0)
+	if (c->lim_ip_hour != 0 && (ret = draw_counter_add(t, rq->cache,
+	    c->id, STORE_COUNT_IP_HOUR, rq->net, hour)) < 0)
 		return ret;
 	return 0;
 }
 
 /* Counts a win against the per-visitor wins limit. */
 static int
-draw_count_win(struct store_txn *t, const struct campaign *c,
-    const uint8_t *visitor)
+draw_count_win(struct store_txn *t, struct drawcache *cache,
+    const struct campaign *c, const uint8_t *visitor)
 {
 	if (c->lim_visitor_wins == 0)
 		return 0;
-	return store_counter_add_txn(t, c->id, STORE_COUNT_VISITOR_WINS,
-	    visitor, 0, 1);
+	return draw_counter_add(t, cache, c->id, STORE_COUNT_VISITOR_WINS,
+	    visitor, 0);
+}
+
+/* Appends an online draw and indexes it by code, in the cache when there
+ * is one. */
+static int
+draw_record(struct store_txn *t, const struct draw_request *rq,
+    const struct store_draw *d)
+{
+	int ret;
+
+	if (rq->cache == NULL)
+		return store_draw_add_txn(t, rq->c->id, d);
+	if ((ret = store_draw_append_txn(t, rq->c->id, d)) < 0)
+		return ret;
+	return drawcache_add_draw(rq->cache, rq->c->id, d->serial, d->seq);
 }
 
 /* The online draw. */
@@ -473,7 +525,8 @@ draw_online_txn(struct store_txn *t, const struct draw_request *rq,
 		return ret == -ENOENT ? (res->status = DRAW_CLOSED, 0) : ret;
 	/* One draw per code, always: a repeat shows the first result, also
 	 * once the campaign is paused or over (as the code's page does). */
-	ret = draw_lookup_txn(t, rq->c, rq->serial, rq->claim_key, res);
+	ret = draw_lookup_txn(t, rq->c, rq->serial, rq->claim_key, rq->cache,
+	    true, res);
 	if (ret != -ENOENT)
 		return ret;
 	memset(res, 0, sizeof(*res));
@@ -505,7 +558,7 @@ draw_online_txn(struct store_txn *t, const struct draw_request *rq,
 	if (tier >= 0) {
 		d->outcome = (uint8_t)(tier + 1);
 		if ((ret = draw_take_stock(t, c, (size_t)tier, day)) < 0 ||
-		    (ret = draw_count_win(t, c, rq->visitor)) < 0 ||
+		    (ret = draw_count_win(t, rq->cache, c, rq->visitor)) < 0 ||
 		    (ret = draw_sum(t, c->id, STORE_SUM_WINS, 1)) < 0)
 			return ret;
 		if (c->tiers[tier].kind == CAMPAIGN_POINTS) {
@@ -537,11 +590,90 @@ draw_online_txn(struct store_txn *t, const struct draw_request *rq,
 	}
 	if ((ret = draw_count_draw(t, rq, day, hour)) < 0 ||
 	    (ret = draw_sum(t, c->id, STORE_SUM_DRAWS, 1)) < 0 ||
-	    (ret = store_draw_add_txn(t, c->id, d)) < 0 ||
+	    (ret = draw_record(t, rq, d)) < 0 ||
 	    (ret = store_campaign_put_txn(t, &hdr, false)) < 0)
 		return ret;
 	res->status = DRAW_NEW;
 	return 0;
+}
+
+struct draw_replay {
+	struct store_txn *t;
+	struct campaign *c;
+	struct drawcache *cache;
+	size_t n;
+};
+
+/* Replays one logged draw into the cache, unless the index holds it. */
+static int
+draw_replay_cb(const struct store_draw *d, void *arg)
+{
+	struct draw_replay *w = arg;
+	struct draw_request rq;
+	struct store_draw indexed;
+	struct store_event ev;
+	int ret;
+
+	if (d->kind != STORE_DRAW_ONLINE)
+		return 0;
+	/* In the index: written with its counters, in one transaction. */
+	ret = store_draw_by_code_txn(w->t, w->c->id, d->serial, &indexed);
+	if (ret != -ENOENT)
+		return ret;
+	memset(&rq, 0, sizeof(rq));
+	rq.c = w->c;
+	rq.cache = w->cache;
+	memcpy(rq.serial, d->serial, STORE_SERIAL_BYTES);
+	memcpy(rq.visitor, d->visitor, STORE_VISITOR_BYTES);
+	/* The event keeps the client's address (anonymised, but within the
+	 * prefix the hourly limit counts). */
+	if (w->c->lim_ip_hour != 0) {
+		ret = store_event_get_txn(w->t, d->event_id, &ev);
+		if (ret < 0 && ret != -ENOENT)
+			return ret;
+		if (ret == 0)
+			draw_net_of(ev.ip_family == 4 ? AF_INET : AF_INET6,
+			    ev.ip, rq.net);
+	}
+	if ((ret = drawcache_add_draw(w->cache, w->c->id, d->serial,
+	    d->seq)) < 0 ||
+	    (ret = draw_count_draw(w->t, &rq, (int)d->day,
+	    (uint32_t)(d->time / (3600LL * 1000000)))) < 0)
+		return ret;
+	if (d->outcome != STORE_OUTCOME_MISS &&
+	    d->outcome != STORE_OUTCOME_TICKET &&
+	    (ret = draw_count_win(w->t, w->cache, w->c, d->visitor)) < 0)
+		return ret;
+	w->n++;
+	return 0;
+}
+
+/* Replays one campaign's draws after its watermark. */
+static int
+draw_recover_cb(struct campaign *c, void *arg)
+{
+	struct draw_replay *w = arg;
+	uint64_t seq;
+	int ret;
+
+	w->c = c;
+	if ((ret = store_draws_indexed_txn(w->t, c->id, &seq)) < 0)
+		return ret;
+	return store_draw_foreach_txn(w->t, c->id, seq + 1, draw_replay_cb, w);
+}
+
+/* Puts the unindexed online draws into the cache. */
+int
+draw_recover_txn(struct store_txn *t, struct registry *r,
+    struct drawcache *cache)
+{
+	struct draw_replay w = { t, NULL, cache, 0 };
+	int ret;
+
+	ret = registry_foreach(r, draw_recover_cb, &w);
+	/* They are on disk: what they add counts as committed. */
+	drawcache_group_end(cache, ret == 0);
+	return ret < 0 ? ret : (int)(w.n > INT32_MAX ? INT32_MAX : w.n);
 }
 
 /* Authenticates a shop by its token, in constant time per shop. */
@@ -601,7 +733,7 @@ draw_open_ticket(struct store_txn *t, struct campaign *c,
 	d->outcome = tier >= 0 ? (uint8_t)(tier + 1) : STORE_OUTCOME_MISS;
 	if (tier >= 0) {
 		if ((ret = draw_take_stock(t, c, (size_t)tier, day)) < 0 ||
-		    (ret = draw_count_win(t, c, cl->visitor)) < 0 ||
+		    (ret = draw_count_win(t, NULL, c, cl->visitor)) < 0 ||
 		    (ret = draw_sum(t, c->id, STORE_SUM_WINS, 1)) < 0)
 			return ret;
 		cl->tier = (uint8_t)(tier + 1);

@@ -18,6 +18,8 @@
 #include <stdint.h>
 
 #include "scanner/campaign.h"
+#include "scanner/drawcache.h"
+#include "scanner/registry.h"
 #include "store/store.h"
 
 #define DRAW_CLAIM_SECRET_BYTES 10
@@ -49,6 +51,9 @@ struct draw_request {
 	int64_t now;
 	uint64_t event_id;
 	const uint8_t *claim_key;	/* 32 bytes (server secrets) */
+	/* The scan server's write-back cache of the draw index and the risk
+	 * counters; NULL writes them straight into the store. */
+	struct drawcache *cache;
 };
 
 struct draw_result {
@@ -118,10 +123,17 @@ const char *draw_refusal_text(int refusal, bool zh);
 int draw_online_txn(struct store_txn *t, const struct draw_request *rq,
     struct draw_result *res) __attribute__((warn_unused_result));
 /* Reads a code's draw without drawing (res->status DRAW_REPEAT, or
- * -ENOENT if it never drew). */
+ * -ENOENT if it never drew), also from cache (NULL: none) where a loop
+ * sees committed draws only and the writer its group's too. */
 int draw_lookup_txn(struct store_txn *t, struct campaign *c,
     const uint8_t serial[STORE_SERIAL_BYTES], const uint8_t *claim_key,
-    struct draw_result *res) __attribute__((warn_unused_result));
+    struct drawcache *cache, bool writer, struct draw_result *res)
+    __attribute__((warn_unused_result));
+/* Server start: puts the online draws after each campaign's watermark
+ * that the store's index lacks (a crash's unfolded tail) into cache as
+ * committed, to fold. Returns how many, or a negative errno. */
+int draw_recover_txn(struct store_txn *t, struct registry *r,
+    struct drawcache *cache) __attribute__((warn_unused_result));
 /* Redeems a claim (opening a sealed ticket) for a shop. Returns 0 (see
  * res->status) or a negative errno from the store. */
 int draw_redeem_txn(struct store_txn *t, const struct redeem_request *rq,

@@ -186,3 +186,17 @@ registry_find_any(struct registry *r, uint32_t batch_id, const char *gtin,
 	pthread_mutex_unlock(&r->mu);
 	return found;
 }
+
+/* Calls cb for every campaign. */
+int
+registry_foreach(struct registry *r, int (*cb)(struct campaign *, void *),
+    void *arg)
+{
+	int ret = 0;
+
+	pthread_mutex_lock(&r->mu);
+	for (size_t i = 0; i < r->n && ret == 0; i++)
+		ret = cb(r->list[i], arg);
+	pthread_mutex_unlock(&r->mu);
+	return ret;
+}

@@ -34,4 +34,9 @@ struct campaign *registry_find_any(struct registry *r, uint32_t batch_id,
 /* A campaign by id (any state), as a new reference, or NULL. */
 struct campaign *registry_get(struct registry *r, const char *id);
 
+/* Calls cb for every campaign, in id order, until it returns non-zero
+ * (which it returns). */
+int registry_foreach(struct registry *r,
+    int (*cb)(struct campaign *, void *), void *arg);
+
 #endif

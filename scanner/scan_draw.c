@@ -151,7 +151,7 @@ scan_draw_prepare(struct scan_loop *sl, const struct verify_result *vr,
 		return;
 	}
 	ret = draw_lookup_txn(&sl->rtxn, ctx->c, vr->code.serial,
-	    srv->secrets->claim, &ctx->res);
+	    srv->secrets->claim, srv->drawcache, false, &ctx->res);
 	if (ret == 0) {
 		ctx->mode = PAGE_DRAW_RESULT;
 		return;
@@ -410,6 +410,7 @@ scan_draw_submit(struct scan_loop *sl, struct http_req *req, struct scan_op *o,
 	draw_net_of(req->family, req->ip, o->drq.net);
 	o->drq.now = clock_now_us();
 	o->drq.claim_key = srv->secrets->claim;
+	o->drq.cache = srv->drawcache;
 	o->op.apply = scan_apply_draw;
 	req->user = o;
 	if (writer_submit(sl->port, &o->op) < 0) {

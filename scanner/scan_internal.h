@@ -35,6 +35,7 @@ struct scan_server {
 	struct server_secrets *secrets;	/* draw codes, claims, draw tokens */
 	struct registry *registry;	/* campaigns */
 	struct summaries *summaries;	/* per-code scan summaries */
+	struct drawcache *drawcache;	/* draw index and risk counters */
 	int64_t started;
 };
 

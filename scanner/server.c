@@ -53,24 +53,58 @@ scan_group_end(bool committed, void *arg)
 	struct scan_server *srv = arg;
 
 	summaries_group_end(srv->summaries, committed);
+	drawcache_group_end(srv->drawcache, committed);
 }
 
-/* Writer hook: folds the summaries into the store now and then. */
+/* Writer hook: folds the summaries and the draw cache into the store now
+ * and then. */
 static void
 scan_tick(struct store *st, void *arg)
 {
 	struct scan_server *srv = arg;
+	const char *what = "scan summaries";
 	int ret;
 
-	if ((ret = summaries_fold(srv->summaries, st)) < 0) {
-		if (ret == -EIO) {
-			log_warnx("store: I/O error folding scan summaries; "
-			    "exiting");
-			_exit(WRITER_EXIT_IO);
-		}
-		log_warnx("store: cannot fold scan summaries: %s",
-		    store_strerror(ret));
+	if ((ret = summaries_fold(srv->summaries, st)) == 0) {
+		what = "the draw index";
+		ret = drawcache_fold(srv->drawcache, st);
 	}
+	if (ret == -EIO) {
+		log_warnx("store: I/O error folding %s; exiting", what);
+		_exit(WRITER_EXIT_IO);
+	}
+	if (ret < 0)
+		log_warnx("store: cannot fold %s: %s", what,
+		    store_strerror(ret));
+}
+
+/* Loads the campaigns and the online draws a crash left out of the draw
+ * index, and folds them; on a full store they wait in memory. */
+static int
+scan_recover_draws(struct scan_server *srv, struct store *st)
+{
+	struct store_txn t;
+	int n = 0, ret;
+
+	if ((ret = drawcache_new(&srv->drawcache)) < 0)
+		return ret;
+	if ((ret = store_txn_begin(st, true, &t)) < 0)
+		return ret;
+	if ((ret = registry_sync_txn(srv->registry, &t)) == 0)
+		ret = n = draw_recover_txn(&t, srv->registry, srv->drawcache);
+	store_txn_abort(&t);
+	if (ret < 0)
+		return ret;
+	if (n == 0)
+		return 0;
+	if ((ret = drawcache_fold(srv->drawcache, st)) == -ENOSPC) {
+		log_warnx("store full: the draw index stays in memory until "
+		    "there is room");
+		return 0;
+	}
+	if (ret == 0)
+		log_warnx("indexed %d draws a previous run left unindexed", n);
+	return ret;
 }
 
 /* Folds what a crash left unfolded and makes the summary cache. On a full
@@ -204,6 +238,10 @@ scan_serve(struct store *st, const struct scan_config *cfg, const char **why)
 		*why = "cannot fold the scan summaries";
 		goto out;
 	}
+	if ((ret = scan_recover_draws(&srv, st)) < 0) {
+		*why = "cannot index the draws";
+		goto out;
+	}
 	if (cfg->log_path != NULL &&
 	    (ret = accesslog_open(cfg->log_path, &srv.log)) < 0) {
 		*why = "cannot open the access log";
@@ -274,6 +312,7 @@ out:
 	accesslog_close(srv.log);
 	registry_free(srv.registry);
 	summaries_free(srv.summaries);
+	drawcache_free(srv.drawcache);
 	keys_server_secrets_free(srv.secrets);
 	close(lock_fd);
 	return ret;

@@ -274,12 +274,12 @@ store_counter_add_txn(struct store_txn *t, const char *campaign, int kind,
 
 /* ---- draws ------------------------------------------------------------ */
 
-/* Adds a draw log entry, and indexes an online draw by its code. */
+/* Appends a draw log entry. */
 int
-store_draw_add_txn(struct store_txn *t, const char *campaign,
+store_draw_append_txn(struct store_txn *t, const char *campaign,
     const struct store_draw *d)
 {
-	uint8_t key[STORE_ID_MAX + 8], seqbe[8];
+	uint8_t key[STORE_ID_MAX + 8];
 	struct store_draw rec;
 	int ret;
 
@@ -289,17 +289,80 @@ store_draw_add_txn(struct store_txn *t, const char *campaign,
 	memset(&rec, 0, sizeof(rec));
 	memcpy(&rec, d, sizeof(rec));
 	/* Sequence numbers only grow: the entry goes at the end. */
-	if ((ret = store_put_txn(t, STORE_DB_DRAWS, key, sizeof(key), &rec,
-	    sizeof(rec), MDB_NOOVERWRITE)) < 0)
-		return ret == -EEXIST ? store_txn_fail(t, -EIO) : ret;
-	if (d->kind != STORE_DRAW_ONLINE)
-		return 0;
-	memcpy(key + STORE_ID_MAX, d->serial, STORE_SERIAL_BYTES);
-	store_be64(seqbe, d->seq);
+	ret = store_put_txn(t, STORE_DB_DRAWS, key, sizeof(key), &rec,
+	    sizeof(rec), MDB_NOOVERWRITE);
+	return ret == -EEXIST ? store_txn_fail(t, -EIO) : ret;
+}
+
+/* Indexes a code's online draw. */
+int
+store_draw_index_txn(struct store_txn *t, const char *campaign,
+    const uint8_t serial[STORE_SERIAL_BYTES], uint64_t seq)
+{
+	uint8_t key[STORE_ID_MAX + 8], seqbe[8];
+	int ret;
+
+	if ((ret = store_id_key(campaign, key)) < 0)
+		return ret;
+	memcpy(key + STORE_ID_MAX, serial, STORE_SERIAL_BYTES);
+	store_be64(seqbe, seq);
 	ret = store_put_txn(t, STORE_DB_DRAWS_BY_CODE, key, sizeof(key), seqbe,
 	    sizeof(seqbe), MDB_NOOVERWRITE);
 	/* A code draws once: callers check first; a second is a bug. */
 	return ret == -EEXIST ? store_txn_fail(t, -EIO) : ret;
+}
+
+/* Adds a draw log entry, and indexes an online draw by its code. */
+int
+store_draw_add_txn(struct store_txn *t, const char *campaign,
+    const struct store_draw *d)
+{
+	int ret;
+
+	if ((ret = store_draw_append_txn(t, campaign, d)) < 0)
+		return ret;
+	if (d->kind != STORE_DRAW_ONLINE)
+		return 0;
+	return store_draw_index_txn(t, campaign, d->serial, d->seq);
+}
+
+/* The meta key of a campaign's index watermark. */
+static int
+store_draws_indexed_key(const char *campaign, char *key, size_t size)
+{
+	int n = snprintf(key, size, "draws_indexed/%s", campaign);
+
+	return n < 0 || (size_t)n >= size ? -EINVAL : n;
+}
+
+/* Reads the last draw whose index and counters are in the store. */
+int
+store_draws_indexed_txn(struct store_txn *t, const char *campaign,
+    uint64_t *seq)
+{
+	char key[sizeof("draws_indexed/") + STORE_ID_MAX];
+	int n, ret;
+
+	*seq = 0;
+	if ((n = store_draws_indexed_key(campaign, key, sizeof(key))) < 0)
+		return n;
+	ret = store_get_txn(t, STORE_DB_META, key, (size_t)n, seq,
+	    sizeof(*seq));
+	return ret == -ENOENT ? 0 : ret;
+}
+
+/* Moves a campaign's index watermark. */
+int
+store_draws_set_indexed_txn(struct store_txn *t, const char *campaign,
+    uint64_t seq)
+{
+	char key[sizeof("draws_indexed/") + STORE_ID_MAX];
+	int n;
+
+	if ((n = store_draws_indexed_key(campaign, key, sizeof(key))) < 0)
+		return n;
+	return store_put_txn(t, STORE_DB_META, key, (size_t)n, &seq,
+	    sizeof(seq), 0);
 }
 
 /* Reads a draw by sequence number. */
@@ -521,17 +584,33 @@ store_shop_foreach_txn(struct store_txn *t,
 
 /* ---- points ------------------------------------------------------------ */
 
+/*
+ * A visitor's balance is entry 0 of its ledger: the key beside its
+ * entries, so that a credit changes one leaf page rather than two.
+ */
+
+/* The ledger key of a visitor's entry n (0: the balance). */
+static void
+store_points_key(const uint8_t visitor[STORE_VISITOR_BYTES], uint64_t n,
+    uint8_t key[STORE_VISITOR_BYTES + 8])
+{
+	memcpy(key, visitor, STORE_VISITOR_BYTES);
+	store_be64(key + STORE_VISITOR_BYTES, n);
+}
+
 /* Reads a balance. */
 int
 store_points_balance_txn(struct store_txn *t,
     const uint8_t visitor[STORE_VISITOR_BYTES], int64_t *balance,
     uint64_t *entries)
 {
+	uint8_t key[STORE_VISITOR_BYTES + 8];
 	struct store_points_balance b;
 	int ret;
 
-	ret = store_get_txn(t, STORE_DB_POINTS_BALANCE, visitor,
-	    STORE_VISITOR_BYTES, &b, sizeof(b));
+	store_points_key(visitor, 0, key);
+	ret = store_get_txn(t, STORE_DB_POINTS, key, sizeof(key), &b,
+	    sizeof(b));
 	if (ret == -ENOENT) {
 		memset(&b, 0, sizeof(b));
 		ret = 0;
@@ -567,13 +646,13 @@ store_points_add_txn(struct store_txn *t,
 	e.amount = amount;
 	e.balance = b.balance;
 	e.draw_seq = draw_seq;
-	memcpy(key, visitor, STORE_VISITOR_BYTES);
-	store_be64(key + STORE_VISITOR_BYTES, e.n);
+	store_points_key(visitor, e.n, key);
 	if ((ret = store_put_txn(t, STORE_DB_POINTS, key, sizeof(key), &e,
 	    sizeof(e), 0)) < 0)
 		return ret;
-	if ((ret = store_put_txn(t, STORE_DB_POINTS_BALANCE, visitor,
-	    STORE_VISITOR_BYTES, &b, sizeof(b), 0)) < 0)
+	store_points_key(visitor, 0, key);
+	if ((ret = store_put_txn(t, STORE_DB_POINTS, key, sizeof(key), &b,
+	    sizeof(b), 0)) < 0)
 		return ret;
 	*balance = b.balance;
 	return 0;
@@ -593,9 +672,8 @@ store_points_foreach_txn(struct store_txn *t,
 
 	if ((ret = store_points_balance_txn(t, visitor, &balance, &n)) < 0)
 		return ret;
-	memcpy(key, visitor, STORE_VISITOR_BYTES);
 	for (; n > 0 && limit > 0; n--, limit--) {
-		store_be64(key + STORE_VISITOR_BYTES, n);
+		store_points_key(visitor, n, key);
 		if ((ret = store_get_txn(t, STORE_DB_POINTS, key, sizeof(key), &e,
 		    sizeof(e))) < 0)
 			return ret == -ENOENT ? -EIO : ret;

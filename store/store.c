@@ -34,7 +34,6 @@ static const char *store_db_names[STORE_DB_COUNT] = {
 	[STORE_DB_SHOPS] = "shops",
 	[STORE_DB_SHOP_TOKENS] = "shop_tokens",
 	[STORE_DB_POINTS] = "points",
-	[STORE_DB_POINTS_BALANCE] = "points_balance",
 	[STORE_DB_DRAWCODES] = "drawcodes",
 };
 

@@ -455,9 +455,33 @@ struct store_draw {
 };
 static_assert(sizeof(struct store_draw) == 128, "draw layout");
 
-/* Appends a draw log entry (its seq must be the campaign's next). */
+/* Appends a draw log entry (its seq must be the campaign's next) and, for
+ * an online draw, indexes it by code (store_draw_index_txn). */
 int store_draw_add_txn(struct store_txn *t, const char *campaign,
     const struct store_draw *d);
+
+/*
+ * The scan server writes the code index of online draws and the risk
+ * counters (kinds V, I, W) back about once a second instead of in every
+ * group commit (random-key writes, a page each): it appends the draw log
+ * entry alone (store_draw_append_txn) and keeps the rest in memory, then
+ * writes it with the campaign's watermark "draws_indexed/<id>" in meta in
+ * one transaction. A restart replays the online draws after the
+ * watermark that the index does not hold.
+ */
+
+/* Appends a draw log entry only. */
+int store_draw_append_txn(struct store_txn *t, const char *campaign,
+    const struct store_draw *d);
+/* Indexes a code's online draw (-EIO if the code has one). */
+int store_draw_index_txn(struct store_txn *t, const char *campaign,
+    const uint8_t serial[STORE_SERIAL_BYTES], uint64_t seq);
+/* The last draw seq whose index and counters are written (0: none). */
+int store_draws_indexed_txn(struct store_txn *t, const char *campaign,
+    uint64_t *seq);
+/* Moves that watermark. */
+int store_draws_set_indexed_txn(struct store_txn *t, const char *campaign,
+    uint64_t seq);
 /* Reads the entry of sequence number seq. */
 int store_draw_get_txn(struct store_txn *t, const char *campaign,
     uint64_t seq, struct store_draw *d);

@@ -26,8 +26,7 @@ enum store_db {
 	STORE_DB_CLAIMS,	/* claim id → struct store_claim */
 	STORE_DB_SHOPS,		/* id → struct store_shop */
 	STORE_DB_SHOP_TOKENS,	/* selector → shop id */
-	STORE_DB_POINTS,	/* visitor|n → struct store_points_entry */
-	STORE_DB_POINTS_BALANCE, /* visitor → {balance, entries} */
+	STORE_DB_POINTS,	/* visitor|n → struct store_points_entry; n 0: balance */
 	STORE_DB_DRAWCODES,	/* keyed hash of a token → outer serial */
 	STORE_DB_COUNT
 };

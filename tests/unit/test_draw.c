@@ -25,6 +25,7 @@ struct fixture {
 	char db[TU_PATH_MAX];
 	struct store *st;
 	struct campaign *c;
+	struct drawcache *cache;	/* draws through it when set */
 };
 
 /* A fresh store in a fresh temporary directory. */
@@ -48,6 +49,7 @@ teardown(void **state)
 	struct fixture *f = *state;
 
 	campaign_unref(f->c, __func__);
+	drawcache_free(f->cache);
 	store_close(f->st);
 	tu_rmtree(f->dir);
 	free(f);
@@ -137,9 +139,12 @@ draw(struct fixture *f, struct campaign *c, uint64_t n, uint8_t v,
 	struct draw_result res;
 	struct store_txn t;
 
+	rq.cache = f->cache;
 	assert_int_equal(store_txn_begin(f->st, false, &t), 0);
 	assert_int_equal(draw_online_txn(&t, &rq, &res), 0);
 	assert_int_equal(store_txn_commit(&t), 0);
+	if (f->cache != NULL)
+		drawcache_group_end(f->cache, true);
 	return res;
 }
 
@@ -428,7 +433,7 @@ test_one_draw_per_code(void **state)
 	    STORE_SUM_CLAIMS, 0), 1);
 	/* draw_lookup_txn finds it without drawing. */
 	assert_int_equal(store_txn_begin(f->st, true, &t), 0);
-	assert_int_equal(draw_lookup_txn(&t, c, a.draw.serial, claim_key, &b),
+	assert_int_equal(draw_lookup_txn(&t, c, a.draw.serial, claim_key, NULL, true, &b),
 	    0);
 	assert_int_equal(b.status, DRAW_REPEAT);
 	assert_string_equal(b.claim_token, a.claim_token);
@@ -436,7 +441,7 @@ test_one_draw_per_code(void **state)
 		uint8_t other[8];
 
 		serial_of(78, other);
-		assert_int_equal(draw_lookup_txn(&t, c, other, claim_key, &b),
+		assert_int_equal(draw_lookup_txn(&t, c, other, claim_key, NULL, true, &b),
 		    -ENOENT);
 	}
 	store_txn_abort(&t);
@@ -496,9 +501,8 @@ assert_refusal(struct fixture *f, const char *id, uint64_t seq, uint64_t n,
 
 /* Each risk rule refuses, records why, and leaves the code its draw. */
 static void
-test_refusals(void **state)
+refusals(struct fixture *f)
 {
-	struct fixture *f = *state;
 	const int64_t hour = 3600LL * 1000000;
 	struct campaign *c, *w;
 	struct draw_result r;
@@ -568,6 +572,153 @@ test_refusals(void **state)
 	campaign_unref(w, __func__);
 	assert_true(strlen(draw_refusal_text(DRAW_REFUSE_IP_HOUR, false)) > 0);
 	assert_true(strlen(draw_refusal_text(DRAW_REFUSE_VISITOR_DAY, true)) > 0);
+}
+
+/* The risk rules, with the index and counters written straight. */
+static void
+test_refusals(void **state)
+{
+	refusals(*state);
+}
+
+/* Reads a code's indexed draw seq from the store (0: none). */
+static uint64_t
+indexed(struct fixture *f, const char *id, uint64_t n)
+{
+	uint8_t serial[STORE_SERIAL_BYTES];
+	struct store_draw d;
+	struct store_txn t;
+	int ret;
+
+	serial_of(n, serial);
+	assert_int_equal(store_txn_begin(f->st, true, &t), 0);
+	ret = store_draw_by_code_txn(&t, id, serial, &d);
+	store_txn_abort(&t);
+	if (ret == -ENOENT)
+		return 0;
+	assert_int_equal(ret, 0);
+	return d.seq;
+}
+
+/* Reads a campaign's index watermark. */
+static uint64_t
+watermark(struct fixture *f, const char *id)
+{
+	struct store_txn t;
+	uint64_t seq;
+
+	assert_int_equal(store_txn_begin(f->st, true, &t), 0);
+	assert_int_equal(store_draws_indexed_txn(&t, id, &seq), 0);
+	store_txn_abort(&t);
+	return seq;
+}
+
+/* The same rules through the server's cache: the limits see the unfolded
+ * counts, and a fold writes the index, counters and watermarks. */
+static void
+test_refusals_cached(void **state)
+{
+	struct fixture *f = *state;
+
+	if (!have_tz())
+		skip();
+	assert_int_equal(drawcache_new(&f->cache), 0);
+	refusals(f);
+	/* Nothing folded yet: the store's index is empty. */
+	assert_true(drawcache_pending(f->cache) > 0);
+	assert_int_equal(indexed(f, "risk", 1), 0);
+	assert_int_equal(drawcache_draw_seq(f->cache, "risk",
+	    (const uint8_t[8]){ 0, 0, 0, 0, 0, 0, 0, 1 }, false), 1);
+	assert_int_equal(drawcache_fold(f->cache, f->st), 0);
+	assert_int_equal(drawcache_pending(f->cache), 0);
+	assert_int_equal(indexed(f, "risk", 1), 1);
+	assert_int_equal(indexed(f, "risk", 3), 4);
+	assert_int_equal(indexed(f, "wins", 2), 3);
+	assert_int_equal(watermark(f, "risk"), 9);
+	assert_int_equal(watermark(f, "wins"), 3);
+	/* Written straight from now on, the folded counts still refuse. */
+	drawcache_free(f->cache);
+	f->cache = NULL;
+	struct draw_result r = draw(f, f->c, 50, 1, 50,
+	    f->c->day_starts[1] + 10);
+	assert_int_equal(r.status, DRAW_NEW);
+	r = draw(f, f->c, 51, 1, 51, f->c->day_starts[1] + 11);
+	assert_int_equal(r.status, DRAW_REFUSED);
+	assert_int_equal(r.refusal, DRAW_REFUSE_VISITOR_DAY);
+}
+
+/* A failed group leaves nothing in the cache; a crash's unfolded draws
+ * are replayed at start-up into the index and the counters, once. */
+static void
+test_cache_recovery(void **state)
+{
+	struct fixture *f = *state;
+	struct draw_request rq;
+	struct draw_result r;
+	struct registry *reg;
+	struct store_txn t;
+	struct campaign *c;
+	int64_t t0;
+
+	if (!have_tz())
+		skip();
+	c = f->c = install(f, "rec",
+	    "{\"id\":\"g\",\"name\":\"G\",\"kind\":\"physical\",\"total\":100,"
+	    "\"odds\":1000000}",
+	    "\"claim\":{\"window_days\":7},\"limits\":{"
+	    "\"draws_per_visitor_per_day\":2,\"wins_per_visitor\":2}", 7);
+	t0 = c->day_starts[0] + 1000;
+	assert_int_equal(drawcache_new(&f->cache), 0);
+
+	/* A group that does not commit: its draw is forgotten. */
+	rq = request(c, 1, 1, 1, t0);
+	rq.cache = f->cache;
+	assert_int_equal(store_txn_begin(f->st, false, &t), 0);
+	assert_int_equal(draw_online_txn(&t, &rq, &r), 0);
+	assert_int_equal(r.status, DRAW_NEW);
+	assert_true(drawcache_draw_seq(f->cache, "rec", rq.serial, true) > 0);
+	assert_int_equal(drawcache_draw_seq(f->cache, "rec", rq.serial,
+	    false), 0);
+	store_txn_abort(&t);
+	drawcache_group_end(f->cache, false);
+	assert_int_equal(drawcache_pending(f->cache), 0);
+
+	/* Two wins by visitor 1, one folded, one left by a "crash". */
+	assert_int_equal(draw(f, c, 1, 1, 1, t0).status, DRAW_NEW);
+	assert_int_equal(drawcache_fold(f->cache, f->st), 0);
+	assert_int_equal(draw(f, c, 2, 1, 1, t0 + 1).status, DRAW_NEW);
+	/* A repeat is the first result, from the cache. */
+	r = draw(f, c, 2, 1, 1, t0 + 2);
+	assert_int_equal(r.status, DRAW_REPEAT);
+	assert_int_equal(r.draw.seq, 2);
+	drawcache_free(f->cache);
+	f->cache = NULL;
+	assert_int_equal(indexed(f, "rec", 2), 0);
+	assert_int_equal(watermark(f, "rec"), 1);
+
+	/* Start-up: the registry, the replay, the fold. */
+	assert_int_equal(registry_new(&reg), 0);
+	assert_int_equal(drawcache_new(&f->cache), 0);
+	assert_int_equal(store_txn_begin(f->st, true, &t), 0);
+	assert_int_equal(registry_sync_txn(reg, &t), 0);
+	assert_int_equal(draw_recover_txn(&t, reg, f->cache), 1);
+	store_txn_abort(&t);
+	assert_int_equal(drawcache_fold(f->cache, f->st), 0);
+	assert_int_equal(indexed(f, "rec", 2), 2);
+	assert_int_equal(watermark(f, "rec"), 2);
+	/* Once: a second start-up finds nothing to replay. */
+	assert_int_equal(store_txn_begin(f->st, true, &t), 0);
+	assert_int_equal(draw_recover_txn(&t, reg, f->cache), 0);
+	store_txn_abort(&t);
+	registry_free(reg);
+	/* The replayed counts hold: visitor 1 has drawn twice today and won
+	 * twice, so a third draw is refused. */
+	r = draw(f, c, 3, 1, 1, t0 + 3);
+	assert_int_equal(r.status, DRAW_REFUSED);
+	assert_int_equal(r.refusal, DRAW_REFUSE_VISITOR_DAY);
+	r = draw(f, c, 4, 1, 1, c->day_starts[1] + 3);
+	assert_int_equal(r.status, DRAW_REFUSED);
+	assert_int_equal(r.refusal, DRAW_REFUSE_VISITOR_WINS);
 }
 
 /* Adds a shop; returns its token. */
@@ -880,6 +1031,10 @@ main(void)
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_closed, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_refusals, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_refusals_cached, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(test_cache_recovery, setup,
+		    teardown),
 		cmocka_unit_test_setup_teardown(test_tickets, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_redeem_statuses, setup,
 		    teardown),

@@ -1,0 +1,59 @@
+/*
+ * drawcache.h — the scan server's draw index and risk counters, in memory.
+ *
+ * Every online draw would otherwise write two or three pages at random
+ * keys in its group commit: the code's entry in the draw index (has this
+ * code drawn?) and the risk counters (draws per visitor a day, per IP
+ * prefix an hour, wins per visitor). The writer appends the draw log
+ * entry alone and stages those here; a group's changes become committed
+ * only if its commit succeeds. About once a second the writer folds the
+ * committed changes into the store in key order, with each campaign's
+ * watermark, in one transaction (store_draws_set_indexed_txn), and drops
+ * them; draw_recover() replays what a crash left. Counters are deltas on
+ * top of the store's values, so other writers (a shop opening a ticket
+ * from the CLI) still add to the store directly.
+ * Thread-safe: the writer changes it, loops read committed entries.
+ */
+#ifndef SCANLOOP_DRAWCACHE_H
+#define SCANLOOP_DRAWCACHE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "store/store.h"
+
+#define DRAWCACHE_FOLD_MS 1000
+
+struct drawcache;
+
+/* Makes an empty cache. */
+int drawcache_new(struct drawcache **out) __attribute__((warn_unused_result));
+/* Frees it (fold first). */
+void drawcache_free(struct drawcache *dc);
+/* The seq of a code's online draw held here, or 0: the writer sees its
+ * group's staged draws, other threads committed ones only. */
+uint64_t drawcache_draw_seq(struct drawcache *dc, const char *campaign,
+    const uint8_t serial[STORE_SERIAL_BYTES], bool writer);
+/* Writer, in a group: indexes a code's online draw. */
+int drawcache_add_draw(struct drawcache *dc, const char *campaign,
+    const uint8_t serial[STORE_SERIAL_BYTES], uint64_t seq)
+    __attribute__((warn_unused_result));
+/* Writer: what the cache adds to a store counter (staged included). */
+uint64_t drawcache_counter(struct drawcache *dc, const char *campaign,
+    int kind, const uint8_t subject[16], uint32_t period);
+/* Writer, in a group: adds delta to a counter. */
+int drawcache_count(struct drawcache *dc, const char *campaign, int kind,
+    const uint8_t subject[16], uint32_t period, uint64_t delta)
+    __attribute__((warn_unused_result));
+/* Writer: the group committed (staged becomes committed) or not (staged
+ * changes are dropped). */
+void drawcache_group_end(struct drawcache *dc, bool committed);
+/* Writer, between groups: writes the committed changes and watermarks in
+ * one transaction and drops them from memory. */
+int drawcache_fold(struct drawcache *dc, struct store *st)
+    __attribute__((warn_unused_result));
+/* Committed changes not yet folded. */
+size_t drawcache_pending(struct drawcache *dc);
+
+#endif
