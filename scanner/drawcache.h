@@ -23,8 +23,6 @@
 
 #include "store/store.h"
 
-#define DRAWCACHE_FOLD_MS 1000
-
 struct drawcache;
 
 /* Makes an empty cache. */

@@ -22,70 +22,18 @@
 // code's page again shows the same result as a repeat (draw-repeat.png).
 // run_draw.sh then checks the store and redeems the claim. Every wait is
 // bounded.
-import { chromium } from 'playwright-core';
-import { writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { harness, WAIT_MS, PHONE_UA, CSP_WATCH } from './harness.mjs';
 
-const WAIT_MS = 20000;
-// A phone's browser (the server counts "HeadlessChrome" as a bot).
-const PHONE_UA = 'Mozilla/5.0 (Linux; Android 14; Pixel 8) ' +
-    'AppleWebKit/537.36 (KHTML, like Gecko) Chrome/130.0.0.0 ' +
-    'Mobile Safari/537.36';
 // Claim codes: 24 base32 characters in six groups of four.
 const CLAIM_RE = /^[A-Z2-7]{4}(-[A-Z2-7]{4}){5}$/;
 
-// Returns the environment variable or exits with a usage error.
-function need(name) {
-	const v = process.env[name];
-	if (v === undefined || v === '') {
-		console.error(`FAIL [browser_draw]: ${name} is not set (run_draw.sh sets it)`);
-		process.exit(2);
-	}
-	return v;
-}
+const h = harness('browser_draw', 'run_draw.sh');
+const { need, check, checkCsp, shot, result, problems } = h;
 
 const base = need('SL_BASE');
 const origin = new URL(base).origin;
-const outDir = need('SL_OUT');
 const prize = need('SL_PRIZE');
-const result = { screenshots: [], requests: [] };
-const problems = [];
-
-// Records a failed check (the test goes on, to show them all).
-function check(ok, what) {
-	if (!ok)
-		problems.push(what);
-	return ok;
-}
-
-// Collects securitypolicyviolation events in the page (added through the
-// DevTools protocol, which the page's CSP does not govern).
-const CSP_WATCH = () => {
-	window.__cspViolations = [];
-	document.addEventListener('securitypolicyviolation', (e) => {
-		window.__cspViolations.push(
-		    `${e.violatedDirective} blocked ${e.blockedURI || '(inline)'}`);
-	});
-};
-
-// Checks the CSP violations the page saw.
-async function checkCsp(page, name) {
-	const v = await page.evaluate(() => window.__cspViolations || null);
-	check(Array.isArray(v), `${name}: the CSP watcher did not run`);
-	for (const x of v || [])
-		problems.push(`${name}: CSP violation: ${x}`);
-}
-
-// The page in use, for a screenshot when a check throws.
-let current = null;
-
-// Takes a full-page screenshot into the output directory.
-async function shot(page, file) {
-	const path = join(outDir, file);
-	await page.screenshot({ path, fullPage: true, timeout: WAIT_MS });
-	result.screenshots.push(path);
-	console.log(`# screenshot: ${path}`);
-}
+result.requests = [];
 
 // What the draw card shows.
 async function card(page) {
@@ -127,7 +75,7 @@ async function phone(browser) {
 	ctx.setDefaultTimeout(WAIT_MS);
 	await ctx.addInitScript(CSP_WATCH);
 	const page = await ctx.newPage();
-	current = page;
+	h.current = page;
 	page.on('request', (r) => {
 		const u = r.url();
 		result.requests.push(`${r.method()} ${u}`);
@@ -253,40 +201,4 @@ async function phone(browser) {
 	await ctx.close();
 }
 
-// Runs the phone; prints the result.
-async function main() {
-	const browser = await chromium.launch({
-		executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
-		headless: true,
-		timeout: WAIT_MS * 2,
-		args: ['--no-sandbox', '--disable-gpu', '--disable-quic',
-		    '--no-first-run', '--disable-background-networking',
-		    '--disable-component-update', '--disable-sync',
-		    '--disable-dev-shm-usage'],
-	});
-	result.browser = browser.version();
-	console.log(`# browser: Chromium ${result.browser}, ` +
-	    `playwright-core under node ${process.version}`);
-	try {
-		await phone(browser);
-	} catch (e) {
-		// Keep what the page showed when it went wrong.
-		if (current !== null)
-			await shot(current, 'draw-failure.png').catch(() => {});
-		throw e;
-	} finally {
-		await browser.close();
-	}
-	result.problems = problems;
-	writeFileSync(need('SL_RESULT'), JSON.stringify(result, null, 1) + '\n');
-	for (const p of problems)
-		console.error(`FAIL [browser_draw]: ${p}`);
-	process.exitCode = problems.length === 0 ? 0 : 1;
-}
-
-main().catch((e) => {
-	console.error(`FAIL [browser_draw]: ${e.stack || e}`);
-	for (const p of problems)
-		console.error(`FAIL [browser_draw]: ${p}`);
-	process.exitCode = 1;
-});
+h.main([phone], 'draw-failure.png');

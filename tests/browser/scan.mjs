@@ -16,44 +16,19 @@
 // no request to another origin), taps "share my location", and checks the
 // POST the page sent and the thank-you message. run.sh then checks that the
 // store holds the position. Every wait is bounded.
-import { chromium } from 'playwright-core';
-import { writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { harness, WAIT_MS, PHONE_UA, CSP_WATCH } from './harness.mjs';
 
-const WAIT_MS = 20000;
-// A phone's browser: "HeadlessChrome" in the default User-Agent is counted
-// as a bot by the server (and gets no location button), as it should be.
-const PHONE_UA = 'Mozilla/5.0 (Linux; Android 14; Pixel 8) ' +
-    'AppleWebKit/537.36 (KHTML, like Gecko) Chrome/130.0.0.0 ' +
-    'Mobile Safari/537.36';
-
-// Returns the environment variable or exits with a usage error.
-function need(name) {
-	const v = process.env[name];
-	if (v === undefined || v === '') {
-		console.error(`FAIL [browser]: ${name} is not set (run.sh sets it)`);
-		process.exit(2);
-	}
-	return v;
-}
+const h = harness('browser', 'run.sh');
+const { need, check, checkCsp, shot, result, problems } = h;
 
 const base = need('SL_BASE');
 const origin = new URL(base).origin;
-const outDir = need('SL_OUT');
 const geo = {
 	latitude: Number(need('SL_LAT')),
 	longitude: Number(need('SL_LON')),
 	accuracy: Number(need('SL_ACC')),
 };
-const result = { screenshots: [], requests: {} };
-const problems = [];
-
-// Records a failed check (the test goes on, to show them all).
-function check(ok, what) {
-	if (!ok)
-		problems.push(what);
-	return ok;
-}
+result.requests = {};
 
 // Watches a page: requests to other origins, failed requests, console
 // errors (CSP reports among them), uncaught exceptions, and the CSP
@@ -95,39 +70,9 @@ function watch(page, name, status = 200) {
 	return seen;
 }
 
-// Collects securitypolicyviolation events in the page. Init scripts are
-// added through the DevTools protocol, which the page's CSP does not
-// govern, so this watcher does not weaken the policy under test.
-const CSP_WATCH = () => {
-	window.__cspViolations = [];
-	document.addEventListener('securitypolicyviolation', (e) => {
-		window.__cspViolations.push(
-		    `${e.violatedDirective} blocked ${e.blockedURI || '(inline)'}`);
-	});
-};
-
-// Checks the CSP violations the page saw.
-async function checkCsp(page, name) {
-	const v = await page.evaluate(() => window.__cspViolations || null);
-	check(Array.isArray(v), `${name}: the CSP watcher did not run`);
-	for (const x of v || [])
-		problems.push(`${name}: CSP violation: ${x}`);
-}
-
-// The page in use, for a screenshot when a check throws.
-let current = null;
-
-// Takes a full-page screenshot into the output directory.
-async function shot(page, file) {
-	const path = join(outDir, file);
-	await page.screenshot({ path, fullPage: true, timeout: WAIT_MS });
-	result.screenshots.push(path);
-	console.log(`# screenshot: ${path}`);
-}
-
 // Opens a path; returns the main response.
 async function open(page, path) {
-	current = page;
+	h.current = page;
 	const resp = await page.goto(base + path,
 	    { waitUntil: 'load', timeout: WAIT_MS });
 	if (resp === null)
@@ -307,41 +252,4 @@ async function headless(browser) {
 	await ctx.close();
 }
 
-// Runs the phone and the headless visit; prints the result.
-async function main() {
-	const browser = await chromium.launch({
-		executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
-		headless: true,
-		timeout: WAIT_MS * 2,
-		args: ['--no-sandbox', '--disable-gpu', '--disable-quic',
-		    '--no-first-run', '--disable-background-networking',
-		    '--disable-component-update', '--disable-sync',
-		    '--disable-dev-shm-usage'],
-	});
-	result.browser = browser.version();
-	console.log(`# browser: Chromium ${result.browser}, ` +
-	    `playwright-core under node ${process.version}`);
-	try {
-		await phone(browser);
-		await headless(browser);
-	} catch (e) {
-		// Keep what the page showed when it went wrong.
-		if (current !== null)
-			await shot(current, 'failure.png').catch(() => {});
-		throw e;
-	} finally {
-		await browser.close();
-	}
-	result.problems = problems;
-	writeFileSync(need('SL_RESULT'), JSON.stringify(result, null, 1) + '\n');
-	for (const p of problems)
-		console.error(`FAIL [browser]: ${p}`);
-	process.exitCode = problems.length === 0 ? 0 : 1;
-}
-
-main().catch((e) => {
-	console.error(`FAIL [browser]: ${e.stack || e}`);
-	for (const p of problems)
-		console.error(`FAIL [browser]: ${p}`);
-	process.exitCode = 1;
-});
+h.main([phone, headless], 'failure.png');
