@@ -15,6 +15,7 @@
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <stddef.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -106,29 +107,42 @@ fail:
 	return ret;
 }
 
-/* Inserts one sorted chunk and advances the batch's recorded range. */
-int
-store_mint_insert(struct store_mint *m, const struct store_code_entry *e,
-    size_t n)
+/*
+ * A chunk goes in with one cursor in one transaction, together with the
+ * batch's record of how far the mint got (what recovery after a kill
+ * reads). Entries are key then value, stride bytes apart.
+ */
+struct store_mint_chunk {
+	int db;				/* STORE_DB_* */
+	const uint8_t *entries;
+	size_t stride, klen, voff, vlen, n;
+	/* Advances the batch's range to the chunk's first and last entry. */
+	void (*advance)(struct store_batch *b, const uint8_t *first,
+	    const uint8_t *last, size_t n);
+};
+
+/* Inserts a sorted chunk and advances the batch record. */
+static int
+store_mint_put_chunk(struct store_mint *m, const struct store_mint_chunk *c)
 {
 	struct store_txn t;
 	struct store_batch b;
 	MDB_cursor *cur;
 	int ret, rc = 0;
 
-	if (n == 0)
+	if (c->n == 0)
 		return 0;
 	if ((ret = store_txn_begin(m->st, false, &t)) < 0)
 		return ret;
-	rc = mdb_cursor_open(store_mdb_txn(&t), m->st->dbi[STORE_DB_CODES],
-	    &cur);
+	rc = mdb_cursor_open(store_mdb_txn(&t), m->st->dbi[c->db], &cur);
 	if (rc != 0) {
 		ret = store_error(rc);
 		goto fail;
 	}
-	for (size_t i = 0; i < n; i++) {
-		MDB_val k = { STORE_SERIAL_BYTES, (void *)e[i].serial };
-		MDB_val v = { sizeof(e[i].code), (void *)&e[i].code };
+	for (size_t i = 0; i < c->n; i++) {
+		const uint8_t *e = c->entries + i * c->stride;
+		MDB_val k = { c->klen, (void *)e };
+		MDB_val v = { c->vlen, (void *)(e + c->voff) };
 
 		rc = mdb_cursor_put(cur, &k, &v, MDB_NOOVERWRITE);
 		if (rc != 0)
@@ -141,10 +155,7 @@ store_mint_insert(struct store_mint *m, const struct store_code_entry *e,
 	}
 	if ((ret = store_batch_get_txn(&t, m->batch.id, &b)) < 0)
 		goto fail;
-	if (b.inserted == 0)
-		memcpy(b.lo, e[0].serial, STORE_SERIAL_BYTES);
-	memcpy(b.hi, e[n - 1].serial, STORE_SERIAL_BYTES);
-	b.inserted += n;
+	c->advance(&b, c->entries, c->entries + (c->n - 1) * c->stride, c->n);
 	if ((ret = store_batch_put_txn(&t, &b)) < 0)
 		goto fail;
 	if ((ret = store_txn_commit(&t)) < 0)
@@ -156,58 +167,58 @@ fail:
 	return ret;
 }
 
-/* Inserts one sorted chunk of draw codes and advances their range. */
+/* Advances the codes' range. */
+static void
+store_mint_advance_codes(struct store_batch *b, const uint8_t *first,
+    const uint8_t *last, size_t n)
+{
+	if (b->inserted == 0)
+		memcpy(b->lo, first, STORE_SERIAL_BYTES);
+	memcpy(b->hi, last, STORE_SERIAL_BYTES);
+	b->inserted += n;
+}
+
+/* Inserts one sorted chunk and advances the batch's recorded range. */
+int
+store_mint_insert(struct store_mint *m, const struct store_code_entry *e,
+    size_t n)
+{
+	struct store_mint_chunk c = { STORE_DB_CODES, (const uint8_t *)e,
+	    sizeof(*e), STORE_SERIAL_BYTES,
+	    offsetof(struct store_code_entry, code), sizeof(e->code), n,
+	    store_mint_advance_codes };
+
+	return store_mint_put_chunk(m, &c);
+}
+
+/* Advances the draw codes' range. */
+static void
+store_mint_advance_drawcodes(struct store_batch *b, const uint8_t *first,
+    const uint8_t *last, size_t n)
+{
+	if (b->draw_inserted == 0)
+		memcpy(b->draw_lo, first, sizeof(b->draw_lo));
+	memcpy(b->draw_hi, last, sizeof(b->draw_hi));
+	b->draw_inserted += n;
+	b->flags |= STORE_BATCH_F_DRAW_CODES;
+}
+
+static_assert(offsetof(struct store_drawcode_entry, batch_id) ==
+    offsetof(struct store_drawcode_entry, serial) + STORE_SERIAL_BYTES,
+    "a draw code's value is its serial then its batch id");
+
+/* Inserts one sorted chunk of draw codes and advances their range. The
+ * value is the serial and batch id, which follow the hash in the entry. */
 int
 store_mint_insert_drawcodes(struct store_mint *m,
     const struct store_drawcode_entry *e, size_t n)
 {
-	struct store_txn t;
-	struct store_batch b;
-	MDB_cursor *cur;
-	int ret, rc = 0;
+	struct store_mint_chunk c = { STORE_DB_DRAWCODES, (const uint8_t *)e,
+	    sizeof(*e), STORE_DRAWCODE_HASH_BYTES,
+	    offsetof(struct store_drawcode_entry, serial),
+	    STORE_SERIAL_BYTES + 4, n, store_mint_advance_drawcodes };
 
-	if (n == 0)
-		return 0;
-	if ((ret = store_txn_begin(m->st, false, &t)) < 0)
-		return ret;
-	rc = mdb_cursor_open(store_mdb_txn(&t), m->st->dbi[STORE_DB_DRAWCODES],
-	    &cur);
-	if (rc != 0) {
-		ret = store_error(rc);
-		goto fail;
-	}
-	for (size_t i = 0; i < n; i++) {
-		uint8_t val[STORE_SERIAL_BYTES + 4];
-		MDB_val k = { STORE_DRAWCODE_HASH_BYTES, (void *)e[i].hash };
-		MDB_val v = { sizeof(val), val };
-
-		memcpy(val, e[i].serial, STORE_SERIAL_BYTES);
-		memcpy(val + STORE_SERIAL_BYTES, &e[i].batch_id, 4);
-		rc = mdb_cursor_put(cur, &k, &v, MDB_NOOVERWRITE);
-		if (rc != 0)
-			break;
-	}
-	mdb_cursor_close(cur);
-	if (rc != 0) {
-		ret = store_error(rc);
-		goto fail;
-	}
-	if ((ret = store_batch_get_txn(&t, m->batch.id, &b)) < 0)
-		goto fail;
-	if (b.draw_inserted == 0)
-		memcpy(b.draw_lo, e[0].hash, sizeof(b.draw_lo));
-	memcpy(b.draw_hi, e[n - 1].hash, sizeof(b.draw_hi));
-	b.draw_inserted += n;
-	b.flags |= STORE_BATCH_F_DRAW_CODES;
-	if ((ret = store_batch_put_txn(&t, &b)) < 0)
-		goto fail;
-	if ((ret = store_txn_commit(&t)) < 0)
-		return ret;
-	m->batch = b;
-	return 0;
-fail:
-	store_txn_abort(&t);
-	return ret;
+	return store_mint_put_chunk(m, &c);
 }
 
 /* Makes the batch visible. */
