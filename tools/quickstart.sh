@@ -33,7 +33,7 @@ batch=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["batch_i
 # redeems its prizes at /store.
 campaign=samples/campaigns/winter-treats.json
 if ! "$scanloop" campaign show winter-treats-2026 >/dev/null 2>&1; then
-	"$scanloop" campaign load "$campaign" | grep -iE '^campaign|commitment'
+	"$scanloop" campaign load "$campaign"
 fi
 if ! "$scanloop" store list 2>/dev/null | grep -q '^demo-store '; then
 	"$scanloop" store add --id demo-store --name "Demo store" |
