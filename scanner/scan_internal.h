@@ -21,6 +21,7 @@
 
 #define SCAN_VISITOR_COOKIE "sl_vid"
 #define SCAN_VISITOR_BYTES 16
+#define SCAN_VISITOR_TIME_BYTES 6	/* milliseconds since 1970, big endian */
 #define SCAN_TOKEN_CHARS 26		/* base32 of 16 bytes */
 
 struct scan_server {

@@ -14,6 +14,9 @@
 
 #include "scanner/campaign.h"
 #include "scanner/draw.h"
+#include "scanner/scan_internal.h"
+#include "codegen/base32.h"
+#include "common/clock.h"
 #include "store/store.h"
 
 __extension__ typedef unsigned __int128 u128;
@@ -1014,6 +1017,50 @@ test_points(void **state)
 	    STORE_SUM_POINTS, 0), 75);
 }
 
+/* New visitor ids start with their creation time (ms), so that ids made
+ * later sort later; the rest is random; a valid cookie is taken as is. */
+static void
+test_visitor_ids(void **state)
+{
+	uint8_t a[SCAN_VISITOR_BYTES], b[SCAN_VISITOR_BYTES],
+	    c[SCAN_VISITOR_BYTES];
+	char cookie[64], text[40];
+	struct http_req req;
+	uint64_t ms = 0, before = (uint64_t)clock_now_us() / 1000, after;
+
+	(void)state;
+	memset(&req, 0, sizeof(req));
+	assert_true(scan_visitor(&req, a));
+	assert_true(scan_visitor(&req, b));
+	after = (uint64_t)clock_now_us() / 1000;
+	for (int i = 0; i < SCAN_VISITOR_TIME_BYTES; i++)
+		ms = ms << 8 | a[i];
+	assert_true(ms >= before && ms <= after);
+	assert_true(memcmp(a, b, SCAN_VISITOR_TIME_BYTES) <= 0);
+	assert_memory_not_equal(a + SCAN_VISITOR_TIME_BYTES,
+	    b + SCAN_VISITOR_TIME_BYTES,
+	    SCAN_VISITOR_BYTES - SCAN_VISITOR_TIME_BYTES);
+	/* An id made a few milliseconds later sorts after both. */
+	while ((uint64_t)clock_now_us() / 1000 <= after + 2)
+		;
+	assert_true(scan_visitor(&req, c));
+	assert_true(memcmp(a, c, SCAN_VISITOR_BYTES) < 0);
+	assert_true(memcmp(b, c, SCAN_VISITOR_BYTES) < 0);
+	/* A well-formed cookie names the visitor; a bad one makes a new id. */
+	base32_encode(text, a, sizeof(a));
+	snprintf(cookie, sizeof(cookie), "x=1; %s=%s", SCAN_VISITOR_COOKIE,
+	    text);
+	req.head.cookie.p = cookie;
+	req.head.cookie.len = strlen(cookie);
+	assert_false(scan_visitor(&req, c));
+	assert_memory_equal(a, c, SCAN_VISITOR_BYTES);
+	snprintf(cookie, sizeof(cookie), "%s=%.20s!", SCAN_VISITOR_COOKIE,
+	    text);
+	req.head.cookie.len = strlen(cookie);
+	assert_true(scan_visitor(&req, c));
+	assert_memory_not_equal(a, c, SCAN_VISITOR_BYTES);
+}
+
 int
 main(void)
 {
@@ -1039,6 +1086,7 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_redeem_statuses, setup,
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_points, setup, teardown),
+		cmocka_unit_test(test_visitor_ids),
 	};
 
 	tu_init();
