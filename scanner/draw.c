@@ -222,22 +222,73 @@ draw_refusal_text(int refusal, bool zh)
 	}
 }
 
+/*
+ * The campaign header and its stock and summary counters: every draw
+ * reads and changes them, so the scan server keeps them in its draw cache
+ * for the length of a group commit (one read and one write per group, not
+ * per draw); without a cache they are read and written in the store.
+ */
+
+/* Reads a campaign header. */
+static int
+draw_header_get(struct store_txn *t, struct drawcache *cache,
+    const char *campaign, struct store_campaign *hdr)
+{
+	if (cache != NULL)
+		return drawcache_header_txn(cache, t, campaign, hdr);
+	return store_campaign_get_txn(t, campaign, hdr);
+}
+
+/* Writes a campaign header read with draw_header_get. */
+static int
+draw_header_put(struct store_txn *t, struct drawcache *cache,
+    const struct store_campaign *hdr)
+{
+	if (cache != NULL)
+		return drawcache_header_put(cache, hdr);
+	return store_campaign_put_txn(t, hdr, false);
+}
+
+/* Reads a stock or summary counter. */
+static int
+draw_tally(struct store_txn *t, struct drawcache *cache, const char *campaign,
+    int kind, const uint8_t subject[16], uint32_t period, uint64_t *n)
+{
+	if (cache != NULL)
+		return drawcache_tally_txn(cache, t, campaign, kind, subject,
+		    period, n);
+	return store_counter_get_txn(t, campaign, kind, subject, period, n);
+}
+
+/* Adds to a stock or summary counter. */
+static int
+draw_tally_add(struct store_txn *t, struct drawcache *cache,
+    const char *campaign, int kind, const uint8_t subject[16],
+    uint32_t period, uint64_t delta)
+{
+	if (cache != NULL)
+		return drawcache_tally_add(cache, campaign, kind, subject,
+		    period, delta);
+	return store_counter_add_txn(t, campaign, kind, subject, period,
+	    delta);
+}
+
 /* Adds to a summary counter. */
 static int
-draw_sum(struct store_txn *t, const char *campaign, uint8_t which,
-    uint64_t delta)
+draw_sum(struct store_txn *t, struct drawcache *cache, const char *campaign,
+    uint8_t which, uint64_t delta)
 {
 	uint8_t subject[16] = { 0 };
 
 	subject[0] = which;
-	return store_counter_add_txn(t, campaign, STORE_COUNT_SUMMARY, subject,
-	    0, delta);
+	return draw_tally_add(t, cache, campaign, STORE_COUNT_SUMMARY,
+	    subject, 0, delta);
 }
 
 /* True if tier i still has stock in total and on day. */
 static int
-draw_in_stock(struct store_txn *t, const struct campaign *c, size_t i, int day,
-    bool *ok)
+draw_in_stock(struct store_txn *t, struct drawcache *cache,
+    const struct campaign *c, size_t i, int day, bool *ok)
 {
 	const struct campaign_tier *tier = &c->tiers[i];
 	uint8_t subject[16] = { 0 };
@@ -246,7 +297,7 @@ draw_in_stock(struct store_txn *t, const struct campaign *c, size_t i, int day,
 
 	subject[0] = (uint8_t)i;
 	*ok = false;
-	if ((ret = store_counter_get_txn(t, c->id, STORE_COUNT_STOCK, subject, 0,
+	if ((ret = draw_tally(t, cache, c->id, STORE_COUNT_STOCK, subject, 0,
 	    &n)) < 0)
 		return ret;
 	if (n >= tier->total)
@@ -254,7 +305,7 @@ draw_in_stock(struct store_txn *t, const struct campaign *c, size_t i, int day,
 	if (tier->daily_cap != 0) {
 		if (day < 0)
 			return 0;
-		if ((ret = store_counter_get_txn(t, c->id, STORE_COUNT_STOCK,
+		if ((ret = draw_tally(t, cache, c->id, STORE_COUNT_STOCK,
 		    subject, (uint32_t)day + 1, &n)) < 0)
 			return ret;
 		if (n >= tier->daily_cap)
@@ -266,17 +317,18 @@ draw_in_stock(struct store_txn *t, const struct campaign *c, size_t i, int day,
 
 /* Takes one unit of tier i's stock on day. */
 static int
-draw_take_stock(struct store_txn *t, const struct campaign *c, size_t i, int day)
+draw_take_stock(struct store_txn *t, struct drawcache *cache,
+    const struct campaign *c, size_t i, int day)
 {
 	uint8_t subject[16] = { 0 };
 	int ret;
 
 	subject[0] = (uint8_t)i;
-	if ((ret = store_counter_add_txn(t, c->id, STORE_COUNT_STOCK, subject, 0,
-	    1)) < 0)
+	if ((ret = draw_tally_add(t, cache, c->id, STORE_COUNT_STOCK, subject,
+	    0, 1)) < 0)
 		return ret;
 	if (day >= 0)
-		ret = store_counter_add_txn(t, c->id, STORE_COUNT_STOCK, subject,
+		ret = draw_tally_add(t, cache, c->id, STORE_COUNT_STOCK, subject,
 		    (uint32_t)day + 1, 1);
 	return ret;
 }
@@ -327,7 +379,7 @@ draw_add_claim(struct store_txn *t, const struct draw_request *rq,
 		return ret == -EEXIST ? -EAGAIN : ret;
 	res->has_claim = true;
 	draw_claim_token(rq->claim_key, cl->id, res->claim_token);
-	return draw_sum(t, rq->c->id, STORE_SUM_CLAIMS, 1);
+	return draw_sum(t, rq->cache, rq->c->id, STORE_SUM_CLAIMS, 1);
 }
 
 /* Reads a code's earlier draw and its claim. */
@@ -381,8 +433,8 @@ draw_refuse(struct store_txn *t, const struct draw_request *rq,
 	d->day = day < 0 ? 0 : (uint32_t)day;
 	memcpy(d->visitor, rq->visitor, STORE_VISITOR_BYTES);
 	if ((ret = store_draw_add_txn(t, rq->c->id, d)) < 0 ||
-	    (ret = draw_sum(t, rq->c->id, STORE_SUM_REFUSED, 1)) < 0 ||
-	    (ret = store_campaign_put_txn(t, hdr, false)) < 0)
+	    (ret = draw_sum(t, rq->cache, rq->c->id, STORE_SUM_REFUSED, 1)) <
+	    0 || (ret = draw_header_put(t, rq->cache, hdr)) < 0)
 		return ret;
 	res->status = DRAW_REFUSED;
 	res->refusal = refusal;
@@ -521,7 +573,7 @@ draw_online_txn(struct store_txn *t, const struct draw_request *rq,
 	bool ok = false;
 
 	memset(res, 0, sizeof(*res));
-	if ((ret = store_campaign_get_txn(t, c->id, &hdr)) < 0)
+	if ((ret = draw_header_get(t, rq->cache, c->id, &hdr)) < 0)
 		return ret == -ENOENT ? (res->status = DRAW_CLOSED, 0) : ret;
 	/* One draw per code, always: a repeat shows the first result, also
 	 * once the campaign is paused or over (as the code's page does). */
@@ -551,23 +603,26 @@ draw_online_txn(struct store_txn *t, const struct draw_request *rq,
 	memcpy(d->visitor, rq->visitor, STORE_VISITOR_BYTES);
 	tier = draw_pick(c, CAMPAIGN_ONLINE, draw_uniform(d->rnd));
 	/* A tier out of stock, in total or today, is a miss. */
-	if (tier >= 0 && (ret = draw_in_stock(t, c, (size_t)tier, day, &ok)) < 0)
+	if (tier >= 0 && (ret = draw_in_stock(t, rq->cache, c, (size_t)tier,
+	    day, &ok)) < 0)
 		return ret;
 	if (tier >= 0 && !ok)
 		tier = -1;
 	if (tier >= 0) {
 		d->outcome = (uint8_t)(tier + 1);
-		if ((ret = draw_take_stock(t, c, (size_t)tier, day)) < 0 ||
+		if ((ret = draw_take_stock(t, rq->cache, c, (size_t)tier,
+		    day)) < 0 ||
 		    (ret = draw_count_win(t, rq->cache, c, rq->visitor)) < 0 ||
-		    (ret = draw_sum(t, c->id, STORE_SUM_WINS, 1)) < 0)
+		    (ret = draw_sum(t, rq->cache, c->id, STORE_SUM_WINS, 1)) < 0)
 			return ret;
 		if (c->tiers[tier].kind == CAMPAIGN_POINTS) {
 			d->points = (uint32_t)c->tiers[tier].points;
 			if ((ret = store_points_add_txn(t, rq->visitor, c->id,
 			    (uint8_t)tier, c->tiers[tier].points, d->seq, rq->now,
 			    &res->points_balance)) < 0 ||
-			    (ret = draw_sum(t, c->id, STORE_SUM_POINTS,
-			    (uint64_t)c->tiers[tier].points)) < 0)
+			    (ret = draw_sum(t, rq->cache, c->id,
+			    STORE_SUM_POINTS, (uint64_t)c->tiers[tier].points)) <
+			    0)
 				return ret;
 		} else if ((ret = draw_add_claim(t, rq, d, tier, res)) < 0)
 			return ret;
@@ -575,7 +630,8 @@ draw_online_txn(struct store_txn *t, const struct draw_request *rq,
 		/* No online prize: a sealed ticket to open at a shop. */
 		d->outcome = STORE_OUTCOME_TICKET;
 		if ((ret = draw_add_claim(t, rq, d, -1, res)) < 0 ||
-		    (ret = draw_sum(t, c->id, STORE_SUM_TICKETS, 1)) < 0)
+		    (ret = draw_sum(t, rq->cache, c->id, STORE_SUM_TICKETS,
+		    1)) < 0)
 			return ret;
 	} else
 		d->outcome = STORE_OUTCOME_MISS;
@@ -589,9 +645,9 @@ draw_online_txn(struct store_txn *t, const struct draw_request *rq,
 			return ret;
 	}
 	if ((ret = draw_count_draw(t, rq, day, hour)) < 0 ||
-	    (ret = draw_sum(t, c->id, STORE_SUM_DRAWS, 1)) < 0 ||
+	    (ret = draw_sum(t, rq->cache, c->id, STORE_SUM_DRAWS, 1)) < 0 ||
 	    (ret = draw_record(t, rq, d)) < 0 ||
-	    (ret = store_campaign_put_txn(t, &hdr, false)) < 0)
+	    (ret = draw_header_put(t, rq->cache, &hdr)) < 0)
 		return ret;
 	res->status = DRAW_NEW;
 	return 0;
@@ -711,7 +767,7 @@ draw_open_ticket(struct store_txn *t, struct campaign *c,
 	int day = campaign_day(c, rq->now), tier, ret;
 	bool ok = false;
 
-	if ((ret = store_campaign_get_txn(t, c->id, &hdr)) < 0)
+	if ((ret = draw_header_get(t, rq->cache, c->id, &hdr)) < 0)
 		return ret == -ENOENT ? -EIO : ret;
 	memset(d, 0, sizeof(*d));
 	d->seq = ++hdr.draws;
@@ -726,15 +782,17 @@ draw_open_ticket(struct store_txn *t, struct campaign *c,
 	d->has_claim = 1;
 	snprintf(d->shop, sizeof(d->shop), "%s", res->shop.id);
 	tier = draw_pick(c, CAMPAIGN_AT_STORE, draw_uniform(d->rnd));
-	if (tier >= 0 && (ret = draw_in_stock(t, c, (size_t)tier, day, &ok)) < 0)
+	if (tier >= 0 && (ret = draw_in_stock(t, rq->cache, c, (size_t)tier,
+	    day, &ok)) < 0)
 		return ret;
 	if (tier >= 0 && !ok)
 		tier = -1;
 	d->outcome = tier >= 0 ? (uint8_t)(tier + 1) : STORE_OUTCOME_MISS;
 	if (tier >= 0) {
-		if ((ret = draw_take_stock(t, c, (size_t)tier, day)) < 0 ||
+		if ((ret = draw_take_stock(t, rq->cache, c, (size_t)tier,
+		    day)) < 0 ||
 		    (ret = draw_count_win(t, NULL, c, cl->visitor)) < 0 ||
-		    (ret = draw_sum(t, c->id, STORE_SUM_WINS, 1)) < 0)
+		    (ret = draw_sum(t, rq->cache, c->id, STORE_SUM_WINS, 1)) < 0)
 			return ret;
 		cl->tier = (uint8_t)(tier + 1);
 		if (c->tiers[tier].kind == CAMPAIGN_POINTS) {
@@ -742,15 +800,16 @@ draw_open_ticket(struct store_txn *t, struct campaign *c,
 			if ((ret = store_points_add_txn(t, cl->visitor, c->id,
 			    (uint8_t)tier, c->tiers[tier].points, d->seq, rq->now,
 			    &res->points_balance)) < 0 ||
-			    (ret = draw_sum(t, c->id, STORE_SUM_POINTS,
-			    (uint64_t)c->tiers[tier].points)) < 0)
+			    (ret = draw_sum(t, rq->cache, c->id,
+			    STORE_SUM_POINTS, (uint64_t)c->tiers[tier].points)) <
+			    0)
 				return ret;
 		}
 	}
 	cl->open_seq = d->seq;
 	res->opened = true;
 	if ((ret = store_draw_add_txn(t, c->id, d)) < 0 ||
-	    (ret = store_campaign_put_txn(t, &hdr, false)) < 0)
+	    (ret = draw_header_put(t, rq->cache, &hdr)) < 0)
 		return ret;
 	return 0;
 }
@@ -839,7 +898,8 @@ draw_redeem_txn(struct store_txn *t, const struct redeem_request *rq,
 	cl->redeemed = rq->now;
 	snprintf(cl->shop, sizeof(cl->shop), "%s", res->shop.id);
 	if ((ret = store_claim_put_txn(t, cl)) < 0 ||
-	    (ret = draw_sum(t, cl->campaign, STORE_SUM_REDEEMED, 1)) < 0)
+	    (ret = draw_sum(t, rq->cache, cl->campaign, STORE_SUM_REDEEMED,
+	    1)) < 0)
 		return ret;
 	if (!res->opened && (ret = store_points_balance_txn(t, cl->visitor,
 	    &res->points_balance, NULL)) < 0)

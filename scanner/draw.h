@@ -52,7 +52,8 @@ struct draw_request {
 	uint64_t event_id;
 	const uint8_t *claim_key;	/* 32 bytes (server secrets) */
 	/* The scan server's write-back cache of the draw index and the risk
-	 * counters; NULL writes them straight into the store. */
+	 * counters, and its group cache of the campaign header, stock and
+	 * summaries (drawcache.h); NULL writes them straight into the store. */
 	struct drawcache *cache;
 };
 
@@ -85,6 +86,9 @@ struct redeem_request {
 	/* Finds a campaign by id (a new reference), NULL if unknown. */
 	struct campaign *(*lookup)(const char *id, void *arg);
 	void *lookup_arg;
+	/* The scan server's draw cache (its group cache of the campaign
+	 * header, stock and summaries); NULL: the store directly. */
+	struct drawcache *cache;
 };
 
 struct redeem_result {

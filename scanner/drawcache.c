@@ -8,6 +8,7 @@
 
 #define DRAWCACHE_BUCKETS (1u << 16)
 #define DRAWCACHE_INDEX 'D'		/* key kind of a code's draw */
+#define DRAWCACHE_HEADER 'H'		/* key kind of a campaign header */
 
 /* Compared with memcmp (built zeroed): campaign first, so that a fold
  * writes each campaign's entries together and in key order. */
@@ -27,11 +28,23 @@ struct dc_entry {
 	bool staged;
 };
 
+/* A campaign header or counter as this group's transaction sees it. */
+struct dc_tally {
+	struct dc_key key;		/* kind DRAWCACHE_HEADER: a header */
+	bool loaded;			/* base (or hdr) read from the store */
+	uint64_t base;			/* the store's value when first read */
+	uint64_t delta;			/* this group's additions */
+	struct store_campaign hdr;
+	bool hdr_dirty;
+};
+
 struct drawcache {
 	pthread_mutex_t mu;
 	struct dc_entry *buckets[DRAWCACHE_BUCKETS];
 	struct dc_entry *staged;
 	size_t n;
+	struct dc_tally *tallies;	/* the writer's alone: no mutex */
+	size_t ntallies, tallies_cap;
 };
 
 /* Builds a key. */
@@ -40,9 +53,10 @@ dc_key_make(struct dc_key *k, const char *campaign, int kind,
     const uint8_t *subject, size_t len, uint32_t period)
 {
 	memset(k, 0, sizeof(*k));
-	strncpy(k->campaign, campaign, STORE_ID_MAX);
+	memcpy(k->campaign, campaign, strnlen(campaign, STORE_ID_MAX));
 	k->kind = (uint8_t)kind;
-	memcpy(k->subject, subject, len);
+	if (len > 0)
+		memcpy(k->subject, subject, len);
 	k->period = period;
 }
 
@@ -93,6 +107,7 @@ drawcache_free(struct drawcache *dc)
 	if (dc == NULL)
 		return;
 	dc_clear(dc);
+	free(dc->tallies);
 	pthread_mutex_destroy(&dc->mu);
 	free(dc);
 }
@@ -219,10 +234,135 @@ dc_remove(struct drawcache *dc, struct dc_entry *gone)
 	dc->n--;
 }
 
+/* Finds or adds a group tally. */
+static struct dc_tally *
+dc_tally(struct drawcache *dc, const struct dc_key *k)
+{
+	struct dc_tally *x;
+
+	for (size_t i = 0; i < dc->ntallies; i++)
+		if (dc->tallies[i].key.kind == k->kind &&
+		    dc->tallies[i].key.subject[0] == k->subject[0] &&
+		    memcmp(&dc->tallies[i].key, k, sizeof(*k)) == 0)
+			return &dc->tallies[i];
+	if (dc->ntallies == dc->tallies_cap) {
+		size_t cap = dc->tallies_cap ? 2 * dc->tallies_cap : 16;
+
+		if ((x = realloc(dc->tallies, cap * sizeof(*x))) == NULL)
+			return NULL;
+		dc->tallies = x;
+		dc->tallies_cap = cap;
+	}
+	x = &dc->tallies[dc->ntallies++];
+	memset(x, 0, sizeof(*x));
+	x->key = *k;
+	return x;
+}
+
+/* Reads a campaign header as this group's transaction sees it. */
+int
+drawcache_header_txn(struct drawcache *dc, struct store_txn *t,
+    const char *campaign, struct store_campaign *hdr)
+{
+	struct dc_tally *x;
+	struct dc_key k;
+	int ret;
+
+	dc_key_make(&k, campaign, DRAWCACHE_HEADER, NULL, 0, 0);
+	if ((x = dc_tally(dc, &k)) == NULL)
+		return -ENOMEM;
+	if (!x->loaded) {
+		if ((ret = store_campaign_get_txn(t, campaign, &x->hdr)) < 0) {
+			dc->ntallies--;		/* the newest: drop it */
+			return ret;
+		}
+		x->loaded = true;
+	}
+	*hdr = x->hdr;
+	return 0;
+}
+
+/* Replaces a header read with drawcache_header_txn, written at the flush. */
+int
+drawcache_header_put(struct drawcache *dc, const struct store_campaign *hdr)
+{
+	struct dc_tally *x;
+	struct dc_key k;
+
+	dc_key_make(&k, hdr->id, DRAWCACHE_HEADER, NULL, 0, 0);
+	if ((x = dc_tally(dc, &k)) == NULL)
+		return -ENOMEM;
+	if (!x->loaded)
+		return -EIO;		/* put without get: a bug */
+	x->hdr = *hdr;
+	x->hdr_dirty = true;
+	return 0;
+}
+
+/* Reads a counter as this group's transaction sees it. */
+int
+drawcache_tally_txn(struct drawcache *dc, struct store_txn *t,
+    const char *campaign, int kind, const uint8_t subject[16],
+    uint32_t period, uint64_t *n)
+{
+	struct dc_tally *x;
+	struct dc_key k;
+	int ret;
+
+	dc_key_make(&k, campaign, kind, subject, 16, period);
+	if ((x = dc_tally(dc, &k)) == NULL)
+		return -ENOMEM;
+	if (!x->loaded) {
+		if ((ret = store_counter_get_txn(t, campaign, kind, subject,
+		    period, &x->base)) < 0)
+			return ret;
+		x->loaded = true;
+	}
+	*n = x->base + x->delta;
+	return 0;
+}
+
+/* Adds to a counter at the flush. */
+int
+drawcache_tally_add(struct drawcache *dc, const char *campaign, int kind,
+    const uint8_t subject[16], uint32_t period, uint64_t delta)
+{
+	struct dc_tally *x;
+	struct dc_key k;
+
+	dc_key_make(&k, campaign, kind, subject, 16, period);
+	if ((x = dc_tally(dc, &k)) == NULL)
+		return -ENOMEM;
+	x->delta += delta;
+	return 0;
+}
+
+/* Writes this group's headers and counter additions into its transaction. */
+int
+drawcache_flush_txn(struct drawcache *dc, struct store_txn *t)
+{
+	int ret = 0;
+
+	for (size_t i = 0; i < dc->ntallies && ret == 0; i++) {
+		struct dc_tally *x = &dc->tallies[i];
+
+		if (x->key.kind == DRAWCACHE_HEADER) {
+			if (x->hdr_dirty)
+				ret = store_campaign_put_txn(t, &x->hdr, false);
+		} else if (x->delta != 0)
+			ret = store_counter_add_txn(t, x->key.campaign,
+			    x->key.kind, x->key.subject, x->key.period,
+			    x->delta);
+	}
+	dc->ntallies = 0;
+	return ret;
+}
+
 /* Ends a group: keep or drop the staged changes. */
 void
 drawcache_group_end(struct drawcache *dc, bool committed)
 {
+	dc->ntallies = 0;
 	pthread_mutex_lock(&dc->mu);
 	while (dc->staged != NULL) {
 		struct dc_entry *e = dc->staged;

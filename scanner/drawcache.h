@@ -12,7 +12,17 @@
  * them; draw_recover() replays what a crash left. Counters are deltas on
  * top of the store's values, so other writers (a shop opening a ticket
  * from the CLI) still add to the store directly.
- * Thread-safe: the writer changes it, loops read committed entries.
+ *
+ * Within one group it also holds the campaign headers (the draw sequence)
+ * and the stock and summary counters, which every draw reads and changes:
+ * read from the store once per group, changed in memory, and written into
+ * the group's own transaction just before its commit
+ * (drawcache_flush_txn, the writer's pre-commit hook). Nothing of them
+ * outlives the transaction, so they need no recovery, and the CLI sees
+ * them whole after each commit. While a group runs, every reader and
+ * writer of those records in its transaction must go through here.
+ * Thread-safe: the writer changes it, loops read committed entries (the
+ * group tallies are the writer's alone).
  */
 #ifndef SCANLOOP_DRAWCACHE_H
 #define SCANLOOP_DRAWCACHE_H
@@ -43,6 +53,27 @@ uint64_t drawcache_counter(struct drawcache *dc, const char *campaign,
 /* Writer, in a group: adds delta to a counter. */
 int drawcache_count(struct drawcache *dc, const char *campaign, int kind,
     const uint8_t subject[16], uint32_t period, uint64_t delta)
+    __attribute__((warn_unused_result));
+/* Writer, in a group: a campaign's header as this transaction sees it
+ * (read from the store on first use). */
+int drawcache_header_txn(struct drawcache *dc, struct store_txn *t,
+    const char *campaign, struct store_campaign *hdr)
+    __attribute__((warn_unused_result));
+/* Writer, in a group: replaces a header read above; written at the flush. */
+int drawcache_header_put(struct drawcache *dc, const struct store_campaign *hdr)
+    __attribute__((warn_unused_result));
+/* Writer, in a group: a stock or summary counter as this transaction
+ * sees it. */
+int drawcache_tally_txn(struct drawcache *dc, struct store_txn *t,
+    const char *campaign, int kind, const uint8_t subject[16],
+    uint32_t period, uint64_t *n) __attribute__((warn_unused_result));
+/* Writer, in a group: adds to a stock or summary counter at the flush. */
+int drawcache_tally_add(struct drawcache *dc, const char *campaign, int kind,
+    const uint8_t subject[16], uint32_t period, uint64_t delta)
+    __attribute__((warn_unused_result));
+/* Writer, after a group's operations and before its commit: writes the
+ * group's headers and counters into its transaction. */
+int drawcache_flush_txn(struct drawcache *dc, struct store_txn *t)
     __attribute__((warn_unused_result));
 /* Writer: the group committed (staged becomes committed) or not (staged
  * changes are dropped). */

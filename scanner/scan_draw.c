@@ -677,6 +677,7 @@ scan_api_redeem(struct scan_loop *sl, struct http_req *req,
 	o->rrq.claim_key = sl->srv->secrets->claim;
 	o->rrq.lookup = scan_lookup_campaign;
 	o->rrq.lookup_arg = sl->srv;
+	o->rrq.cache = sl->srv->drawcache;
 	o->op.apply = scan_apply_redeem;
 	req->user = o;
 	if (writer_submit(sl->port, &o->op) < 0) {

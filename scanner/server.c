@@ -46,6 +46,16 @@ scan_signal_hup_cb(evutil_socket_t sig, short what, void *arg)
 		log_warn("cannot reopen the access log");
 }
 
+/* Writer hook: the group's campaign headers and counters go into its
+ * transaction. */
+static int
+scan_pre_commit(struct store_txn *t, void *arg)
+{
+	struct scan_server *srv = arg;
+
+	return drawcache_flush_txn(srv->drawcache, t);
+}
+
 /* Writer hook: a group's summaries are kept or dropped with its commit. */
 static void
 scan_group_end(bool committed, void *arg)
@@ -257,8 +267,9 @@ scan_serve(struct store *st, const struct scan_config *cfg, const char **why)
 		goto out;
 	}
 	{
-		struct writer_hooks wh = { scan_group_end, scan_tick,
-		    SUMMARIES_FOLD_MS, &srv };
+		struct writer_hooks wh = { .pre_commit = scan_pre_commit,
+		    .group_end = scan_group_end, .tick = scan_tick,
+		    .tick_ms = SUMMARIES_FOLD_MS, .arg = &srv };
 
 		writer_set_hooks(srv.writer, &wh);
 	}

@@ -130,6 +130,9 @@ writer_commit_group(struct writer *w, struct writer_op *ops, size_t n)
 		if (t.ret != 0)
 			ret = t.ret;
 	}
+	if (ret == 0 && w->hooks.pre_commit != NULL &&
+	    (ret = w->hooks.pre_commit(&t, w->hooks.arg)) == 0 && t.ret != 0)
+		ret = t.ret;
 	if (ret == 0)
 		ret = store_txn_commit(&t);
 	else

@@ -61,6 +61,9 @@ struct writer_stats {
 
 /* Work the writer does besides operations (set before any submit). */
 struct writer_hooks {
+	/* After a group's operations, before its commit, in its transaction;
+	 * a negative errno fails the whole group. */
+	int (*pre_commit)(struct store_txn *t, void *arg);
 	/* After each group: its commit succeeded or not. */
 	void (*group_end)(bool committed, void *arg);
 	/* Between groups at most every tick_ms (and once at stop); may run

@@ -23,7 +23,8 @@ static const char scans_help[] =
 "     tail prints the newest N scans (default 20), oldest first. show\n"
 "     prints one code's summary (human scans, all scans, first scan) and\n"
 "     its scans, newest first. Each line: time (UTC), event id, verdict,\n"
-"     serial, batch, who (human, bot, head, api), client address, visitor,\n"
+"     serial, batch, who (human, bot, head, api), client address, visitor\n"
+"     (the end of its id),\n"
 "     location, User-Agent.\n"
 "\n"
 "OPTIONS\n"
@@ -56,8 +57,9 @@ scans_print_cb(const struct store_event *ev, void *arg)
 	else
 		strcpy(ip, "-");
 	if (memcmp(ev->visitor, zero, 16) != 0) {
+		/* Its end: a visitor id starts with the time it was made. */
 		base32_encode(vid, ev->visitor, 16);
-		vid[8] = '\0';
+		memmove(vid, vid + strlen(vid) - 8, 9);
 	} else
 		strcpy(vid, "-");
 	who = (ev->flags & STORE_EVENT_F_HEAD) ? "head" :

@@ -235,8 +235,8 @@ rt_tick(struct store *st, void *arg)
 static void
 rt_start(void)
 {
-	static struct writer_hooks hooks = { rt_group_end, rt_tick,
-	    SUMMARIES_FOLD_MS, NULL };
+	static struct writer_hooks hooks = { .group_end = rt_group_end,
+	    .tick = rt_tick, .tick_ms = SUMMARIES_FOLD_MS };
 	char dir[PATH_MAX];
 
 	if (rt_up)

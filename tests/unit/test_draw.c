@@ -145,6 +145,8 @@ draw(struct fixture *f, struct campaign *c, uint64_t n, uint8_t v,
 	rq.cache = f->cache;
 	assert_int_equal(store_txn_begin(f->st, false, &t), 0);
 	assert_int_equal(draw_online_txn(&t, &rq, &res), 0);
+	if (f->cache != NULL)
+		assert_int_equal(drawcache_flush_txn(f->cache, &t), 0);
 	assert_int_equal(store_txn_commit(&t), 0);
 	if (f->cache != NULL)
 		drawcache_group_end(f->cache, true);
@@ -650,6 +652,103 @@ test_refusals_cached(void **state)
 	assert_int_equal(r.refusal, DRAW_REFUSE_VISITOR_DAY);
 }
 
+/* With a cache, one group's draws share one read and one write of the
+ * campaign header, stock and summaries: caps hold inside the group, the
+ * store sees the counts only at the flush, a failed group leaves them as
+ * they were, and the next group reads what others wrote in between. */
+static void
+test_group_tallies(void **state)
+{
+	struct fixture *f = *state;
+	struct draw_request rq;
+	struct draw_result r;
+	struct store_txn t;
+	struct campaign *c;
+	uint8_t subject[16] = { 0 };
+	int64_t t0;
+	int wins = 0;
+
+	if (!have_tz())
+		skip();
+	c = f->c = install(f, "grp",
+	    "{\"id\":\"g\",\"name\":\"G\",\"kind\":\"physical\",\"total\":5,"
+	    "\"daily_cap\":3,\"odds\":1000000}",
+	    "\"claim\":{\"window_days\":7}", 9);
+	t0 = c->day_starts[0] + 1000;
+	assert_int_equal(drawcache_new(&f->cache), 0);
+
+	/* Five draws in one group: three wins (the daily cap), two misses. */
+	assert_int_equal(store_txn_begin(f->st, false, &t), 0);
+	for (uint64_t n = 1; n <= 5; n++) {
+		rq = request(c, n, (uint8_t)n, 1, t0 + (int64_t)n);
+		rq.cache = f->cache;
+		assert_int_equal(draw_online_txn(&t, &rq, &r), 0);
+		assert_int_equal(r.status, DRAW_NEW);
+		assert_int_equal(r.draw.seq, n);
+		wins += r.draw.outcome == 1;
+	}
+	assert_int_equal(wins, 3);
+	/* Not yet in the transaction: the flush writes them. */
+	subject[0] = STORE_SUM_DRAWS;
+	uint64_t v = 99;
+	assert_int_equal(store_counter_get_txn(&t, "grp", STORE_COUNT_SUMMARY,
+	    subject, 0, &v), 0);
+	assert_int_equal(v, 0);
+	assert_int_equal(drawcache_flush_txn(f->cache, &t), 0);
+	assert_int_equal(store_txn_commit(&t), 0);
+	drawcache_group_end(f->cache, true);
+	assert_int_equal(header(f, "grp").draws, 5);
+	assert_int_equal(counter(f, "grp", STORE_COUNT_SUMMARY,
+	    STORE_SUM_DRAWS, 0), 5);
+	assert_int_equal(counter(f, "grp", STORE_COUNT_SUMMARY,
+	    STORE_SUM_WINS, 0), 3);
+	assert_int_equal(counter(f, "grp", STORE_COUNT_STOCK, 0, 0), 3);
+	assert_int_equal(counter(f, "grp", STORE_COUNT_STOCK, 0, 1), 3);
+
+	/* A group that fails changes nothing. */
+	assert_int_equal(store_txn_begin(f->st, false, &t), 0);
+	rq = request(c, 6, 6, 1, c->day_starts[1] + 10);
+	rq.cache = f->cache;
+	assert_int_equal(draw_online_txn(&t, &rq, &r), 0);
+	assert_int_equal(r.draw.seq, 6);
+	assert_int_equal(r.draw.outcome, 1);
+	store_txn_abort(&t);
+	drawcache_group_end(f->cache, false);
+	assert_int_equal(header(f, "grp").draws, 5);
+	assert_int_equal(counter(f, "grp", STORE_COUNT_STOCK, 0, 0), 3);
+
+	/* Another writer (a shop opening a ticket from the CLI) takes one
+	 * unit of stock between groups: the next group sees it. */
+	subject[0] = 0;
+	assert_int_equal(store_txn_begin(f->st, false, &t), 0);
+	assert_int_equal(store_counter_add_txn(&t, "grp", STORE_COUNT_STOCK,
+	    subject, 0, 1), 0);
+	assert_int_equal(store_txn_commit(&t), 0);
+	/* Day 2: one unit left in total, so one win and then misses. */
+	wins = 0;
+	assert_int_equal(store_txn_begin(f->st, false, &t), 0);
+	for (uint64_t n = 6; n <= 8; n++) {
+		rq = request(c, n, (uint8_t)n, 1, c->day_starts[1] +
+		    (int64_t)n);
+		rq.cache = f->cache;
+		assert_int_equal(draw_online_txn(&t, &rq, &r), 0);
+		assert_int_equal(r.draw.seq, n);
+		wins += r.draw.outcome == 1;
+	}
+	assert_int_equal(drawcache_flush_txn(f->cache, &t), 0);
+	assert_int_equal(store_txn_commit(&t), 0);
+	drawcache_group_end(f->cache, true);
+	assert_int_equal(wins, 1);
+	assert_int_equal(header(f, "grp").draws, 8);
+	assert_int_equal(counter(f, "grp", STORE_COUNT_STOCK, 0, 0), 5);
+	assert_int_equal(counter(f, "grp", STORE_COUNT_STOCK, 0, 2), 1);
+	assert_int_equal(counter(f, "grp", STORE_COUNT_SUMMARY,
+	    STORE_SUM_CLAIMS, 0), 4);
+	assert_int_equal(drawcache_fold(f->cache, f->st), 0);
+	drawcache_free(f->cache);
+	f->cache = NULL;
+}
+
 /* A failed group leaves nothing in the cache; a crash's unfolded draws
  * are replayed at start-up into the index and the counters, once. */
 static void
@@ -1081,6 +1180,8 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_refusals_cached, setup,
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_cache_recovery, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(test_group_tallies, setup,
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_tickets, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_redeem_statuses, setup,

@@ -701,8 +701,8 @@ static void
 test_hooks(void **state)
 {
 	struct fx *f = *state;
-	struct writer_hooks h = { hook_group_end, hook_tick, 3600 * 1000,
-	    NULL };
+	struct writer_hooks h = { .group_end = hook_group_end,
+	    .tick = hook_tick, .tick_ms = 3600 * 1000 };
 	struct top *ok = ops_new(f, 3, OP_KEY, 40), *bad = ops_new(f, 2,
 	    OP_KEY, 50);
 

@@ -204,8 +204,8 @@ tail_events 1000
 event_line "$EV1" | grep -q ' - "' || fail "event $EV1 has a location: $(event_line "$EV1")"
 event_line "$EV1" | grep -q ' api ' || fail "event $EV1 is not marked api"
 grep -q '#99999999 ' <<<"$OUT" && fail "an event 99999999 appeared"
-assert_eq "$(event_line "$EVA" | awk '{ print $11 }')" "${VID:0:8}" "visitor of the first page"
-assert_eq "$(event_line "$EVB" | awk '{ print $11 }')" "${VID:0:8}" "visitor sent back"
-[ "$(event_line "$EVC" | awk '{ print $11 }')" != "${VID:0:8}" ] ||
+assert_eq "$(event_line "$EVA" | awk '{ print $11 }')" "${VID: -8}" "visitor of the first page"
+assert_eq "$(event_line "$EVB" | awk '{ print $11 }')" "${VID: -8}" "visitor sent back"
+[ "$(event_line "$EVC" | awk '{ print $11 }')" != "${VID: -8}" ] ||
     fail "a bad cookie kept the visitor id"
 note "ok"
