@@ -265,13 +265,16 @@ sys.exit(1 if bad else 0)
 EOF
 }
 
-# zbar FILE: prints the text of the one QR symbol in an image.
+# zbar FILE: prints the text of the one QR symbol in an image. Only QR
+# symbols: zbar's linear decoders now and then read a short false symbol
+# in a QR's modules (once: "D38D", on a second line), which no phone
+# camera app looking for a QR code would report.
 zbar() {
 	if [ -z "${ZBAR_OPTS+set}" ]; then
-		ZBAR_OPTS=()
+		ZBAR_OPTS=(-Sdisable -Sqrcode.enable)
 		# zbar >= 0.23 tries D-Bus unless told not to.
 		if zbarimg --help 2>&1 | grep -q -- --nodbus; then
-			ZBAR_OPTS=(--nodbus)
+			ZBAR_OPTS+=(--nodbus)
 		fi
 	fi
 	zbarimg "${ZBAR_OPTS[@]}" -q --raw "$1"
