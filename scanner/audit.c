@@ -3,15 +3,14 @@
 #include "scanner/draw.h"
 #include "codegen/base32.h"
 #include "codegen/code.h"
+#include "common/tz.h"
 
 #include <errno.h>
 #include <inttypes.h>
-#include <limits.h>
 #include <sodium.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <time.h>
 
 /* What the replay remembers of a code. */
@@ -521,47 +520,6 @@ audit_finish(struct audit *a, uint64_t expected)
 	return 0;
 }
 
-/* Sets TZ to tz (saving the old value); returns the saved copy. */
-static int
-audit_tz_set(const char *tz, char **old)
-{
-	const char *prev = getenv("TZ");
-
-	*old = NULL;
-	if (prev != NULL && (*old = strdup(prev)) == NULL)
-		return -ENOMEM;
-	setenv("TZ", tz, 1);
-	tzset();
-	return 0;
-}
-
-/* Restores TZ. */
-static void
-audit_tz_restore(char *old)
-{
-	if (old != NULL) {
-		setenv("TZ", old, 1);
-		free(old);
-	} else
-		unsetenv("TZ");
-	tzset();
-}
-
-/* True when the time zone is installed (UTC always is). */
-static bool
-audit_tz_known(const char *tz)
-{
-	char path[PATH_MAX];
-	struct stat sb;
-
-	if (strcmp(tz, "UTC") == 0)
-		return true;
-	if (strstr(tz, "..") != NULL || tz[0] == '/')
-		return false;
-	snprintf(path, sizeof(path), "/usr/share/zoneinfo/%s", tz);
-	return stat(path, &sb) == 0 && S_ISREG(sb.st_mode);
-}
-
 /* Resolves the time zone again and compares day_starts. */
 int
 audit_check_days(const struct campaign *c, char *why, size_t whylen)
@@ -573,7 +531,7 @@ audit_check_days(const struct campaign *c, char *why, size_t whylen)
 	int ret;
 
 	why[0] = '\0';
-	if (!audit_tz_known(c->tz))
+	if (!tz_known(c->tz))
 		return -ENOENT;
 	if ((root = json_loadb(c->config, c->config_len, 0, NULL)) == NULL)
 		return -EINVAL;
@@ -680,12 +638,12 @@ audit_day0(const struct campaign *c, int64_t *day0)
 	char *old;
 	int ret;
 
-	if (!audit_tz_known(c->tz))
+	if (!tz_known(c->tz))
 		return -ENOENT;
-	if ((ret = audit_tz_set(c->tz, &old)) < 0)
+	if ((ret = tz_push(c->tz, &old)) < 0)
 		return ret;
 	localtime_r(&t, &tm);
-	audit_tz_restore(old);
+	tz_pop(old);
 	tm.tm_hour = 12;
 	tm.tm_min = tm.tm_sec = 0;
 	tm.tm_isdst = 0;

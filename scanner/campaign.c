@@ -1,15 +1,14 @@
 /* campaign.c — parsing and validating campaign files. */
 #include "scanner/campaign.h"
 #include "common/log.h"
+#include "common/tz.h"
 
 #include <errno.h>
 #include <jansson.h>
-#include <limits.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <time.h>
 
 #define CAMPAIGN_MAX_SPAN_US (1096LL * 86400 * 1000000)
@@ -376,31 +375,23 @@ campaign_tier(json_t *v, size_t i, struct campaign *c, struct campaign_errors *e
 static int
 campaign_resolve_days(struct campaign *c, struct campaign_errors *e)
 {
-	char path[PATH_MAX], *old = NULL;
-	const char *prev = getenv("TZ");
+	char *old = NULL;
 	time_t s = (time_t)(c->start / 1000000);
-	struct stat sb;
 	struct tm tm;
 	size_t n = 0;
 	int ret = 0;
 
-	if (strcmp(c->tz, "UTC") != 0) {
-		if (strstr(c->tz, "..") != NULL || c->tz[0] == '/') {
-			campaign_err(e, "time_zone", "is not a time zone name");
-			return -EINVAL;
-		}
-		snprintf(path, sizeof(path), "/usr/share/zoneinfo/%s", c->tz);
-		if (stat(path, &sb) < 0 || !S_ISREG(sb.st_mode)) {
-			campaign_err(e, "time_zone", "unknown time zone '%s' (an "
-			    "IANA name such as Asia/Shanghai; is tzdata "
-			    "installed?)", c->tz);
-			return -EINVAL;
-		}
+	if (strstr(c->tz, "..") != NULL || c->tz[0] == '/') {
+		campaign_err(e, "time_zone", "is not a time zone name");
+		return -EINVAL;
 	}
-	if (prev != NULL && (old = strdup(prev)) == NULL)
-		return -ENOMEM;
-	setenv("TZ", c->tz, 1);
-	tzset();
+	if (!tz_known(c->tz)) {
+		campaign_err(e, "time_zone", "unknown time zone '%s' (an IANA "
+		    "name such as Asia/Shanghai; is tzdata installed?)", c->tz);
+		return -EINVAL;
+	}
+	if ((ret = tz_push(c->tz, &old)) < 0)
+		return ret;
 	c->day_starts = calloc(CAMPAIGN_DAYS_MAX + 2, sizeof(*c->day_starts));
 	if (c->day_starts == NULL) {
 		ret = -ENOMEM;
@@ -440,12 +431,7 @@ campaign_resolve_days(struct campaign *c, struct campaign_errors *e)
 	}
 	c->ndays = n - 1;
 out:
-	if (old != NULL) {
-		setenv("TZ", old, 1);
-		free(old);
-	} else
-		unsetenv("TZ");
-	tzset();
+	tz_pop(old);
 	return ret;
 }
 

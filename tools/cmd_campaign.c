@@ -4,6 +4,7 @@
 #include "common/clock.h"
 #include "common/fsutil.h"
 #include "common/log.h"
+#include "common/tz.h"
 #include "common/xmalloc.h"
 #include "scanner/audit.h"
 #include "scanner/campaign.h"
@@ -12,12 +13,10 @@
 #include <errno.h>
 #include <getopt.h>
 #include <inttypes.h>
-#include <limits.h>
 #include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <time.h>
 
 #define CAMPAIGN_FILE_MAX (4 << 20)
@@ -131,29 +130,16 @@ campaign_sum(struct store_txn *t, const char *id, uint8_t which)
 static const char *
 campaign_local(const char *tz, int64_t us, char buf[48])
 {
-	char path[PATH_MAX], *old = NULL;
-	const char *prev = getenv("TZ");
 	time_t t = (time_t)(us / 1000000);
-	struct stat sb;
 	struct tm tm;
+	char *old;
 
 	buf[0] = '\0';
-	snprintf(path, sizeof(path), "/usr/share/zoneinfo/%s", tz);
-	if (strcmp(tz, "UTC") != 0 && (strstr(tz, "..") != NULL ||
-	    stat(path, &sb) < 0))
+	if (!tz_known(tz) || tz_push(tz, &old) < 0)
 		return buf;
-	if (prev != NULL)
-		old = xstrdup(prev);
-	setenv("TZ", tz, 1);
-	tzset();
 	localtime_r(&t, &tm);
 	strftime(buf, 48, "%Y-%m-%d %H:%M %z", &tm);
-	if (old != NULL) {
-		setenv("TZ", old, 1);
-		free(old);
-	} else
-		unsetenv("TZ");
-	tzset();
+	tz_pop(old);
 	return buf;
 }
 
