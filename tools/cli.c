@@ -162,6 +162,37 @@ cli_getopt_reset(void)
 	opterr = 0;
 }
 
+/* Starts a command that takes a subcommand. */
+const char *
+cli_subcommand(const char *tool, const char *help, const char *what,
+    const char *const subs[], int *argc, char ***argv, char cmd[CLI_CMD_MAX],
+    int *rc)
+{
+	const char *sub = *argc >= 2 ? (*argv)[1] : NULL;
+	char known[256] = "";
+
+	*rc = 0;
+	if (sub == NULL || strcmp(sub, "--help") == 0 ||
+	    strcmp(sub, "-h") == 0) {
+		cli_print_help(help);
+		*rc = sub == NULL ? EXIT_USAGE : 0;
+		return NULL;
+	}
+	for (const char *const *p = subs; *p != NULL; p++) {
+		if (strcmp(sub, *p) == 0) {
+			snprintf(cmd, CLI_CMD_MAX, "%s %s", tool, sub);
+			(*argc)--;
+			(*argv)++;
+			cli_getopt_reset();
+			return sub;
+		}
+		snprintf(known + strlen(known), sizeof(known) - strlen(known),
+		    "%s%s", p == subs ? "" : ", ", *p);
+	}
+	*rc = cli_usage(tool, "unknown %s '%s' (%s)", what, sub, known);
+	return NULL;
+}
+
 /* Formats a time for humans. */
 const char *
 cli_time(int64_t us, char buf[40])

@@ -48,6 +48,16 @@ bool cli_common_option(int ch, const char *arg);
 void cli_print_help(const char *text);
 /* Resets getopt for a subcommand's own options. */
 void cli_getopt_reset(void);
+#define CLI_CMD_MAX 32			/* "campaign reveal" and the like */
+/* Starts "scanloop TOOL SUB [options]": prints help for no argument, -h
+ * or --help, and refuses a SUB not in subs (NULL-terminated; what names
+ * them in the message: "subcommand"). Otherwise names the command in cmd
+ * ("claim redeem"), drops TOOL from argc and argv (argv[0] is then SUB, as
+ * getopt wants), resets getopt and returns SUB. Returns NULL, with the
+ * exit status in *rc, when the caller should return. */
+const char *cli_subcommand(const char *tool, const char *help,
+    const char *what, const char *const subs[], int *argc, char ***argv,
+    char cmd[CLI_CMD_MAX], int *rc);
 /* Reports an option getopt_long rejected; returns EXIT_USAGE. */
 int cli_getopt_error(const char *cmd, int ch, char **argv);
 /* Formats Unix microseconds for tables ("2026-11-23 22:55:00 UTC"). */

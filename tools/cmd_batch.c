@@ -155,6 +155,8 @@ cmd_batch(int argc, char **argv)
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
+	static const char *const subs[] = { "list", "show", "activate", "void",
+	    NULL };
 	const char *sub, *serials = NULL, *reason_name = NULL;
 	uint8_t (*list)[STORE_SERIAL_BYTES] = NULL;
 	struct store *st = NULL;
@@ -163,24 +165,13 @@ cmd_batch(int argc, char **argv)
 	bool all = false;
 	uint64_t id = 0;
 	int reason = STORE_VOID_MISPRINT;
-	char cmd[32];
+	char cmd[CLI_CMD_MAX];
 	size_t n = 0;
 	int ch, ret, rc;
 
-	if (argc < 2 || strcmp(argv[1], "--help") == 0 ||
-	    strcmp(argv[1], "-h") == 0) {
-		cli_print_help(batch_help);
-		return argc < 2 ? EXIT_USAGE : 0;
-	}
-	sub = argv[1];
-	if (strcmp(sub, "list") != 0 && strcmp(sub, "show") != 0 &&
-	    strcmp(sub, "activate") != 0 && strcmp(sub, "void") != 0)
-		return cli_usage("batch", "unknown subcommand '%s' (list, show, "
-		    "activate, void)", sub);
-	snprintf(cmd, sizeof(cmd), "batch %s", sub);
-	argc--;
-	argv++;
-	cli_getopt_reset();
+	if ((sub = cli_subcommand("batch", batch_help, "subcommand", subs,
+	    &argc, &argv, cmd, &rc)) == NULL)
+		return rc;
 	while ((ch = getopt_long(argc, argv, ":s:ar:D:h", longopts, NULL)) !=
 	    -1) {
 		if (cli_common_option(ch, optarg))

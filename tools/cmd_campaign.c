@@ -793,25 +793,13 @@ cmd_campaign(int argc, char **argv)
 	static const char *const subs[] = { "load", "list", "show", "pause",
 	    "resume", "end", "reveal", "audit", NULL };
 	const char *sub, *seed = NULL, *log = NULL, *arg = NULL;
-	bool force = false, known = false;
-	char cmd[32];
-	int ch;
+	bool force = false;
+	char cmd[CLI_CMD_MAX];
+	int ch, rc;
 
-	if (argc < 2 || strcmp(argv[1], "--help") == 0 ||
-	    strcmp(argv[1], "-h") == 0) {
-		cli_print_help(campaign_help);
-		return argc < 2 ? EXIT_USAGE : 0;
-	}
-	sub = argv[1];
-	for (const char *const *p = subs; *p != NULL; p++)
-		known |= strcmp(sub, *p) == 0;
-	if (!known)
-		return cli_usage("campaign", "unknown subcommand '%s' (load, list, "
-		    "show, pause, resume, end, reveal, audit)", sub);
-	snprintf(cmd, sizeof(cmd), "campaign %s", sub);
-	argc--;
-	argv++;
-	cli_getopt_reset();
+	if ((sub = cli_subcommand("campaign", campaign_help, "subcommand", subs,
+	    &argc, &argv, cmd, &rc)) == NULL)
+		return rc;
 	while ((ch = getopt_long(argc, argv, ":s:l:fD:h", longopts, NULL)) != -1) {
 		if (cli_common_option(ch, optarg))
 			continue;

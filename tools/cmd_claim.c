@@ -259,23 +259,14 @@ cmd_claim(int argc, char **argv)
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
+	static const char *const subs[] = { "redeem", "show", NULL };
 	const char *sub, *shop = NULL;
-	char cmd[32];
-	int ch;
+	char cmd[CLI_CMD_MAX];
+	int ch, rc;
 
-	if (argc < 2 || strcmp(argv[1], "--help") == 0 ||
-	    strcmp(argv[1], "-h") == 0) {
-		cli_print_help(claim_help);
-		return argc < 2 ? EXIT_USAGE : 0;
-	}
-	sub = argv[1];
-	if (strcmp(sub, "redeem") != 0 && strcmp(sub, "show") != 0)
-		return cli_usage("claim", "unknown subcommand '%s' (redeem, show)",
-		    sub);
-	snprintf(cmd, sizeof(cmd), "claim %s", sub);
-	argc--;
-	argv++;
-	cli_getopt_reset();
+	if ((sub = cli_subcommand("claim", claim_help, "subcommand", subs,
+	    &argc, &argv, cmd, &rc)) == NULL)
+		return rc;
 	while ((ch = getopt_long(argc, argv, ":s:D:h", longopts, NULL)) != -1) {
 		if (cli_common_option(ch, optarg))
 			continue;

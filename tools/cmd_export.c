@@ -412,27 +412,18 @@ cmd_export(int argc, char **argv)
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
+	static const char *const subs[] = { "draws", "claims", NULL };
 	const char *sub, *only = NULL, *out = NULL;
 	struct export x;
 	struct store *st = NULL;
 	struct store_txn t;
-	char cmd[32], *tmp = NULL;
+	char cmd[CLI_CMD_MAX], *tmp = NULL;
 	int ch, ret, rc;
 
 	memset(&x, 0, sizeof(x));
-	if (argc < 2 || strcmp(argv[1], "--help") == 0 ||
-	    strcmp(argv[1], "-h") == 0) {
-		cli_print_help(export_help);
-		return argc < 2 ? EXIT_USAGE : 0;
-	}
-	sub = argv[1];
-	if (strcmp(sub, "draws") != 0 && strcmp(sub, "claims") != 0)
-		return cli_usage("export", "unknown log '%s' (draws, claims)",
-		    sub);
-	snprintf(cmd, sizeof(cmd), "export %s", sub);
-	argc--;
-	argv++;
-	cli_getopt_reset();
+	if ((sub = cli_subcommand("export", export_help, "log", subs,
+	    &argc, &argv, cmd, &rc)) == NULL)
+		return rc;
 	while ((ch = getopt_long(argc, argv, ":c:f:o:D:h", longopts, NULL)) !=
 	    -1) {
 		if (cli_common_option(ch, optarg))

@@ -52,25 +52,17 @@ cmd_job(int argc, char **argv)
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
+	static const char *const subs[] = { "keygen", "open", NULL };
 	const char *sub, *out = NULL, *keyfile = NULL, *passfile = NULL, *why;
 	struct keypair *kp = NULL;
-	char *pass = NULL, cmd[32], pubpath[4096];
+	char *pass = NULL, cmd[CLI_CMD_MAX], pubpath[4096];
 	size_t passlen = 0;
-	int ch, ret, rc = EXIT_REJECTED;
+	int ch, ret, rc;
 
-	if (argc < 2 || strcmp(argv[1], "--help") == 0 ||
-	    strcmp(argv[1], "-h") == 0) {
-		cli_print_help(job_help);
-		return argc < 2 ? EXIT_USAGE : 0;
-	}
-	sub = argv[1];
-	if (strcmp(sub, "keygen") != 0 && strcmp(sub, "open") != 0)
-		return cli_usage("job", "unknown subcommand '%s' (keygen, open)",
-		    sub);
-	snprintf(cmd, sizeof(cmd), "job %s", sub);
-	argc--;
-	argv++;
-	cli_getopt_reset();
+	if ((sub = cli_subcommand("job", job_help, "subcommand", subs,
+	    &argc, &argv, cmd, &rc)) == NULL)
+		return rc;
+	rc = EXIT_REJECTED;
 	while ((ch = getopt_long(argc, argv, ":o:k:P:D:h", longopts, NULL)) !=
 	    -1) {
 		if (cli_common_option(ch, optarg))

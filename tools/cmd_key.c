@@ -263,22 +263,15 @@ int
 cmd_key(int argc, char **argv)
 {
 	struct key_opts o;
+	static const char *const subs[] = { "new", "list", "show", NULL };
 	const char *sub;
-	char cmd[32];
+	char cmd[CLI_CMD_MAX];
 	int rc;
 
-	if (argc < 2 || strcmp(argv[1], "--help") == 0 ||
-	    strcmp(argv[1], "-h") == 0) {
-		cli_print_help(key_help);
-		return argc < 2 ? EXIT_USAGE : 0;
-	}
-	sub = argv[1];
-	if (strcmp(sub, "new") != 0 && strcmp(sub, "list") != 0 &&
-	    strcmp(sub, "show") != 0)
-		return cli_usage("key", "unknown subcommand '%s' (new, list, "
-		    "show)", sub);
-	snprintf(cmd, sizeof(cmd), "key %s", sub);
-	if ((rc = key_parse(argc - 1, argv + 1, cmd, &o)) != 0)
+	if ((sub = cli_subcommand("key", key_help, "subcommand", subs,
+	    &argc, &argv, cmd, &rc)) == NULL)
+		return rc;
+	if ((rc = key_parse(argc, argv, cmd, &o)) != 0)
 		return rc < 0 ? 0 : rc;
 	if (strcmp(sub, "new") == 0)
 		return key_new(&o);

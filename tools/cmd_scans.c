@@ -106,26 +106,17 @@ cmd_scans(int argc, char **argv)
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
+	static const char *const subs[] = { "tail", "show", NULL };
 	const char *sub, *serialtext = NULL;
 	struct store *st = NULL;
 	struct store_txn t;
 	uint64_t count = 20;
-	char cmd[32];
+	char cmd[CLI_CMD_MAX];
 	int ch, ret, rc;
 
-	if (argc < 2 || strcmp(argv[1], "--help") == 0 ||
-	    strcmp(argv[1], "-h") == 0) {
-		cli_print_help(scans_help);
-		return argc < 2 ? EXIT_USAGE : 0;
-	}
-	sub = argv[1];
-	if (strcmp(sub, "tail") != 0 && strcmp(sub, "show") != 0)
-		return cli_usage("scans", "unknown subcommand '%s' (tail, show)",
-		    sub);
-	snprintf(cmd, sizeof(cmd), "scans %s", sub);
-	argc--;
-	argv++;
-	cli_getopt_reset();
+	if ((sub = cli_subcommand("scans", scans_help, "subcommand", subs,
+	    &argc, &argv, cmd, &rc)) == NULL)
+		return rc;
 	while ((ch = getopt_long(argc, argv, ":n:s:D:h", longopts, NULL)) != -1) {
 		if (cli_common_option(ch, optarg))
 			continue;

@@ -281,27 +281,17 @@ cmd_shop(int argc, char **argv)
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
+	static const char *const subs[] = { "add", "list", "revoke", NULL };
 	const char *sub, *id = NULL, *name = NULL, *lat_s = NULL, *lon_s = NULL;
 	const char *radius_s = NULL;
 	double lat = 0, lon = 0;
 	uint64_t radius = SHOP_RADIUS_DEFAULT;
-	char cmd[32];
-	int ch;
+	char cmd[CLI_CMD_MAX];
+	int ch, rc;
 
-	if (argc < 2 || strcmp(argv[1], "--help") == 0 ||
-	    strcmp(argv[1], "-h") == 0) {
-		cli_print_help(shop_help);
-		return argc < 2 ? EXIT_USAGE : 0;
-	}
-	sub = argv[1];
-	if (strcmp(sub, "add") != 0 && strcmp(sub, "list") != 0 &&
-	    strcmp(sub, "revoke") != 0)
-		return cli_usage("store", "unknown subcommand '%s' (add, list, "
-		    "revoke)", sub);
-	snprintf(cmd, sizeof(cmd), "store %s", sub);
-	argc--;
-	argv++;
-	cli_getopt_reset();
+	if ((sub = cli_subcommand("store", shop_help, "subcommand", subs,
+	    &argc, &argv, cmd, &rc)) == NULL)
+		return rc;
 	while ((ch = getopt_long(argc, argv, ":i:n:D:h", longopts, NULL)) != -1) {
 		if (cli_common_option(ch, optarg))
 			continue;
