@@ -611,6 +611,34 @@ scan_json_location(json_t *obj, bool *has, double *lat, double *lon,
 	return true;
 }
 
+/* Reads a POST whose JSON body names a code: 1 to CODE_TEXT_MAX bytes,
+ * no NUL. */
+json_t *
+scan_json_code_post(struct http_req *req, const char *must, json_t **code)
+{
+	const char *why = NULL;
+	json_t *root;
+
+	if (req->head.method != HTTP_METHOD_POST) {
+		scan_json_error(req, 405, "method_not_allowed", "use POST");
+		return NULL;
+	}
+	if ((root = scan_json_body(req, &why)) == NULL) {
+		scan_json_error(req, why[0] == 'C' ? 415 : 400, "bad_request",
+		    why);
+		return NULL;
+	}
+	*code = json_object_get(root, "code");
+	if (!json_is_string(*code) || json_string_length(*code) == 0 ||
+	    json_string_length(*code) > CODE_TEXT_MAX ||
+	    strlen(json_string_value(*code)) != json_string_length(*code)) {
+		json_decref(root);
+		scan_json_error(req, 400, "bad_request", must);
+		return NULL;
+	}
+	return root;
+}
+
 /* POST /api/v1/scans. */
 static void
 scan_api_scan(struct scan_loop *sl, struct http_req *req)
@@ -621,23 +649,9 @@ scan_api_scan(struct scan_loop *sl, struct http_req *req)
 	bool has_loc;
 	int ret;
 
-	if (req->head.method != HTTP_METHOD_POST) {
-		scan_json_error(req, 405, "method_not_allowed", "use POST");
+	if ((root = scan_json_code_post(req, "\"code\" must be the code's URL",
+	    &code)) == NULL)
 		return;
-	}
-	if ((root = scan_json_body(req, &why)) == NULL) {
-		scan_json_error(req, why[0] == 'C' ? 415 : 400, "bad_request",
-		    why);
-		return;
-	}
-	code = json_object_get(root, "code");
-	if (!json_is_string(code) || json_string_length(code) == 0 ||
-	    json_string_length(code) > CODE_TEXT_MAX) {
-		json_decref(root);
-		scan_json_error(req, 400, "bad_request",
-		    "\"code\" must be the code's URL");
-		return;
-	}
 	if ((o = scan_op_new(sl, SCAN_OP_API, req)) == NULL) {
 		json_decref(root);
 		scan_json_error(req, 503, "unavailable", "out of memory");

@@ -473,28 +473,12 @@ scan_draw_form(struct scan_loop *sl, struct http_req *req)
 void
 scan_api_draw(struct scan_loop *sl, struct http_req *req)
 {
-	const char *why = NULL;
 	struct scan_op *o;
 	json_t *root, *code;
 
-	if (req->head.method != HTTP_METHOD_POST) {
-		scan_json_error(req, 405, "method_not_allowed", "use POST");
+	if ((root = scan_json_code_post(req,
+	    "\"code\" must be the code's URL or the draw code", &code)) == NULL)
 		return;
-	}
-	if ((root = scan_json_body(req, &why)) == NULL) {
-		scan_json_error(req, why[0] == 'C' ? 415 : 400, "bad_request",
-		    why);
-		return;
-	}
-	code = json_object_get(root, "code");
-	if (!json_is_string(code) || json_string_length(code) == 0 ||
-	    json_string_length(code) >= CODE_TEXT_MAX ||
-	    strlen(json_string_value(code)) != json_string_length(code)) {
-		json_decref(root);
-		scan_json_error(req, 400, "bad_request",
-		    "\"code\" must be the code's URL or the draw code");
-		return;
-	}
 	if ((o = scan_op_new(sl, SCAN_OP_DRAW_API, req)) == NULL) {
 		json_decref(root);
 		scan_json_error(req, 503, "unavailable", "out of memory");

@@ -106,6 +106,11 @@ void scan_json(struct http_req *req, int status, json_t *obj,
 void scan_json_error(struct http_req *req, int status, const char *code,
     const char *message);
 json_t *scan_json_body(struct http_req *req, const char **why);
+/* Reads a POST whose JSON body has a "code" string (1 to CODE_TEXT_MAX
+ * bytes, no NUL): the body, *code inside it; else answers (405, 415 or
+ * 400 with the message must) and returns NULL. */
+json_t *scan_json_code_post(struct http_req *req, const char *must,
+    json_t **code);
 void scan_event_init(struct scan_loop *sl, const struct http_req *req,
     struct store_event *ev, bool *new_visitor);
 void scan_event_verdict(struct store_event *ev, const struct verify_result *vr,

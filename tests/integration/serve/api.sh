@@ -79,6 +79,7 @@ api_error 400 "bad JSON" '{"code": '
 api_error 400 "not an object" '["x"]'
 api_error 400 "missing code" '{"lat": 1, "lon": 2}'
 api_error 400 "code not a string" '{"code": 12}'
+api_error 400 "code with a NUL" '{"code": "HTTPS://S.EXAMPLE.COM/01/04006381333931/21/A\u0000B"}'
 api_error 400 "empty body" ''
 api_error 400 "lat without lon" "{\"code\":\"$GENUINE5\",\"lat\":10}"
 api_error 400 "lat 91" "{\"code\":\"$GENUINE5\",\"lat\":91,\"lon\":10}"
