@@ -82,18 +82,29 @@ draw_net_of(int family, const uint8_t ip[16], uint8_t net[16])
 	}
 }
 
+/* BLAKE2b, keyed with 32 bytes unless key is NULL, of a domain string,
+ * a and b (blen may be 0). */
+static void
+draw_hash(const uint8_t *key, const char *domain, const uint8_t *a,
+    size_t alen, const uint8_t *b, size_t blen, uint8_t *out, size_t outlen)
+{
+	crypto_generichash_state st;
+
+	crypto_generichash_init(&st, key, key != NULL ? 32 : 0, outlen);
+	crypto_generichash_update(&st, (const uint8_t *)domain, strlen(domain));
+	crypto_generichash_update(&st, a, alen);
+	if (blen > 0)
+		crypto_generichash_update(&st, b, blen);
+	crypto_generichash_final(&st, out, outlen);
+}
+
 /* The secret half of a claim token. */
 static void
 draw_claim_secret(const uint8_t key[32], const uint8_t id[STORE_CLAIM_ID_BYTES],
     uint8_t secret[DRAW_CLAIM_SECRET_BYTES])
 {
-	crypto_generichash_state st;
-
-	crypto_generichash_init(&st, key, 32, DRAW_CLAIM_SECRET_BYTES);
-	crypto_generichash_update(&st, (const uint8_t *)DRAW_CLAIM_DOMAIN,
-	    sizeof(DRAW_CLAIM_DOMAIN) - 1);
-	crypto_generichash_update(&st, id, STORE_CLAIM_ID_BYTES);
-	crypto_generichash_final(&st, secret, DRAW_CLAIM_SECRET_BYTES);
+	draw_hash(key, DRAW_CLAIM_DOMAIN, id, STORE_CLAIM_ID_BYTES, NULL, 0,
+	    secret, DRAW_CLAIM_SECRET_BYTES);
 }
 
 /* What the store keeps of a claim token: a hash of id and secret. */
@@ -102,14 +113,8 @@ draw_claim_hash(const uint8_t id[STORE_CLAIM_ID_BYTES],
     const uint8_t secret[DRAW_CLAIM_SECRET_BYTES],
     uint8_t out[STORE_CLAIM_HASH_BYTES])
 {
-	crypto_generichash_state st;
-
-	crypto_generichash_init(&st, NULL, 0, STORE_CLAIM_HASH_BYTES);
-	crypto_generichash_update(&st, (const uint8_t *)DRAW_CLAIM_HASH_DOMAIN,
-	    sizeof(DRAW_CLAIM_HASH_DOMAIN) - 1);
-	crypto_generichash_update(&st, id, STORE_CLAIM_ID_BYTES);
-	crypto_generichash_update(&st, secret, DRAW_CLAIM_SECRET_BYTES);
-	crypto_generichash_final(&st, out, STORE_CLAIM_HASH_BYTES);
+	draw_hash(NULL, DRAW_CLAIM_HASH_DOMAIN, id, STORE_CLAIM_ID_BYTES,
+	    secret, DRAW_CLAIM_SECRET_BYTES, out, STORE_CLAIM_HASH_BYTES);
 }
 
 /* id || secret in base32. */
@@ -178,14 +183,8 @@ draw_shop_hash(const uint8_t sel[STORE_SHOP_SELECTOR_BYTES],
     const uint8_t secret[DRAW_SHOP_SECRET_BYTES],
     uint8_t out[STORE_SHOP_HASH_BYTES])
 {
-	crypto_generichash_state st;
-
-	crypto_generichash_init(&st, NULL, 0, STORE_SHOP_HASH_BYTES);
-	crypto_generichash_update(&st, (const uint8_t *)DRAW_SHOP_DOMAIN,
-	    sizeof(DRAW_SHOP_DOMAIN) - 1);
-	crypto_generichash_update(&st, sel, STORE_SHOP_SELECTOR_BYTES);
-	crypto_generichash_update(&st, secret, DRAW_SHOP_SECRET_BYTES);
-	crypto_generichash_final(&st, out, STORE_SHOP_HASH_BYTES);
+	draw_hash(NULL, DRAW_SHOP_DOMAIN, sel, STORE_SHOP_SELECTOR_BYTES, secret,
+	    DRAW_SHOP_SECRET_BYTES, out, STORE_SHOP_HASH_BYTES);
 }
 
 /* Draws a new shop token; the shop keeps selector and hash. */
