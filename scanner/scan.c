@@ -326,6 +326,24 @@ scan_op_free(struct scan_op *o)
 	free(o);
 }
 
+/* Hands an op to the writer; when the queue is full, frees it and
+ * answers 503 (JSON for the API, else a page). */
+void
+scan_op_submit(struct scan_loop *sl, struct http_req *req, struct scan_op *o,
+    writer_apply_fn apply, bool api)
+{
+	o->op.apply = apply;
+	req->user = o;
+	if (writer_submit(sl->port, &o->op) == 0)
+		return;
+	req->user = NULL;
+	scan_op_free(o);
+	if (api)
+		scan_json_error(req, 503, "unavailable", "too many writes queued");
+	else
+		scan_error_page(sl, req, 503, "Retry-After: 5\r\n");
+}
+
 /* Frees a detached op (writer thread). */
 static void
 scan_op_release(struct writer_op *op)
@@ -501,13 +519,7 @@ scan_code(struct scan_loop *sl, struct http_req *req, bool drawcode)
 		scan_op_free(o);
 		return;
 	}
-	o->op.apply = scan_apply_event;
-	req->user = o;
-	if (writer_submit(sl->port, &o->op) < 0) {
-		req->user = NULL;
-		scan_op_free(o);
-		scan_error_page(sl, req, 503, "Retry-After: 5\r\n");
-	}
+	scan_op_submit(sl, req, o, scan_apply_event, false);
 }
 
 /* GET /01/{GTIN}: a product without a serial. */
@@ -689,13 +701,7 @@ scan_api_scan(struct scan_loop *sl, struct http_req *req)
 	json_decref(root);
 	metrics_scan(sl->srv->metrics, sl->index, o->vr.verdict,
 	    (o->ev.flags & STORE_EVENT_F_HUMAN) != 0);
-	o->op.apply = scan_apply_event;
-	req->user = o;
-	if (writer_submit(sl->port, &o->op) < 0) {
-		req->user = NULL;
-		scan_op_free(o);
-		scan_json_error(req, 503, "unavailable", "too many writes queued");
-	}
+	scan_op_submit(sl, req, o, scan_apply_event, true);
 }
 
 /* The first-scan object of the JSON answers. */
@@ -815,13 +821,7 @@ scan_api_location(struct scan_loop *sl, struct http_req *req,
 	}
 	json_decref(root);
 	o->ev.id = id;
-	o->op.apply = scan_apply_location;
-	req->user = o;
-	if (writer_submit(sl->port, &o->op) < 0) {
-		req->user = NULL;
-		scan_op_free(o);
-		scan_json_error(req, 503, "unavailable", "too many writes queued");
-	}
+	scan_op_submit(sl, req, o, scan_apply_location, true);
 }
 
 /* GET /api/v1/codes/{SERIAL}: a look-up that records nothing. */

@@ -411,17 +411,7 @@ scan_draw_submit(struct scan_loop *sl, struct http_req *req, struct scan_op *o,
 	o->drq.now = clock_now_us();
 	o->drq.claim_key = srv->secrets->claim;
 	o->drq.cache = srv->drawcache;
-	o->op.apply = scan_apply_draw;
-	req->user = o;
-	if (writer_submit(sl->port, &o->op) < 0) {
-		req->user = NULL;
-		scan_op_free(o);
-		if (api)
-			scan_json_error(req, 503, "unavailable",
-			    "too many writes queued");
-		else
-			scan_error_page(sl, req, 503, "Retry-After: 5\r\n");
-	}
+	scan_op_submit(sl, req, o, scan_apply_draw, api);
 }
 
 /* POST /draw: the page's draw button. */
@@ -662,13 +652,7 @@ scan_api_redeem(struct scan_loop *sl, struct http_req *req,
 	o->rrq.lookup = scan_lookup_campaign;
 	o->rrq.lookup_arg = sl->srv;
 	o->rrq.cache = sl->srv->drawcache;
-	o->op.apply = scan_apply_redeem;
-	req->user = o;
-	if (writer_submit(sl->port, &o->op) < 0) {
-		req->user = NULL;
-		scan_op_free(o);
-		scan_json_error(req, 503, "unavailable", "too many writes queued");
-	}
+	scan_op_submit(sl, req, o, scan_apply_redeem, true);
 }
 
 /* Sends the JSON answer of a redemption. */

@@ -120,6 +120,10 @@ void scan_page_headers(char *out, size_t cap, const uint8_t *visitor,
 struct scan_op *scan_op_new(struct scan_loop *sl, enum scan_op_kind kind,
     struct http_req *req);
 void scan_op_free(struct scan_op *o);
+/* Hands an op to the writer with its apply function; when the queue is
+ * full, frees it and answers 503 (JSON when api, else a page). */
+void scan_op_submit(struct scan_loop *sl, struct http_req *req,
+    struct scan_op *o, writer_apply_fn apply, bool api);
 void scan_send_page(struct scan_loop *sl, struct scan_op *o, int status);
 int scan_apply_event(struct store_txn *t, struct writer_op *op);
 bool scan_visitor(const struct http_req *req, uint8_t id[SCAN_VISITOR_BYTES]);
