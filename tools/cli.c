@@ -136,6 +136,23 @@ cli_store_open(const char *cmd, int flags, struct store **st)
 	    store_strerror(ret));
 }
 
+/* Opens the store and begins a transaction, read-only with STORE_RDONLY. */
+int
+cli_store_begin(const char *cmd, int flags, struct store **st,
+    struct store_txn *t)
+{
+	int ret, rc;
+
+	if ((rc = cli_store_open(cmd, flags, st)) != 0)
+		return rc;
+	if ((ret = store_txn_begin(*st, (flags & STORE_RDONLY) != 0, t)) < 0) {
+		store_close(*st);
+		*st = NULL;
+		return cli_reject(cmd, "%s", store_strerror(ret));
+	}
+	return 0;
+}
+
 /* Handles --db. */
 bool
 cli_common_option(int ch, const char *arg)

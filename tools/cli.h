@@ -41,6 +41,11 @@ int cli_reject(const char *cmd, const char *fmt, ...)
 bool cli_parse_u64(const char *s, uint64_t min, uint64_t max, uint64_t *out);
 /* Opens the store, printing a clear error; returns 0 or an exit code. */
 int cli_store_open(const char *cmd, int flags, struct store **st);
+/* Opens the store and begins a transaction in it (read-only with
+ * STORE_RDONLY), printing a clear error; returns 0 or an exit code (the
+ * store closed). */
+int cli_store_begin(const char *cmd, int flags, struct store **st,
+    struct store_txn *t);
 /* Handles the options every subcommand takes (--db, -h). Returns 1 if the
  * option was one of them. */
 bool cli_common_option(int ch, const char *arg);

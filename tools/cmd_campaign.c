@@ -551,13 +551,9 @@ campaign_read(const char *cmd, const char *sub, const char *id)
 	struct store_txn t;
 	int ret, rc;
 
-	if ((rc = cli_store_open(cmd, STORE_RDONLY, &st)) != 0)
+	if ((rc = cli_store_begin(cmd, STORE_RDONLY, &st, &t)) != 0)
 		return rc;
 	rc = EXIT_REJECTED;
-	if ((ret = store_txn_begin(st, true, &t)) < 0) {
-		cli_reject(cmd, "%s", store_strerror(ret));
-		goto out;
-	}
 	l.t = &t;
 	l.now = clock_now_us();
 	if (strcmp(sub, "list") == 0) {
@@ -573,7 +569,6 @@ campaign_read(const char *cmd, const char *sub, const char *id)
 		cli_reject(cmd, "%s", store_strerror(ret));
 	else
 		rc = 0;
-out:
 	campaign_unref(c, __func__);
 	store_close(st);
 	return rc;
@@ -592,13 +587,9 @@ campaign_change(const char *cmd, const char *sub, const char *id, bool force)
 	const char *msg = NULL;
 	int ret, rc;
 
-	if ((rc = cli_store_open(cmd, 0, &st)) != 0)
+	if ((rc = cli_store_begin(cmd, 0, &st, &t)) != 0)
 		return rc;
 	rc = EXIT_REJECTED;
-	if ((ret = store_txn_begin(st, false, &t)) < 0) {
-		cli_reject(cmd, "%s", store_strerror(ret));
-		goto out;
-	}
 	if ((ret = store_campaign_get_txn(&t, id, &h)) < 0) {
 		store_txn_abort(&t);
 		if (ret == -ENOENT)

@@ -134,13 +134,9 @@ claim_redeem(const char *cmd, const char *token, const char *shop)
 	int ret, rc;
 
 	memset(&res, 0, sizeof(res));
-	if ((rc = cli_store_open(cmd, 0, &st)) != 0)
+	if ((rc = cli_store_begin(cmd, 0, &st, &t)) != 0)
 		return rc;
 	rc = EXIT_REJECTED;
-	if ((ret = store_txn_begin(st, false, &t)) < 0) {
-		cli_reject(cmd, "%s", store_strerror(ret));
-		goto out;
-	}
 	memset(&rq, 0, sizeof(rq));
 	rq.claim_token = token;
 	rq.shop_id = shop;
@@ -223,13 +219,9 @@ claim_show(const char *cmd, const char *token)
 	bool found = false;
 	int ret, rc;
 
-	if ((rc = cli_store_open(cmd, STORE_RDONLY, &st)) != 0)
+	if ((rc = cli_store_begin(cmd, STORE_RDONLY, &st, &t)) != 0)
 		return rc;
 	rc = EXIT_REJECTED;
-	if ((ret = store_txn_begin(st, true, &t)) < 0) {
-		cli_reject(cmd, "%s", store_strerror(ret));
-		goto out;
-	}
 	ret = draw_claim_check_txn(&t, token, &cl, &found);
 	if (ret == 0 && found && (ret = cli_campaign_get_txn(&t, cl.campaign,
 	    &c)) == -ENOENT)
@@ -243,7 +235,6 @@ claim_show(const char *cmd, const char *token)
 		claim_print(c, &cl, clock_now_us());
 		rc = 0;
 	}
-out:
 	campaign_unref(c, __func__);
 	store_close(st);
 	return rc;

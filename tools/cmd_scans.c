@@ -142,13 +142,9 @@ cmd_scans(int argc, char **argv)
 		return cli_usage(cmd, "--serial is required");
 	if (strcmp(sub, "tail") == 0 && serialtext != NULL)
 		return cli_usage(cmd, "--serial belongs to 'scans show'");
-	if ((rc = cli_store_open(cmd, STORE_RDONLY, &st)) != 0)
+	if ((rc = cli_store_begin(cmd, STORE_RDONLY, &st, &t)) != 0)
 		return rc;
 	rc = EXIT_REJECTED;
-	if ((ret = store_txn_begin(st, true, &t)) < 0) {
-		cli_reject(cmd, "%s", store_strerror(ret));
-		goto out;
-	}
 	if (strcmp(sub, "tail") == 0) {
 		struct scans_list l = { NULL, 0 };
 
@@ -208,7 +204,6 @@ cmd_scans(int argc, char **argv)
 	}
 out_txn:
 	store_txn_abort(&t);
-out:
 	store_close(st);
 	return rc;
 }

@@ -227,13 +227,9 @@ shop_revoke(const char *cmd, const char *id)
 	struct store_txn t;
 	int ret, rc;
 
-	if ((rc = cli_store_open(cmd, 0, &st)) != 0)
+	if ((rc = cli_store_begin(cmd, 0, &st, &t)) != 0)
 		return rc;
 	rc = EXIT_REJECTED;
-	if ((ret = store_txn_begin(st, false, &t)) < 0) {
-		cli_reject(cmd, "%s", store_strerror(ret));
-		goto out;
-	}
 	if ((ret = store_shop_get_txn(&t, id, &s)) < 0) {
 		store_txn_abort(&t);
 		if (ret == -ENOENT)
