@@ -326,3 +326,80 @@ accesslog_close(struct accesslog *log)
 	free(log->path);
 	free(log);
 }
+
+/* Copies the secret t[i, end) into the log path as its first keep
+ * characters and "..."; returns end. The caller leaves room for "..." and
+ * the NUL (n + 4 <= cap). */
+static size_t
+accesslog_redact_span(const char *t, size_t i, size_t end, size_t keep,
+    char *out, size_t *n, size_t cap)
+{
+	for (size_t k = 0; i + k < end && k < keep && *n + 4 < cap; k++)
+		out[(*n)++] = t[i + k];
+	memcpy(out + *n, "...", 3);
+	*n += 3;
+	return end;
+}
+
+/* Writes the path for the log with secrets cut to their first characters:
+ * a code's signature (S=), an inner draw code (/D/{TOKEN}) and a claim
+ * token (/C/{TOKEN}, /api/v1/claims/{TOKEN}/redeem, ?claim=). Each of
+ * them draws or redeems a prize, so none may reach the log whole. */
+size_t
+accesslog_redact(const char *target, size_t len, char *out, size_t cap)
+{
+	const char *qp, *sp;
+	size_t n = 0, i = 0, q, sa = 0, sb = 0;
+
+	if (len == 0) {
+		out[0] = '\0';
+		return 0;
+	}
+	qp = memchr(target, '?', len);
+	q = qp != NULL ? (size_t)(qp - target) : len;
+	/* The secret segment of the path, if any: [sa, sb). */
+	if (q > 3 && target[0] == '/' && target[2] == '/' && (target[1] == 'D' ||
+	    target[1] == 'd' || target[1] == 'C' || target[1] == 'c')) {
+		sa = 3;
+		sb = q;
+	} else if (q > 15 && strncasecmp(target, "/api/v1/claims/", 15) == 0) {
+		sa = 15;
+		sp = memchr(target + sa, '/', q - sa);
+		sb = sp != NULL ? (size_t)(sp - target) : q;
+	}
+	/* Room for the worst step but one: "S=", "..." and the NUL ("claim="
+	 * checks its own room below). */
+	while (i < len && n + 6 < cap) {
+		size_t name = 0, keep = 0, end;
+
+		if (i == sa && sb > sa) {
+			i = accesslog_redact_span(target, i, sb, 4, out, &n, cap);
+			continue;
+		}
+		if (i > q && (target[i - 1] == '?' || target[i - 1] == '&')) {
+			if ((target[i] == 'S' || target[i] == 's') && i + 1 < len &&
+			    target[i + 1] == '=') {
+				name = 2;
+				keep = 6;
+			} else if (len - i >= 6 &&
+			    memcmp(target + i, "claim=", 6) == 0) {
+				name = 6;
+				keep = 4;
+			}
+		}
+		if (name == 0) {
+			out[n++] = target[i++];
+			continue;
+		}
+		if (n + name + 4 > cap)
+			break;
+		memcpy(out + n, target + i, name);
+		n += name;
+		i += name;
+		for (end = i; end < len && target[end] != '&'; end++)
+			;
+		i = accesslog_redact_span(target, i, end, keep, out, &n, cap);
+	}
+	out[n] = '\0';
+	return n;
+}

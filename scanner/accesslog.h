@@ -39,5 +39,11 @@ int accesslog_reopen(struct accesslog *log);
 void accesslog_write(struct accesslog *log, const struct accesslog_entry *e);
 /* Closes the log; NULL is allowed. */
 void accesslog_close(struct accesslog *log);
+/* Writes a request target for the log with its secrets cut to their
+ * first characters and "...": a code's signature (S=), an inner draw code
+ * (/D/{TOKEN}) and a claim token (/C/{TOKEN}, /api/v1/claims/{TOKEN}/redeem,
+ * ?claim=). Each of them draws or redeems a prize, so none may reach the
+ * log whole. Returns the length written (out is NUL-terminated). */
+size_t accesslog_redact(const char *target, size_t len, char *out, size_t cap);
 
 #endif

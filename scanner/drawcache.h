@@ -31,6 +31,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "rewards/registry.h"
+#include "rewards/tallies.h"
 #include "store/store.h"
 
 struct drawcache;
@@ -84,5 +86,23 @@ int drawcache_fold(struct drawcache *dc, struct store *st)
     __attribute__((warn_unused_result));
 /* Committed changes not yet folded. */
 size_t drawcache_pending(struct drawcache *dc);
+
+/* ---- the rewards' tallies back end (drawtallies.c) ------------------ */
+
+/* The writer's tallies (tallies.h): what draws and redemptions in a group
+ * commit go through. The header, stock and summary counters are the
+ * group's; risk counters are the store's plus the cache's deltas; the
+ * draw index holds the group's staged draws. */
+struct tallies drawcache_tallies(struct drawcache *dc);
+/* The loop threads' view, for reads in their read transactions: the draw
+ * index with the draws committed here, the rest as the store has it
+ * (risk counters without unfolded deltas). Writes fail with -EROFS. */
+struct tallies drawcache_reader(struct drawcache *dc);
+/* Server start: puts the online draws after each campaign's watermark
+ * that the store's index lacks (a crash's unfolded tail) into the cache as
+ * committed, with their risk counters, to fold. Returns how many, or a
+ * negative errno. */
+int drawcache_recover_txn(struct store_txn *t, struct registry *r,
+    struct drawcache *dc) __attribute__((warn_unused_result));
 
 #endif

@@ -1,6 +1,6 @@
 /* pages.c — the HTML a phone sees after scanning a code. */
 #include "scanner/pages.h"
-#include "scanner/campaign.h"
+#include "rewards/campaign.h"
 #include "scanner/pages_assets.h"
 #include "scanner/verify.h"
 #include "store/store.h"

@@ -1,4 +1,22 @@
-/* scan_internal.h — what scan.c and server.c share. Not an API. */
+/*
+ * scan_internal.h — what the scan server's files share. Not an API.
+ *
+ * A request comes in through http.c, which calls scan_handle() (router.c):
+ * the route table picks a handler. Handlers verify codes (verify.c),
+ * build an operation (request.c) and hand it to the writer (writer.c);
+ * when it comes back committed, the operation's done function answers.
+ *
+ *   request.c       plumbing every handler shares: the read transaction,
+ *                   operations, scan events, the visitor cookie, headers
+ *   api_json.c      JSON request bodies and answers
+ *   code_page.c     a code's page: its verdict and its draw part
+ *   handle_code.c   GET of a code (outer or inner) and of a product
+ *   handle_api.c    the scan API: scans, locations, code look-ups
+ *   handle_draw.c   draws: the page's button and the draw API
+ *   handle_claim.c  redemption, the staff page, points
+ *   router.c        the route table, health and metrics
+ *   server.c        start-up, per-loop state, signals, shutdown
+ */
 #ifndef SCANLOOP_SCAN_INTERNAL_H
 #define SCANLOOP_SCAN_INTERNAL_H
 
@@ -7,22 +25,25 @@
 #include "codegen/code.h"
 #include "codegen/keys.h"
 #include "common/buf.h"
+#include "rewards/draw.h"
+#include "rewards/redeem.h"
+#include "rewards/registry.h"
 #include "scanner/accesslog.h"
-#include "scanner/draw.h"
-#include "scanner/pages.h"
-#include "scanner/registry.h"
-#include "scanner/summaries.h"
-#include "scanner/verify.h"
+#include "scanner/drawcache.h"
 #include "scanner/http.h"
 #include "scanner/metrics.h"
+#include "scanner/pages.h"
 #include "scanner/ratelimit.h"
 #include "scanner/scan.h"
+#include "scanner/summaries.h"
+#include "scanner/verify.h"
 #include "scanner/writer.h"
 
 #define SCAN_VISITOR_COOKIE "sl_vid"
 #define SCAN_VISITOR_BYTES 16
 #define SCAN_VISITOR_TIME_BYTES 6	/* milliseconds since 1970, big endian */
 #define SCAN_TOKEN_CHARS 26		/* base32 of 16 bytes */
+#define SCAN_COOKIE_MAX_AGE (2 * 365 * 24 * 3600)
 
 struct scan_server {
 	struct store *st;
@@ -37,6 +58,8 @@ struct scan_server {
 	struct registry *registry;	/* campaigns */
 	struct summaries *summaries;	/* per-code scan summaries */
 	struct drawcache *drawcache;	/* draw index and risk counters */
+	struct tallies draw_tallies;	/* the writer's view of drawcache */
+	struct tallies draw_reader;	/* the loops' view of drawcache */
 	int64_t started;
 };
 
@@ -55,25 +78,21 @@ struct scan_draw_ctx {
 	struct campaign *c;		/* a reference, or NULL */
 	int mode;			/* enum page_draw_mode */
 	bool closed;			/* c is not running: a draw is closed */
-	struct draw_result res;		/* the code's earlier draw (RESULT) */
+	struct draw_result res;		/* the code's draw (RESULT) */
 	char form_code[CODE_TEXT_MAX];	/* the code's canonical path */
 	char base_url[CODE_BASE_URL_MAX + 1];	/* of the code's key */
 };
 
-enum scan_op_kind {
-	SCAN_OP_PAGE,		/* a code page waiting for its event */
-	SCAN_OP_API,		/* POST /api/v1/scans */
-	SCAN_OP_LOCATION,	/* POST /api/v1/scans/{id}/location */
-	SCAN_OP_DETACHED,	/* an event nobody waits for */
-	SCAN_OP_DRAW_FORM,	/* POST /draw */
-	SCAN_OP_DRAW_API,	/* POST /api/v1/draws */
-	SCAN_OP_REDEEM,		/* POST /api/v1/claims/{token}/redeem */
-};
+struct scan_op;
+
+/* Answers a request once its operation is back from the writer (on the
+ * loop's thread; op.ret holds the outcome of apply and commit). */
+typedef void (*scan_done_fn)(struct scan_loop *sl, struct scan_op *o);
 
 /* A request's write and what the answer needs afterwards. */
 struct scan_op {
 	struct writer_op op;		/* first: writer_op * ↔ scan_op * */
-	enum scan_op_kind kind;
+	scan_done_fn done;		/* NULL: nobody waits (detached) */
 	struct summaries *summaries;
 	struct http_req *req;
 	struct store_event ev;
@@ -81,7 +100,6 @@ struct scan_op {
 	struct verify_result vr;
 	enum page_lang lang;
 	bool new_visitor;
-	bool drawcode;			/* reached through an inner draw code */
 	struct scan_draw_ctx draw;
 	/* location */
 	double lat, lon;
@@ -96,57 +114,124 @@ struct scan_op {
 	char shop_token[64];
 };
 
-/* Shared by scan.c and scan_draw.c. */
+/* ---- request.c: plumbing ---------------------------------------------- */
+
+/* Renews the loop's read transaction for one request. */
 int scan_rtxn_begin(struct scan_loop *sl) __attribute__((warn_unused_result));
+/* Ends the request's view of the store. */
 void scan_rtxn_end(struct scan_loop *sl);
+/* Copies a slice into a fixed NUL-terminated field, truncating. */
+void scan_copy(char *dst, size_t cap, struct http_slice s);
+/* Reads the visitor cookie into id (false), or makes a new id (true). */
+bool scan_visitor(const struct http_req *req, uint8_t id[SCAN_VISITOR_BYTES]);
+/* Zeroes the host part: the last octet of IPv4, the last 80 bits of IPv6. */
+void scan_ip_anon(int family, uint8_t ip[16]);
+/* Fills the parts of an event every scan has. */
+void scan_event_init(struct scan_loop *sl, const struct http_req *req,
+    struct store_event *ev, bool *new_visitor);
+/* Records the verdict part of an event; raw is the text as presented. */
+void scan_event_verdict(struct store_event *ev, const struct verify_result *vr,
+    struct http_slice raw);
+/* The extra headers of an HTML page, with the visitor's cookie if new. */
+void scan_page_headers(char *out, size_t cap, const uint8_t *visitor,
+    bool cookie);
+/* The Set-Cookie line giving a new visitor its id, or NULL. */
+const char *scan_cookie_header(const struct scan_op *o, char *out, size_t cap);
+/* Answers with an HTML error page. */
 void scan_error_page(struct scan_loop *sl, struct http_req *req, int status,
     const char *extra);
+/* Allocates an operation for req (NULL: a detached event). */
+struct scan_op *scan_op_new(struct scan_loop *sl, struct http_req *req);
+/* Frees an operation and the references it holds. */
+void scan_op_free(struct scan_op *o);
+/* Hands an op to the writer with its apply and done functions; when the
+ * queue is full, frees it and answers 503 (JSON when api, else a page). */
+void scan_op_submit(struct scan_loop *sl, struct http_req *req,
+    struct scan_op *o, writer_apply_fn apply, scan_done_fn done, bool api);
+/* Records an event nobody waits for (forged, malformed, void). */
+void scan_record_detached(struct scan_loop *sl, const struct store_event *ev);
+/* Writer: records the op's scan event (and updates its code's summary). */
+int scan_apply_event(struct store_txn *t, struct writer_op *op);
+/* A finished operation back on its loop (the writer port's done). */
+void scan_op_done(struct writer_op *op, void *arg);
+
+/* ---- api_json.c: JSON bodies and answers ------------------------------ */
+
+/* Answers with a JSON object (consumed). */
 void scan_json(struct http_req *req, int status, json_t *obj,
     const char *extra);
+/* Answers a JSON error {"error": code, "message": message}. */
 void scan_json_error(struct http_req *req, int status, const char *code,
     const char *message);
+/* Parses a JSON object body; NULL with *why (starting with 'C' for a wrong
+ * Content-Type). */
 json_t *scan_json_body(struct http_req *req, const char **why);
 /* Reads a POST whose JSON body has a "code" string (1 to CODE_TEXT_MAX
  * bytes, no NUL): the body, *code inside it; else answers (405, 415 or
  * 400 with the message must) and returns NULL. */
 json_t *scan_json_code_post(struct http_req *req, const char *must,
     json_t **code);
-void scan_event_init(struct scan_loop *sl, const struct http_req *req,
-    struct store_event *ev, bool *new_visitor);
-void scan_event_verdict(struct store_event *ev, const struct verify_result *vr,
-    struct http_slice raw);
-void scan_page_headers(char *out, size_t cap, const uint8_t *visitor,
-    bool cookie);
-struct scan_op *scan_op_new(struct scan_loop *sl, enum scan_op_kind kind,
-    struct http_req *req);
-void scan_op_free(struct scan_op *o);
-/* Hands an op to the writer with its apply function; when the queue is
- * full, frees it and answers 503 (JSON when api, else a page). */
-void scan_op_submit(struct scan_loop *sl, struct http_req *req,
-    struct scan_op *o, writer_apply_fn apply, bool api);
-void scan_send_page(struct scan_loop *sl, struct scan_op *o, int status);
-int scan_apply_event(struct store_txn *t, struct writer_op *op);
-bool scan_visitor(const struct http_req *req, uint8_t id[SCAN_VISITOR_BYTES]);
-const char *scan_cookie_header(const struct scan_op *o, char *out, size_t cap);
+/* Reads lat, lon and accuracy; both coordinates or neither. */
+bool scan_json_location(json_t *obj, bool *has, double *lat, double *lon,
+    float *accuracy, const char **why);
+/* The first-scan object of a code's summary, or null. */
+json_t *scan_json_first(const struct store_code_scans *s);
+/* An ISO 8601 time, or null for 0. */
+json_t *scan_json_time(int64_t us);
+/* The prize object of tier (1-based) of c, or null. */
+json_t *scan_json_prize(const struct campaign *c, int tier);
+/* The claim object of a claim and its token. */
+json_t *scan_json_claim(const struct store_claim *cl, const char *token);
 
-/* Prize draws (scan_draw.c). */
+/* ---- code_page.c: a code's page ------------------------------------- */
+
+/* Decides the draw part of a genuine code's page (read transaction open). */
 void scan_draw_prepare(struct scan_loop *sl, const struct verify_result *vr,
-    bool drawcode, struct scan_draw_ctx *ctx);
-int scan_draw_fill(struct scan_loop *sl, const struct scan_op *o,
-    struct page_draw *pd, struct buf *scratch);
+    struct scan_draw_ctx *ctx);
+/* Drops a draw context's reference. */
 void scan_draw_release(struct scan_draw_ctx *ctx);
-int scan_drawcode_resolve_txn(struct scan_loop *sl, struct http_slice path,
-    struct verify_result *vr);
-void scan_draw_form(struct scan_loop *sl, struct http_req *req);
-void scan_api_draw(struct scan_loop *sl, struct http_req *req);
+/* The token that lets a page attach a location to its own scan event. */
+void scan_location_token(const struct scan_server *srv, uint64_t id,
+    char out[SCAN_TOKEN_CHARS + 1]);
+/* The one-time token of a page's draw button, bound to the code and the
+ * page's event. */
+void scan_draw_token(const struct scan_server *srv, const uint8_t serial[8],
+    uint64_t event_id, char out[SCAN_TOKEN_CHARS + 1]);
+/* Renders and sends the page of a code (its verdict and draw part). */
+void scan_send_page(struct scan_loop *sl, struct scan_op *o, int status);
+
+/* ---- handlers (route table in router.c) ----------------------------- */
+
+/* A handler: param is the part of the path its route leaves (a token, a
+ * serial, an id), or empty. */
+typedef void (*scan_handler_fn)(struct scan_loop *sl, struct http_req *req,
+    struct http_slice param);
+
+void scan_code_get(struct scan_loop *sl, struct http_req *req,
+    struct http_slice param);
+void scan_drawcode_get(struct scan_loop *sl, struct http_req *req,
+    struct http_slice param);
+void scan_product_get(struct scan_loop *sl, struct http_req *req,
+    struct http_slice gtin);
+void scan_api_scan(struct scan_loop *sl, struct http_req *req,
+    struct http_slice param);
+void scan_api_location(struct scan_loop *sl, struct http_req *req,
+    struct http_slice id);
+void scan_api_code(struct scan_loop *sl, struct http_req *req,
+    struct http_slice serial);
+void scan_draw_form(struct scan_loop *sl, struct http_req *req,
+    struct http_slice param);
+void scan_api_draw(struct scan_loop *sl, struct http_req *req,
+    struct http_slice param);
 void scan_api_redeem(struct scan_loop *sl, struct http_req *req,
     struct http_slice token);
-void scan_api_points(struct scan_loop *sl, struct http_req *req);
+void scan_api_points(struct scan_loop *sl, struct http_req *req,
+    struct http_slice param);
 void scan_staff_page(struct scan_loop *sl, struct http_req *req,
     struct http_slice claim);
-void scan_draw_done(struct scan_loop *sl, struct scan_op *o);
 
-/* http hooks (scan.c). */
+/* ---- http hooks (router.c, server.c) -------------------------------- */
+
 int scan_loop_init(struct http_loop *loop, void *arg);
 void scan_loop_fini(struct http_loop *loop, void *arg);
 void scan_handle(struct http_req *req, void *arg);

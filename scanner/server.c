@@ -1,5 +1,6 @@
 /*
- * server.c — scanloop serve: start-up, signals and shutdown.
+ * server.c — scanloop serve: start-up, per-loop state, signals and
+ * shutdown.
  *
  * SIGTERM or SIGINT drains: listeners stop, idle connections close,
  * requests in flight are answered (their events committed), then the
@@ -10,6 +11,7 @@
 #include "common/clock.h"
 #include "common/log.h"
 
+#include <arpa/inet.h>
 #include <errno.h>
 #include <malloc.h>
 #include <event2/event.h>
@@ -20,7 +22,6 @@
 #include <fcntl.h>
 #include <sys/file.h>
 #include <sys/resource.h>
-#include <unistd.h>
 #include <unistd.h>
 
 /* SIGTERM/SIGINT: begin the drain. */
@@ -98,10 +99,12 @@ scan_recover_draws(struct scan_server *srv, struct store *st)
 
 	if ((ret = drawcache_new(&srv->drawcache)) < 0)
 		return ret;
+	srv->draw_tallies = drawcache_tallies(srv->drawcache);
+	srv->draw_reader = drawcache_reader(srv->drawcache);
 	if ((ret = store_txn_begin(st, true, &t)) < 0)
 		return ret;
 	if ((ret = registry_sync_txn(srv->registry, &t)) == 0)
-		ret = n = draw_recover_txn(&t, srv->registry, srv->drawcache);
+		ret = n = drawcache_recover_txn(&t, srv->registry, srv->drawcache);
 	store_txn_abort(&t);
 	if (ret < 0)
 		return ret;
@@ -193,6 +196,110 @@ scan_lock_store(struct store *st)
 		return err;
 	}
 	return fd;
+}
+
+/* ---- per-loop state and per-request hooks ------------------------- */
+
+/* Per-loop state. */
+int
+scan_loop_init(struct http_loop *loop, void *arg)
+{
+	struct scan_server *srv = arg;
+	struct scan_loop *sl;
+	int ret;
+
+	if ((sl = calloc(1, sizeof(*sl))) == NULL)
+		return -ENOMEM;
+	sl->srv = srv;
+	sl->loop = loop;
+	sl->index = http_loop_index(loop);
+	if ((ret = writer_port_new(srv->writer, http_loop_base(loop),
+	    scan_op_done, sl, &sl->port)) < 0) {
+		free(sl);
+		return ret;
+	}
+	http_loop_set_user(loop, sl);
+	return 0;
+}
+
+/* Frees per-loop state. */
+void
+scan_loop_fini(struct http_loop *loop, void *arg)
+{
+	struct scan_loop *sl = http_loop_user(loop);
+
+	(void)arg;
+	if (sl == NULL)
+		return;
+	if (sl->rtxn_ok)
+		store_txn_abort(&sl->rtxn);
+	writer_port_free(sl->port);
+	buf_free(&sl->page);
+	free(sl);
+	http_loop_set_user(loop, NULL);
+}
+
+/* After each answer: metrics and the access log. */
+void
+scan_done(struct http_req *req, void *arg)
+{
+	struct scan_server *srv = arg;
+	struct scan_loop *sl = http_loop_user(req->loop);
+	int64_t dur = clock_mono_us() - req->start_us;
+
+	if (sl != NULL)
+		metrics_request(srv->metrics, sl->index, req->status, dur);
+	if (srv->log != NULL) {
+		struct accesslog_entry e;
+		char path[600], ip[48];
+		uint8_t addr[16];
+
+		memset(&e, 0, sizeof(e));
+		e.time = clock_now_us();
+		e.ip = req->ip_text;
+		if (srv->cfg.ip_anon) {
+			/* The log keeps what the events keep, no more. */
+			memcpy(addr, req->ip, sizeof(addr));
+			scan_ip_anon(req->family, addr);
+			if (inet_ntop(req->family, addr, ip, sizeof(ip)) != NULL)
+				e.ip = ip;
+		}
+		e.method = req->head.method_text.p;
+		e.method_len = req->head.method_text.len;
+		e.path = path;
+		e.path_len = accesslog_redact(req->head.target.p,
+		    req->head.target.len, path, sizeof(path));
+		e.status = req->status;
+		e.bytes = req->bytes_out;
+		e.duration_us = dur;
+		e.ua = req->head.user_agent.p;
+		e.ua_len = req->head.user_agent.len;
+		e.event_id = req->log_event;
+		e.verdict = req->log_verdict;
+		if (e.method == NULL) {
+			e.method = "-";
+			e.method_len = 1;
+		}
+		accesslog_write(srv->log, &e);
+	}
+}
+
+/* Admits a connection if its client has room. */
+bool
+scan_admit_conn(int family, const uint8_t ip[16], void *arg)
+{
+	struct scan_server *srv = arg;
+
+	return ratelimit_conn_open(srv->rl, family, ip);
+}
+
+/* Releases an admitted connection. */
+void
+scan_release_conn(int family, const uint8_t ip[16], void *arg)
+{
+	struct scan_server *srv = arg;
+
+	ratelimit_conn_close(srv->rl, family, ip);
 }
 
 /* Runs the server. */

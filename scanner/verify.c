@@ -26,6 +26,28 @@ verify_verdict_name(enum verdict v)
 	return "?";
 }
 
+/* The verdict on an authenticated code the store knows: its batch's and
+ * its own state. */
+static void
+verify_state(struct verify_result *out)
+{
+	if (out->batch.state == STORE_BATCH_VOID) {
+		out->verdict = VERDICT_VOID;
+		out->reason = store_void_reason_name(out->batch.void_reason);
+	} else if (out->rec.void_reason != STORE_VOID_NONE) {
+		out->verdict = VERDICT_VOID;
+		out->reason = store_void_reason_name(out->rec.void_reason);
+	} else if (out->batch.state == STORE_BATCH_READY) {
+		out->verdict = VERDICT_NOT_ACTIVE;
+		out->reason = "not activated yet";
+	} else {
+		out->verdict = VERDICT_GENUINE;
+		out->reason = NULL;
+	}
+	if (out->verdict == VERDICT_VOID && out->reason == NULL)
+		out->reason = "void";
+}
+
 /* A code the store does not know: the signature alone tells whether our
  * key made it. */
 static void
@@ -104,21 +126,7 @@ verify_code_txn(struct store_txn *t, const struct code *c, int flags,
 		out->reason = "bad signature";
 		return 0;
 	}
-	if (out->batch.state == STORE_BATCH_VOID) {
-		out->verdict = VERDICT_VOID;
-		out->reason = store_void_reason_name(out->batch.void_reason);
-	} else if (out->rec.void_reason != STORE_VOID_NONE) {
-		out->verdict = VERDICT_VOID;
-		out->reason = store_void_reason_name(out->rec.void_reason);
-	} else if (out->batch.state == STORE_BATCH_READY) {
-		out->verdict = VERDICT_NOT_ACTIVE;
-		out->reason = "not activated yet";
-	} else {
-		out->verdict = VERDICT_GENUINE;
-		out->reason = NULL;
-	}
-	if (out->verdict == VERDICT_VOID && out->reason == NULL)
-		out->reason = "void";
+	verify_state(out);
 	return 0;
 }
 
@@ -165,4 +173,63 @@ verify_text_txn(struct store_txn *t, const char *text, size_t len, int flags,
 		    "codes";
 	}
 	return 0;
+}
+
+/* Finds the outer code of an inner draw code: the draw code authenticates
+ * its outer code, since only the keyed hash of a printed token matches. */
+int
+verify_drawcode_txn(struct store_txn *t, const uint8_t key[32],
+    const char *text, size_t len, struct verify_result *out)
+{
+	uint8_t token[CODE_DRAW_TOKEN_BYTES], hash[CODE_DRAW_HASH_BYTES];
+	uint8_t serial[STORE_SERIAL_BYTES];
+	uint32_t batch_id;
+	const char *why;
+	int ret;
+
+	memset(out, 0, sizeof(*out));
+	out->drawcode = true;
+	out->verdict = VERDICT_FORGED;
+	if (code_draw_parse(text, len, token, &why) < 0) {
+		out->verdict = VERDICT_MALFORMED;
+		out->reason = why;
+		return 0;
+	}
+	code_draw_hash(key, token, hash);
+	sodium_memzero(token, sizeof(token));
+	ret = store_drawcode_get_txn(t, hash, serial, &batch_id);
+	if (ret == 0)
+		ret = store_code_get_txn(t, serial, &out->rec);
+	if (ret == 0)
+		ret = store_batch_get_txn(t, out->rec.batch_id, &out->batch);
+	if (ret == -ENOENT || (ret == 0 &&
+	    out->batch.state == STORE_BATCH_MINTING)) {
+		out->reason = "unknown draw code";
+		return 0;
+	}
+	if (ret < 0)
+		return ret;
+	out->parsed = out->known = true;
+	out->sig = VERIFY_SIG_VALID;
+	out->code.version = CODE_VERSION;
+	out->code.scheme = out->batch.scheme;
+	out->code.key_id = out->batch.key_id;
+	memcpy(out->code.gtin, out->batch.gtin, sizeof(out->code.gtin));
+	memcpy(out->code.serial, serial, sizeof(serial));
+	verify_state(out);
+	return 0;
+}
+
+/* An inner draw code names itself by its "/D/" path or, bare, by having no
+ * path and the length of a printed draw code; anything else is an outer
+ * code. */
+int
+verify_any_txn(struct store_txn *t, const uint8_t key[32], const char *text,
+    size_t len, int flags, struct verify_result *out)
+{
+	if (memmem(text, len, "/D/", 3) != NULL ||
+	    memmem(text, len, "/d/", 3) != NULL ||
+	    (memchr(text, '/', len) == NULL && len <= CODE_DRAW_TEXT_LEN + 4))
+		return verify_drawcode_txn(t, key, text, len, out);
+	return verify_text_txn(t, text, len, flags, out);
 }

@@ -1,6 +1,8 @@
 /*
  * verify.h — where a scan is decided: is this code genuine, and may it be
- * honoured?
+ * honoured? Every code gets its verdict here: the outer code printed on the
+ * package (verify_text_txn) and the inner draw code inside it
+ * (verify_drawcode_txn), by the same rules (batch and code state).
  *
  * A code the store minted is authenticated against the 8-byte digest the
  * store keeps of its message and tag (code_check_digest), compared in
@@ -42,6 +44,7 @@ struct verify_result {
 	const char *reason;		/* why, for anything but genuine */
 	bool parsed;			/* code below is valid */
 	bool known;			/* serial in a visible batch */
+	bool drawcode;			/* presented as an inner draw code */
 	struct code code;
 	struct store_code rec;		/* when known */
 	struct store_batch batch;	/* when known */
@@ -57,5 +60,17 @@ int verify_text_txn(struct store_txn *t, const char *text, size_t len,
 /* Verifies a parsed code. */
 int verify_code_txn(struct store_txn *t, const struct code *c, int flags,
     struct verify_result *out) __attribute__((warn_unused_result, nonnull));
+/* Parses and verifies an inner draw code (its URL, its /D/ path or the
+ * bare token) with the server's draw-code key: the store finds the outer
+ * code by the token's keyed hash, and the verdict is the outer code's. */
+int verify_drawcode_txn(struct store_txn *t, const uint8_t key[32],
+    const char *text, size_t len, struct verify_result *out)
+    __attribute__((warn_unused_result, nonnull));
+/* Verifies what a consumer's app or a draw form hands in: an inner draw
+ * code when the text names one (a /D/ path, or a bare token), else an
+ * outer code (verify_text_txn). */
+int verify_any_txn(struct store_txn *t, const uint8_t key[32],
+    const char *text, size_t len, int flags, struct verify_result *out)
+    __attribute__((warn_unused_result, nonnull));
 
 #endif

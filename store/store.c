@@ -91,6 +91,7 @@ store_strerror(int err)
 	case -EPROTO:
 		return "not a scanloop store, or made by an incompatible version";
 	case -EIO:
+	case -EBADMSG:			/* a record that no longer parses */
 		return "I/O error or damaged store";
 	case -EBUSY:
 		return "a mint is still running for this batch";

@@ -81,13 +81,7 @@ int cmd_shop(int argc, char **argv);	/* "scanloop store" */
 int cmd_claim(int argc, char **argv);
 int cmd_export(int argc, char **argv);
 
-/* Rewards helpers (tools/cmd_campaign.c, tools/cmd_shop.c). */
-struct campaign;
-/* Reads a stored campaign, parsed, with its header set; -ENOENT if none. */
-int cli_campaign_get_txn(struct store_txn *t, const char *id,
-    struct campaign **out);
-/* "scheduled", "running", "paused" or "ended", from header and window. */
-const char *cli_campaign_state(const struct store_campaign *h, int64_t now);
+/* Rewards helpers (tools/cmd_shop.c). */
 /* True for a campaign or store id: 1 to 32 of [A-Za-z0-9_-]. */
 bool cli_id_ok(const char *s);
 

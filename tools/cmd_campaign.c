@@ -6,9 +6,8 @@
 #include "common/log.h"
 #include "common/tz.h"
 #include "common/xmalloc.h"
-#include "scanner/audit.h"
-#include "scanner/campaign.h"
-#include "scanner/draw.h"
+#include "rewards/audit.h"
+#include "rewards/campaign.h"
 
 #include <errno.h>
 #include <getopt.h>
@@ -74,42 +73,11 @@ static const char campaign_help[] =
 "     file, an unknown campaign, an overlap, a failed audit...), 2 on a\n"
 "     usage error.\n";
 
-/* Reads a stored campaign (configuration and header) as a campaign. */
-int
-cli_campaign_get_txn(struct store_txn *t, const char *id,
-    struct campaign **out)
-{
-	struct campaign_errors errs = { NULL, 0 };
-	struct store_campaign hdr;
-	char *config = NULL;
-	size_t len;
-	int ret;
-
-	*out = NULL;
-	if ((ret = store_campaign_get_txn(t, id, &hdr)) < 0 ||
-	    (ret = store_campaign_config_txn(t, id, &config, &len)) < 0)
-		return ret;
-	ret = campaign_parse(config, len, false, out, &errs);
-	free(config);
-	campaign_errors_free(&errs);
-	if (ret == -EINVAL)
-		return -EIO;	/* it parsed when it was loaded */
-	if (ret == 0)
-		(*out)->hdr = hdr;
-	return ret;
-}
-
 /* The state a person means: from the header and the time window. */
-const char *
-cli_campaign_state(const struct store_campaign *h, int64_t now)
+static const char *
+campaign_state(const struct store_campaign *h, int64_t now)
 {
-	if (h->state == STORE_CAMPAIGN_ENDED || now >= h->end)
-		return "ended";
-	if (h->state == STORE_CAMPAIGN_PAUSED)
-		return "paused";
-	if (now < h->start)
-		return "scheduled";
-	return "running";
+	return campaign_phase_name(campaign_phase(h, now));
 }
 
 /* Reads a summary counter. */
@@ -222,106 +190,6 @@ campaign_print_rules(const struct campaign *c)
 	    c->lim_visitor_wins ? "" : "-", c->lim_visitor_wins);
 }
 
-/* Reads a batch's product ("" when the batch does not exist). */
-static int
-campaign_batch_gtin(struct store_txn *t, uint32_t id, char gtin[GTIN_LEN + 1])
-{
-	struct store_batch b;
-	int ret;
-
-	gtin[0] = '\0';
-	if ((ret = store_batch_get_txn(t, id, &b)) == -ENOENT)
-		return 0;
-	if (ret < 0)
-		return ret;
-	snprintf(gtin, GTIN_LEN + 1, "%s", b.gtin);
-	return 0;
-}
-
-/* True when a product is in a campaign's products. */
-static bool
-campaign_has_product(const struct campaign *c, const char *gtin)
-{
-	for (size_t i = 0; gtin[0] != '\0' && i < c->nproducts; i++)
-		if (strcmp(c->products[i], gtin) == 0)
-			return true;
-	return false;
-}
-
-/* Finds what two campaigns' scopes share; why says it. Returns 1 if they
- * overlap, 0 if not, or a negative errno. */
-static int
-campaign_scope_overlap(struct store_txn *t, const struct campaign *a,
-    const struct campaign *b, char *why, size_t n)
-{
-	char gtin[GTIN_LEN + 1];
-	int ret;
-
-	for (size_t i = 0; i < a->nbatches; i++) {
-		for (size_t j = 0; j < b->nbatches; j++)
-			if (a->batches[i] == b->batches[j]) {
-				snprintf(why, n, "both cover batch %u",
-				    a->batches[i]);
-				return 1;
-			}
-		if ((ret = campaign_batch_gtin(t, a->batches[i], gtin)) < 0)
-			return ret;
-		if (campaign_has_product(b, gtin)) {
-			snprintf(why, n, "batch %u is of product %s, which %s "
-			    "covers", a->batches[i], gtin, b->id);
-			return 1;
-		}
-	}
-	for (size_t i = 0; i < a->nproducts; i++)
-		if (campaign_has_product(b, a->products[i])) {
-			snprintf(why, n, "both cover product %s", a->products[i]);
-			return 1;
-		}
-	for (size_t j = 0; j < b->nbatches; j++) {
-		if ((ret = campaign_batch_gtin(t, b->batches[j], gtin)) < 0)
-			return ret;
-		if (campaign_has_product(a, gtin)) {
-			snprintf(why, n, "%s covers batch %u, of product %s",
-			    b->id, b->batches[j], gtin);
-			return 1;
-		}
-	}
-	return 0;
-}
-
-struct campaign_overlap {
-	struct store_txn *t;
-	const struct campaign *c;
-	char why[256];
-	char other[STORE_ID_MAX + 1];
-	int ret;
-};
-
-/* foreach callback: does this stored campaign clash with the new one? */
-static int
-campaign_overlap_cb(const struct store_campaign *h, void *arg)
-{
-	struct campaign_overlap *o = arg;
-	struct campaign *other;
-	int ret;
-
-	if (h->state == STORE_CAMPAIGN_ENDED || h->end <= o->c->start ||
-	    o->c->end <= h->start)
-		return 0;
-	if ((ret = cli_campaign_get_txn(o->t, h->id, &other)) < 0) {
-		o->ret = ret;
-		return 1;
-	}
-	ret = campaign_scope_overlap(o->t, o->c, other, o->why, sizeof(o->why));
-	campaign_unref(other, __func__);
-	if (ret != 0) {
-		o->ret = ret;
-		snprintf(o->other, sizeof(o->other), "%s", h->id);
-		return 1;
-	}
-	return 0;
-}
-
 /* Warns about scope batches that are missing or lack draw codes. */
 static int
 campaign_warn_scope(const char *cmd, struct store_txn *t,
@@ -354,12 +222,11 @@ static int
 campaign_load(const char *cmd, const char *path)
 {
 	struct campaign_errors errs = { NULL, 0 };
-	struct campaign_overlap ov;
 	struct campaign *c = NULL;
-	struct store_campaign hdr, old;
+	struct store_campaign hdr, old, oh;
 	struct store *st = NULL;
 	struct store_txn t;
-	char *text = NULL, hex[65], a[40], b[40];
+	char *text = NULL, hex[65], a[40], b[40], why[256];
 	size_t len;
 	int64_t now = clock_now_us();
 	int ret, rc = EXIT_REJECTED;
@@ -396,22 +263,14 @@ campaign_load(const char *cmd, const char *path)
 		cli_reject(cmd, "%s", store_strerror(ret));
 		goto out;
 	}
-	memset(&ov, 0, sizeof(ov));
-	ov.t = &t;
-	ov.c = c;
-	if ((ret = store_campaign_foreach_txn(&t, campaign_overlap_cb, &ov)) < 0 ||
-	    ov.ret < 0) {
-		cli_reject(cmd, "%s", store_strerror(ret < 0 ? ret : ov.ret));
+	if ((ret = campaign_overlap_txn(&t, c, &oh, why, sizeof(why))) < 0) {
+		cli_reject(cmd, "%s", store_strerror(ret));
 		goto out;
 	}
-	if (ov.ret > 0) {
-		struct store_campaign oh;
-
-		if (store_campaign_get_txn(&t, ov.other, &oh) == 0)
-			cli_reject(cmd, "%s: scope overlaps campaign %s (%s to %s, "
-			    "%s): %s; nothing was loaded", path, ov.other,
-			    cli_time(oh.start, a), cli_time(oh.end, b),
-			    cli_campaign_state(&oh, now), ov.why);
+	if (ret > 0) {
+		cli_reject(cmd, "%s: scope overlaps campaign %s (%s to %s, %s): "
+		    "%s; nothing was loaded", path, oh.id, cli_time(oh.start, a),
+		    cli_time(oh.end, b), campaign_state(&oh, now), why);
 		goto out;
 	}
 	if ((ret = campaign_warn_scope(cmd, &t, c)) < 0) {
@@ -475,7 +334,7 @@ campaign_list_cb(const struct store_campaign *h, void *arg)
 	char a[40], b[40];
 
 	printf("%-24s %-9s %-23s %-23s %-8" PRIu64 " %" PRIu64 "\n", h->id,
-	    cli_campaign_state(h, l->now), cli_time(h->start, a),
+	    campaign_state(h, l->now), cli_time(h->start, a),
 	    cli_time(h->end, b), campaign_sum(l->t, h->id, STORE_SUM_DRAWS),
 	    campaign_sum(l->t, h->id, STORE_SUM_WINS));
 	return 0;
@@ -490,7 +349,7 @@ campaign_show_txn(struct store_txn *t, const struct campaign *c, int64_t now)
 	char hex[65], when[40];
 
 	campaign_print_rules(c);
-	printf("state: %s (%s)\n", cli_campaign_state(h, now),
+	printf("state: %s (%s)\n", campaign_state(h, now),
 	    h->state == STORE_CAMPAIGN_ACTIVE ? "active" :
 	    h->state == STORE_CAMPAIGN_PAUSED ? "paused" : "ended");
 	printf("loaded: %s\n", cli_time(h->loaded, when));
@@ -560,7 +419,7 @@ campaign_read(const char *cmd, const char *sub, const char *id)
 		printf("%-24s %-9s %-23s %-23s %-8s %s\n", "id", "state",
 		    "start", "end", "draws", "wins");
 		ret = store_campaign_foreach_txn(&t, campaign_list_cb, &l);
-	} else if ((ret = cli_campaign_get_txn(&t, id, &c)) == 0)
+	} else if ((ret = campaign_load_txn(&t, id, &c, NULL, 0)) == 0)
 		ret = campaign_show_txn(&t, c, l.now);
 	store_txn_abort(&t);
 	if (ret == -ENOENT)

@@ -4,8 +4,8 @@
 #include "codegen/base32.h"
 #include "codegen/code.h"
 #include "common/clock.h"
-#include "scanner/campaign.h"
-#include "scanner/draw.h"
+#include "rewards/campaign.h"
+#include "rewards/redeem.h"
 
 #include <errno.h>
 #include <getopt.h>
@@ -49,13 +49,13 @@ static const char claim_help[] =
 "     0 on success, 1 when rejected (unknown, redeemed, expired or\n"
 "     forbidden claim, unknown store), 2 on a usage error.\n";
 
-/* draw_redeem_txn's campaign lookup: from the store, in its transaction. */
+/* redeem_txn's campaign lookup: from the store, in its transaction. */
 static struct campaign *
 claim_lookup(const char *id, void *arg)
 {
 	struct campaign *c = NULL;
 
-	if (cli_campaign_get_txn(arg, id, &c) < 0)
+	if (campaign_load_txn(arg, id, &c, NULL, 0) < 0)
 		return NULL;
 	return c;
 }
@@ -143,8 +143,9 @@ claim_redeem(const char *cmd, const char *token, const char *shop)
 	rq.now = clock_now_us();
 	rq.claim_key = NULL;	/* redemption derives no token */
 	rq.lookup = claim_lookup;
+	rq.tallies = &tallies_store;
 	rq.lookup_arg = &t;
-	ret = draw_redeem_txn(&t, &rq, &res);
+	ret = redeem_txn(&t, &rq, &res);
 	if (ret == 0 && res.status == REDEEM_OK)
 		ret = store_txn_commit(&t);
 	else
@@ -203,7 +204,7 @@ claim_redeem(const char *cmd, const char *token, const char *shop)
 		break;
 	}
 out:
-	draw_redeem_result_free(&res);
+	redeem_result_free(&res);
 	store_close(st);
 	return rc;
 }
@@ -222,9 +223,9 @@ claim_show(const char *cmd, const char *token)
 	if ((rc = cli_store_begin(cmd, STORE_RDONLY, &st, &t)) != 0)
 		return rc;
 	rc = EXIT_REJECTED;
-	ret = draw_claim_check_txn(&t, token, &cl, &found);
-	if (ret == 0 && found && (ret = cli_campaign_get_txn(&t, cl.campaign,
-	    &c)) == -ENOENT)
+	ret = redeem_claim_check_txn(&t, token, &cl, &found);
+	if (ret == 0 && found && (ret = campaign_load_txn(&t, cl.campaign,
+	    &c, NULL, 0)) == -ENOENT)
 		ret = 0;	/* print the claim without its tiers */
 	store_txn_abort(&t);
 	if (ret < 0)

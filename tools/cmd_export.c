@@ -6,8 +6,8 @@
 #include "common/fsutil.h"
 #include "common/log.h"
 #include "common/xmalloc.h"
-#include "scanner/audit.h"
-#include "scanner/campaign.h"
+#include "rewards/drawlog.h"
+#include "rewards/campaign.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -144,7 +144,7 @@ export_draw_cb(const struct store_draw *d, void *arg)
 {
 	struct export *x = arg;
 	const struct campaign *c = x->cur->c;
-	char date[AUDIT_DATE_LEN] = "", when[AUDIT_TIME_LEN], rnd[17];
+	char date[DRAWLOG_DATE_LEN] = "", when[CLOCK_ISO8601_US_LEN], rnd[17];
 	char sn[CODE_SERIAL_CHARS + 1], claim[BASE32_LEN(STORE_CLAIM_ID_BYTES) + 1];
 	const char *reason;
 	bool tier;
@@ -154,15 +154,15 @@ export_draw_cb(const struct store_draw *d, void *arg)
 	x->in_chunk++;
 	x->next = d->seq + 1;
 	if (x->cur->has_day0)
-		audit_date_text(x->cur->day0, d->day, date);
+		drawlog_date_text(x->cur->day0, d->day, date);
 	if (x->jsonl) {
-		export_jsonl(x->f, audit_draw_json(c, d, date[0] ? date : NULL));
+		export_jsonl(x->f, drawlog_draw_json(c, d, date[0] ? date : NULL));
 		return 0;
 	}
-	audit_time_text(d->time, when);
+	clock_format_iso8601_us(d->time, when);
 	code_serial_text(d->serial, sn);
 	snprintf(rnd, sizeof(rnd), "%016" PRIx64, d->rnd);
-	reason = audit_reason_name(d->reason);
+	reason = drawlog_reason_name(d->reason);
 	tier = d->outcome != STORE_OUTCOME_MISS &&
 	    d->outcome != STORE_OUTCOME_TICKET &&
 	    d->outcome != STORE_OUTCOME_REFUSED;
@@ -175,9 +175,9 @@ export_draw_cb(const struct store_draw *d, void *arg)
 	export_csv(x->f, when, false);
 	export_csv_u64(x->f, d->day, false);
 	export_csv(x->f, date, false);
-	export_csv(x->f, audit_kind_name(d->kind), false);
+	export_csv(x->f, drawlog_kind_name(d->kind), false);
 	export_csv(x->f, sn, false);
-	export_csv(x->f, audit_outcome_name(c, d), false);
+	export_csv(x->f, drawlog_outcome_name(c, d->outcome), false);
 	if (tier)
 		export_csv_u64(x->f, d->outcome - 1u, false);
 	else
@@ -206,7 +206,7 @@ export_draws_of(struct store *st, struct export *x, struct export_campaign *e)
 	x->next = 1;
 	x->last = e->c->hdr.draws;
 	if (x->jsonl) {
-		json_t *h = audit_header_json(&e->c->hdr, e->c->config,
+		json_t *h = drawlog_header_json(&e->c->hdr, e->c->config,
 		    e->c->config_len);
 
 		if (h == NULL)
@@ -239,16 +239,16 @@ export_claim_cb(const struct store_claim *cl, void *arg)
 	const struct campaign_tier *t = c != NULL && cl->tier > 0 ?
 	    campaign_tier_at(c, cl->tier - 1u) : NULL;
 	char id[BASE32_LEN(STORE_CLAIM_ID_BYTES) + 1], sn[CODE_SERIAL_CHARS + 1];
-	char created[AUDIT_TIME_LEN], expires[AUDIT_TIME_LEN];
-	char redeemed[AUDIT_TIME_LEN] = "", tierbuf[16];
+	char created[CLOCK_ISO8601_US_LEN], expires[CLOCK_ISO8601_US_LEN];
+	char redeemed[CLOCK_ISO8601_US_LEN] = "", tierbuf[16];
 	const char *tier, *state;
 
 	base32_encode(id, cl->id, STORE_CLAIM_ID_BYTES);
 	code_serial_text(cl->serial, sn);
-	audit_time_text(cl->created, created);
-	audit_time_text(cl->expires, expires);
+	clock_format_iso8601_us(cl->created, created);
+	clock_format_iso8601_us(cl->expires, expires);
 	if (cl->redeemed != 0)
-		audit_time_text(cl->redeemed, redeemed);
+		clock_format_iso8601_us(cl->redeemed, redeemed);
 	if (t != NULL)
 		tier = t->id;
 	else if (cl->tier > 0) {
@@ -336,10 +336,10 @@ export_load(struct store *st, struct export *x, const char *only)
 	for (size_t i = 0; i < l.n; i++) {
 		struct export_campaign *e = &x->list[x->n];
 
-		if ((ret = cli_campaign_get_txn(&t, l.ids[i], &e->c)) < 0)
+		if ((ret = campaign_load_txn(&t, l.ids[i], &e->c, NULL, 0)) < 0)
 			goto out;
 		x->n++;
-		e->has_day0 = audit_day0(e->c, &e->day0) == 0;
+		e->has_day0 = drawlog_day0(e->c, &e->day0) == 0;
 	}
 out:
 	store_txn_abort(&t);

@@ -38,7 +38,7 @@
 #include "fuzz_fixture.h"
 #include "codegen/keys.h"
 #include "common/clock.h"
-#include "scanner/registry.h"
+#include "rewards/registry.h"
 #include "scanner/summaries.h"
 #include "scanner/scan_internal.h"
 

@@ -14,9 +14,10 @@
 #include <sys/wait.h>
 
 #include "codegen/code.h"
-#include "scanner/audit.h"
-#include "scanner/campaign.h"
-#include "scanner/draw.h"
+#include "rewards/audit.h"
+#include "rewards/drawlog.h"
+#include "rewards/campaign.h"
+#include "rewards/draw.h"
 #include "store/store.h"
 
 #define SEED_BYTE 0x5a
@@ -56,7 +57,7 @@ struct fixture {
 
 static struct fixture fx;
 
-/* The lookup draw_redeem_txn uses. */
+/* The lookup redeem_txn uses. */
 static struct campaign *
 lookup(const char *id, void *arg)
 {
@@ -89,12 +90,13 @@ open_ticket(struct fixture *f, const char *token, const char *shop,
 	rq.claim_key = claim_key;
 	rq.lookup = lookup;
 	rq.lookup_arg = f;
+	rq.tallies = &tallies_store;
 	assert_int_equal(store_txn_begin(f->st, false, &t), 0);
-	assert_int_equal(draw_redeem_txn(&t, &rq, &res), 0);
+	assert_int_equal(redeem_txn(&t, &rq, &res), 0);
 	assert_int_equal(res.status, REDEEM_OK);
 	assert_true(res.opened);
 	assert_int_equal(store_txn_commit(&t), 0);
-	draw_redeem_result_free(&res);
+	redeem_result_free(&res);
 }
 
 struct export {
@@ -108,11 +110,11 @@ static int
 export_cb(const struct store_draw *d, void *arg)
 {
 	struct export *x = arg;
-	char date[AUDIT_DATE_LEN], *s;
+	char date[DRAWLOG_DATE_LEN], *s;
 	json_t *o;
 
-	audit_date_text(x->day0, d->day, date);
-	o = audit_draw_json(x->f->c, d, date);
+	drawlog_date_text(x->day0, d->day, date);
+	o = drawlog_draw_json(x->f->c, d, date);
 	s = json_dumps(o, JSON_COMPACT | JSON_PRESERVE_ORDER);
 	assert_non_null(s);
 	fprintf(x->m, "%s\n", s);
@@ -128,8 +130,8 @@ group_setup(void **state)
 {
 	struct fixture *f = &fx;
 	struct campaign_errors errs = { NULL, 0 };
-	static char tickets[DAYS * PER_DAY][DRAW_CLAIM_TOKEN_CHARS + 1];
-	char shop[DRAW_SHOP_TOKEN_CHARS + 1], *s;
+	static char tickets[DAYS * PER_DAY][REDEEM_CLAIM_TOKEN_CHARS + 1];
+	char shop[REDEEM_SHOP_TOKEN_CHARS + 1], *s;
 	struct store_campaign hdr;
 	struct store_shop sh;
 	struct store_txn t;
@@ -153,7 +155,7 @@ group_setup(void **state)
 	crypto_generichash(hdr.commitment, 32, hdr.seed, 32, NULL, 0);
 	memset(&sh, 0, sizeof(sh));
 	snprintf(sh.id, sizeof(sh.id), "s1");
-	draw_shop_token_new(&sh, shop);
+	redeem_shop_token_new(&sh, shop);
 	assert_int_equal(store_txn_begin(f->st, false, &t), 0);
 	assert_int_equal(store_campaign_add_txn(&t, &hdr, f->c->config,
 	    f->c->config_len), 0);
@@ -175,6 +177,7 @@ group_setup(void **state)
 			rq.now = f->c->day_starts[day] + (i + 1) * hour;
 			rq.event_id = (uint64_t)(day * 100 + i + 1);
 			rq.claim_key = claim_key;
+			rq.tallies = &tallies_store;
 			assert_int_equal(store_txn_begin(f->st, false, &t), 0);
 			assert_int_equal(draw_online_txn(&t, &rq, &res), 0);
 			/* Draw the same code again: no new entry. */
@@ -206,9 +209,9 @@ group_setup(void **state)
 	assert_int_equal(store_campaign_get_txn(&t, "aud", &hdr), 0);
 	f->entries = hdr.draws;
 	x.f = f;
-	assert_int_equal(audit_day0(f->c, &x.day0), 0);
+	assert_int_equal(drawlog_day0(f->c, &x.day0), 0);
 	assert_non_null(x.m = open_memstream(&f->jsonl, &f->len));
-	h = audit_header_json(&hdr, f->c->config, f->c->config_len);
+	h = drawlog_header_json(&hdr, f->c->config, f->c->config_len);
 	assert_non_null(h);
 	s = json_dumps(h, JSON_COMPACT | JSON_PRESERVE_ORDER);
 	fprintf(x.m, "%s\n", s);

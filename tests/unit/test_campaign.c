@@ -9,7 +9,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
-#include "scanner/campaign.h"
+#include "rewards/campaign.h"
 
 /* A valid campaign: online physical, coupon and points tiers, an at_store
  * tier, claim stores and limits. */

@@ -12,8 +12,8 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 
-#include "scanner/campaign.h"
-#include "scanner/draw.h"
+#include "rewards/campaign.h"
+#include "rewards/draw.h"
 #include "scanner/scan_internal.h"
 #include "codegen/base32.h"
 #include "common/clock.h"
@@ -29,6 +29,7 @@ struct fixture {
 	struct store *st;
 	struct campaign *c;
 	struct drawcache *cache;	/* draws through it when set */
+	struct tallies cache_tl;	/* its tallies */
 };
 
 /* A fresh store in a fresh temporary directory. */
@@ -106,6 +107,16 @@ install(struct fixture *f, const char *id, const char *tiers,
 	return c;
 }
 
+/* Where draws keep their records: the cache when there is one. */
+static const struct tallies *
+tallies_of(struct fixture *f)
+{
+	if (f->cache == NULL)
+		return &tallies_store;
+	f->cache_tl = drawcache_tallies(f->cache);
+	return &f->cache_tl;
+}
+
 /* A serial made from a number (distinct for distinct n). */
 static void
 serial_of(uint64_t n, uint8_t serial[STORE_SERIAL_BYTES])
@@ -130,6 +141,7 @@ request(struct campaign *c, uint64_t n, uint8_t v, uint8_t net, int64_t now)
 	rq.now = now;
 	rq.event_id = n;
 	rq.claim_key = claim_key;
+	rq.tallies = &tallies_store;
 	return rq;
 }
 
@@ -142,7 +154,7 @@ draw(struct fixture *f, struct campaign *c, uint64_t n, uint8_t v,
 	struct draw_result res;
 	struct store_txn t;
 
-	rq.cache = f->cache;
+	rq.tallies = tallies_of(f);
 	assert_int_equal(store_txn_begin(f->st, false, &t), 0);
 	assert_int_equal(draw_online_txn(&t, &rq, &res), 0);
 	if (f->cache != NULL)
@@ -421,7 +433,7 @@ test_one_draw_per_code(void **state)
 	assert_int_equal(a.status, DRAW_NEW);
 	assert_int_equal(a.draw.outcome, 1);
 	assert_true(a.has_claim);
-	assert_int_equal(strlen(a.claim_token), DRAW_CLAIM_TOKEN_CHARS);
+	assert_int_equal(strlen(a.claim_token), REDEEM_CLAIM_TOKEN_CHARS);
 	/* Another visitor, another day: still the first result. */
 	b = draw(f, c, 77, 9, 9, now + 86400LL * 1000000);
 	assert_int_equal(b.status, DRAW_REPEAT);
@@ -438,7 +450,7 @@ test_one_draw_per_code(void **state)
 	    STORE_SUM_CLAIMS, 0), 1);
 	/* draw_lookup_txn finds it without drawing. */
 	assert_int_equal(store_txn_begin(f->st, true, &t), 0);
-	assert_int_equal(draw_lookup_txn(&t, c, a.draw.serial, claim_key, NULL, true, &b),
+	assert_int_equal(draw_lookup_txn(&t, &tallies_store, c, a.draw.serial, claim_key, &b),
 	    0);
 	assert_int_equal(b.status, DRAW_REPEAT);
 	assert_string_equal(b.claim_token, a.claim_token);
@@ -446,7 +458,7 @@ test_one_draw_per_code(void **state)
 		uint8_t other[8];
 
 		serial_of(78, other);
-		assert_int_equal(draw_lookup_txn(&t, c, other, claim_key, NULL, true, &b),
+		assert_int_equal(draw_lookup_txn(&t, &tallies_store, c, other, claim_key, &b),
 		    -ENOENT);
 	}
 	store_txn_abort(&t);
@@ -681,7 +693,7 @@ test_group_tallies(void **state)
 	assert_int_equal(store_txn_begin(f->st, false, &t), 0);
 	for (uint64_t n = 1; n <= 5; n++) {
 		rq = request(c, n, (uint8_t)n, 1, t0 + (int64_t)n);
-		rq.cache = f->cache;
+		rq.tallies = tallies_of(f);
 		assert_int_equal(draw_online_txn(&t, &rq, &r), 0);
 		assert_int_equal(r.status, DRAW_NEW);
 		assert_int_equal(r.draw.seq, n);
@@ -708,7 +720,7 @@ test_group_tallies(void **state)
 	/* A group that fails changes nothing. */
 	assert_int_equal(store_txn_begin(f->st, false, &t), 0);
 	rq = request(c, 6, 6, 1, c->day_starts[1] + 10);
-	rq.cache = f->cache;
+	rq.tallies = tallies_of(f);
 	assert_int_equal(draw_online_txn(&t, &rq, &r), 0);
 	assert_int_equal(r.draw.seq, 6);
 	assert_int_equal(r.draw.outcome, 1);
@@ -730,7 +742,7 @@ test_group_tallies(void **state)
 	for (uint64_t n = 6; n <= 8; n++) {
 		rq = request(c, n, (uint8_t)n, 1, c->day_starts[1] +
 		    (int64_t)n);
-		rq.cache = f->cache;
+		rq.tallies = tallies_of(f);
 		assert_int_equal(draw_online_txn(&t, &rq, &r), 0);
 		assert_int_equal(r.draw.seq, n);
 		wins += r.draw.outcome == 1;
@@ -774,7 +786,7 @@ test_cache_recovery(void **state)
 
 	/* A group that does not commit: its draw is forgotten. */
 	rq = request(c, 1, 1, 1, t0);
-	rq.cache = f->cache;
+	rq.tallies = tallies_of(f);
 	assert_int_equal(store_txn_begin(f->st, false, &t), 0);
 	assert_int_equal(draw_online_txn(&t, &rq, &r), 0);
 	assert_int_equal(r.status, DRAW_NEW);
@@ -803,14 +815,14 @@ test_cache_recovery(void **state)
 	assert_int_equal(drawcache_new(&f->cache), 0);
 	assert_int_equal(store_txn_begin(f->st, true, &t), 0);
 	assert_int_equal(registry_sync_txn(reg, &t), 0);
-	assert_int_equal(draw_recover_txn(&t, reg, f->cache), 1);
+	assert_int_equal(drawcache_recover_txn(&t, reg, f->cache), 1);
 	store_txn_abort(&t);
 	assert_int_equal(drawcache_fold(f->cache, f->st), 0);
 	assert_int_equal(indexed(f, "rec", 2), 2);
 	assert_int_equal(watermark(f, "rec"), 2);
 	/* Once: a second start-up finds nothing to replay. */
 	assert_int_equal(store_txn_begin(f->st, true, &t), 0);
-	assert_int_equal(draw_recover_txn(&t, reg, f->cache), 0);
+	assert_int_equal(drawcache_recover_txn(&t, reg, f->cache), 0);
 	store_txn_abort(&t);
 	registry_free(reg);
 	/* The replayed counts hold: visitor 1 has drawn twice today and won
@@ -825,7 +837,7 @@ test_cache_recovery(void **state)
 
 /* Adds a shop; returns its token. */
 static void
-add_shop(struct fixture *f, const char *id, char token[DRAW_SHOP_TOKEN_CHARS + 1])
+add_shop(struct fixture *f, const char *id, char token[REDEEM_SHOP_TOKEN_CHARS + 1])
 {
 	struct store_shop s;
 	struct store_txn t;
@@ -833,13 +845,13 @@ add_shop(struct fixture *f, const char *id, char token[DRAW_SHOP_TOKEN_CHARS + 1
 	memset(&s, 0, sizeof(s));
 	snprintf(s.id, sizeof(s.id), "%s", id);
 	snprintf(s.name, sizeof(s.name), "Shop %s", id);
-	draw_shop_token_new(&s, token);
+	redeem_shop_token_new(&s, token);
 	assert_int_equal(store_txn_begin(f->st, false, &t), 0);
 	assert_int_equal(store_shop_add_txn(&t, &s), 0);
 	assert_int_equal(store_txn_commit(&t), 0);
 }
 
-/* The lookup draw_redeem_txn uses: the fixture's campaign. */
+/* The lookup redeem_txn uses: the fixture's campaign. */
 static struct campaign *
 lookup(const char *id, void *arg)
 {
@@ -866,13 +878,14 @@ redeem(struct fixture *f, const char *claim, const char *shop_token,
 	rq.claim_key = claim_key;
 	rq.lookup = lookup;
 	rq.lookup_arg = f;
+	rq.tallies = &tallies_store;
 	assert_int_equal(store_txn_begin(f->st, false, &t), 0);
-	assert_int_equal(draw_redeem_txn(&t, &rq, &res), 0);
+	assert_int_equal(redeem_txn(&t, &rq, &res), 0);
 	if (res.status == REDEEM_OK)
 		assert_int_equal(store_txn_commit(&t), 0);
 	else
 		store_txn_abort(&t);
-	draw_redeem_result_free(&res);
+	redeem_result_free(&res);
 	return res;
 }
 
@@ -883,8 +896,8 @@ static void
 test_tickets(void **state)
 {
 	struct fixture *f = *state;
-	char shop[DRAW_SHOP_TOKEN_CHARS + 1];
-	char tokens[12][DRAW_CLAIM_TOKEN_CHARS + 1];
+	char shop[REDEEM_SHOP_TOKEN_CHARS + 1];
+	char tokens[12][REDEEM_CLAIM_TOKEN_CHARS + 1];
 	struct redeem_result rr;
 	struct campaign *c;
 	int64_t t0;
@@ -955,10 +968,10 @@ static void
 test_redeem_statuses(void **state)
 {
 	struct fixture *f = *state;
-	char s1[DRAW_SHOP_TOKEN_CHARS + 1], s2[DRAW_SHOP_TOKEN_CHARS + 1];
-	char s3[DRAW_SHOP_TOKEN_CHARS + 1], bad[DRAW_CLAIM_TOKEN_CHARS + 1];
-	char badshop[DRAW_SHOP_TOKEN_CHARS + 1];
-	char text[DRAW_CLAIM_TEXT_LEN + 1];
+	char s1[REDEEM_SHOP_TOKEN_CHARS + 1], s2[REDEEM_SHOP_TOKEN_CHARS + 1];
+	char s3[REDEEM_SHOP_TOKEN_CHARS + 1], bad[REDEEM_CLAIM_TOKEN_CHARS + 1];
+	char badshop[REDEEM_SHOP_TOKEN_CHARS + 1];
+	char text[REDEEM_CLAIM_TEXT_LEN + 1];
 	struct redeem_result rr;
 	struct draw_result a, b, cpn;
 	struct store_claim cl;
@@ -1028,7 +1041,7 @@ test_redeem_statuses(void **state)
 	rr = redeem(f, cpn.claim_token, s1, t0);
 	assert_int_equal(rr.status, REDEEM_NOT_YET);
 	/* Success, typed in groups of four and lower case. */
-	draw_claim_text(a.claim_token, text);
+	redeem_claim_text(a.claim_token, text);
 	for (char *p = text; *p != '\0'; p++)
 		if (*p >= 'A' && *p <= 'Z')
 			*p = (char)(*p - 'A' + 'a');
@@ -1062,18 +1075,18 @@ test_redeem_statuses(void **state)
 	assert_int_equal(counter(f, "red", STORE_COUNT_SUMMARY,
 	    STORE_SUM_REDEEMED, 0), 3);
 
-	/* draw_claim_check_txn: found for the token, not for others. */
+	/* redeem_claim_check_txn: found for the token, not for others. */
 	assert_int_equal(store_txn_begin(f->st, true, &t), 0);
-	assert_int_equal(draw_claim_check_txn(&t, a.claim_token, &cl, &found),
+	assert_int_equal(redeem_claim_check_txn(&t, a.claim_token, &cl, &found),
 	    0);
 	assert_true(found);
 	assert_memory_equal(cl.id, a.claim.id, STORE_CLAIM_ID_BYTES);
 	memcpy(bad, a.claim_token, sizeof(bad));
 	bad[23] = bad[23] == 'A' ? 'Q' : 'A';
-	assert_int_equal(draw_claim_check_txn(&t, bad, &cl, &found), 0);
+	assert_int_equal(redeem_claim_check_txn(&t, bad, &cl, &found), 0);
 	assert_false(found);
 	assert_int_equal(cl.state, 0);
-	assert_int_equal(draw_claim_check_txn(&t, "", &cl, &found), 0);
+	assert_int_equal(redeem_claim_check_txn(&t, "", &cl, &found), 0);
 	assert_false(found);
 	store_txn_abort(&t);
 }

@@ -17,7 +17,7 @@
 
 #include "codegen/render.h"
 #include "common/buf.h"
-#include "scanner/campaign.h"
+#include "rewards/campaign.h"
 #include "scanner/pages.h"
 #include "scanner/verify.h"
 #include "store/store.h"

@@ -135,7 +135,13 @@ python3 "$SERVE_LIB_DIR/httpc.py" load --port "$SRV_PORT" --clients 4 \
     --out "$T/run/load.jsonl" >"$T/run/load.out" 2>&1 &
 LOAD=$!
 on_cleanup "kill $LOAD 2>/dev/null"
-sleep 0.7
+# Rotate once the load has logged something (a busy machine may be slow
+# to start the clients), but well before it ends.
+for ((i = 0; i < 100; i++)); do
+	[ -s "$LOG" ] && break
+	sleep 0.02
+done
+sleep 0.3
 mv "$LOG" "$LOG.1"
 serve_signal HUP
 wait "$LOAD" || fail "the load failed: $(cat "$T/run/load.out")"

@@ -1,11 +1,13 @@
 /* audit.c — replaying a draw log against the revealed seed. */
-#include "scanner/audit.h"
-#include "scanner/draw.h"
-#include "codegen/base32.h"
+#include "rewards/audit.h"
+#include "rewards/draw.h"
+#include "rewards/drawlog.h"
 #include "codegen/code.h"
+#include "common/clock.h"
 #include "common/tz.h"
 
 #include <errno.h>
+#include <jansson.h>
 #include <inttypes.h>
 #include <sodium.h>
 #include <stdarg.h>
@@ -174,21 +176,6 @@ audit_code_add(struct audit *a, const uint8_t serial[STORE_SERIAL_BYTES])
 	return e;
 }
 
-/* An outcome byte as text. */
-static const char *
-audit_outcome_text(const struct campaign *c, unsigned outcome)
-{
-	if (outcome == STORE_OUTCOME_MISS)
-		return "miss";
-	if (outcome == STORE_OUTCOME_TICKET)
-		return "ticket";
-	if (outcome == STORE_OUTCOME_REFUSED)
-		return "refused";
-	if (outcome - 1 < c->ntiers)
-		return c->tiers[outcome - 1].id;
-	return "(no such tier)";
-}
-
 /* Whether tier i has stock on day in the replay; why says if not. */
 static bool
 audit_in_stock(struct audit *a, size_t i, int day, char *why, size_t n)
@@ -244,9 +231,9 @@ audit_common(struct audit *a, const struct store_draw *d, int day, int tier)
 	uint32_t points = 0;
 
 	if (d->day != want) {
-		char when[AUDIT_TIME_LEN];
+		char when[CLOCK_ISO8601_US_LEN];
 
-		audit_time_text(d->time, when);
+		clock_format_iso8601_us(d->time, when);
 		audit_fail(a, "seq %" PRIu64 ": day: expected %u for time %s, "
 		    "found %u", d->seq, want, when, d->day);
 		return -EINVAL;
@@ -299,11 +286,11 @@ audit_pick(struct audit *a, const struct store_draw *d, int reveal, int day,
 static int
 audit_window(struct audit *a, const struct store_draw *d)
 {
-	char when[AUDIT_TIME_LEN];
+	char when[CLOCK_ISO8601_US_LEN];
 
 	if (d->time >= a->c->start && d->time < a->c->end)
 		return 0;
-	audit_time_text(d->time, when);
+	clock_format_iso8601_us(d->time, when);
 	audit_fail(a, "seq %" PRIu64 ": time %s is outside the campaign's "
 	    "window", d->seq, when);
 	return -EINVAL;
@@ -335,8 +322,8 @@ audit_online(struct audit *a, const struct store_draw *d, int day)
 	    STORE_OUTCOME_TICKET : STORE_OUTCOME_MISS;
 	if (d->outcome != want) {
 		audit_fail(a, "seq %" PRIu64 ": outcome of serial %s: expected "
-		    "'%s'%s, found '%s'", d->seq, sn, audit_outcome_text(c, want),
-		    why, audit_outcome_text(c, d->outcome));
+		    "'%s'%s, found '%s'", d->seq, sn, drawlog_outcome_name(c, want),
+		    why, drawlog_outcome_name(c, d->outcome));
 		return -EINVAL;
 	}
 	if (d->reason != 0) {
@@ -406,8 +393,8 @@ audit_open(struct audit *a, const struct store_draw *d, int day)
 	if (d->outcome != want) {
 		audit_fail(a, "seq %" PRIu64 ": outcome of the ticket of serial "
 		    "%s: expected '%s'%s, found '%s'", d->seq, sn,
-		    audit_outcome_text(c, want), why,
-		    audit_outcome_text(c, d->outcome));
+		    drawlog_outcome_name(c, want), why,
+		    drawlog_outcome_name(c, d->outcome));
 		return -EINVAL;
 	}
 	if (!d->has_claim || d->reason != 0) {
@@ -438,7 +425,7 @@ audit_refused(struct audit *a, const struct store_draw *d, int day)
 	if (audit_window(a, d) < 0)
 		return -EINVAL;
 	if (d->outcome != STORE_OUTCOME_REFUSED || d->rnd != 0 ||
-	    d->has_claim || audit_reason_name(d->reason) == NULL) {
+	    d->has_claim || drawlog_reason_name(d->reason) == NULL) {
 		audit_fail(a, "seq %" PRIu64 ": a refusal has outcome 'refused', "
 		    "rnd 0, no claim and a reason", d->seq);
 		return -EINVAL;
@@ -556,10 +543,10 @@ audit_check_days(const struct campaign *c, char *why, size_t whylen)
 	} else
 		for (size_t i = 0; i <= c->ndays; i++)
 			if (fresh->day_starts[i] != c->day_starts[i]) {
-				char a[AUDIT_TIME_LEN], b[AUDIT_TIME_LEN];
+				char a[CLOCK_ISO8601_US_LEN], b[CLOCK_ISO8601_US_LEN];
 
-				audit_time_text(c->day_starts[i], a);
-				audit_time_text(fresh->day_starts[i], b);
+				clock_format_iso8601_us(c->day_starts[i], a);
+				clock_format_iso8601_us(fresh->day_starts[i], b);
 				snprintf(why, whylen, "day_starts[%zu] is %s, but "
 				    "local midnight in %s is %s", i, a, c->tz, b);
 				ret = 0;
@@ -567,289 +554,6 @@ audit_check_days(const struct campaign *c, char *why, size_t whylen)
 			}
 	campaign_unref(fresh, __func__);
 	return ret;
-}
-
-/* ---- the exported log --------------------------------------------- */
-
-/* Kind names. */
-const char *
-audit_kind_name(int kind)
-{
-	switch (kind) {
-	case STORE_DRAW_ONLINE:
-		return "online";
-	case STORE_DRAW_OPEN:
-		return "open";
-	case STORE_DRAW_REFUSED:
-		return "refused";
-	default:
-		return "?";
-	}
-}
-
-/* Refusal reason names. */
-const char *
-audit_reason_name(int reason)
-{
-	switch (reason) {
-	case DRAW_REFUSE_VISITOR_DAY:
-		return "visitor_day";
-	case DRAW_REFUSE_IP_HOUR:
-		return "ip_hour";
-	case DRAW_REFUSE_VISITOR_WINS:
-		return "visitor_wins";
-	default:
-		return NULL;
-	}
-}
-
-/* The outcome of a draw as text. */
-const char *
-audit_outcome_name(const struct campaign *c, const struct store_draw *d)
-{
-	return audit_outcome_text(c, d->outcome);
-}
-
-/* ISO 8601 UTC with microseconds. */
-void
-audit_time_text(int64_t us, char out[AUDIT_TIME_LEN])
-{
-	int64_t secs = us / 1000000, frac = us % 1000000;
-	time_t t;
-	struct tm tm;
-	char date[24];
-
-	if (frac < 0) {
-		frac += 1000000;
-		secs--;
-	}
-	t = (time_t)secs;
-	gmtime_r(&t, &tm);
-	strftime(date, sizeof(date), "%Y-%m-%dT%H:%M:%S", &tm);
-	snprintf(out, AUDIT_TIME_LEN, "%.19s.%06dZ", date, (int)frac);
-}
-
-/* Days since the epoch of the first local day. */
-int
-audit_day0(const struct campaign *c, int64_t *day0)
-{
-	time_t t = (time_t)(c->day_starts[0] / 1000000);
-	struct tm tm;
-	char *old;
-	int ret;
-
-	if (!tz_known(c->tz))
-		return -ENOENT;
-	if ((ret = tz_push(c->tz, &old)) < 0)
-		return ret;
-	localtime_r(&t, &tm);
-	tz_pop(old);
-	tm.tm_hour = 12;
-	tm.tm_min = tm.tm_sec = 0;
-	tm.tm_isdst = 0;
-	*day0 = (int64_t)timegm(&tm) / 86400;
-	return 0;
-}
-
-/* The local date of a day index. */
-void
-audit_date_text(int64_t day0, uint32_t day, char out[AUDIT_DATE_LEN])
-{
-	time_t t = (time_t)((day0 + day) * 86400 + 43200);
-	struct tm tm;
-
-	gmtime_r(&t, &tm);
-	if (strftime(out, AUDIT_DATE_LEN, "%Y-%m-%d", &tm) == 0)
-		snprintf(out, AUDIT_DATE_LEN, "?");
-}
-
-/* The header object of a campaign's log. */
-json_t *
-audit_header_json(const struct store_campaign *hdr, const char *config,
-    size_t len)
-{
-	char hex[65];
-	json_t *cfg, *o;
-
-	if ((cfg = json_loadb(config, len, 0, NULL)) == NULL)
-		return NULL;
-	sodium_bin2hex(hex, sizeof(hex), hdr->commitment, 32);
-	o = json_object();
-	json_object_set_new(o, "type", json_string("campaign"));
-	json_object_set_new(o, "campaign", json_string(hdr->id));
-	json_object_set_new(o, "commitment", json_string(hex));
-	json_object_set_new(o, "draws", json_integer((json_int_t)hdr->draws));
-	json_object_set_new(o, "config", cfg);
-	return o;
-}
-
-/* One draw as an object. */
-json_t *
-audit_draw_json(const struct campaign *c, const struct store_draw *d,
-    const char *date)
-{
-	char when[AUDIT_TIME_LEN], sn[CODE_SERIAL_CHARS + 1], rnd[17];
-	char claim[BASE32_LEN(STORE_CLAIM_ID_BYTES) + 1];
-	const char *reason = audit_reason_name(d->reason);
-	bool tier = d->outcome != STORE_OUTCOME_MISS &&
-	    d->outcome != STORE_OUTCOME_TICKET &&
-	    d->outcome != STORE_OUTCOME_REFUSED;
-	json_t *o = json_object();
-
-	audit_time_text(d->time, when);
-	code_serial_text(d->serial, sn);
-	snprintf(rnd, sizeof(rnd), "%016" PRIx64, d->rnd);
-	json_object_set_new(o, "type", json_string("draw"));
-	json_object_set_new(o, "campaign", json_string(c->id));
-	json_object_set_new(o, "seq", json_integer((json_int_t)d->seq));
-	json_object_set_new(o, "time", json_string(when));
-	json_object_set_new(o, "day", json_integer(d->day));
-	if (date != NULL)
-		json_object_set_new(o, "date", json_string(date));
-	json_object_set_new(o, "kind", json_string(audit_kind_name(d->kind)));
-	json_object_set_new(o, "serial", json_string(sn));
-	json_object_set_new(o, "outcome",
-	    json_string(audit_outcome_text(c, d->outcome)));
-	json_object_set_new(o, "tier", tier ?
-	    json_integer(d->outcome - 1) : json_null());
-	json_object_set_new(o, "rnd", json_string(rnd));
-	json_object_set_new(o, "reason", reason ? json_string(reason) :
-	    json_null());
-	if (d->has_claim) {
-		base32_encode(claim, d->claim_id, STORE_CLAIM_ID_BYTES);
-		json_object_set_new(o, "claim", json_string(claim));
-	} else
-		json_object_set_new(o, "claim", json_null());
-	json_object_set_new(o, "ticket_seq", d->kind == STORE_DRAW_OPEN ?
-	    json_integer((json_int_t)d->ticket_seq) : json_null());
-	json_object_set_new(o, "shop", d->shop[0] != '\0' ?
-	    json_string(d->shop) : json_null());
-	json_object_set_new(o, "points", json_integer(d->points));
-	json_object_set_new(o, "event_id",
-	    json_integer((json_int_t)d->event_id));
-	return o;
-}
-
-/* Reads a non-negative integer member. */
-static bool
-audit_json_uint(json_t *o, const char *key, uint64_t max, uint64_t *out)
-{
-	json_t *v = json_object_get(o, key);
-
-	if (!json_is_integer(v) || json_integer_value(v) < 0 ||
-	    (uint64_t)json_integer_value(v) > max)
-		return false;
-	*out = (uint64_t)json_integer_value(v);
-	return true;
-}
-
-/* Reads a draw object back. */
-int
-audit_draw_from_json(const struct campaign *c, json_t *o, struct store_draw *d,
-    char *why, size_t whylen)
-{
-	const char *s, *field;
-	json_t *v;
-	uint64_t n;
-	int64_t us;
-
-	memset(d, 0, sizeof(*d));
-#define BAD(f) do { field = (f); goto bad; } while (0)
-	if (!json_is_object(o))
-		BAD("(line)");
-	if ((s = json_string_value(json_object_get(o, "type"))) == NULL ||
-	    strcmp(s, "draw") != 0)
-		BAD("type");
-	if ((s = json_string_value(json_object_get(o, "campaign"))) == NULL ||
-	    strcmp(s, c->id) != 0)
-		BAD("campaign");
-	if (!audit_json_uint(o, "seq", INT64_MAX, &d->seq) || d->seq == 0)
-		BAD("seq");
-	if ((s = json_string_value(json_object_get(o, "time"))) == NULL ||
-	    campaign_parse_time(s, &us) < 0)
-		BAD("time");
-	d->time = us;
-	if (!audit_json_uint(o, "day", UINT32_MAX, &n))
-		BAD("day");
-	d->day = (uint32_t)n;
-	if ((s = json_string_value(json_object_get(o, "kind"))) == NULL)
-		BAD("kind");
-	if (strcmp(s, "online") == 0)
-		d->kind = STORE_DRAW_ONLINE;
-	else if (strcmp(s, "open") == 0)
-		d->kind = STORE_DRAW_OPEN;
-	else if (strcmp(s, "refused") == 0)
-		d->kind = STORE_DRAW_REFUSED;
-	else
-		BAD("kind");
-	if ((s = json_string_value(json_object_get(o, "serial"))) == NULL ||
-	    code_serial_parse(s, strlen(s), d->serial) < 0)
-		BAD("serial");
-	/* The tier index decides; the outcome text must agree with it. */
-	s = json_string_value(json_object_get(o, "outcome"));
-	v = json_object_get(o, "tier");
-	if (s == NULL)
-		BAD("outcome");
-	if (json_is_null(v)) {
-		if (strcmp(s, "miss") == 0)
-			d->outcome = STORE_OUTCOME_MISS;
-		else if (strcmp(s, "ticket") == 0)
-			d->outcome = STORE_OUTCOME_TICKET;
-		else if (strcmp(s, "refused") == 0)
-			d->outcome = STORE_OUTCOME_REFUSED;
-		else
-			BAD("outcome");
-	} else {
-		if (!audit_json_uint(o, "tier", c->ntiers - 1, &n))
-			BAD("tier");
-		if (strcmp(s, c->tiers[n].id) != 0)
-			BAD("outcome");
-		d->outcome = (uint8_t)(n + 1);
-	}
-	if ((s = json_string_value(json_object_get(o, "rnd"))) == NULL ||
-	    strlen(s) != 16 || strspn(s, "0123456789abcdef") != 16)
-		BAD("rnd");
-	d->rnd = strtoull(s, NULL, 16);
-	v = json_object_get(o, "reason");
-	if (!json_is_null(v)) {
-		if ((s = json_string_value(v)) == NULL)
-			BAD("reason");
-		for (d->reason = 1; d->reason <= DRAW_REFUSE_VISITOR_WINS;
-		    d->reason++)
-			if (strcmp(s, audit_reason_name(d->reason)) == 0)
-				break;
-		if (d->reason > DRAW_REFUSE_VISITOR_WINS)
-			BAD("reason");
-	}
-	v = json_object_get(o, "claim");
-	if (!json_is_null(v)) {
-		if ((s = json_string_value(v)) == NULL ||
-		    base32_decode(d->claim_id, STORE_CLAIM_ID_BYTES, s,
-		    strlen(s)) < 0)
-			BAD("claim");
-		d->has_claim = 1;
-	}
-	v = json_object_get(o, "ticket_seq");
-	if (!json_is_null(v) && !audit_json_uint(o, "ticket_seq", INT64_MAX,
-	    &d->ticket_seq))
-		BAD("ticket_seq");
-	v = json_object_get(o, "shop");
-	if (!json_is_null(v)) {
-		if ((s = json_string_value(v)) == NULL || strlen(s) >
-		    STORE_ID_MAX)
-			BAD("shop");
-		snprintf(d->shop, sizeof(d->shop), "%s", s);
-	}
-	if (!audit_json_uint(o, "points", UINT32_MAX, &n))
-		BAD("points");
-	d->points = (uint32_t)n;
-	if (!audit_json_uint(o, "event_id", INT64_MAX, &d->event_id))
-		BAD("event_id");
-#undef BAD
-	return 0;
-bad:
-	snprintf(why, whylen, "%s: missing or invalid", field);
-	return -EINVAL;
 }
 
 /* ---- whole audits ---------------------------------------------------- */
@@ -907,10 +611,9 @@ audit_store_cb(const struct store_draw *d, void *arg)
 	return audit_feed(arg, d) < 0 ? 1 : 0;
 }
 
-/* Parses a stored configuration into rep->c. */
+/* Parses a log's configuration into rep->c. */
 static int
-audit_campaign(struct audit_report *rep, const char *config, size_t len,
-    const struct store_campaign *hdr)
+audit_campaign(struct audit_report *rep, const char *config, size_t len)
 {
 	struct campaign_errors errs = { NULL, 0 };
 	int ret;
@@ -920,8 +623,6 @@ audit_campaign(struct audit_report *rep, const char *config, size_t len,
 		snprintf(rep->error, sizeof(rep->error), "config: %s",
 		    errs.n > 0 ? errs.msgs[0] : "does not parse");
 	campaign_errors_free(&errs);
-	if (ret == 0 && hdr != NULL)
-		rep->c->hdr = *hdr;
 	return ret;
 }
 
@@ -930,31 +631,28 @@ int
 audit_run_store(struct store_txn *t, const char *id, const uint8_t seed[32],
     struct audit_report *rep)
 {
-	struct store_campaign hdr;
 	struct audit *a = NULL;
-	char *config = NULL;
-	size_t len;
+	char why[AUDIT_MSG_MAX - 16];
 	int ret;
 
 	memset(rep, 0, sizeof(*rep));
-	if ((ret = store_campaign_get_txn(t, id, &hdr)) < 0 ||
-	    (ret = store_campaign_config_txn(t, id, &config, &len)) < 0)
-		goto out;
-	memcpy(rep->commitment, hdr.commitment, 32);
-	if ((ret = audit_campaign(rep, config, len, &hdr)) < 0) {
-		ret = ret == -EINVAL ? 0 : ret;
-		goto out;
+	if ((ret = campaign_load_txn(t, id, &rep->c, why, sizeof(why))) ==
+	    -EBADMSG) {
+		snprintf(rep->error, sizeof(rep->error), "config: %s", why);
+		return 0;
 	}
+	if (ret < 0)
+		return ret;
+	memcpy(rep->commitment, rep->c->hdr.commitment, 32);
 	if ((ret = audit_prepare(rep, seed, &a)) < 0 || a == NULL)
 		goto out;
 	ret = store_draw_foreach_txn(t, id, 1, audit_store_cb, a);
 	if (ret < 0)
 		goto out;
 	ret = 0;
-	audit_conclude(rep, a, hdr.draws);
+	audit_conclude(rep, a, rep->c->hdr.draws);
 out:
 	audit_free(a);
-	free(config);
 	return ret;
 }
 
@@ -981,7 +679,7 @@ audit_jsonl_header(struct audit_report *rep, json_t *o, unsigned long line)
 	    "draws"));
 	if ((text = json_dumps(cfg, JSON_COMPACT | JSON_PRESERVE_ORDER)) == NULL)
 		return -ENOMEM;
-	ret = audit_campaign(rep, text, strlen(text), NULL);
+	ret = audit_campaign(rep, text, strlen(text));
 	free(text);
 	camp = json_string_value(json_object_get(o, "campaign"));
 	if (ret == 0 && (camp == NULL || strcmp(rep->c->id, camp) != 0)) {
@@ -1061,7 +759,7 @@ audit_run_jsonl(FILE *f, const char *id, const uint8_t seed[32],
 			json_decref(o);
 			break;
 		}
-		ret = audit_draw_from_json(rep->c, o, &d, why, sizeof(why));
+		ret = drawlog_draw_from_json(rep->c, o, &d, why, sizeof(why));
 		json_decref(o);
 		if (ret < 0) {
 			ret = 0;

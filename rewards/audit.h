@@ -11,26 +11,23 @@
  * its total or daily cap. docs/draws.md describes the protocol and its
  * limits; docs/audit_draws.py is an independent re-implementation.
  *
- * This module also owns the exported JSON form of the log (one object per
- * draw, after a header object with the campaign's configuration), so the
- * export and the audit cannot drift apart.
+ * The exported JSON form of the log that audit_run_jsonl reads is
+ * drawlog.h's, the same that `scanloop export draws` writes, so the export
+ * and the audit cannot drift apart.
  *
  * Not thread-safe where noted (functions that set TZ for a moment).
  */
 #ifndef SCANLOOP_AUDIT_H
 #define SCANLOOP_AUDIT_H
 
-#include <jansson.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 
-#include "scanner/campaign.h"
+#include "rewards/campaign.h"
 #include "store/store.h"
 
 #define AUDIT_MSG_MAX 512
-#define AUDIT_TIME_LEN 28		/* "2026-06-01T00:00:00.000000Z" */
-#define AUDIT_DATE_LEN 11		/* "2026-06-01" */
 
 /* What a replay counted. */
 struct audit_summary {
@@ -74,37 +71,6 @@ const struct audit_summary *audit_summary_get(const struct audit *a);
  * again here. Returns 1 if they match, 0 if not (why says where), or
  * -ENOENT when the time zone is not installed. Sets TZ for a moment. */
 int audit_check_days(const struct campaign *c, char *why, size_t whylen);
-
-/* ---- the exported log ------------------------------------------------ */
-
-/* "online", "open", "refused" (or "?"). */
-const char *audit_kind_name(int kind);
-/* "visitor_day", "ip_hour", "visitor_wins", or NULL for none. */
-const char *audit_reason_name(int reason);
-/* The outcome as text: the tier id, "miss", "ticket" or "refused". */
-const char *audit_outcome_name(const struct campaign *c,
-    const struct store_draw *d);
-/* Formats Unix µs as ISO 8601 UTC with microseconds. */
-void audit_time_text(int64_t us, char out[AUDIT_TIME_LEN]);
-/* The days since 1970-01-01 of the campaign's first local day, for
- * audit_date_text. Returns 0, or -ENOENT without the time zone. Sets TZ
- * for a moment. */
-int audit_day0(const struct campaign *c, int64_t *day0);
-/* Formats the local date of day index day ("2026-06-01"). */
-void audit_date_text(int64_t day0, uint32_t day, char out[AUDIT_DATE_LEN]);
-
-/* The header object of a campaign's exported log: type, campaign,
- * commitment, draws (the count), config (the stored configuration).
- * NULL if the configuration is not JSON. */
-json_t *audit_header_json(const struct store_campaign *hdr,
-    const char *config, size_t len);
-/* One draw as an object; date may be NULL. */
-json_t *audit_draw_json(const struct campaign *c, const struct store_draw *d,
-    const char *date);
-/* Reads a draw object back. Returns 0, or -EINVAL with why. */
-int audit_draw_from_json(const struct campaign *c, json_t *o,
-    struct store_draw *d, char *why, size_t whylen)
-    __attribute__((warn_unused_result));
 
 /* ---- whole audits ------------------------------------------------------ */
 

@@ -1,5 +1,5 @@
 /* registry.c — the server's list of campaigns. */
-#include "scanner/registry.h"
+#include "rewards/registry.h"
 #include "common/log.h"
 
 #include <errno.h>
@@ -56,29 +56,24 @@ struct registry_load {
 	int ret;
 };
 
-/* Parses one stored campaign. */
+/* Reads one stored campaign into the new list. */
 static int
 registry_load_cb(const struct store_campaign *hdr, void *arg)
 {
 	struct registry_load *l = arg;
-	struct campaign_errors errs = { NULL, 0 };
 	struct campaign *c, **list;
-	char *config = NULL;
-	size_t len;
+	char why[256];
 	int ret;
 
-	if ((ret = store_campaign_config_txn(l->t, hdr->id, &config, &len)) < 0)
-		return ret;
-	ret = campaign_parse(config, len, false, &c, &errs);
-	free(config);
-	if (ret < 0) {
+	if ((ret = campaign_load_txn(l->t, hdr->id, &c, why,
+	    sizeof(why))) == -EBADMSG) {
 		/* A stored campaign always parsed once: say so and skip it. */
 		log_warnx("campaign %s: stored configuration does not parse "
-		    "(%s)", hdr->id, errs.n > 0 ? errs.msgs[0] : "no memory");
-		campaign_errors_free(&errs);
-		return ret == -ENOMEM ? ret : 0;
+		    "(%s)", hdr->id, why);
+		return 0;
 	}
-	c->hdr = *hdr;
+	if (ret < 0)
+		return ret;
 	if ((list = realloc(l->list, (l->n + 1) * sizeof(*list))) == NULL) {
 		campaign_unref(c, __func__);
 		return -ENOMEM;
@@ -134,8 +129,8 @@ registry_find(struct registry *r, uint32_t batch_id, const char *gtin,
 	for (size_t i = 0; i < r->n; i++) {
 		struct campaign *c = r->list[i];
 
-		if (c->hdr.state != STORE_CAMPAIGN_ACTIVE || now < c->start ||
-		    now >= c->end || !campaign_covers(c, batch_id, gtin))
+		if (!campaign_running(&c->hdr, now) ||
+		    !campaign_covers(c, batch_id, gtin))
 			continue;
 		found = campaign_ref(c, __func__);
 		break;

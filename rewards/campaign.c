@@ -1,5 +1,5 @@
 /* campaign.c — parsing and validating campaign files. */
-#include "scanner/campaign.h"
+#include "rewards/campaign.h"
 #include "common/log.h"
 #include "common/tz.h"
 

@@ -123,4 +123,36 @@ const char *campaign_reveal_name(int reveal);
 /* Parses "2027-03-01T00:00:00+08:00" (or Z) into Unix µs. */
 int campaign_parse_time(const char *s, int64_t *us);
 
+/* ---- stored campaigns (campaign_store.c) ---------------------------- */
+
+enum campaign_phase {
+	CAMPAIGN_SCHEDULED,		/* active, before its start */
+	CAMPAIGN_RUNNING,		/* active, inside its window: draws */
+	CAMPAIGN_PAUSED,
+	CAMPAIGN_ENDED,			/* ended, or its end has passed */
+};
+
+/* The state a person means, from a stored header and the time now. */
+int campaign_phase(const struct store_campaign *h, int64_t now);
+/* "scheduled", "running", "paused", "ended". */
+const char *campaign_phase_name(int phase);
+/* True when the campaign draws now (campaign_phase() is running). */
+bool campaign_running(const struct store_campaign *h, int64_t now);
+/* Reads a stored campaign: its configuration parsed, with its header in
+ * hdr. Returns 0, -ENOENT, -EBADMSG when the stored configuration does
+ * not parse (why says how: it parsed when it was loaded, so the store is
+ * damaged), -ENOMEM, or another negative errno from the store. why may be
+ * NULL. */
+int campaign_load_txn(struct store_txn *t, const char *id,
+    struct campaign **out, char *why, size_t whylen)
+    __attribute__((warn_unused_result));
+/* Finds a stored campaign that c may not run beside: one that has not
+ * ended, whose window overlaps c's and whose scope shares a batch or a
+ * product with c's (a batch counts as its product). Returns 1 with its
+ * header in other and why saying what they share, 0 when there is none,
+ * or a negative errno. */
+int campaign_overlap_txn(struct store_txn *t, const struct campaign *c,
+    struct store_campaign *other, char *why, size_t whylen)
+    __attribute__((warn_unused_result));
+
 #endif

@@ -12,7 +12,7 @@
 
 #include <stdint.h>
 
-#include "scanner/campaign.h"
+#include "rewards/campaign.h"
 #include "store/store.h"
 
 struct registry;

@@ -1,0 +1,101 @@
+/*
+ * draw.h — where a prize draw is decided: the online draw of a code and the
+ * opening of a sealed ticket at a store.
+ *
+ * Both run inside a write transaction (the writer's group commit, or the
+ * CLI's own), so they are exact: LMDB has a single writer, and every draw
+ * with its stock, counters, claim and points commits all together or not
+ * at all. They read and change the campaign's records through a tallies
+ * back end (tallies.h): the store itself, or the scan server's draw cache.
+ *
+ * Randomness is auditable: each draw's number is keyed BLAKE2b of the
+ * campaign's secret seed over the campaign id, the code's serial, the draw's
+ * sequence number and its kind; the seed's BLAKE2b commitment is printed
+ * at load and the seed revealed after the campaign (docs/draws.md).
+ */
+#ifndef SCANLOOP_DRAW_H
+#define SCANLOOP_DRAW_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "rewards/campaign.h"
+#include "rewards/redeem.h"
+#include "rewards/tallies.h"
+#include "store/store.h"
+
+#define DRAW_DOMAIN "SCANLOOP-DRAW-1"
+
+enum draw_status {
+	DRAW_NEW,		/* this request drew */
+	DRAW_REPEAT,		/* the code drew before: its first result */
+	DRAW_REFUSED,		/* a risk limit refused; the code keeps its draw */
+	DRAW_CLOSED,		/* the campaign is not running now */
+};
+
+enum draw_refusal {
+	DRAW_REFUSE_NONE,
+	DRAW_REFUSE_VISITOR_DAY,	/* draws per visitor per day */
+	DRAW_REFUSE_IP_HOUR,		/* draws per network per hour */
+	DRAW_REFUSE_VISITOR_WINS,	/* wins per visitor */
+};
+
+struct draw_request {
+	struct campaign *c;
+	uint8_t serial[STORE_SERIAL_BYTES];
+	uint8_t visitor[STORE_VISITOR_BYTES];
+	uint8_t net[16];		/* draw_net_of() of the client */
+	int64_t now;
+	uint64_t event_id;
+	const uint8_t *claim_key;	/* 32 bytes (server secrets) */
+	const struct tallies *tallies;	/* where stock and counters are kept */
+};
+
+struct draw_result {
+	int status;			/* enum draw_status */
+	int refusal;			/* enum draw_refusal */
+	struct store_draw draw;
+	bool has_claim;
+	struct store_claim claim;
+	char claim_token[REDEEM_CLAIM_TOKEN_CHARS + 1];
+	int64_t points_balance;
+};
+
+/* The random number of a draw. */
+uint64_t draw_random(const uint8_t seed[32], const char *campaign,
+    const uint8_t serial[STORE_SERIAL_BYTES], uint64_t seq, int kind);
+/* Maps it to [0, 1000000): floor(rnd * 10^6 / 2^64). */
+uint32_t draw_uniform(uint64_t rnd);
+/* The tier (index) u falls in among the tiers of one reveal, or -1. */
+int draw_pick(const struct campaign *c, int reveal, uint32_t u);
+/* The network a client counts in for draws per hour: IPv4 /24, IPv6 /48. */
+void draw_net_of(int family, const uint8_t ip[16], uint8_t net[16]);
+/* The refusal's neutral words. */
+const char *draw_refusal_text(int refusal, bool zh);
+
+/* Runs an online draw for a code. Returns 0 (see res->status) or a
+ * negative errno from the store. */
+int draw_online_txn(struct store_txn *t, const struct draw_request *rq,
+    struct draw_result *res) __attribute__((warn_unused_result));
+/* Reads a code's draw without drawing: res->status DRAW_REPEAT, or
+ * -ENOENT if it never drew (as far as tl's view goes: the server's loops
+ * see committed draws only, its writer its group's too). */
+int draw_lookup_txn(struct store_txn *t, const struct tallies *tl,
+    const struct campaign *c, const uint8_t serial[STORE_SERIAL_BYTES],
+    const uint8_t *claim_key, struct draw_result *res)
+    __attribute__((warn_unused_result));
+/* Opens the sealed ticket of claim cl at shop: draws over the at-store
+ * tiers; on a win sets cl->tier. Fills the log entry (opening) and, for
+ * points, the visitor's new balance. Returns 0 or a negative errno. */
+int draw_open_txn(struct store_txn *t, const struct tallies *tl,
+    const struct campaign *c, struct store_claim *cl, const char *shop,
+    int64_t now, struct store_draw *opening, int64_t *points_balance)
+    __attribute__((warn_unused_result));
+/* Counts a logged online draw against the campaign's risk limits again,
+ * as draw_online_txn counted it (net: draw_net_of() of its client): the
+ * scan server's replay of draws a crash left out of its write-back. */
+int draw_count_txn(struct store_txn *t, const struct tallies *tl,
+    const struct campaign *c, const struct store_draw *d,
+    const uint8_t net[16]) __attribute__((warn_unused_result));
+
+#endif

@@ -1,0 +1,121 @@
+/*
+ * tallies.h — where a draw takes stock: the records every draw and
+ * redemption reads and changes, behind one interface.
+ *
+ * A draw reads its campaign's header (the draw sequence), checks and takes
+ * a tier's stock, counts itself against the risk limits, adds to the
+ * campaign's summary counters, and appends itself to the draw log, indexed
+ * by code. Two back ends keep those records:
+ *
+ *   tallies_store  — straight in the store, inside the caller's write
+ *                    transaction (the command line, the tests);
+ *   the scan server's draw cache (scanner/drawcache.h) — the header, stock
+ *                    and summaries once per group commit, the draw index
+ *                    and risk counters written back once a second.
+ *
+ * rewards/draw.c and rewards/redeem.c see only this interface. Every
+ * function returns 0 or a negative errno from the store; -ENOENT where a
+ * record is absent.
+ */
+#ifndef SCANLOOP_TALLIES_H
+#define SCANLOOP_TALLIES_H
+
+#include <stdint.h>
+
+#include "store/store.h"
+
+struct tallies_ops {
+	/* A campaign's header as this transaction sees it. */
+	int (*header_get)(void *be, struct store_txn *t, const char *campaign,
+	    struct store_campaign *hdr);
+	/* Replaces a header read with header_get. */
+	int (*header_put)(void *be, struct store_txn *t,
+	    const struct store_campaign *hdr);
+	/* A counter (stock, summary or risk: STORE_COUNT_*). */
+	int (*count_get)(void *be, struct store_txn *t, const char *campaign,
+	    int kind, const uint8_t subject[16], uint32_t period, uint64_t *n);
+	/* Adds delta to a counter. */
+	int (*count_add)(void *be, struct store_txn *t, const char *campaign,
+	    int kind, const uint8_t subject[16], uint32_t period,
+	    uint64_t delta);
+	/* A code's online draw (the draw index), or -ENOENT. */
+	int (*draw_find)(void *be, struct store_txn *t, const char *campaign,
+	    const uint8_t serial[STORE_SERIAL_BYTES], struct store_draw *d);
+	/* Appends a draw to the log; an online draw is also indexed. */
+	int (*draw_add)(void *be, struct store_txn *t, const char *campaign,
+	    const struct store_draw *d);
+};
+
+struct tallies {
+	const struct tallies_ops *ops;
+	void *be;			/* the back end's own state */
+};
+
+/* The store itself, in the caller's transaction. */
+extern const struct tallies tallies_store;
+
+/* Reads a campaign header. */
+static inline int
+tallies_header_get(const struct tallies *tl, struct store_txn *t,
+    const char *campaign, struct store_campaign *hdr)
+{
+	return tl->ops->header_get(tl->be, t, campaign, hdr);
+}
+
+/* Writes a campaign header back. */
+static inline int
+tallies_header_put(const struct tallies *tl, struct store_txn *t,
+    const struct store_campaign *hdr)
+{
+	return tl->ops->header_put(tl->be, t, hdr);
+}
+
+/* Reads a counter. */
+static inline int
+tallies_count_get(const struct tallies *tl, struct store_txn *t,
+    const char *campaign, int kind, const uint8_t subject[16],
+    uint32_t period, uint64_t *n)
+{
+	return tl->ops->count_get(tl->be, t, campaign, kind, subject, period,
+	    n);
+}
+
+/* Adds to a counter. */
+static inline int
+tallies_count_add(const struct tallies *tl, struct store_txn *t,
+    const char *campaign, int kind, const uint8_t subject[16],
+    uint32_t period, uint64_t delta)
+{
+	return tl->ops->count_add(tl->be, t, campaign, kind, subject, period,
+	    delta);
+}
+
+/* Adds to one of a campaign's summary counters (STORE_SUM_*). */
+static inline int
+tallies_sum_add(const struct tallies *tl, struct store_txn *t,
+    const char *campaign, uint8_t which, uint64_t delta)
+{
+	uint8_t subject[16] = { which };
+
+	return tallies_count_add(tl, t, campaign, STORE_COUNT_SUMMARY, subject,
+	    0, delta);
+}
+
+/* Finds a code's online draw. */
+static inline int
+tallies_draw_find(const struct tallies *tl, struct store_txn *t,
+    const char *campaign, const uint8_t serial[STORE_SERIAL_BYTES],
+    struct store_draw *d)
+{
+	return tl->ops->draw_find(tl->be, t, campaign, serial, d);
+}
+
+/* Appends (and indexes) a draw. */
+static inline int
+tallies_draw_add(const struct tallies *tl, struct store_txn *t,
+    const char *campaign, const struct store_draw *d)
+{
+	return tl->ops->draw_add(tl->be, t, campaign, d);
+}
+
+#endif

@@ -1,0 +1,206 @@
+/* api_json.c — the JSON API's request bodies and answers. */
+#include "scanner/scan_internal.h"
+#include "common/clock.h"
+
+#include <jansson.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+/* Answers with a JSON object (consumed). */
+void
+scan_json(struct http_req *req, int status, json_t *obj, const char *extra)
+{
+	char *text = obj ? json_dumps(obj, JSON_COMPACT) : NULL;
+	char headers[256];
+
+	snprintf(headers, sizeof(headers), "Cache-Control: no-store\r\n"
+	    "X-Content-Type-Options: nosniff\r\n%s", extra ? extra : "");
+	json_decref(obj);
+	if (text == NULL) {
+		static const char oom[] = "{\"error\":\"unavailable\"}";
+
+		http_respond(req, 503, "application/json", headers, oom,
+		    sizeof(oom) - 1, true);
+		return;
+	}
+	http_respond(req, status, "application/json", headers, text,
+	    strlen(text), false);
+	free(text);
+}
+
+/* Answers a JSON error. */
+void
+scan_json_error(struct http_req *req, int status, const char *code,
+    const char *message)
+{
+	scan_json(req, status, json_pack("{s:s, s:s}", "error", code,
+	    "message", message), status == 429 ? "Retry-After: 1\r\n" :
+	    status == 503 ? "Retry-After: 5\r\n" : NULL);
+}
+
+/* Parses a JSON object body. */
+json_t *
+scan_json_body(struct http_req *req, const char **why)
+{
+	struct http_slice ct = req->head.content_type;
+	json_error_t err;
+	json_t *root;
+
+	if (ct.len > 0 && !(ct.len >= 16 &&
+	    strncasecmp(ct.p, "application/json", 16) == 0)) {
+		*why = "Content-Type must be application/json";
+		return NULL;
+	}
+	if (req->body_len == 0) {
+		*why = "a JSON object body is required";
+		return NULL;
+	}
+	root = json_loadb((const char *)req->body, req->body_len,
+	    JSON_REJECT_DUPLICATES, &err);
+	if (root == NULL || !json_is_object(root)) {
+		json_decref(root);
+		*why = "the body is not a JSON object";
+		return NULL;
+	}
+	return root;
+}
+
+/* Reads an optional finite number in [lo, hi]; false if present but bad. */
+static bool
+scan_json_number(json_t *obj, const char *key, double lo, double hi,
+    bool *present, double *out)
+{
+	json_t *v = json_object_get(obj, key);
+
+	*present = false;
+	if (v == NULL || json_is_null(v))
+		return true;
+	if (!json_is_number(v))
+		return false;
+	*out = json_number_value(v);
+	if (!isfinite(*out) || *out < lo || *out > hi)
+		return false;
+	*present = true;
+	return true;
+}
+
+/* Reads lat, lon and accuracy; both coordinates or neither. */
+bool
+scan_json_location(json_t *obj, bool *has, double *lat, double *lon,
+    float *accuracy, const char **why)
+{
+	bool hlat, hlon, hacc;
+	double acc = 0;
+
+	if (!scan_json_number(obj, "lat", -90, 90, &hlat, lat) ||
+	    !scan_json_number(obj, "lon", -180, 180, &hlon, lon) ||
+	    !scan_json_number(obj, "accuracy", 0, 1e7, &hacc, &acc)) {
+		*why = "lat must be in [-90, 90], lon in [-180, 180], accuracy "
+		    "in metres >= 0";
+		return false;
+	}
+	if (hlat != hlon) {
+		*why = "give both lat and lon, or neither";
+		return false;
+	}
+	*has = hlat;
+	*accuracy = (float)acc;
+	return true;
+}
+
+/* Reads a POST whose JSON body names a code: 1 to CODE_TEXT_MAX bytes,
+ * no NUL. */
+json_t *
+scan_json_code_post(struct http_req *req, const char *must, json_t **code)
+{
+	const char *why = NULL;
+	json_t *root;
+
+	if (req->head.method != HTTP_METHOD_POST) {
+		scan_json_error(req, 405, "method_not_allowed", "use POST");
+		return NULL;
+	}
+	if ((root = scan_json_body(req, &why)) == NULL) {
+		scan_json_error(req, why[0] == 'C' ? 415 : 400, "bad_request",
+		    why);
+		return NULL;
+	}
+	*code = json_object_get(root, "code");
+	if (!json_is_string(*code) || json_string_length(*code) == 0 ||
+	    json_string_length(*code) > CODE_TEXT_MAX ||
+	    strlen(json_string_value(*code)) != json_string_length(*code)) {
+		json_decref(root);
+		scan_json_error(req, 400, "bad_request", must);
+		return NULL;
+	}
+	return root;
+}
+
+/* The first-scan object of the JSON answers. */
+json_t *
+scan_json_first(const struct store_code_scans *s)
+{
+	char when[CLOCK_ISO8601_LEN];
+
+	if (s->first_event == 0)
+		return json_null();
+	clock_format_iso8601(s->first_time, when);
+	if (!s->first_has_location)
+		return json_pack("{s:s, s:n, s:n, s:n}", "time", when, "lat",
+		    "lon", "accuracy");
+	return json_pack("{s:s, s:f, s:f, s:f}", "time", when, "lat",
+	    s->first_lat, "lon", s->first_lon, "accuracy",
+	    (double)s->first_accuracy);
+}
+
+/* ISO time or null. */
+json_t *
+scan_json_time(int64_t us)
+{
+	char when[CLOCK_ISO8601_LEN];
+
+	if (us == 0)
+		return json_null();
+	clock_format_iso8601(us, when);
+	return json_string(when);
+}
+
+/* The prize object of a tier, for JSON. */
+json_t *
+scan_json_prize(const struct campaign *c, int tier)
+{
+	const struct campaign_tier *t;
+	json_t *p;
+
+	if (c == NULL || tier < 1 || (size_t)tier > c->ntiers)
+		return json_null();
+	t = &c->tiers[tier - 1];
+	p = json_pack("{s:s, s:s, s:s}", "tier", t->id, "name", t->name, "kind",
+	    campaign_kind_name(t->kind));
+	if (p == NULL)
+		return json_null();
+	if (t->kind == CAMPAIGN_POINTS)
+		json_object_set_new(p, "points", json_integer(t->points));
+	if (t->kind == CAMPAIGN_COUPON) {
+		json_object_set_new(p, "face_value", json_string(t->face_value));
+		json_object_set_new(p, "currency", json_string(t->currency));
+		json_object_set_new(p, "condition", json_string(t->condition));
+	}
+	return p;
+}
+
+/* The claim object, for JSON. */
+json_t *
+scan_json_claim(const struct store_claim *cl, const char *token)
+{
+	char text[REDEEM_CLAIM_TEXT_LEN + 1];
+
+	redeem_claim_text(token, text);
+	return json_pack("{s:s, s:s, s:b, s:o, s:o, s:o, s:o}", "token", token,
+	    "text", text, "ticket", cl->ticket, "created",
+	    scan_json_time(cl->created), "expires", scan_json_time(cl->expires),
+	    "redeemed", scan_json_time(cl->redeemed), "shop",
+	    cl->shop[0] ? json_string(cl->shop) : json_null());
+}

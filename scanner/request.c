@@ -1,0 +1,329 @@
+/*
+ * request.c — what every handler of the scan server shares: the request's
+ * read transaction, its operation for the writer, the scan event and the
+ * visitor it records, and the headers of an answer.
+ */
+#include "scanner/scan_internal.h"
+#include "codegen/base32.h"
+#include "common/clock.h"
+
+#include <errno.h>
+#include <sodium.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+
+/* Renews the loop's read transaction for one request. */
+int
+scan_rtxn_begin(struct scan_loop *sl)
+{
+	int ret;
+
+	if (sl->rtxn_ok)
+		return store_txn_renew(&sl->rtxn);
+	if ((ret = store_txn_begin(sl->srv->st, true, &sl->rtxn)) < 0)
+		return ret;
+	sl->rtxn_ok = true;
+	return 0;
+}
+
+/* Ends the request's view of the store. */
+void
+scan_rtxn_end(struct scan_loop *sl)
+{
+	store_txn_reset(&sl->rtxn);
+}
+
+/* Copies a slice into a fixed NUL-terminated field, truncating. An absent
+ * header is { NULL, 0 }, and memcpy from NULL is undefined even for 0. */
+void
+scan_copy(char *dst, size_t cap, struct http_slice s)
+{
+	size_t n = s.len < cap - 1 ? s.len : cap - 1;
+
+	if (n > 0)
+		memcpy(dst, s.p, n);
+	dst[n] = '\0';
+}
+
+/* True if a User-Agent looks like a bot, a link preview or a tool. */
+static bool
+scan_is_bot(struct http_slice ua)
+{
+	static const char *needles[] = {
+		"bot", "spider", "crawl", "slurp", "preview", "facebookexternal",
+		"whatsapp", "telegram", "embedly", "vkshare", "pinterest",
+		"bitlybot", "curl/", "wget/", "python-", "go-http-client",
+		"libwww", "httpclient", "java/", "okhttp/", "headless", "lighthouse",
+	};
+	char lower[STORE_EVENT_UA_MAX + 1];
+	size_t n = ua.len < STORE_EVENT_UA_MAX ? ua.len : STORE_EVENT_UA_MAX;
+
+	if (ua.len == 0)
+		return true;
+	for (size_t i = 0; i < n; i++)
+		lower[i] = (char)((ua.p[i] >= 'A' && ua.p[i] <= 'Z') ?
+		    ua.p[i] + 32 : ua.p[i]);
+	lower[n] = '\0';
+	for (size_t i = 0; i < sizeof(needles) / sizeof(needles[0]); i++)
+		if (strstr(lower, needles[i]) != NULL)
+			return true;
+	return false;
+}
+
+/* Random bytes from a per-thread pool refilled from the CSPRNG, so a new
+ * visitor costs no system call. */
+static void
+scan_random(uint8_t *out, size_t n)
+{
+	static _Thread_local uint8_t pool[4096];
+	static _Thread_local size_t left;
+
+	if (n > sizeof(pool)) {
+		randombytes_buf(out, n);
+		return;
+	}
+	if (left < n) {
+		randombytes_buf(pool, sizeof(pool));
+		left = sizeof(pool);
+	}
+	memcpy(out, pool + sizeof(pool) - left, n);
+	sodium_memzero(pool + sizeof(pool) - left, n);
+	left -= n;
+}
+
+/*
+ * A new visitor id is its creation time in milliseconds (6 bytes, big
+ * endian) and 10 random bytes, like a UUIDv7 (RFC 9562). The points
+ * ledger and the risk counters are keyed by visitor id: time-ordered ids
+ * put a new visitor's entries at the B-tree's right edge, a page a group
+ * commit shares, where purely random ids cost a random leaf page each
+ * (measured: a third of the draw's cost in tests/bench/draw). 80 random
+ * bits still make an id unguessable; the time tells the id's holder only
+ * when it was made, and exports never contain visitor ids.
+ */
+
+/* Reads the visitor cookie, or makes a new visitor id. */
+bool
+scan_visitor(const struct http_req *req, uint8_t id[SCAN_VISITOR_BYTES])
+{
+	struct http_slice v;
+	uint64_t ms;
+
+	if (http_cookie_get(req->head.cookie, SCAN_VISITOR_COOKIE, &v) &&
+	    base32_decode(id, SCAN_VISITOR_BYTES, v.p, v.len) == 0)
+		return false;
+	ms = (uint64_t)clock_now_us() / 1000;
+	for (int i = 0; i < SCAN_VISITOR_TIME_BYTES; i++)
+		id[i] = (uint8_t)(ms >> (8 * (SCAN_VISITOR_TIME_BYTES - 1 - i)));
+	scan_random(id + SCAN_VISITOR_TIME_BYTES,
+	    SCAN_VISITOR_BYTES - SCAN_VISITOR_TIME_BYTES);
+	return true;
+}
+
+/* Zeroes the host part: the last octet of IPv4, the last 80 bits of IPv6. */
+void
+scan_ip_anon(int family, uint8_t ip[16])
+{
+	if (family == AF_INET)
+		ip[3] = 0;
+	else
+		memset(ip + 6, 0, 10);
+}
+
+/* Fills the parts of an event every scan has. */
+void
+scan_event_init(struct scan_loop *sl, const struct http_req *req,
+    struct store_event *ev, bool *new_visitor)
+{
+	struct scan_server *srv = sl->srv;
+
+	memset(ev, 0, sizeof(*ev));
+	ev->time = clock_now_us();
+	ev->ip_family = req->family == AF_INET ? 4 : 6;
+	memcpy(ev->ip, req->ip, 16);
+	if (srv->cfg.ip_anon) {
+		scan_ip_anon(req->family, ev->ip);
+		ev->flags |= STORE_EVENT_F_IP_ANON;
+	}
+	*new_visitor = scan_visitor(req, ev->visitor);
+	scan_copy(ev->ua, sizeof(ev->ua), req->head.user_agent);
+	scan_copy(ev->lang, sizeof(ev->lang), req->head.accept_language);
+	if (req->head.method == HTTP_METHOD_HEAD)
+		ev->flags |= STORE_EVENT_F_HEAD;
+	else if (!scan_is_bot(req->head.user_agent))
+		ev->flags |= STORE_EVENT_F_HUMAN;
+}
+
+/* Records the verdict part of an event. */
+void
+scan_event_verdict(struct store_event *ev, const struct verify_result *vr,
+    struct http_slice raw)
+{
+	ev->verdict = (uint8_t)vr->verdict;
+	if (vr->parsed) {
+		memcpy(ev->serial, vr->code.serial, sizeof(ev->serial));
+		ev->key_id = vr->code.key_id;
+	}
+	if (vr->known) {
+		ev->batch_id = vr->batch.id;
+		ev->flags |= STORE_EVENT_F_KNOWN;
+		if (vr->sig == VERIFY_SIG_VALID && vr->verdict != VERDICT_FORGED)
+			ev->flags |= STORE_EVENT_F_AUTH;
+	}
+	if (vr->verdict == VERDICT_FORGED || vr->verdict == VERDICT_MALFORMED)
+		scan_copy(ev->raw, sizeof(ev->raw), raw);
+}
+
+/* Builds the extra headers of an HTML page. */
+void
+scan_page_headers(char *out, size_t cap, const uint8_t *visitor, bool cookie)
+{
+	char vid[BASE32_LEN(SCAN_VISITOR_BYTES) + 1];
+	int n;
+
+	n = snprintf(out, cap, "Cache-Control: no-store\r\n"
+	    "Content-Security-Policy: %s\r\n"
+	    "X-Content-Type-Options: nosniff\r\n"
+	    "Referrer-Policy: no-referrer\r\n"
+	    "Vary: Accept-Language, Cookie\r\n", page_csp());
+	if (cookie && n > 0 && (size_t)n < cap) {
+		base32_encode(vid, visitor, SCAN_VISITOR_BYTES);
+		snprintf(out + n, cap - (size_t)n, "Set-Cookie: %s=%s; Path=/; "
+		    "Max-Age=%d; HttpOnly; SameSite=Lax\r\n",
+		    SCAN_VISITOR_COOKIE, vid, SCAN_COOKIE_MAX_AGE);
+	}
+}
+
+/* The Set-Cookie line giving a new visitor its id (apps keep it like
+ * browsers do, for points and per-visitor limits), or NULL. */
+const char *
+scan_cookie_header(const struct scan_op *o, char *out, size_t cap)
+{
+	char vid[BASE32_LEN(SCAN_VISITOR_BYTES) + 1];
+
+	if (!o->new_visitor)
+		return NULL;
+	base32_encode(vid, o->ev.visitor, SCAN_VISITOR_BYTES);
+	snprintf(out, cap, "Set-Cookie: %s=%s; Path=/; Max-Age=%d; HttpOnly; "
+	    "SameSite=Lax\r\n", SCAN_VISITOR_COOKIE, vid, SCAN_COOKIE_MAX_AGE);
+	return out;
+}
+
+/* Answers with an HTML error page. */
+void
+scan_error_page(struct scan_loop *sl, struct http_req *req, int status,
+    const char *extra)
+{
+	enum page_lang lang = page_lang_pick(req->head.accept_language,
+	    req->head.query);
+	char headers[1024];
+
+	buf_reset(&sl->page);
+	snprintf(headers, sizeof(headers), "Cache-Control: no-store\r\n"
+	    "Content-Security-Policy: %s\r\nX-Content-Type-Options: nosniff\r\n"
+	    "%s", page_csp(), extra ? extra : "");
+	if (page_render_error(lang, status, &sl->page) < 0) {
+		http_respond(req, status, "text/plain; charset=utf-8", headers,
+		    http_status_text(status), strlen(http_status_text(status)),
+		    true);
+		return;
+	}
+	http_respond(req, status, "text/html; charset=utf-8", headers,
+	    sl->page.data, sl->page.len, false);
+}
+
+/* Allocates an op. */
+struct scan_op *
+scan_op_new(struct scan_loop *sl, struct http_req *req)
+{
+	struct scan_op *o = calloc(1, sizeof(*o));
+
+	if (o == NULL)
+		return NULL;
+	o->req = req;
+	o->summaries = sl->srv->summaries;
+	return o;
+}
+
+/* Frees an op and the references it holds. */
+void
+scan_op_free(struct scan_op *o)
+{
+	if (o == NULL)
+		return;
+	scan_draw_release(&o->draw);
+	campaign_unref(o->drq.c, __func__);
+	redeem_result_free(&o->rres);
+	sodium_memzero(o->claim_token, sizeof(o->claim_token));
+	sodium_memzero(o->shop_token, sizeof(o->shop_token));
+	sodium_memzero(&o->dres, sizeof(o->dres));
+	free(o);
+}
+
+/* Hands an op to the writer; when the queue is full, frees it and
+ * answers 503 (JSON for the API, else a page). */
+void
+scan_op_submit(struct scan_loop *sl, struct http_req *req, struct scan_op *o,
+    writer_apply_fn apply, scan_done_fn done, bool api)
+{
+	o->op.apply = apply;
+	o->done = done;
+	req->user = o;
+	if (writer_submit(sl->port, &o->op) == 0)
+		return;
+	req->user = NULL;
+	scan_op_free(o);
+	if (api)
+		scan_json_error(req, 503, "unavailable", "too many writes queued");
+	else
+		scan_error_page(sl, req, 503, "Retry-After: 5\r\n");
+}
+
+/* Frees a detached op (writer thread). */
+static void
+scan_op_release(struct writer_op *op)
+{
+	scan_op_free((struct scan_op *)op);
+}
+
+/* Writer: records the event. */
+int
+scan_apply_event(struct store_txn *t, struct writer_op *op)
+{
+	struct scan_op *o = (struct scan_op *)op;
+
+	return summaries_add_event_txn(o->summaries, t, &o->ev, &o->scans);
+}
+
+/* Records an event nobody waits for (forged, malformed, void). */
+void
+scan_record_detached(struct scan_loop *sl, const struct store_event *ev)
+{
+	struct scan_op *o = scan_op_new(sl, NULL);
+
+	if (o == NULL)
+		return;
+	o->ev = *ev;
+	o->op.apply = scan_apply_event;
+	o->op.release = scan_op_release;
+	writer_submit_detached(sl->srv->writer, &o->op);
+}
+
+/* A finished write comes back to its loop: the handler's done function
+ * answers (a client that left gets nothing). */
+void
+scan_op_done(struct writer_op *op, void *arg)
+{
+	struct scan_op *o = (struct scan_op *)op;
+	struct scan_loop *sl = arg;
+	struct http_req *req = o->req;
+
+	req->user = NULL;
+	if (http_req_gone(req))
+		http_respond(req, 499, NULL, NULL, NULL, 0, true);
+	else
+		o->done(sl, o);
+	scan_op_free(o);
+}

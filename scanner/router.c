@@ -1,0 +1,267 @@
+/*
+ * router.c — the scan server's routes: which handler answers a path.
+ *
+ * The table is tried in order and the first route that matches wins. Only
+ * the JSON API (/api/...) and the draw button (/draw) take POST; health
+ * and metrics are exempt from the per-client rate limit, everything else
+ * is counted before it is handled, unknown paths included.
+ */
+#include "scanner/scan_internal.h"
+#include "common/clock.h"
+
+#include <string.h>
+
+enum route_kind {
+	ROUTE_EXACT,		/* the path is pattern */
+	ROUTE_PREFIX,		/* pattern, then the parameter (maybe empty) */
+	ROUTE_PARAM,		/* pattern, the parameter up to the next '/',
+				 * then exactly suffix */
+	ROUTE_GS1_CODE,		/* .../01/{GTIN}/21/...: a code */
+	ROUTE_GS1_PRODUCT,	/* .../01/{GTIN}: a product */
+};
+
+#define ROUTE_POST 0x1		/* takes POST besides GET and HEAD */
+#define ROUTE_UNLIMITED 0x2	/* not rate limited */
+#define ROUTE_ANY_CASE 0x4	/* the letter of "/X/" in either case */
+#define ROUTE_NONEMPTY 0x8	/* the parameter is not empty */
+
+struct route {
+	enum route_kind kind;
+	const char *pattern;
+	const char *suffix;
+	int flags;
+	scan_handler_fn handle;
+};
+
+static void scan_healthz(struct scan_loop *, struct http_req *,
+    struct http_slice);
+static void scan_metrics(struct scan_loop *, struct http_req *,
+    struct http_slice);
+static void scan_api_unknown(struct scan_loop *, struct http_req *,
+    struct http_slice);
+static void scan_robots(struct scan_loop *, struct http_req *,
+    struct http_slice);
+static void scan_favicon(struct scan_loop *, struct http_req *,
+    struct http_slice);
+
+static const struct route scan_routes[] = {
+	{ ROUTE_EXACT, "/healthz", NULL, ROUTE_UNLIMITED, scan_healthz },
+	{ ROUTE_EXACT, "/metrics", NULL, ROUTE_UNLIMITED, scan_metrics },
+	/* The JSON API. */
+	{ ROUTE_EXACT, "/api/v1/scans", NULL, 0, scan_api_scan },
+	{ ROUTE_PARAM, "/api/v1/scans/", "/location", 0, scan_api_location },
+	{ ROUTE_PREFIX, "/api/v1/codes/", NULL, 0, scan_api_code },
+	{ ROUTE_EXACT, "/api/v1/draws", NULL, 0, scan_api_draw },
+	{ ROUTE_PARAM, "/api/v1/claims/", "/redeem", 0, scan_api_redeem },
+	{ ROUTE_EXACT, "/api/v1/visitors/me/points", NULL, 0,
+	    scan_api_points },
+	{ ROUTE_PREFIX, "/api/v1/", NULL, 0, scan_api_unknown },
+	/* What phones open: codes, draw codes, the draw button. */
+	{ ROUTE_GS1_CODE, NULL, NULL, 0, scan_code_get },
+	{ ROUTE_GS1_PRODUCT, NULL, NULL, 0, scan_product_get },
+	{ ROUTE_PREFIX, "/D/", NULL, ROUTE_ANY_CASE | ROUTE_NONEMPTY,
+	    scan_drawcode_get },
+	{ ROUTE_EXACT, "/draw", NULL, ROUTE_POST, scan_draw_form },
+	/* Store staff: the page, and a claim's QR code. */
+	{ ROUTE_EXACT, "/store", NULL, 0, scan_staff_page },
+	{ ROUTE_PREFIX, "/C/", NULL, ROUTE_ANY_CASE | ROUTE_NONEMPTY,
+	    scan_staff_page },
+	{ ROUTE_EXACT, "/robots.txt", NULL, 0, scan_robots },
+	{ ROUTE_EXACT, "/favicon.ico", NULL, 0, scan_favicon },
+};
+
+/* True if path starts with prefix (its second letter in either case with
+ * any_case); sets rest to what follows. */
+static bool
+scan_path_prefix(struct http_slice path, const char *prefix, bool any_case,
+    struct http_slice *rest)
+{
+	size_t n = strlen(prefix);
+
+	if (path.len < n)
+		return false;
+	if (any_case) {
+		if (path.p[0] != prefix[0] || (path.p[1] | 0x20) !=
+		    (prefix[1] | 0x20) || memcmp(path.p + 2, prefix + 2,
+		    n - 2) != 0)
+			return false;
+	} else if (memcmp(path.p, prefix, n) != 0)
+		return false;
+	*rest = (struct http_slice){ path.p + n, path.len - n };
+	return true;
+}
+
+/* Finds "/01/" in a path (a GS1 Digital Link may have a path prefix) and
+ * sets gtin to what follows it, up to the next '/'; true if the GTIN is
+ * followed by "/21/" (a serial: a code). */
+static bool
+scan_path_gs1(struct http_slice path, bool *found, struct http_slice *gtin)
+{
+	const char *after, *slash;
+	size_t len;
+
+	*found = false;
+	for (size_t i = 0; i + 4 <= path.len; i++)
+		if (memcmp(path.p + i, "/01/", 4) == 0) {
+			*found = true;
+			after = path.p + i + 4;
+			len = path.len - i - 4;
+			slash = memchr(after, '/', len);
+			*gtin = (struct http_slice){ after, slash != NULL ?
+			    (size_t)(slash - after) : len };
+			return slash != NULL && len - (size_t)(slash - after) >=
+			    4 && memcmp(slash, "/21/", 4) == 0;
+		}
+	return false;
+}
+
+/* True if route r takes path; param is what the route leaves of it. */
+static bool
+scan_route_match(const struct route *r, struct http_slice path,
+    struct http_slice *param)
+{
+	struct http_slice rest;
+	const char *slash;
+	bool found, code;
+
+	*param = (struct http_slice){ NULL, 0 };
+	switch (r->kind) {
+	case ROUTE_EXACT:
+		return http_slice_eq(path, r->pattern);
+	case ROUTE_PREFIX:
+		if (!scan_path_prefix(path, r->pattern,
+		    (r->flags & ROUTE_ANY_CASE) != 0, &rest) ||
+		    ((r->flags & ROUTE_NONEMPTY) && rest.len == 0))
+			return false;
+		*param = rest;
+		return true;
+	case ROUTE_PARAM:
+		if (!scan_path_prefix(path, r->pattern, false, &rest) ||
+		    (slash = memchr(rest.p, '/', rest.len)) == NULL ||
+		    !http_slice_eq((struct http_slice){ slash, rest.len -
+		    (size_t)(slash - rest.p) }, r->suffix))
+			return false;
+		*param = (struct http_slice){ rest.p, (size_t)(slash - rest.p) };
+		return true;
+	case ROUTE_GS1_CODE:
+		return scan_path_gs1(path, &found, param);
+	case ROUTE_GS1_PRODUCT:
+		code = scan_path_gs1(path, &found, param);
+		return found && !code;
+	}
+	return false;
+}
+
+/* Routes one request. */
+void
+scan_handle(struct http_req *req, void *arg)
+{
+	struct scan_server *srv = arg;
+	struct scan_loop *sl = http_loop_user(req->loop);
+	struct http_slice path = req->head.path, param = { NULL, 0 }, rest;
+	enum http_method m = req->head.method;
+	const struct route *r = NULL;
+	bool api = scan_path_prefix(path, "/api/", false, &rest);
+
+	for (size_t i = 0; i < sizeof(scan_routes) / sizeof(scan_routes[0]);
+	    i++)
+		if (scan_route_match(&scan_routes[i], path, &param)) {
+			r = &scan_routes[i];
+			break;
+		}
+	if (m == HTTP_METHOD_OTHER || (m == HTTP_METHOD_POST && !api &&
+	    (r == NULL || !(r->flags & ROUTE_POST)))) {
+		if (api)
+			scan_json_error(req, 405, "method_not_allowed",
+			    "method not allowed");
+		else
+			scan_error_page(sl, req, 405, "Allow: GET, HEAD\r\n");
+		return;
+	}
+	if ((r == NULL || !(r->flags & ROUTE_UNLIMITED)) &&
+	    !ratelimit_allow(srv->rl, req->family, req->ip, clock_mono_us())) {
+		metrics_rate_limited(srv->metrics, sl->index);
+		if (api)
+			scan_json_error(req, 429, "rate_limited",
+			    "too many requests; slow down");
+		else
+			scan_error_page(sl, req, 429, "Retry-After: 1\r\n");
+		return;
+	}
+	if (r == NULL)
+		scan_error_page(sl, req, 404, NULL);
+	else
+		r->handle(sl, req, param);
+}
+
+/* GET /healthz. */
+static void
+scan_healthz(struct scan_loop *sl, struct http_req *req,
+    struct http_slice param)
+{
+	static const char ok[] = "ok\n";
+	static const char bad[] = "degraded: commits are failing (disk full?)\n";
+
+	(void)param;
+	if (writer_degraded(sl->srv->writer))
+		http_respond(req, 503, "text/plain; charset=utf-8",
+		    "Cache-Control: no-store\r\n", bad, sizeof(bad) - 1, true);
+	else
+		http_respond(req, 200, "text/plain; charset=utf-8",
+		    "Cache-Control: no-store\r\n", ok, sizeof(ok) - 1, true);
+}
+
+/* GET /metrics. */
+static void
+scan_metrics(struct scan_loop *sl, struct http_req *req,
+    struct http_slice param)
+{
+	struct scan_server *srv = sl->srv;
+	struct writer_stats ws;
+
+	(void)param;
+	writer_stats_get(srv->writer, &ws);
+	buf_reset(&sl->page);
+	if (metrics_render(srv->metrics, &ws, http_server_conns(srv->http),
+	    srv->started, &sl->page) < 0) {
+		scan_error_page(sl, req, 503, NULL);
+		return;
+	}
+	http_respond(req, 200, "text/plain; version=0.0.4; charset=utf-8",
+	    "Cache-Control: no-store\r\n", sl->page.data, sl->page.len, false);
+}
+
+/* Any other /api/v1/ path. */
+static void
+scan_api_unknown(struct scan_loop *sl, struct http_req *req,
+    struct http_slice param)
+{
+	(void)sl;
+	(void)param;
+	scan_json_error(req, 404, "not_found", "no such API");
+}
+
+/* GET /robots.txt: nothing here is for crawlers. */
+static void
+scan_robots(struct scan_loop *sl, struct http_req *req,
+    struct http_slice param)
+{
+	static const char robots[] = "User-agent: *\nDisallow: /\n";
+
+	(void)sl;
+	(void)param;
+	http_respond(req, 200, "text/plain; charset=utf-8",
+	    "Cache-Control: public, max-age=86400\r\n", robots,
+	    sizeof(robots) - 1, true);
+}
+
+/* GET /favicon.ico: none. */
+static void
+scan_favicon(struct scan_loop *sl, struct http_req *req,
+    struct http_slice param)
+{
+	(void)sl;
+	(void)param;
+	http_respond(req, 204, NULL, "Cache-Control: public, "
+	    "max-age=86400\r\n", NULL, 0, true);
+}

@@ -1,0 +1,64 @@
+/* testutil_rewards.c — campaign fixtures for the rewards tests. */
+#include "testutil_rewards.h"
+
+#include <sodium.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* tests/fixtures/NAME. */
+const char *
+tu_fixture_path(char out[TU_PATH_MAX], const char *name)
+{
+	const char *src = getenv("SCANLOOP_SRC");
+
+	if (src != NULL && src[0] != '\0')
+		snprintf(out, TU_PATH_MAX, "%s/tests/fixtures/%s", src, name);
+	else
+		snprintf(out, TU_PATH_MAX, "tests/fixtures/%s", name);
+	return out;
+}
+
+/* Parses a campaign file. */
+struct campaign *
+tu_campaign_file(const char *name)
+{
+	struct campaign_errors errs = { NULL, 0 };
+	struct campaign *c = NULL;
+	char path[TU_PATH_MAX], file[TU_PATH_MAX];
+	size_t len;
+	char *text;
+
+	snprintf(file, sizeof(file), "campaigns/%s.json", name);
+	text = tu_read(tu_fixture_path(path, file), &len);
+	if (campaign_parse(text, len, true, &c, &errs) != 0) {
+		for (size_t i = 0; i < errs.n; i++)
+			print_message("%s: %s\n", path, errs.msgs[i]);
+		fail_msg("%s does not parse", path);
+	}
+	campaign_errors_free(&errs);
+	free(text);
+	return c;
+}
+
+/* Stores a campaign with a fixed seed. */
+struct campaign *
+tu_campaign_install(struct store *st, struct campaign *c, uint8_t seed_byte)
+{
+	struct store_campaign hdr;
+	struct store_txn t;
+
+	memset(&hdr, 0, sizeof(hdr));
+	snprintf(hdr.id, sizeof(hdr.id), "%s", c->id);
+	hdr.state = STORE_CAMPAIGN_ACTIVE;
+	hdr.start = c->start;
+	hdr.end = c->end;
+	memset(hdr.seed, seed_byte, sizeof(hdr.seed));
+	crypto_generichash(hdr.commitment, 32, hdr.seed, 32, NULL, 0);
+	assert_int_equal(store_txn_begin(st, false, &t), 0);
+	assert_int_equal(store_campaign_add_txn(&t, &hdr, c->config,
+	    c->config_len), 0);
+	assert_int_equal(store_txn_commit(&t), 0);
+	c->hdr = hdr;
+	return c;
+}
