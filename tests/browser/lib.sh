@@ -1,8 +1,10 @@
 # lib.sh — what the real-browser tests share (run.sh, run_draw.sh):
 # paths, the tools they need (installed when possible, else skipped),
-# playwright-core from npm, scanloop runs and cleanup. The sourcing script
-# sets TEST_NAME (for its messages) first.
+# playwright-core from npm, scanloop runs, the server (on
+# ../lib/serve.sh) and cleanup. The sourcing script sets TEST_NAME (for
+# its messages) first.
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+. "$HERE/../lib/serve.sh"
 # meson test sets no MESON_BUILD_ROOT (only run targets get it): the
 # build root comes from SCANLOOP_BUILD (test_env), else from $SCANLOOP.
 BUILD=${MESON_BUILD_ROOT:-${SCANLOOP_BUILD:-$(cd "$(dirname "$SCANLOOP")/.." && pwd)}}
@@ -15,7 +17,6 @@ GTIN=4006381333931
 # Seconds for start-up and shutdown waits (slower under sanitizers).
 WAIT=30
 T=
-SERVER=
 
 # Prints a failure and exits 1.
 fail() {
@@ -38,9 +39,9 @@ note() {
 cleanup() {
 	local rc=$?
 	set +e
-	if [ -n "$SERVER" ] && kill -0 "$SERVER" 2>/dev/null; then
-		kill -KILL "$SERVER"
-		wait "$SERVER" 2>/dev/null
+	if [ -n "$SRV_PID" ] && kill -0 "$SRV_PID" 2>/dev/null; then
+		kill -KILL "$SRV_PID"
+		wait "$SRV_PID" 2>/dev/null
 	fi
 	if [ -n "$T" ] && [ -d "$T" ]; then
 		if [ "$rc" -ne 0 ] && [ "$rc" -ne 77 ] && [ -s "$T/serve.err" ]; then
@@ -125,4 +126,24 @@ sl() {
 	"$SCANLOOP" "$@" >"$T/out" 2>"$T/err" </dev/null ||
 	    fail "scanloop $* exited $?: $(cat "$T/out" "$T/err")"
 	check_sanitizer "$T/err" "scanloop $1"
+}
+
+# serve_start: starts `scanloop serve --rate 0` on a free port of
+# 127.0.0.1 (its output in $T/serve.out and $T/serve.err) and waits until
+# it answers; sets BASE (http://127.0.0.1:PORT).
+serve_start() {
+	serve_launch --out "$T/serve.out" --err "$T/serve.err" -- --rate 0 ||
+	    fail "$SRV_ERROR"
+	# shellcheck disable=SC2034 # (read by the sourcing script)
+	BASE=$SRV_URL
+}
+
+# serve_stop: SIGTERM; the server must exit 0 within $WAIT s, with no
+# sanitizer report.
+serve_stop() {
+	serve_halt "$WAIT" || fail "$SRV_ERROR"
+	SRV_PID=
+	[ "$SRV_RC" -eq 0 ] ||
+	    fail "the server exited $SRV_RC after SIGTERM: $(cat "$T/serve.err")"
+	check_sanitizer "$T/serve.err" "the server's stderr"
 }

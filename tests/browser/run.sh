@@ -66,22 +66,8 @@ SIG=${FORGED#*\?S=}
 [ "${SIG:40:1}" = A ] && C=B || C=A
 FORGED="${FORGED%%\?*}?S=${SIG:0:40}$C${SIG:41}"
 
-# The files exist before the server's shell opens them (no race with sed).
-: >"$T/serve.out"
-: >"$T/serve.err"
-"$SCANLOOP" serve --listen 127.0.0.1:0 --rate 0 >"$T/serve.out" \
-    2>"$T/serve.err" </dev/null 9<&- &
-SERVER=$!
-PORT=
-for ((i = 0; i < WAIT * 10; i++)); do
-	PORT=$(sed -n 's|.*listening on http://127\.0\.0\.1:\([0-9][0-9]*\).*|\1|p' \
-	    "$T/serve.out")
-	[ -n "$PORT" ] && break
-	kill -0 "$SERVER" 2>/dev/null || fail "the server exited: $(cat "$T/serve.err")"
-	sleep 0.1
-done
-[ -n "$PORT" ] || fail "the server did not print its port in ${WAIT}s"
-BASE=http://127.0.0.1:$PORT
+# The server, on a free port.
+serve_start
 note "server $BASE, code $SERIAL, screenshots in $OUT"
 
 set +e
@@ -125,19 +111,7 @@ sys.exit(1 if bad else 0)
 EOF
     fail "GET /api/v1/codes/$SERIAL does not hold the browser's position"
 
-kill -TERM "$SERVER"
-set +e
-for ((i = 0; i < WAIT * 10; i++)); do
-	kill -0 "$SERVER" 2>/dev/null || break
-	sleep 0.1
-done
-kill -0 "$SERVER" 2>/dev/null && fail "the server did not stop ${WAIT}s after SIGTERM"
-wait "$SERVER"
-rc=$?
-set -e
-SERVER=
-[ "$rc" -eq 0 ] || fail "the server exited $rc after SIGTERM: $(cat "$T/serve.err")"
-check_sanitizer "$T/serve.err" "the server's stderr"
+serve_stop
 
 # The store, read by the CLI: the tapped scan has the position.
 sl scans show --serial "$SERIAL" -n 10

@@ -83,21 +83,7 @@ sl store add --id sh-1 --name '徐家汇店'
 STORE_TOKEN=$(sed -n 's/^api_token: \([A-Z2-7]\{32\}\)$/\1/p' "$T/out")
 [ -n "$STORE_TOKEN" ] || fail "store add printed no token: $(cat "$T/out")"
 
-: >"$T/serve.out"
-: >"$T/serve.err"
-"$SCANLOOP" serve --listen 127.0.0.1:0 --rate 0 >"$T/serve.out" \
-    2>"$T/serve.err" </dev/null 9<&- &
-SERVER=$!
-PORT=
-for ((i = 0; i < WAIT * 10; i++)); do
-	PORT=$(sed -n 's|.*listening on http://127\.0\.0\.1:\([0-9][0-9]*\).*|\1|p' \
-	    "$T/serve.out")
-	[ -n "$PORT" ] && break
-	kill -0 "$SERVER" 2>/dev/null || fail "the server exited: $(cat "$T/serve.err")"
-	sleep 0.1
-done
-[ -n "$PORT" ] || fail "the server did not print its port in ${WAIT}s"
-BASE=http://127.0.0.1:$PORT
+serve_start
 note "server $BASE, code $SERIAL, screenshots in $OUT"
 
 set +e
@@ -160,18 +146,6 @@ api GET "$CODE_PATH" -A 'Mozilla/5.0 (Linux; Android 14; Pixel 8) Mobile Safari/
 grep -q '此奖品已于 .* 在sh-1核销。' "$T/body" ||
     fail "the code's page does not say the prize was redeemed at sh-1"
 
-kill -TERM "$SERVER"
-set +e
-for ((i = 0; i < WAIT * 10; i++)); do
-	kill -0 "$SERVER" 2>/dev/null || break
-	sleep 0.1
-done
-kill -0 "$SERVER" 2>/dev/null && fail "the server did not stop ${WAIT}s after SIGTERM"
-wait "$SERVER"
-rc=$?
-set -e
-SERVER=
-[ "$rc" -eq 0 ] || fail "the server exited $rc after SIGTERM: $(cat "$T/serve.err")"
-check_sanitizer "$T/serve.err" "the server's stderr"
+serve_stop
 echo "PASS [browser_draw]: code $SERIAL drew once in the browser and won" \
     "claim $CLAIM, redeemed once at sh-1; screenshots in $OUT"

@@ -10,14 +10,14 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <sys/wait.h>
 
 #include "codegen/code.h"
+#include "common/tz.h"
 #include "rewards/audit.h"
-#include "rewards/drawlog.h"
 #include "rewards/campaign.h"
 #include "rewards/draw.h"
+#include "rewards/drawlog.h"
 #include "store/store.h"
 
 #define SEED_BYTE 0x5a
@@ -237,15 +237,6 @@ group_teardown(void **state)
 	return 0;
 }
 
-/* True when the time zone database holds Asia/Shanghai. */
-static bool
-have_tz(void)
-{
-	struct stat sb;
-
-	return stat("/usr/share/zoneinfo/Asia/Shanghai", &sb) == 0;
-}
-
 /* The exported log as parsed lines. */
 struct lines {
 	json_t *v[MAX_LINES];
@@ -366,7 +357,7 @@ test_true_log_passes(void **state)
 	uint8_t subject[16] = { 0 };
 	uint64_t v;
 
-	if (!have_tz())
+	if (!tz_known("Asia/Shanghai"))
 		skip();
 	assert_int_equal(store_txn_begin(f->st, true, &t), 0);
 	assert_int_equal(audit_run_store(&t, "aud", f->seed, &rep), 0);
@@ -422,7 +413,7 @@ test_wrong_seed(void **state)
 	uint8_t seed[32];
 	struct lines l;
 
-	if (!have_tz())
+	if (!tz_known("Asia/Shanghai"))
 		skip();
 	memcpy(seed, f->seed, 32);
 	seed[31] ^= 1;
@@ -439,7 +430,7 @@ test_changed_outcome(void **state)
 	struct lines l;
 	size_t i;
 
-	if (!have_tz())
+	if (!tz_known("Asia/Shanghai"))
 		skip();
 	lines_load(f, &l);
 	i = find_line(&l, 1, "online", "ticket");
@@ -485,7 +476,7 @@ test_win_past_cap(void **state)
 	struct lines l;
 	size_t i;
 
-	if (!have_tz())
+	if (!tz_known("Asia/Shanghai"))
 		skip();
 	lines_load(f, &l);
 	/* An online non-gold draw whose u falls in gold's range. */
@@ -518,7 +509,7 @@ test_changed_serial_or_rnd(void **state)
 	char rnd[17];
 	size_t i;
 
-	if (!have_tz())
+	if (!tz_known("Asia/Shanghai"))
 		skip();
 	lines_load(f, &l);
 	i = find_line(&l, 10, "online", NULL);
@@ -555,7 +546,7 @@ test_removed_or_reordered(void **state)
 	struct lines l;
 	json_t *tmp;
 
-	if (!have_tz())
+	if (!tz_known("Asia/Shanghai"))
 		skip();
 	lines_load(f, &l);
 	json_decref(l.v[7]);
@@ -605,7 +596,7 @@ test_forged_entries(void **state)
 	size_t i, j;
 	json_t *o;
 
-	if (!have_tz())
+	if (!tz_known("Asia/Shanghai"))
 		skip();
 	/* Line j takes the serial of an earlier online draw i. */
 	lines_load(f, &l);
@@ -656,7 +647,7 @@ test_other_fields(void **state)
 	struct lines l;
 	size_t i;
 
-	if (!have_tz())
+	if (!tz_known("Asia/Shanghai"))
 		skip();
 	lines_load(f, &l);
 	i = find_line(&l, 30, "online", NULL);
@@ -697,7 +688,7 @@ test_changed_config(void **state)
 	json_t *cfg, *days;
 	struct lines l;
 
-	if (!have_tz())
+	if (!tz_known("Asia/Shanghai"))
 		skip();
 	lines_load(f, &l);
 	cfg = json_object_get(l.v[0], "config");
@@ -734,7 +725,7 @@ test_feed_direct(void **state)
 	struct audit *a;
 	struct store_draw d;
 
-	if (!have_tz())
+	if (!tz_known("Asia/Shanghai"))
 		skip();
 	assert_true(audit_commitment_ok(f->seed, f->c->hdr.commitment));
 	assert_int_equal(audit_new(f->c, f->seed, &a), 0);
@@ -801,8 +792,8 @@ test_python_audit(void **state)
 	json_t *tmp;
 	size_t i;
 
-	if (!have_tz() || system("python3 -c 'import hashlib' 2>/dev/null") !=
-	    0)
+	if (!tz_known("Asia/Shanghai") ||
+	    system("python3 -c 'import hashlib' 2>/dev/null") != 0)
 		skip();
 	tu_path(path, f->dir, "log.jsonl");
 	tu_write(path, f->jsonl, f->len);
@@ -860,7 +851,7 @@ main(void)
 	};
 
 	tu_init();
-	if (!have_tz()) {
+	if (!tz_known("Asia/Shanghai")) {
 		/* The log needs the campaign's time zone to be made. */
 		printf("# skipped: no time zone database\n");
 		return 77;

@@ -7,8 +7,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 
+#include "common/tz.h"
 #include "rewards/campaign.h"
 
 /* A valid campaign: online physical, coupon and points tiers, an at_store
@@ -32,17 +32,6 @@ static const char base_json[] =
 "\"claim\":{\"window_days\":14,\"stores\":[\"s1\",\"s2\"]},"
 "\"limits\":{\"draws_per_visitor_per_day\":3,"
 "\"draws_per_ip_prefix_per_hour\":100,\"wins_per_visitor\":2}}";
-
-/* True when the time zone database holds name. */
-static bool
-have_tz(const char *name)
-{
-	char path[256];
-	struct stat sb;
-
-	snprintf(path, sizeof(path), "/usr/share/zoneinfo/%s", name);
-	return stat(path, &sb) == 0;
-}
 
 /* Parses text, expecting success. */
 static struct campaign *
@@ -212,7 +201,7 @@ static void
 test_each_bad_field(void **state)
 {
 	(void)state;
-	if (!have_tz("Asia/Shanghai"))
+	if (!tz_known("Asia/Shanghai"))
 		skip();
 	for (size_t i = 0; i < sizeof(mutations) / sizeof(mutations[0]); i++) {
 		const struct mutation *m = &mutations[i];
@@ -282,7 +271,7 @@ test_valid_fields(void **state)
 	struct campaign *c, *again;
 
 	(void)state;
-	if (!have_tz("Asia/Shanghai"))
+	if (!tz_known("Asia/Shanghai"))
 		skip();
 	c = parse_ok(base_json, true);
 	assert_string_equal(c->id, "test-1");
@@ -368,7 +357,7 @@ test_odds_sums(void **state)
 	char *a, *b;
 
 	(void)state;
-	if (!have_tz("Asia/Shanghai"))
+	if (!tz_known("Asia/Shanghai"))
 		skip();
 	/* Online: 750000 + 50000 + 200000 = exactly one million. */
 	a = mutate("tiers[0].odds", "750000");
@@ -408,7 +397,7 @@ test_coupon_validity(void **state)
 	char *text;
 
 	(void)state;
-	if (!have_tz("Asia/Shanghai"))
+	if (!tz_known("Asia/Shanghai"))
 		skip();
 	root = json_loads(base_json, 0, NULL);
 	coupon = json_object_get(json_array_get(json_object_get(root, "tiers"),
@@ -517,7 +506,7 @@ test_days_dst(void **state)
 	const int64_t h = 3600LL * 1000000;
 
 	(void)state;
-	if (!have_tz("Europe/Berlin"))
+	if (!tz_known("Europe/Berlin"))
 		skip();
 	c = campaign_in("Europe/Berlin", "2027-03-26T00:00:00+01:00",
 	    "2027-03-30T00:00:00+02:00", 1);
@@ -559,7 +548,7 @@ test_days_midnight(void **state)
 	const int64_t m1 = 1803830400LL * s;
 
 	(void)state;
-	if (!have_tz("Asia/Shanghai"))
+	if (!tz_known("Asia/Shanghai"))
 		skip();
 	c = campaign_in("Asia/Shanghai", "2027-03-01T09:30:00+08:00",
 	    "2027-03-04T00:00:00+08:00", 2);
@@ -590,7 +579,7 @@ test_tz_restored(void **state)
 	struct campaign *c;
 
 	(void)state;
-	if (!have_tz("Asia/Shanghai"))
+	if (!tz_known("Asia/Shanghai"))
 		skip();
 	setenv("TZ", "America/New_York", 1);
 	c = campaign_in("Asia/Shanghai", "2027-03-01T00:00:00+08:00",
@@ -615,7 +604,7 @@ test_samples(void **state)
 	char path[TU_PATH_MAX];
 
 	(void)state;
-	if (!have_tz("Asia/Shanghai") || !have_tz("Europe/Berlin"))
+	if (!tz_known("Asia/Shanghai") || !tz_known("Europe/Berlin"))
 		skip();
 	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
 		struct campaign *c;

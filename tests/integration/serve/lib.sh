@@ -1,15 +1,17 @@
 # lib.sh — helpers shared by the scan server tests (sourced, not run).
 #
-# Builds on ../lib.sh (setup, fail, skip, ok, mint...). Adds: a store with
-# a batch in every state (serve_fixture), starting `scanloop serve` on a
-# free port of 127.0.0.1 in the background (serve_start), stopping it with
-# SIGTERM and checking its exit status (serve_stop), curl wrappers that
-# capture status, headers and body (req, get, post_json), raw requests
+# Builds on ../lib.sh (setup, fail, skip, ok, mint...) and
+# ../../lib/serve.sh (serve_launch, serve_reap, serve_halt). Adds: a store
+# with a batch in every state (serve_fixture), starting `scanloop serve`
+# on a free port of 127.0.0.1 in the background (serve_start), stopping it
+# with SIGTERM and checking its exit status (serve_stop), curl wrappers
+# that capture status, headers and body (req, get, post_json), raw requests
 # (raw_http) and reading the recorded events (tail_events, event_line).
 #
 # Servers started here are killed (SIGKILL) at cleanup if still running.
 
 . "$(dirname "${BASH_SOURCE[0]}")/../lib.sh"
+. "$(dirname "${BASH_SOURCE[0]}")/../../lib/serve.sh"
 
 # httpc.py (raw HTTP client and load generator) is importable.
 SERVE_LIB_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -21,21 +23,14 @@ HUMAN_UA='Mozilla/5.0 (iPhone; CPU iPhone OS 17_0 like Mac OS X) AppleWebKit/605
 # The host part of the code URLs minted with the default base URL.
 CODE_BASE=HTTPS://S.EXAMPLE.COM
 SERVE_PIDS=()
-SRV_PID=
-SRV_SIG_PID=
-SRV_URL=
-SRV_HOST=
-SRV_PORT=
-SRV_OUT=
-SRV_ERR=
-SRV_RC=
 SRV_N=0
 
 # Kills every server this test started that is still running (a server
-# under a wrapper first: killing strace would leave its tracee running).
+# under a wrapper first: killing strace would leave its tracee running),
+# the one still starting (SRV_PID) too.
 serve_kill_all() {
 	local p c
-	for p in "${SERVE_PIDS[@]}"; do
+	for p in "${SERVE_PIDS[@]}" ${SRV_PID:+"$SRV_PID"}; do
 		for c in $(pgrep -P "$p" 2>/dev/null || true); do
 			kill -KILL "$c" 2>/dev/null
 		done
@@ -57,66 +52,24 @@ serve_setup() {
 
 # serve_start [ARGS...]: starts `scanloop serve --listen ${LISTEN:-127.0.0.1:0}
 # ARGS` in the background (env SERVE_WRAP: a command to run it under) and
-# waits until it listens and /healthz answers. Sets SRV_PID (the
-# background job: the wrapper, if any), SRV_SIG_PID (the server itself),
-# SRV_URL (http://ADDR:PORT), SRV_HOST, SRV_PORT, SRV_OUT and SRV_ERR (its
-# stdout and stderr files).
+# waits until it listens and /healthz answers (serve_launch). Sets SRV_PID
+# (the background job: the wrapper, if any), SRV_SIG_PID (the server
+# itself), SRV_URL (http://ADDR:PORT), SRV_HOST, SRV_PORT, SRV_OUT and
+# SRV_ERR (its stdout and stderr files).
 serve_start() {
-	local i hostport
+	local rc=0
 	SRV_N=$((SRV_N + 1))
-	SRV_OUT="$T/run/serve$SRV_N.out"
-	SRV_ERR="$T/run/serve$SRV_N.err"
-	# shellcheck disable=SC2086
-	${SERVE_WRAP:-} "$SCANLOOP" serve --listen "${LISTEN:-127.0.0.1:0}" "$@" \
-	    >"$SRV_OUT" 2>"$SRV_ERR" </dev/null &
-	SRV_PID=$!
-	SERVE_PIDS+=("$SRV_PID")
-	hostport=
-	for ((i = 0; i < 600; i++)); do
-		hostport=$(sed -n 's|^scanloop serve: listening on http://\([^ ]*\) .*|\1|p' \
-		    "$SRV_OUT" 2>/dev/null || true)
-		[ -n "$hostport" ] && break
-		if ! kill -0 "$SRV_PID" 2>/dev/null; then
-			serve_reap 1 2>/dev/null
-			fail "scanloop serve $* exited $SRV_RC at start: $(cat "$SRV_ERR")"
-		fi
-		sleep 0.05
-	done
-	[ -n "$hostport" ] || fail "scanloop serve $* printed no listening line in 30 s"
+	serve_launch --prefix "${SERVE_WRAP:-}" \
+	    --listen "${LISTEN:-127.0.0.1:0}" --out "$T/run/serve$SRV_N.out" \
+	    --err "$T/run/serve$SRV_N.err" -- "$@" || rc=1
+	[ -z "$SRV_PID" ] || SERVE_PIDS+=("$SRV_PID")
+	[ "$rc" -eq 0 ] || fail "$SRV_ERROR"
 	# Under a wrapper (strace) signals go to the server itself.
-	SRV_SIG_PID=$SRV_PID
 	if [ -n "${SERVE_WRAP:-}" ]; then
 		SRV_SIG_PID=$(pgrep -P "$SRV_PID" | head -1 || true)
 		[ -n "$SRV_SIG_PID" ] || fail "no server process under $SERVE_WRAP"
 		SERVE_PIDS+=("$SRV_SIG_PID")
 	fi
-	SRV_URL="http://$hostport"
-	SRV_PORT=${hostport##*:}
-	SRV_HOST=${hostport%:*}
-	SRV_HOST=${SRV_HOST#[}
-	SRV_HOST=${SRV_HOST%]}
-	for ((i = 0; i < 300; i++)); do
-		[ "$(curl -gs -o /dev/null -w '%{http_code}' --max-time 5 \
-		    "$SRV_URL/healthz")" = 200 ] && return 0
-		sleep 0.1
-	done
-	fail "the server on $SRV_URL does not answer /healthz with 200"
-}
-
-# Waits up to $1 seconds for the server to exit and reaps it: sets SRV_RC,
-# or leaves it empty if the server still runs.
-serve_reap() {
-	local i n=$(($1 * 20))
-	SRV_RC=
-	for ((i = 0; i < n; i++)); do
-		kill -0 "$SRV_PID" 2>/dev/null || break
-		sleep 0.05
-	done
-	kill -0 "$SRV_PID" 2>/dev/null && return 0
-	set +e
-	wait "$SRV_PID"
-	SRV_RC=$?
-	set -e
 }
 
 # serve_wait_exit SECONDS: waits up to SECONDS for the server to exit;
@@ -136,8 +89,8 @@ serve_signal() {
 
 # serve_stop: SIGTERM; the server must drain and exit 0 within 30 s.
 serve_stop() {
-	serve_signal TERM
-	serve_wait_exit 30
+	serve_halt 30 2>/dev/null || fail "$SRV_ERROR"
+	check_sanitizer "$SRV_ERR"
 	[ "$SRV_RC" -eq 0 ] ||
 	    fail "the server exited $SRV_RC after SIGTERM: $(tail -20 "$SRV_ERR")"
 }
