@@ -108,6 +108,7 @@ draw_in_stock(struct store_txn *t, const struct tallies *tl,
 	uint64_t n;
 	int ret;
 
+	assert(i < c->ntiers);
 	*ok = false;
 	if ((ret = tallies_count_get(tl, t, c->id, STORE_COUNT_STOCK, subject,
 	    0, &n)) < 0)
@@ -280,9 +281,11 @@ draw_award(struct store_txn *t, const struct tallies *tl,
     const struct tallies *wins_tl, const struct campaign *c, int tier,
     int day, struct store_draw *d, int64_t *points_balance)
 {
-	const struct campaign_tier *ct = &c->tiers[tier];
+	const struct campaign_tier *ct;
 	int ret;
 
+	assert(tier >= 0 && (size_t)tier < c->ntiers);
+	ct = &c->tiers[tier];
 	d->outcome = (uint8_t)(tier + 1);
 	if ((ret = draw_take_stock(t, tl, c, (size_t)tier, day)) < 0 ||
 	    (ret = draw_count_win(t, wins_tl, c, d->visitor)) < 0 ||

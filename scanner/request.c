@@ -7,6 +7,7 @@
 #include "codegen/base32.h"
 #include "common/clock.h"
 
+#include <assert.h>
 #include <errno.h>
 #include <sodium.h>
 #include <stdio.h>
@@ -320,6 +321,7 @@ scan_op_done(struct writer_op *op, void *arg)
 	struct scan_loop *sl = arg;
 	struct http_req *req = o->req;
 
+	assert(o->done != NULL);	/* detached ops have no port */
 	req->user = NULL;
 	if (http_req_gone(req))
 		http_respond(req, 499, NULL, NULL, NULL, 0, true);
