@@ -1,6 +1,8 @@
 /*
  * pages_assets.h — the fixed bytes of every page: the style sheets, the two
- * scripts (code pages, staff page) and the icons. Included by pages.c only.
+ * scripts (code pages, staff page) and the icons. Included by the page
+ * renderers only (pages.c, page_scan.c, page_draw.c, page_staff.c); each
+ * keeps what it uses, and the two scripts are used in pages.c alone.
  *
  * The scripts are hashed into the Content-Security-Policy (page_csp()), so
  * each must stay byte-identical on every page: per-page data travels in
