@@ -10,22 +10,23 @@
 
 #define WBCACHE_BUCKETS (1u << 16)
 
+/* data holds the key, then (aligned) the committed and staged values. */
 struct wbcache_entry {
 	struct wbcache_entry *next;		/* hash chain */
-	struct wbcache_entry *staged_next;	/* this group's staged entries */
-	struct wbcache_entry *dirty_next;	/* entries not yet folded */
+	struct wbcache_entry *staged_next;	/* this group's */
+	struct wbcache_entry *dirty_next;	/* not yet folded */
 	uint32_t hash;
 	uint16_t key_len;			/* for wbcache_cmp */
 	bool staged : 1;
 	bool dirty : 1;
-	bool added : 1;				/* by this group: none committed */
-	max_align_t data[];			/* key, committed, staged value */
+	bool added : 1;				/* by this group */
+	max_align_t data[];
 };
 
 struct wbcache {
 	pthread_mutex_t mu;
 	size_t key_len, val_len;
-	size_t val_off;			/* key_len up to the value's alignment */
+	size_t val_off;			/* key_len, aligned for the value */
 	struct wbcache_entry *staged;	/* this group's (the writer's) */
 	struct wbcache_entry *dirty;
 	size_t n, ndirty;
@@ -149,12 +150,13 @@ wbcache_entry_new(struct wbcache *wb, const void *key, uint32_t h)
 	return e;
 }
 
-/* Puts an entry into the table and stages it (mutex held). */
+/* Puts an entry into the table (mutex held). */
 static void
 wbcache_link(struct wbcache *wb, struct wbcache_entry *e)
 {
-	struct wbcache_entry **b = &wb->buckets[e->hash & (WBCACHE_BUCKETS - 1)];
+	struct wbcache_entry **b;
 
+	b = &wb->buckets[e->hash & (WBCACHE_BUCKETS - 1)];
 	e->next = *b;
 	*b = e;
 	wb->n++;

@@ -14,7 +14,8 @@
  * keeps some clean entries as a read cache. The cache knows nothing of
  * the store: transactions and watermarks are the callers'.
  *
- * Thread safety: one mutex, taken once per call; the writer changes
+ * Thread safety: one mutex, taken once per call (twice to add an entry
+ * that load fills: the store is read outside it); the writer changes
  * staged values through the pointer wbcache_stage returns, without it.
  * Keys and values are stored aligned as their types (give sizeof of the
  * type: a type's size is a multiple of its alignment).
