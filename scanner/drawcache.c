@@ -1,12 +1,11 @@
 /* drawcache.c — staged, committed and folded draw index and counters. */
 #include "scanner/drawcache.h"
+#include "scanner/wbcache.h"
 
 #include <errno.h>
-#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
-#define DRAWCACHE_BUCKETS (1u << 16)
 #define DRAWCACHE_INDEX 'D'		/* key kind of a code's draw */
 #define DRAWCACHE_HEADER 'H'		/* key kind of a campaign header */
 
@@ -17,15 +16,6 @@ struct dc_key {
 	uint8_t kind;			/* DRAWCACHE_INDEX or a counter kind */
 	uint8_t subject[16];		/* serial, visitor or IP prefix */
 	uint32_t period;
-};
-
-struct dc_entry {
-	struct dc_entry *next;		/* hash chain */
-	struct dc_entry *staged_next;	/* this group's staged entries */
-	struct dc_key key;
-	uint64_t committed;		/* seq, or the counter's delta */
-	uint64_t stage;
-	bool staged;
 };
 
 /* A campaign header or counter as this group's transaction sees it. */
@@ -39,10 +29,7 @@ struct dc_tally {
 };
 
 struct drawcache {
-	pthread_mutex_t mu;
-	struct dc_entry *buckets[DRAWCACHE_BUCKETS];
-	struct dc_entry *staged;
-	size_t n;
+	struct wbcache *wb;		/* dc_key → seq or counter delta */
 	struct dc_tally *tallies;	/* the writer's alone: no mutex */
 	size_t ntallies, tallies_cap;
 };
@@ -60,44 +47,22 @@ dc_key_make(struct dc_key *k, const char *campaign, int kind,
 	k->period = period;
 }
 
-/* FNV-1a over the key. */
-static size_t
-dc_bucket(const struct dc_key *k)
-{
-	const uint8_t *p = (const uint8_t *)k;
-	uint64_t h = 14695981039346656037ULL;
-
-	for (size_t i = 0; i < sizeof(*k); i++)
-		h = (h ^ p[i]) * 1099511628211ULL;
-	return (size_t)(h ^ h >> 32) & (DRAWCACHE_BUCKETS - 1);
-}
-
 /* Makes a cache. */
 int
 drawcache_new(struct drawcache **out)
 {
 	struct drawcache *dc = calloc(1, sizeof(*dc));
+	int ret;
 
 	if (dc == NULL)
 		return -ENOMEM;
-	pthread_mutex_init(&dc->mu, NULL);
+	if ((ret = wbcache_new(sizeof(struct dc_key), sizeof(uint64_t),
+	    &dc->wb)) < 0) {
+		free(dc);
+		return ret;
+	}
 	*out = dc;
 	return 0;
-}
-
-/* Drops every entry (mutex held or single-threaded). */
-static void
-dc_clear(struct drawcache *dc)
-{
-	for (size_t b = 0; b < DRAWCACHE_BUCKETS; b++)
-		while (dc->buckets[b] != NULL) {
-			struct dc_entry *e = dc->buckets[b];
-
-			dc->buckets[b] = e->next;
-			free(e);
-		}
-	dc->staged = NULL;
-	dc->n = 0;
 }
 
 /* Frees the cache. */
@@ -106,46 +71,9 @@ drawcache_free(struct drawcache *dc)
 {
 	if (dc == NULL)
 		return;
-	dc_clear(dc);
+	wbcache_free(dc->wb);
 	free(dc->tallies);
-	pthread_mutex_destroy(&dc->mu);
 	free(dc);
-}
-
-/* Finds an entry (mutex held). */
-static struct dc_entry *
-dc_find(struct drawcache *dc, const struct dc_key *k)
-{
-	struct dc_entry *e = dc->buckets[dc_bucket(k)];
-
-	while (e != NULL && memcmp(&e->key, k, sizeof(*k)) != 0)
-		e = e->next;
-	return e;
-}
-
-/* Finds or adds an entry, staged for this group (mutex held). */
-static struct dc_entry *
-dc_stage(struct drawcache *dc, const struct dc_key *k)
-{
-	struct dc_entry *e = dc_find(dc, k);
-
-	if (e == NULL) {
-		size_t b = dc_bucket(k);
-
-		if ((e = calloc(1, sizeof(*e))) == NULL)
-			return NULL;
-		e->key = *k;
-		e->next = dc->buckets[b];
-		dc->buckets[b] = e;
-		dc->n++;
-	}
-	if (!e->staged) {
-		e->stage = e->committed;
-		e->staged = true;
-		e->staged_next = dc->staged;
-		dc->staged = e;
-	}
-	return e;
 }
 
 /* A code's draw seq held here. */
@@ -153,16 +81,12 @@ uint64_t
 drawcache_draw_seq(struct drawcache *dc, const char *campaign,
     const uint8_t serial[STORE_SERIAL_BYTES], bool writer)
 {
-	struct dc_entry *e;
 	struct dc_key k;
 	uint64_t seq = 0;
 
 	dc_key_make(&k, campaign, DRAWCACHE_INDEX, serial, STORE_SERIAL_BYTES,
 	    0);
-	pthread_mutex_lock(&dc->mu);
-	if ((e = dc_find(dc, &k)) != NULL)
-		seq = writer && e->staged ? e->stage : e->committed;
-	pthread_mutex_unlock(&dc->mu);
+	wbcache_get(dc->wb, &k, writer, &seq);
 	return seq;
 }
 
@@ -171,21 +95,18 @@ int
 drawcache_add_draw(struct drawcache *dc, const char *campaign,
     const uint8_t serial[STORE_SERIAL_BYTES], uint64_t seq)
 {
-	struct dc_entry *e;
 	struct dc_key k;
-	int ret = 0;
+	void *v;
+	int ret;
 
 	dc_key_make(&k, campaign, DRAWCACHE_INDEX, serial, STORE_SERIAL_BYTES,
 	    0);
-	pthread_mutex_lock(&dc->mu);
-	if ((e = dc_stage(dc, &k)) == NULL)
-		ret = -ENOMEM;
-	else if (e->stage != 0)
-		ret = -EIO;		/* a code draws once: a bug */
-	else
-		e->stage = seq;
-	pthread_mutex_unlock(&dc->mu);
-	return ret;
+	if ((ret = wbcache_stage(dc->wb, &k, NULL, NULL, &v)) < 0)
+		return ret;
+	if (*(uint64_t *)v != 0)
+		return -EIO;		/* a code draws once: a bug */
+	*(uint64_t *)v = seq;
+	return 0;
 }
 
 /* A counter's delta held here. */
@@ -193,15 +114,11 @@ uint64_t
 drawcache_counter(struct drawcache *dc, const char *campaign, int kind,
     const uint8_t subject[16], uint32_t period)
 {
-	struct dc_entry *e;
 	struct dc_key k;
 	uint64_t v = 0;
 
 	dc_key_make(&k, campaign, kind, subject, 16, period);
-	pthread_mutex_lock(&dc->mu);
-	if ((e = dc_find(dc, &k)) != NULL)
-		v = e->staged ? e->stage : e->committed;
-	pthread_mutex_unlock(&dc->mu);
+	wbcache_get(dc->wb, &k, true, &v);
 	return v;
 }
 
@@ -210,28 +127,15 @@ int
 drawcache_count(struct drawcache *dc, const char *campaign, int kind,
     const uint8_t subject[16], uint32_t period, uint64_t delta)
 {
-	struct dc_entry *e;
 	struct dc_key k;
+	void *v;
+	int ret;
 
 	dc_key_make(&k, campaign, kind, subject, 16, period);
-	pthread_mutex_lock(&dc->mu);
-	if ((e = dc_stage(dc, &k)) != NULL)
-		e->stage += delta;
-	pthread_mutex_unlock(&dc->mu);
-	return e == NULL ? -ENOMEM : 0;
-}
-
-/* Removes an entry (mutex held). */
-static void
-dc_remove(struct drawcache *dc, struct dc_entry *gone)
-{
-	struct dc_entry **pp = &dc->buckets[dc_bucket(&gone->key)];
-
-	while (*pp != gone)
-		pp = &(*pp)->next;
-	*pp = gone->next;
-	free(gone);
-	dc->n--;
+	if ((ret = wbcache_stage(dc->wb, &k, NULL, NULL, &v)) < 0)
+		return ret;
+	*(uint64_t *)v += delta;
+	return 0;
 }
 
 /* Finds or adds a group tally. */
@@ -363,29 +267,7 @@ void
 drawcache_group_end(struct drawcache *dc, bool committed)
 {
 	dc->ntallies = 0;
-	pthread_mutex_lock(&dc->mu);
-	while (dc->staged != NULL) {
-		struct dc_entry *e = dc->staged;
-
-		dc->staged = e->staged_next;
-		e->staged_next = NULL;
-		e->staged = false;
-		if (committed)
-			e->committed = e->stage;
-		else if (e->committed == 0)
-			dc_remove(dc, e);
-	}
-	pthread_mutex_unlock(&dc->mu);
-}
-
-/* Orders entries by key. */
-static int
-dc_cmp(const void *a, const void *b)
-{
-	const struct dc_entry *x = *(struct dc_entry *const *)a;
-	const struct dc_entry *y = *(struct dc_entry *const *)b;
-
-	return memcmp(&x->key, &y->key, sizeof(x->key));
+	wbcache_group_end(dc->wb, committed);
 }
 
 /* Writes one campaign's watermark: its newest draw folded. */
@@ -402,70 +284,59 @@ dc_fold_watermark(struct store_txn *t, const char *campaign, uint64_t seq)
 	return seq > old ? store_draws_set_indexed_txn(t, campaign, seq) : 0;
 }
 
-/* Writes the sorted entries and the watermarks. */
+/* A fold in key order: the campaign of the entries so far and its newest
+ * draw. */
+struct dc_fold {
+	struct store_txn *t;
+	char campaign[STORE_ID_MAX + 1];
+	uint64_t newest;
+};
+
+/* Writes one entry, and a campaign's watermark once past its entries. */
 static int
-dc_fold_txn(struct store_txn *t, struct dc_entry **v, size_t n)
+dc_fold_put(const void *key, const void *val, void *arg)
 {
-	uint64_t newest = 0;
-	int ret = 0;
+	const struct dc_key *k = key;
+	uint64_t v = *(const uint64_t *)val;
+	struct dc_fold *w = arg;
+	int ret;
 
-	for (size_t i = 0; i < n && ret == 0; i++) {
-		const struct dc_key *k = &v[i]->key;
-
-		if (i > 0 && strcmp(k->campaign, v[i - 1]->key.campaign) != 0) {
-			ret = dc_fold_watermark(t, v[i - 1]->key.campaign,
-			    newest);
-			newest = 0;
-			if (ret < 0)
-				break;
-		}
-		if (k->kind == DRAWCACHE_INDEX) {
-			ret = store_draw_index_txn(t, k->campaign, k->subject,
-			    v[i]->committed);
-			if (v[i]->committed > newest)
-				newest = v[i]->committed;
-		} else
-			ret = store_counter_add_txn(t, k->campaign, k->kind,
-			    k->subject, k->period, v[i]->committed);
+	if (strcmp(k->campaign, w->campaign) != 0) {
+		if ((ret = dc_fold_watermark(w->t, w->campaign,
+		    w->newest)) < 0)
+			return ret;
+		memcpy(w->campaign, k->campaign, sizeof(w->campaign));
+		w->newest = 0;
 	}
-	if (ret == 0 && n > 0)
-		ret = dc_fold_watermark(t, v[n - 1]->key.campaign, newest);
-	return ret;
+	if (k->kind != DRAWCACHE_INDEX)
+		return store_counter_add_txn(w->t, k->campaign, k->kind,
+		    k->subject, k->period, v);
+	if (v > w->newest)
+		w->newest = v;
+	return store_draw_index_txn(w->t, k->campaign, k->subject, v);
 }
 
 /* Writes the committed changes in one transaction and drops them. */
 int
 drawcache_fold(struct drawcache *dc, struct store *st)
 {
-	struct dc_entry **v;
+	struct dc_fold w = { 0 };
 	struct store_txn t;
-	size_t n = 0;
 	int ret;
 
-	/* The writer alone changes entries, and folds between groups: none
-	 * is staged, and reading them unlocked here is safe. */
-	if (dc->n == 0)
+	if (wbcache_dirty(dc->wb) == 0)
 		return 0;
-	if ((v = malloc(dc->n * sizeof(*v))) == NULL)
-		return -ENOMEM;
-	for (size_t b = 0; b < DRAWCACHE_BUCKETS; b++)
-		for (struct dc_entry *e = dc->buckets[b]; e != NULL;
-		    e = e->next)
-			v[n++] = e;
-	qsort(v, n, sizeof(*v), dc_cmp);
 	if ((ret = store_txn_begin(st, false, &t)) < 0)
-		goto out;
-	if ((ret = dc_fold_txn(&t, v, n)) == 0)
+		return ret;
+	w.t = &t;
+	if ((ret = wbcache_fold(dc->wb, true, dc_fold_put, &w)) == 0)
+		ret = dc_fold_watermark(&t, w.campaign, w.newest);
+	if (ret == 0)
 		ret = store_txn_commit(&t);
 	else
 		store_txn_abort(&t);
-	if (ret == 0) {
-		pthread_mutex_lock(&dc->mu);
-		dc_clear(dc);
-		pthread_mutex_unlock(&dc->mu);
-	}
-out:
-	free(v);
+	if (ret == 0)
+		wbcache_folded(dc->wb, 0);
 	return ret;
 }
 
@@ -473,10 +344,5 @@ out:
 size_t
 drawcache_pending(struct drawcache *dc)
 {
-	size_t n;
-
-	pthread_mutex_lock(&dc->mu);
-	n = dc->n;
-	pthread_mutex_unlock(&dc->mu);
-	return n;
+	return wbcache_dirty(dc->wb);
 }

@@ -1,0 +1,348 @@
+/* wbcache.c — staged, committed and folded entries of a write-back cache. */
+#include "scanner/wbcache.h"
+
+#include <assert.h>
+#include <errno.h>
+#include <pthread.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define WBCACHE_BUCKETS (1u << 16)
+
+/* data holds the key, then (aligned) the committed and staged values. */
+struct wbcache_entry {
+	struct wbcache_entry *next;		/* hash chain */
+	struct wbcache_entry *staged_next;	/* this group's */
+	struct wbcache_entry *dirty_next;	/* not yet folded */
+	uint32_t hash;
+	uint16_t key_len;			/* for wbcache_cmp */
+	bool staged : 1;
+	bool dirty : 1;
+	bool added : 1;				/* by this group */
+	max_align_t data[];
+};
+
+struct wbcache {
+	pthread_mutex_t mu;
+	size_t key_len, val_len;
+	size_t val_off;			/* key_len, aligned for the value */
+	struct wbcache_entry *staged;	/* this group's (the writer's) */
+	struct wbcache_entry *dirty;
+	size_t n, ndirty;
+	struct wbcache_entry *buckets[WBCACHE_BUCKETS];
+};
+
+/* An entry's committed value. */
+static inline void *
+wbcache_committed(const struct wbcache *wb, struct wbcache_entry *e)
+{
+	return (unsigned char *)e->data + wb->val_off;
+}
+
+/* An entry's staged value. */
+static inline void *
+wbcache_staged(const struct wbcache *wb, struct wbcache_entry *e)
+{
+	return (unsigned char *)e->data + wb->val_off + wb->val_len;
+}
+
+/* FNV-1a over the key, folded to 32 bits. */
+static inline uint32_t
+wbcache_hash(const struct wbcache *wb, const void *key)
+{
+	const unsigned char *p = key;
+	uint64_t h = 14695981039346656037ULL;
+
+	for (size_t i = 0; i < wb->key_len; i++)
+		h = (h ^ p[i]) * 1099511628211ULL;
+	return (uint32_t)(h ^ h >> 32);
+}
+
+/* Makes a cache. */
+int
+wbcache_new(size_t key_len, size_t val_len, struct wbcache **out)
+{
+	struct wbcache *wb;
+	size_t align = val_len & -val_len;
+
+	assert(key_len > 0 && key_len <= UINT16_MAX && val_len > 0);
+	if ((wb = calloc(1, sizeof(*wb))) == NULL)
+		return -ENOMEM;
+	/* A type's size is a multiple of its alignment: the lowest set bit
+	 * of val_len is alignment enough. */
+	if (align > _Alignof(max_align_t))
+		align = _Alignof(max_align_t);
+	pthread_mutex_init(&wb->mu, NULL);
+	wb->key_len = key_len;
+	wb->val_len = val_len;
+	wb->val_off = (key_len + align - 1) & ~(align - 1);
+	*out = wb;
+	return 0;
+}
+
+/* Frees every entry (mutex held or single-threaded). */
+static void
+wbcache_clear(struct wbcache *wb)
+{
+	for (size_t b = 0; b < WBCACHE_BUCKETS; b++)
+		while (wb->buckets[b] != NULL) {
+			struct wbcache_entry *e = wb->buckets[b];
+
+			wb->buckets[b] = e->next;
+			free(e);
+		}
+	wb->staged = wb->dirty = NULL;
+	wb->n = wb->ndirty = 0;
+}
+
+/* Frees the cache. */
+void
+wbcache_free(struct wbcache *wb)
+{
+	if (wb == NULL)
+		return;
+	wbcache_clear(wb);
+	pthread_mutex_destroy(&wb->mu);
+	free(wb);
+}
+
+/* Finds an entry (mutex held). */
+static struct wbcache_entry *
+wbcache_find(struct wbcache *wb, const void *key, uint32_t h)
+{
+	struct wbcache_entry *e = wb->buckets[h & (WBCACHE_BUCKETS - 1)];
+
+	while (e != NULL && (e->hash != h ||
+	    memcmp(e->data, key, wb->key_len) != 0))
+		e = e->next;
+	return e;
+}
+
+/* A committed value, or the writer's staged one. */
+bool
+wbcache_get(struct wbcache *wb, const void *key, bool writer, void *val_out)
+{
+	uint32_t h = wbcache_hash(wb, key);
+	struct wbcache_entry *e;
+
+	pthread_mutex_lock(&wb->mu);
+	if ((e = wbcache_find(wb, key, h)) != NULL)
+		memcpy(val_out, writer && e->staged ? wbcache_staged(wb, e) :
+		    wbcache_committed(wb, e), wb->val_len);
+	pthread_mutex_unlock(&wb->mu);
+	return e != NULL;
+}
+
+/* Allocates an entry, added by this group (not yet in the table). */
+static struct wbcache_entry *
+wbcache_entry_new(struct wbcache *wb, const void *key, uint32_t h)
+{
+	struct wbcache_entry *e;
+
+	e = calloc(1, sizeof(*e) + wb->val_off + 2 * wb->val_len);
+	if (e == NULL)
+		return NULL;
+	memcpy(e->data, key, wb->key_len);
+	e->hash = h;
+	e->key_len = (uint16_t)wb->key_len;
+	e->added = true;
+	return e;
+}
+
+/* Puts an entry into the table (mutex held). */
+static void
+wbcache_link(struct wbcache *wb, struct wbcache_entry *e)
+{
+	struct wbcache_entry **b;
+
+	b = &wb->buckets[e->hash & (WBCACHE_BUCKETS - 1)];
+	e->next = *b;
+	*b = e;
+	wb->n++;
+}
+
+/* Stages an entry for this group (mutex held). */
+static void
+wbcache_stage_entry(struct wbcache *wb, struct wbcache_entry *e)
+{
+	if (e->staged)
+		return;
+	memcpy(wbcache_staged(wb, e), wbcache_committed(wb, e), wb->val_len);
+	e->staged = true;
+	e->staged_next = wb->staged;
+	wb->staged = e;
+}
+
+/* Finds or adds an entry, staged for this group. */
+int
+wbcache_stage(struct wbcache *wb, const void *key, wbcache_load_fn load,
+    void *arg, void **staged)
+{
+	uint32_t h = wbcache_hash(wb, key);
+	struct wbcache_entry *e;
+	int ret;
+
+	pthread_mutex_lock(&wb->mu);
+	if ((e = wbcache_find(wb, key, h)) == NULL && load == NULL &&
+	    (e = wbcache_entry_new(wb, key, h)) != NULL)
+		wbcache_link(wb, e);
+	if (e != NULL)
+		wbcache_stage_entry(wb, e);
+	pthread_mutex_unlock(&wb->mu);
+	if (e == NULL && load == NULL)
+		return -ENOMEM;
+	if (e == NULL) {
+		/* The writer alone adds entries: none can appear meanwhile,
+		 * and readers need not wait for the store. */
+		if ((e = wbcache_entry_new(wb, key, h)) == NULL)
+			return -ENOMEM;
+		if ((ret = load(wbcache_committed(wb, e), key, arg)) < 0) {
+			free(e);
+			return ret;
+		}
+		pthread_mutex_lock(&wb->mu);
+		wbcache_link(wb, e);
+		wbcache_stage_entry(wb, e);
+		pthread_mutex_unlock(&wb->mu);
+	}
+	*staged = wbcache_staged(wb, e);
+	return 0;
+}
+
+/* Takes an entry out of the table and frees it (mutex held). */
+static void
+wbcache_remove(struct wbcache *wb, struct wbcache_entry *gone)
+{
+	struct wbcache_entry **pp;
+
+	pp = &wb->buckets[gone->hash & (WBCACHE_BUCKETS - 1)];
+	while (*pp != gone) {
+		assert(*pp != NULL);
+		pp = &(*pp)->next;
+	}
+	*pp = gone->next;
+	free(gone);
+	wb->n--;
+}
+
+/* Ends a group: keep or drop the staged values. */
+void
+wbcache_group_end(struct wbcache *wb, bool committed)
+{
+	pthread_mutex_lock(&wb->mu);
+	while (wb->staged != NULL) {
+		struct wbcache_entry *e = wb->staged;
+		void *val = wbcache_committed(wb, e);
+
+		wb->staged = e->staged_next;
+		e->staged_next = NULL;
+		e->staged = false;
+		if (!committed) {
+			assert(!e->added || !e->dirty);
+			if (e->added)
+				wbcache_remove(wb, e);
+			continue;
+		}
+		e->added = false;
+		if (memcmp(wbcache_staged(wb, e), val, wb->val_len) == 0)
+			continue;
+		memcpy(val, wbcache_staged(wb, e), wb->val_len);
+		if (!e->dirty) {
+			e->dirty = true;
+			e->dirty_next = wb->dirty;
+			wb->dirty = e;
+			wb->ndirty++;
+		}
+	}
+	pthread_mutex_unlock(&wb->mu);
+}
+
+/* Orders entries by key. */
+static int
+wbcache_cmp(const void *a, const void *b)
+{
+	const struct wbcache_entry *x = *(struct wbcache_entry *const *)a;
+	const struct wbcache_entry *y = *(struct wbcache_entry *const *)b;
+
+	return memcmp(x->data, y->data, x->key_len);
+}
+
+/* Hands the dirty entries to put, in key order if sorted. */
+int
+wbcache_fold(struct wbcache *wb, bool sorted, wbcache_put_fn put, void *arg)
+{
+	struct wbcache_entry **v = NULL, *e;
+	size_t n = 0;
+	int ret = 0;
+
+	/* Between groups nothing is staged, and the writer alone changes
+	 * entries: reading them unlocked here is safe. */
+	assert(wb->staged == NULL);
+	if (!sorted) {
+		for (e = wb->dirty; e != NULL && ret == 0; e = e->dirty_next)
+			ret = put(e->data, wbcache_committed(wb, e), arg);
+		goto out;
+	}
+	if (wb->ndirty == 0)
+		goto out;
+	if ((v = malloc(wb->ndirty * sizeof(*v))) == NULL) {
+		ret = -ENOMEM;
+		goto out;
+	}
+	for (e = wb->dirty; e != NULL; e = e->dirty_next)
+		v[n++] = e;
+	assert(n == wb->ndirty);
+	qsort(v, n, sizeof(*v), wbcache_cmp);
+	for (size_t i = 0; i < n && ret == 0; i++)
+		ret = put(v[i]->data, wbcache_committed(wb, v[i]), arg);
+out:
+	free(v);
+	return ret;
+}
+
+/* Marks everything clean after a fold, and drops it if too much. */
+void
+wbcache_folded(struct wbcache *wb, size_t keep_clean)
+{
+	assert(wb->staged == NULL);
+	pthread_mutex_lock(&wb->mu);
+	while (wb->dirty != NULL) {
+		struct wbcache_entry *e = wb->dirty;
+
+		wb->dirty = e->dirty_next;
+		e->dirty_next = NULL;
+		e->dirty = false;
+	}
+	wb->ndirty = 0;
+	/* Nothing is staged or dirty now: all of it is clean. */
+	if (wb->n > keep_clean)
+		wbcache_clear(wb);
+	pthread_mutex_unlock(&wb->mu);
+}
+
+/* Reads a count under the mutex. */
+static size_t
+wbcache_count(struct wbcache *wb, const size_t *count)
+{
+	size_t n;
+
+	pthread_mutex_lock(&wb->mu);
+	n = *count;
+	pthread_mutex_unlock(&wb->mu);
+	return n;
+}
+
+/* Dirty entries. */
+size_t
+wbcache_dirty(struct wbcache *wb)
+{
+	return wbcache_count(wb, &wb->ndirty);
+}
+
+/* Cached entries. */
+size_t
+wbcache_size(struct wbcache *wb)
+{
+	return wbcache_count(wb, &wb->n);
+}
