@@ -32,8 +32,8 @@ scan_location_token(const struct scan_server *srv, uint64_t id,
 	memcpy(msg, "location:", 9);
 	for (int i = 0; i < 8; i++)
 		msg[9 + i] = (uint8_t)(id >> (56 - 8 * i));
-	crypto_generichash(mac, sizeof(mac), msg, sizeof(msg), srv->token_key,
-	    sizeof(srv->token_key));
+	crypto_generichash(mac, sizeof(mac), msg, sizeof(msg), srv->core->token_key,
+	    sizeof(srv->core->token_key));
 	base32_encode(out, mac, sizeof(mac));
 }
 
@@ -47,7 +47,7 @@ scan_draw_token(const struct scan_server *srv, const uint8_t serial[8],
 
 	for (int i = 0; i < 8; i++)
 		idbe[i] = (uint8_t)(event_id >> (56 - 8 * i));
-	crypto_generichash_init(&st, srv->secrets->claim, 32, sizeof(mac));
+	crypto_generichash_init(&st, srv->core->secrets->claim, 32, sizeof(mac));
 	crypto_generichash_update(&st, (const uint8_t *)SCAN_DRAW_TOKEN_DOMAIN,
 	    sizeof(SCAN_DRAW_TOKEN_DOMAIN) - 1);
 	crypto_generichash_update(&st, serial, 8);
@@ -68,15 +68,15 @@ scan_draw_prepare(struct scan_loop *sl, const struct verify_result *vr,
 	int ret;
 
 	memset(ctx, 0, sizeof(*ctx));
-	if (!vr->known || registry_sync_txn(srv->registry, &sl->rtxn) < 0)
+	if (!vr->known || registry_sync_txn(srv->core->registry, &sl->rtxn) < 0)
 		return;
-	ctx->c = registry_find(srv->registry, vr->batch.id, vr->batch.gtin,
+	ctx->c = registry_find(srv->core->registry, vr->batch.id, vr->batch.gtin,
 	    now);
 	if (ctx->c == NULL) {
 		/* A paused, ended or scheduled campaign offers no draw, but
 		 * still shows a code its earlier result, and answers a draw
 		 * "closed" (the writer decides) rather than "no campaign". */
-		ctx->c = registry_find_any(srv->registry, vr->batch.id,
+		ctx->c = registry_find_any(srv->core->registry, vr->batch.id,
 		    vr->batch.gtin, now);
 		closed = true;
 	}
@@ -98,8 +98,8 @@ scan_draw_prepare(struct scan_loop *sl, const struct verify_result *vr,
 		ctx->mode = PAGE_DRAW_NONE;	/* the outer code draws */
 		return;
 	}
-	ret = draw_lookup_txn(&sl->rtxn, &srv->draw_reader, ctx->c,
-	    vr->code.serial, srv->secrets->claim, &ctx->res);
+	ret = draw_lookup_txn(&sl->rtxn, &srv->core->draw_reader, ctx->c,
+	    vr->code.serial, srv->core->secrets->claim, &ctx->res);
 	if (ret == 0) {
 		ctx->mode = PAGE_DRAW_RESULT;
 		return;

@@ -30,7 +30,7 @@ scan_lookup_campaign(const char *id, void *arg)
 {
 	struct scan_server *srv = arg;
 
-	return registry_get(srv->registry, id);
+	return registry_get(srv->core->registry, id);
 }
 
 /* Sends the JSON answer of a redemption. */
@@ -79,7 +79,7 @@ scan_api_redeem_done(struct scan_loop *sl, struct scan_op *o)
 	default:
 		break;
 	}
-	redeem_claim_token(sl->srv->secrets->claim, r->claim.id, token);
+	redeem_claim_token(sl->srv->core->secrets->claim, r->claim.id, token);
 	if (r->opened && r->claim.tier == 0)
 		snprintf(msg, sizeof(msg), "ticket opened: no prize this time");
 	else if (r->claim.tier > 0 && r->c != NULL)
@@ -129,7 +129,7 @@ scan_api_redeem(struct scan_loop *sl, struct http_req *req,
 	o->claim_token[token.len] = '\0';
 	/* The campaigns must be loaded for the writer's look-up. */
 	if ((ret = scan_rtxn_begin(sl)) == 0) {
-		ret = registry_sync_txn(sl->srv->registry, &sl->rtxn);
+		ret = registry_sync_txn(sl->srv->core->registry, &sl->rtxn);
 		scan_rtxn_end(sl);
 	}
 	if (ret < 0) {
@@ -140,10 +140,10 @@ scan_api_redeem(struct scan_loop *sl, struct http_req *req,
 	o->rrq.claim_token = o->claim_token;
 	o->rrq.shop_token = o->shop_token;
 	o->rrq.now = clock_now_us();
-	o->rrq.claim_key = sl->srv->secrets->claim;
+	o->rrq.claim_key = sl->srv->core->secrets->claim;
 	o->rrq.lookup = scan_lookup_campaign;
 	o->rrq.lookup_arg = sl->srv;
-	o->rrq.tallies = &sl->srv->draw_tallies;
+	o->rrq.tallies = &sl->srv->core->draw_tallies;
 	scan_op_submit(sl, req, o, scan_apply_redeem, scan_api_redeem_done,
 	    true);
 }

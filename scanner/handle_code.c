@@ -82,7 +82,7 @@ scan_code(struct scan_loop *sl, struct http_req *req, bool drawcode)
 	}
 	if ((ret = scan_rtxn_begin(sl)) == 0) {
 		if (drawcode)
-			ret = verify_drawcode_txn(&sl->rtxn, srv->secrets->drawcode,
+			ret = verify_drawcode_txn(&sl->rtxn, srv->core->secrets->drawcode,
 			    req->head.path.p, req->head.path.len, &o->vr);
 		else
 			ret = verify_text_txn(&sl->rtxn, req->head.target.p,

@@ -63,7 +63,7 @@ scan_draw_resolve(struct scan_loop *sl, struct http_req *req, struct scan_op *o,
 	int ret;
 
 	if ((ret = scan_rtxn_begin(sl)) == 0) {
-		ret = verify_any_txn(&sl->rtxn, sl->srv->secrets->drawcode, code,
+		ret = verify_any_txn(&sl->rtxn, sl->srv->core->secrets->drawcode, code,
 		    strlen(code), 0, &o->vr);
 		if (ret == 0 && o->vr.verdict == VERDICT_GENUINE)
 			scan_draw_prepare(sl, &o->vr, &o->draw);
@@ -134,8 +134,8 @@ scan_draw_submit(struct scan_loop *sl, struct http_req *req, struct scan_op *o,
 	memcpy(o->drq.visitor, o->ev.visitor, STORE_VISITOR_BYTES);
 	draw_net_of(req->family, req->ip, o->drq.net);
 	o->drq.now = clock_now_us();
-	o->drq.claim_key = srv->secrets->claim;
-	o->drq.tallies = &srv->draw_tallies;
+	o->drq.claim_key = srv->core->secrets->claim;
+	o->drq.tallies = &srv->core->draw_tallies;
 	scan_op_submit(sl, req, o, scan_apply_draw, done, api);
 }
 

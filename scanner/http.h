@@ -2,11 +2,11 @@
  * http.h — the scan server's HTTP/1.1 layer on libevent.
  *
  * N event-loop threads, each with its own event_base and its own
- * SO_REUSEPORT listening socket. A connection is an explicit state
- * machine (enum http_conn_state in http.c): reading a head under a
- * deadline, reading a body under a deadline, handling (the handler may
- * answer later, from another callback, e.g. after a group commit),
- * closing. Bounds: head size, body size, open connections (accepting
+ * SO_REUSEPORT listening socket (http.c). A connection is an explicit
+ * state machine (enum http_conn_state in http_internal.h, driven by
+ * http_conn.c): reading a head under a deadline, reading a body under a
+ * deadline, handling (the handler may answer later, from another
+ * callback, e.g. after a group commit), closing. Bounds: head size, body size, open connections (accepting
  * pauses at the cap and on EMFILE), connections per client address.
  *
  * The handler is called on the connection's loop thread and must call

@@ -23,7 +23,7 @@ scan_rtxn_begin(struct scan_loop *sl)
 
 	if (sl->rtxn_ok)
 		return store_txn_renew(&sl->rtxn);
-	if ((ret = store_txn_begin(sl->srv->st, true, &sl->rtxn)) < 0)
+	if ((ret = store_txn_begin(sl->srv->core->st, true, &sl->rtxn)) < 0)
 		return ret;
 	sl->rtxn_ok = true;
 	return 0;
@@ -244,7 +244,7 @@ scan_op_new(struct scan_loop *sl, struct http_req *req)
 	if (o == NULL)
 		return NULL;
 	o->req = req;
-	o->summaries = sl->srv->summaries;
+	o->summaries = sl->srv->core->summaries;
 	return o;
 }
 
@@ -309,7 +309,7 @@ scan_record_detached(struct scan_loop *sl, const struct store_event *ev)
 	o->ev = *ev;
 	o->op.apply = scan_apply_event;
 	o->op.release = scan_op_release;
-	writer_submit_detached(sl->srv->writer, &o->op);
+	writer_submit_detached(sl->srv->core->writer, &o->op);
 }
 
 /* A finished write comes back to its loop: the handler's done function

@@ -203,7 +203,7 @@ scan_healthz(struct scan_loop *sl, struct http_req *req,
 	static const char bad[] = "degraded: commits are failing (disk full?)\n";
 
 	(void)param;
-	if (writer_degraded(sl->srv->writer))
+	if (writer_degraded(sl->srv->core->writer))
 		http_respond(req, 503, "text/plain; charset=utf-8",
 		    "Cache-Control: no-store\r\n", bad, sizeof(bad) - 1, true);
 	else
@@ -220,7 +220,7 @@ scan_metrics(struct scan_loop *sl, struct http_req *req,
 	struct writer_stats ws;
 
 	(void)param;
-	writer_stats_get(srv->writer, &ws);
+	writer_stats_get(srv->core->writer, &ws);
 	buf_reset(&sl->page);
 	if (metrics_render(srv->metrics, &ws, http_server_conns(srv->http),
 	    srv->started, &sl->page) < 0) {

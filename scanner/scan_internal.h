@@ -15,7 +15,9 @@
  *   handle_draw.c   draws: the page's button and the draw API
  *   handle_claim.c  redemption, the staff page, points
  *   router.c        the route table, health and metrics
- *   server.c        start-up, per-loop state, signals, shutdown
+ *   core.c          what every server over a store shares: the writer,
+ *                   the caches it keeps, the campaigns, the secrets
+ *   server.c        scan_serve: listeners, per-loop state, signals
  */
 #ifndef SCANLOOP_SCAN_INTERNAL_H
 #define SCANLOOP_SCAN_INTERNAL_H
@@ -45,14 +47,13 @@
 #define SCAN_TOKEN_CHARS 26		/* base32 of 16 bytes */
 #define SCAN_COOKIE_MAX_AGE (2 * 365 * 24 * 3600)
 
-struct scan_server {
+/* What every server over one store shares (core.c): the store, its one
+ * writer and what the writer keeps in memory, the campaigns, the
+ * secrets. */
+struct scan_core {
 	struct store *st;
-	struct scan_config cfg;
-	struct http_server *http;
 	struct writer *writer;
-	struct ratelimit *rl;
-	struct metrics *metrics;
-	struct accesslog *log;
+	bool writer_stopped;
 	uint8_t token_key[32];		/* location tokens */
 	struct server_secrets *secrets;	/* draw codes, claims, draw tokens */
 	struct registry *registry;	/* campaigns */
@@ -60,6 +61,17 @@ struct scan_server {
 	struct drawcache *drawcache;	/* draw index and risk counters */
 	struct tallies draw_tallies;	/* the writer's view of drawcache */
 	struct tallies draw_reader;	/* the loops' view of drawcache */
+	int lock_fd;			/* one server per store */
+};
+
+/* One server: its listeners and loops, over a core. */
+struct scan_server {
+	struct scan_core *core;
+	struct scan_config cfg;
+	struct http_server *http;
+	struct ratelimit *rl;
+	struct metrics *metrics;
+	struct accesslog *log;
 	int64_t started;
 };
 
@@ -229,6 +241,21 @@ void scan_api_points(struct scan_loop *sl, struct http_req *req,
     struct http_slice param);
 void scan_staff_page(struct scan_loop *sl, struct http_req *req,
     struct http_slice claim);
+
+/* ---- core.c --------------------------------------------------------- */
+
+/* Opens a core over st: takes the store's server lock, reads the secrets,
+ * loads the campaigns, folds or keeps what a crash left of the scan
+ * summaries and the draw index, and starts the writer with its hooks.
+ * Returns 0, or a negative errno with *why (and nothing left open). */
+int scan_core_open(struct scan_core *core, struct store *st,
+    const char *secrets_path, const char **why)
+    __attribute__((warn_unused_result));
+/* Stops the writer (it commits what is queued); once every loop that
+ * submits to it has stopped. */
+void scan_core_stop(struct scan_core *core);
+/* Stops the writer if it still runs and frees the core. */
+void scan_core_close(struct scan_core *core);
 
 /* ---- http hooks (router.c, server.c) -------------------------------- */
 

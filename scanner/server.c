@@ -19,8 +19,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <fcntl.h>
-#include <sys/file.h>
 #include <sys/resource.h>
 #include <unistd.h>
 
@@ -45,109 +43,6 @@ scan_signal_hup_cb(evutil_socket_t sig, short what, void *arg)
 	(void)what;
 	if (srv->log != NULL && accesslog_reopen(srv->log) < 0)
 		log_warn("cannot reopen the access log");
-}
-
-/* Writer hook: the group's campaign headers and counters go into its
- * transaction. */
-static int
-scan_pre_commit(struct store_txn *t, void *arg)
-{
-	struct scan_server *srv = arg;
-
-	return drawcache_flush_txn(srv->drawcache, t);
-}
-
-/* Writer hook: a group's summaries are kept or dropped with its commit. */
-static void
-scan_group_end(bool committed, void *arg)
-{
-	struct scan_server *srv = arg;
-
-	summaries_group_end(srv->summaries, committed);
-	drawcache_group_end(srv->drawcache, committed);
-}
-
-/* Writer hook: folds the summaries and the draw cache into the store now
- * and then. */
-static void
-scan_tick(struct store *st, void *arg)
-{
-	struct scan_server *srv = arg;
-	const char *what = "scan summaries";
-	int ret;
-
-	if ((ret = summaries_fold(srv->summaries, st)) == 0) {
-		what = "the draw index";
-		ret = drawcache_fold(srv->drawcache, st);
-	}
-	if (ret == -EIO) {
-		log_warnx("store: I/O error folding %s; exiting", what);
-		_exit(WRITER_EXIT_IO);
-	}
-	if (ret < 0)
-		log_warnx("store: cannot fold %s: %s", what,
-		    store_strerror(ret));
-}
-
-/* Loads the campaigns and the online draws a crash left out of the draw
- * index, and folds them; on a full store they wait in memory. */
-static int
-scan_recover_draws(struct scan_server *srv, struct store *st)
-{
-	struct store_txn t;
-	int n = 0, ret;
-
-	if ((ret = drawcache_new(&srv->drawcache)) < 0)
-		return ret;
-	srv->draw_tallies = drawcache_tallies(srv->drawcache);
-	srv->draw_reader = drawcache_reader(srv->drawcache);
-	if ((ret = store_txn_begin(st, true, &t)) < 0)
-		return ret;
-	if ((ret = registry_sync_txn(srv->registry, &t)) == 0)
-		ret = n = drawcache_recover_txn(&t, srv->registry, srv->drawcache);
-	store_txn_abort(&t);
-	if (ret < 0)
-		return ret;
-	if (n == 0)
-		return 0;
-	if ((ret = drawcache_fold(srv->drawcache, st)) == -ENOSPC) {
-		log_warnx("store full: the draw index stays in memory until "
-		    "there is room");
-		return 0;
-	}
-	if (ret == 0)
-		log_warnx("indexed %d draws a previous run left unindexed", n);
-	return ret;
-}
-
-/* Folds what a crash left unfolded and makes the summary cache. On a full
- * store the tail is kept in memory instead, to fold once there is room:
- * the server still starts, serves reads and answers writes 503. */
-static int
-scan_recover_summaries(struct store *st, struct summaries **out)
-{
-	struct store_txn t;
-	uint64_t folded, last;
-	bool full = false;
-	int ret;
-
-	ret = store_scans_fold(st, &folded);
-	if (ret == -ENOSPC) {
-		log_warnx("store full: scan summaries stay in memory until "
-		    "there is room");
-		full = true;
-	} else if (ret < 0)
-		return ret;
-	else if (folded > 0)
-		log_warnx("folded %llu scan events a previous run left "
-		    "unfolded", (unsigned long long)folded);
-	if ((ret = store_txn_begin(st, true, &t)) < 0)
-		return ret;
-	ret = store_scans_folded_txn(&t, &last);
-	store_txn_abort(&t);
-	if (ret < 0 || (ret = summaries_new(last, out)) < 0)
-		return ret;
-	return full ? summaries_load_tail(*out, st) : 0;
 }
 
 /* Raises the descriptor limit so that max_conns fit; returns the cap
@@ -178,26 +73,6 @@ scan_fit_fds(unsigned max_conns)
 	return max_conns;
 }
 
-/* Takes the store's server lock: one server per store, since each keeps
- * scan summaries in memory. Returns the descriptor or a negative errno. */
-static int
-scan_lock_store(struct store *st)
-{
-	char path[4096];
-	int fd;
-
-	snprintf(path, sizeof(path), "%s/serve.lock", store_dir(st));
-	if ((fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600)) < 0)
-		return -errno;
-	if (flock(fd, LOCK_EX | LOCK_NB) < 0) {
-		int err = errno == EWOULDBLOCK ? -EBUSY : -errno;
-
-		close(fd);
-		return err;
-	}
-	return fd;
-}
-
 /* ---- per-loop state and per-request hooks ------------------------- */
 
 /* Per-loop state. */
@@ -213,7 +88,7 @@ scan_loop_init(struct http_loop *loop, void *arg)
 	sl->srv = srv;
 	sl->loop = loop;
 	sl->index = http_loop_index(loop);
-	if ((ret = writer_port_new(srv->writer, http_loop_base(loop),
+	if ((ret = writer_port_new(srv->core->writer, http_loop_base(loop),
 	    scan_op_done, sl, &sl->port)) < 0) {
 		free(sl);
 		return ret;
@@ -314,17 +189,17 @@ scan_serve(struct store *st, const struct scan_config *cfg, const char **why)
 		.admit_conn = scan_admit_conn,
 		.release_conn = scan_release_conn,
 	};
+	struct scan_core core;
 	struct scan_server srv;
 	struct event *sigterm = NULL, *sigint = NULL, *sighup = NULL;
 	struct http_config hc;
 	struct event_base *base0;
 	char bound[80];
-	bool writer_stopped = false;
-	int ret, lock_fd;
+	int ret;
 
 	memset(&srv, 0, sizeof(srv));
 	*why = NULL;
-	srv.st = st;
+	srv.core = &core;
 	srv.cfg = *cfg;
 	srv.started = clock_now_us();	/* metrics report uptime from it */
 	hc = cfg->http;
@@ -335,30 +210,8 @@ scan_serve(struct store *st, const struct scan_config *cfg, const char **why)
 	mallopt(M_TRIM_THRESHOLD, 64 << 20);
 	mallopt(M_TOP_PAD, 16 << 20);
 
-	if ((ret = store_secret_get(st, "location-token", srv.token_key)) < 0) {
-		*why = "cannot read or create the server secret in the store";
+	if ((ret = scan_core_open(&core, st, cfg->secrets_path, why)) < 0)
 		return ret;
-	}
-	if ((lock_fd = scan_lock_store(st)) < 0) {
-		*why = lock_fd == -EBUSY ? "another scanloop serve uses this "
-		    "store" : "cannot lock the store for serving";
-		return lock_fd;
-	}
-	if ((ret = keys_server_secrets(cfg->secrets_path, true, &srv.secrets,
-	    why)) < 0) {
-		close(lock_fd);
-		return ret;
-	}
-	if ((ret = registry_new(&srv.registry)) < 0)
-		goto out;
-	if ((ret = scan_recover_summaries(st, &srv.summaries)) < 0) {
-		*why = "cannot fold the scan summaries";
-		goto out;
-	}
-	if ((ret = scan_recover_draws(&srv, st)) < 0) {
-		*why = "cannot index the draws";
-		goto out;
-	}
 	if (cfg->log_path != NULL &&
 	    (ret = accesslog_open(cfg->log_path, &srv.log)) < 0) {
 		*why = "cannot open the access log";
@@ -369,20 +222,9 @@ scan_serve(struct store *st, const struct scan_config *cfg, const char **why)
 		ret = -ENOMEM;
 		goto out;
 	}
-	if ((ret = writer_new(st, &srv.writer)) < 0) {
-		*why = "cannot start the writer thread";
-		goto out;
-	}
-	{
-		struct writer_hooks wh = { .pre_commit = scan_pre_commit,
-		    .group_end = scan_group_end, .tick = scan_tick,
-		    .tick_ms = SUMMARIES_FOLD_MS, .arg = &srv };
-
-		writer_set_hooks(srv.writer, &wh);
-	}
 	if ((ret = http_server_new(&hc, &hooks, &srv, &srv.http, bound,
 	    sizeof(bound), why)) < 0)
-		goto out_writer;
+		goto out;
 	srv.metrics = metrics_new(http_server_threads(srv.http));
 	if (srv.metrics == NULL) {
 		ret = -ENOMEM;
@@ -408,8 +250,7 @@ scan_serve(struct store *st, const struct scan_config *cfg, const char **why)
 	}
 	ret = http_server_run(srv.http);
 	/* Every loop has drained: nothing waits for the writer any more. */
-	writer_stop(srv.writer);
-	writer_stopped = true;
+	scan_core_stop(&core);
 	if (!cfg->quiet)
 		fprintf(stderr, "scanloop serve: drained and stopped\n");
 out_http:
@@ -420,18 +261,10 @@ out_http:
 	if (sighup != NULL)
 		event_free(sighup);
 	http_server_free(srv.http);
-out_writer:
-	if (!writer_stopped)
-		writer_stop(srv.writer);
-	writer_free(srv.writer);
 out:
+	scan_core_close(&core);
 	metrics_free(srv.metrics);
 	ratelimit_free(srv.rl);
 	accesslog_close(srv.log);
-	registry_free(srv.registry);
-	summaries_free(srv.summaries);
-	drawcache_free(srv.drawcache);
-	keys_server_secrets_free(srv.secrets);
-	close(lock_fd);
 	return ret;
 }

@@ -39,7 +39,6 @@
 #include "codegen/keys.h"
 #include "common/clock.h"
 #include "rewards/registry.h"
-#include "scanner/summaries.h"
 #include "scanner/scan_internal.h"
 
 #include <arpa/inet.h>
@@ -90,8 +89,7 @@ struct rt_expect {
 
 static struct rt_server rt_plain, rt_proxy;
 static struct store *rt_store;
-static struct writer *rt_writer;
-static struct summaries *rt_summaries;	/* shared, as the writer is */
+static struct scan_core rt_core;	/* both servers share it */
 static bool rt_up;
 static bool rt_verbose;		/* FUZZ_ROUTER_VERBOSE=1: the statuses */
 static pthread_mutex_t rt_sync_mu = PTHREAD_MUTEX_INITIALIZER;
@@ -123,7 +121,7 @@ rt_start_one(struct rt_server *s, const char *name, bool proxy)
 		.release_conn = scan_release_conn,
 	};
 	struct scan_config cfg;
-	char bound[80], path[PATH_MAX];
+	char bound[80];
 	const char *why = NULL, *colon;
 
 	memset(&cfg, 0, sizeof(cfg));
@@ -145,17 +143,9 @@ rt_start_one(struct rt_server *s, const char *name, bool proxy)
 	cfg.quiet = true;
 
 	memset(s, 0, sizeof(*s));
-	s->srv.st = rt_store;
+	s->srv.core = &rt_core;
 	s->srv.cfg = cfg;
-	s->srv.writer = rt_writer;
-	s->srv.summaries = rt_summaries;
 	s->srv.started = clock_now_us();
-	fx_token_key(s->srv.token_key);
-	/* As scan_serve: the server's secrets file and campaign registry. */
-	fuzz_path(path, fuzz_tmpdir(), "server.secret");
-	FUZZ_CHECK(keys_server_secrets(path, true, &s->srv.secrets, &why) ==
-	    0);
-	FUZZ_CHECK(registry_new(&s->srv.registry) == 0);
 	FUZZ_CHECK((s->srv.rl = ratelimit_new(cfg.rate, cfg.burst,
 	    cfg.http.max_conns_per_ip)) != NULL);
 	fuzz_path(s->log_path, fuzz_tmpdir(), name);
@@ -191,8 +181,6 @@ rt_free_one(struct rt_server *s)
 	metrics_free(s->srv.metrics);
 	ratelimit_free(s->srv.rl);
 	accesslog_close(s->srv.log);
-	registry_free(s->srv.registry);
-	keys_server_secrets_free(s->srv.secrets);
 	close(s->log_fd);
 }
 
@@ -204,40 +192,20 @@ rt_stop(void)
 		return;
 	rt_stop_one(&rt_plain);
 	rt_stop_one(&rt_proxy);
-	writer_stop(rt_writer);
+	scan_core_stop(&rt_core);
 	rt_free_one(&rt_plain);
 	rt_free_one(&rt_proxy);
-	writer_free(rt_writer);
-	summaries_free(rt_summaries);
+	scan_core_close(&rt_core);
 	store_close(rt_store);
 	rt_up = false;
-}
-
-/* Writer hook: a group's summaries are kept or dropped with its commit
- * (as scan_group_end in server.c). */
-static void
-rt_group_end(bool committed, void *arg)
-{
-	summaries_group_end(arg, committed);
-}
-
-/* Writer hook: folds the summaries into the store (as scan_tick). A full
- * map is one of the states the fuzzer reaches; nothing else may fail. */
-static void
-rt_tick(struct store *st, void *arg)
-{
-	int ret = summaries_fold(arg, st);
-
-	FUZZ_CHECK(ret == 0 || ret == -ENOSPC);
 }
 
 /* Starts everything once. */
 static void
 rt_start(void)
 {
-	static struct writer_hooks hooks = { .group_end = rt_group_end,
-	    .tick = rt_tick, .tick_ms = SUMMARIES_FOLD_MS };
-	char dir[PATH_MAX];
+	char dir[PATH_MAX], path[PATH_MAX];
+	const char *why = NULL;
 
 	if (rt_up)
 		return;
@@ -247,12 +215,14 @@ rt_start(void)
 	setenv("SCANLOOP_MAP_SIZE", RT_MAP_SIZE, 0);
 	fuzz_path(dir, fuzz_tmpdir(), "db");
 	rt_store = fx_store(dir);
-	/* As scan_serve: the scan summaries, kept and folded by the writer
-	 * (the store is new: nothing to recover). */
-	FUZZ_CHECK(summaries_new(0, &rt_summaries) == 0);
-	hooks.arg = rt_summaries;
-	FUZZ_CHECK(writer_new(rt_store, &rt_writer) == 0);
-	writer_set_hooks(rt_writer, &hooks);
+	/* As scan_serve: the writer, its caches, the campaigns, the secrets. */
+	fuzz_path(path, fuzz_tmpdir(), "server.secret");
+	if (scan_core_open(&rt_core, rt_store, path, &why) < 0) {
+		fprintf(stderr, "fuzz_router: %s\n", why ? why : "no core");
+		abort();
+	}
+	/* The seeds' location tokens are made with the fixture's key. */
+	fx_token_key(rt_core.token_key);
 	rt_start_one(&rt_plain, "plain.log", false);
 	rt_start_one(&rt_proxy, "proxy.log", true);
 	rt_up = true;

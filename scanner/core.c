@@ -1,0 +1,214 @@
+/*
+ * core.c — what every server over one store shares: the store's server
+ * lock, the secrets, the campaigns, and the one writer with what it keeps
+ * in memory (the scan summaries and the draw cache), recovered at start
+ * from what a crash left and folded into the store once a second.
+ */
+#include "scanner/scan_internal.h"
+#include "common/log.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <sodium.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/file.h>
+#include <unistd.h>
+
+/* Writer hook: the group's campaign headers and counters go into its
+ * transaction. */
+static int
+scan_pre_commit(struct store_txn *t, void *arg)
+{
+	struct scan_core *core = arg;
+
+	return drawcache_flush_txn(core->drawcache, t);
+}
+
+/* Writer hook: a group's summaries are kept or dropped with its commit. */
+static void
+scan_group_end(bool committed, void *arg)
+{
+	struct scan_core *core = arg;
+
+	summaries_group_end(core->summaries, committed);
+	drawcache_group_end(core->drawcache, committed);
+}
+
+/* Writer hook: folds the summaries and the draw cache into the store now
+ * and then. */
+static void
+scan_tick(struct store *st, void *arg)
+{
+	struct scan_core *core = arg;
+	const char *what = "scan summaries";
+	int ret;
+
+	if ((ret = summaries_fold(core->summaries, st)) == 0) {
+		what = "the draw index";
+		ret = drawcache_fold(core->drawcache, st);
+	}
+	if (ret == -EIO) {
+		log_warnx("store: I/O error folding %s; exiting", what);
+		_exit(WRITER_EXIT_IO);
+	}
+	if (ret < 0)
+		log_warnx("store: cannot fold %s: %s", what,
+		    store_strerror(ret));
+}
+
+/* Loads the campaigns and the online draws a crash left out of the draw
+ * index, and folds them; on a full store they wait in memory. */
+static int
+scan_recover_draws(struct scan_core *core, struct store *st)
+{
+	struct store_txn t;
+	int n = 0, ret;
+
+	if ((ret = drawcache_new(&core->drawcache)) < 0)
+		return ret;
+	core->draw_tallies = drawcache_tallies(core->drawcache);
+	core->draw_reader = drawcache_reader(core->drawcache);
+	if ((ret = store_txn_begin(st, true, &t)) < 0)
+		return ret;
+	if ((ret = registry_sync_txn(core->registry, &t)) == 0)
+		ret = n = drawcache_recover_txn(&t, core->registry, core->drawcache);
+	store_txn_abort(&t);
+	if (ret < 0)
+		return ret;
+	if (n == 0)
+		return 0;
+	if ((ret = drawcache_fold(core->drawcache, st)) == -ENOSPC) {
+		log_warnx("store full: the draw index stays in memory until "
+		    "there is room");
+		return 0;
+	}
+	if (ret == 0)
+		log_warnx("indexed %d draws a previous run left unindexed", n);
+	return ret;
+}
+
+/* Folds what a crash left unfolded and makes the summary cache. On a full
+ * store the tail is kept in memory instead, to fold once there is room:
+ * the server still starts, serves reads and answers writes 503. */
+static int
+scan_recover_summaries(struct store *st, struct summaries **out)
+{
+	struct store_txn t;
+	uint64_t folded, last;
+	bool full = false;
+	int ret;
+
+	ret = store_scans_fold(st, &folded);
+	if (ret == -ENOSPC) {
+		log_warnx("store full: scan summaries stay in memory until "
+		    "there is room");
+		full = true;
+	} else if (ret < 0)
+		return ret;
+	else if (folded > 0)
+		log_warnx("folded %llu scan events a previous run left "
+		    "unfolded", (unsigned long long)folded);
+	if ((ret = store_txn_begin(st, true, &t)) < 0)
+		return ret;
+	ret = store_scans_folded_txn(&t, &last);
+	store_txn_abort(&t);
+	if (ret < 0 || (ret = summaries_new(last, out)) < 0)
+		return ret;
+	return full ? summaries_load_tail(*out, st) : 0;
+}
+
+/* Takes the store's server lock: one server per store, since each keeps
+ * scan summaries in memory. Returns the descriptor or a negative errno. */
+static int
+scan_lock_store(struct store *st)
+{
+	char path[4096];
+	int fd;
+
+	snprintf(path, sizeof(path), "%s/serve.lock", store_dir(st));
+	if ((fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600)) < 0)
+		return -errno;
+	if (flock(fd, LOCK_EX | LOCK_NB) < 0) {
+		int err = errno == EWOULDBLOCK ? -EBUSY : -errno;
+
+		close(fd);
+		return err;
+	}
+	return fd;
+}
+
+/* Opens what every server over a store shares. */
+int
+scan_core_open(struct scan_core *core, struct store *st,
+    const char *secrets_path, const char **why)
+{
+	struct writer_hooks wh = { .pre_commit = scan_pre_commit,
+	    .group_end = scan_group_end, .tick = scan_tick,
+	    .tick_ms = SUMMARIES_FOLD_MS, .arg = core };
+	int ret;
+
+	memset(core, 0, sizeof(*core));
+	core->st = st;
+	core->lock_fd = -1;
+	if ((ret = store_secret_get(st, "location-token", core->token_key)) <
+	    0) {
+		*why = "cannot read or create the server secret in the store";
+		return ret;
+	}
+	if ((core->lock_fd = scan_lock_store(st)) < 0) {
+		ret = core->lock_fd;
+		*why = ret == -EBUSY ? "another scanloop serve uses this "
+		    "store" : "cannot lock the store for serving";
+		goto fail;
+	}
+	if ((ret = keys_server_secrets(secrets_path, true, &core->secrets,
+	    why)) < 0)
+		goto fail;
+	if ((ret = registry_new(&core->registry)) < 0)
+		goto fail;
+	if ((ret = scan_recover_summaries(st, &core->summaries)) < 0) {
+		*why = "cannot fold the scan summaries";
+		goto fail;
+	}
+	if ((ret = scan_recover_draws(core, st)) < 0) {
+		*why = "cannot index the draws";
+		goto fail;
+	}
+	if ((ret = writer_new(st, &core->writer)) < 0) {
+		*why = "cannot start the writer thread";
+		goto fail;
+	}
+	writer_set_hooks(core->writer, &wh);
+	return 0;
+fail:
+	scan_core_close(core);
+	return ret;
+}
+
+/* Stops the writer: it commits what is queued. */
+void
+scan_core_stop(struct scan_core *core)
+{
+	if (core->writer != NULL && !core->writer_stopped) {
+		writer_stop(core->writer);
+		core->writer_stopped = true;
+	}
+}
+
+/* Stops the writer if it runs and frees everything. */
+void
+scan_core_close(struct scan_core *core)
+{
+	scan_core_stop(core);
+	writer_free(core->writer);
+	registry_free(core->registry);
+	summaries_free(core->summaries);
+	drawcache_free(core->drawcache);
+	keys_server_secrets_free(core->secrets);
+	if (core->lock_fd >= 0)
+		close(core->lock_fd);
+	sodium_memzero(core->token_key, sizeof(core->token_key));
+	memset(core, 0, sizeof(*core));
+	core->lock_fd = -1;
+}
