@@ -1,6 +1,6 @@
 /* test_campaign.c — campaign files: field-by-field validation, times, and
  * local days across daylight saving changes and midnight. */
-#include "testutil.h"
+#include "testutil_rewards.h"
 
 #include <errno.h>
 #include <jansson.h>
@@ -12,26 +12,30 @@
 #include "rewards/campaign.h"
 
 /* A valid campaign: online physical, coupon and points tiers, an at_store
- * tier, claim stores and limits. */
-static const char base_json[] =
-"{\"id\":\"test-1\",\"name\":\"Test campaign\",\"description\":\"d\","
-"\"start\":\"2027-03-01T00:00:00+08:00\",\"end\":\"2027-04-01T00:00:00+08:00\","
-"\"time_zone\":\"Asia/Shanghai\","
-"\"scope\":{\"batches\":[1,2],\"products\":[\"09506000134352\"]},"
-"\"draw_on\":\"inner\","
-"\"tiers\":["
-"{\"id\":\"gold\",\"name\":\"Gold\",\"kind\":\"physical\",\"total\":10,"
-"\"daily_cap\":3,\"odds\":1000},"
-"{\"id\":\"cpn\",\"name\":\"Coupon\",\"kind\":\"coupon\",\"total\":100,"
-"\"odds\":50000,\"coupon\":{\"face_value\":\"10.00\",\"currency\":\"CNY\","
-"\"condition\":\"min spend 50\",\"valid_days\":30}},"
-"{\"id\":\"pts\",\"name\":\"Points\",\"kind\":\"points\",\"total\":1000,"
-"\"odds\":200000,\"points\":50},"
-"{\"id\":\"shop-prize\",\"name\":\"At the shop\",\"kind\":\"physical\","
-"\"total\":5,\"odds\":100000,\"reveal\":\"at_store\"}],"
-"\"claim\":{\"window_days\":14,\"stores\":[\"s1\",\"s2\"]},"
-"\"limits\":{\"draws_per_visitor_per_day\":3,"
-"\"draws_per_ip_prefix_per_hour\":100,\"wins_per_visitor\":2}}";
+ * tier, claim stores and limits (the text of
+ * tests/fixtures/campaigns/campaign-valid.json, read by group_setup). */
+static char *base_json;
+
+/* Reads the valid campaign's text. */
+static int
+group_setup(void **state)
+{
+	char path[TU_PATH_MAX];
+
+	(void)state;
+	base_json = tu_read(tu_fixture_path(path,
+	    "campaigns/campaign-valid.json"), NULL);
+	return 0;
+}
+
+/* Frees it. */
+static int
+group_teardown(void **state)
+{
+	(void)state;
+	free(base_json);
+	return 0;
+}
 
 /* Parses text, expecting success. */
 static struct campaign *
@@ -646,5 +650,5 @@ main(void)
 	};
 
 	tu_init();
-	return cmocka_run_group_tests(tests, NULL, NULL);
+	return cmocka_run_group_tests(tests, group_setup, group_teardown);
 }

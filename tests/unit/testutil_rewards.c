@@ -62,3 +62,48 @@ tu_campaign_install(struct store *st, struct campaign *c, uint8_t seed_byte)
 	c->hdr = hdr;
 	return c;
 }
+
+/* Parses and stores a campaign file. */
+struct campaign *
+tu_campaign_load(struct store *st, const char *name, uint8_t seed_byte)
+{
+	return tu_campaign_install(st, tu_campaign_file(name), seed_byte);
+}
+
+/* The look-up tu_redeem passes: the one campaign, by its id. */
+static struct campaign *
+tu_campaign_lookup(const char *id, void *arg)
+{
+	struct campaign *c = arg;
+
+	if (c == NULL || strcmp(c->id, id) != 0)
+		return NULL;
+	return campaign_ref(c, __func__);
+}
+
+/* One redemption in its own transaction (committed only when OK). */
+struct redeem_result
+tu_redeem(struct store *st, struct campaign *c, const char *claim,
+    const char *shop_token, int64_t now, const uint8_t claim_key[32])
+{
+	struct redeem_request rq;
+	struct redeem_result res;
+	struct store_txn t;
+
+	memset(&rq, 0, sizeof(rq));
+	rq.claim_token = claim;
+	rq.shop_token = shop_token;
+	rq.now = now;
+	rq.claim_key = claim_key;
+	rq.lookup = tu_campaign_lookup;
+	rq.lookup_arg = c;
+	rq.tallies = &tallies_store;
+	assert_int_equal(store_txn_begin(st, false, &t), 0);
+	assert_int_equal(redeem_txn(&t, &rq, &res), 0);
+	if (res.status == REDEEM_OK)
+		assert_int_equal(store_txn_commit(&t), 0);
+	else
+		store_txn_abort(&t);
+	redeem_result_free(&res);
+	return res;
+}

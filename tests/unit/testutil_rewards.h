@@ -10,6 +10,7 @@
 
 #include "testutil.h"
 #include "rewards/campaign.h"
+#include "rewards/redeem.h"
 #include "store/store.h"
 
 /* Path of tests/fixtures/NAME (from SCANLOOP_SRC or the cwd). */
@@ -22,5 +23,16 @@ struct campaign *tu_campaign_file(const char *name);
  * c->hdr. Returns c. */
 struct campaign *tu_campaign_install(struct store *st, struct campaign *c,
     uint8_t seed_byte);
+/* Parses campaigns/NAME.json and stores it with the seed seed_byte
+ * repeated: tu_campaign_install(st, tu_campaign_file(name), seed_byte). */
+struct campaign *tu_campaign_load(struct store *st, const char *name,
+    uint8_t seed_byte);
+/* Redeems claim at the shop of shop_token at now, as the server does with
+ * c its only campaign, in a write transaction of its own that commits only
+ * when the result is REDEEM_OK. Returns the result, its campaign reference
+ * already dropped. */
+struct redeem_result tu_redeem(struct store *st, struct campaign *c,
+    const char *claim, const char *shop_token, int64_t now,
+    const uint8_t claim_key[32]);
 
 #endif
