@@ -215,7 +215,7 @@ scan_staff_page(struct scan_loop *sl, struct http_req *req,
 {
 	enum page_lang lang = page_lang_pick(req->head.accept_language,
 	    req->head.query);
-	char prefill[REDEEM_CLAIM_TEXT_LEN + 8], headers[1024];
+	char prefill[REDEEM_CLAIM_TEXT_LEN + 8];
 	struct http_slice q;
 
 	if (req->head.method != HTTP_METHOD_GET &&
@@ -236,9 +236,5 @@ scan_staff_page(struct scan_loop *sl, struct http_req *req,
 		scan_error_page(sl, req, 503, NULL);
 		return;
 	}
-	snprintf(headers, sizeof(headers), "Cache-Control: no-store\r\n"
-	    "Content-Security-Policy: %s\r\nX-Content-Type-Options: nosniff\r\n"
-	    "Referrer-Policy: no-referrer\r\n", page_csp());
-	http_respond(req, 200, "text/html; charset=utf-8", headers,
-	    sl->page.data, sl->page.len, false);
+	scan_send_html(sl, req, "no-store", "Referrer-Policy: no-referrer\r\n");
 }

@@ -142,7 +142,7 @@ scan_product_get(struct scan_loop *sl, struct http_req *req,
 {
 	enum page_lang lang = page_lang_pick(req->head.accept_language,
 	    req->head.query);
-	char g[GTIN_LEN + 1], headers[1024];
+	char g[GTIN_LEN + 1];
 
 	if (req->head.method != HTTP_METHOD_GET &&
 	    req->head.method != HTTP_METHOD_HEAD) {
@@ -158,9 +158,6 @@ scan_product_get(struct scan_loop *sl, struct http_req *req,
 		scan_error_page(sl, req, 503, NULL);
 		return;
 	}
-	snprintf(headers, sizeof(headers), "Cache-Control: public, max-age=300\r\n"
-	    "Content-Security-Policy: %s\r\nX-Content-Type-Options: nosniff\r\n"
-	    "Vary: Accept-Language\r\n", page_csp());
-	http_respond(req, 200, "text/html; charset=utf-8", headers,
-	    sl->page.data, sl->page.len, false);
+	scan_send_html(sl, req, "public, max-age=300",
+	    "Vary: Accept-Language\r\n");
 }

@@ -235,6 +235,20 @@ scan_error_page(struct scan_loop *sl, struct http_req *req, int status,
 	    sl->page.data, sl->page.len, false);
 }
 
+/* Sends the page rendered in sl->page with 200. */
+void
+scan_send_html(struct scan_loop *sl, struct http_req *req, const char *cache,
+    const char *extra)
+{
+	char headers[1024];
+
+	snprintf(headers, sizeof(headers), "Cache-Control: %s\r\n"
+	    "Content-Security-Policy: %s\r\nX-Content-Type-Options: nosniff\r\n"
+	    "%s", cache, page_csp(), extra);
+	http_respond(req, 200, "text/html; charset=utf-8", headers,
+	    sl->page.data, sl->page.len, false);
+}
+
 /* Allocates an op. */
 struct scan_op *
 scan_op_new(struct scan_loop *sl, struct http_req *req)

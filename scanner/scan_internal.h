@@ -152,6 +152,10 @@ const char *scan_cookie_header(const struct scan_op *o, char *out, size_t cap);
 /* Answers with an HTML error page. */
 void scan_error_page(struct scan_loop *sl, struct http_req *req, int status,
     const char *extra);
+/* Sends the page rendered in sl->page with 200, the headers every page
+ * has (Cache-Control: cache; the CSP) and extra ("" or header lines). */
+void scan_send_html(struct scan_loop *sl, struct http_req *req,
+    const char *cache, const char *extra);
 /* Allocates an operation for req (NULL: a detached event). */
 struct scan_op *scan_op_new(struct scan_loop *sl, struct http_req *req);
 /* Frees an operation and the references it holds. */

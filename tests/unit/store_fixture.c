@@ -13,9 +13,7 @@ fixture_setup(void **state)
 	struct fixture *f = calloc(1, sizeof(*f));
 
 	assert_non_null(f);
-	tu_tmpdir(f->dir);
-	tu_path(f->db, f->dir, "db");
-	assert_int_equal(store_open(f->db, STORE_CREATE, &f->st), 0);
+	f->st = tu_store_new(f->dir, f->db);
 	*state = f;
 	return 0;
 }
@@ -26,8 +24,7 @@ fixture_teardown(void **state)
 {
 	struct fixture *f = *state;
 
-	store_close(f->st);
-	tu_rmtree(f->dir);
+	tu_store_free(f->st, f->dir);
 	free(f);
 	return 0;
 }

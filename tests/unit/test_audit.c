@@ -100,9 +100,7 @@ group_setup(void **state)
 	const int64_t hour = 3600LL * 1000000;
 	json_t *h;
 
-	tu_tmpdir(f->dir);
-	tu_path(f->db, f->dir, "db");
-	assert_int_equal(store_open(f->db, STORE_CREATE, &f->st), 0);
+	f->st = tu_store_new(f->dir, f->db);
 	/* Online: a capped physical tier, a coupon, points; at the store: a
 	 * box. */
 	f->c = tu_campaign_load(f->st, "audit-log", SEED_BYTE);
@@ -182,8 +180,7 @@ group_teardown(void **state)
 	struct fixture *f = *state;
 
 	campaign_unref(f->c, __func__);
-	store_close(f->st);
-	tu_rmtree(f->dir);
+	tu_store_free(f->st, f->dir);
 	free(f->jsonl);
 	return 0;
 }

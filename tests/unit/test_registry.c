@@ -32,9 +32,7 @@ setup(void **state)
 	struct store_txn t;
 
 	assert_non_null(f);
-	tu_tmpdir(f->dir);
-	tu_path(f->db, f->dir, "db");
-	assert_int_equal(store_open(f->db, STORE_CREATE, &f->st), 0);
+	f->st = tu_store_new(f->dir, f->db);
 	memset(&b, 0, sizeof(b));
 	b.id = 7;
 	b.state = STORE_BATCH_ACTIVE;
@@ -62,8 +60,7 @@ teardown(void **state)
 	campaign_unref(f->product, __func__);
 	campaign_unref(f->later, __func__);
 	campaign_unref(f->other, __func__);
-	store_close(f->st);
-	tu_rmtree(f->dir);
+	tu_store_free(f->st, f->dir);
 	free(f);
 	return 0;
 }

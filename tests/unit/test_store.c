@@ -88,9 +88,7 @@ test_open_schema(void **state)
 
 	/* Put the fixture back for teardown. */
 	tu_rmtree(f->dir);
-	tu_tmpdir(f->dir);
-	tu_path(f->db, f->dir, "db");
-	assert_int_equal(store_open(f->db, STORE_CREATE, &f->st), 0);
+	f->st = tu_store_new(f->dir, f->db);
 }
 
 /* foreach callback collecting key ids; stops at id 200 if asked. */

@@ -1,5 +1,6 @@
 /* testutil.c — shared helpers for the cmocka unit tests. */
 #include "testutil.h"
+#include "store/store.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -43,6 +44,26 @@ tu_rmtree(const char *path)
 	/* Restore permissions a test may have taken away. */
 	chmod(path, 0700);
 	fsutil_rmtree(path);
+}
+
+/* A new store in a new directory. */
+struct store *
+tu_store_new(char dir[TU_PATH_MAX], char db[TU_PATH_MAX])
+{
+	struct store *st = NULL;
+
+	tu_tmpdir(dir);
+	tu_path(db, dir, "db");
+	assert_int_equal(store_open(db, STORE_CREATE, &st), 0);
+	return st;
+}
+
+/* Closes and removes it. */
+void
+tu_store_free(struct store *st, const char *dir)
+{
+	store_close(st);
+	tu_rmtree(dir);
 }
 
 /* "dir/name". */

@@ -17,12 +17,19 @@
 
 #include "codegen/gtin.h"
 
+struct store;
+
 #define TU_PATH_MAX 4096
 
 /* Initializes libsodium (sodium_malloc needs it); call first in main. */
 void tu_init(void);
 /* Creates a fresh directory under /tmp; out holds its path. */
 void tu_tmpdir(char out[TU_PATH_MAX]);
+/* Opens a new store in a new temporary directory: dir is the directory,
+ * db the store's path in it. */
+struct store *tu_store_new(char dir[TU_PATH_MAX], char db[TU_PATH_MAX]);
+/* Closes a store made by tu_store_new and removes its directory. */
+void tu_store_free(struct store *st, const char *dir);
 /* Removes a directory tree made by tu_tmpdir (NULL or "" is ignored). */
 void tu_rmtree(const char *path);
 /* Joins dir and name into out ("dir/name"). */
