@@ -20,35 +20,42 @@
 #ifndef SCANLOOP_TALLIES_H
 #define SCANLOOP_TALLIES_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "store/store.h"
 
+struct tallies;
+
 struct tallies_ops {
 	/* A campaign's header as this transaction sees it. */
-	int (*header_get)(void *be, struct store_txn *t, const char *campaign,
-	    struct store_campaign *hdr);
+	int (*header_get)(const struct tallies *tl, struct store_txn *t,
+	    const char *campaign, struct store_campaign *hdr);
 	/* Replaces a header read with header_get. */
-	int (*header_put)(void *be, struct store_txn *t,
+	int (*header_put)(const struct tallies *tl, struct store_txn *t,
 	    const struct store_campaign *hdr);
 	/* A counter (stock, summary or risk: STORE_COUNT_*). */
-	int (*count_get)(void *be, struct store_txn *t, const char *campaign,
-	    int kind, const uint8_t subject[16], uint32_t period, uint64_t *n);
+	int (*count_get)(const struct tallies *tl, struct store_txn *t,
+	    const char *campaign, int kind, const uint8_t subject[16],
+	    uint32_t period, uint64_t *n);
 	/* Adds delta to a counter. */
-	int (*count_add)(void *be, struct store_txn *t, const char *campaign,
-	    int kind, const uint8_t subject[16], uint32_t period,
-	    uint64_t delta);
+	int (*count_add)(const struct tallies *tl, struct store_txn *t,
+	    const char *campaign, int kind, const uint8_t subject[16],
+	    uint32_t period, uint64_t delta);
 	/* A code's online draw (the draw index), or -ENOENT. */
-	int (*draw_find)(void *be, struct store_txn *t, const char *campaign,
-	    const uint8_t serial[STORE_SERIAL_BYTES], struct store_draw *d);
+	int (*draw_find)(const struct tallies *tl, struct store_txn *t,
+	    const char *campaign, const uint8_t serial[STORE_SERIAL_BYTES],
+	    struct store_draw *d);
 	/* Appends a draw to the log; an online draw is also indexed. */
-	int (*draw_add)(void *be, struct store_txn *t, const char *campaign,
-	    const struct store_draw *d);
+	int (*draw_add)(const struct tallies *tl, struct store_txn *t,
+	    const char *campaign, const struct store_draw *d);
 };
 
 struct tallies {
 	const struct tallies_ops *ops;
 	void *be;			/* the back end's own state */
+	bool writer;			/* may write: a write transaction's view,
+					 * not a reader's */
 };
 
 /* The store itself, in the caller's transaction. */
@@ -59,7 +66,7 @@ static inline int
 tallies_header_get(const struct tallies *tl, struct store_txn *t,
     const char *campaign, struct store_campaign *hdr)
 {
-	return tl->ops->header_get(tl->be, t, campaign, hdr);
+	return tl->ops->header_get(tl, t, campaign, hdr);
 }
 
 /* Writes a campaign header back. */
@@ -67,7 +74,7 @@ static inline int
 tallies_header_put(const struct tallies *tl, struct store_txn *t,
     const struct store_campaign *hdr)
 {
-	return tl->ops->header_put(tl->be, t, hdr);
+	return tl->ops->header_put(tl, t, hdr);
 }
 
 /* Reads a counter. */
@@ -76,7 +83,7 @@ tallies_count_get(const struct tallies *tl, struct store_txn *t,
     const char *campaign, int kind, const uint8_t subject[16],
     uint32_t period, uint64_t *n)
 {
-	return tl->ops->count_get(tl->be, t, campaign, kind, subject, period,
+	return tl->ops->count_get(tl, t, campaign, kind, subject, period,
 	    n);
 }
 
@@ -86,7 +93,7 @@ tallies_count_add(const struct tallies *tl, struct store_txn *t,
     const char *campaign, int kind, const uint8_t subject[16],
     uint32_t period, uint64_t delta)
 {
-	return tl->ops->count_add(tl->be, t, campaign, kind, subject, period,
+	return tl->ops->count_add(tl, t, campaign, kind, subject, period,
 	    delta);
 }
 
@@ -107,7 +114,7 @@ tallies_draw_find(const struct tallies *tl, struct store_txn *t,
     const char *campaign, const uint8_t serial[STORE_SERIAL_BYTES],
     struct store_draw *d)
 {
-	return tl->ops->draw_find(tl->be, t, campaign, serial, d);
+	return tl->ops->draw_find(tl, t, campaign, serial, d);
 }
 
 /* Appends (and indexes) a draw. */
@@ -115,7 +122,7 @@ static inline int
 tallies_draw_add(const struct tallies *tl, struct store_txn *t,
     const char *campaign, const struct store_draw *d)
 {
-	return tl->ops->draw_add(tl->be, t, campaign, d);
+	return tl->ops->draw_add(tl, t, campaign, d);
 }
 
 #endif

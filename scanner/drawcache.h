@@ -96,7 +96,7 @@ size_t drawcache_pending(struct drawcache *dc);
 struct tallies drawcache_tallies(struct drawcache *dc);
 /* The loop threads' view, for reads in their read transactions: the draw
  * index with the draws committed here, the rest as the store has it
- * (risk counters without unfolded deltas). Writes fail with -EROFS. */
+ * (risk counters without unfolded deltas). It writes nothing. */
 struct tallies drawcache_reader(struct drawcache *dc);
 /* Server start: puts the online draws after each campaign's watermark
  * that the store's index lacks (a crash's unfolded tail) into the cache as

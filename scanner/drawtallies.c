@@ -19,58 +19,70 @@ dt_group_kind(int kind)
 	return kind == STORE_COUNT_STOCK || kind == STORE_COUNT_SUMMARY;
 }
 
-/* Writer: a header as the group sees it. */
+/* A header: as the writer's group sees it, or as the store has it. */
 static int
-dt_header_get(void *be, struct store_txn *t, const char *campaign,
-    struct store_campaign *hdr)
+dt_header_get(const struct tallies *tl, struct store_txn *t,
+    const char *campaign, struct store_campaign *hdr)
 {
-	return drawcache_header_txn(be, t, campaign, hdr);
+	if (!tl->writer)
+		return store_campaign_get_txn(t, campaign, hdr);
+	return drawcache_header_txn(tl->be, t, campaign, hdr);
 }
 
 /* Writer: a header written at the group's flush. */
 static int
-dt_header_put(void *be, struct store_txn *t, const struct store_campaign *hdr)
+dt_header_put(const struct tallies *tl, struct store_txn *t,
+    const struct store_campaign *hdr)
 {
 	(void)t;
-	return drawcache_header_put(be, hdr);
+	assert(tl->writer);
+	return drawcache_header_put(tl->be, hdr);
 }
 
-/* Writer: a counter as the group sees it. */
+/* A counter: the group's, or the store's plus the cache's delta (a reader
+ * sees the store's folded values). */
 static int
-dt_count_get(void *be, struct store_txn *t, const char *campaign, int kind,
-    const uint8_t subject[16], uint32_t period, uint64_t *n)
+dt_count_get(const struct tallies *tl, struct store_txn *t,
+    const char *campaign, int kind, const uint8_t subject[16],
+    uint32_t period, uint64_t *n)
 {
 	int ret;
 
-	if (dt_group_kind(kind))
-		return drawcache_tally_txn(be, t, campaign, kind, subject,
+	if (tl->writer && dt_group_kind(kind))
+		return drawcache_tally_txn(tl->be, t, campaign, kind, subject,
 		    period, n);
 	if ((ret = store_counter_get_txn(t, campaign, kind, subject, period,
 	    n)) < 0)
 		return ret;
-	*n += drawcache_counter(be, campaign, kind, subject, period);
+	if (tl->writer)
+		*n += drawcache_counter(tl->be, campaign, kind, subject,
+		    period);
 	return 0;
 }
 
 /* Writer: adds to a counter in the group or the write-back. */
 static int
-dt_count_add(void *be, struct store_txn *t, const char *campaign, int kind,
-    const uint8_t subject[16], uint32_t period, uint64_t delta)
+dt_count_add(const struct tallies *tl, struct store_txn *t,
+    const char *campaign, int kind, const uint8_t subject[16],
+    uint32_t period, uint64_t delta)
 {
 	(void)t;
+	assert(tl->writer);
 	if (dt_group_kind(kind))
-		return drawcache_tally_add(be, campaign, kind, subject, period,
-		    delta);
-	return drawcache_count(be, campaign, kind, subject, period, delta);
+		return drawcache_tally_add(tl->be, campaign, kind, subject,
+		    period, delta);
+	return drawcache_count(tl->be, campaign, kind, subject, period, delta);
 }
 
-/* Finds a code's draw: the cache's index first, then the store's. */
+/* Finds a code's draw: the cache's index first (the writer sees its
+ * group's draws, a reader committed ones), then the store's. */
 static int
-dt_draw_find(struct drawcache *dc, bool writer, struct store_txn *t,
+dt_draw_find(const struct tallies *tl, struct store_txn *t,
     const char *campaign, const uint8_t serial[STORE_SERIAL_BYTES],
     struct store_draw *d)
 {
-	uint64_t seq = drawcache_draw_seq(dc, campaign, serial, writer);
+	uint64_t seq = drawcache_draw_seq(tl->be, campaign, serial,
+	    tl->writer);
 	int ret;
 
 	if (seq == 0)
@@ -78,37 +90,30 @@ dt_draw_find(struct drawcache *dc, bool writer, struct store_txn *t,
 	ret = store_draw_get_txn(t, campaign, seq, d);
 	/* The writer's transaction holds every draw it indexed; a loop's
 	 * read transaction may predate the commit: not yet. */
-	return ret == -ENOENT && writer ? -EIO : ret;
-}
-
-/* Writer: the group's view of the index. */
-static int
-dt_writer_draw_find(void *be, struct store_txn *t, const char *campaign,
-    const uint8_t serial[STORE_SERIAL_BYTES], struct store_draw *d)
-{
-	return dt_draw_find(be, true, t, campaign, serial, d);
+	return ret == -ENOENT && tl->writer ? -EIO : ret;
 }
 
 /* Writer: appends a draw; an online draw's index entry waits here. */
 static int
-dt_draw_add(void *be, struct store_txn *t, const char *campaign,
-    const struct store_draw *d)
+dt_draw_add(const struct tallies *tl, struct store_txn *t,
+    const char *campaign, const struct store_draw *d)
 {
 	int ret;
 
+	assert(tl->writer);
 	if ((ret = store_draw_append_txn(t, campaign, d)) < 0)
 		return ret;
 	if (d->kind != STORE_DRAW_ONLINE)
 		return 0;
-	return drawcache_add_draw(be, campaign, d->serial, d->seq);
+	return drawcache_add_draw(tl->be, campaign, d->serial, d->seq);
 }
 
-static const struct tallies_ops dt_writer_ops = {
+static const struct tallies_ops dt_ops = {
 	.header_get = dt_header_get,
 	.header_put = dt_header_put,
 	.count_get = dt_count_get,
 	.count_add = dt_count_add,
-	.draw_find = dt_writer_draw_find,
+	.draw_find = dt_draw_find,
 	.draw_add = dt_draw_add,
 };
 
@@ -116,84 +121,14 @@ static const struct tallies_ops dt_writer_ops = {
 struct tallies
 drawcache_tallies(struct drawcache *dc)
 {
-	return (struct tallies){ &dt_writer_ops, dc };
+	return (struct tallies){ &dt_ops, dc, true };
 }
-
-/* Reader: a header from the store. */
-static int
-dt_reader_header_get(void *be, struct store_txn *t, const char *campaign,
-    struct store_campaign *hdr)
-{
-	(void)be;
-	return store_campaign_get_txn(t, campaign, hdr);
-}
-
-/* Reader: a counter from the store. */
-static int
-dt_reader_count_get(void *be, struct store_txn *t, const char *campaign,
-    int kind, const uint8_t subject[16], uint32_t period, uint64_t *n)
-{
-	(void)be;
-	return store_counter_get_txn(t, campaign, kind, subject, period, n);
-}
-
-/* Reader: the committed view of the index. */
-static int
-dt_reader_draw_find(void *be, struct store_txn *t, const char *campaign,
-    const uint8_t serial[STORE_SERIAL_BYTES], struct store_draw *d)
-{
-	return dt_draw_find(be, false, t, campaign, serial, d);
-}
-
-/* Reader: no writes. */
-static int
-dt_reader_header_put(void *be, struct store_txn *t,
-    const struct store_campaign *hdr)
-{
-	(void)be;
-	(void)t;
-	(void)hdr;
-	assert(!"a loop's view of the draw cache writes nothing");
-	return -EROFS;
-}
-
-/* Reader: no writes. */
-static int
-dt_reader_count_add(void *be, struct store_txn *t, const char *campaign,
-    int kind, const uint8_t subject[16], uint32_t period, uint64_t delta)
-{
-	(void)campaign;
-	(void)kind;
-	(void)subject;
-	(void)period;
-	(void)delta;
-	return dt_reader_header_put(be, t, NULL);
-}
-
-/* Reader: no writes. */
-static int
-dt_reader_draw_add(void *be, struct store_txn *t, const char *campaign,
-    const struct store_draw *d)
-{
-	(void)campaign;
-	(void)d;
-	return dt_reader_header_put(be, t, NULL);
-}
-
-static const struct tallies_ops dt_reader_ops = {
-	.header_get = dt_reader_header_get,
-	.header_put = dt_reader_header_put,
-	.count_get = dt_reader_count_get,
-	.count_add = dt_reader_count_add,
-	.draw_find = dt_reader_draw_find,
-	.draw_add = dt_reader_draw_add,
-};
 
 /* The loops' view. */
 struct tallies
 drawcache_reader(struct drawcache *dc)
 {
-	return (struct tallies){ &dt_reader_ops, dc };
+	return (struct tallies){ &dt_ops, dc, false };
 }
 
 struct dt_replay {

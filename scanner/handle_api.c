@@ -16,7 +16,7 @@
 static void
 scan_api_scan_done(struct scan_loop *sl, struct scan_op *o)
 {
-	char serial[CODE_SERIAL_CHARS + 1], cookie[160];
+	char serial[CODE_SERIAL_CHARS + 1];
 	json_t *obj;
 
 	(void)sl;
@@ -42,8 +42,7 @@ scan_api_scan_done(struct scan_loop *sl, struct scan_op *o)
 		json_object_set_new(obj, "reason", json_string(o->vr.reason));
 	if (obj != NULL)
 		json_object_set_new(obj, "first_scan", scan_json_first(&o->scans));
-	scan_json(o->req, 200, obj, scan_cookie_header(o, cookie,
-	    sizeof(cookie)));
+	scan_json_visitor(o, obj);
 }
 
 /* POST /api/v1/scans. */
@@ -203,11 +202,6 @@ scan_api_code(struct scan_loop *sl, struct http_req *req,
 	json_t *obj;
 	int ret;
 
-	if (req->head.method != HTTP_METHOD_GET &&
-	    req->head.method != HTTP_METHOD_HEAD) {
-		scan_json_error(req, 405, "method_not_allowed", "use GET");
-		return;
-	}
 	if (code_serial_parse(text.p, text.len, serial) < 0) {
 		scan_json_error(req, 404, "not_found", "no such code");
 		return;

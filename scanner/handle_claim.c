@@ -177,11 +177,6 @@ scan_api_points(struct scan_loop *sl, struct http_req *req,
 	int ret;
 
 	(void)param;
-	if (req->head.method != HTTP_METHOD_GET &&
-	    req->head.method != HTTP_METHOD_HEAD) {
-		scan_json_error(req, 405, "method_not_allowed", "use GET");
-		return;
-	}
 	if ((w.arr = json_array()) == NULL) {
 		scan_json_error(req, 503, "unavailable", "out of memory");
 		return;
@@ -218,11 +213,6 @@ scan_staff_page(struct scan_loop *sl, struct http_req *req,
 	char prefill[REDEEM_CLAIM_TEXT_LEN + 8];
 	struct http_slice q;
 
-	if (req->head.method != HTTP_METHOD_GET &&
-	    req->head.method != HTTP_METHOD_HEAD) {
-		scan_error_page(sl, req, 405, "Allow: GET, HEAD\r\n");
-		return;
-	}
 	prefill[0] = '\0';
 	if (claim.len == 0 && http_query_get(req->head.query, "claim", &q))
 		claim = q;

@@ -71,11 +71,6 @@ scan_code(struct scan_loop *sl, struct http_req *req, bool drawcode)
 	struct scan_op *o;
 	int ret, status;
 
-	if (req->head.method != HTTP_METHOD_GET &&
-	    req->head.method != HTTP_METHOD_HEAD) {
-		scan_error_page(sl, req, 405, "Allow: GET, HEAD\r\n");
-		return;
-	}
 	if ((o = scan_op_new(sl, req)) == NULL) {
 		scan_error_page(sl, req, 503, NULL);
 		return;
@@ -144,11 +139,6 @@ scan_product_get(struct scan_loop *sl, struct http_req *req,
 	    req->head.query);
 	char g[GTIN_LEN + 1];
 
-	if (req->head.method != HTTP_METHOD_GET &&
-	    req->head.method != HTTP_METHOD_HEAD) {
-		scan_error_page(sl, req, 405, "Allow: GET, HEAD\r\n");
-		return;
-	}
 	if (gtin_normalize(gtin.p, gtin.len, g) < 0) {
 		scan_error_page(sl, req, 404, NULL);
 		return;

@@ -207,7 +207,6 @@ scan_api_draw_done(struct scan_loop *sl, struct scan_op *o)
 	const struct draw_result *r = &o->dres;
 	const struct campaign *c = o->drq.c;
 	const char *outcome;
-	char cookie[160];
 	json_t *obj;
 	int tier = 0;
 
@@ -247,8 +246,7 @@ scan_api_draw_done(struct scan_loop *sl, struct scan_op *o)
 			json_object_set_new(obj, "draw", json_integer(
 			    (json_int_t)r->draw.seq));
 	}
-	scan_json(o->req, 200, obj, scan_cookie_header(o, cookie,
-	    sizeof(cookie)));
+	scan_json_visitor(o, obj);
 }
 
 /* POST /api/v1/draws {"code": …}: the draw for apps. */

@@ -4,7 +4,9 @@
  * The table is tried in order and the first route that matches wins. Only
  * the JSON API (/api/...) and the draw button (/draw) take POST; health
  * and metrics are exempt from the per-client rate limit, everything else
- * is counted before it is handled, unknown paths included.
+ * is counted before it is handled, unknown paths included. A route that
+ * takes GET and HEAD only answers anything else with 405 (after the rate
+ * limit), in JSON for the API.
  */
 #include "scanner/scan_internal.h"
 #include "common/clock.h"
@@ -21,9 +23,11 @@ enum route_kind {
 };
 
 #define ROUTE_POST 0x1		/* takes POST besides GET and HEAD */
-#define ROUTE_UNLIMITED 0x2	/* not rate limited */
-#define ROUTE_ANY_CASE 0x4	/* the letter of "/X/" in either case */
-#define ROUTE_NONEMPTY 0x8	/* the parameter is not empty */
+#define ROUTE_GET 0x2		/* takes GET and HEAD only */
+#define ROUTE_JSON 0x4		/* answers in JSON (the API) */
+#define ROUTE_UNLIMITED 0x8	/* not rate limited */
+#define ROUTE_ANY_CASE 0x10	/* the letter of "/X/" in either case */
+#define ROUTE_NONEMPTY 0x20	/* the parameter is not empty */
 
 struct route {
 	enum route_kind kind;
@@ -48,24 +52,27 @@ static const struct route scan_routes[] = {
 	{ ROUTE_EXACT, "/healthz", NULL, ROUTE_UNLIMITED, scan_healthz },
 	{ ROUTE_EXACT, "/metrics", NULL, ROUTE_UNLIMITED, scan_metrics },
 	/* The JSON API. */
-	{ ROUTE_EXACT, "/api/v1/scans", NULL, 0, scan_api_scan },
-	{ ROUTE_PARAM, "/api/v1/scans/", "/location", 0, scan_api_location },
-	{ ROUTE_PREFIX, "/api/v1/codes/", NULL, 0, scan_api_code },
-	{ ROUTE_EXACT, "/api/v1/draws", NULL, 0, scan_api_draw },
-	{ ROUTE_PARAM, "/api/v1/claims/", "/redeem", 0, scan_api_redeem },
-	{ ROUTE_EXACT, "/api/v1/visitors/me/points", NULL, 0,
-	    scan_api_points },
-	{ ROUTE_PREFIX, "/api/v1/", NULL, 0, scan_api_unknown },
+	{ ROUTE_EXACT, "/api/v1/scans", NULL, ROUTE_JSON, scan_api_scan },
+	{ ROUTE_PARAM, "/api/v1/scans/", "/location", ROUTE_JSON,
+	    scan_api_location },
+	{ ROUTE_PREFIX, "/api/v1/codes/", NULL, ROUTE_JSON | ROUTE_GET,
+	    scan_api_code },
+	{ ROUTE_EXACT, "/api/v1/draws", NULL, ROUTE_JSON, scan_api_draw },
+	{ ROUTE_PARAM, "/api/v1/claims/", "/redeem", ROUTE_JSON,
+	    scan_api_redeem },
+	{ ROUTE_EXACT, "/api/v1/visitors/me/points", NULL,
+	    ROUTE_JSON | ROUTE_GET, scan_api_points },
+	{ ROUTE_PREFIX, "/api/v1/", NULL, ROUTE_JSON, scan_api_unknown },
 	/* What phones open: codes, draw codes, the draw button. */
-	{ ROUTE_GS1_CODE, NULL, NULL, 0, scan_code_get },
-	{ ROUTE_GS1_PRODUCT, NULL, NULL, 0, scan_product_get },
-	{ ROUTE_PREFIX, "/D/", NULL, ROUTE_ANY_CASE | ROUTE_NONEMPTY,
-	    scan_drawcode_get },
+	{ ROUTE_GS1_CODE, NULL, NULL, ROUTE_GET, scan_code_get },
+	{ ROUTE_GS1_PRODUCT, NULL, NULL, ROUTE_GET, scan_product_get },
+	{ ROUTE_PREFIX, "/D/", NULL, ROUTE_GET | ROUTE_ANY_CASE |
+	    ROUTE_NONEMPTY, scan_drawcode_get },
 	{ ROUTE_EXACT, "/draw", NULL, ROUTE_POST, scan_draw_form },
 	/* Store staff: the page, and a claim's QR code. */
-	{ ROUTE_EXACT, "/store", NULL, 0, scan_staff_page },
-	{ ROUTE_PREFIX, "/C/", NULL, ROUTE_ANY_CASE | ROUTE_NONEMPTY,
-	    scan_staff_page },
+	{ ROUTE_EXACT, "/store", NULL, ROUTE_GET, scan_staff_page },
+	{ ROUTE_PREFIX, "/C/", NULL, ROUTE_GET | ROUTE_ANY_CASE |
+	    ROUTE_NONEMPTY, scan_staff_page },
 	{ ROUTE_EXACT, "/robots.txt", NULL, 0, scan_robots },
 	{ ROUTE_EXACT, "/favicon.ico", NULL, 0, scan_favicon },
 };
@@ -190,7 +197,14 @@ scan_handle(struct http_req *req, void *arg)
 	}
 	if (r == NULL)
 		scan_error_page(sl, req, 404, NULL);
-	else
+	else if ((r->flags & ROUTE_GET) && m != HTTP_METHOD_GET &&
+	    m != HTTP_METHOD_HEAD) {
+		if (r->flags & ROUTE_JSON)
+			scan_json_error(req, 405, "method_not_allowed",
+			    "use GET");
+		else
+			scan_error_page(sl, req, 405, "Allow: GET, HEAD\r\n");
+	} else
 		r->handle(sl, req, param);
 }
 

@@ -176,6 +176,9 @@ void scan_op_done(struct writer_op *op, void *arg);
 /* Answers with a JSON object (consumed). */
 void scan_json(struct http_req *req, int status, json_t *obj,
     const char *extra);
+/* Answers an operation's request 200 with obj (consumed), giving a new
+ * visitor its cookie. */
+void scan_json_visitor(struct scan_op *o, json_t *obj);
 /* Answers a JSON error {"error": code, "message": message}. */
 void scan_json_error(struct http_req *req, int status, const char *code,
     const char *message);
@@ -263,11 +266,10 @@ void scan_core_close(struct scan_core *core);
 
 /* ---- http hooks (router.c, server.c) -------------------------------- */
 
-int scan_loop_init(struct http_loop *loop, void *arg);
-void scan_loop_fini(struct http_loop *loop, void *arg);
+/* The hooks of a server's HTTP layer (server.c; its arg: the struct
+ * scan_server): per loop, per connection, and per request, which
+ * scan_handle (router.c) routes. */
+extern const struct http_hooks scan_http_hooks;
 void scan_handle(struct http_req *req, void *arg);
-void scan_done(struct http_req *req, void *arg);
-bool scan_admit_conn(int family, const uint8_t ip[16], void *arg);
-void scan_release_conn(int family, const uint8_t ip[16], void *arg);
 
 #endif

@@ -76,7 +76,7 @@ scan_fit_fds(unsigned max_conns)
 /* ---- per-loop state and per-request hooks ------------------------- */
 
 /* Per-loop state. */
-int
+static int
 scan_loop_init(struct http_loop *loop, void *arg)
 {
 	struct scan_server *srv = arg;
@@ -98,7 +98,7 @@ scan_loop_init(struct http_loop *loop, void *arg)
 }
 
 /* Frees per-loop state. */
-void
+static void
 scan_loop_fini(struct http_loop *loop, void *arg)
 {
 	struct scan_loop *sl = http_loop_user(loop);
@@ -115,7 +115,7 @@ scan_loop_fini(struct http_loop *loop, void *arg)
 }
 
 /* After each answer: metrics and the access log. */
-void
+static void
 scan_done(struct http_req *req, void *arg)
 {
 	struct scan_server *srv = arg;
@@ -160,7 +160,7 @@ scan_done(struct http_req *req, void *arg)
 }
 
 /* Admits a connection if its client has room. */
-bool
+static bool
 scan_admit_conn(int family, const uint8_t ip[16], void *arg)
 {
 	struct scan_server *srv = arg;
@@ -169,7 +169,7 @@ scan_admit_conn(int family, const uint8_t ip[16], void *arg)
 }
 
 /* Releases an admitted connection. */
-void
+static void
 scan_release_conn(int family, const uint8_t ip[16], void *arg)
 {
 	struct scan_server *srv = arg;
@@ -177,18 +177,20 @@ scan_release_conn(int family, const uint8_t ip[16], void *arg)
 	ratelimit_conn_close(srv->rl, family, ip);
 }
 
+/* What the HTTP layer calls: per loop, per connection, per request. */
+const struct http_hooks scan_http_hooks = {
+	.loop_init = scan_loop_init,
+	.loop_fini = scan_loop_fini,
+	.handle = scan_handle,
+	.done = scan_done,
+	.admit_conn = scan_admit_conn,
+	.release_conn = scan_release_conn,
+};
+
 /* Runs the server. */
 int
 scan_serve(struct store *st, const struct scan_config *cfg, const char **why)
 {
-	static const struct http_hooks hooks = {
-		.loop_init = scan_loop_init,
-		.loop_fini = scan_loop_fini,
-		.handle = scan_handle,
-		.done = scan_done,
-		.admit_conn = scan_admit_conn,
-		.release_conn = scan_release_conn,
-	};
 	struct scan_core core;
 	struct scan_server srv;
 	struct event *sigterm = NULL, *sigint = NULL, *sighup = NULL;
@@ -222,8 +224,8 @@ scan_serve(struct store *st, const struct scan_config *cfg, const char **why)
 		ret = -ENOMEM;
 		goto out;
 	}
-	if ((ret = http_server_new(&hc, &hooks, &srv, &srv.http, bound,
-	    sizeof(bound), why)) < 0)
+	if ((ret = http_server_new(&hc, &scan_http_hooks, &srv, &srv.http,
+	    bound, sizeof(bound), why)) < 0)
 		goto out;
 	srv.metrics = metrics_new(http_server_threads(srv.http));
 	if (srv.metrics == NULL) {

@@ -112,14 +112,6 @@ rt_run(void *arg)
 static void
 rt_start_one(struct rt_server *s, const char *name, bool proxy)
 {
-	static const struct http_hooks hooks = {
-		.loop_init = scan_loop_init,
-		.loop_fini = scan_loop_fini,
-		.handle = scan_handle,
-		.done = scan_done,
-		.admit_conn = scan_admit_conn,
-		.release_conn = scan_release_conn,
-	};
 	struct scan_config cfg;
 	char bound[80];
 	const char *why = NULL, *colon;
@@ -151,8 +143,8 @@ rt_start_one(struct rt_server *s, const char *name, bool proxy)
 	fuzz_path(s->log_path, fuzz_tmpdir(), name);
 	FUZZ_CHECK(accesslog_open(s->log_path, &s->srv.log) == 0);
 	FUZZ_CHECK((s->log_fd = open(s->log_path, O_RDWR | O_CLOEXEC)) >= 0);
-	if (http_server_new(&cfg.http, &hooks, &s->srv, &s->srv.http, bound,
-	    sizeof(bound), &why) < 0) {
+	if (http_server_new(&cfg.http, &scan_http_hooks, &s->srv, &s->srv.http,
+	    bound, sizeof(bound), &why) < 0) {
 		fprintf(stderr, "fuzz_router: %s\n", why ? why : "no server");
 		abort();
 	}
