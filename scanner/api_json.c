@@ -30,17 +30,6 @@ scan_json(struct http_req *req, int status, json_t *obj, const char *extra)
 	free(text);
 }
 
-/* Answers an operation's request 200 with obj (consumed), giving a new
- * visitor its cookie. */
-void
-scan_json_visitor(struct scan_op *o, json_t *obj)
-{
-	char cookie[160];
-
-	scan_json(o->req, 200, obj, scan_cookie_header(o, cookie,
-	    sizeof(cookie)));
-}
-
 /* Answers a JSON error. */
 void
 scan_json_error(struct http_req *req, int status, const char *code,

@@ -112,15 +112,6 @@ scan_draw_prepare(struct scan_loop *sl, const struct verify_result *vr,
 	ctx->closed = closed;
 }
 
-/* Drops a draw context's reference. */
-void
-scan_draw_release(struct scan_draw_ctx *ctx)
-{
-	campaign_unref(ctx->c, __func__);
-	ctx->c = NULL;
-	sodium_memzero(&ctx->res, sizeof(ctx->res));
-}
-
 /* Fills the result part of a page from a draw result. */
 static int
 scan_draw_result_fill(const struct campaign *c, const struct draw_result *r,

@@ -177,11 +177,22 @@ scan_event_verdict(struct store_event *ev, const struct verify_result *vr,
 		scan_copy(ev->raw, sizeof(ev->raw), raw);
 }
 
+/* The Set-Cookie line of a visitor id. */
+static void
+scan_set_cookie(const uint8_t visitor[SCAN_VISITOR_BYTES], char *out,
+    size_t cap)
+{
+	char vid[BASE32_LEN(SCAN_VISITOR_BYTES) + 1];
+
+	base32_encode(vid, visitor, SCAN_VISITOR_BYTES);
+	snprintf(out, cap, "Set-Cookie: %s=%s; Path=/; Max-Age=%d; HttpOnly; "
+	    "SameSite=Lax\r\n", SCAN_VISITOR_COOKIE, vid, SCAN_COOKIE_MAX_AGE);
+}
+
 /* Builds the extra headers of an HTML page. */
 void
 scan_page_headers(char *out, size_t cap, const uint8_t *visitor, bool cookie)
 {
-	char vid[BASE32_LEN(SCAN_VISITOR_BYTES) + 1];
 	int n;
 
 	n = snprintf(out, cap, "Cache-Control: no-store\r\n"
@@ -189,27 +200,30 @@ scan_page_headers(char *out, size_t cap, const uint8_t *visitor, bool cookie)
 	    "X-Content-Type-Options: nosniff\r\n"
 	    "Referrer-Policy: no-referrer\r\n"
 	    "Vary: Accept-Language, Cookie\r\n", page_csp());
-	if (cookie && n > 0 && (size_t)n < cap) {
-		base32_encode(vid, visitor, SCAN_VISITOR_BYTES);
-		snprintf(out + n, cap - (size_t)n, "Set-Cookie: %s=%s; Path=/; "
-		    "Max-Age=%d; HttpOnly; SameSite=Lax\r\n",
-		    SCAN_VISITOR_COOKIE, vid, SCAN_COOKIE_MAX_AGE);
-	}
+	if (cookie && n > 0 && (size_t)n < cap)
+		scan_set_cookie(visitor, out + n, cap - (size_t)n);
 }
 
 /* The Set-Cookie line giving a new visitor its id (apps keep it like
  * browsers do, for points and per-visitor limits), or NULL. */
-const char *
+static const char *
 scan_cookie_header(const struct scan_op *o, char *out, size_t cap)
 {
-	char vid[BASE32_LEN(SCAN_VISITOR_BYTES) + 1];
-
 	if (!o->new_visitor)
 		return NULL;
-	base32_encode(vid, o->ev.visitor, SCAN_VISITOR_BYTES);
-	snprintf(out, cap, "Set-Cookie: %s=%s; Path=/; Max-Age=%d; HttpOnly; "
-	    "SameSite=Lax\r\n", SCAN_VISITOR_COOKIE, vid, SCAN_COOKIE_MAX_AGE);
+	scan_set_cookie(o->ev.visitor, out, cap);
 	return out;
+}
+
+/* Answers an operation's request 200 with obj (consumed), giving a new
+ * visitor its cookie. */
+void
+scan_json_visitor(struct scan_op *o, json_t *obj)
+{
+	char cookie[160];
+
+	scan_json(o->req, 200, obj, scan_cookie_header(o, cookie,
+	    sizeof(cookie)));
 }
 
 /* Answers with an HTML error page. */
@@ -260,6 +274,15 @@ scan_op_new(struct scan_loop *sl, struct http_req *req)
 	o->req = req;
 	o->summaries = sl->srv->core->summaries;
 	return o;
+}
+
+/* Drops a draw context's reference. */
+static void
+scan_draw_release(struct scan_draw_ctx *ctx)
+{
+	campaign_unref(ctx->c, __func__);
+	ctx->c = NULL;
+	sodium_memzero(&ctx->res, sizeof(ctx->res));
 }
 
 /* Frees an op and the references it holds. */

@@ -147,8 +147,9 @@ void scan_event_verdict(struct store_event *ev, const struct verify_result *vr,
 /* The extra headers of an HTML page, with the visitor's cookie if new. */
 void scan_page_headers(char *out, size_t cap, const uint8_t *visitor,
     bool cookie);
-/* The Set-Cookie line giving a new visitor its id, or NULL. */
-const char *scan_cookie_header(const struct scan_op *o, char *out, size_t cap);
+/* Answers an operation's request 200 with obj (consumed), giving a new
+ * visitor its cookie. */
+void scan_json_visitor(struct scan_op *o, json_t *obj);
 /* Answers with an HTML error page. */
 void scan_error_page(struct scan_loop *sl, struct http_req *req, int status,
     const char *extra);
@@ -176,9 +177,6 @@ void scan_op_done(struct writer_op *op, void *arg);
 /* Answers with a JSON object (consumed). */
 void scan_json(struct http_req *req, int status, json_t *obj,
     const char *extra);
-/* Answers an operation's request 200 with obj (consumed), giving a new
- * visitor its cookie. */
-void scan_json_visitor(struct scan_op *o, json_t *obj);
 /* Answers a JSON error {"error": code, "message": message}. */
 void scan_json_error(struct http_req *req, int status, const char *code,
     const char *message);
@@ -207,8 +205,6 @@ json_t *scan_json_claim(const struct store_claim *cl, const char *token);
 /* Decides the draw part of a genuine code's page (read transaction open). */
 void scan_draw_prepare(struct scan_loop *sl, const struct verify_result *vr,
     struct scan_draw_ctx *ctx);
-/* Drops a draw context's reference. */
-void scan_draw_release(struct scan_draw_ctx *ctx);
 /* The token that lets a page attach a location to its own scan event. */
 void scan_location_token(const struct scan_server *srv, uint64_t id,
     char out[SCAN_TOKEN_CHARS + 1]);
