@@ -335,7 +335,7 @@ draw_add_claim(struct store_txn *t, const struct draw_request *rq,
 	cl->created = rq->now;
 	cl->expires = draw_expiry(rq->c, tier, rq->now);
 	memcpy(cl->visitor, rq->visitor, STORE_VISITOR_BYTES);
-	if ((ret = redeem_claim_add_txn(t, rq->claim_key, cl,
+	if ((ret = token_claim_add_txn(t, rq->claim_key, cl,
 	    res->claim_token)) < 0)
 		return ret;
 	res->has_claim = true;
@@ -361,7 +361,7 @@ draw_lookup_txn(struct store_txn *t, const struct tallies *tl,
 		    &res->claim)) < 0)
 			return ret == -ENOENT ? -EIO : ret;
 		res->has_claim = true;
-		redeem_claim_token(claim_key, res->claim.id, res->claim_token);
+		token_claim_format(claim_key, res->claim.id, res->claim_token);
 	}
 	return store_points_balance_txn(t, res->draw.visitor,
 	    &res->points_balance, NULL);

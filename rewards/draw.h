@@ -20,7 +20,7 @@
 #include <stdint.h>
 
 #include "rewards/campaign.h"
-#include "rewards/redeem.h"
+#include "rewards/token.h"
 #include "rewards/tallies.h"
 #include "store/store.h"
 
@@ -57,7 +57,7 @@ struct draw_result {
 	struct store_draw draw;
 	bool has_claim;
 	struct store_claim claim;
-	char claim_token[REDEEM_CLAIM_TOKEN_CHARS + 1];
+	char claim_token[TOKEN_CLAIM_CHARS + 1];
 	int64_t points_balance;
 };
 

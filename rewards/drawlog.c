@@ -176,8 +176,8 @@ drawlog_json_uint(json_t *o, const char *key, uint64_t max, uint64_t *out)
 
 /* Reads a draw object back. */
 int
-drawlog_draw_from_json(const struct campaign *c, json_t *o, struct store_draw *d,
-    char *why, size_t whylen)
+drawlog_draw_from_json(const struct campaign *c, json_t *o,
+    struct store_draw *d, char *why, size_t whylen)
 {
 	const char *s, *field;
 	json_t *v;

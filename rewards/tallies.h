@@ -54,8 +54,8 @@ struct tallies_ops {
 struct tallies {
 	const struct tallies_ops *ops;
 	void *be;			/* the back end's own state */
-	bool writer;			/* may write: a write transaction's view,
-					 * not a reader's */
+	bool writer;			/* a writer's view (may write), not a
+					 * reader's */
 };
 
 /* The store itself, in the caller's transaction. */

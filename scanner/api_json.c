@@ -195,9 +195,9 @@ scan_json_prize(const struct campaign *c, int tier)
 json_t *
 scan_json_claim(const struct store_claim *cl, const char *token)
 {
-	char text[REDEEM_CLAIM_TEXT_LEN + 1];
+	char text[TOKEN_CLAIM_TEXT_LEN + 1];
 
-	redeem_claim_text(token, text);
+	token_claim_text(token, text);
 	return json_pack("{s:s, s:s, s:b, s:o, s:o, s:o, s:o}", "token", token,
 	    "text", text, "ticket", cl->ticket, "created",
 	    scan_json_time(cl->created), "expires", scan_json_time(cl->expires),

@@ -32,8 +32,8 @@ scan_location_token(const struct scan_server *srv, uint64_t id,
 	memcpy(msg, "location:", 9);
 	for (int i = 0; i < 8; i++)
 		msg[9 + i] = (uint8_t)(id >> (56 - 8 * i));
-	crypto_generichash(mac, sizeof(mac), msg, sizeof(msg), srv->core->token_key,
-	    sizeof(srv->core->token_key));
+	crypto_generichash(mac, sizeof(mac), msg, sizeof(msg),
+	    srv->core->token_key, sizeof(srv->core->token_key));
 	base32_encode(out, mac, sizeof(mac));
 }
 
@@ -47,7 +47,8 @@ scan_draw_token(const struct scan_server *srv, const uint8_t serial[8],
 
 	for (int i = 0; i < 8; i++)
 		idbe[i] = (uint8_t)(event_id >> (56 - 8 * i));
-	crypto_generichash_init(&st, srv->core->secrets->claim, 32, sizeof(mac));
+	crypto_generichash_init(&st, srv->core->secrets->claim, 32,
+	    sizeof(mac));
 	crypto_generichash_update(&st, (const uint8_t *)SCAN_DRAW_TOKEN_DOMAIN,
 	    sizeof(SCAN_DRAW_TOKEN_DOMAIN) - 1);
 	crypto_generichash_update(&st, serial, 8);
@@ -70,8 +71,8 @@ scan_draw_prepare(struct scan_loop *sl, const struct verify_result *vr,
 	memset(ctx, 0, sizeof(*ctx));
 	if (!vr->known || registry_sync_txn(srv->core->registry, &sl->rtxn) < 0)
 		return;
-	ctx->c = registry_find(srv->core->registry, vr->batch.id, vr->batch.gtin,
-	    now);
+	ctx->c = registry_find(srv->core->registry, vr->batch.id,
+	    vr->batch.gtin, now);
 	if (ctx->c == NULL) {
 		/* A paused, ended or scheduled campaign offers no draw, but
 		 * still shows a code its earlier result, and answers a draw
@@ -162,7 +163,7 @@ scan_draw_result_fill(const struct campaign *c, const struct draw_result *r,
 		struct render_opts o = { 1, RENDER_QUIET_ZONE };
 		QRcode *q;
 
-		redeem_claim_text(r->claim_token, claim_text);
+		token_claim_text(r->claim_token, claim_text);
 		pd->claim_text = claim_text;
 		pd->claim_expires = r->claim.expires;
 		if (r->claim.state == STORE_CLAIM_REDEEMED) {
@@ -187,7 +188,7 @@ scan_draw_fill(struct scan_loop *sl, const struct scan_op *o,
     struct page_draw *pd, struct buf *svg)
 {
 	static _Thread_local char token[SCAN_TOKEN_CHARS + 1];
-	static _Thread_local char claim[REDEEM_CLAIM_TEXT_LEN + 1];
+	static _Thread_local char claim[TOKEN_CLAIM_TEXT_LEN + 1];
 	const struct scan_draw_ctx *ctx = &o->draw;
 
 	memset(pd, 0, sizeof(*pd));

@@ -215,7 +215,8 @@ scan_api_code(struct scan_loop *sl, struct http_req *req,
 		ret = store_batch_get_txn(&sl->rtxn, code.batch_id, &batch);
 	if (ret == 0 && batch.state == STORE_BATCH_MINTING)
 		ret = -ENOENT;
-	if (ret == 0 && !summaries_lookup(sl->srv->core->summaries, serial, &scans)) {
+	if (ret == 0 && !summaries_lookup(sl->srv->core->summaries, serial,
+	    &scans)) {
 		/* Not cached means folded: the store has it whole. */
 		ret = store_code_scans_get_txn(&sl->rtxn, serial, &scans);
 		if (ret == -ENOENT) {

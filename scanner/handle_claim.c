@@ -38,7 +38,7 @@ static void
 scan_api_redeem_done(struct scan_loop *sl, struct scan_op *o)
 {
 	const struct redeem_result *r = &o->rres;
-	char msg[256], when[CLOCK_ISO8601_LEN], token[REDEEM_CLAIM_TOKEN_CHARS + 1];
+	char msg[256], when[CLOCK_ISO8601_LEN], token[TOKEN_CLAIM_CHARS + 1];
 	json_t *obj;
 
 	if (o->op.ret < 0) {
@@ -79,7 +79,7 @@ scan_api_redeem_done(struct scan_loop *sl, struct scan_op *o)
 	default:
 		break;
 	}
-	redeem_claim_token(sl->srv->core->secrets->claim, r->claim.id, token);
+	token_claim_format(sl->srv->core->secrets->claim, r->claim.id, token);
 	if (r->opened && r->claim.tier == 0)
 		snprintf(msg, sizeof(msg), "ticket opened: no prize this time");
 	else if (r->claim.tier > 0 && r->c != NULL)
@@ -210,7 +210,7 @@ scan_staff_page(struct scan_loop *sl, struct http_req *req,
 {
 	enum page_lang lang = page_lang_pick(req->head.accept_language,
 	    req->head.query);
-	char prefill[REDEEM_CLAIM_TEXT_LEN + 8];
+	char prefill[TOKEN_CLAIM_TEXT_LEN + 8];
 	struct http_slice q;
 
 	prefill[0] = '\0';

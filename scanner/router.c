@@ -148,7 +148,8 @@ scan_route_match(const struct route *r, struct http_slice path,
 		    !http_slice_eq((struct http_slice){ slash, rest.len -
 		    (size_t)(slash - rest.p) }, r->suffix))
 			return false;
-		*param = (struct http_slice){ rest.p, (size_t)(slash - rest.p) };
+		param->p = rest.p;
+		param->len = (size_t)(slash - rest.p);
 		return true;
 	case ROUTE_GS1_CODE:
 		return scan_path_gs1(path, &found, param);

@@ -6,6 +6,7 @@
 #include "common/clock.h"
 #include "rewards/campaign.h"
 #include "rewards/redeem.h"
+#include "rewards/token.h"
 
 #include <errno.h>
 #include <getopt.h>
@@ -223,7 +224,7 @@ claim_show(const char *cmd, const char *token)
 	if ((rc = cli_store_begin(cmd, STORE_RDONLY, &st, &t)) != 0)
 		return rc;
 	rc = EXIT_REJECTED;
-	ret = redeem_claim_check_txn(&t, token, &cl, &found);
+	ret = token_claim_check_txn(&t, token, &cl, &found);
 	if (ret == 0 && found && (ret = campaign_load_txn(&t, cl.campaign,
 	    &c, NULL, 0)) == -ENOENT)
 		ret = 0;	/* print the claim without its tiers */

@@ -3,7 +3,7 @@
  * module, hence the file name). */
 #include "tools/cli.h"
 #include "common/clock.h"
-#include "rewards/redeem.h"
+#include "rewards/token.h"
 
 #include <errno.h>
 #include <getopt.h>
@@ -131,7 +131,7 @@ static int
 shop_add(const char *cmd, const char *id, const char *name, bool has_loc,
     double lat, double lon, uint32_t radius)
 {
-	char token[REDEEM_SHOP_TOKEN_CHARS + 1];
+	char token[TOKEN_SHOP_CHARS + 1];
 	struct store_shop s;
 	struct store *st = NULL;
 	struct store_txn t;
@@ -151,7 +151,7 @@ shop_add(const char *cmd, const char *id, const char *name, bool has_loc,
 		s.created = clock_now_us();
 		if ((ret = store_txn_begin(st, false, &t)) < 0)
 			break;
-		redeem_shop_token_new(&s, token);
+		token_shop_new(&s, token);
 		if ((ret = store_shop_add_txn(&t, &s)) == 0)
 			ret = store_txn_commit(&t);
 		else

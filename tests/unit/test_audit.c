@@ -90,8 +90,8 @@ static int
 group_setup(void **state)
 {
 	struct fixture *f = &fx;
-	static char tickets[DAYS * PER_DAY][REDEEM_CLAIM_TOKEN_CHARS + 1];
-	char shop[REDEEM_SHOP_TOKEN_CHARS + 1], *s;
+	static char tickets[DAYS * PER_DAY][TOKEN_CLAIM_CHARS + 1];
+	char shop[TOKEN_SHOP_CHARS + 1], *s;
 	struct store_campaign hdr;
 	struct store_shop sh;
 	struct store_txn t;
@@ -107,7 +107,7 @@ group_setup(void **state)
 	memset(f->seed, SEED_BYTE, 32);
 	memset(&sh, 0, sizeof(sh));
 	snprintf(sh.id, sizeof(sh.id), "s1");
-	redeem_shop_token_new(&sh, shop);
+	token_shop_new(&sh, shop);
 	assert_int_equal(store_txn_begin(f->st, false, &t), 0);
 	assert_int_equal(store_shop_add_txn(&t, &sh), 0);
 	assert_int_equal(store_txn_commit(&t), 0);

@@ -218,7 +218,7 @@ test_one_draw_per_code(void **state)
 	assert_int_equal(a.status, DRAW_NEW);
 	assert_int_equal(a.draw.outcome, 1);
 	assert_true(a.has_claim);
-	assert_int_equal(strlen(a.claim_token), REDEEM_CLAIM_TOKEN_CHARS);
+	assert_int_equal(strlen(a.claim_token), TOKEN_CLAIM_CHARS);
 	/* Another visitor, another day: still the first result. */
 	b = draw(f, c, 77, 9, 9, now + 86400LL * 1000000);
 	assert_int_equal(b.status, DRAW_REPEAT);

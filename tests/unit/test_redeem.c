@@ -10,7 +10,7 @@
 
 /* Adds a shop; returns its token. */
 static void
-add_shop(struct fixture *f, const char *id, char token[REDEEM_SHOP_TOKEN_CHARS + 1])
+add_shop(struct fixture *f, const char *id, char token[TOKEN_SHOP_CHARS + 1])
 {
 	struct store_shop s;
 	struct store_txn t;
@@ -18,7 +18,7 @@ add_shop(struct fixture *f, const char *id, char token[REDEEM_SHOP_TOKEN_CHARS +
 	memset(&s, 0, sizeof(s));
 	snprintf(s.id, sizeof(s.id), "%s", id);
 	snprintf(s.name, sizeof(s.name), "Shop %s", id);
-	redeem_shop_token_new(&s, token);
+	token_shop_new(&s, token);
 	assert_int_equal(store_txn_begin(f->st, false, &t), 0);
 	assert_int_equal(store_shop_add_txn(&t, &s), 0);
 	assert_int_equal(store_txn_commit(&t), 0);
@@ -39,8 +39,8 @@ static void
 test_tickets(void **state)
 {
 	struct fixture *f = *state;
-	char shop[REDEEM_SHOP_TOKEN_CHARS + 1];
-	char tokens[12][REDEEM_CLAIM_TOKEN_CHARS + 1];
+	char shop[TOKEN_SHOP_CHARS + 1];
+	char tokens[12][TOKEN_CLAIM_CHARS + 1];
 	struct redeem_result rr;
 	struct campaign *c;
 	int64_t t0;
@@ -109,10 +109,10 @@ static void
 test_redeem_statuses(void **state)
 {
 	struct fixture *f = *state;
-	char s1[REDEEM_SHOP_TOKEN_CHARS + 1], s2[REDEEM_SHOP_TOKEN_CHARS + 1];
-	char s3[REDEEM_SHOP_TOKEN_CHARS + 1], bad[REDEEM_CLAIM_TOKEN_CHARS + 1];
-	char badshop[REDEEM_SHOP_TOKEN_CHARS + 1];
-	char text[REDEEM_CLAIM_TEXT_LEN + 1];
+	char s1[TOKEN_SHOP_CHARS + 1], s2[TOKEN_SHOP_CHARS + 1];
+	char s3[TOKEN_SHOP_CHARS + 1], bad[TOKEN_CLAIM_CHARS + 1];
+	char badshop[TOKEN_SHOP_CHARS + 1];
+	char text[TOKEN_CLAIM_TEXT_LEN + 1];
 	struct redeem_result rr;
 	struct draw_result a, b, cpn;
 	struct store_claim cl;
@@ -175,7 +175,7 @@ test_redeem_statuses(void **state)
 	rr = redeem(f, cpn.claim_token, s1, t0);
 	assert_int_equal(rr.status, REDEEM_NOT_YET);
 	/* Success, typed in groups of four and lower case. */
-	redeem_claim_text(a.claim_token, text);
+	token_claim_text(a.claim_token, text);
 	for (char *p = text; *p != '\0'; p++)
 		if (*p >= 'A' && *p <= 'Z')
 			*p = (char)(*p - 'A' + 'a');
@@ -209,18 +209,18 @@ test_redeem_statuses(void **state)
 	assert_int_equal(counter(f, "red", STORE_COUNT_SUMMARY,
 	    STORE_SUM_REDEEMED, 0), 3);
 
-	/* redeem_claim_check_txn: found for the token, not for others. */
+	/* token_claim_check_txn: found for the token, not for others. */
 	assert_int_equal(store_txn_begin(f->st, true, &t), 0);
-	assert_int_equal(redeem_claim_check_txn(&t, a.claim_token, &cl, &found),
+	assert_int_equal(token_claim_check_txn(&t, a.claim_token, &cl, &found),
 	    0);
 	assert_true(found);
 	assert_memory_equal(cl.id, a.claim.id, STORE_CLAIM_ID_BYTES);
 	memcpy(bad, a.claim_token, sizeof(bad));
 	bad[23] = bad[23] == 'A' ? 'Q' : 'A';
-	assert_int_equal(redeem_claim_check_txn(&t, bad, &cl, &found), 0);
+	assert_int_equal(token_claim_check_txn(&t, bad, &cl, &found), 0);
 	assert_false(found);
 	assert_int_equal(cl.state, 0);
-	assert_int_equal(redeem_claim_check_txn(&t, "", &cl, &found), 0);
+	assert_int_equal(token_claim_check_txn(&t, "", &cl, &found), 0);
 	assert_false(found);
 	store_txn_abort(&t);
 }

@@ -1,0 +1,209 @@
+/* token.c — claim and store tokens: made, formatted, parsed, checked. */
+#include "rewards/token.h"
+#include "codegen/base32.h"
+
+#include <errno.h>
+#include <sodium.h>
+#include <string.h>
+
+#define TOKEN_CLAIM_DOMAIN "SCANLOOP-CLAIM"
+#define TOKEN_CLAIM_HASH_DOMAIN "SCANLOOP-CLAIM-HASH"
+#define TOKEN_SHOP_DOMAIN "SCANLOOP-SHOP"
+#define TOKEN_CLAIM_ID_TRIES 8
+
+/* BLAKE2b, keyed with 32 bytes unless key is NULL, of a domain string,
+ * a and b (blen may be 0). */
+static void
+token_hash(const uint8_t *key, const char *domain, const uint8_t *a,
+    size_t alen, const uint8_t *b, size_t blen, uint8_t *out, size_t outlen)
+{
+	crypto_generichash_state st;
+
+	crypto_generichash_init(&st, key, key != NULL ? 32 : 0, outlen);
+	crypto_generichash_update(&st, (const uint8_t *)domain, strlen(domain));
+	crypto_generichash_update(&st, a, alen);
+	if (blen > 0)
+		crypto_generichash_update(&st, b, blen);
+	crypto_generichash_final(&st, out, outlen);
+}
+
+/* The secret half of a claim token. */
+static void
+token_claim_secret(const uint8_t key[32],
+    const uint8_t id[STORE_CLAIM_ID_BYTES],
+    uint8_t secret[TOKEN_CLAIM_SECRET_BYTES])
+{
+	token_hash(key, TOKEN_CLAIM_DOMAIN, id, STORE_CLAIM_ID_BYTES, NULL, 0,
+	    secret, TOKEN_CLAIM_SECRET_BYTES);
+}
+
+/* What the store keeps of a claim token: a hash of id and secret. */
+static void
+token_claim_hash(const uint8_t id[STORE_CLAIM_ID_BYTES],
+    const uint8_t secret[TOKEN_CLAIM_SECRET_BYTES],
+    uint8_t out[STORE_CLAIM_HASH_BYTES])
+{
+	token_hash(NULL, TOKEN_CLAIM_HASH_DOMAIN, id, STORE_CLAIM_ID_BYTES,
+	    secret, TOKEN_CLAIM_SECRET_BYTES, out, STORE_CLAIM_HASH_BYTES);
+}
+
+/* id || secret in base32. */
+void
+token_claim_format(const uint8_t key[32],
+    const uint8_t id[STORE_CLAIM_ID_BYTES],
+    char out[TOKEN_CLAIM_CHARS + 1])
+{
+	uint8_t raw[STORE_CLAIM_ID_BYTES + TOKEN_CLAIM_SECRET_BYTES];
+
+	memcpy(raw, id, STORE_CLAIM_ID_BYTES);
+	token_claim_secret(key, id, raw + STORE_CLAIM_ID_BYTES);
+	base32_encode(out, raw, sizeof(raw));
+	sodium_memzero(raw, sizeof(raw));
+}
+
+/* Groups of four. */
+void
+token_claim_text(const char *token, char out[TOKEN_CLAIM_TEXT_LEN + 1])
+{
+	size_t o = 0;
+
+	for (size_t i = 0; token[i] != '\0' && i < TOKEN_CLAIM_CHARS;
+	    i++) {
+		if (i > 0 && i % 4 == 0)
+			out[o++] = '-';
+		out[o++] = token[i];
+	}
+	out[o] = '\0';
+}
+
+/* Stores a claim under a fresh random id (ids are half of the token). */
+int
+token_claim_add_txn(struct store_txn *t, const uint8_t key[32],
+    struct store_claim *cl, char token[TOKEN_CLAIM_CHARS + 1])
+{
+	uint8_t secret[TOKEN_CLAIM_SECRET_BYTES];
+	int ret = -EEXIST;
+
+	for (int i = 0; i < TOKEN_CLAIM_ID_TRIES && ret == -EEXIST; i++) {
+		randombytes_buf(cl->id, STORE_CLAIM_ID_BYTES);
+		token_claim_secret(key, cl->id, secret);
+		token_claim_hash(cl->id, secret, cl->hash);
+		ret = store_claim_add_txn(t, cl);
+	}
+	sodium_memzero(secret, sizeof(secret));
+	if (ret < 0)
+		return ret == -EEXIST ? -EAGAIN : ret;
+	token_claim_format(key, cl->id, token);
+	return 0;
+}
+
+/* Strips hyphens and spaces and decodes n bytes of base32. */
+static int
+token_decode(const char *text, uint8_t *out, size_t n)
+{
+	char t[64];
+	size_t len = 0;
+
+	for (const char *p = text; *p != '\0'; p++) {
+		if (*p == '-' || *p == ' ' || *p == '\t' || *p == '\n' ||
+		    *p == '\r')
+			continue;
+		if (len == sizeof(t))
+			return -EINVAL;
+		t[len++] = *p;
+	}
+	return base32_decode(out, n, t, len);
+}
+
+/* Parses a claim token. */
+int
+token_claim_parse(const char *text, uint8_t id[STORE_CLAIM_ID_BYTES],
+    uint8_t secret[TOKEN_CLAIM_SECRET_BYTES])
+{
+	uint8_t raw[STORE_CLAIM_ID_BYTES + TOKEN_CLAIM_SECRET_BYTES];
+
+	if (token_decode(text, raw, sizeof(raw)) < 0)
+		return -EINVAL;
+	memcpy(id, raw, STORE_CLAIM_ID_BYTES);
+	memcpy(secret, raw + STORE_CLAIM_ID_BYTES, TOKEN_CLAIM_SECRET_BYTES);
+	sodium_memzero(raw, sizeof(raw));
+	return 0;
+}
+
+/* Finds a claim by its token, in constant time found or not. */
+int
+token_claim_check_txn(struct store_txn *t, const char *token,
+    struct store_claim *cl, bool *found)
+{
+	uint8_t id[STORE_CLAIM_ID_BYTES], secret[TOKEN_CLAIM_SECRET_BYTES];
+	uint8_t hash[STORE_CLAIM_HASH_BYTES];
+	bool got;
+	int ret;
+
+	*found = false;
+	if (token == NULL || token_claim_parse(token, id, secret) < 0) {
+		memset(id, 0, sizeof(id));
+		memset(secret, 0xff, sizeof(secret));
+	}
+	ret = store_claim_get_txn(t, id, cl);
+	if (ret < 0 && ret != -ENOENT)
+		return ret;
+	got = ret == 0;
+	if (!got)
+		memset(cl, 0, sizeof(*cl));
+	token_claim_hash(id, secret, hash);
+	sodium_memzero(secret, sizeof(secret));
+	/* Constant time, found or not: a wrong token learns nothing. */
+	*found = (sodium_memcmp(hash, cl->hash, sizeof(hash)) == 0) & got;
+	if (!*found)
+		memset(cl, 0, sizeof(*cl));
+	return 0;
+}
+
+/* What the store keeps of a shop token. */
+static void
+token_shop_hash(const uint8_t sel[STORE_SHOP_SELECTOR_BYTES],
+    const uint8_t secret[TOKEN_SHOP_SECRET_BYTES],
+    uint8_t out[STORE_SHOP_HASH_BYTES])
+{
+	token_hash(NULL, TOKEN_SHOP_DOMAIN, sel, STORE_SHOP_SELECTOR_BYTES,
+	    secret, TOKEN_SHOP_SECRET_BYTES, out, STORE_SHOP_HASH_BYTES);
+}
+
+/* Draws a new shop token; the shop keeps selector and hash. */
+void
+token_shop_new(struct store_shop *s,
+    char out[TOKEN_SHOP_CHARS + 1])
+{
+	uint8_t raw[STORE_SHOP_SELECTOR_BYTES + TOKEN_SHOP_SECRET_BYTES];
+
+	randombytes_buf(raw, sizeof(raw));
+	memcpy(s->selector, raw, STORE_SHOP_SELECTOR_BYTES);
+	token_shop_hash(raw, raw + STORE_SHOP_SELECTOR_BYTES, s->hash);
+	base32_encode(out, raw, sizeof(raw));
+	sodium_memzero(raw, sizeof(raw));
+}
+
+/* Authenticates a shop by its token, in constant time per shop. */
+int
+token_shop_auth_txn(struct store_txn *t, const char *token,
+    struct store_shop *s, bool *ok)
+{
+	uint8_t raw[STORE_SHOP_SELECTOR_BYTES + TOKEN_SHOP_SECRET_BYTES];
+	uint8_t hash[STORE_SHOP_HASH_BYTES];
+	int ret;
+
+	*ok = false;
+	memset(s, 0, sizeof(*s));
+	if (token == NULL || token_decode(token, raw, sizeof(raw)) < 0)
+		memset(raw, 0, sizeof(raw));
+	ret = store_shop_by_selector_txn(t, raw, s);
+	if (ret < 0 && ret != -ENOENT)
+		return ret;
+	token_shop_hash(raw, raw + STORE_SHOP_SELECTOR_BYTES, hash);
+	/* Compare even when the selector is unknown: same work, no hint. */
+	*ok = sodium_memcmp(hash, s->hash, sizeof(hash)) == 0 && ret == 0 &&
+	    !s->revoked;
+	sodium_memzero(raw, sizeof(raw));
+	return 0;
+}
