@@ -5,6 +5,8 @@
 # its messages) first.
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 . "$HERE/../lib/serve.sh"
+# fail, skip, note, check_sanitizer.
+. "$HERE/../lib/report.sh"
 # meson test sets no MESON_BUILD_ROOT (only run targets get it): the
 # build root comes from SCANLOOP_BUILD (test_env), else from $SCANLOOP.
 BUILD=${MESON_BUILD_ROOT:-${SCANLOOP_BUILD:-$(cd "$(dirname "$SCANLOOP")/.." && pwd)}}
@@ -17,23 +19,6 @@ GTIN=4006381333931
 # Seconds for start-up and shutdown waits (slower under sanitizers).
 WAIT=30
 T=
-
-# Prints a failure and exits 1.
-fail() {
-	echo "FAIL [$TEST_NAME]: $*" >&2
-	exit 1
-}
-
-# Skips the test (meson counts exit 77 as skipped).
-skip() {
-	echo "SKIP [$TEST_NAME]: $*"
-	exit 77
-}
-
-# A progress note on stdout (meson keeps it in the test log).
-note() {
-	echo "# $*"
-}
 
 # Stops the server if it still runs, removes the temp dir.
 cleanup() {
@@ -51,14 +36,6 @@ cleanup() {
 		rm -rf "$T"
 	fi
 	exit "$rc"
-}
-
-# Fails if a captured stderr holds a sanitizer report.
-check_sanitizer() {
-	if grep -qE 'Sanitizer|runtime error:' "$1"; then
-		cat "$1" >&2
-		fail "sanitizer report in $2 (see above)"
-	fi
 }
 
 # Installs the missing Debian packages when we may (root, apt-get, not

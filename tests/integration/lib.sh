@@ -12,28 +12,13 @@ set -euo pipefail
 [ -x "$SCANLOOP" ] || { echo "FAIL: $SCANLOOP is not executable" >&2; exit 1; }
 
 TEST_NAME=$(basename "$0" .sh)
+# fail, skip, note, check_sanitizer.
+. "$(dirname "${BASH_SOURCE[0]}")/../lib/report.sh"
 T=
 CLEANUP_HOOKS=()
 # A GTIN-13 with a valid check digit (padded to 04006381333931).
 GTIN=4006381333931
 GTIN14=04006381333931
-
-# Prints a failure and exits 1.
-fail() {
-	echo "FAIL [$TEST_NAME]: $*" >&2
-	exit 1
-}
-
-# Skips the test (meson counts exit 77 as skipped).
-skip() {
-	echo "SKIP [$TEST_NAME]: $*"
-	exit 77
-}
-
-# A progress note on stdout (meson keeps it in the test log).
-note() {
-	echo "# $*"
-}
 
 # Registers a command to run at cleanup, before the temp dir goes.
 on_cleanup() {
@@ -65,14 +50,6 @@ setup() {
 	export SCANLOOP_DB="$T/var/scanloop"
 	export SCANLOOP_KEYS="$T/keys"
 	cd "$T"
-}
-
-# Fails if a captured stderr holds a sanitizer report.
-check_sanitizer() {
-	if grep -qE 'Sanitizer|runtime error:' "$1"; then
-		cat "$1" >&2
-		fail "sanitizer report (see above)"
-	fi
 }
 
 # run CMD...: runs CMD with stdin from /dev/null, capturing $OUT, $ERR
