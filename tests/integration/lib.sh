@@ -136,6 +136,18 @@ assert_no_partial() {
 	[ -z "$left" ] || fail "partial job directories left in $1: $left"
 }
 
+# poll TRIES SECONDS CMD...: runs CMD until it succeeds, sleeping SECONDS
+# after each failure, TRIES times, then once more; returns its last status.
+poll() {
+	local tries=$1 delay=$2 i
+	shift 2
+	for ((i = 0; i < tries; i++)); do
+		"$@" && return 0
+		sleep "$delay"
+	done
+	"$@"
+}
+
 # Makes key ID (ed25519 unless a scheme is given).
 make_key() {
 	ok key new --id "$1" ${2:+--scheme "$2"}
@@ -153,6 +165,17 @@ mint() {
 manifest_get() {
 	python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))[sys.argv[2]])' \
 	    "$1/manifest.json" "$2"
+}
+
+# mint_active COUNT JOBDIR [ARGS...]: mints with key 1 (made if missing)
+# and activates the batch; sets BATCH.
+mint_active() {
+	local n=$1 dir=$2
+	shift 2
+	[ -f "$SCANLOOP_KEYS/key-1.secret" ] || make_key 1
+	mint 1 "$n" "$dir" "$@"
+	BATCH=$(manifest_get "$dir" batch_id)
+	ok batch activate "$BATCH"
 }
 
 # Prints the number of entries in the store's codes database.
