@@ -226,6 +226,24 @@ cli_time(int64_t us, char buf[40])
 	return buf;
 }
 
+/* Takes a subcommand's operand, if it has one. */
+int
+cli_operand(const char *cmd, const char *what, int argc, char **argv,
+    const char **arg)
+{
+	int i = optind;
+
+	*arg = NULL;
+	if (what != NULL) {
+		if (i >= argc)
+			return cli_usage(cmd, "%s is required", what);
+		*arg = argv[i++];
+	}
+	if (i < argc)
+		return cli_usage(cmd, "unexpected argument '%s'", argv[i]);
+	return 0;
+}
+
 /* Reports what getopt_long rejected (optstring starts with ':'). */
 int
 cli_getopt_error(const char *cmd, int ch, char **argv)

@@ -63,6 +63,11 @@ void cli_getopt_reset(void);
 const char *cli_subcommand(const char *tool, const char *help,
     const char *what, const char *const subs[], int *argc, char ***argv,
     char cmd[CLI_CMD_MAX], int *rc);
+/* Takes the operands left after getopt_long: exactly one when what names
+ * it (for the message when it is missing: "a batch ID"), none when what is
+ * NULL. Sets *arg to it (NULL for none); returns 0 or EXIT_USAGE. */
+int cli_operand(const char *cmd, const char *what, int argc, char **argv,
+    const char **arg);
 /* Reports an option getopt_long rejected; returns EXIT_USAGE. */
 int cli_getopt_error(const char *cmd, int ch, char **argv);
 /* Formats Unix microseconds for tables ("2026-11-23 22:55:00 UTC"). */

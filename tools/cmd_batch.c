@@ -157,7 +157,7 @@ cmd_batch(int argc, char **argv)
 	};
 	static const char *const subs[] = { "list", "show", "activate", "void",
 	    NULL };
-	const char *sub, *serials = NULL, *reason_name = NULL;
+	const char *sub, *arg, *serials = NULL, *reason_name = NULL;
 	uint8_t (*list)[STORE_SERIAL_BYTES] = NULL;
 	struct store *st = NULL;
 	struct store_batch b;
@@ -197,19 +197,11 @@ cmd_batch(int argc, char **argv)
 			return cli_getopt_error(cmd, ch, argv);
 		}
 	}
-	if (strcmp(sub, "list") == 0) {
-		if (optind < argc)
-			return cli_usage(cmd, "unexpected argument '%s'",
-			    argv[optind]);
-	} else {
-		if (optind >= argc)
-			return cli_usage(cmd, "a batch ID is required");
-		if (!cli_parse_u64(argv[optind], 1, UINT32_MAX, &id))
-			return cli_usage(cmd, "'%s' is not a batch ID", argv[optind]);
-		if (optind + 1 < argc)
-			return cli_usage(cmd, "unexpected argument '%s'",
-			    argv[optind + 1]);
-	}
+	if ((rc = cli_operand(cmd, strcmp(sub, "list") == 0 ? NULL :
+	    "a batch ID", argc, argv, &arg)) != 0)
+		return rc;
+	if (arg != NULL && !cli_parse_u64(arg, 1, UINT32_MAX, &id))
+		return cli_usage(cmd, "'%s' is not a batch ID", arg);
 	if (strcmp(sub, "void") != 0 && (serials || all || reason_name))
 		return cli_usage(cmd, "--serials, --all and --reason belong to "
 		    "'batch void'");

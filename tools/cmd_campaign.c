@@ -642,7 +642,7 @@ cmd_campaign(int argc, char **argv)
 	};
 	static const char *const subs[] = { "load", "list", "show", "pause",
 	    "resume", "end", "reveal", "audit", NULL };
-	const char *sub, *seed = NULL, *log = NULL, *arg = NULL;
+	const char *sub, *seed = NULL, *log = NULL, *arg;
 	bool force = false;
 	char cmd[CLI_CMD_MAX];
 	int ch, rc;
@@ -670,20 +670,10 @@ cmd_campaign(int argc, char **argv)
 			return cli_getopt_error(cmd, ch, argv);
 		}
 	}
-	if (strcmp(sub, "list") == 0) {
-		if (optind < argc)
-			return cli_usage(cmd, "unexpected argument '%s'",
-			    argv[optind]);
-	} else {
-		if (optind >= argc)
-			return cli_usage(cmd, "%s is required",
-			    strcmp(sub, "load") == 0 ? "a campaign FILE" :
-			    "a campaign ID");
-		arg = argv[optind];
-		if (optind + 1 < argc)
-			return cli_usage(cmd, "unexpected argument '%s'",
-			    argv[optind + 1]);
-	}
+	if ((rc = cli_operand(cmd, strcmp(sub, "list") == 0 ? NULL :
+	    strcmp(sub, "load") == 0 ? "a campaign FILE" : "a campaign ID",
+	    argc, argv, &arg)) != 0)
+		return rc;
 	if ((seed != NULL || log != NULL) && strcmp(sub, "audit") != 0)
 		return cli_usage(cmd, "--seed and --log belong to 'campaign "
 		    "audit'");

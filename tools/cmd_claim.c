@@ -252,7 +252,7 @@ cmd_claim(int argc, char **argv)
 		{ NULL, 0, NULL, 0 },
 	};
 	static const char *const subs[] = { "redeem", "show", NULL };
-	const char *sub, *shop = NULL;
+	const char *sub, *token, *shop = NULL;
 	char cmd[CLI_CMD_MAX];
 	int ch, rc;
 
@@ -273,18 +273,16 @@ cmd_claim(int argc, char **argv)
 			return cli_getopt_error(cmd, ch, argv);
 		}
 	}
-	if (optind >= argc)
-		return cli_usage(cmd, "a claim TOKEN is required");
-	if (optind + 1 < argc)
-		return cli_usage(cmd, "unexpected argument '%s'", argv[optind + 1]);
+	if ((rc = cli_operand(cmd, "a claim TOKEN", argc, argv, &token)) != 0)
+		return rc;
 	if (strcmp(sub, "show") == 0) {
 		if (shop != NULL)
 			return cli_usage(cmd, "--store belongs to 'claim redeem'");
-		return claim_show(cmd, argv[optind]);
+		return claim_show(cmd, token);
 	}
 	if (shop == NULL)
 		return cli_usage(cmd, "--store ID is required");
 	if (!cli_id_ok(shop))
 		return cli_usage(cmd, "'%s' is not a store id", shop);
-	return claim_redeem(cmd, argv[optind], shop);
+	return claim_redeem(cmd, token, shop);
 }

@@ -53,7 +53,8 @@ cmd_job(int argc, char **argv)
 		{ NULL, 0, NULL, 0 },
 	};
 	static const char *const subs[] = { "keygen", "open", NULL };
-	const char *sub, *out = NULL, *keyfile = NULL, *passfile = NULL, *why;
+	const char *sub, *jobfile = NULL, *out = NULL, *keyfile = NULL;
+	const char *passfile = NULL, *why;
 	struct keypair *kp = NULL;
 	char *pass = NULL, cmd[CLI_CMD_MAX], pubpath[4096];
 	size_t passlen = 0;
@@ -91,11 +92,9 @@ cmd_job(int argc, char **argv)
 			return cli_usage(cmd, "keygen takes only --out and "
 			    "--passphrase-file");
 	} else {
-		if (optind >= argc)
-			return cli_usage(cmd, "the sealed job file is required");
-		if (optind + 1 < argc)
-			return cli_usage(cmd, "unexpected argument '%s'",
-			    argv[optind + 1]);
+		if ((ret = cli_operand(cmd, "the sealed job file", argc, argv,
+		    &jobfile)) != 0)
+			return ret;
 		if (keyfile == NULL)
 			return cli_usage(cmd, "--key is required");
 	}
@@ -137,13 +136,13 @@ cmd_job(int argc, char **argv)
 			cli_reject(cmd, "%s: %s", keyfile, why);
 			goto done;
 		}
-		if ((ret = job_open_sealed(argv[optind], kp, out, &why)) < 0) {
-			cli_reject(cmd, "%s: %s%s%s", argv[optind],
+		if ((ret = job_open_sealed(jobfile, kp, out, &why)) < 0) {
+			cli_reject(cmd, "%s: %s%s%s", jobfile,
 			    why ? why : "cannot open", why ? "" : ": ",
 			    why ? "" : strerror(-ret));
 			goto done;
 		}
-		printf("opened %s into %s\n", argv[optind], out);
+		printf("opened %s into %s\n", jobfile, out);
 		rc = 0;
 	}
 done:
