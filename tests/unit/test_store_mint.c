@@ -110,7 +110,7 @@ test_mint_cycle(void **state)
 	assert_int_equal(get_batch(f->st, id, &got), 0);
 	assert_int_equal(got.state, STORE_BATCH_READY);
 	assert_int_equal(got.inserted, n);
-	assert_int_equal(count_codes(f->st), n);
+	assert_int_equal(tu_count_codes(f->st), n);
 
 	/* The old snapshot still sees a MINTING batch and no codes;
 	 * renewed, it sees all. */
@@ -155,7 +155,7 @@ test_mint_incomplete(void **state)
 	assert_int_equal(store_mint_abort(m), 0);
 	assert_int_equal(get_batch(f->st, b.id, &got), -ENOENT);
 	assert_codes(f->st, e, 5, 0);
-	assert_int_equal(count_codes(f->st), 0);
+	assert_int_equal(tu_count_codes(f->st), 0);
 	free(e);
 }
 
@@ -176,13 +176,13 @@ test_mint_abort(void **state)
 	batch_template(&tb, nb);
 	assert_int_equal(store_mint_begin(f->st, &tb, &m), 0);
 	assert_int_equal(insert_chunks(m, tb.id, b, nb, 10000), 0);
-	assert_int_equal(count_codes(f->st), na + nb);
+	assert_int_equal(tu_count_codes(f->st), na + nb);
 	assert_int_equal(store_mint_abort(m), 0);
 	assert_int_equal(get_batch(f->st, tb.id, &got), -ENOENT);
 	assert_codes(f->st, b, nb, 0);
 	assert_codes(f->st, a, na, ida);
-	assert_int_equal(count_codes(f->st), na);
-	assert_int_equal(count_batches(f->st), 1);
+	assert_int_equal(tu_count_codes(f->st), na);
+	assert_int_equal(tu_count_batches(f->st), 1);
 	assert_int_equal(store_mint_abort(NULL), 0);
 	free(a);
 	free(b);
@@ -218,14 +218,14 @@ test_serial_unique(void **state)
 			    -ENOENT);
 	assert_int_equal(get_batch(f->st, tb.id, &got), 0);
 	assert_int_equal(got.inserted, 0);
-	assert_int_equal(count_codes(f->st), 100);
+	assert_int_equal(tu_count_codes(f->st), 100);
 
 	/* The same serial twice in one chunk. */
 	free(b);
 	b = make_entries(10);
 	memcpy(b[5].serial, b[4].serial, 8);
 	assert_int_equal(insert_chunks(m, tb.id, b, 10, 10), -EEXIST);
-	assert_int_equal(count_codes(f->st), 100);
+	assert_int_equal(tu_count_codes(f->st), 100);
 	/* A serial already inserted by this very mint, in a later chunk. */
 	free(b);
 	b = make_entries(10);
@@ -234,7 +234,7 @@ test_serial_unique(void **state)
 	assert_int_equal(get_batch(f->st, tb.id, &got), 0);
 	assert_int_equal(got.inserted, 5);
 	assert_int_equal(store_mint_abort(m), 0);
-	assert_int_equal(count_codes(f->st), 100);
+	assert_int_equal(tu_count_codes(f->st), 100);
 	assert_codes(f->st, a, 100, ida);
 	free(a);
 	free(b);
@@ -345,7 +345,7 @@ test_mint_recover(void **state)
 	assert_int_equal(got.state, STORE_BATCH_MINTING);
 	assert_int_equal(got.inserted, 3000);
 	assert_codes(f->st, dead, 3000, dead_id);
-	assert_int_equal(count_codes(f->st), 500 + 3000 + 2000 + 1000);
+	assert_int_equal(tu_count_codes(f->st), 500 + 3000 + 2000 + 1000);
 
 	assert_int_equal(store_mint_recover(f->st, &recovered), 0);
 	assert_int_equal(recovered, 1);
@@ -358,7 +358,7 @@ test_mint_recover(void **state)
 	assert_int_equal(get_batch(f->st, b.id, &got), 0);
 	assert_codes(f->st, own, 1000, b.id);
 	assert_codes(f->st, keep, 500, keep_id);
-	assert_int_equal(count_codes(f->st), 500 + 2000 + 1000);
+	assert_int_equal(tu_count_codes(f->st), 500 + 2000 + 1000);
 
 	/* Nothing more to do while they live. */
 	assert_int_equal(store_mint_recover(f->st, &recovered), 0);
@@ -388,8 +388,8 @@ test_mint_recover(void **state)
 	assert_int_equal(recovered, 0);
 	assert_int_equal(get_batch(f->st, b.id, &got), 0);
 	assert_int_equal(got.state, STORE_BATCH_READY);
-	assert_int_equal(count_codes(f->st), 500 + 2000);
-	assert_int_equal(count_batches(f->st), 2);
+	assert_int_equal(tu_count_codes(f->st), 500 + 2000);
+	assert_int_equal(tu_count_batches(f->st), 2);
 	free(dead);
 	free(live);
 	free(own);
@@ -436,7 +436,7 @@ test_mint_abort_drawcodes(void **state)
 	assert_codes(f->st, b, nb, 0);
 	assert_drawcodes(f->st, da, na, ida);
 	assert_codes(f->st, a, na, ida);
-	assert_int_equal(count_batches(f->st), 1);
+	assert_int_equal(tu_count_batches(f->st), 1);
 	free(da);
 	free(db);
 	free(a);
