@@ -172,10 +172,8 @@ cmd_batch(int argc, char **argv)
 	if ((sub = cli_subcommand("batch", batch_help, "subcommand", subs,
 	    &argc, &argv, cmd, &rc)) == NULL)
 		return rc;
-	while ((ch = getopt_long(argc, argv, ":s:ar:D:h", longopts, NULL)) !=
-	    -1) {
-		if (cli_common_option(ch, optarg))
-			continue;
+	while ((ch = cli_getopt(cmd, batch_help, argc, argv,
+	    ":s:ar:D:h", longopts, &rc)) != -1) {
 		switch (ch) {
 		case 's':
 			serials = optarg;
@@ -190,11 +188,8 @@ cmd_batch(int argc, char **argv)
 				    "(misprint, damaged, lost, stolen, other)",
 				    optarg);
 			break;
-		case 'h':
-			cli_print_help(batch_help);
-			return 0;
-		default:
-			return cli_getopt_error(cmd, ch, argv);
+		case CLI_OPT_EXIT:
+			return rc;
 		}
 	}
 	if ((rc = cli_operand(cmd, strcmp(sub, "list") == 0 ? NULL :

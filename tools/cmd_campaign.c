@@ -650,9 +650,8 @@ cmd_campaign(int argc, char **argv)
 	if ((sub = cli_subcommand("campaign", campaign_help, "subcommand", subs,
 	    &argc, &argv, cmd, &rc)) == NULL)
 		return rc;
-	while ((ch = getopt_long(argc, argv, ":s:l:fD:h", longopts, NULL)) != -1) {
-		if (cli_common_option(ch, optarg))
-			continue;
+	while ((ch = cli_getopt(cmd, campaign_help, argc, argv,
+	    ":s:l:fD:h", longopts, &rc)) != -1) {
 		switch (ch) {
 		case 's':
 			seed = optarg;
@@ -663,11 +662,8 @@ cmd_campaign(int argc, char **argv)
 		case 'f':
 			force = true;
 			break;
-		case 'h':
-			cli_print_help(campaign_help);
-			return 0;
-		default:
-			return cli_getopt_error(cmd, ch, argv);
+		case CLI_OPT_EXIT:
+			return rc;
 		}
 	}
 	if ((rc = cli_operand(cmd, strcmp(sub, "list") == 0 ? NULL :

@@ -259,18 +259,14 @@ cmd_claim(int argc, char **argv)
 	if ((sub = cli_subcommand("claim", claim_help, "subcommand", subs,
 	    &argc, &argv, cmd, &rc)) == NULL)
 		return rc;
-	while ((ch = getopt_long(argc, argv, ":s:D:h", longopts, NULL)) != -1) {
-		if (cli_common_option(ch, optarg))
-			continue;
+	while ((ch = cli_getopt(cmd, claim_help, argc, argv,
+	    ":s:D:h", longopts, &rc)) != -1) {
 		switch (ch) {
 		case 's':
 			shop = optarg;
 			break;
-		case 'h':
-			cli_print_help(claim_help);
-			return 0;
-		default:
-			return cli_getopt_error(cmd, ch, argv);
+		case CLI_OPT_EXIT:
+			return rc;
 		}
 	}
 	if ((rc = cli_operand(cmd, "a claim TOKEN", argc, argv, &token)) != 0)

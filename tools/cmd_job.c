@@ -64,10 +64,8 @@ cmd_job(int argc, char **argv)
 	    &argc, &argv, cmd, &rc)) == NULL)
 		return rc;
 	rc = EXIT_REJECTED;
-	while ((ch = getopt_long(argc, argv, ":o:k:P:D:h", longopts, NULL)) !=
-	    -1) {
-		if (cli_common_option(ch, optarg))
-			continue;
+	while ((ch = cli_getopt(cmd, job_help, argc, argv,
+	    ":o:k:P:D:h", longopts, &rc)) != -1) {
 		switch (ch) {
 		case 'o':
 			out = optarg;
@@ -78,11 +76,8 @@ cmd_job(int argc, char **argv)
 		case 'P':
 			passfile = optarg;
 			break;
-		case 'h':
-			cli_print_help(job_help);
-			return 0;
-		default:
-			return cli_getopt_error(cmd, ch, argv);
+		case CLI_OPT_EXIT:
+			return rc;
 		}
 	}
 	if (out == NULL)

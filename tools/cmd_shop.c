@@ -288,9 +288,8 @@ cmd_shop(int argc, char **argv)
 	if ((sub = cli_subcommand("store", shop_help, "subcommand", subs,
 	    &argc, &argv, cmd, &rc)) == NULL)
 		return rc;
-	while ((ch = getopt_long(argc, argv, ":i:n:D:h", longopts, NULL)) != -1) {
-		if (cli_common_option(ch, optarg))
-			continue;
+	while ((ch = cli_getopt(cmd, shop_help, argc, argv,
+	    ":i:n:D:h", longopts, &rc)) != -1) {
 		switch (ch) {
 		case 'i':
 			id = optarg;
@@ -307,11 +306,8 @@ cmd_shop(int argc, char **argv)
 		case OPT_RADIUS:
 			radius_s = optarg;
 			break;
-		case 'h':
-			cli_print_help(shop_help);
-			return 0;
-		default:
-			return cli_getopt_error(cmd, ch, argv);
+		case CLI_OPT_EXIT:
+			return rc;
 		}
 	}
 	if (strcmp(sub, "add") != 0 && (id || name || lat_s || lon_s ||
