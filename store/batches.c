@@ -65,6 +65,33 @@ store_batch_put_txn(struct store_txn *t, const struct store_batch *b)
 	    sizeof(*b), 0);
 }
 
+/* Begins a write transaction on a batch. */
+int
+store_batch_begin(struct store *st, uint32_t id, struct store_txn *t,
+    struct store_batch *b)
+{
+	int ret;
+
+	if ((ret = store_txn_begin(st, false, t)) < 0)
+		return ret;
+	if ((ret = store_batch_get_txn(t, id, b)) < 0)
+		store_txn_abort(t);
+	return ret;
+}
+
+/* Writes a batch back and commits. */
+int
+store_batch_commit(struct store_txn *t, const struct store_batch *b)
+{
+	int ret;
+
+	if ((ret = store_batch_put_txn(t, b)) < 0) {
+		store_txn_abort(t);
+		return ret;
+	}
+	return store_txn_commit(t);
+}
+
 /* Iterates over batches in id order. */
 int
 store_batch_foreach_txn(struct store_txn *t,
@@ -74,12 +101,8 @@ store_batch_foreach_txn(struct store_txn *t,
 	MDB_val k, v;
 	int rc, ret = 0;
 
-	if (t->ret != 0)
-		return t->ret;
-	rc = mdb_cursor_open(store_mdb_txn(t), t->st->dbi[STORE_DB_BATCHES],
-	    &cur);
-	if (rc != 0)
-		return store_txn_fail(t, store_error(rc));
+	if ((ret = store_cursor_open_txn(t, STORE_DB_BATCHES, &cur)) != 0)
+		return ret;
 	for (rc = mdb_cursor_get(cur, &k, &v, MDB_FIRST); rc == 0;
 	    rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
 		struct store_batch b;
@@ -108,10 +131,8 @@ store_batch_activate(struct store *st, uint32_t id, int64_t now,
 	struct store_batch b;
 	int ret;
 
-	if ((ret = store_txn_begin(st, false, &t)) < 0)
+	if ((ret = store_batch_begin(st, id, &t, &b)) < 0)
 		return ret;
-	if ((ret = store_batch_get_txn(&t, id, &b)) < 0)
-		goto fail;
 	switch (b.state) {
 	case STORE_BATCH_MINTING:
 		ret = -EBUSY;
@@ -128,9 +149,7 @@ store_batch_activate(struct store *st, uint32_t id, int64_t now,
 	}
 	b.state = STORE_BATCH_ACTIVE;
 	b.activated = now;
-	if ((ret = store_batch_put_txn(&t, &b)) < 0)
-		goto fail;
-	if ((ret = store_txn_commit(&t)) < 0)
+	if ((ret = store_batch_commit(&t, &b)) < 0)
 		return ret;
 	*out = b;
 	return 0;
@@ -147,10 +166,8 @@ store_batch_void(struct store *st, uint32_t id, int reason, int64_t now)
 	struct store_batch b;
 	int ret;
 
-	if ((ret = store_txn_begin(st, false, &t)) < 0)
+	if ((ret = store_batch_begin(st, id, &t, &b)) < 0)
 		return ret;
-	if ((ret = store_batch_get_txn(&t, id, &b)) < 0)
-		goto fail;
 	if (b.state == STORE_BATCH_MINTING) {
 		ret = -EBUSY;
 		goto fail;
@@ -162,9 +179,7 @@ store_batch_void(struct store *st, uint32_t id, int reason, int64_t now)
 	b.state = STORE_BATCH_VOID;
 	b.void_reason = (uint8_t)reason;
 	b.voided_at = now;
-	if ((ret = store_batch_put_txn(&t, &b)) < 0)
-		goto fail;
-	return store_txn_commit(&t);
+	return store_batch_commit(&t, &b);
 fail:
 	store_txn_abort(&t);
 	return ret;

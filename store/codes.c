@@ -49,13 +49,10 @@ store_codes_exist_txn(struct store_txn *t,
     const uint8_t (*serials)[STORE_SERIAL_BYTES], size_t n, bool *exists)
 {
 	MDB_cursor *cur;
-	int rc;
+	int rc, ret;
 
-	if (t->ret != 0)
-		return t->ret;
-	rc = mdb_cursor_open(store_mdb_txn(t), t->st->dbi[STORE_DB_CODES], &cur);
-	if (rc != 0)
-		return store_txn_fail(t, store_error(rc));
+	if ((ret = store_cursor_open_txn(t, STORE_DB_CODES, &cur)) != 0)
+		return ret;
 	for (size_t i = 0; i < n; i++) {
 		MDB_val k = { STORE_SERIAL_BYTES, (void *)serials[i] }, v;
 

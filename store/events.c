@@ -302,11 +302,8 @@ store_walk_events_after(struct store_txn *t, uint64_t after,
 	uint8_t key[8];
 	int rc, ret = 0;
 
-	if (t->ret != 0)
-		return t->ret;
-	rc = mdb_cursor_open(store_mdb_txn(t), t->st->dbi[STORE_DB_EVENTS], &cur);
-	if (rc != 0)
-		return store_txn_fail(t, store_error(rc));
+	if ((ret = store_cursor_open_txn(t, STORE_DB_EVENTS, &cur)) != 0)
+		return ret;
 	store_event_key(after + 1, key);
 	k.mv_size = sizeof(key);
 	k.mv_data = key;
@@ -465,11 +462,8 @@ store_event_foreach_desc_txn(struct store_txn *t, uint64_t before,
 	size_t n = 0;
 	int rc, ret = 0;
 
-	if (t->ret != 0)
-		return t->ret;
-	rc = mdb_cursor_open(store_mdb_txn(t), t->st->dbi[STORE_DB_EVENTS], &cur);
-	if (rc != 0)
-		return store_txn_fail(t, store_error(rc));
+	if ((ret = store_cursor_open_txn(t, STORE_DB_EVENTS, &cur)) != 0)
+		return ret;
 	if (before == UINT64_MAX)
 		rc = mdb_cursor_get(cur, &k, &v, MDB_LAST);
 	else {
@@ -526,14 +520,11 @@ store_event_last_id_txn(struct store_txn *t, uint64_t *id)
 {
 	MDB_cursor *cur;
 	MDB_val k, v;
-	int rc;
+	int rc, ret;
 
 	*id = 0;
-	if (t->ret != 0)
-		return t->ret;
-	rc = mdb_cursor_open(store_mdb_txn(t), t->st->dbi[STORE_DB_EVENTS], &cur);
-	if (rc != 0)
-		return store_txn_fail(t, store_error(rc));
+	if ((ret = store_cursor_open_txn(t, STORE_DB_EVENTS, &cur)) != 0)
+		return ret;
 	rc = mdb_cursor_get(cur, &k, &v, MDB_LAST);
 	if (rc == 0 && k.mv_size == 8)
 		for (int i = 0; i < 8; i++)

@@ -39,11 +39,8 @@ store_key_foreach_txn(struct store_txn *t,
 	MDB_val k, v;
 	int rc, ret = 0;
 
-	if (t->ret != 0)
-		return t->ret;
-	rc = mdb_cursor_open(store_mdb_txn(t), t->st->dbi[STORE_DB_KEYS], &cur);
-	if (rc != 0)
-		return store_txn_fail(t, store_error(rc));
+	if ((ret = store_cursor_open_txn(t, STORE_DB_KEYS, &cur)) != 0)
+		return ret;
 	for (rc = mdb_cursor_get(cur, &k, &v, MDB_FIRST); rc == 0;
 	    rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
 		struct store_key key;

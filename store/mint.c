@@ -134,11 +134,8 @@ store_mint_put_chunk(struct store_mint *m, const struct store_mint_chunk *c)
 		return 0;
 	if ((ret = store_txn_begin(m->st, false, &t)) < 0)
 		return ret;
-	rc = mdb_cursor_open(store_mdb_txn(&t), m->st->dbi[c->db], &cur);
-	if (rc != 0) {
-		ret = store_error(rc);
+	if ((ret = store_cursor_open_txn(&t, c->db, &cur)) != 0)
 		goto fail;
-	}
 	for (size_t i = 0; i < c->n; i++) {
 		const uint8_t *e = c->entries + i * c->stride;
 		MDB_val k = { c->klen, (void *)e };
@@ -156,9 +153,7 @@ store_mint_put_chunk(struct store_mint *m, const struct store_mint_chunk *c)
 	if ((ret = store_batch_get_txn(&t, m->batch.id, &b)) < 0)
 		goto fail;
 	c->advance(&b, c->entries, c->entries + (c->n - 1) * c->stride, c->n);
-	if ((ret = store_batch_put_txn(&t, &b)) < 0)
-		goto fail;
-	if ((ret = store_txn_commit(&t)) < 0)
+	if ((ret = store_batch_commit(&t, &b)) < 0)
 		return ret;
 	m->batch = b;
 	return 0;
@@ -229,25 +224,89 @@ store_mint_finish(struct store_mint *m)
 	struct store_batch b;
 	int ret;
 
-	if ((ret = store_txn_begin(m->st, false, &t)) < 0)
+	if ((ret = store_batch_begin(m->st, m->batch.id, &t, &b)) < 0)
 		return ret;
-	if ((ret = store_batch_get_txn(&t, m->batch.id, &b)) < 0)
-		goto fail;
 	if (b.inserted != b.count || ((b.flags & STORE_BATCH_F_DRAW_CODES) &&
 	    b.draw_inserted != b.count)) {
 		ret = -EINVAL;
 		goto fail;
 	}
 	b.state = STORE_BATCH_READY;
-	if ((ret = store_batch_put_txn(&t, &b)) < 0)
-		goto fail;
-	if ((ret = store_txn_commit(&t)) < 0)
+	if ((ret = store_batch_commit(&t, &b)) < 0)
 		return ret;
 	m->batch = b;
 	return 0;
 fail:
 	store_txn_abort(&t);
 	return ret;
+}
+
+/* True if a draw code's value (its serial, then its batch id) names
+ * batch id. */
+static bool
+store_mint_drawcode_of(const MDB_val *v, uint32_t id)
+{
+	uint32_t batch;
+
+	if (v->mv_size != STORE_SERIAL_BYTES + 4)
+		return false;
+	memcpy(&batch, (uint8_t *)v->mv_data + STORE_SERIAL_BYTES, 4);
+	return batch == id;
+}
+
+/* True if a code's record names batch id. */
+static bool
+store_mint_code_of(const MDB_val *v, uint32_t id)
+{
+	struct store_code c;
+
+	memcpy(&c, v->mv_data, sizeof(c));
+	return c.batch_id == id;
+}
+
+/* Deletes, from key pos (klen bytes) up to key hi, at most a chunk of the
+ * entries of db that of(v, id) says are batch id's, looking at no more
+ * than 20 chunks of entries; moves pos to the first key it did not look
+ * at. Sets *deleted, and *done once it reached hi or the end. */
+static int
+store_mint_delete_chunk_txn(struct store_txn *t, enum store_db db,
+    uint8_t *pos, const uint8_t *hi, size_t klen, uint32_t id,
+    bool (*of)(const MDB_val *v, uint32_t id), size_t *deleted, bool *done)
+{
+	MDB_cursor *cur;
+	MDB_val k, v;
+	size_t seen = 0;
+	int rc, ret;
+
+	*deleted = 0;
+	if ((ret = store_cursor_open_txn(t, db, &cur)) != 0)
+		return ret;
+	k.mv_size = klen;
+	k.mv_data = pos;
+	rc = mdb_cursor_get(cur, &k, &v, MDB_SET_RANGE);
+	while (rc == 0 && *deleted < STORE_CLEANUP_CHUNK &&
+	    seen < 20 * STORE_CLEANUP_CHUNK) {
+		if (memcmp(k.mv_data, hi, klen) > 0) {
+			rc = MDB_NOTFOUND;
+			break;
+		}
+		seen++;
+		if (of(&v, id)) {
+			if ((rc = mdb_cursor_del(cur, 0)) != 0)
+				break;
+			(*deleted)++;
+		}
+		/* After a delete, MDB_NEXT yields the entry that followed
+		 * the deleted one. */
+		rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT);
+	}
+	if (rc == 0)
+		memcpy(pos, k.mv_data, klen);
+	mdb_cursor_close(cur);
+	if (rc != 0 && rc != MDB_NOTFOUND)
+		return store_txn_fail(t, store_error(rc));
+	*done = rc == MDB_NOTFOUND;
+	return 0;
 }
 
 /* Deletes the draw codes of a MINTING batch within their recorded range,
@@ -261,17 +320,13 @@ store_mint_cleanup_drawcodes(struct store *st, uint32_t id)
 	bool started = false;
 	int ret;
 
+	static_assert(sizeof(pos) == sizeof(b.draw_hi), "draw code keys");
 	for (;;) {
-		MDB_cursor *cur;
-		MDB_val k, v;
-		size_t deleted = 0, seen = 0;
-		bool done = false;
-		int rc;
+		size_t deleted;
+		bool done;
 
-		if ((ret = store_txn_begin(st, false, &t)) < 0)
+		if ((ret = store_batch_begin(st, id, &t, &b)) < 0)
 			return ret;
-		if ((ret = store_batch_get_txn(&t, id, &b)) < 0)
-			goto fail;
 		if (b.state != STORE_BATCH_MINTING) {
 			ret = -EINVAL;
 			goto fail;
@@ -284,46 +339,13 @@ store_mint_cleanup_drawcodes(struct store *st, uint32_t id)
 			memcpy(pos, b.draw_lo, sizeof(pos));
 			started = true;
 		}
-		rc = mdb_cursor_open(store_mdb_txn(&t),
-		    st->dbi[STORE_DB_DRAWCODES], &cur);
-		if (rc != 0) {
-			ret = store_error(rc);
+		if ((ret = store_mint_delete_chunk_txn(&t, STORE_DB_DRAWCODES,
+		    pos, b.draw_hi, sizeof(pos), id, store_mint_drawcode_of,
+		    &deleted, &done)) < 0)
 			goto fail;
-		}
-		k.mv_size = sizeof(pos);
-		k.mv_data = pos;
-		rc = mdb_cursor_get(cur, &k, &v, MDB_SET_RANGE);
-		while (rc == 0 && deleted < STORE_CLEANUP_CHUNK &&
-		    seen < 20 * STORE_CLEANUP_CHUNK) {
-			uint32_t batch;
-
-			if (memcmp(k.mv_data, b.draw_hi, sizeof(b.draw_hi)) > 0) {
-				rc = MDB_NOTFOUND;
-				break;
-			}
-			seen++;
-			memcpy(&batch, (uint8_t *)v.mv_data + STORE_SERIAL_BYTES, 4);
-			if (v.mv_size == STORE_SERIAL_BYTES + 4 && batch == id) {
-				if ((rc = mdb_cursor_del(cur, 0)) != 0)
-					break;
-				deleted++;
-			}
-			rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT);
-		}
-		if (rc == 0)
-			memcpy(pos, k.mv_data, sizeof(pos));
-		mdb_cursor_close(cur);
-		if (rc != 0 && rc != MDB_NOTFOUND) {
-			ret = store_error(rc);
-			goto fail;
-		}
-		if (rc == MDB_NOTFOUND)
-			done = true;
 		b.draw_inserted = done ? 0 : (b.draw_inserted > deleted ?
 		    b.draw_inserted - deleted : 0);
-		if ((ret = store_batch_put_txn(&t, &b)) < 0)
-			goto fail;
-		if ((ret = store_txn_commit(&t)) < 0)
+		if ((ret = store_batch_commit(&t, &b)) < 0)
 			return ret;
 		if (done)
 			return 0;
@@ -350,15 +372,10 @@ store_mint_cleanup(struct store *st, uint32_t id)
 	int ret;
 
 	while (!done) {
-		MDB_cursor *cur;
-		MDB_val k, v;
-		size_t deleted = 0, seen = 0;
-		int rc;
+		size_t deleted;
 
-		if ((ret = store_txn_begin(st, false, &t)) < 0)
+		if ((ret = store_batch_begin(st, id, &t, &b)) < 0)
 			return ret;
-		if ((ret = store_batch_get_txn(&t, id, &b)) < 0)
-			goto fail;
 		if (b.state != STORE_BATCH_MINTING) {
 			ret = -EINVAL;
 			goto fail;
@@ -371,45 +388,11 @@ store_mint_cleanup(struct store *st, uint32_t id)
 			done = true;
 			goto commit;
 		}
-		rc = mdb_cursor_open(store_mdb_txn(&t),
-		    st->dbi[STORE_DB_CODES], &cur);
-		if (rc != 0) {
-			ret = store_error(rc);
+		if ((ret = store_mint_delete_chunk_txn(&t, STORE_DB_CODES, pos,
+		    b.hi, sizeof(pos), id, store_mint_code_of, &deleted,
+		    &done)) < 0)
 			goto fail;
-		}
-		k.mv_size = STORE_SERIAL_BYTES;
-		k.mv_data = pos;
-		rc = mdb_cursor_get(cur, &k, &v, MDB_SET_RANGE);
-		while (rc == 0 && deleted < STORE_CLEANUP_CHUNK &&
-		    seen < 20 * STORE_CLEANUP_CHUNK) {
-			struct store_code c;
-
-			if (memcmp(k.mv_data, b.hi, STORE_SERIAL_BYTES) > 0) {
-				rc = MDB_NOTFOUND;
-				break;
-			}
-			seen++;
-			memcpy(&c, v.mv_data, sizeof(c));
-			if (c.batch_id == id) {
-				if ((rc = mdb_cursor_del(cur, 0)) != 0)
-					break;
-				deleted++;
-				/* After a delete, MDB_NEXT yields the entry
-				 * that followed the deleted one. */
-				rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT);
-			} else
-				rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT);
-		}
-		if (rc == 0)
-			memcpy(pos, k.mv_data, sizeof(pos));
-		mdb_cursor_close(cur);
-		if (rc != 0 && rc != MDB_NOTFOUND) {
-			ret = store_error(rc);
-			goto fail;
-		}
 		b.inserted = b.inserted > deleted ? b.inserted - deleted : 0;
-		if (rc == MDB_NOTFOUND)
-			done = true;
 commit:
 		if (done) {
 			uint8_t key[4];

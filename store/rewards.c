@@ -59,11 +59,8 @@ store_walk_txn(struct store_txn *t, enum store_db db, const uint8_t *from,
 	MDB_val k, v;
 	int rc, ret = 0;
 
-	if (t->ret != 0)
-		return t->ret;
-	rc = mdb_cursor_open(store_mdb_txn(t), t->st->dbi[db], &cur);
-	if (rc != 0)
-		return store_txn_fail(t, store_error(rc));
+	if ((ret = store_cursor_open_txn(t, db, &cur)) != 0)
+		return ret;
 	k.mv_size = fromlen;
 	k.mv_data = (void *)from;
 	rc = fromlen > 0 ? mdb_cursor_get(cur, &k, &v, MDB_SET_RANGE) :

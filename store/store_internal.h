@@ -55,6 +55,28 @@ store_txn_fail(struct store_txn *t, int err)
 	return err;
 }
 
+/* Opens a cursor on db: the transaction's sticky error if it has one,
+ * else 0 or the failure to open it (recorded in the transaction). */
+static inline int
+store_cursor_open_txn(struct store_txn *t, enum store_db db,
+    MDB_cursor **cur)
+{
+	int rc;
+
+	if (t->ret != 0)
+		return t->ret;
+	if ((rc = mdb_cursor_open(store_mdb_txn(t), t->st->dbi[db], cur)) != 0)
+		return store_txn_fail(t, store_error(rc));
+	return 0;
+}
+
+/* Begins a write transaction and reads batch id in it; aborts it on an
+ * error. */
+int store_batch_begin(struct store *st, uint32_t id, struct store_txn *t,
+    struct store_batch *b);
+/* Writes batch b and commits the transaction; aborts it on an error. */
+int store_batch_commit(struct store_txn *t, const struct store_batch *b);
+
 /* Reads a value into a fixed-size record; -EIO if its size is wrong. */
 int store_get_txn(struct store_txn *t, enum store_db db, const void *key,
     size_t klen, void *val, size_t vlen);

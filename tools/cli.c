@@ -153,17 +153,6 @@ cli_store_begin(const char *cmd, int flags, struct store **st,
 	return 0;
 }
 
-/* Handles --db. */
-bool
-cli_common_option(int ch, const char *arg)
-{
-	if (ch == 'D') {
-		cli_set_db(arg);
-		return true;
-	}
-	return false;
-}
-
 /* Prints help. */
 void
 cli_print_help(const char *text)
@@ -226,6 +215,24 @@ cli_time(int64_t us, char buf[40])
 	return buf;
 }
 
+/* Takes a subcommand's operand, if it has one. */
+int
+cli_operand(const char *cmd, const char *what, int argc, char **argv,
+    const char **arg)
+{
+	int i = optind;
+
+	*arg = NULL;
+	if (what != NULL) {
+		if (i >= argc)
+			return cli_usage(cmd, "%s is required", what);
+		*arg = argv[i++];
+	}
+	if (i < argc)
+		return cli_usage(cmd, "unexpected argument '%s'", argv[i]);
+	return 0;
+}
+
 /* Reports what getopt_long rejected (optstring starts with ':'). */
 int
 cli_getopt_error(const char *cmd, int ch, char **argv)
@@ -237,4 +244,27 @@ cli_getopt_error(const char *cmd, int ch, char **argv)
 	if (optopt != 0 && strncmp(opt, "--", 2) != 0)
 		return cli_usage(cmd, "unknown option '-%c'", optopt);
 	return cli_usage(cmd, "unknown option '%s'", opt);
+}
+
+/* getopt_long with what every subcommand does for --db, -h and errors. */
+int
+cli_getopt(const char *cmd, const char *help, int argc, char **argv,
+    const char *optstring, const struct option *longopts, int *rc)
+{
+	int ch;
+
+	while ((ch = getopt_long(argc, argv, optstring, longopts, NULL)) == 'D')
+		cli_set_db(optarg);
+	switch (ch) {
+	case 'h':
+		cli_print_help(help);
+		*rc = 0;
+		return CLI_OPT_EXIT;
+	case '?':
+	case ':':
+		*rc = cli_getopt_error(cmd, ch, argv);
+		return CLI_OPT_EXIT;
+	default:
+		return ch;
+	}
 }

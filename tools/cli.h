@@ -8,6 +8,7 @@
 #ifndef SCANLOOP_CLI_H
 #define SCANLOOP_CLI_H
 
+#include <getopt.h>
 #include <stdbool.h>
 #include <stdint.h>
 
@@ -46,9 +47,17 @@ int cli_store_open(const char *cmd, int flags, struct store **st);
  * store closed). */
 int cli_store_begin(const char *cmd, int flags, struct store **st,
     struct store_txn *t);
-/* Handles the options every subcommand takes (--db, -h). Returns 1 if the
- * option was one of them. */
-bool cli_common_option(int ch, const char *arg);
+/* Reports an option getopt_long rejected; returns EXIT_USAGE. */
+int cli_getopt_error(const char *cmd, int ch, char **argv);
+/* What cli_getopt returns when the subcommand should return *rc. */
+#define CLI_OPT_EXIT 0
+/* getopt_long for a subcommand (optstring starts with ':' and holds "D:h",
+ * longopts "db" and "help"): sets the store directory for --db itself,
+ * prints help for -h and reports an option getopt_long rejected. Returns
+ * the subcommand's next own option, -1 after the last, or CLI_OPT_EXIT
+ * with *rc set (0 after the help, EXIT_USAGE after an error). */
+int cli_getopt(const char *cmd, const char *help, int argc, char **argv,
+    const char *optstring, const struct option *longopts, int *rc);
 /* Prints help text to stdout. */
 void cli_print_help(const char *text);
 /* Resets getopt for a subcommand's own options. */
@@ -63,8 +72,11 @@ void cli_getopt_reset(void);
 const char *cli_subcommand(const char *tool, const char *help,
     const char *what, const char *const subs[], int *argc, char ***argv,
     char cmd[CLI_CMD_MAX], int *rc);
-/* Reports an option getopt_long rejected; returns EXIT_USAGE. */
-int cli_getopt_error(const char *cmd, int ch, char **argv);
+/* Takes the operands left after getopt_long: exactly one when what names
+ * it (for the message when it is missing: "a batch ID"), none when what is
+ * NULL. Sets *arg to it (NULL for none); returns 0 or EXIT_USAGE. */
+int cli_operand(const char *cmd, const char *what, int argc, char **argv,
+    const char **arg);
 /* Formats Unix microseconds for tables ("2026-11-23 22:55:00 UTC"). */
 const char *cli_time(int64_t us, char buf[40]);
 

@@ -157,7 +157,7 @@ cmd_batch(int argc, char **argv)
 	};
 	static const char *const subs[] = { "list", "show", "activate", "void",
 	    NULL };
-	const char *sub, *serials = NULL, *reason_name = NULL;
+	const char *sub, *arg, *serials = NULL, *reason_name = NULL;
 	uint8_t (*list)[STORE_SERIAL_BYTES] = NULL;
 	struct store *st = NULL;
 	struct store_batch b;
@@ -172,10 +172,8 @@ cmd_batch(int argc, char **argv)
 	if ((sub = cli_subcommand("batch", batch_help, "subcommand", subs,
 	    &argc, &argv, cmd, &rc)) == NULL)
 		return rc;
-	while ((ch = getopt_long(argc, argv, ":s:ar:D:h", longopts, NULL)) !=
-	    -1) {
-		if (cli_common_option(ch, optarg))
-			continue;
+	while ((ch = cli_getopt(cmd, batch_help, argc, argv,
+	    ":s:ar:D:h", longopts, &rc)) != -1) {
 		switch (ch) {
 		case 's':
 			serials = optarg;
@@ -190,26 +188,15 @@ cmd_batch(int argc, char **argv)
 				    "(misprint, damaged, lost, stolen, other)",
 				    optarg);
 			break;
-		case 'h':
-			cli_print_help(batch_help);
-			return 0;
-		default:
-			return cli_getopt_error(cmd, ch, argv);
+		case CLI_OPT_EXIT:
+			return rc;
 		}
 	}
-	if (strcmp(sub, "list") == 0) {
-		if (optind < argc)
-			return cli_usage(cmd, "unexpected argument '%s'",
-			    argv[optind]);
-	} else {
-		if (optind >= argc)
-			return cli_usage(cmd, "a batch ID is required");
-		if (!cli_parse_u64(argv[optind], 1, UINT32_MAX, &id))
-			return cli_usage(cmd, "'%s' is not a batch ID", argv[optind]);
-		if (optind + 1 < argc)
-			return cli_usage(cmd, "unexpected argument '%s'",
-			    argv[optind + 1]);
-	}
+	if ((rc = cli_operand(cmd, strcmp(sub, "list") == 0 ? NULL :
+	    "a batch ID", argc, argv, &arg)) != 0)
+		return rc;
+	if (arg != NULL && !cli_parse_u64(arg, 1, UINT32_MAX, &id))
+		return cli_usage(cmd, "'%s' is not a batch ID", arg);
 	if (strcmp(sub, "void") != 0 && (serials || all || reason_name))
 		return cli_usage(cmd, "--serials, --all and --reason belong to "
 		    "'batch void'");

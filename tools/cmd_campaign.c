@@ -642,7 +642,7 @@ cmd_campaign(int argc, char **argv)
 	};
 	static const char *const subs[] = { "load", "list", "show", "pause",
 	    "resume", "end", "reveal", "audit", NULL };
-	const char *sub, *seed = NULL, *log = NULL, *arg = NULL;
+	const char *sub, *seed = NULL, *log = NULL, *arg;
 	bool force = false;
 	char cmd[CLI_CMD_MAX];
 	int ch, rc;
@@ -650,9 +650,8 @@ cmd_campaign(int argc, char **argv)
 	if ((sub = cli_subcommand("campaign", campaign_help, "subcommand", subs,
 	    &argc, &argv, cmd, &rc)) == NULL)
 		return rc;
-	while ((ch = getopt_long(argc, argv, ":s:l:fD:h", longopts, NULL)) != -1) {
-		if (cli_common_option(ch, optarg))
-			continue;
+	while ((ch = cli_getopt(cmd, campaign_help, argc, argv,
+	    ":s:l:fD:h", longopts, &rc)) != -1) {
 		switch (ch) {
 		case 's':
 			seed = optarg;
@@ -663,27 +662,14 @@ cmd_campaign(int argc, char **argv)
 		case 'f':
 			force = true;
 			break;
-		case 'h':
-			cli_print_help(campaign_help);
-			return 0;
-		default:
-			return cli_getopt_error(cmd, ch, argv);
+		case CLI_OPT_EXIT:
+			return rc;
 		}
 	}
-	if (strcmp(sub, "list") == 0) {
-		if (optind < argc)
-			return cli_usage(cmd, "unexpected argument '%s'",
-			    argv[optind]);
-	} else {
-		if (optind >= argc)
-			return cli_usage(cmd, "%s is required",
-			    strcmp(sub, "load") == 0 ? "a campaign FILE" :
-			    "a campaign ID");
-		arg = argv[optind];
-		if (optind + 1 < argc)
-			return cli_usage(cmd, "unexpected argument '%s'",
-			    argv[optind + 1]);
-	}
+	if ((rc = cli_operand(cmd, strcmp(sub, "list") == 0 ? NULL :
+	    strcmp(sub, "load") == 0 ? "a campaign FILE" : "a campaign ID",
+	    argc, argv, &arg)) != 0)
+		return rc;
 	if ((seed != NULL || log != NULL) && strcmp(sub, "audit") != 0)
 		return cli_usage(cmd, "--seed and --log belong to 'campaign "
 		    "audit'");

@@ -253,39 +253,33 @@ cmd_claim(int argc, char **argv)
 		{ NULL, 0, NULL, 0 },
 	};
 	static const char *const subs[] = { "redeem", "show", NULL };
-	const char *sub, *shop = NULL;
+	const char *sub, *token, *shop = NULL;
 	char cmd[CLI_CMD_MAX];
 	int ch, rc;
 
 	if ((sub = cli_subcommand("claim", claim_help, "subcommand", subs,
 	    &argc, &argv, cmd, &rc)) == NULL)
 		return rc;
-	while ((ch = getopt_long(argc, argv, ":s:D:h", longopts, NULL)) != -1) {
-		if (cli_common_option(ch, optarg))
-			continue;
+	while ((ch = cli_getopt(cmd, claim_help, argc, argv,
+	    ":s:D:h", longopts, &rc)) != -1) {
 		switch (ch) {
 		case 's':
 			shop = optarg;
 			break;
-		case 'h':
-			cli_print_help(claim_help);
-			return 0;
-		default:
-			return cli_getopt_error(cmd, ch, argv);
+		case CLI_OPT_EXIT:
+			return rc;
 		}
 	}
-	if (optind >= argc)
-		return cli_usage(cmd, "a claim TOKEN is required");
-	if (optind + 1 < argc)
-		return cli_usage(cmd, "unexpected argument '%s'", argv[optind + 1]);
+	if ((rc = cli_operand(cmd, "a claim TOKEN", argc, argv, &token)) != 0)
+		return rc;
 	if (strcmp(sub, "show") == 0) {
 		if (shop != NULL)
 			return cli_usage(cmd, "--store belongs to 'claim redeem'");
-		return claim_show(cmd, argv[optind]);
+		return claim_show(cmd, token);
 	}
 	if (shop == NULL)
 		return cli_usage(cmd, "--store ID is required");
 	if (!cli_id_ok(shop))
 		return cli_usage(cmd, "'%s' is not a store id", shop);
-	return claim_redeem(cmd, argv[optind], shop);
+	return claim_redeem(cmd, token, shop);
 }

@@ -424,10 +424,8 @@ cmd_export(int argc, char **argv)
 	if ((sub = cli_subcommand("export", export_help, "log", subs,
 	    &argc, &argv, cmd, &rc)) == NULL)
 		return rc;
-	while ((ch = getopt_long(argc, argv, ":c:f:o:D:h", longopts, NULL)) !=
-	    -1) {
-		if (cli_common_option(ch, optarg))
-			continue;
+	while ((ch = cli_getopt(cmd, export_help, argc, argv,
+	    ":c:f:o:D:h", longopts, &rc)) != -1) {
 		switch (ch) {
 		case 'c':
 			if (!cli_id_ok(optarg))
@@ -447,11 +445,8 @@ cmd_export(int argc, char **argv)
 		case 'o':
 			out = optarg;
 			break;
-		case 'h':
-			cli_print_help(export_help);
-			return 0;
-		default:
-			return cli_getopt_error(cmd, ch, argv);
+		case CLI_OPT_EXIT:
+			return rc;
 		}
 	}
 	if (optind < argc)

@@ -53,7 +53,8 @@ cmd_job(int argc, char **argv)
 		{ NULL, 0, NULL, 0 },
 	};
 	static const char *const subs[] = { "keygen", "open", NULL };
-	const char *sub, *out = NULL, *keyfile = NULL, *passfile = NULL, *why;
+	const char *sub, *jobfile = NULL, *out = NULL, *keyfile = NULL;
+	const char *passfile = NULL, *why;
 	struct keypair *kp = NULL;
 	char *pass = NULL, cmd[CLI_CMD_MAX], pubpath[4096];
 	size_t passlen = 0;
@@ -63,10 +64,8 @@ cmd_job(int argc, char **argv)
 	    &argc, &argv, cmd, &rc)) == NULL)
 		return rc;
 	rc = EXIT_REJECTED;
-	while ((ch = getopt_long(argc, argv, ":o:k:P:D:h", longopts, NULL)) !=
-	    -1) {
-		if (cli_common_option(ch, optarg))
-			continue;
+	while ((ch = cli_getopt(cmd, job_help, argc, argv,
+	    ":o:k:P:D:h", longopts, &rc)) != -1) {
 		switch (ch) {
 		case 'o':
 			out = optarg;
@@ -77,11 +76,8 @@ cmd_job(int argc, char **argv)
 		case 'P':
 			passfile = optarg;
 			break;
-		case 'h':
-			cli_print_help(job_help);
-			return 0;
-		default:
-			return cli_getopt_error(cmd, ch, argv);
+		case CLI_OPT_EXIT:
+			return rc;
 		}
 	}
 	if (out == NULL)
@@ -91,11 +87,9 @@ cmd_job(int argc, char **argv)
 			return cli_usage(cmd, "keygen takes only --out and "
 			    "--passphrase-file");
 	} else {
-		if (optind >= argc)
-			return cli_usage(cmd, "the sealed job file is required");
-		if (optind + 1 < argc)
-			return cli_usage(cmd, "unexpected argument '%s'",
-			    argv[optind + 1]);
+		if ((ret = cli_operand(cmd, "the sealed job file", argc, argv,
+		    &jobfile)) != 0)
+			return ret;
 		if (keyfile == NULL)
 			return cli_usage(cmd, "--key is required");
 	}
@@ -137,13 +131,13 @@ cmd_job(int argc, char **argv)
 			cli_reject(cmd, "%s: %s", keyfile, why);
 			goto done;
 		}
-		if ((ret = job_open_sealed(argv[optind], kp, out, &why)) < 0) {
-			cli_reject(cmd, "%s: %s%s%s", argv[optind],
+		if ((ret = job_open_sealed(jobfile, kp, out, &why)) < 0) {
+			cli_reject(cmd, "%s: %s%s%s", jobfile,
 			    why ? why : "cannot open", why ? "" : ": ",
 			    why ? "" : strerror(-ret));
 			goto done;
 		}
-		printf("opened %s into %s\n", argv[optind], out);
+		printf("opened %s into %s\n", jobfile, out);
 		rc = 0;
 	}
 done:

@@ -73,15 +73,13 @@ key_parse(int argc, char **argv, const char *cmd, struct key_opts *o)
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
-	int ch;
+	int ch, rc;
 
 	memset(o, 0, sizeof(*o));
 	o->scheme = CODE_SCHEME_ED25519;
 	cli_getopt_reset();
-	while ((ch = getopt_long(argc, argv, ":i:s:u:P:D:h", longopts,
-	    NULL)) != -1) {
-		if (cli_common_option(ch, optarg))
-			continue;
+	while ((ch = cli_getopt(cmd, key_help, argc, argv,
+	    ":i:s:u:P:D:h", longopts, &rc)) != -1) {
 		switch (ch) {
 		case 'i':
 			if (!cli_parse_u64(optarg, 0, 255, &o->id))
@@ -100,11 +98,8 @@ key_parse(int argc, char **argv, const char *cmd, struct key_opts *o)
 		case 'P':
 			o->passfile = optarg;
 			break;
-		case 'h':
-			cli_print_help(key_help);
-			return -1;
-		default:
-			return cli_getopt_error(cmd, ch, argv);
+		case CLI_OPT_EXIT:
+			return rc == 0 ? -1 : rc;
 		}
 	}
 	if (optind < argc)

@@ -145,10 +145,8 @@ cmd_mint(int argc, char **argv)
 	p.module_px = RENDER_DEFAULT_MODULE_PX;
 	p.ecc = QR_ECLEVEL_M;
 	cli_getopt_reset();
-	while ((ch = getopt_long(argc, argv, ":k:p:n:o:l:P:j:qD:h", longopts,
-	    NULL)) != -1) {
-		if (cli_common_option(ch, optarg))
-			continue;
+	while ((ch = cli_getopt(cmd, mint_help, argc, argv,
+	    ":k:p:n:o:l:P:j:qD:h", longopts, &rc)) != -1) {
 		switch (ch) {
 		case 'k':
 			if (!cli_parse_u64(optarg, 0, 255, &keyid))
@@ -211,11 +209,8 @@ cmd_mint(int argc, char **argv)
 		case 'q':
 			quiet = true;
 			break;
-		case 'h':
-			cli_print_help(mint_help);
-			return 0;
-		default:
-			return cli_getopt_error(cmd, ch, argv);
+		case CLI_OPT_EXIT:
+			return rc;
 		}
 	}
 	if (optind < argc)

@@ -117,9 +117,8 @@ cmd_scans(int argc, char **argv)
 	if ((sub = cli_subcommand("scans", scans_help, "subcommand", subs,
 	    &argc, &argv, cmd, &rc)) == NULL)
 		return rc;
-	while ((ch = getopt_long(argc, argv, ":n:s:D:h", longopts, NULL)) != -1) {
-		if (cli_common_option(ch, optarg))
-			continue;
+	while ((ch = cli_getopt(cmd, scans_help, argc, argv,
+	    ":n:s:D:h", longopts, &rc)) != -1) {
 		switch (ch) {
 		case 'n':
 			if (!cli_parse_u64(optarg, 1, 100000, &count))
@@ -129,11 +128,8 @@ cmd_scans(int argc, char **argv)
 		case 's':
 			serialtext = optarg;
 			break;
-		case 'h':
-			cli_print_help(scans_help);
-			return 0;
-		default:
-			return cli_getopt_error(cmd, ch, argv);
+		case CLI_OPT_EXIT:
+			return rc;
 		}
 	}
 	if (optind < argc)

@@ -133,10 +133,8 @@ cmd_serve(int argc, char **argv)
 	cfg.ip_anon = true;
 	cfg.rate = 50;
 	cli_getopt_reset();
-	while ((ch = getopt_long(argc, argv, ":l:j:qD:h", longopts, NULL)) !=
-	    -1) {
-		if (cli_common_option(ch, optarg))
-			continue;
+	while ((ch = cli_getopt(cmd, serve_help, argc, argv,
+	    ":l:j:qD:h", longopts, &rc)) != -1) {
 		switch (ch) {
 		case 'l':
 			cfg.http.listen = optarg;
@@ -199,11 +197,8 @@ cmd_serve(int argc, char **argv)
 		case 'q':
 			cfg.quiet = true;
 			break;
-		case 'h':
-			cli_print_help(serve_help);
-			return 0;
-		default:
-			return cli_getopt_error(cmd, ch, argv);
+		case CLI_OPT_EXIT:
+			return rc;
 		}
 	}
 	if (optind < argc)

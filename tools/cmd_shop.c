@@ -278,8 +278,8 @@ cmd_shop(int argc, char **argv)
 		{ NULL, 0, NULL, 0 },
 	};
 	static const char *const subs[] = { "add", "list", "revoke", NULL };
-	const char *sub, *id = NULL, *name = NULL, *lat_s = NULL, *lon_s = NULL;
-	const char *radius_s = NULL;
+	const char *sub, *arg, *id = NULL, *name = NULL, *lat_s = NULL;
+	const char *lon_s = NULL, *radius_s = NULL;
 	double lat = 0, lon = 0;
 	uint64_t radius = SHOP_RADIUS_DEFAULT;
 	char cmd[CLI_CMD_MAX];
@@ -288,9 +288,8 @@ cmd_shop(int argc, char **argv)
 	if ((sub = cli_subcommand("store", shop_help, "subcommand", subs,
 	    &argc, &argv, cmd, &rc)) == NULL)
 		return rc;
-	while ((ch = getopt_long(argc, argv, ":i:n:D:h", longopts, NULL)) != -1) {
-		if (cli_common_option(ch, optarg))
-			continue;
+	while ((ch = cli_getopt(cmd, shop_help, argc, argv,
+	    ":i:n:D:h", longopts, &rc)) != -1) {
 		switch (ch) {
 		case 'i':
 			id = optarg;
@@ -307,36 +306,24 @@ cmd_shop(int argc, char **argv)
 		case OPT_RADIUS:
 			radius_s = optarg;
 			break;
-		case 'h':
-			cli_print_help(shop_help);
-			return 0;
-		default:
-			return cli_getopt_error(cmd, ch, argv);
+		case CLI_OPT_EXIT:
+			return rc;
 		}
 	}
 	if (strcmp(sub, "add") != 0 && (id || name || lat_s || lon_s ||
 	    radius_s))
 		return cli_usage(cmd, "--id, --name, --lat, --lon and --radius-m "
 		    "belong to 'store add'");
-	if (strcmp(sub, "list") == 0) {
-		if (optind < argc)
-			return cli_usage(cmd, "unexpected argument '%s'",
-			    argv[optind]);
+	if ((rc = cli_operand(cmd, strcmp(sub, "revoke") == 0 ?
+	    "a store ID" : NULL, argc, argv, &arg)) != 0)
+		return rc;
+	if (strcmp(sub, "list") == 0)
 		return shop_list(cmd);
-	}
 	if (strcmp(sub, "revoke") == 0) {
-		if (optind >= argc)
-			return cli_usage(cmd, "a store ID is required");
-		if (optind + 1 < argc)
-			return cli_usage(cmd, "unexpected argument '%s'",
-			    argv[optind + 1]);
-		if (!cli_id_ok(argv[optind]))
-			return cli_usage(cmd, "'%s' is not a store id",
-			    argv[optind]);
-		return shop_revoke(cmd, argv[optind]);
+		if (!cli_id_ok(arg))
+			return cli_usage(cmd, "'%s' is not a store id", arg);
+		return shop_revoke(cmd, arg);
 	}
-	if (optind < argc)
-		return cli_usage(cmd, "unexpected argument '%s'", argv[optind]);
 	if (id == NULL || name == NULL)
 		return cli_usage(cmd, "--id and --name are required");
 	if (!cli_id_ok(id))

@@ -149,9 +149,8 @@ cmd_verify(int argc, char **argv)
 
 	memset(&v, 0, sizeof(v));
 	cli_getopt_reset();
-	while ((ch = getopt_long(argc, argv, ":P:D:h", longopts, NULL)) != -1) {
-		if (cli_common_option(ch, optarg))
-			continue;
+	while ((ch = cli_getopt(cmd, verify_help, argc, argv,
+	    ":P:D:h", longopts, &rc)) != -1) {
 		switch (ch) {
 		case OPT_FULL:
 			v.full = true;
@@ -172,11 +171,8 @@ cmd_verify(int argc, char **argv)
 		case 'P':
 			passfile = optarg;
 			break;
-		case 'h':
-			cli_print_help(verify_help);
-			return 0;
-		default:
-			return cli_getopt_error(cmd, ch, argv);
+		case CLI_OPT_EXIT:
+			return rc;
 		}
 	}
 	if (v.offline && v.have_pubkey == (keyfile != NULL))

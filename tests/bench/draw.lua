@@ -24,19 +24,13 @@
 --   draw.lua: new N         (draw: answers with "status":"new")
 --   draw.lua: repeat N      (draw: answers with "status":"repeat")
 
-local threads = {}
-local nthreads = 0
+-- rotation.lua, beside this script.
+local rotation = dofile((debug.getinfo(1, "S").source:match("^@(.*/)") or "")
+    .. "rotation.lua")
 
--- Setup phase: numbers the threads so that each starts elsewhere.
-function setup(thread)
-	thread:set("thread_index", nthreads)
-	nthreads = nthreads + 1
-	table.insert(threads, thread)
-end
+setup = rotation.setup
+request = rotation.request
 
-local reqs = {}
-local count = 0
-local next_i = 1
 local draw_mode = false
 
 -- A JSON string literal of a code URL (which holds no quote, backslash or
@@ -55,47 +49,23 @@ function init(args)
 		error("draw.lua: give 'scan PATHS' or 'draw URLS' after --")
 	end
 	draw_mode = mode == "draw"
-	local headers = {
-		["User-Agent"] = "Mozilla/5.0 (iPhone; CPU iPhone OS 17_0 like " ..
-		    "Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) " ..
-		    "Version/17.0 Mobile/15E148 Safari/604.1",
-		["Accept-Language"] = "zh-CN,zh-Hans;q=0.9",
-	}
+	local headers = rotation.phone_headers()
 	if draw_mode then
 		headers["Accept"] = "application/json"
 		headers["Content-Type"] = "application/json"
 	else
 		headers["Accept"] = "text/html,application/xhtml+xml,*/*;q=0.8"
 	end
-	for line in io.lines(file) do
-		line = line:gsub("\r$", "")
-		if #line > 0 then
-			count = count + 1
-			if draw_mode then
-				reqs[count] = wrk.format("POST", "/api/v1/draws",
-				    headers, '{"code":' .. json_string(line) .. '}')
-			else
-				reqs[count] = wrk.format("GET", line, headers)
-			end
+	rotation.load(file, function(line)
+		if draw_mode then
+			return wrk.format("POST", "/api/v1/draws", headers,
+			    '{"code":' .. json_string(line) .. '}')
 		end
-	end
-	if count == 0 then
-		error("draw.lua: no lines in " .. file)
-	end
-	next_i = math.floor((thread_index or 0) * count / 16) % count + 1
+		return wrk.format("GET", line, headers)
+	end, "draw.lua: no lines")
 	non2xx = 0
 	new = 0
 	repeated = 0
-end
-
--- The next code's request.
-function request()
-	local r = reqs[next_i]
-	next_i = next_i + 1
-	if next_i > count then
-		next_i = 1
-	end
-	return r
 end
 
 -- Counts answers outside 2xx, and new and repeated draws.
@@ -113,21 +83,8 @@ end
 
 -- Done phase: prints the figures.
 function done(summary, latency, requests)
-	local bad, n, rep = 0, 0, 0
-	for _, t in ipairs(threads) do
-		bad = bad + (t:get("non2xx") or 0)
-		n = n + (t:get("new") or 0)
-		rep = rep + (t:get("repeated") or 0)
-	end
-	local e = summary.errors
-	io.write(string.format("draw.lua: requests %d\n", summary.requests))
-	io.write(string.format("draw.lua: rps %.1f\n",
-	    summary.requests / (summary.duration / 1e6)))
-	io.write(string.format("draw.lua: p50_us %d\n", latency:percentile(50)))
-	io.write(string.format("draw.lua: p99_us %d\n", latency:percentile(99)))
-	io.write(string.format("draw.lua: non2xx %d\n", bad))
-	io.write(string.format("draw.lua: errors %d\n",
-	    e.connect + e.read + e.write + e.timeout))
-	io.write(string.format("draw.lua: new %d\n", n))
-	io.write(string.format("draw.lua: repeat %d\n", rep))
+	rotation.report("draw.lua", summary, latency)
+	io.write(string.format("draw.lua: new %d\n", rotation.sum("new")))
+	io.write(string.format("draw.lua: repeat %d\n",
+	    rotation.sum("repeated")))
 end

@@ -22,18 +22,16 @@
 // code's page again shows the same result as a repeat (draw-repeat.png).
 // run_draw.sh then checks the store and redeems the claim. Every wait is
 // bounded.
-import { harness, WAIT_MS, PHONE_UA, CSP_WATCH } from './harness.mjs';
+import { harness, phoneContext, WAIT_MS } from './harness.mjs';
 
 // Claim codes: 24 base32 characters in six groups of four.
 const CLAIM_RE = /^[A-Z2-7]{4}(-[A-Z2-7]{4}){5}$/;
 
 const h = harness('browser_draw', 'run_draw.sh');
-const { need, check, checkCsp, shot, result, problems } = h;
+const { need, check, checkCsp, shot, result } = h;
 
 const base = need('SL_BASE');
-const origin = new URL(base).origin;
 const prize = need('SL_PRIZE');
-result.requests = [];
 
 // What the draw card shows.
 async function card(page) {
@@ -63,43 +61,10 @@ async function card(page) {
 
 // The phone: scan, tap draw, the result; the code's page again.
 async function phone(browser) {
-	const ctx = await browser.newContext({
-		viewport: { width: 390, height: 844 },
-		deviceScaleFactor: 2,
-		isMobile: true,
-		hasTouch: true,
-		locale: 'zh-CN',
-		timezoneId: 'Asia/Shanghai',
-		userAgent: PHONE_UA,
-	});
-	ctx.setDefaultTimeout(WAIT_MS);
-	await ctx.addInitScript(CSP_WATCH);
+	const ctx = await phoneContext(browser);
 	const page = await ctx.newPage();
 	h.current = page;
-	page.on('request', (r) => {
-		const u = r.url();
-		result.requests.push(`${r.method()} ${u}`);
-		let o = null;
-		try {
-			o = new URL(u).origin;
-		} catch (e) {
-			/* reported below */
-		}
-		if (!u.startsWith('data:') && o !== origin)
-			problems.push(`request to another origin: ${u}`);
-	});
-	page.on('requestfailed', (r) => {
-		problems.push(`request failed: ${r.method()} ${r.url()}: ` +
-		    `${r.failure()?.errorText}`);
-	});
-	page.on('console', (m) => {
-		if (m.type() === 'error' ||
-		    /Content[- ]Security[- ]Policy/i.test(m.text()))
-			problems.push(`console ${m.type()}: ${m.text()}`);
-	});
-	page.on('pageerror', (e) => {
-		problems.push(`uncaught exception: ${e.message}`);
-	});
+	result.requests = h.watch(page).requests;
 
 	// The scan: a genuine page with the draw offer.
 	const code = need('SL_CODE');

@@ -1,7 +1,8 @@
 // harness.mjs — what the browser tests (scan.mjs, draw.mjs) share: the
-// environment they are given, checks that collect every problem, the CSP
-// watcher, screenshots, and launching Chromium with a failure screenshot
-// and the result file.
+// environment they are given, checks that collect every problem, the
+// phone's browser context with the CSP watcher, the watch on a page's
+// requests and errors, screenshots, and launching Chromium with a failure
+// screenshot and the result file.
 import { chromium } from 'playwright-core';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -16,13 +17,32 @@ export const PHONE_UA = 'Mozilla/5.0 (Linux; Android 14; Pixel 8) ' +
 // Collects securitypolicyviolation events in the page. Init scripts are
 // added through the DevTools protocol, which the page's CSP does not
 // govern, so this watcher does not weaken the policy under test.
-export const CSP_WATCH = () => {
+const CSP_WATCH = () => {
 	window.__cspViolations = [];
 	document.addEventListener('securitypolicyviolation', (e) => {
 		window.__cspViolations.push(
 		    `${e.violatedDirective} blocked ${e.blockedURI || '(inline)'}`);
 	});
 };
+
+// A phone's browser context (zh-CN in Shanghai, touch, a phone's
+// User-Agent, bounded waits) with the CSP watcher in every page; extra
+// adds context options.
+export async function phoneContext(browser, extra = {}) {
+	const ctx = await browser.newContext({
+		viewport: { width: 390, height: 844 },
+		deviceScaleFactor: 2,
+		isMobile: true,
+		hasTouch: true,
+		locale: 'zh-CN',
+		timezoneId: 'Asia/Shanghai',
+		userAgent: PHONE_UA,
+		...extra,
+	});
+	ctx.setDefaultTimeout(WAIT_MS);
+	await ctx.addInitScript(CSP_WATCH);
+	return ctx;
+}
 
 // The harness of one test, named as in its FAIL lines; its script sets
 // h.current to the page in use, for a screenshot when a step throws.
@@ -53,6 +73,49 @@ export function harness(name, script) {
 		h.check(Array.isArray(v), `${what}: the CSP watcher did not run`);
 		for (const x of v || [])
 			h.problems.push(`${what}: CSP violation: ${x}`);
+	};
+
+	// Watches a page: requests to other origins than SL_BASE's, failed
+	// requests, console errors (CSP reports among them) and uncaught
+	// exceptions are problems, named after the page if a name is given.
+	// A page expected to answer status (not 200) may have its own "Failed
+	// to load resource" for it, nothing else. Returns the requests and
+	// console errors and warnings it saw, as they come.
+	h.watch = (page, name, status = 200) => {
+		const origin = new URL(h.need('SL_BASE')).origin;
+		const at = name ? `${name}: ` : '';
+		const seen = { requests: [], errors: [] };
+		page.on('request', (r) => {
+			const u = r.url();
+			seen.requests.push(`${r.method()} ${u}`);
+			let o = null;
+			try {
+				o = new URL(u).origin;
+			} catch (e) {
+				/* reported below */
+			}
+			if (!u.startsWith('data:') && o !== origin)
+				h.problems.push(`${at}request to another origin: ${u}`);
+		});
+		page.on('requestfailed', (r) => {
+			h.problems.push(`${at}request failed: ${r.method()} ` +
+			    `${r.url()}: ${r.failure()?.errorText}`);
+		});
+		page.on('console', (m) => {
+			if (status !== 200 && m.type() === 'error' &&
+			    m.text().includes(`status of ${status} `) &&
+			    m.location().url === page.url())
+				return;
+			if (m.type() === 'error' || m.type() === 'warning')
+				seen.errors.push(`${m.type()}: ${m.text()}`);
+			if (m.type() === 'error' ||
+			    /Content[- ]Security[- ]Policy/i.test(m.text()))
+				h.problems.push(`${at}console ${m.type()}: ${m.text()}`);
+		});
+		page.on('pageerror', (e) => {
+			h.problems.push(`${at}uncaught exception: ${e.message}`);
+		});
+		return seen;
 	};
 
 	// Takes a full-page screenshot into the output directory.

@@ -1,10 +1,21 @@
 # lib.sh — what the real-browser tests share (run.sh, run_draw.sh):
 # paths, the tools they need (installed when possible, else skipped),
-# playwright-core from npm, scanloop runs, the server (on
-# ../lib/serve.sh) and cleanup. The sourcing script sets TEST_NAME (for
-# its messages) first.
+# playwright-core from npm, the temporary directory and cleanup, scanloop
+# runs and a batch of codes, the server (on ../lib/serve.sh) and running
+# the browser script. The sourcing script sets TEST_NAME (for its
+# messages) first.
+set -euo pipefail
+# Numbers are printed with a decimal point.
+export LC_ALL=C.UTF-8
+
+: "${SCANLOOP:?SCANLOOP must name the scanloop binary (meson sets it)}"
+[ -x "$SCANLOOP" ] ||
+    { echo "FAIL [$TEST_NAME]: $SCANLOOP is not executable" >&2; exit 1; }
+
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 . "$HERE/../lib/serve.sh"
+# fail, skip, note, check_sanitizer.
+. "$HERE/../lib/report.sh"
 # meson test sets no MESON_BUILD_ROOT (only run targets get it): the
 # build root comes from SCANLOOP_BUILD (test_env), else from $SCANLOOP.
 BUILD=${MESON_BUILD_ROOT:-${SCANLOOP_BUILD:-$(cd "$(dirname "$SCANLOOP")/.." && pwd)}}
@@ -17,23 +28,6 @@ GTIN=4006381333931
 # Seconds for start-up and shutdown waits (slower under sanitizers).
 WAIT=30
 T=
-
-# Prints a failure and exits 1.
-fail() {
-	echo "FAIL [$TEST_NAME]: $*" >&2
-	exit 1
-}
-
-# Skips the test (meson counts exit 77 as skipped).
-skip() {
-	echo "SKIP [$TEST_NAME]: $*"
-	exit 77
-}
-
-# A progress note on stdout (meson keeps it in the test log).
-note() {
-	echo "# $*"
-}
 
 # Stops the server if it still runs, removes the temp dir.
 cleanup() {
@@ -53,12 +47,18 @@ cleanup() {
 	exit "$rc"
 }
 
-# Fails if a captured stderr holds a sanitizer report.
-check_sanitizer() {
-	if grep -qE 'Sanitizer|runtime error:' "$1"; then
-		cat "$1" >&2
-		fail "sanitizer report in $2 (see above)"
-	fi
+# browser_setup: makes $T (removed at exit, the server killed if still
+# running), makes sure of the tools and playwright-core, makes the
+# screenshot directory $OUT, and points the store and the keys into $T.
+browser_setup() {
+	T=$(mktemp -d "${TMPDIR:-/tmp}/scanloop-$TEST_NAME.XXXXXX")
+	trap cleanup EXIT
+	trap 'exit 143' TERM
+	trap 'exit 130' INT
+	need_tools
+	need_playwright
+	mkdir -p "$OUT"
+	export SCANLOOP_DB="$T/db" SCANLOOP_KEYS="$T/keys"
 }
 
 # Installs the missing Debian packages when we may (root, apt-get, not
@@ -128,6 +128,25 @@ sl() {
 	check_sanitizer "$T/err" "scanloop $1"
 }
 
+# mint_batch COUNT: key 1, and a print job of COUNT codes in $T/job whose
+# batch is activated; sets BATCH.
+mint_batch() {
+	sl key new --id 1
+	sl mint --key 1 --product "$GTIN" --count "$1" --out "$T/job" --quiet
+	BATCH=$(python3 -c 'import json, sys; print(json.load(open(sys.argv[1]))["batch_id"])' \
+	    "$T/job/manifest.json")
+	sl batch activate "$BATCH"
+}
+
+# code_row JOBDIR N: prints "SERIAL PATH" of row N (1-based) of a print
+# job's codes.csv, the path being the URL without its scheme and host.
+code_row() {
+	awk -F, -v n="$2" 'NR == n + 1 {
+		sub(/\r$/, "", $3)
+		p = $3; sub(/^[A-Za-z]+:\/\/[^\/]+/, "", p)
+		print $2, p }' "$1/codes.csv"
+}
+
 # serve_start: starts `scanloop serve --rate 0` on a free port of
 # 127.0.0.1 (its output in $T/serve.out and $T/serve.err) and waits until
 # it answers; sets BASE (http://127.0.0.1:PORT).
@@ -146,4 +165,16 @@ serve_stop() {
 	[ "$SRV_RC" -eq 0 ] ||
 	    fail "the server exited $SRV_RC after SIGTERM: $(cat "$T/serve.err")"
 	check_sanitizer "$T/serve.err" "the server's stderr"
+}
+
+# browser_run SCRIPT RESULT: runs the node SCRIPT (scan.mjs, draw.mjs; 3
+# minutes at most) against the server with SL_BASE, SL_OUT, SL_RESULT and
+# CHROMIUM, besides the SL_ variables the caller gives it; keeps the
+# result file it wrote as $OUT/RESULT, and fails if it did not exit 0.
+browser_run() {
+	local rc=0
+	SL_BASE=$BASE SL_OUT=$OUT SL_RESULT="$T/result.json" CHROMIUM=$CHROMIUM \
+	    NO_COLOR=1 timeout -k 10 180 node "$HERE/$1" || rc=$?
+	[ -s "$T/result.json" ] && cp "$T/result.json" "$OUT/$2"
+	[ "$rc" -eq 0 ] || fail "$1 exited $rc"
 }

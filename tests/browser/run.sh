@@ -14,13 +14,6 @@
 # npm); playwright-core is installed here with `npm ci` on first use.
 # Exit status: 0 pass, 1 fail, 77 skip (no browser or node and none can be
 # installed, or the npm registry is unreachable).
-set -euo pipefail
-# Numbers are printed with a decimal point.
-export LC_ALL=C.UTF-8
-
-: "${SCANLOOP:?SCANLOOP must name the scanloop binary (meson sets it)}"
-[ -x "$SCANLOOP" ] || { echo "FAIL [browser]: $SCANLOOP is not executable" >&2; exit 1; }
-
 TEST_NAME=browser
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 # Where the phone says it is (Shanghai, People's Square), metres.
@@ -28,32 +21,12 @@ LAT=31.2304
 LON=121.4737
 ACC=25
 
-# Prints "SERIAL PATH" of row N (1-based) of a print job's codes.csv, the
-# path being the URL without its scheme and host.
-code_row() {
-	awk -F, -v n="$2" 'NR == n + 1 {
-		sub(/\r$/, "", $3)
-		p = $3; sub(/^[A-Za-z]+:\/\/[^\/]+/, "", p)
-		print $2, p }' "$1/codes.csv"
-}
-
-
-T=$(mktemp -d "${TMPDIR:-/tmp}/scanloop-browser.XXXXXX")
-trap cleanup EXIT
-trap 'exit 143' TERM
-trap 'exit 130' INT
-
-need_tools
-need_playwright
-mkdir -p "$OUT"
+browser_setup
 # (only this test's files: run_draw.sh keeps its draw-*.png here too)
 rm -f "$OUT"/genuine-*.png "$OUT"/forged-*.png "$OUT"/failure.png \
     "$OUT"/result.json
 
-export SCANLOOP_DB="$T/db" SCANLOOP_KEYS="$T/keys"
-sl key new --id 1
-sl mint --key 1 --product "$GTIN" --count 3 --out "$T/job" --quiet
-sl batch activate 1
+mint_batch 3
 read -r SERIAL CODE < <(code_row "$T/job" 1)
 read -r SERIAL_BOT CODE_BOT < <(code_row "$T/job" 2)
 read -r SERIAL_FORGED FORGED < <(code_row "$T/job" 3)
@@ -70,15 +43,8 @@ FORGED="${FORGED%%\?*}?S=${SIG:0:40}$C${SIG:41}"
 serve_start
 note "server $BASE, code $SERIAL, screenshots in $OUT"
 
-set +e
-SL_BASE=$BASE SL_CODE=$CODE SL_CODE_BOT=$CODE_BOT SL_FORGED=$FORGED \
-    SL_LAT=$LAT SL_LON=$LON SL_ACC=$ACC SL_OUT=$OUT \
-    SL_RESULT="$T/result.json" CHROMIUM=$CHROMIUM NO_COLOR=1 \
-    timeout -k 10 180 node "$HERE/scan.mjs"
-rc=$?
-set -e
-[ -s "$T/result.json" ] && cp "$T/result.json" "$OUT/result.json"
-[ "$rc" -eq 0 ] || fail "scan.mjs exited $rc"
+SL_CODE=$CODE SL_CODE_BOT=$CODE_BOT SL_FORGED=$FORGED \
+    SL_LAT=$LAT SL_LON=$LON SL_ACC=$ACC browser_run scan.mjs result.json
 EVENT=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["event_id"])' \
     "$T/result.json")
 

@@ -22,12 +22,6 @@
 # npm), zbarimg (zbar-tools); playwright-core is installed here with `npm ci` on first use.
 # Exit status: 0 pass, 1 fail, 77 skip (no browser or node and none can be
 # installed, or the npm registry is unreachable).
-set -euo pipefail
-export LC_ALL=C.UTF-8
-
-: "${SCANLOOP:?SCANLOOP must name the scanloop binary (meson sets it)}"
-[ -x "$SCANLOOP" ] || { echo "FAIL [browser_draw]: $SCANLOOP is not executable" >&2; exit 1; }
-
 TEST_NAME=browser_draw
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 CAMPAIGN=browser-draw
@@ -44,26 +38,11 @@ api() {
 	BODY=$(cat "$T/body")
 }
 
-T=$(mktemp -d "${TMPDIR:-/tmp}/scanloop-browser-draw.XXXXXX")
-trap cleanup EXIT
-trap 'exit 143' TERM
-trap 'exit 130' INT
-
-need_tools
-need_playwright
-mkdir -p "$OUT"
+browser_setup
 rm -f "$OUT"/draw-*.png "$OUT"/draw-result.json
 
-export SCANLOOP_DB="$T/db" SCANLOOP_KEYS="$T/keys"
-sl key new --id 1
-sl mint --key 1 --product "$GTIN" --count 2 --out "$T/job" --quiet
-BATCH=$(python3 -c 'import json, sys; print(json.load(open(sys.argv[1]))["batch_id"])' \
-    "$T/job/manifest.json")
-sl batch activate "$BATCH"
-read -r SERIAL CODE_PATH < <(awk -F, 'NR == 2 {
-	sub(/\r$/, "", $3)
-	p = $3; sub(/^[A-Za-z]+:\/\/[^\/]+/, "", p)
-	print $2, p }' "$T/job/codes.csv")
+mint_batch 2
+read -r SERIAL CODE_PATH < <(code_row "$T/job" 1)
 [ -n "$CODE_PATH" ] || fail "no code in $T/job/codes.csv"
 # Running from an hour ago for a day; one tier that always wins.
 python3 - "$T/campaign.json" "$CAMPAIGN" "$BATCH" "$PRIZE" <<'EOF'
@@ -86,14 +65,7 @@ STORE_TOKEN=$(sed -n 's/^api_token: \([A-Z2-7]\{32\}\)$/\1/p' "$T/out")
 serve_start
 note "server $BASE, code $SERIAL, screenshots in $OUT"
 
-set +e
-SL_BASE=$BASE SL_CODE=$CODE_PATH SL_PRIZE=$PRIZE SL_OUT=$OUT \
-    SL_RESULT="$T/result.json" CHROMIUM=$CHROMIUM NO_COLOR=1 \
-    timeout -k 10 180 node "$HERE/draw.mjs"
-rc=$?
-set -e
-[ -s "$T/result.json" ] && cp "$T/result.json" "$OUT/draw-result.json"
-[ "$rc" -eq 0 ] || fail "draw.mjs exited $rc"
+SL_CODE=$CODE_PATH SL_PRIZE=$PRIZE browser_run draw.mjs draw-result.json
 read -r EVENT CLAIM < <(python3 -c 'import json, sys
 r = json.load(open(sys.argv[1]))
 print(r["event_id"], r["claim"])' "$T/result.json")

@@ -16,13 +16,12 @@
 // no request to another origin), taps "share my location", and checks the
 // POST the page sent and the thank-you message. run.sh then checks that the
 // store holds the position. Every wait is bounded.
-import { harness, WAIT_MS, PHONE_UA, CSP_WATCH } from './harness.mjs';
+import { harness, phoneContext, WAIT_MS } from './harness.mjs';
 
 const h = harness('browser', 'run.sh');
 const { need, check, checkCsp, shot, result, problems } = h;
 
 const base = need('SL_BASE');
-const origin = new URL(base).origin;
 const geo = {
 	latitude: Number(need('SL_LAT')),
 	longitude: Number(need('SL_LON')),
@@ -30,44 +29,9 @@ const geo = {
 };
 result.requests = {};
 
-// Watches a page: requests to other origins, failed requests, console
-// errors (CSP reports among them), uncaught exceptions, and the CSP
-// violations the page itself reports. A page expected to answer 404 may
-// have its own "Failed to load resource" for that status, nothing else.
+// Watches a page (h.watch), keeping what it saw in the result.
 function watch(page, name, status = 200) {
-	const seen = { requests: [], errors: [] };
-	result.requests[name] = seen;
-	page.on('request', (r) => {
-		seen.requests.push(`${r.method()} ${r.url()}`);
-		const u = r.url();
-		let o = null;
-		try {
-			o = new URL(u).origin;
-		} catch (e) {
-			/* reported below */
-		}
-		if (!u.startsWith('data:') && o !== origin)
-			problems.push(`${name}: request to another origin: ${u}`);
-	});
-	page.on('requestfailed', (r) => {
-		problems.push(`${name}: request failed: ${r.method()} ${r.url()}: ` +
-		    `${r.failure()?.errorText}`);
-	});
-	page.on('console', (m) => {
-		if (status !== 200 && m.type() === 'error' &&
-		    m.text().includes(`status of ${status} `) &&
-		    m.location().url === page.url())
-			return;
-		if (m.type() === 'error' || m.type() === 'warning')
-			seen.errors.push(`${m.type()}: ${m.text()}`);
-		if (m.type() === 'error' ||
-		    /Content[- ]Security[- ]Policy/i.test(m.text()))
-			problems.push(`${name}: console ${m.type()}: ${m.text()}`);
-	});
-	page.on('pageerror', (e) => {
-		problems.push(`${name}: uncaught exception: ${e.message}`);
-	});
-	return seen;
+	result.requests[name] = h.watch(page, name, status);
 }
 
 // Opens a path; returns the main response.
@@ -94,19 +58,8 @@ async function verdict(page) {
 // The phone: the scan, the tap, the position; then the English page of
 // the same code (now "scanned before", near the position just shared).
 async function phone(browser) {
-	const ctx = await browser.newContext({
-		viewport: { width: 390, height: 844 },
-		deviceScaleFactor: 2,
-		isMobile: true,
-		hasTouch: true,
-		locale: 'zh-CN',
-		timezoneId: 'Asia/Shanghai',
-		userAgent: PHONE_UA,
-		geolocation: geo,
-		permissions: ['geolocation'],
-	});
-	ctx.setDefaultTimeout(WAIT_MS);
-	await ctx.addInitScript(CSP_WATCH);
+	const ctx = await phoneContext(browser,
+	    { geolocation: geo, permissions: ['geolocation'] });
 	const page = await ctx.newPage();
 	watch(page, 'genuine page');
 

@@ -48,13 +48,10 @@ print((10 - s % 10) % 10)' "$1"
 }
 
 MAIN_DB=$SCANLOOP_DB
-make_key 1
-mint 1 20 "$T/good"
-B1=$(manifest_get "$T/good" batch_id)
-mint 1 10 "$T/other"
-B2=$(manifest_get "$T/other" batch_id)
-ok batch activate "$B1"
-ok batch activate "$B2"
+mint_active 20 "$T/good"
+B1=$BATCH
+mint_active 10 "$T/other"
+B2=$BATCH
 J="$T/jobs/new"
 mkdir "$T/jobs"
 M=(mint --key 1 --product "$GTIN" --out "$J" --quiet)

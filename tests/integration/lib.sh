@@ -12,28 +12,13 @@ set -euo pipefail
 [ -x "$SCANLOOP" ] || { echo "FAIL: $SCANLOOP is not executable" >&2; exit 1; }
 
 TEST_NAME=$(basename "$0" .sh)
+# fail, skip, note, check_sanitizer.
+. "$(dirname "${BASH_SOURCE[0]}")/../lib/report.sh"
 T=
 CLEANUP_HOOKS=()
 # A GTIN-13 with a valid check digit (padded to 04006381333931).
 GTIN=4006381333931
 GTIN14=04006381333931
-
-# Prints a failure and exits 1.
-fail() {
-	echo "FAIL [$TEST_NAME]: $*" >&2
-	exit 1
-}
-
-# Skips the test (meson counts exit 77 as skipped).
-skip() {
-	echo "SKIP [$TEST_NAME]: $*"
-	exit 77
-}
-
-# A progress note on stdout (meson keeps it in the test log).
-note() {
-	echo "# $*"
-}
 
 # Registers a command to run at cleanup, before the temp dir goes.
 on_cleanup() {
@@ -65,14 +50,6 @@ setup() {
 	export SCANLOOP_DB="$T/var/scanloop"
 	export SCANLOOP_KEYS="$T/keys"
 	cd "$T"
-}
-
-# Fails if a captured stderr holds a sanitizer report.
-check_sanitizer() {
-	if grep -qE 'Sanitizer|runtime error:' "$1"; then
-		cat "$1" >&2
-		fail "sanitizer report (see above)"
-	fi
 }
 
 # run CMD...: runs CMD with stdin from /dev/null, capturing $OUT, $ERR
@@ -159,6 +136,18 @@ assert_no_partial() {
 	[ -z "$left" ] || fail "partial job directories left in $1: $left"
 }
 
+# poll TRIES SECONDS CMD...: runs CMD until it succeeds, sleeping SECONDS
+# after each failure, TRIES times, then once more; returns its last status.
+poll() {
+	local tries=$1 delay=$2 i
+	shift 2
+	for ((i = 0; i < tries; i++)); do
+		"$@" && return 0
+		sleep "$delay"
+	done
+	"$@"
+}
+
 # Makes key ID (ed25519 unless a scheme is given).
 make_key() {
 	ok key new --id "$1" ${2:+--scheme "$2"}
@@ -176,6 +165,17 @@ mint() {
 manifest_get() {
 	python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))[sys.argv[2]])' \
 	    "$1/manifest.json" "$2"
+}
+
+# mint_active COUNT JOBDIR [ARGS...]: mints with key 1 (made if missing)
+# and activates the batch; sets BATCH.
+mint_active() {
+	local n=$1 dir=$2
+	shift 2
+	[ -f "$SCANLOOP_KEYS/key-1.secret" ] || make_key 1
+	mint 1 "$n" "$dir" "$@"
+	BATCH=$(manifest_get "$dir" batch_id)
+	ok batch activate "$BATCH"
 }
 
 # Prints the number of entries in the store's codes database.

@@ -138,38 +138,6 @@ get_code(struct store *st, const uint8_t *serial, struct store_code *c)
 	return ret;
 }
 
-/* Counts the batches. */
-static int
-count_cb(const struct store_batch *b, void *arg)
-{
-	(void)b;
-	(*(int *)arg)++;
-	return 0;
-}
-
-/* Number of batches in the store. */
-int
-count_batches(struct store *st)
-{
-	struct store_txn t;
-	int n = 0;
-
-	assert_int_equal(store_txn_begin(st, true, &t), 0);
-	assert_int_equal(store_batch_foreach_txn(&t, count_cb, &n), 0);
-	store_txn_abort(&t);
-	return n;
-}
-
-/* Number of codes in the store. */
-uint64_t
-count_codes(struct store *st)
-{
-	struct store_stats s;
-
-	assert_int_equal(store_stats_get(st, &s), 0);
-	return s.codes;
-}
-
 /* Asserts that all n entries are stored under batch id with their
  * check bytes (or, with id 0, that none is stored). */
 void

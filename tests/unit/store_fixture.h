@@ -44,10 +44,6 @@ uint32_t mint_batch(struct store *st, struct store_code_entry *e, size_t n);
 int get_batch(struct store *st, uint32_t id, struct store_batch *b);
 /* Reads a code in its own read transaction. */
 int get_code(struct store *st, const uint8_t *serial, struct store_code *c);
-/* Number of batches in the store. */
-int count_batches(struct store *st);
-/* Number of codes in the store. */
-uint64_t count_codes(struct store *st);
 /* Asserts that all n entries are stored under batch id with their
  * check bytes (or, with id 0, that none is stored). */
 void assert_codes(struct store *st, const struct store_code_entry *e,

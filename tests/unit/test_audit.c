@@ -7,6 +7,7 @@
 #include <inttypes.h>
 #include <jansson.h>
 #include <sodium.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -245,9 +246,10 @@ audit_lines(const struct lines *l, const uint8_t seed[32])
 	return rep;
 }
 
-/* Expects the audit of l to fail with an error containing want. */
+/* Expects the audit of l to fail with an error containing want; then
+ * frees l. */
 static void
-expect_fail(const struct lines *l, const uint8_t seed[32], const char *want)
+expect_fail(struct lines *l, const uint8_t seed[32], const char *want)
 {
 	struct audit_report rep = audit_lines(l, seed);
 
@@ -255,6 +257,7 @@ expect_fail(const struct lines *l, const uint8_t seed[32], const char *want)
 		fail_msg("expected a failure with '%s', got %s: %s", want,
 		    rep.passed ? "passed" : "failed", rep.error);
 	print_message("# rejected: %s\n", rep.error);
+	lines_free(l);
 }
 
 /* The index of the first line (after from) of kind whose outcome is, or
@@ -274,6 +277,28 @@ find_line(const struct lines *l, size_t from, const char *kind,
 			return i;
 	}
 	return 0;
+}
+
+/* Loads the log, sets fields of the first line after from of kind whose
+ * outcome is outcome (with NULL, any) — pairs of a name and a new json_t
+ * value, then NULL — and expects the audit to fail with want. */
+static void
+expect_changed_fail(const struct fixture *f, size_t from, const char *kind,
+    const char *outcome, const char *want, ...)
+{
+	struct lines l;
+	const char *key;
+	va_list ap;
+	size_t i;
+
+	lines_load(f, &l);
+	i = find_line(&l, from, kind, outcome);
+	assert_true(i > 0);
+	va_start(ap, want);
+	while ((key = va_arg(ap, const char *)) != NULL)
+		json_object_set_new(l.v[i], key, va_arg(ap, json_t *));
+	va_end(ap);
+	expect_fail(&l, f->seed, want);
 }
 
 /* Recomputes a line's rnd with the true seed (what an operator who
@@ -367,7 +392,6 @@ test_wrong_seed(void **state)
 	seed[31] ^= 1;
 	lines_load(f, &l);
 	expect_fail(&l, seed, "seed: its BLAKE2b-256");
-	lines_free(&l);
 }
 
 /* A changed outcome fails: a miss made a win, a win made a miss. */
@@ -375,44 +399,20 @@ static void
 test_changed_outcome(void **state)
 {
 	struct fixture *f = *state;
-	struct lines l;
-	size_t i;
 
 	if (!tz_known("Asia/Shanghai"))
 		skip();
-	lines_load(f, &l);
-	i = find_line(&l, 1, "online", "ticket");
-	assert_true(i > 0);
-	json_object_set_new(l.v[i], "outcome", json_string("cpn"));
-	json_object_set_new(l.v[i], "tier", json_integer(1));
-	expect_fail(&l, f->seed, "outcome of serial");
-	lines_free(&l);
-
-	lines_load(f, &l);
-	i = find_line(&l, 1, "online", "pts");
-	assert_true(i > 0);
-	json_object_set_new(l.v[i], "outcome", json_string("ticket"));
-	json_object_set_new(l.v[i], "tier", json_null());
-	json_object_set_new(l.v[i], "points", json_integer(0));
-	expect_fail(&l, f->seed, "expected 'pts'");
-	lines_free(&l);
-
+	expect_changed_fail(f, 1, "online", "ticket", "outcome of serial",
+	    "outcome", json_string("cpn"), "tier", json_integer(1), NULL);
+	expect_changed_fail(f, 1, "online", "pts", "expected 'pts'",
+	    "outcome", json_string("ticket"), "tier", json_null(),
+	    "points", json_integer(0), NULL);
 	/* An opening's outcome. */
-	lines_load(f, &l);
-	i = find_line(&l, 1, "open", "miss");
-	assert_true(i > 0);
-	json_object_set_new(l.v[i], "outcome", json_string("box"));
-	json_object_set_new(l.v[i], "tier", json_integer(3));
-	expect_fail(&l, f->seed, "outcome of the ticket");
-	lines_free(&l);
-
+	expect_changed_fail(f, 1, "open", "miss", "outcome of the ticket",
+	    "outcome", json_string("box"), "tier", json_integer(3), NULL);
 	/* The outcome text and the tier index must agree. */
-	lines_load(f, &l);
-	i = find_line(&l, 1, "online", "gold");
-	assert_true(i > 0);
-	json_object_set_new(l.v[i], "outcome", json_string("cpn"));
-	expect_fail(&l, f->seed, "outcome: missing or invalid");
-	lines_free(&l);
+	expect_changed_fail(f, 1, "online", "gold",
+	    "outcome: missing or invalid", "outcome", json_string("cpn"), NULL);
 }
 
 /* A win past a cap fails even with the true random number: the replay
@@ -445,7 +445,6 @@ test_win_past_cap(void **state)
 	json_object_set_new(l.v[i], "tier", json_integer(0));
 	json_object_set_new(l.v[i], "claim", json_string("AAAAAAAA"));
 	expect_fail(&l, f->seed, "picks tier 'gold', but its");
-	lines_free(&l);
 }
 
 /* A changed serial or random number fails on rnd. */
@@ -459,11 +458,8 @@ test_changed_serial_or_rnd(void **state)
 
 	if (!tz_known("Asia/Shanghai"))
 		skip();
-	lines_load(f, &l);
-	i = find_line(&l, 10, "online", NULL);
-	json_object_set_new(l.v[i], "serial", json_string("AAAAAAAAAAAAA"));
-	expect_fail(&l, f->seed, "rnd: expected");
-	lines_free(&l);
+	expect_changed_fail(f, 10, "online", NULL, "rnd: expected",
+	    "serial", json_string("AAAAAAAAAAAAA"), NULL);
 
 	lines_load(f, &l);
 	i = find_line(&l, 20, "open", NULL);
@@ -473,7 +469,6 @@ test_changed_serial_or_rnd(void **state)
 	rnd[15] = rnd[15] == '0' ? '1' : '0';
 	json_object_set_new(l.v[i], "rnd", json_string(rnd));
 	expect_fail(&l, f->seed, "rnd: expected");
-	lines_free(&l);
 
 	/* The kind is part of the number too. */
 	lines_load(f, &l);
@@ -483,7 +478,6 @@ test_changed_serial_or_rnd(void **state)
 	json_object_set_new(l.v[i], "kind", json_string("open"));
 	json_object_set_new(l.v[i], "ticket_seq", json_integer(1));
 	expect_fail(&l, f->seed, "which is not an earlier online draw");
-	lines_free(&l);
 }
 
 /* Removing, repeating or reordering lines fails on the sequence. */
@@ -502,13 +496,11 @@ test_removed_or_reordered(void **state)
 	l.n--;
 	expect_fail(&l, f->seed, "entry 7: sequence: expected seq 7, found "
 	    "seq 8");
-	lines_free(&l);
 
 	/* The last line: only the count in the header tells. */
 	lines_load(f, &l);
 	json_decref(l.v[--l.n]);
 	expect_fail(&l, f->seed, "draws are missing at the end");
-	lines_free(&l);
 
 	/* The last line and the count: the audit passes the shorter log
 	 * (docs/draws.md: completeness rests on the published count). */
@@ -523,14 +515,12 @@ test_removed_or_reordered(void **state)
 	l.v[12] = l.v[13];
 	l.v[13] = tmp;
 	expect_fail(&l, f->seed, "entry 12: sequence");
-	lines_free(&l);
 
 	lines_load(f, &l);
 	json_decref(l.v[15]);
 	l.v[15] = json_deep_copy(l.v[14]);
 	expect_fail(&l, f->seed, "entry 15: sequence: expected seq 15, found "
 	    "seq 14");
-	lines_free(&l);
 }
 
 /* Forged entries with consistent random numbers still fail: a second
@@ -553,7 +543,6 @@ test_forged_entries(void **state)
 	json_object_set(l.v[j], "serial", json_object_get(l.v[i], "serial"));
 	forge_rnd(l.v[j]);
 	expect_fail(&l, f->seed, "drew online before");
-	lines_free(&l);
 
 	/* An opening repeated at the end of the log. */
 	lines_load(f, &l);
@@ -564,7 +553,6 @@ test_forged_entries(void **state)
 	l.v[l.n++] = o;
 	json_object_set_new(l.v[0], "draws", json_integer((json_int_t)l.n - 1));
 	expect_fail(&l, f->seed, "was opened before");
-	lines_free(&l);
 
 	/* An opening of a code whose draw gave no ticket. */
 	lines_load(f, &l);
@@ -575,7 +563,6 @@ test_forged_entries(void **state)
 	json_object_set(l.v[j], "ticket_seq", json_object_get(l.v[i], "seq"));
 	forge_rnd(l.v[j]);
 	expect_fail(&l, f->seed, "issued none");
-	lines_free(&l);
 
 	/* A refusal of a code that already drew. */
 	lines_load(f, &l);
@@ -584,7 +571,6 @@ test_forged_entries(void **state)
 	assert_true(j > i);
 	json_object_set(l.v[j], "serial", json_object_get(l.v[i], "serial"));
 	expect_fail(&l, f->seed, "refused after it drew");
-	lines_free(&l);
 }
 
 /* Other fields the replay checks: day, points, campaign, window. */
@@ -602,30 +588,24 @@ test_other_fields(void **state)
 	json_object_set_new(l.v[i], "day", json_integer(json_integer_value(
 	    json_object_get(l.v[i], "day")) + 1));
 	expect_fail(&l, f->seed, "day: expected");
-	lines_free(&l);
 
-	lines_load(f, &l);
-	i = find_line(&l, 1, "online", "pts");
-	json_object_set_new(l.v[i], "points", json_integer(1000));
-	expect_fail(&l, f->seed, "points: expected 10, found 1000");
-	lines_free(&l);
+	expect_changed_fail(f, 1, "online", "pts",
+	    "points: expected 10, found 1000", "points", json_integer(1000),
+	    NULL);
 
 	lines_load(f, &l);
 	json_object_set_new(l.v[3], "campaign", json_string("other"));
 	expect_fail(&l, f->seed, "line 4: not a draw of campaign aud");
-	lines_free(&l);
 
 	/* Moving an online draw before the start. */
 	lines_load(f, &l);
 	json_object_set_new(l.v[1], "time",
 	    json_string("2027-02-28T15:59:59.000000Z"));
 	expect_fail(&l, f->seed, "outside the campaign's window");
-	lines_free(&l);
 
 	lines_load(f, &l);
 	json_object_set_new(l.v[2], "rnd", json_string("xyz"));
 	expect_fail(&l, f->seed, "line 3: rnd: missing or invalid");
-	lines_free(&l);
 }
 
 /* A changed configuration fails: other odds, shifted local days. */
@@ -643,7 +623,6 @@ test_changed_config(void **state)
 	json_object_set_new(json_array_get(json_object_get(cfg, "tiers"), 2),
 	    "odds", json_integer(0));
 	expect_fail(&l, f->seed, "outcome");
-	lines_free(&l);
 
 	/* Moving a day boundary by an hour (to stretch a daily cap). */
 	lines_load(f, &l);
@@ -651,7 +630,6 @@ test_changed_config(void **state)
 	json_array_set_new(days, 2, json_integer(json_integer_value(
 	    json_array_get(days, 2)) + 3600));
 	expect_fail(&l, f->seed, "day_starts[2]");
-	lines_free(&l);
 
 	/* No such campaign in the log. */
 	{

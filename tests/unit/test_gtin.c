@@ -41,24 +41,28 @@ test_known_check_digits(void **state)
 static void
 test_normalize_pads(void **state)
 {
+	static const struct {
+		const char *in;
+		size_t len;
+		const char *want;
+	} cases[] = {
+		{ "9506000134352", 13, "09506000134352" },
+		{ "09506000134352", 14, "09506000134352" },
+		{ "4006381333931", 13, "04006381333931" },
+		{ "036000291452", 12, "00036000291452" },
+		{ "96385074", 8, "00000096385074" },
+		{ "10614141000415", 14, "10614141000415" },
+		/* len, not the NUL, bounds the input. */
+		{ "96385074999", 8, "00000096385074" },
+	};
 	char out[GTIN_LEN + 1];
 
 	(void)state;
-	assert_int_equal(gtin_normalize("9506000134352", 13, out), 0);
-	assert_string_equal(out, "09506000134352");
-	assert_int_equal(gtin_normalize("09506000134352", 14, out), 0);
-	assert_string_equal(out, "09506000134352");
-	assert_int_equal(gtin_normalize("4006381333931", 13, out), 0);
-	assert_string_equal(out, "04006381333931");
-	assert_int_equal(gtin_normalize("036000291452", 12, out), 0);
-	assert_string_equal(out, "00036000291452");
-	assert_int_equal(gtin_normalize("96385074", 8, out), 0);
-	assert_string_equal(out, "00000096385074");
-	assert_int_equal(gtin_normalize("10614141000415", 14, out), 0);
-	assert_string_equal(out, "10614141000415");
-	/* len, not the NUL, bounds the input. */
-	assert_int_equal(gtin_normalize("96385074999", 8, out), 0);
-	assert_string_equal(out, "00000096385074");
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		assert_int_equal(gtin_normalize(cases[i].in, cases[i].len, out),
+		    0);
+		assert_string_equal(out, cases[i].want);
+	}
 }
 
 /* A wrong check digit is -EBADMSG; so is every single-digit error. */

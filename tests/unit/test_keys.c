@@ -407,6 +407,17 @@ edit_file(const char *src, const char *dst, const char *from, const char *to)
 	free(text);
 }
 
+/* A copy of path at bad, with the first from replaced by to, fails to
+ * load with want (pass as for keys_load); then the copy is removed. */
+static void
+assert_edit_fails(const char *path, const char *bad, const char *from,
+    const char *to, const char *pass, int want)
+{
+	edit_file(path, bad, from, to);
+	assert_load_fails(bad, pass, want);
+	unlink(bad);
+}
+
 /* Unencrypted key files of every kind round trip; the file is 0600 and
  * never overwritten. */
 static void
@@ -485,9 +496,7 @@ test_damaged_plain_files(void **state)
 	assert_non_null(strstr(text, "kdf: none\n"));
 
 	/* Another secret under this public key. */
-	edit_file(path, bad, "secret: 00", "secret: 01");
-	assert_load_fails(bad, NULL, -EINVAL);
-	unlink(bad);
+	assert_edit_fails(path, bad, "secret: 00", "secret: 01", NULL, -EINVAL);
 	/* Another public key, and a public key of the wrong length. */
 	{
 		char from[16], to[16];
@@ -495,29 +504,17 @@ test_damaged_plain_files(void **state)
 		snprintf(from, sizeof(from), "public: %c", pubhex[0]);
 		snprintf(to, sizeof(to), "public: %c",
 		    pubhex[0] == '0' ? '1' : '0');
-		edit_file(path, bad, from, to);
-		assert_load_fails(bad, NULL, -EINVAL);
-		unlink(bad);
+		assert_edit_fails(path, bad, from, to, NULL, -EINVAL);
 	}
-	edit_file(path, bad, "public: ", "public: 0");
-	assert_load_fails(bad, NULL, -EINVAL);
-	unlink(bad);
+	assert_edit_fails(path, bad, "public: ", "public: 0", NULL, -EINVAL);
 	/* Bad fields. */
-	edit_file(path, bad, "key_id: 5", "key_id: 256");
-	assert_load_fails(bad, NULL, -EINVAL);
-	unlink(bad);
-	edit_file(path, bad, "key_id: 5", "key_id: -5");
-	assert_load_fails(bad, NULL, -EINVAL);
-	unlink(bad);
-	edit_file(path, bad, "scheme: ed25519", "scheme: rsa");
-	assert_load_fails(bad, NULL, -EINVAL);
-	unlink(bad);
-	edit_file(path, bad, "kdf: none", "kdf: scrypt");
-	assert_load_fails(bad, NULL, -EINVAL);
-	unlink(bad);
-	edit_file(path, bad, "scanloop-secret-key v1", "scanloop-secret-key v2");
-	assert_load_fails(bad, NULL, -EINVAL);
-	unlink(bad);
+	assert_edit_fails(path, bad, "key_id: 5", "key_id: 256", NULL, -EINVAL);
+	assert_edit_fails(path, bad, "key_id: 5", "key_id: -5", NULL, -EINVAL);
+	assert_edit_fails(path, bad, "scheme: ed25519", "scheme: rsa",
+	    NULL, -EINVAL);
+	assert_edit_fails(path, bad, "kdf: none", "kdf: scrypt", NULL, -EINVAL);
+	assert_edit_fails(path, bad, "scanloop-secret-key v1",
+	    "scanloop-secret-key v2", NULL, -EINVAL);
 	/* The key id is part of the key: relabelled, it fails nothing
 	 * cryptographic for a plain file, but it is a different key. */
 	edit_file(path, bad, "key_id: 5", "key_id: 6");
@@ -598,8 +595,8 @@ test_passphrase_files(void **state)
 	}
 	assert_load_fails(bad, pass, -EPERM);			/* 4 */
 	/* The key id is bound to the ciphertext. */
-	edit_file(path, bad, "key_id: 42", "key_id: 43");
-	assert_load_fails(bad, pass, -EPERM);			/* 5 */
+	assert_edit_fails(path, bad, "key_id: 42", "key_id: 43", pass,
+	    -EPERM);						/* 5 */
 	/* Lowered KDF costs give another key. */
 	p = strstr(text, "kdf: argon2id13 ");
 	assert_non_null(p);
@@ -620,12 +617,10 @@ test_passphrase_files(void **state)
 	}
 	assert_load_fails(bad, pass, -EPERM);			/* 6 (cheap) */
 	/* Damage that parsing catches, before any key derivation. */
-	edit_file(path, bad, "secret: ", "secret: 00");
-	assert_load_fails(bad, pass, -EINVAL);
-	edit_file(path, bad, "nonce: ", "nonce: zz");
-	assert_load_fails(bad, pass, -EINVAL);
-	edit_file(path, bad, "kdf: argon2id13 ", "kdf: argon2id13 99999999999 ");
-	assert_load_fails(bad, pass, -EINVAL);
+	assert_edit_fails(path, bad, "secret: ", "secret: 00", pass, -EINVAL);
+	assert_edit_fails(path, bad, "nonce: ", "nonce: zz", pass, -EINVAL);
+	assert_edit_fails(path, bad, "kdf: argon2id13 ",
+	    "kdf: argon2id13 99999999999 ", pass, -EINVAL);
 	/* Truncated inside the ciphertext or before it (cutting only the
 	 * final newline leaves a whole file). */
 	for (size_t cut = len - 2; cut > len - 120; cut -= 13) {

@@ -26,23 +26,6 @@ struct fixture {
 	struct keypair *mac;		/* id 2 */
 };
 
-/* Adds a key's public part to the store. */
-static void
-add_key(struct store *st, const struct keypair *kp)
-{
-	struct store_txn t;
-	struct store_key k;
-
-	memset(&k, 0, sizeof(k));
-	k.id = kp->id;
-	k.scheme = kp->scheme;
-	memcpy(k.public, kp->public, sizeof(k.public));
-	strcpy(k.base_url, CODE_DEFAULT_BASE_URL);
-	assert_int_equal(store_txn_begin(st, false, &t), 0);
-	assert_int_equal(store_key_add_txn(&t, &k), 0);
-	assert_int_equal(store_txn_commit(&t), 0);
-}
-
 /* A store with an Ed25519 and a MAC key, and an empty jobs directory. */
 static int
 setup(void **state)
@@ -51,15 +34,13 @@ setup(void **state)
 	char db[TU_PATH_MAX];
 
 	assert_non_null(f);
-	tu_tmpdir(f->dir);
+	f->st = tu_store_new(f->dir, db);
 	tu_path(f->jobs, f->dir, "jobs");
 	assert_int_equal(mkdir(f->jobs, 0700), 0);
-	assert_int_equal(store_open(tu_path(db, f->dir, "db"), STORE_CREATE,
-	    &f->st), 0);
 	assert_int_equal(keys_generate(1, CODE_SCHEME_ED25519, &f->ed), 0);
 	assert_int_equal(keys_generate(2, CODE_SCHEME_MAC, &f->mac), 0);
-	add_key(f->st, f->ed);
-	add_key(f->st, f->mac);
+	tu_key_add(f->st, f->ed);
+	tu_key_add(f->st, f->mac);
 	*state = f;
 	return 0;
 }
@@ -72,8 +53,7 @@ teardown(void **state)
 
 	keys_free(f->ed);
 	keys_free(f->mac);
-	store_close(f->st);
-	tu_rmtree(f->dir);
+	tu_store_free(f->st, f->dir);
 	free(f);
 	return 0;
 }
@@ -94,38 +74,6 @@ params(struct fixture *f, struct mint_params *p, const struct keypair *kp,
 	p->module_px = RENDER_DEFAULT_MODULE_PX;
 	p->ecc = QR_ECLEVEL_M;
 	p->threads = 2;
-}
-
-/* Counts batches. */
-static int
-count_cb(const struct store_batch *b, void *arg)
-{
-	(void)b;
-	(*(int *)arg)++;
-	return 0;
-}
-
-/* Number of batches (any state) in the store. */
-static int
-count_batches(struct store *st)
-{
-	struct store_txn t;
-	int n = 0;
-
-	assert_int_equal(store_txn_begin(st, true, &t), 0);
-	assert_int_equal(store_batch_foreach_txn(&t, count_cb, &n), 0);
-	store_txn_abort(&t);
-	return n;
-}
-
-/* Number of codes (LMDB entries) in the store. */
-static uint64_t
-count_codes(struct store *st)
-{
-	struct store_stats s;
-
-	assert_int_equal(store_stats_get(st, &s), 0);
-	return s.codes;
 }
 
 /* Orders serials. */
@@ -377,8 +325,8 @@ test_mint_basic(void **state)
 	assert_string_equal(b.gtin, GTIN);
 	assert_string_equal(b.line, "line-3");
 	assert_int_equal(b.qr_version, r.qr_version);
-	assert_int_equal(count_codes(f->st), 2000);
-	assert_int_equal(count_batches(f->st), 1);
+	assert_int_equal(tu_count_codes(f->st), 2000);
+	assert_int_equal(tu_count_batches(f->st), 1);
 
 	verify_all(f->st, &csv, VERDICT_NOT_ACTIVE, r.batch_id);
 	assert_int_equal(store_batch_activate(f->st, r.batch_id, 1, &b), 0);
@@ -412,7 +360,7 @@ test_mint_disjoint(void **state)
 		if (bsearch(c1.serials[i], c2.serials, c2.n, CODE_SERIAL_BYTES,
 		    serial_cmp) != NULL)
 			fail_msg("serial %zu in both mints", i);
-	assert_int_equal(count_codes(f->st), 4000);
+	assert_int_equal(tu_count_codes(f->st), 4000);
 	verify_all(f->st, &c2, VERDICT_NOT_ACTIVE, r2.batch_id);
 	csv_free(&c1);
 	csv_free(&c2);
@@ -438,8 +386,8 @@ test_mint_refusals(void **state)
 	why = NULL;
 	assert_int_equal(mint_run(&p, &r, &why), -EEXIST);
 	assert_non_null(why);
-	assert_int_equal(count_batches(f->st), 1);
-	assert_int_equal(count_codes(f->st), 100);
+	assert_int_equal(tu_count_batches(f->st), 1);
+	assert_int_equal(tu_count_codes(f->st), 100);
 	after = tu_read(path, &alen);
 	assert_int_equal(alen, blen);
 	assert_memory_equal(after, before, blen);
@@ -463,8 +411,8 @@ test_mint_refusals(void **state)
 	assert_int_equal(mint_run(&p, &r, &why), -EINVAL);
 	assert_non_null(why);
 
-	assert_int_equal(count_batches(f->st), 1);
-	assert_int_equal(count_codes(f->st), 100);
+	assert_int_equal(tu_count_batches(f->st), 1);
+	assert_int_equal(tu_count_codes(f->st), 100);
 	assert_int_equal(tu_count_entries(f->jobs), 2);
 }
 
@@ -497,15 +445,15 @@ cancel_in(struct fixture *f, const char *phase)
 		assert_true(pr.cancelled_at < 50000);
 	assert_false(tu_exists(jobdir));
 	assert_int_equal(tu_count_entries(f->jobs), 0);
-	assert_int_equal(count_batches(f->st), 0);
-	assert_int_equal(count_codes(f->st), 0);
+	assert_int_equal(tu_count_batches(f->st), 0);
+	assert_int_equal(tu_count_codes(f->st), 0);
 
 	/* Running it again works. */
 	params(f, &p, f->ed, 1000, "cancelled", jobdir);
 	assert_int_equal(mint_run(&p, &r, &why), 0);
 	read_csv(jobdir, f->ed, 1000, &csv);
-	assert_int_equal(count_batches(f->st), 1);
-	assert_int_equal(count_codes(f->st), 1000);
+	assert_int_equal(tu_count_batches(f->st), 1);
+	assert_int_equal(tu_count_codes(f->st), 1000);
 	csv_free(&csv);
 }
 

@@ -1,6 +1,6 @@
 /* test_store_mint.c — minting into the LMDB store: a mint's cycle,
- * incomplete and aborted mints, unique serials, and recovering the mints
- * of processes that died. */
+ * incomplete and aborted mints (with draw codes too), unique serials, and
+ * recovering the mints of processes that died. */
 #include "store_fixture.h"
 
 #include <errno.h>
@@ -8,6 +8,55 @@
 #include <string.h>
 #include <sys/wait.h>
 #include <unistd.h>
+
+/* Orders draw code entries by hash. */
+static int
+drawcode_cmp(const void *a, const void *b)
+{
+	return memcmp(a, b, STORE_DRAWCODE_HASH_BYTES);
+}
+
+/* A draw code entry with a random hash for each of n code entries, in
+ * batch id, sorted by hash. */
+static struct store_drawcode_entry *
+make_drawcodes(const struct store_code_entry *e, size_t n, uint32_t id)
+{
+	struct store_drawcode_entry *d = calloc(n ? n : 1, sizeof(*d));
+
+	assert_non_null(d);
+	for (size_t i = 0; i < n; i++) {
+		tu_random(d[i].hash, sizeof(d[i].hash));
+		memcpy(d[i].serial, e[i].serial, STORE_SERIAL_BYTES);
+		d[i].batch_id = id;
+	}
+	qsort(d, n, sizeof(*d), drawcode_cmp);
+	return d;
+}
+
+/* Asserts that all n draw codes are stored with their serial under batch
+ * id (or, with id 0, that none is stored). */
+static void
+assert_drawcodes(struct store *st, const struct store_drawcode_entry *d,
+    size_t n, uint32_t id)
+{
+	uint8_t serial[STORE_SERIAL_BYTES];
+	struct store_txn t;
+	uint32_t batch;
+
+	assert_int_equal(store_txn_begin(st, true, &t), 0);
+	for (size_t i = 0; i < n; i++) {
+		int ret = store_drawcode_get_txn(&t, d[i].hash, serial, &batch);
+
+		if (id == 0) {
+			assert_int_equal(ret, -ENOENT);
+			continue;
+		}
+		assert_int_equal(ret, 0);
+		assert_memory_equal(serial, d[i].serial, STORE_SERIAL_BYTES);
+		assert_int_equal(batch, id);
+	}
+	store_txn_abort(&t);
+}
 
 /* begin → insert chunks → finish: the batch is MINTING until finish,
  * then READY, with every code under its id. */
@@ -61,7 +110,7 @@ test_mint_cycle(void **state)
 	assert_int_equal(get_batch(f->st, id, &got), 0);
 	assert_int_equal(got.state, STORE_BATCH_READY);
 	assert_int_equal(got.inserted, n);
-	assert_int_equal(count_codes(f->st), n);
+	assert_int_equal(tu_count_codes(f->st), n);
 
 	/* The old snapshot still sees a MINTING batch and no codes;
 	 * renewed, it sees all. */
@@ -106,7 +155,7 @@ test_mint_incomplete(void **state)
 	assert_int_equal(store_mint_abort(m), 0);
 	assert_int_equal(get_batch(f->st, b.id, &got), -ENOENT);
 	assert_codes(f->st, e, 5, 0);
-	assert_int_equal(count_codes(f->st), 0);
+	assert_int_equal(tu_count_codes(f->st), 0);
 	free(e);
 }
 
@@ -127,13 +176,13 @@ test_mint_abort(void **state)
 	batch_template(&tb, nb);
 	assert_int_equal(store_mint_begin(f->st, &tb, &m), 0);
 	assert_int_equal(insert_chunks(m, tb.id, b, nb, 10000), 0);
-	assert_int_equal(count_codes(f->st), na + nb);
+	assert_int_equal(tu_count_codes(f->st), na + nb);
 	assert_int_equal(store_mint_abort(m), 0);
 	assert_int_equal(get_batch(f->st, tb.id, &got), -ENOENT);
 	assert_codes(f->st, b, nb, 0);
 	assert_codes(f->st, a, na, ida);
-	assert_int_equal(count_codes(f->st), na);
-	assert_int_equal(count_batches(f->st), 1);
+	assert_int_equal(tu_count_codes(f->st), na);
+	assert_int_equal(tu_count_batches(f->st), 1);
 	assert_int_equal(store_mint_abort(NULL), 0);
 	free(a);
 	free(b);
@@ -169,14 +218,14 @@ test_serial_unique(void **state)
 			    -ENOENT);
 	assert_int_equal(get_batch(f->st, tb.id, &got), 0);
 	assert_int_equal(got.inserted, 0);
-	assert_int_equal(count_codes(f->st), 100);
+	assert_int_equal(tu_count_codes(f->st), 100);
 
 	/* The same serial twice in one chunk. */
 	free(b);
 	b = make_entries(10);
 	memcpy(b[5].serial, b[4].serial, 8);
 	assert_int_equal(insert_chunks(m, tb.id, b, 10, 10), -EEXIST);
-	assert_int_equal(count_codes(f->st), 100);
+	assert_int_equal(tu_count_codes(f->st), 100);
 	/* A serial already inserted by this very mint, in a later chunk. */
 	free(b);
 	b = make_entries(10);
@@ -185,7 +234,7 @@ test_serial_unique(void **state)
 	assert_int_equal(get_batch(f->st, tb.id, &got), 0);
 	assert_int_equal(got.inserted, 5);
 	assert_int_equal(store_mint_abort(m), 0);
-	assert_int_equal(count_codes(f->st), 100);
+	assert_int_equal(tu_count_codes(f->st), 100);
 	assert_codes(f->st, a, 100, ida);
 	free(a);
 	free(b);
@@ -296,7 +345,7 @@ test_mint_recover(void **state)
 	assert_int_equal(got.state, STORE_BATCH_MINTING);
 	assert_int_equal(got.inserted, 3000);
 	assert_codes(f->st, dead, 3000, dead_id);
-	assert_int_equal(count_codes(f->st), 500 + 3000 + 2000 + 1000);
+	assert_int_equal(tu_count_codes(f->st), 500 + 3000 + 2000 + 1000);
 
 	assert_int_equal(store_mint_recover(f->st, &recovered), 0);
 	assert_int_equal(recovered, 1);
@@ -309,7 +358,7 @@ test_mint_recover(void **state)
 	assert_int_equal(get_batch(f->st, b.id, &got), 0);
 	assert_codes(f->st, own, 1000, b.id);
 	assert_codes(f->st, keep, 500, keep_id);
-	assert_int_equal(count_codes(f->st), 500 + 2000 + 1000);
+	assert_int_equal(tu_count_codes(f->st), 500 + 2000 + 1000);
 
 	/* Nothing more to do while they live. */
 	assert_int_equal(store_mint_recover(f->st, &recovered), 0);
@@ -339,12 +388,59 @@ test_mint_recover(void **state)
 	assert_int_equal(recovered, 0);
 	assert_int_equal(get_batch(f->st, b.id, &got), 0);
 	assert_int_equal(got.state, STORE_BATCH_READY);
-	assert_int_equal(count_codes(f->st), 500 + 2000);
-	assert_int_equal(count_batches(f->st), 2);
+	assert_int_equal(tu_count_codes(f->st), 500 + 2000);
+	assert_int_equal(tu_count_batches(f->st), 2);
 	free(dead);
 	free(live);
 	free(own);
 	free(keep);
+}
+
+/* abort removes the draw codes of the batch too, in several clean-up
+ * transactions, and none of a finished batch's, whose hashes interleave
+ * with them. */
+static void
+test_mint_abort_drawcodes(void **state)
+{
+	struct fixture *f = *state;
+	const size_t na = 1000, nb = 25000;
+	struct store_code_entry *a = make_entries(na), *b = make_entries(nb);
+	struct store_drawcode_entry *da, *db;
+	struct store_batch tb, got;
+	struct store_mint *m = NULL;
+	uint32_t ida, idb;
+
+	batch_template(&tb, na);
+	assert_int_equal(store_mint_begin(f->st, &tb, &m), 0);
+	ida = tb.id;
+	assert_int_equal(insert_chunks(m, ida, a, na, na), 0);
+	da = make_drawcodes(a, na, ida);
+	assert_int_equal(store_mint_insert_drawcodes(m, da, na), 0);
+	assert_int_equal(store_mint_finish(m), 0);
+	store_mint_free(m);
+
+	batch_template(&tb, nb);
+	assert_int_equal(store_mint_begin(f->st, &tb, &m), 0);
+	idb = tb.id;
+	assert_int_equal(insert_chunks(m, idb, b, nb, 10000), 0);
+	db = make_drawcodes(b, nb, idb);
+	for (size_t i = 0; i < nb; i += 10000)
+		assert_int_equal(store_mint_insert_drawcodes(m, db + i,
+		    nb - i < 10000 ? nb - i : 10000), 0);
+	assert_int_equal(get_batch(f->st, idb, &got), 0);
+	assert_int_equal(got.draw_inserted, nb);
+	assert_drawcodes(f->st, db, nb, idb);
+	assert_int_equal(store_mint_abort(m), 0);
+	assert_int_equal(get_batch(f->st, idb, &got), -ENOENT);
+	assert_drawcodes(f->st, db, nb, 0);
+	assert_codes(f->st, b, nb, 0);
+	assert_drawcodes(f->st, da, na, ida);
+	assert_codes(f->st, a, na, ida);
+	assert_int_equal(tu_count_batches(f->st), 1);
+	free(da);
+	free(db);
+	free(a);
+	free(b);
 }
 
 /* Runs the tests. */
@@ -358,6 +454,8 @@ main(void)
 		    fixture_setup, fixture_teardown),
 		cmocka_unit_test_setup_teardown(test_mint_abort, fixture_setup,
 		    fixture_teardown),
+		cmocka_unit_test_setup_teardown(test_mint_abort_drawcodes,
+		    fixture_setup, fixture_teardown),
 		cmocka_unit_test_setup_teardown(test_serial_unique,
 		    fixture_setup, fixture_teardown),
 		cmocka_unit_test_setup_teardown(test_mint_recover,

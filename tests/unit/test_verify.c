@@ -28,24 +28,6 @@ struct fixture {
 	uint32_t ida, idm, idc;
 };
 
-/* Adds a key's public part to the store. */
-static void
-add_key(struct store *st, const struct keypair *kp)
-{
-	struct store_txn t;
-	struct store_key k;
-
-	memset(&k, 0, sizeof(k));
-	k.id = kp->id;
-	k.scheme = kp->scheme;
-	k.created = 1;
-	memcpy(k.public, kp->public, sizeof(k.public));
-	strcpy(k.base_url, CODE_DEFAULT_BASE_URL);
-	assert_int_equal(store_txn_begin(st, false, &t), 0);
-	assert_int_equal(store_key_add_txn(&t, &k), 0);
-	assert_int_equal(store_txn_commit(&t), 0);
-}
-
 /* Orders entries by serial. */
 static int
 entry_cmp(const void *a, const void *b)
@@ -97,17 +79,15 @@ setup(void **state)
 	char db[TU_PATH_MAX];
 
 	assert_non_null(f);
-	tu_tmpdir(f->dir);
-	assert_int_equal(store_open(tu_path(db, f->dir, "db"), STORE_CREATE,
-	    &f->st), 0);
+	f->st = tu_store_new(f->dir, db);
 	assert_int_equal(keys_generate(1, CODE_SCHEME_ED25519, &f->ed), 0);
 	assert_int_equal(keys_generate(2, CODE_SCHEME_MAC, &f->mac), 0);
 	assert_int_equal(keys_generate(3, CODE_SCHEME_ED25519, &f->ed3), 0);
 	assert_int_equal(keys_from_seed(9, CODE_SCHEME_ED25519, seed,
 	    &f->stranger), 0);
-	add_key(f->st, f->ed);
-	add_key(f->st, f->mac);
-	add_key(f->st, f->ed3);
+	tu_key_add(f->st, f->ed);
+	tu_key_add(f->st, f->mac);
+	tu_key_add(f->st, f->ed3);
 	f->ida = mint(f->st, f->ed, GTIN_A, f->a, NCODES, true, NULL);
 	f->idm = mint(f->st, f->mac, GTIN_A, f->m, NCODES, true, NULL);
 	f->idc = mint(f->st, f->ed3, GTIN_B, f->c3, NCODES, true, NULL);
@@ -125,8 +105,7 @@ teardown(void **state)
 	keys_free(f->mac);
 	keys_free(f->ed3);
 	keys_free(f->stranger);
-	store_close(f->st);
-	tu_rmtree(f->dir);
+	tu_store_free(f->st, f->dir);
 	free(f);
 	return 0;
 }

@@ -12,6 +12,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "codegen/keys.h"
 #include "common/fsutil.h"
 
 /* sodium_init, once. */
@@ -64,6 +65,56 @@ tu_store_free(struct store *st, const char *dir)
 {
 	store_close(st);
 	tu_rmtree(dir);
+}
+
+/* Adds a key's public part to the store. */
+void
+tu_key_add(struct store *st, const struct keypair *kp)
+{
+	struct store_txn t;
+	struct store_key k;
+
+	memset(&k, 0, sizeof(k));
+	k.id = kp->id;
+	k.scheme = kp->scheme;
+	k.created = 1;
+	memcpy(k.public, kp->public, sizeof(k.public));
+	strcpy(k.base_url, CODE_DEFAULT_BASE_URL);
+	assert_int_equal(store_txn_begin(st, false, &t), 0);
+	assert_int_equal(store_key_add_txn(&t, &k), 0);
+	assert_int_equal(store_txn_commit(&t), 0);
+}
+
+/* Counts the batches. */
+static int
+tu_count_cb(const struct store_batch *b, void *arg)
+{
+	(void)b;
+	(*(int *)arg)++;
+	return 0;
+}
+
+/* Number of batches in the store. */
+int
+tu_count_batches(struct store *st)
+{
+	struct store_txn t;
+	int n = 0;
+
+	assert_int_equal(store_txn_begin(st, true, &t), 0);
+	assert_int_equal(store_batch_foreach_txn(&t, tu_count_cb, &n), 0);
+	store_txn_abort(&t);
+	return n;
+}
+
+/* Number of codes in the store. */
+uint64_t
+tu_count_codes(struct store *st)
+{
+	struct store_stats s;
+
+	assert_int_equal(store_stats_get(st, &s), 0);
+	return s.codes;
 }
 
 /* "dir/name". */

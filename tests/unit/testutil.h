@@ -17,6 +17,7 @@
 
 #include "codegen/gtin.h"
 
+struct keypair;
 struct store;
 
 #define TU_PATH_MAX 4096
@@ -30,6 +31,12 @@ void tu_tmpdir(char out[TU_PATH_MAX]);
 struct store *tu_store_new(char dir[TU_PATH_MAX], char db[TU_PATH_MAX]);
 /* Closes a store made by tu_store_new and removes its directory. */
 void tu_store_free(struct store *st, const char *dir);
+/* Adds the public part of key kp to the store (created at time 1). */
+void tu_key_add(struct store *st, const struct keypair *kp);
+/* Number of batches (any state) in the store. */
+int tu_count_batches(struct store *st);
+/* Number of codes (LMDB entries) in the store. */
+uint64_t tu_count_codes(struct store *st);
 /* Removes a directory tree made by tu_tmpdir (NULL or "" is ignored). */
 void tu_rmtree(const char *path);
 /* Joins dir and name into out ("dir/name"). */

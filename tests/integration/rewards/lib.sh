@@ -2,12 +2,11 @@
 #
 # Builds on ../serve/lib.sh (serve_setup, serve_start, req, get, post_json,
 # expect_code, json_get...), which builds on ../lib.sh (setup, fail, ok,
-# mint...). Adds: campaign files with windows around now (campaign_write),
-# print jobs with inner draw codes (mint_active), visitor cookies
-# (visitor_new), draws through the API (draw_api) and through the page's
-# form (page_form, draw_form), stores and redemptions (store_add, redeem),
-# the draw log (draws_csv, draws_count), and running the server under
-# faketime (serve_start_at).
+# mint, mint_active...). Adds: campaign files with windows around now
+# (campaign_write), visitor cookies (visitor_new), draws through the API
+# (draw_api) and through the page's form (page_form, draw_form), stores
+# and redemptions (store_add, redeem), the draw log (draws_csv,
+# draws_count), and running the server under faketime (serve_start_at).
 
 . "$(dirname "${BASH_SOURCE[0]}")/../serve/lib.sh"
 
@@ -74,17 +73,6 @@ campaign_load() {
 	COMMITMENT=$(sed -n 's/^commitment: \([0-9a-f]\{64\}\)$/\1/p' <<<"$OUT")
 	[ ${#COMMITMENT} -eq 64 ] ||
 	    fail "campaign load $1 printed no commitment: $(last)"
-}
-
-# mint_active COUNT JOBDIR [ARGS...]: mints with key 1 (made if missing)
-# and activates the batch; sets BATCH.
-mint_active() {
-	local n=$1 dir=$2
-	shift 2
-	[ -f "$SCANLOOP_KEYS/key-1.secret" ] || make_key 1
-	mint 1 "$n" "$dir" "$@"
-	BATCH=$(manifest_get "$dir" batch_id)
-	ok batch activate "$BATCH"
 }
 
 # outer JOBDIR N: the outer code URL of item N.

@@ -32,26 +32,11 @@ rl_setup
 N=5000
 ID=load-1
 
-make_key 1
-mint 1 "$N" "$T/job"
-BATCH=$(manifest_get "$T/job" batch_id)
-ok batch activate "$BATCH"
-rl_campaign "$T/camp.json" "$ID" "$BATCH" '[
- {"id": "A", "name": "Tier A", "kind": "physical", "total": 10,
-  "daily_cap": 3, "odds": 200000},
- {"id": "B", "name": "Tier B", "kind": "coupon", "total": 5, "odds": 100000,
-  "coupon": {"face_value": "5.00", "condition": "Any purchase.",
-   "valid_days": 10}},
- {"id": "P", "name": "Points", "kind": "points", "total": 1000000,
-  "odds": 300000, "points": 10}]'
-ok campaign load "$T/camp.json"
+rl_load_campaign "$ID" "$N"
 
 serve_start --rate 0
-python3 "$DRAWLOAD" load --port "$SRV_PORT" --clients 8 \
-    --codes "$T/job/codes.csv" --out "$T/run/load.jsonl" \
-    --points-out "$T/run/points.jsonl" --deadline 240 \
-    >"$T/run/load.out" 2>&1 || fail "the load failed: $(cat "$T/run/load.out")"
-note "$(cat "$T/run/load.out")"
+rl_load_start
+load_wait
 serve_alive
 serve_stop
 check_sanitizer "$SRV_ERR"

@@ -25,30 +25,13 @@ N=5000
 KILL_AFTER=1500
 ID=crash-1
 
-make_key 1
-mint 1 "$N" "$T/job"
-BATCH=$(manifest_get "$T/job" batch_id)
-ok batch activate "$BATCH"
-rl_campaign "$T/camp.json" "$ID" "$BATCH" '[
- {"id": "A", "name": "Tier A", "kind": "physical", "total": 10,
-  "daily_cap": 3, "odds": 200000},
- {"id": "B", "name": "Tier B", "kind": "coupon", "total": 5, "odds": 100000,
-  "coupon": {"face_value": "5.00", "condition": "Any purchase.",
-   "valid_days": 10}},
- {"id": "P", "name": "Points", "kind": "points", "total": 1000000,
-  "odds": 300000, "points": 10},
+rl_load_campaign "$ID" "$N" '
  {"id": "T", "name": "Store prize", "kind": "physical", "total": 8,
-  "daily_cap": 4, "odds": 500000, "reveal": "at_store"}]'
-ok campaign load "$T/camp.json"
+  "daily_cap": 4, "odds": 500000, "reveal": "at_store"}'
 
 serve_start --rate 0
 PORT=$SRV_PORT
-python3 "$DRAWLOAD" load --port "$PORT" --clients 8 \
-    --codes "$T/job/codes.csv" --out "$T/run/load.jsonl" \
-    --points-out "$T/run/points.jsonl" --deadline 240 \
-    >"$T/run/load.out" 2>&1 &
-LOAD=$!
-on_cleanup "kill $LOAD 2>/dev/null"
+rl_load_start
 
 # Kill once KILL_AFTER answers are in (60 s at most).
 for ((i = 0; i < 600; i++)); do
@@ -66,8 +49,7 @@ note "killed the server after $n answers"
 # Same port (SO_REUSEADDR), so that the clients reach the new server; a
 # day later by its clock.
 LISTEN="127.0.0.1:$PORT" SERVE_WRAP="faketime -f +1d" serve_start --rate 0
-wait "$LOAD" || fail "the load failed: $(cat "$T/run/load.out")"
-note "$(cat "$T/run/load.out")"
+load_wait
 serve_alive
 serve_stop
 check_sanitizer "$SRV_ERR"

@@ -4,7 +4,8 @@
 # Builds on ../serve/lib.sh (serve_setup, serve_start, serve_stop,
 # serve_signal...), which builds on ../lib.sh (setup, fail, ok, mint...).
 # Adds: campaign files with a window around now (rl_campaign), the
-# campaign's logs and counters as files (rl_export), the audit after the
+# campaign and the load of concurrency.sh and crash.sh (rl_load_campaign,
+# rl_load_start), the campaign's logs and counters as files (rl_export), the audit after the
 # reveal (rl_audit), store tokens (rl_store_add), and drawload.py (the
 # concurrent clients and the checks) as $DRAWLOAD.
 
@@ -48,6 +49,32 @@ if json.loads(limits):
     c["limits"] = json.loads(limits)
 json.dump(c, open(path, "w"), indent=1)
 EOF
+}
+
+# rl_load_campaign ID COUNT [TIER]: COUNT active codes in $T/job (sets
+# BATCH) and campaign ID over them with the tiers of the draw load — A
+# (physical, total 10, daily cap 3, odds 20%), B (coupon, total 5, odds
+# 10%), P (points, odds 30%) — and TIER (a JSON object) after them.
+rl_load_campaign() {
+	mint_active "$2" "$T/job"
+	rl_campaign "$T/camp.json" "$1" "$BATCH" '[
+ {"id": "A", "name": "Tier A", "kind": "physical", "total": 10,
+  "daily_cap": 3, "odds": 200000},
+ {"id": "B", "name": "Tier B", "kind": "coupon", "total": 5, "odds": 100000,
+  "coupon": {"face_value": "5.00", "condition": "Any purchase.",
+   "valid_days": 10}},
+ {"id": "P", "name": "Points", "kind": "points", "total": 1000000,
+  "odds": 300000, "points": 10}'"${3:+,$3}]"
+	ok campaign load "$T/camp.json"
+}
+
+# rl_load_start: drawload.py's load (8 clients, the codes of $T/job) in
+# the background against the server on $SRV_PORT (load_start): records
+# in $T/run/load.jsonl, points balances in $T/run/points.jsonl.
+rl_load_start() {
+	load_start python3 "$DRAWLOAD" load --port "$SRV_PORT" --clients 8 \
+	    --codes "$T/job/codes.csv" --out "$T/run/load.jsonl" \
+	    --points-out "$T/run/points.jsonl" --deadline 240
 }
 
 # rl_export ID PREFIX: the campaign's draw and claim logs (JSONL) and

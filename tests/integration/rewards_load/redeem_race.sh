@@ -30,13 +30,10 @@
 . "$(dirname "$0")/lib.sh"
 rl_setup
 
-make_key 1
-mint 1 40 "$T/job1"
-B1=$(manifest_get "$T/job1" batch_id)
-mint 1 80 "$T/job2"
-B2=$(manifest_get "$T/job2" batch_id)
-ok batch activate "$B1"
-ok batch activate "$B2"
+mint_active 40 "$T/job1"
+B1=$BATCH
+mint_active 80 "$T/job2"
+B2=$BATCH
 rl_campaign "$T/gift.json" gift-1 "$B1" '[
  {"id": "gift", "name": "Gift", "kind": "physical", "total": 40,
   "odds": 1000000}]'

@@ -7,36 +7,27 @@
 # server answers and drains cleanly.
 . "$(dirname "$0")/lib.sh"
 serve_setup
-make_key 1
-mint 1 500 "$T/job"
-ok batch activate "$(manifest_get "$T/job" batch_id)"
+mint_active 500 "$T/job"
 codes_file "$T/job" "$T/codes.txt"
 
 serve_start --rate 0
 PORT=$SRV_PORT
-python3 "$SERVE_LIB_DIR/httpc.py" load --port "$PORT" --clients 8 \
-    --seconds 4 --max 10000 --mode api --codes "$T/codes.txt" \
-    --out "$T/run/load.jsonl" >"$T/run/load.out" 2>&1 &
-LOAD=$!
-on_cleanup "kill $LOAD 2>/dev/null"
+load_start python3 "$SERVE_LIB_DIR/httpc.py" load --port "$PORT" \
+    --clients 8 --seconds 4 --max 10000 --mode api --codes "$T/codes.txt" \
+    --out "$T/run/load.jsonl"
 sleep 1.5
 serve_signal KILL
 serve_wait_exit 10
 [ "$SRV_RC" -eq 137 ] || fail "the killed server exited $SRV_RC"
 # Same port (SO_REUSEADDR), so that the clients reach the new server.
 LISTEN="127.0.0.1:$PORT" serve_start --rate 0
-wait "$LOAD" || fail "the load failed: $(cat "$T/run/load.out")"
-note "$(cat "$T/run/load.out")"
+load_wait
 get "$(path_of "$(head -1 "$T/codes.txt")")"
 expect_code 200 "a scan on the restarted server"
 serve_stop
 
-tail_events 100000
-printf '%s\n' "$OUT" >"$T/run/events.txt"
-python3 "$SERVE_LIB_DIR/httpc.py" check --records "$T/run/load.jsonl" \
-    --events "$T/run/events.txt" --status 200 \
-    --errors closed,refused,reset,truncated ||
-    fail "answers and store disagree (see above)"
+events_check "$T/run/load.jsonl" "" --status 200 \
+    --errors closed,refused,reset,truncated
 # Answers after the restart: the clients reached the new server.
 python3 - "$T/run/load.jsonl" <<'PY' || fail "no client reached the restarted server"
 import json, sys

@@ -10,9 +10,7 @@ serve_setup
 command -v strace >/dev/null || skip "strace is not installed"
 # LeakSanitizer stops the world with ptrace, which strace already holds.
 export ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0"
-make_key 1
-mint 1 100 "$T/job"
-ok batch activate "$(manifest_get "$T/job" batch_id)"
+mint_active 100 "$T/job"
 codes_file "$T/job" "$T/codes.txt"
 strace -f -o /dev/null true 2>"$T/run/strace.err" ||
     skip "strace cannot trace here: $(cat "$T/run/strace.err")"
@@ -74,11 +72,8 @@ if recs[-1]["status"] is not None and recs[-1]["status"] < 500:
     sys.exit("the failing commit was answered %d" % recs[-1]["status"])
 PY
 expect_exit_74
-tail_events 100000
-printf '%s\n' "$OUT" >"$T/run/events.txt"
-python3 "$SERVE_LIB_DIR/httpc.py" check --records "$T/run/seq.jsonl" \
-    --events "$T/run/events.txt" --status 200,500,503 --errors closed,reset ||
-    fail "sequential: answers and store disagree (see above)"
+events_check "$T/run/seq.jsonl" sequential --status 200,500,503 \
+    --errors closed,reset
 # 2 scans of the first server + the 4 answered; not the failed one.
 assert_eq "$(grep -c '' <<<"$OUT")" 6 "events in the store"
 
@@ -91,11 +86,8 @@ python3 "$SERVE_LIB_DIR/httpc.py" load --port "$SRV_PORT" --clients 4 \
     fail "the load failed: $(cat "$T/run/load.out")"
 note "$(cat "$T/run/load.out")"
 expect_exit_74
-tail_events 100000
-printf '%s\n' "$OUT" >"$T/run/events.txt"
-python3 "$SERVE_LIB_DIR/httpc.py" check --records "$T/run/load.jsonl" \
-    --events "$T/run/events.txt" --status 200 --errors closed,reset,refused ||
-    fail "under load: answers and store disagree (see above)"
+events_check "$T/run/load.jsonl" "under load" --status 200 \
+    --errors closed,reset,refused
 
 # 3. A plain restart serves the same store.
 serve_start --rate 0

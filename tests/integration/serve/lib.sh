@@ -6,7 +6,9 @@
 # on a free port of 127.0.0.1 in the background (serve_start), stopping it
 # with SIGTERM and checking its exit status (serve_stop), curl wrappers
 # that capture status, headers and body (req, get, post_json), raw requests
-# (raw_http) and reading the recorded events (tail_events, event_line).
+# (raw_http), a load in the background (load_start, load_wait), reading
+# the recorded events (tail_events, event_line) and checking a load's
+# answers against them (events_check).
 #
 # Servers started here are killed (SIGKILL) at cleanup if still running.
 
@@ -161,6 +163,19 @@ metric() {
 	    fail "/metrics has no sample $1"
 }
 
+# conns_settle TRIES WHAT: waits (TRIES times 0.1 s at most) until the
+# server holds at most one open connection (the one asking it); fails
+# saying how many are still open after WHAT if it does not.
+conns_settle() {
+	local i n
+	for ((i = 0; i < $1; i++)); do
+		n=$(metric scanloop_open_connections)
+		[ "$n" -le 1 ] && return 0
+		sleep 0.1
+	done
+	fail "$n connections still open after $2"
+}
+
 # path_of URL: the path and query of a code URL (what a phone requests).
 path_of() {
 	printf '%s\n' "${1#"$CODE_BASE"}"
@@ -203,6 +218,36 @@ EOF
 # codes_file JOBDIR FILE: writes the code URLs of a print job to FILE.
 codes_file() {
 	tail -n +2 "$1/codes.csv" | cut -d, -f3 | tr -d '\r' >"$2"
+}
+
+# load_start CMD...: runs the load generator CMD (httpc.py load,
+# drawload.py load) in the background, its output into $T/run/load.out;
+# sets LOAD (killed at cleanup if still running).
+load_start() {
+	"$@" >"$T/run/load.out" 2>&1 &
+	LOAD=$!
+	on_cleanup "kill $LOAD 2>/dev/null"
+}
+
+# load_wait: waits for the load of load_start, which must succeed, and
+# notes its report.
+load_wait() {
+	wait "$LOAD" || fail "the load failed: $(cat "$T/run/load.out")"
+	note "$(cat "$T/run/load.out")"
+}
+
+# events_check RECORDS WHAT [ARGS...]: checks the answers in RECORDS
+# (httpc.py's records) against every event in the store (httpc.py check
+# ARGS: --status, --errors); fails, naming WHAT if given, if they
+# disagree. Leaves `scans tail` in $OUT.
+events_check() {
+	local records=$1 what=$2
+	shift 2
+	tail_events 100000
+	printf '%s\n' "$OUT" >"$T/run/events.txt"
+	python3 "$SERVE_LIB_DIR/httpc.py" check --records "$records" \
+	    --events "$T/run/events.txt" "$@" ||
+	    fail "${what:+$what: }answers and store disagree (see above)"
 }
 
 # serve_fixture: key 1, and batches in every state. Sets

@@ -210,12 +210,7 @@ for s in conns:
     s.close()
 EOF
 # Once they are closed the server answers at once and holds ~no connection.
-for ((i = 0; i < 50; i++)); do
-	n=$(metric scanloop_open_connections)
-	[ "$n" -le 1 ] && break
-	sleep 0.1
-done
-[ "$n" -le 1 ] || fail "$n connections still open after the clients closed"
+conns_settle 50 "the clients closed"
 get "$(path_of "$GENUINE")"
 expect_code 200 "a scan after the idle connections closed"
 serve_stop

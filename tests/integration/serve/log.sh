@@ -102,20 +102,13 @@ check_log "$LOG" >/dev/null
 mv "$LOG" "$LOG.1"
 get /healthz -A rotate-before
 serve_signal HUP
-for ((i = 0; i < 100; i++)); do
-	[ -e "$LOG" ] && break
-	sleep 0.05
-done
-[ -e "$LOG" ] || fail "no new log file after SIGHUP"
+poll 100 0.05 test -e "$LOG" || fail "no new log file after SIGHUP"
 # The file appears at open(2), a moment before dup3(2) swaps it in.
 sleep 0.2
 get /healthz -A rotate-after
 serve_alive
-for ((i = 0; i < 100; i++)); do
-	grep -q rotate-after "$LOG" && break
-	sleep 0.05
-done
-grep -q rotate-after "$LOG" || fail "the request after SIGHUP is not in the new log"
+poll 100 0.05 grep -q rotate-after "$LOG" ||
+    fail "the request after SIGHUP is not in the new log"
 grep -q rotate-after "$LOG.1" && fail "the request after SIGHUP is in the old log"
 grep -q rotate-before "$LOG.1" || fail "the request before SIGHUP is not in the old log"
 grep -q '"verdict":"genuine"' "$LOG.1" || fail "the old log lost its lines"
@@ -125,27 +118,17 @@ codes_file "$T/jobA" "$T/codes.txt"
 sed -i 2d "$T/codes.txt"
 rm -f "$LOG" "$LOG.1"
 serve_signal HUP
-for ((i = 0; i < 100; i++)); do
-	[ -e "$LOG" ] && break
-	sleep 0.05
-done
-[ -e "$LOG" ] || fail "no log file after the second SIGHUP"
-python3 "$SERVE_LIB_DIR/httpc.py" load --port "$SRV_PORT" --clients 4 \
-    --seconds 2 --max 2000 --mode mixed --codes "$T/codes.txt" \
-    --out "$T/run/load.jsonl" >"$T/run/load.out" 2>&1 &
-LOAD=$!
-on_cleanup "kill $LOAD 2>/dev/null"
+poll 100 0.05 test -e "$LOG" || fail "no log file after the second SIGHUP"
+load_start python3 "$SERVE_LIB_DIR/httpc.py" load --port "$SRV_PORT" \
+    --clients 4 --seconds 2 --max 2000 --mode mixed --codes "$T/codes.txt" \
+    --out "$T/run/load.jsonl"
 # Rotate once the load has logged something (a busy machine may be slow
 # to start the clients), but well before it ends.
-for ((i = 0; i < 100; i++)); do
-	[ -s "$LOG" ] && break
-	sleep 0.02
-done
+poll 100 0.02 test -s "$LOG" || true
 sleep 0.3
 mv "$LOG" "$LOG.1"
 serve_signal HUP
-wait "$LOAD" || fail "the load failed: $(cat "$T/run/load.out")"
-note "$(cat "$T/run/load.out")"
+load_wait
 serve_stop
 [ -e "$LOG" ] || fail "no log file after the third SIGHUP"
 n_old=$(check_log "$LOG.1")

@@ -11,19 +11,16 @@ codes_file "$T/jobA" "$T/codes.txt"
 sed -i 2d "$T/codes.txt"	# the void code
 COUNT=100000
 serve_start --rate 0
-python3 "$SERVE_LIB_DIR/httpc.py" load --port "$SRV_PORT" --clients 2 \
-    --seconds 120 --max 1000000 --mode mixed --codes "$T/codes.txt" \
-    --stop-file "$T/run/stop" --out "$T/run/load.jsonl" >"$T/run/load.out" 2>&1 &
-LOAD=$!
-on_cleanup "kill $LOAD 2>/dev/null"
+load_start python3 "$SERVE_LIB_DIR/httpc.py" load --port "$SRV_PORT" \
+    --clients 2 --seconds 120 --max 1000000 --mode mixed \
+    --codes "$T/codes.txt" --stop-file "$T/run/stop" --out "$T/run/load.jsonl"
 sleep 0.5
 MINT_T0=$(date +%s.%N)
 mint 1 "$COUNT" "$T/big"
 MINT_T1=$(date +%s.%N)
 sleep 0.3
 touch "$T/run/stop"
-wait "$LOAD" || fail "the load failed: $(cat "$T/run/load.out")"
-note "$(cat "$T/run/load.out")"
+load_wait
 serve_alive
 python3 - "$T/run/load.jsonl" "$MINT_T0" "$MINT_T1" <<'PY' || fail "scans during the mint: see above"
 import json, sys
@@ -56,9 +53,5 @@ done <"$T/sample.txt"
 get "$(path_of "$(row "$T/big" "$COUNT")")"
 expect_code 200 "the last code of the new batch"
 serve_stop
-tail_events 100000
-printf '%s\n' "$OUT" >"$T/run/events.txt"
-python3 "$SERVE_LIB_DIR/httpc.py" check --records "$T/run/load.jsonl" \
-    --events "$T/run/events.txt" --status 200 ||
-    fail "answers and store disagree (see above)"
+events_check "$T/run/load.jsonl" "" --status 200
 note "ok"

@@ -5,30 +5,22 @@
 # store; no answer was cut short; no 5xx.
 . "$(dirname "$0")/lib.sh"
 serve_setup
-make_key 1
-mint 1 500 "$T/job"
-ok batch activate "$(manifest_get "$T/job" batch_id)"
+mint_active 500 "$T/job"
 codes_file "$T/job" "$T/codes.txt"
 
 serve_start --rate 0
-python3 "$SERVE_LIB_DIR/httpc.py" load --port "$SRV_PORT" --clients 8 \
-    --seconds 3 --max 5000 --mode mixed --codes "$T/codes.txt" \
-    --out "$T/run/load.jsonl" >"$T/run/load.out" 2>&1 &
-LOAD=$!
-on_cleanup "kill $LOAD 2>/dev/null"
+load_start python3 "$SERVE_LIB_DIR/httpc.py" load --port "$SRV_PORT" \
+    --clients 8 --seconds 3 --max 5000 --mode mixed --codes "$T/codes.txt" \
+    --out "$T/run/load.jsonl"
 sleep 1.5
 KILLED_AT=$(date +%s.%N)
 serve_signal TERM
 serve_wait_exit 15
 [ "$SRV_RC" -eq 0 ] || fail "the server exited $SRV_RC after SIGTERM: $(tail "$SRV_ERR")"
 grep -q 'drained and stopped' "$SRV_ERR" || fail "no drain message: $(cat "$SRV_ERR")"
-wait "$LOAD" || fail "the load failed: $(cat "$T/run/load.out")"
-note "$(cat "$T/run/load.out")"
-tail_events 100000
-printf '%s\n' "$OUT" >"$T/run/events.txt"
-python3 "$SERVE_LIB_DIR/httpc.py" check --records "$T/run/load.jsonl" \
-    --events "$T/run/events.txt" --status 200 --errors closed,refused,reset ||
-    fail "answers and store disagree (see above)"
+load_wait
+events_check "$T/run/load.jsonl" "" --status 200 \
+    --errors closed,refused,reset
 after=$(python3 -c 'import json, sys
 k = float(sys.argv[2])
 print(sum(1 for l in open(sys.argv[1]) for r in [json.loads(l)]

@@ -34,11 +34,6 @@ grep -q 'SLOW HEADERS' "$T/run/slow.out" || fail "slowhttptest did not run: $(ca
 note "slowloris: $probes probes answered, at most $most connections; $(grep -a 'Exit status' "$T/run/slow.out" | tail -1)"
 get "$(path_of "$GENUINE")"
 expect_code 200 "a scan after slowloris"
-for ((i = 0; i < 100; i++)); do
-	n=$(metric scanloop_open_connections)
-	[ "$n" -le 1 ] && break
-	sleep 0.1
-done
-[ "$n" -le 1 ] || fail "$n connections still open after slowloris"
+conns_settle 100 slowloris
 serve_stop
 note "ok"
