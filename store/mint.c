@@ -279,6 +279,7 @@ store_mint_delete_chunk_txn(struct store_txn *t, enum store_db db,
 	int rc, ret;
 
 	*deleted = 0;
+	*done = false;
 	if ((ret = store_cursor_open_txn(t, db, &cur)) != 0)
 		return ret;
 	k.mv_size = klen;
