@@ -451,7 +451,10 @@ campaign_read_days(json_t *root, struct campaign *c, struct campaign_errors *e)
 	if (c->day_starts == NULL)
 		return -ENOMEM;
 	json_array_foreach(arr, i, v) {
-		if (!json_is_integer(v) || (i > 0 && json_integer_value(v) * 1000000 <=
+		if (!json_is_integer(v) ||
+		    json_integer_value(v) > INT64_MAX / 1000000 ||
+		    json_integer_value(v) < INT64_MIN / 1000000 ||
+		    (i > 0 && json_integer_value(v) * 1000000 <=
 		    c->day_starts[i - 1])) {
 			campaign_err(e, "day_starts", "must be increasing seconds");
 			return -EINVAL;
