@@ -28,6 +28,11 @@ campaign_err(struct campaign_errors *e, const char *field, const char *fmt, ...)
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
 	snprintf(line, sizeof(line), "%s: %s", field, msg);
+	/* One line of text each: a key or value quoted from the file may
+	 * hold control characters. */
+	for (char *p = line; *p != '\0'; p++)
+		if ((unsigned char)*p < 0x20 || *p == 0x7f)
+			*p = '?';
 	if ((msgs = realloc(e->msgs, (e->n + 1) * sizeof(*msgs))) == NULL)
 		return;
 	e->msgs = msgs;
