@@ -13,6 +13,8 @@
 
 #define CAMPAIGN_MAX_SPAN_US (1096LL * 86400 * 1000000)
 #define CAMPAIGN_TOTAL_MAX 1000000000ULL
+#define CAMPAIGN_NAME_CHARS "abcdefghijklmnopqrstuvwxyz" \
+    "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-"
 
 /* Adds one "field: problem" message. */
 static void __attribute__((format(printf, 3, 4)))
@@ -154,9 +156,13 @@ campaign_known_keys(json_t *obj, const char *path, const char *const *keys,
 				ok = true;
 		if (!ok) {
 			char field[256];
+			bool plain = k[0] != '\0' && strspn(k, CAMPAIGN_NAME_CHARS)
+			    == strlen(k);
 
-			snprintf(field, sizeof(field), "%s%s%s", path,
-			    path[0] ? "." : "", k);
+			/* Quoted unless a plain name: an empty key, or one
+			 * holding ": ", still names a field. */
+			snprintf(field, sizeof(field), plain ? "%s%s%s" :
+			    "%s%s\"%s\"", path, path[0] ? "." : "", k);
 			campaign_err(e, field, "unknown field");
 		}
 	}
