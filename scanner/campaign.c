@@ -244,6 +244,17 @@ campaign_time(json_t *obj, const char *key, const char *field, bool required,
 	return true;
 }
 
+/* A positive amount: digits with at most one '.', not all zero. */
+static bool
+campaign_amount_ok(const char *s)
+{
+	size_t n = strspn(s, "0123456789");
+
+	if (s[n] == '.')
+		n += 1 + strspn(s + n + 1, "0123456789");
+	return s[n] == '\0' && strcspn(s, "123456789") < n;
+}
+
 /* Parses a coupon object. */
 static void
 campaign_coupon(json_t *v, const char *path, struct campaign_tier *t,
@@ -269,11 +280,11 @@ campaign_coupon(json_t *v, const char *path, struct campaign_tier *t,
 	else if (json_is_string(fv) && json_string_length(fv) > 0 &&
 	    json_string_length(fv) < sizeof(t->face_value) &&
 	    strspn(json_string_value(fv), "0123456789.") ==
-	    json_string_length(fv))
+	    json_string_length(fv) && campaign_amount_ok(json_string_value(fv)))
 		snprintf(t->face_value, sizeof(t->face_value), "%s",
 		    json_string_value(fv));
-	else if (json_is_number(fv) && json_number_value(fv) > 0 &&
-	    json_number_value(fv) < 1e9)
+	else if (json_is_number(fv) && json_number_value(fv) >= 0.005 &&
+	    json_number_value(fv) < 1e9)	/* "0.01" and up */
 		snprintf(t->face_value, sizeof(t->face_value), "%.2f",
 		    json_number_value(fv));
 	else
