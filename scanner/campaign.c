@@ -90,12 +90,17 @@ campaign_id_ok(const char *s)
 int
 campaign_parse_time(const char *s, int64_t *us)
 {
+	static const char form[] = "dddd-dd-ddTdd:dd:dd";
 	int y, mo, d, h, mi, sec, n = 0, oh = 0, om = 0;
 	long frac_us = 0;
 	const char *p;
 	struct tm tm;
 	time_t t;
 
+	/* Digits where digits go: sscanf alone would take " 1" or "+1". */
+	for (int i = 0; form[i] != '\0'; i++)
+		if (form[i] == 'd' ? s[i] < '0' || s[i] > '9' : s[i] != form[i])
+			return -EINVAL;
 	if (sscanf(s, "%4d-%2d-%2dT%2d:%2d:%2d%n", &y, &mo, &d, &h, &mi, &sec,
 	    &n) != 6 || n != 19)
 		return -EINVAL;
@@ -115,6 +120,8 @@ campaign_parse_time(const char *s, int64_t *us)
 	if (*p == 'Z' && p[1] == '\0')
 		;
 	else if ((*p == '+' || *p == '-') && strlen(p) == 6 && p[3] == ':' &&
+	    strspn(p + 1, "0123456789") == 2 &&
+	    strspn(p + 4, "0123456789") == 2 &&
 	    sscanf(p + 1, "%2d:%2d", &oh, &om) == 2 && oh <= 14 && om < 60) {
 		if (*p == '-') {
 			oh = -oh;
