@@ -13,6 +13,7 @@
 
 #define CAMPAIGN_MAX_SPAN_US (1096LL * 86400 * 1000000)
 #define CAMPAIGN_TOTAL_MAX 1000000000ULL
+#define CAMPAIGN_TIME_MAX 253402300799LL	/* 9999-12-31T23:59:59Z */
 #define CAMPAIGN_NAME_CHARS "abcdefghijklmnopqrstuvwxyz" \
     "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-"
 
@@ -143,6 +144,9 @@ campaign_parse_time(const char *s, int64_t *us)
 	if (tm.tm_mday != d)	/* 31 February and the like */
 		return -EINVAL;
 	t -= (time_t)oh * 3600 + (time_t)om * 60;
+	/* An offset can carry the instant out of those years. */
+	if (t < 0 || t > CAMPAIGN_TIME_MAX)
+		return -EINVAL;
 	*us = (int64_t)t * 1000000 + frac_us;
 	return 0;
 }
