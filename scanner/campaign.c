@@ -675,6 +675,7 @@ campaign_parse(const char *json, size_t len, bool resolve_days,
 	uint64_t online = 0, at_store = 0;
 	size_t i, before = e->n;
 	int ret = -EINVAL;
+	bool start_ok, end_ok;
 
 	*out = NULL;
 	root = json_loadb(json, len, JSON_REJECT_DUPLICATES, &jerr);
@@ -708,9 +709,10 @@ campaign_parse(const char *json, size_t len, bool resolve_days,
 	if ((v = json_object_get(root, "description")) != NULL &&
 	    !json_is_string(v))
 		campaign_err(e, "description", "must be a string");
-	campaign_time(root, "start", "start", true, &c->start, e);
-	campaign_time(root, "end", "end", true, &c->end, e);
-	if (c->start != 0 && c->end != 0) {
+	/* Both parsed (1970-01-01T00:00:00Z is 0, a time like any other). */
+	start_ok = campaign_time(root, "start", "start", true, &c->start, e);
+	end_ok = campaign_time(root, "end", "end", true, &c->end, e);
+	if (start_ok && end_ok) {
 		if (c->end <= c->start)
 			campaign_err(e, "end", "must be after start");
 		else if (c->end - c->start > CAMPAIGN_MAX_SPAN_US)
