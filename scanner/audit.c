@@ -829,9 +829,11 @@ audit_draw_from_json(const struct campaign *c, json_t *o, struct store_draw *d,
 			BAD("claim");
 		d->has_claim = 1;
 	}
+	/* Only an opening names the draw of its ticket (the export writes
+	 * null for the others, and so must read them). */
 	v = json_object_get(o, "ticket_seq");
-	if (!json_is_null(v) && !audit_json_uint(o, "ticket_seq", INT64_MAX,
-	    &d->ticket_seq))
+	if (!json_is_null(v) && (d->kind != STORE_DRAW_OPEN ||
+	    !audit_json_uint(o, "ticket_seq", INT64_MAX, &d->ticket_seq)))
 		BAD("ticket_seq");
 	v = json_object_get(o, "shop");
 	if (!json_is_null(v)) {
