@@ -7,11 +7,17 @@
  * The first input starts two real servers in this process, built as
  * scan_serve (server.c) builds one but without signals (rt_start_one and
  * rt_start mirror it: keep them in step), on 127.0.0.1 with a temporary
- * store (fuzz_fixture.c: active, ready and void batches of both schemes),
- * one writer and one summary cache: a plain one, and one that trusts
+ * store (fuzz_fixture.c: active, ready and void batches of both schemes,
+ * draw codes, a running prize campaign with the claims of a few draws,
+ * shops with known tokens, fixed server secrets), one writer, one summary
+ * cache and one draw cache: a plain one, and one that trusts
  * X-Forwarded-For (used when the first request carries that header). Each
- * input is sent as it is, as the bytes of one TCP connection. The routes
- * of later issues (draws, claims, points, staff pages) come along.
+ * input is sent as it is, as the bytes of one TCP connection, so the
+ * seeds reach the draw and redemption routes (draws, draw codes, claims,
+ * points, staff pages) past their checks. Randomness is the harnesses'
+ * deterministic stream (fuzz_rng_install); draws change the store, so a
+ * seed replayed again meets its earlier draw or redemption: nothing below
+ * depends on which.
  *
  * An oracle runs the same parser over the input as the server would
  * (http_parse_head, whose consistency under any cut of the bytes is
@@ -92,6 +98,7 @@ static struct rt_server rt_plain, rt_proxy;
 static struct store *rt_store;
 static struct writer *rt_writer;
 static struct summaries *rt_summaries;	/* shared, as the writer is */
+static struct drawcache *rt_drawcache;	/* shared, as the writer is */
 static bool rt_up;
 static bool rt_verbose;		/* FUZZ_ROUTER_VERBOSE=1: the statuses */
 static pthread_mutex_t rt_sync_mu = PTHREAD_MUTEX_INITIALIZER;
@@ -149,6 +156,7 @@ rt_start_one(struct rt_server *s, const char *name, bool proxy)
 	s->srv.cfg = cfg;
 	s->srv.writer = rt_writer;
 	s->srv.summaries = rt_summaries;
+	s->srv.drawcache = rt_drawcache;
 	s->srv.started = clock_now_us();
 	fx_token_key(s->srv.token_key);
 	/* As scan_serve: the server's secrets file and campaign registry. */
@@ -209,48 +217,86 @@ rt_stop(void)
 	rt_free_one(&rt_proxy);
 	writer_free(rt_writer);
 	summaries_free(rt_summaries);
+	drawcache_free(rt_drawcache);
 	store_close(rt_store);
 	rt_up = false;
 }
 
-/* Writer hook: a group's summaries are kept or dropped with its commit
- * (as scan_group_end in server.c). */
+/* Writer hook: the group's campaign headers and counters go into its
+ * transaction (as scan_pre_commit in server.c). */
+static int
+rt_pre_commit(struct store_txn *t, void *arg)
+{
+	(void)arg;
+	return drawcache_flush_txn(rt_drawcache, t);
+}
+
+/* Writer hook: a group's summaries and draw cache entries are kept or
+ * dropped with its commit (as scan_group_end). */
 static void
 rt_group_end(bool committed, void *arg)
 {
-	summaries_group_end(arg, committed);
+	(void)arg;
+	summaries_group_end(rt_summaries, committed);
+	drawcache_group_end(rt_drawcache, committed);
 }
 
-/* Writer hook: folds the summaries into the store (as scan_tick). A full
- * map is one of the states the fuzzer reaches; nothing else may fail. */
+/* Writer hook: folds the summaries and the draw cache into the store (as
+ * scan_tick). A full map is one of the states the fuzzer reaches;
+ * nothing else may fail. */
 static void
 rt_tick(struct store *st, void *arg)
 {
-	int ret = summaries_fold(arg, st);
+	int ret;
 
+	(void)arg;
+	if ((ret = summaries_fold(rt_summaries, st)) == 0)
+		ret = drawcache_fold(rt_drawcache, st);
 	FUZZ_CHECK(ret == 0 || ret == -ENOSPC);
+}
+
+/* Makes the draw cache with what a crash left unindexed (as
+ * scan_recover_draws: nothing, in a new store whose start-up draws were
+ * indexed as they were made). */
+static void
+rt_recover_draws(void)
+{
+	struct registry *r = NULL;
+	struct store_txn t;
+
+	FUZZ_CHECK(drawcache_new(&rt_drawcache) == 0);
+	FUZZ_CHECK(registry_new(&r) == 0);
+	FUZZ_CHECK(store_txn_begin(rt_store, true, &t) == 0);
+	FUZZ_CHECK(registry_sync_txn(r, &t) == 0);
+	FUZZ_CHECK(draw_recover_txn(&t, r, rt_drawcache) == 0);
+	store_txn_abort(&t);
+	registry_free(r);
 }
 
 /* Starts everything once. */
 static void
 rt_start(void)
 {
-	static struct writer_hooks hooks = { .group_end = rt_group_end,
+	static const struct writer_hooks hooks = {
+	    .pre_commit = rt_pre_commit, .group_end = rt_group_end,
 	    .tick = rt_tick, .tick_ms = SUMMARIES_FOLD_MS };
-	char dir[PATH_MAX];
+	char dir[PATH_MAX], secrets[PATH_MAX];
 
 	if (rt_up)
 		return;
 	signal(SIGPIPE, SIG_IGN);
 	rt_verbose = getenv("FUZZ_ROUTER_VERBOSE") != NULL;
+	fuzz_rng_install();
 	FUZZ_CHECK(sodium_init() >= 0);
 	setenv("SCANLOOP_MAP_SIZE", RT_MAP_SIZE, 0);
 	fuzz_path(dir, fuzz_tmpdir(), "db");
-	rt_store = fx_store(dir);
-	/* As scan_serve: the scan summaries, kept and folded by the writer
-	 * (the store is new: nothing to recover). */
+	/* The file rt_start_one reads: the fixture's secrets. */
+	fuzz_path(secrets, fuzz_tmpdir(), "server.secret");
+	rt_store = fx_store(dir, secrets, NULL);
+	/* As scan_serve: the scan summaries (the store is new: nothing to
+	 * recover) and the draw cache, kept and folded by the writer. */
 	FUZZ_CHECK(summaries_new(0, &rt_summaries) == 0);
-	hooks.arg = rt_summaries;
+	rt_recover_draws();
 	FUZZ_CHECK(writer_new(rt_store, &rt_writer) == 0);
 	writer_set_hooks(rt_writer, &hooks);
 	rt_start_one(&rt_plain, "plain.log", false);
