@@ -13,6 +13,9 @@
 
 #define CAMPAIGN_MAX_SPAN_US (1096LL * 86400 * 1000000)
 #define CAMPAIGN_TOTAL_MAX 1000000000ULL
+#define CAMPAIGN_TIME_MAX 253402300799LL	/* 9999-12-31T23:59:59Z */
+#define CAMPAIGN_NAME_CHARS "abcdefghijklmnopqrstuvwxyz" \
+    "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-"
 
 /* Adds one "field: problem" message. */
 static void __attribute__((format(printf, 3, 4)))
@@ -28,6 +31,11 @@ campaign_err(struct campaign_errors *e, const char *field, const char *fmt, ...)
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
 	snprintf(line, sizeof(line), "%s: %s", field, msg);
+	/* One line of text each: a key or value quoted from the file may
+	 * hold control characters. */
+	for (char *p = line; *p != '\0'; p++)
+		if ((unsigned char)*p < 0x20 || *p == 0x7f)
+			*p = '?';
 	if ((msgs = realloc(e->msgs, (e->n + 1) * sizeof(*msgs))) == NULL)
 		return;
 	e->msgs = msgs;
@@ -83,12 +91,17 @@ campaign_id_ok(const char *s)
 int
 campaign_parse_time(const char *s, int64_t *us)
 {
+	static const char form[] = "dddd-dd-ddTdd:dd:dd";
 	int y, mo, d, h, mi, sec, n = 0, oh = 0, om = 0;
 	long frac_us = 0;
 	const char *p;
 	struct tm tm;
 	time_t t;
 
+	/* Digits where digits go: sscanf alone would take " 1" or "+1". */
+	for (int i = 0; form[i] != '\0'; i++)
+		if (form[i] == 'd' ? s[i] < '0' || s[i] > '9' : s[i] != form[i])
+			return -EINVAL;
 	if (sscanf(s, "%4d-%2d-%2dT%2d:%2d:%2d%n", &y, &mo, &d, &h, &mi, &sec,
 	    &n) != 6 || n != 19)
 		return -EINVAL;
@@ -108,6 +121,8 @@ campaign_parse_time(const char *s, int64_t *us)
 	if (*p == 'Z' && p[1] == '\0')
 		;
 	else if ((*p == '+' || *p == '-') && strlen(p) == 6 && p[3] == ':' &&
+	    strspn(p + 1, "0123456789") == 2 &&
+	    strspn(p + 4, "0123456789") == 2 &&
 	    sscanf(p + 1, "%2d:%2d", &oh, &om) == 2 && oh <= 14 && om < 60) {
 		if (*p == '-') {
 			oh = -oh;
@@ -129,6 +144,9 @@ campaign_parse_time(const char *s, int64_t *us)
 	if (tm.tm_mday != d)	/* 31 February and the like */
 		return -EINVAL;
 	t -= (time_t)oh * 3600 + (time_t)om * 60;
+	/* An offset can carry the instant out of those years. */
+	if (t < 0 || t > CAMPAIGN_TIME_MAX)
+		return -EINVAL;
 	*us = (int64_t)t * 1000000 + frac_us;
 	return 0;
 }
@@ -149,9 +167,13 @@ campaign_known_keys(json_t *obj, const char *path, const char *const *keys,
 				ok = true;
 		if (!ok) {
 			char field[256];
+			bool plain = k[0] != '\0' && strspn(k, CAMPAIGN_NAME_CHARS)
+			    == strlen(k);
 
-			snprintf(field, sizeof(field), "%s%s%s", path,
-			    path[0] ? "." : "", k);
+			/* Quoted unless a plain name: an empty key, or one
+			 * holding ": ", still names a field. */
+			snprintf(field, sizeof(field), plain ? "%s%s%s" :
+			    "%s%s\"%s\"", path, path[0] ? "." : "", k);
 			campaign_err(e, field, "unknown field");
 		}
 	}
@@ -233,6 +255,17 @@ campaign_time(json_t *obj, const char *key, const char *field, bool required,
 	return true;
 }
 
+/* A positive amount: digits with at most one '.', not all zero. */
+static bool
+campaign_amount_ok(const char *s)
+{
+	size_t n = strspn(s, "0123456789");
+
+	if (s[n] == '.')
+		n += 1 + strspn(s + n + 1, "0123456789");
+	return s[n] == '\0' && strcspn(s, "123456789") < n;
+}
+
 /* Parses a coupon object. */
 static void
 campaign_coupon(json_t *v, const char *path, struct campaign_tier *t,
@@ -258,11 +291,11 @@ campaign_coupon(json_t *v, const char *path, struct campaign_tier *t,
 	else if (json_is_string(fv) && json_string_length(fv) > 0 &&
 	    json_string_length(fv) < sizeof(t->face_value) &&
 	    strspn(json_string_value(fv), "0123456789.") ==
-	    json_string_length(fv))
+	    json_string_length(fv) && campaign_amount_ok(json_string_value(fv)))
 		snprintf(t->face_value, sizeof(t->face_value), "%s",
 		    json_string_value(fv));
-	else if (json_is_number(fv) && json_number_value(fv) > 0 &&
-	    json_number_value(fv) < 1e9)
+	else if (json_is_number(fv) && json_number_value(fv) >= 0.005 &&
+	    json_number_value(fv) < 1e9)	/* "0.01" and up */
 		snprintf(t->face_value, sizeof(t->face_value), "%.2f",
 		    json_number_value(fv));
 	else
@@ -451,7 +484,10 @@ campaign_read_days(json_t *root, struct campaign *c, struct campaign_errors *e)
 	if (c->day_starts == NULL)
 		return -ENOMEM;
 	json_array_foreach(arr, i, v) {
-		if (!json_is_integer(v) || (i > 0 && json_integer_value(v) * 1000000 <=
+		if (!json_is_integer(v) ||
+		    json_integer_value(v) > INT64_MAX / 1000000 ||
+		    json_integer_value(v) < INT64_MIN / 1000000 ||
+		    (i > 0 && json_integer_value(v) * 1000000 <=
 		    c->day_starts[i - 1])) {
 			campaign_err(e, "day_starts", "must be increasing seconds");
 			return -EINVAL;
@@ -639,6 +675,7 @@ campaign_parse(const char *json, size_t len, bool resolve_days,
 	uint64_t online = 0, at_store = 0;
 	size_t i, before = e->n;
 	int ret = -EINVAL;
+	bool start_ok, end_ok;
 
 	*out = NULL;
 	root = json_loadb(json, len, JSON_REJECT_DUPLICATES, &jerr);
@@ -672,9 +709,10 @@ campaign_parse(const char *json, size_t len, bool resolve_days,
 	if ((v = json_object_get(root, "description")) != NULL &&
 	    !json_is_string(v))
 		campaign_err(e, "description", "must be a string");
-	campaign_time(root, "start", "start", true, &c->start, e);
-	campaign_time(root, "end", "end", true, &c->end, e);
-	if (c->start != 0 && c->end != 0) {
+	/* Both parsed (1970-01-01T00:00:00Z is 0, a time like any other). */
+	start_ok = campaign_time(root, "start", "start", true, &c->start, e);
+	end_ok = campaign_time(root, "end", "end", true, &c->end, e);
+	if (start_ok && end_ok) {
 		if (c->end <= c->start)
 			campaign_err(e, "end", "must be after start");
 		else if (c->end - c->start > CAMPAIGN_MAX_SPAN_US)

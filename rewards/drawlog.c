@@ -260,9 +260,11 @@ drawlog_draw_from_json(const struct campaign *c, json_t *o,
 			BAD("claim");
 		d->has_claim = 1;
 	}
+	/* Only an opening names the draw of its ticket (the export writes
+	 * null for the others, and so must read them). */
 	v = json_object_get(o, "ticket_seq");
-	if (!json_is_null(v) && !drawlog_json_uint(o, "ticket_seq", INT64_MAX,
-	    &d->ticket_seq))
+	if (!json_is_null(v) && (d->kind != STORE_DRAW_OPEN ||
+	    !drawlog_json_uint(o, "ticket_seq", INT64_MAX, &d->ticket_seq)))
 		BAD("ticket_seq");
 	v = json_object_get(o, "shop");
 	if (!json_is_null(v)) {

@@ -29,6 +29,14 @@
 #define FUZZ_OTHER_BOX_SEED "another print house, not ours!!"
 /* The passphrase of the key_file target and of the seed key files. */
 #define FUZZ_PASSPHRASE "fuzz"
+/* The seed (32 bytes with the NUL) of every campaign in the drawlog
+ * target's seed logs, and the seed its audits run with. */
+#define FUZZ_DRAW_SEED "scanloop fuzz draw seed, public"
+/* The sample campaigns (samples/campaigns/, FUZZ_SAMPLES_DIR is set by
+ * meson) that the rewards targets and their seeds start from. */
+#define FUZZ_SAMPLES 3
+
+struct campaign;
 
 /* The libFuzzer entry point every target defines. */
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -46,5 +54,13 @@ void fuzz_write_file(const char *path, const void *data, size_t len);
 void fuzz_rng_install(void);
 /* Restarts the deterministic stream. */
 void fuzz_rng_reset(void);
+
+/* fuzz_campaigns.c: the file names of the sample campaigns. */
+extern const char *const fuzz_sample_names[FUZZ_SAMPLES];
+/* Reads a sample campaign file (NUL-terminated); aborts on failure. */
+char *fuzz_sample_read(const char *name, size_t *len);
+/* Loads a sample campaign as the CLI does, its time zone resolved into
+ * day_starts (sets TZ for a moment); aborts on failure. */
+struct campaign *fuzz_sample_campaign(const char *name);
 
 #endif

@@ -85,10 +85,10 @@ fx_entry_cmp(const void *a, const void *b)
 	return memcmp(a, b, STORE_SERIAL_BYTES);
 }
 
-/* Mints batch b (READY) and returns its id. */
+/* Mints batch b (READY) with its draw codes and returns its id. */
 static uint32_t
 fx_mint(struct store *st, const struct keypair *ed, const struct keypair *mac,
-    enum fx_batch b)
+    enum fx_batch b, const uint8_t drawcode_key[32])
 {
 	struct store_code_entry e[FX_CODES];
 	struct store_batch batch;
@@ -110,6 +110,7 @@ fx_mint(struct store *st, const struct keypair *ed, const struct keypair *mac,
 	}
 	qsort(e, FX_CODES, sizeof(e[0]), fx_entry_cmp);
 	FUZZ_CHECK(store_mint_insert(m, e, FX_CODES) == 0);
+	fx_drawcodes_insert(m, b, batch.id, ed, mac, drawcode_key);
 	FUZZ_CHECK(store_mint_finish(m) == 0);
 	store_mint_free(m);
 	return batch.id;
@@ -117,10 +118,12 @@ fx_mint(struct store *st, const struct keypair *ed, const struct keypair *mac,
 
 /* Makes the store. */
 struct store *
-fx_store(const char *dir)
+fx_store(const char *dir, const char *secrets, struct fx_rewards *rw)
 {
 	struct keypair *ed = NULL, *mac = NULL;
+	struct server_secrets *sec = NULL;
 	struct store *st = NULL;
+	const char *why = NULL;
 	struct store_batch out;
 	uint32_t id[FX_BATCHES];
 	struct code c;
@@ -128,12 +131,18 @@ fx_store(const char *dir)
 	uint64_t newly = 0;
 	int64_t now = clock_now_us();
 
+	/* The same stream, whatever ran before: the same secrets, tokens
+	 * and claim ids in every process. */
+	FUZZ_CHECK(strcmp(randombytes_implementation_name(),
+	    "scanloop-fuzz") == 0);
+	fuzz_rng_reset();
+	FUZZ_CHECK(keys_server_secrets(secrets, true, &sec, &why) == 0);
 	fx_keys(&ed, &mac);
 	FUZZ_CHECK(store_open(dir, STORE_CREATE, &st) == 0);
 	fx_add_key(st, ed);
 	fx_add_key(st, mac);
 	for (int b = 0; b < FX_BATCHES; b++)
-		id[b] = fx_mint(st, ed, mac, (enum fx_batch)b);
+		id[b] = fx_mint(st, ed, mac, (enum fx_batch)b, sec->drawcode);
 	FUZZ_CHECK(store_batch_activate(st, id[FX_ACTIVE_ED], now, &out) == 0);
 	FUZZ_CHECK(store_batch_activate(st, id[FX_ACTIVE_MAC], now, &out) ==
 	    0);
@@ -145,6 +154,9 @@ fx_store(const char *dir)
 	    (const uint8_t (*)[STORE_SERIAL_BYTES])c.serial, 1,
 	    STORE_VOID_DAMAGED, now, &bad, &newly) == 0);
 	FUZZ_CHECK(newly == 1);
+	fx_rewards(st, sec->claim, id[FX_ACTIVE_ED], id[FX_ACTIVE_MAC], now,
+	    rw);
+	keys_server_secrets_free(sec);
 	keys_free(ed);
 	keys_free(mac);
 	return st;

@@ -7,11 +7,17 @@
  * The first input starts two real servers in this process, built as
  * scan_serve (server.c) builds one but without signals (rt_start_one and
  * rt_start mirror it: keep them in step), on 127.0.0.1 with a temporary
- * store (fuzz_fixture.c: active, ready and void batches of both schemes),
- * one writer and one summary cache: a plain one, and one that trusts
+ * store (fuzz_fixture.c: active, ready and void batches of both schemes,
+ * draw codes, a running prize campaign with the claims of a few draws,
+ * shops with known tokens, fixed server secrets), one writer, one summary
+ * cache and one draw cache: a plain one, and one that trusts
  * X-Forwarded-For (used when the first request carries that header). Each
- * input is sent as it is, as the bytes of one TCP connection. The routes
- * of later issues (draws, claims, points, staff pages) come along.
+ * input is sent as it is, as the bytes of one TCP connection, so the
+ * seeds reach the draw and redemption routes (draws, draw codes, claims,
+ * points, staff pages) past their checks. Randomness is the harnesses'
+ * deterministic stream (fuzz_rng_install); draws change the store, so a
+ * seed replayed again meets its earlier draw or redemption: nothing below
+ * depends on which.
  *
  * An oracle runs the same parser over the input as the server would
  * (http_parse_head, whose consistency under any cut of the bytes is
@@ -203,12 +209,14 @@ rt_start(void)
 		return;
 	signal(SIGPIPE, SIG_IGN);
 	rt_verbose = getenv("FUZZ_ROUTER_VERBOSE") != NULL;
+	fuzz_rng_install();
 	FUZZ_CHECK(sodium_init() >= 0);
 	setenv("SCANLOOP_MAP_SIZE", RT_MAP_SIZE, 0);
 	fuzz_path(dir, fuzz_tmpdir(), "db");
-	rt_store = fx_store(dir);
-	/* As scan_serve: the writer, its caches, the campaigns, the secrets. */
+	/* The fixture writes the server's secrets file, which the core reads. */
 	fuzz_path(path, fuzz_tmpdir(), "server.secret");
+	rt_store = fx_store(dir, path, NULL);
+	/* As scan_serve: the writer, its caches, the campaigns, the secrets. */
 	if (scan_core_open(&rt_core, rt_store, path, &why) < 0) {
 		fprintf(stderr, "fuzz_router: %s\n", why ? why : "no core");
 		abort();

@@ -5,6 +5,7 @@
 #include <fcntl.h>
 #include <sodium.h>
 #include <limits.h>
+#include <stdatomic.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -63,17 +64,18 @@ fuzz_write_file(const char *path, const void *data, size_t len)
 	}
 }
 
-/* Deterministic randomness: a counter-indexed ChaCha20 stream. */
-static uint64_t fuzz_rng_counter;
+/* Deterministic randomness: a counter-indexed ChaCha20 stream. The
+ * counter is atomic: the router target's server threads draw from it. */
+static _Atomic uint64_t fuzz_rng_counter;
 
 /* Fills buf from the deterministic stream. */
 static void
 fuzz_rng_buf(void *const buf, const size_t size)
 {
 	uint8_t seed[randombytes_SEEDBYTES] = "scanloop fuzz deterministic rng";
+	uint64_t n = atomic_fetch_add(&fuzz_rng_counter, 1);
 
-	memcpy(seed, &fuzz_rng_counter, sizeof(fuzz_rng_counter));
-	fuzz_rng_counter++;
+	memcpy(seed, &n, sizeof(n));
 	randombytes_buf_deterministic(buf, size, seed);
 }
 
@@ -112,5 +114,5 @@ fuzz_rng_install(void)
 void
 fuzz_rng_reset(void)
 {
-	fuzz_rng_counter = 0;
+	atomic_store(&fuzz_rng_counter, 0);
 }

@@ -11,6 +11,7 @@
  * and that were added by hand) are left alone.
  */
 #include "fuzz.h"
+#include "gen_corpus.h"
 #include "codegen/code.h"
 #include "codegen/job.h"
 #include "codegen/keys.h"
@@ -33,7 +34,7 @@ static const char *gen_root;
 static int gen_count;
 
 /* Writes one seed file root/target/name. */
-static void
+void
 gen_put(const char *target, const char *name, const void *data, size_t len)
 {
 	char path[PATH_MAX];
@@ -47,7 +48,7 @@ gen_put(const char *target, const char *name, const void *data, size_t len)
 }
 
 /* Writes one text seed. */
-static void
+void
 gen_puts(const char *target, const char *name, const char *text)
 {
 	gen_put(target, name, text, strlen(text));
@@ -551,6 +552,8 @@ main(int argc, char **argv)
 	gen_code_parse(ed, mac);
 	gen_key_file(tmp, ed, mac, box);
 	gen_job_open(tmp, ed, box);
+	gen_campaign_parse();
+	gen_drawlog(tmp);
 	keys_free(ed);
 	keys_free(mac);
 	keys_free(box);

@@ -7,10 +7,13 @@
  *   ninja -C BUILD tests/fuzz/gen_corpus_server
  *   BUILD/tests/fuzz/gen_corpus_server tests/fuzz/corpus
  *
- * Code URLs and location tokens are those of fuzz_fixture.c, so that the
- * router target's server finds genuine, not active and void codes. The
- * output is deterministic; files of the same names are replaced, others
- * (inputs that fuzzing found, added by hand) are left alone.
+ * Code URLs, draw codes, claims and the location, draw, shop and claim
+ * tokens are those of fuzz_fixture.c (whose store it builds in a temporary
+ * directory, with the same deterministic randomness as the router
+ * target), so that the router target's server finds genuine, not active
+ * and void codes, draws, and redeems. The output is deterministic; files
+ * of the same names are replaced, others (inputs that fuzzing found,
+ * added by hand) are left alone.
  */
 #include "fuzz.h"
 #include "fuzz_fixture.h"
@@ -30,6 +33,8 @@
 static const char *gen_root;
 static int gen_count;
 static char gen_path[FX_BATCHES][FX_CODES][CODE_TEXT_MAX + 1];
+static struct code gen_code[FX_BATCHES][FX_CODES];
+static struct fx_rewards gen_rw;
 
 /* Writes one seed into both corpora. */
 static void
@@ -294,31 +299,172 @@ gen_location(void)
 	    "\r\nHost: s\r\n\r\n");
 }
 
-/* The rewards routes (prize draws, claims, points, staff pages): shapes
- * only, for the fuzzer to start from. */
+/* Percent-encodes a form value as a browser does. */
+static const char *
+gen_form(const char *s)
+{
+	static char buf[3 * CODE_TEXT_MAX + 1];
+	size_t n = 0;
+
+	for (; *s != '\0' && n + 4 < sizeof(buf); s++) {
+		if ((*s >= 'A' && *s <= 'Z') || (*s >= 'a' && *s <= 'z') ||
+		    (*s >= '0' && *s <= '9') || *s == '-' || *s == '_' ||
+		    *s == '.')
+			buf[n++] = *s;
+		else
+			n += (size_t)sprintf(buf + n, "%%%02X",
+			    (unsigned char)*s);
+	}
+	buf[n] = '\0';
+	return buf;
+}
+
+/* POST /draw as the page's button sends it: code c, event e and the
+ * token of serial for e (a wrong token when bad). */
 static void
-gen_rewards(void)
+gen_draw_form(const char *name, const char *c, const struct code *code,
+    uint64_t e, bool bad)
+{
+	char body[4 * CODE_TEXT_MAX], token[FX_TOKEN_CHARS + 1];
+
+	fx_draw_token(gen_rw.claim_key, code->serial, e, token);
+	if (bad)
+		token[0] = token[0] == 'A' ? 'B' : 'A';
+	snprintf(body, sizeof(body), "c=%s&e=%llu&t=%s", gen_form(c),
+	    (unsigned long long)e, token);
+	gen_post(name, "/draw", "application/x-www-form-urlencoded", body);
+}
+
+/* POST /api/v1/draws with a code, from a visitor when cookie is set. */
+static void
+gen_draw_api(const char *name, const char *code, const char *cookie)
 {
 	char body[2 * CODE_TEXT_MAX];
-	const char *ed = gen_path[FX_ACTIVE_ED][0];
 
-	snprintf(body, sizeof(body), "c=%s&e=1&t=AAAAAAAAAAAAAAAAAAAAAAAAAA",
-	    ed);
-	gen_post("draw-form", "/draw", "application/x-www-form-urlencoded",
-	    body);
-	snprintf(body, sizeof(body), "{\"code\":\"%s%s\"}",
-	    CODE_DEFAULT_BASE_URL, ed);
-	gen_post("draw-api", "/api/v1/draws", "application/json", body);
-	gen_post("claim-redeem", "/api/v1/claims/AAAAAAAAAAAAAAAAAAAAAAAAAA/"
-	    "redeem", "application/json", "{\"staff\":\"x\"}");
+	snprintf(body, sizeof(body), "{\"code\":\"%s\"}", code);
+	gen_printf(name, "POST /api/v1/draws HTTP/1.1\r\n"
+	    "Host: s.example.com\r\nUser-Agent: MiniProgram/1.0\r\n"
+	    "Content-Type: application/json\r\n%s%s%sContent-Length: %zu\r\nConnection: close\r\n\r\n%s",
+	    cookie ? "Cookie: sl_vid=" : "", cookie ? cookie : "",
+	    cookie ? "\r\n" : "", strlen(body), body);
+}
+
+/* POST /api/v1/claims/{claim}/redeem with a shop's token (NULL: none). */
+static void
+gen_redeem(const char *name, const char *claim, const char *shop)
+{
+	gen_printf(name, "POST /api/v1/claims/%s/redeem HTTP/1.1\r\n"
+	    "Host: s.example.com\r\n%s%s%sContent-Type: application/json\r\n"
+	    "Content-Length: 2\r\nConnection: close\r\n\r\n{}", claim,
+	    shop ? "Authorization: Bearer " : "", shop ? shop : "",
+	    shop ? "\r\n" : "");
+}
+
+/* Prize draws on the outer code (FX_ACTIVE_ED) and on inner draw codes
+ * (FX_ACTIVE_MAC), with valid and wrong tokens, repeats and refusals. */
+static void
+gen_draws(void)
+{
+	const struct code *ed = gen_code[FX_ACTIVE_ED];
+	const struct code *mac = gen_code[FX_ACTIVE_MAC];
+	char dc[CODE_TEXT_MAX], url[CODE_TEXT_MAX + 64];
+	char vid[FX_TOKEN_CHARS + 1];
+
+	gen_draw_form("draw-form", gen_path[FX_ACTIVE_ED][0], &ed[0], 1, false);
+	gen_draw_form("draw-form-bad-token", gen_path[FX_ACTIVE_ED][3], &ed[3],
+	    2, true);
+	gen_draw_form("draw-form-repeat-prize",
+	    gen_path[FX_ACTIVE_ED][FX_PREDRAW_FIRST], &ed[FX_PREDRAW_FIRST], 3,
+	    false);
+	fx_drawcode(FX_ACTIVE_MAC, 1, false, dc, sizeof(dc));
+	gen_draw_form("draw-form-drawcode", dc, &mac[1], 7, false);
+	gen_post("draw-form-missing-token", "/draw",
+	    "application/x-www-form-urlencoded", "c=%2Fd%2FAAAA&e=1");
+	gen_printf("draw-form-get-405", "GET /draw HTTP/1.1\r\nHost: s\r\n"
+	    "\r\n");
+	snprintf(url, sizeof(url), "%s%s", CODE_DEFAULT_BASE_URL,
+	    gen_path[FX_ACTIVE_ED][1]);
+	gen_draw_api("draw-api", url, NULL);
+	fx_drawcode(FX_ACTIVE_MAC, 2, false, dc, sizeof(dc));
+	snprintf(url, sizeof(url), "%s%s", CODE_DEFAULT_BASE_URL, dc);
+	gen_draw_api("draw-api-drawcode-url", url, NULL);
+	fx_drawcode(FX_ACTIVE_MAC, 3, true, dc, sizeof(dc));
+	gen_draw_api("draw-api-drawcode-typed", dc, NULL);
+	snprintf(url, sizeof(url), "%s%s", CODE_DEFAULT_BASE_URL,
+	    gen_path[FX_ACTIVE_MAC][0]);
+	gen_draw_api("draw-api-outer-of-inner", url, NULL);
+	gen_draw_api("draw-api-repeat-ticket",
+	    gen_path[FX_ACTIVE_ED][FX_PREDRAW_FIRST + FX_PREDRAWS - 1], NULL);
+	/* The visitor who won points at start-up may win no more. */
+	base32_encode(vid, gen_rw.points_visitor, STORE_VISITOR_BYTES);
+	gen_draw_api("draw-api-refused-wins", gen_path[FX_ACTIVE_ED][2], vid);
+	gen_draw_api("draw-api-void", gen_path[FX_VOID_MAC][2], NULL);
+	fx_drawcode(FX_VOID_MAC, 0, false, dc, sizeof(dc));
+	gen_draw_api("draw-api-drawcode-void", dc, NULL);
+	gen_draw_api("draw-api-not-active", gen_path[FX_READY_ED][2], NULL);
+	gen_draw_api("draw-api-unknown-drawcode", "/D/AAAAAAAAAAAAAAAA", NULL);
+	/* Pages: a draw code offers the draw; an earlier draw shows its
+	 * result (a prize's claim QR, a ticket). */
+	fx_drawcode(FX_ACTIVE_MAC, 0, false, dc, sizeof(dc));
+	gen_get("draw-code", "GET", dc, "zh-CN,zh;q=0.9");
+	gen_get("draw-code-lower", "GET", gen_lower(dc), "en");
+	gen_get("code-ed-drew-prize", "GET",
+	    gen_path[FX_ACTIVE_ED][FX_PREDRAW_FIRST], "en");
+	gen_get("code-ed-drew-ticket", "GET",
+	    gen_path[FX_ACTIVE_ED][FX_PREDRAW_FIRST + FX_PREDRAWS - 1], "zh");
+	gen_get("code-ed-drew-points", "GET",
+	    gen_path[FX_ACTIVE_ED][FX_PREDRAW_FIRST + 3], "en");
+}
+
+/* Redemptions of the start-up draws' claims, points and staff pages. */
+static void
+gen_claims(void)
+{
+	const char *prize = gen_rw.claim_token[FX_CLAIM_PRIZE];
+	const char *ok = gen_rw.shop_token[FX_SHOP_OK];
+	char text[TOKEN_CLAIM_TEXT_LEN + 1], vid[FX_TOKEN_CHARS + 1];
+	char body[2 * CODE_TEXT_MAX];
+
+	gen_redeem("claim-redeem", prize, ok);
+	token_claim_text(prize, text);
+	gen_redeem("claim-redeem-grouped-lower", gen_lower(text), ok);
+	gen_redeem("claim-open-ticket", gen_rw.claim_token[FX_CLAIM_TICKET],
+	    ok);
+	gen_redeem("claim-not-yet", gen_rw.claim_token[FX_CLAIM_LATER], ok);
+	gen_redeem("claim-expired", gen_rw.claim_token[FX_CLAIM_GONE], ok);
+	gen_redeem("claim-other-shop", gen_rw.claim_token[FX_CLAIM_LATER],
+	    gen_rw.shop_token[FX_SHOP_OTHER]);
+	gen_redeem("claim-revoked-shop", prize,
+	    gen_rw.shop_token[FX_SHOP_REVOKED]);
+	gen_redeem("claim-no-auth", prize, NULL);
+	gen_redeem("claim-unknown", "AAAAAAAAAAAAAAAAAAAAAAAA", ok);
+	gen_printf("claim-get-405", "GET /api/v1/claims/%s/redeem HTTP/1.1\r\n"
+	    "Host: s\r\n\r\n", prize);
+	base32_encode(vid, gen_rw.points_visitor, STORE_VISITOR_BYTES);
 	gen_printf("points-me", "GET /api/v1/visitors/me/points HTTP/1.1\r\n"
-	    "Host: s\r\nCookie: sl_vid=AAAAAAAAAAAAAAAAAAAAAAAAAA\r\n\r\n");
-	gen_printf("staff-store", "GET /store?claim=AAAA HTTP/1.1\r\nHost: s"
-	    "\r\n\r\n");
-	gen_printf("staff-claim", "GET /c/AAAAAAAAAAAAAAAAAAAAAAAAAA HTTP/1.1"
-	    "\r\nHost: s\r\n\r\n");
-	gen_printf("draw-code", "GET /d/AAAAAAAAAAAAAAAAAAAAAAAAAA HTTP/1.1\r\n"
-	    "Host: s\r\nUser-Agent: " GEN_UA "\r\n\r\n");
+	    "Host: s\r\nCookie: sl_vid=%s\r\n\r\n", vid);
+	gen_printf("points-me-no-cookie", "HEAD /api/v1/visitors/me/points "
+	    "HTTP/1.1\r\nHost: s\r\n\r\n");
+	gen_printf("points-me-post-405", "POST /api/v1/visitors/me/points "
+	    "HTTP/1.1\r\nHost: s\r\nContent-Length: 0\r\n\r\n");
+	gen_printf("staff-store", "GET /store HTTP/1.1\r\nHost: s\r\n"
+	    "Accept-Language: zh-CN\r\n\r\n");
+	gen_printf("staff-store-claim", "GET /store?claim=%s&lang=en HTTP/1.1"
+	    "\r\nHost: s\r\n\r\n", text);
+	gen_printf("staff-claim", "GET /C/%s HTTP/1.1\r\nHost: s\r\n\r\n",
+	    gen_rw.claim_token[FX_CLAIM_TICKET]);
+	gen_printf("staff-claim-head-lower", "HEAD /c/%s HTTP/1.1\r\nHost: s"
+	    "\r\n\r\n", gen_lower(prize));
+	/* A draw, its redemption and the points, on one connection. */
+	snprintf(body, sizeof(body), "{\"code\":\"%s\"}",
+	    gen_path[FX_ACTIVE_ED][3]);
+	gen_printf("pipeline-draw-redeem", "POST /api/v1/draws HTTP/1.1\r\n"
+	    "Host: s\r\nContent-Type: application/json\r\nContent-Length: %zu"
+	    "\r\n\r\n%sPOST /api/v1/claims/%s/redeem HTTP/1.1\r\n"
+	    "Host: s\r\nAuthorization: Bearer %s\r\nContent-Length: 0\r\n\r\n"
+	    "GET /api/v1/visitors/me/points HTTP/1.1\r\nHost: s\r\n"
+	    "Cookie: sl_vid=%s\r\nConnection: close\r\n\r\n", strlen(body),
+	    body, prize, ok, vid);
 }
 
 /* Operations, other routes, pipelines and protocol errors. */
@@ -425,24 +571,31 @@ int
 main(int argc, char **argv)
 {
 	struct keypair *ed = NULL, *mac = NULL;
-	struct code c;
+	char db[PATH_MAX], secrets[PATH_MAX];
 
 	if (argc != 2) {
 		fprintf(stderr, "usage: %s CORPUS-DIR\n", argv[0]);
 		return 2;
 	}
 	gen_root = argv[1];
+	fuzz_rng_install();
 	FUZZ_CHECK(sodium_init() >= 0);
+	/* The router target's store, for its tokens and claims. */
+	fuzz_path(db, fuzz_tmpdir(), "db");
+	fuzz_path(secrets, fuzz_tmpdir(), "server.secret");
+	store_close(fx_store(db, secrets, &gen_rw));
 	fx_keys(&ed, &mac);
 	for (int b = 0; b < FX_BATCHES; b++)
 		for (int i = 0; i < FX_CODES; i++) {
-			fx_code(ed, mac, (enum fx_batch)b, i, &c);
-			fx_path(&c, gen_path[b][i], sizeof(gen_path[b][i]));
+			fx_code(ed, mac, (enum fx_batch)b, i, &gen_code[b][i]);
+			fx_path(&gen_code[b][i], gen_path[b][i],
+			    sizeof(gen_path[b][i]));
 		}
 	gen_codes();
 	gen_api();
 	gen_location();
-	gen_rewards();
+	gen_draws();
+	gen_claims();
 	gen_misc();
 	keys_free(ed);
 	keys_free(mac);
