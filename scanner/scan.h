@@ -1,10 +1,11 @@
 /*
- * scan.h — the scan server: routes, handlers and their wiring.
+ * scan.h — the scan server, as the command line starts it.
  *
- * Where a scan is decided: scan_handle() (scan.c) routes a request; a
- * code URL goes to scan_code(), which asks verify.c for the verdict,
+ * Where a scan is decided: scan_handle() (router.c) routes a request; a
+ * code URL goes to handle_code.c, which asks verify.c for the verdict,
  * builds the scan event and, for a genuine code, answers only when the
- * writer (writer.c) has committed the event.
+ * writer (writer.c) has committed the event. scan_internal.h maps the
+ * server's files.
  */
 #ifndef SCANLOOP_SCAN_H
 #define SCANLOOP_SCAN_H

@@ -1,6 +1,6 @@
 /*
  * fuzz_campaign_parse.c — campaign_parse, the campaign file parser
- * (scanner/campaign.c), in both of its forms: a stored configuration
+ * (rewards/campaign.c), in both of its forms: a stored configuration
  * (resolve_days false: day_starts comes in the text) and a file as the
  * CLI loads it (true: the time zone is resolved into day_starts, which
  * sets TZ for a moment; fine in a single-threaded fuzzer).

@@ -1,5 +1,5 @@
 /*
- * fuzz_drawlog.c — the draw log reader of the audit (scanner/audit.c):
+ * fuzz_drawlog.c — the draw log reader of the audit (rewards/audit.c, rewards/drawlog.c):
  * audit_run_jsonl over an exported JSONL log, a public file that anyone
  * may hand an auditor, and its line format, drawlog_draw_from_json and
  * drawlog_draw_json.

@@ -171,7 +171,7 @@ fx_token_key(uint8_t key[32])
 	memcpy(key, seed, 32);
 }
 
-/* As scan_location_token in scanner/scan.c. */
+/* As scan_location_token in scanner/code_page.c. */
 void
 fx_token(uint64_t id, char out[FX_TOKEN_CHARS + 1])
 {

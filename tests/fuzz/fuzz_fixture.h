@@ -82,7 +82,7 @@ struct store *fx_store(const char *dir, const char *secrets,
     struct fx_rewards *rw);
 /* The location token key. */
 void fx_token_key(uint8_t key[32]);
-/* The token that lets a page attach a location to event id (as scan.c
+/* The token that lets a page attach a location to event id (as code_page.c
  * computes it under fx_token_key). */
 void fx_token(uint64_t id, char out[FX_TOKEN_CHARS + 1]);
 
@@ -99,7 +99,7 @@ void fx_rewards(struct store *st, const uint8_t claim_key[32],
  * form ("ABCD-EFGH-IJKL-MNOP") when typed. */
 void fx_drawcode(enum fx_batch b, int i, bool typed, char *out, size_t cap);
 /* The one-time token of a page's draw button for a code and event (as
- * scan_draw_token in scanner/scan_draw.c computes it). */
+ * scan_draw_token in scanner/code_page.c computes it). */
 void fx_draw_token(const uint8_t claim_key[32],
     const uint8_t serial[CODE_SERIAL_BYTES], uint64_t event_id,
     char out[FX_TOKEN_CHARS + 1]);

@@ -13,7 +13,7 @@
 
 #define FX_DAY_US (86400LL * 1000000)
 #define FX_HOUR_US (3600LL * 1000000)
-#define FX_DRAW_TOKEN_DOMAIN "SCANLOOP-DRAWTOKEN"	/* scan_draw.c's */
+#define FX_DRAW_TOKEN_DOMAIN "SCANLOOP-DRAWTOKEN"	/* code_page.c's */
 #define FX_SEED_TRIES 10000000
 
 static const char *const fx_shop_id[FX_SHOPS] = {
@@ -92,7 +92,7 @@ fx_drawcode(enum fx_batch b, int i, bool typed, char *out, size_t cap)
 	FUZZ_CHECK(snprintf(out, cap, "%s", url) < (int)cap);
 }
 
-/* As scan_draw_token in scanner/scan_draw.c. */
+/* As scan_draw_token in scanner/code_page.c. */
 void
 fx_draw_token(const uint8_t claim_key[32],
     const uint8_t serial[CODE_SERIAL_BYTES], uint64_t event_id,

@@ -1,16 +1,18 @@
 /*
  * fuzz_router.c — the scan server end to end: the connection state
- * machine of http.c, the router and handlers of scan.c (code pages, the
- * JSON API and its bodies, location posts, code look-ups, healthz,
- * metrics), the writer, the access log.
+ * machine of http_conn.c, the route table and handlers (code pages, the
+ * JSON API and its bodies, location posts, code look-ups, draws,
+ * redemptions, staff pages, healthz, metrics), the writer with its
+ * caches, the access log.
  *
  * The first input starts two real servers in this process, built as
- * scan_serve (server.c) builds one but without signals (rt_start_one and
- * rt_start mirror it: keep them in step), on 127.0.0.1 with a temporary
- * store (fuzz_fixture.c: active, ready and void batches of both schemes,
- * draw codes, a running prize campaign with the claims of a few draws,
- * shops with known tokens, fixed server secrets), one writer, one summary
- * cache and one draw cache: a plain one, and one that trusts
+ * scan_serve (server.c) builds one but without signals (rt_start_one
+ * mirrors it: keep them in step), on 127.0.0.1 with a temporary store
+ * (fuzz_fixture.c: active, ready and void batches of both schemes, draw
+ * codes, a running prize campaign with the claims of a few draws, shops
+ * with known tokens, fixed server secrets) and one core (scan_core_open,
+ * as scan_serve: the writer, its summary and draw caches, the campaigns,
+ * the secrets) that both share: a plain one, and one that trusts
  * X-Forwarded-For (used when the first request carries that header). Each
  * input is sent as it is, as the bytes of one TCP connection, so the
  * seeds reach the draw and redemption routes (draws, draw codes, claims,
