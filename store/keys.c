@@ -2,6 +2,7 @@
 #include "store/store_internal.h"
 
 #include <errno.h>
+#include <stdio.h>
 #include <string.h>
 
 static_assert(sizeof(struct store_key) == 184, "store_key layout is schema");
@@ -21,6 +22,30 @@ store_key_add_txn(struct store_txn *t, const struct store_key *k)
 	rec.base_url[STORE_URL_MAX] = '\0';
 	return store_put_txn(t, STORE_DB_KEYS, &rec.id, 1, &rec, sizeof(rec),
 	    MDB_NOOVERWRITE);
+}
+
+/* Adds a key record in its own transaction. */
+int
+store_key_add(struct store *st, uint8_t id, uint8_t scheme,
+    const uint8_t *public, const char *base_url, int64_t created)
+{
+	struct store_txn t;
+	struct store_key k;
+	int ret;
+
+	memset(&k, 0, sizeof(k));
+	k.id = id;
+	k.scheme = scheme;
+	k.created = created;
+	memcpy(k.public, public, sizeof(k.public));
+	snprintf(k.base_url, sizeof(k.base_url), "%s", base_url);
+	if ((ret = store_txn_begin(st, false, &t)) < 0)
+		return ret;
+	if ((ret = store_key_add_txn(&t, &k)) < 0) {
+		store_txn_abort(&t);
+		return ret;
+	}
+	return store_txn_commit(&t);
 }
 
 /* Reads a key record. */

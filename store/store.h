@@ -83,6 +83,12 @@ struct store_key {
 
 /* Adds a key; -EEXIST if the id is taken. */
 int store_key_add_txn(struct store_txn *t, const struct store_key *k);
+/* Adds a key in a transaction of its own: its id, scheme, public part
+ * (STORE_KEY_PUBLIC_BYTES), its codes' base URL and when it was made.
+ * Returns 0, -EEXIST if the id is taken, or another negative errno. */
+int store_key_add(struct store *st, uint8_t id, uint8_t scheme,
+    const uint8_t *public, const char *base_url, int64_t created)
+    __attribute__((warn_unused_result));
 /* Reads a key by id. */
 int store_key_get_txn(struct store_txn *t, uint8_t id, struct store_key *k);
 /* Calls cb for every key in id order; a non-zero cb return stops. */

@@ -13,6 +13,9 @@
 #include <string.h>
 #include <unistd.h>
 
+/* The store keeps the public part as the key file has it. */
+static_assert(KEYS_PUBLIC_BYTES == STORE_KEY_PUBLIC_BYTES, "public key size");
+
 static const char key_help[] =
 "NAME\n"
 "     scanloop key — create and list signing keys\n"
@@ -158,18 +161,8 @@ key_new(const struct key_opts *o)
 		    "a secret key file is already there" : strerror(-ret));
 		goto out;
 	}
-	memset(&k, 0, sizeof(k));
-	k.id = kp->id;
-	k.scheme = kp->scheme;
-	k.created = clock_now_us();
-	memcpy(k.public, kp->public, sizeof(k.public));
-	snprintf(k.base_url, sizeof(k.base_url), "%s", url);
-	if ((ret = store_txn_begin(st, false, &t)) == 0 &&
-	    (ret = store_key_add_txn(&t, &k)) == 0)
-		ret = store_txn_commit(&t);
-	else
-		store_txn_abort(&t);
-	if (ret < 0) {
+	if ((ret = store_key_add(st, kp->id, kp->scheme, kp->public, url,
+	    clock_now_us())) < 0) {
 		unlink(path);
 		cli_reject(cmd, "cannot add the key to the store: %s",
 		    ret == -EEXIST ? "the id was taken meanwhile" :

@@ -64,18 +64,8 @@ fx_path(const struct code *c, char *out, size_t cap)
 static void
 fx_add_key(struct store *st, const struct keypair *kp)
 {
-	struct store_txn t;
-	struct store_key k;
-
-	memset(&k, 0, sizeof(k));
-	k.id = kp->id;
-	k.scheme = kp->scheme;
-	k.created = 1;
-	memcpy(k.public, kp->public, sizeof(k.public));
-	strcpy(k.base_url, CODE_DEFAULT_BASE_URL);
-	FUZZ_CHECK(store_txn_begin(st, false, &t) == 0);
-	FUZZ_CHECK(store_key_add_txn(&t, &k) == 0);
-	FUZZ_CHECK(store_txn_commit(&t) == 0);
+	FUZZ_CHECK(store_key_add(st, kp->id, kp->scheme, kp->public,
+	    CODE_DEFAULT_BASE_URL, 1) == 0);
 }
 
 /* Orders entries by serial. */

@@ -71,18 +71,8 @@ tu_store_free(struct store *st, const char *dir)
 void
 tu_key_add(struct store *st, const struct keypair *kp)
 {
-	struct store_txn t;
-	struct store_key k;
-
-	memset(&k, 0, sizeof(k));
-	k.id = kp->id;
-	k.scheme = kp->scheme;
-	k.created = 1;
-	memcpy(k.public, kp->public, sizeof(k.public));
-	strcpy(k.base_url, CODE_DEFAULT_BASE_URL);
-	assert_int_equal(store_txn_begin(st, false, &t), 0);
-	assert_int_equal(store_key_add_txn(&t, &k), 0);
-	assert_int_equal(store_txn_commit(&t), 0);
+	assert_int_equal(store_key_add(st, kp->id, kp->scheme, kp->public,
+	    CODE_DEFAULT_BASE_URL, 1), 0);
 }
 
 /* Counts the batches. */
