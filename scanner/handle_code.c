@@ -112,15 +112,6 @@ scan_code(struct scan_loop *sl, struct http_req *req, bool drawcode)
 	scan_op_submit(sl, req, o, scan_apply_event, scan_page_done, false);
 }
 
-/* GET or HEAD /01/{GTIN}/21/{SERIAL}?S=...: the code on the package. */
-void
-scan_code_get(struct scan_loop *sl, struct http_req *req,
-    struct http_slice param)
-{
-	(void)param;
-	scan_code(sl, req, false);
-}
-
 /* GET or HEAD /D/{TOKEN}: the draw code inside the package. */
 void
 scan_drawcode_get(struct scan_loop *sl, struct http_req *req,
@@ -131,8 +122,8 @@ scan_drawcode_get(struct scan_loop *sl, struct http_req *req,
 }
 
 /* GET /01/{GTIN}: a product without a serial. */
-void
-scan_product_get(struct scan_loop *sl, struct http_req *req,
+static void
+scan_product(struct scan_loop *sl, struct http_req *req,
     struct http_slice gtin)
 {
 	enum page_lang lang = page_lang_pick(req->head.accept_language,
@@ -150,4 +141,21 @@ scan_product_get(struct scan_loop *sl, struct http_req *req,
 	}
 	scan_send_html(sl, req, "public, max-age=300",
 	    "Vary: Accept-Language\r\n");
+}
+
+/* GET or HEAD of a GS1 Digital Link (after: what follows "/01/"): the
+ * code on the package when a serial follows the GTIN
+ * (/01/{GTIN}/21/{SERIAL}?S=...), else the product. */
+void
+scan_gs1_get(struct scan_loop *sl, struct http_req *req,
+    struct http_slice after)
+{
+	const char *slash = memchr(after.p, '/', after.len);
+
+	if (slash != NULL && after.len - (size_t)(slash - after.p) >= 4 &&
+	    memcmp(slash, "/21/", 4) == 0)
+		scan_code(sl, req, false);
+	else
+		scan_product(sl, req, (struct http_slice){ after.p,
+		    slash != NULL ? (size_t)(slash - after.p) : after.len });
 }

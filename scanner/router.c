@@ -18,8 +18,7 @@ enum route_kind {
 	ROUTE_PREFIX,		/* pattern, then the parameter (maybe empty) */
 	ROUTE_PARAM,		/* pattern, the parameter up to the next '/',
 				 * then exactly suffix */
-	ROUTE_GS1_CODE,		/* .../01/{GTIN}/21/...: a code */
-	ROUTE_GS1_PRODUCT,	/* .../01/{GTIN}: a product */
+	ROUTE_GS1,		/* .../01/...: the parameter follows "/01/" */
 };
 
 #define ROUTE_POST 0x1		/* takes POST besides GET and HEAD */
@@ -64,8 +63,7 @@ static const struct route scan_routes[] = {
 	    ROUTE_JSON | ROUTE_GET, scan_api_points },
 	{ ROUTE_PREFIX, "/api/v1/", NULL, ROUTE_JSON, scan_api_unknown },
 	/* What phones open: codes, draw codes, the draw button. */
-	{ ROUTE_GS1_CODE, NULL, NULL, ROUTE_GET, scan_code_get },
-	{ ROUTE_GS1_PRODUCT, NULL, NULL, ROUTE_GET, scan_product_get },
+	{ ROUTE_GS1, NULL, NULL, ROUTE_GET, scan_gs1_get },
 	{ ROUTE_PREFIX, "/D/", NULL, ROUTE_GET | ROUTE_ANY_CASE |
 	    ROUTE_NONEMPTY, scan_drawcode_get },
 	{ ROUTE_EXACT, "/draw", NULL, ROUTE_POST, scan_draw_form },
@@ -99,65 +97,52 @@ scan_path_prefix(struct http_slice path, const char *prefix, bool any_case,
 }
 
 /* Finds "/01/" in a path (a GS1 Digital Link may have a path prefix) and
- * sets gtin to what follows it, up to the next '/'; true if the GTIN is
- * followed by "/21/" (a serial: a code). */
+ * sets after to what follows it. */
 static bool
-scan_path_gs1(struct http_slice path, bool *found, struct http_slice *gtin)
+scan_path_gs1(struct http_slice path, struct http_slice *after)
 {
-	const char *after, *slash;
-	size_t len;
-
-	*found = false;
 	for (size_t i = 0; i + 4 <= path.len; i++)
 		if (memcmp(path.p + i, "/01/", 4) == 0) {
-			*found = true;
-			after = path.p + i + 4;
-			len = path.len - i - 4;
-			slash = memchr(after, '/', len);
-			*gtin = (struct http_slice){ after, slash != NULL ?
-			    (size_t)(slash - after) : len };
-			return slash != NULL && len - (size_t)(slash - after) >=
-			    4 && memcmp(slash, "/21/", 4) == 0;
+			after->p = path.p + i + 4;
+			after->len = path.len - i - 4;
+			return true;
 		}
 	return false;
 }
 
-/* True if route r takes path; param is what the route leaves of it. */
-static bool
+/* The handler of route r for path, or NULL if r does not take it; param
+ * is what the route leaves of the path. */
+static scan_handler_fn
 scan_route_match(const struct route *r, struct http_slice path,
     struct http_slice *param)
 {
 	struct http_slice rest;
 	const char *slash;
-	bool found, code;
 
 	*param = (struct http_slice){ NULL, 0 };
 	switch (r->kind) {
 	case ROUTE_EXACT:
-		return http_slice_eq(path, r->pattern);
+		return http_slice_eq(path, r->pattern) ? r->handle : NULL;
 	case ROUTE_PREFIX:
 		if (!scan_path_prefix(path, r->pattern,
 		    (r->flags & ROUTE_ANY_CASE) != 0, &rest) ||
 		    ((r->flags & ROUTE_NONEMPTY) && rest.len == 0))
-			return false;
+			return NULL;
 		*param = rest;
-		return true;
+		return r->handle;
 	case ROUTE_PARAM:
 		if (!scan_path_prefix(path, r->pattern, false, &rest) ||
 		    (slash = memchr(rest.p, '/', rest.len)) == NULL ||
 		    !http_slice_eq((struct http_slice){ slash, rest.len -
 		    (size_t)(slash - rest.p) }, r->suffix))
-			return false;
+			return NULL;
 		param->p = rest.p;
 		param->len = (size_t)(slash - rest.p);
-		return true;
-	case ROUTE_GS1_CODE:
-		return scan_path_gs1(path, &found, param);
-	case ROUTE_GS1_PRODUCT:
-		code = scan_path_gs1(path, &found, param);
-		return found && !code;
+		return r->handle;
+	case ROUTE_GS1:
+		return scan_path_gs1(path, param) ? r->handle : NULL;
 	}
-	return false;
+	return NULL;
 }
 
 /* Routes one request. */
@@ -169,11 +154,13 @@ scan_handle(struct http_req *req, void *arg)
 	struct http_slice path = req->head.path, param = { NULL, 0 }, rest;
 	enum http_method m = req->head.method;
 	const struct route *r = NULL;
+	scan_handler_fn handle = NULL;
 	bool api = scan_path_prefix(path, "/api/", false, &rest);
 
 	for (size_t i = 0; i < sizeof(scan_routes) / sizeof(scan_routes[0]);
 	    i++)
-		if (scan_route_match(&scan_routes[i], path, &param)) {
+		if ((handle = scan_route_match(&scan_routes[i], path,
+		    &param)) != NULL) {
 			r = &scan_routes[i];
 			break;
 		}
@@ -206,7 +193,7 @@ scan_handle(struct http_req *req, void *arg)
 		else
 			scan_error_page(sl, req, 405, "Allow: GET, HEAD\r\n");
 	} else
-		r->handle(sl, req, param);
+		handle(sl, req, param);
 }
 
 /* GET /healthz. */

@@ -222,12 +222,10 @@ void scan_send_page(struct scan_loop *sl, struct scan_op *o, int status);
 typedef void (*scan_handler_fn)(struct scan_loop *sl, struct http_req *req,
     struct http_slice param);
 
-void scan_code_get(struct scan_loop *sl, struct http_req *req,
-    struct http_slice param);
+void scan_gs1_get(struct scan_loop *sl, struct http_req *req,
+    struct http_slice after);
 void scan_drawcode_get(struct scan_loop *sl, struct http_req *req,
     struct http_slice param);
-void scan_product_get(struct scan_loop *sl, struct http_req *req,
-    struct http_slice gtin);
 void scan_api_scan(struct scan_loop *sl, struct http_req *req,
     struct http_slice param);
 void scan_api_location(struct scan_loop *sl, struct http_req *req,
