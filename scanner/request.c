@@ -163,6 +163,7 @@ scan_event_verdict(struct store_event *ev, const struct verify_result *vr,
     struct http_slice raw)
 {
 	ev->verdict = (uint8_t)vr->verdict;
+	ev->reason = (uint8_t)verdict_reason_code(vr->reason);
 	if (vr->parsed) {
 		memcpy(ev->serial, vr->code.serial, sizeof(ev->serial));
 		ev->key_id = vr->code.key_id;

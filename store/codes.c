@@ -170,3 +170,33 @@ out:
 	free(sorted);
 	return ret;
 }
+
+struct store_code_walk {
+	int (*cb)(const uint8_t *, const struct store_code *, void *);
+	void *arg;
+};
+
+/* Walk callback for codes. */
+static int
+store_code_walk_cb(const MDB_val *k, const MDB_val *v, void *arg)
+{
+	struct store_code_walk *w = arg;
+	struct store_code c;
+
+	if (k->mv_size != STORE_SERIAL_BYTES || v->mv_size != sizeof(c))
+		return -EIO;
+	memcpy(&c, v->mv_data, sizeof(c));
+	return w->cb(k->mv_data, &c, w->arg);
+}
+
+/* Iterates over every code in serial order. */
+int
+store_code_foreach_txn(struct store_txn *t,
+    int (*cb)(const uint8_t serial[STORE_SERIAL_BYTES],
+    const struct store_code *c, void *arg), void *arg)
+{
+	struct store_code_walk w = { cb, arg };
+
+	return store_walk_txn(t, STORE_DB_CODES, NULL, 0, 0, store_code_walk_cb,
+	    &w);
+}

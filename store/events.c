@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <sodium.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 /* The fixed part of an event as stored; ua, lang and raw follow it. */
@@ -22,7 +23,8 @@ struct store_event_rec {
 	double lat;
 	double lon;
 	float accuracy;
-	uint32_t reserved;
+	uint8_t reason;		/* was a zero uint32: 0 reads as none */
+	uint8_t reserved[3];
 	int64_t location_time;
 	uint16_t ua_len;
 	uint16_t lang_len;
@@ -77,6 +79,7 @@ store_event_pack(const struct store_event *ev, uint8_t *buf)
 	rec.lat = ev->lat;
 	rec.lon = ev->lon;
 	rec.accuracy = ev->accuracy;
+	rec.reason = ev->reason;
 	rec.location_time = ev->location_time;
 	rec.ua_len = (uint16_t)store_strnlen(ev->ua, STORE_EVENT_UA_MAX);
 	rec.lang_len = (uint16_t)store_strnlen(ev->lang, STORE_EVENT_LANG_MAX);
@@ -120,6 +123,7 @@ store_event_unpack(const uint8_t *buf, size_t len, struct store_event *ev)
 	ev->lat = rec.lat;
 	ev->lon = rec.lon;
 	ev->accuracy = rec.accuracy;
+	ev->reason = rec.reason;
 	ev->location_time = rec.location_time;
 	memcpy(ev->ua, buf + o, rec.ua_len);
 	o += rec.ua_len;
@@ -512,6 +516,101 @@ store_event_foreach_code_txn(struct store_txn *t,
 		id = ev.prev_same_code;
 	}
 	return 0;
+}
+
+struct store_event_cursor {
+	MDB_cursor *cur;
+	struct store_txn *t;
+	uint64_t after;
+	bool started;
+};
+
+/* Opens an event cursor after an id. */
+int
+store_event_cursor_open_txn(struct store_txn *t, uint64_t after,
+    struct store_event_cursor **out)
+{
+	struct store_event_cursor *c;
+	int ret;
+
+	*out = NULL;
+	if ((c = calloc(1, sizeof(*c))) == NULL)
+		return -ENOMEM;
+	if ((ret = store_cursor_open_txn(t, STORE_DB_EVENTS, &c->cur)) != 0) {
+		free(c);
+		return ret;
+	}
+	c->t = t;
+	c->after = after;
+	*out = c;
+	return 0;
+}
+
+/* Reads the next event of a cursor. */
+int
+store_event_cursor_next(struct store_event_cursor *c, struct store_event *ev)
+{
+	MDB_val k, v;
+	uint8_t key[8];
+	int rc;
+
+	if (c->t->ret != 0)
+		return c->t->ret;
+	if (!c->started) {
+		c->started = true;
+		if (c->after == UINT64_MAX)
+			return -ENOENT;
+		store_event_key(c->after + 1, key);
+		k.mv_size = sizeof(key);
+		k.mv_data = key;
+		rc = mdb_cursor_get(c->cur, &k, &v, MDB_SET_RANGE);
+	} else
+		rc = mdb_cursor_get(c->cur, &k, &v, MDB_NEXT);
+	if (rc == MDB_NOTFOUND)
+		return -ENOENT;
+	if (rc != 0)
+		return store_txn_fail(c->t, store_error(rc));
+	return store_event_unpack(v.mv_data, v.mv_size, ev);
+}
+
+/* Closes an event cursor. */
+void
+store_event_cursor_close(struct store_event_cursor *c)
+{
+	if (c == NULL)
+		return;
+	mdb_cursor_close(c->cur);
+	free(c);
+}
+
+struct store_code_scans_walk {
+	int (*cb)(const uint8_t *, const struct store_code_scans *, void *);
+	void *arg;
+};
+
+/* Walk callback for code summaries. */
+static int
+store_code_scans_walk_cb(const MDB_val *k, const MDB_val *v, void *arg)
+{
+	struct store_code_scans_walk *w = arg;
+	struct store_code_scans s;
+
+	if (k->mv_size != STORE_SERIAL_BYTES || v->mv_size != sizeof(s))
+		return -EIO;
+	memcpy(&s, v->mv_data, sizeof(s));
+	return w->cb(k->mv_data, &s, w->arg);
+}
+
+/* Iterates over the stored code summaries. */
+int
+store_code_scans_foreach_txn(struct store_txn *t,
+    int (*cb)(const uint8_t serial[STORE_SERIAL_BYTES],
+    const struct store_code_scans *s, void *arg), void *arg)
+{
+	struct store_code_scans_walk w = { cb, arg };
+
+	return store_walk_txn(t, STORE_DB_CODE_SCANS, NULL, 0, 0,
+	    store_code_scans_walk_cb, &w);
 }
 
 /* Newest event id. */
