@@ -72,6 +72,11 @@ int analytics_query_set(struct analytics_query *q, const char *name,
  * scans, --from not after --to...). Returns 0, or -EINVAL with *why. */
 int analytics_query_check(const struct analytics_query *q, const char **why)
     __attribute__((warn_unused_result));
+/* Reads the filters of a URL's query string ("since=5&format=jsonl"):
+ * the names of analytics_query_set, percent-decoded, each at most once.
+ * Returns 0, or -EINVAL with *why. */
+int analytics_query_parse_url(struct analytics_query *q, const char *query,
+    size_t len, const char **why) __attribute__((warn_unused_result));
 /* Parses a time for --from/--to: ISO 8601 with Z or an offset
  * ("2026-06-01T08:00:00+08:00", fractions allowed), a date
  * ("2026-06-01", midnight UTC) or Unix seconds ("1780000000"). */
