@@ -102,7 +102,8 @@ scan_random(uint8_t *out, size_t n)
  * commit shares, where purely random ids cost a random leaf page each
  * (measured: a third of the draw's cost in tests/bench/draw). 80 random
  * bits still make an id unguessable; the time tells the id's holder only
- * when it was made, and exports never contain visitor ids.
+ * when it was made; the scans export gives visitor ids only to the
+ * brand's analysts (docs/export.md).
  */
 
 /* Reads the visitor cookie, or makes a new visitor id. */
