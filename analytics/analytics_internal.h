@@ -28,6 +28,7 @@ struct analytics_export {
 	struct store_event_cursor *cur;
 	struct store_event ev;
 	uint64_t next_since;
+	uint32_t since_trim;		/* events read since the last trim */
 	bool done;
 };
 

@@ -11,6 +11,8 @@
 /* Events a step examines at most before it returns, so that a filter that
  * skips most events still lets a server's loop breathe. */
 #define ANALYTICS_EXAMINE_MAX 20000
+/* Events read between two trims of the pages read (a flat RSS). */
+#define ANALYTICS_TRIM_EVENTS 16384
 
 const char *const analytics_scan_fields[] = {
 	"event_id", "time", "verdict", "reason", "serial", "gtin", "batch_id",
@@ -120,6 +122,10 @@ analytics_scans_step(struct analytics_export *x, size_t budget)
 		if (ret < 0)
 			return ret;
 		examined++;
+		if (++x->since_trim == ANALYTICS_TRIM_EVENTS) {
+			store_event_cursor_trim(x->cur);
+			x->since_trim = 0;
+		}
 		if (!analytics_scan_match(&x->q, &x->ev))
 			continue;
 		if ((ret = record_decode_txn(x->dec, &x->ev, &r)) < 0)

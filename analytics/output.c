@@ -40,7 +40,8 @@ output_init(struct output *o, enum output_format format,
 	o->time_sec = INT64_MIN;
 	o->cap = OUTPUT_BLOCK * 2;
 	if ((o->buf = malloc(o->cap)) == NULL ||
-	    (o->prefix = calloc(n, sizeof(*o->prefix))) == NULL)
+	    (o->prefix = calloc(n, sizeof(*o->prefix))) == NULL ||
+	    (o->prefix_len = calloc(n, sizeof(*o->prefix_len))) == NULL)
 		goto fail;
 	for (size_t i = 0; i < n; i++) {
 		size_t len = strlen(names[i]) + 5;
@@ -55,6 +56,7 @@ output_init(struct output *o, enum output_format format,
 			strcpy(o->prefix[i] + 2, names[i]);
 			strcat(o->prefix[i], "\":");
 		}
+		o->prefix_len[i] = strlen(o->prefix[i]);
 	}
 	return 0;
 fail:
@@ -70,8 +72,10 @@ output_deinit(struct output *o)
 		for (size_t i = 0; i < o->nfields; i++)
 			free(o->prefix[i]);
 	free(o->prefix);
+	free(o->prefix_len);
 	free(o->buf);
 	o->prefix = NULL;
+	o->prefix_len = NULL;
 	o->buf = NULL;
 }
 
@@ -111,18 +115,16 @@ output_put(struct output *o, const void *p, size_t n)
 static bool
 output_field(struct output *o, size_t room)
 {
-	const char *p;
 	size_t n;
 
 	if (o->col >= o->nfields) {
 		o->err = o->err ? o->err : -EINVAL;
 		return false;
 	}
-	p = o->prefix[o->col++];
-	n = strlen(p);
+	n = o->prefix_len[o->col];
 	if (!output_room(o, n + room))
 		return false;
-	output_put(o, p, n);
+	output_put(o, o->prefix[o->col++], n);
 	return true;
 }
 
@@ -162,13 +164,15 @@ output_utf8(const uint8_t *p, const uint8_t *end)
 }
 
 /* Copies text, keeping valid UTF-8 and writing U+FFFD for other bytes;
- * escape says what class-1 bytes become. */
-static void
+ * json says what class-1 bytes become (escapes, or themselves with a
+ * quote doubled). Returns true if a class-1 byte was seen. */
+static bool
 output_text(struct output *o, const uint8_t *p, size_t len,
     const uint8_t *cls, bool json)
 {
 	static const char hex[] = "0123456789abcdef";
 	const uint8_t *end = p + len;
+	bool special = false;
 
 	while (p < end) {
 		const uint8_t *run = p;
@@ -189,6 +193,7 @@ output_text(struct output *o, const uint8_t *p, size_t len,
 			}
 			continue;
 		}
+		special = true;
 		if (!json) {
 			if (*p == '"')
 				output_put(o, "\"", 1);
@@ -210,6 +215,7 @@ output_text(struct output *o, const uint8_t *p, size_t len,
 		}
 		p++;
 	}
+	return special;
 }
 
 /* A string field of len bytes. */
@@ -217,7 +223,7 @@ void
 output_strn(struct output *o, const char *s, size_t len)
 {
 	const uint8_t *p = (const uint8_t *)s;
-	bool quote = false;
+	size_t start;
 
 	if (!output_field(o, 6 * len + 2))
 		return;
@@ -227,13 +233,17 @@ output_strn(struct output *o, const char *s, size_t len)
 		output_put(o, "\"", 1);
 		return;
 	}
-	for (size_t i = 0; i < len && !quote; i++)
-		quote = output_csv_class[p[i]] == 1;
-	if (quote)
+	/* One pass: the text goes after room for an opening quote, which
+	 * stays only if the text needed quoting (it doubled a quote, or holds
+	 * a comma, CR or LF: output_text says so). */
+	start = o->len;
+	output_put(o, "\"", 1);
+	if (output_text(o, p, len, output_csv_class, false))
 		output_put(o, "\"", 1);
-	output_text(o, p, len, output_csv_class, false);
-	if (quote)
-		output_put(o, "\"", 1);
+	else {
+		memmove(o->buf + start, o->buf + start + 1, o->len - start - 1);
+		o->len--;
+	}
 }
 
 /* A NUL-terminated string field, or absent for NULL. */

@@ -32,6 +32,7 @@ struct output {
 	enum output_format format;
 	size_t nfields;
 	char **prefix;			/* per field: "," or ",\"name\":" */
+	size_t *prefix_len;
 	const char *const *names;
 	size_t col;			/* fields written in this row */
 	uint8_t *buf;

@@ -2,10 +2,13 @@
 #include "store/store_internal.h"
 
 #include <errno.h>
+#include <stddef.h>
 #include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
 
 /* The fixed part of an event as stored; ua, lang and raw follow it. */
 struct store_event_rec {
@@ -108,7 +111,9 @@ store_event_unpack(const uint8_t *buf, size_t len, struct store_event *ev)
 	    STORE_EVENT_LANG_MAX || rec.raw_len > STORE_EVENT_RAW_MAX ||
 	    len != sizeof(rec) + rec.ua_len + rec.lang_len + rec.raw_len)
 		return -EIO;
-	memset(ev, 0, sizeof(*ev));
+	/* The fixed part only: the texts are NUL-terminated below (zeroing
+	 * all 600 bytes of them cost an export a seventh of its time). */
+	memset(ev, 0, offsetof(struct store_event, ua));
 	ev->id = rec.id;
 	ev->time = rec.time;
 	ev->prev_same_code = rec.prev_same_code;
@@ -126,10 +131,13 @@ store_event_unpack(const uint8_t *buf, size_t len, struct store_event *ev)
 	ev->reason = rec.reason;
 	ev->location_time = rec.location_time;
 	memcpy(ev->ua, buf + o, rec.ua_len);
+	ev->ua[rec.ua_len] = '\0';
 	o += rec.ua_len;
 	memcpy(ev->lang, buf + o, rec.lang_len);
+	ev->lang[rec.lang_len] = '\0';
 	o += rec.lang_len;
 	memcpy(ev->raw, buf + o, rec.raw_len);
+	ev->raw[rec.raw_len] = '\0';
 	return 0;
 }
 
@@ -523,6 +531,7 @@ struct store_event_cursor {
 	struct store_txn *t;
 	uint64_t after;
 	bool started;
+	uintptr_t lo, hi;		/* map addresses read since a trim */
 };
 
 /* Opens an event cursor after an id. */
@@ -570,7 +579,32 @@ store_event_cursor_next(struct store_event_cursor *c, struct store_event *ev)
 		return -ENOENT;
 	if (rc != 0)
 		return store_txn_fail(c->t, store_error(rc));
+	if (c->lo == 0 || (uintptr_t)v.mv_data < c->lo)
+		c->lo = (uintptr_t)v.mv_data;
+	if ((uintptr_t)v.mv_data + v.mv_size > c->hi)
+		c->hi = (uintptr_t)v.mv_data + v.mv_size;
 	return store_event_unpack(v.mv_data, v.mv_size, ev);
+}
+
+/*
+ * LMDB reads through its map, and every page read stays in the process's
+ * resident size: an export of a large store would grow by the store's
+ * size. The map is read-only (no MDB_WRITEMAP), so the pages read can be
+ * dropped from this process (they stay in the page cache; touching one
+ * again maps it again, unchanged). The range is what the cursor has read
+ * since the last trim, page-aligned: inside the map, which is contiguous.
+ */
+void
+store_event_cursor_trim(struct store_event_cursor *c)
+{
+	uintptr_t page = (uintptr_t)sysconf(_SC_PAGESIZE), lo, hi;
+
+	if (c->lo == 0 || c->hi <= c->lo)
+		return;
+	lo = c->lo & ~(page - 1);
+	hi = (c->hi + page - 1) & ~(page - 1);
+	madvise((void *)lo, hi - lo, MADV_DONTNEED);
+	c->lo = c->hi = 0;
 }
 
 /* Closes an event cursor. */

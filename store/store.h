@@ -359,6 +359,10 @@ int store_event_cursor_open_txn(struct store_txn *t, uint64_t after,
 /* Reads the next event: 0, -ENOENT after the last, -EIO if damaged. */
 int store_event_cursor_next(struct store_event_cursor *c,
     struct store_event *ev) __attribute__((warn_unused_result));
+/* Lets go of the store pages the cursor has read since the last trim
+ * (they stay in the page cache), so that a long export keeps a flat
+ * resident size. */
+void store_event_cursor_trim(struct store_event_cursor *c);
 /* Closes a cursor; NULL is allowed. */
 void store_event_cursor_close(struct store_event_cursor *c);
 /* Calls cb for every code's stored summary in serial order (without the
