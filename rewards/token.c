@@ -206,6 +206,22 @@ token_pair_parse(const char *token, uint8_t raw[TOKEN_PAIR_BYTES])
 		memset(raw, 0, TOKEN_PAIR_BYTES);
 }
 
+/* Compares a presented token's hash with the stored one in constant time
+ * (found or not: the caller compared against a zero hash then) and wipes
+ * the token. */
+static bool
+token_pair_check(const char *domain, uint8_t raw[TOKEN_PAIR_BYTES],
+    const uint8_t stored[TOKEN_PAIR_HASH_BYTES], bool found)
+{
+	uint8_t hash[TOKEN_PAIR_HASH_BYTES];
+	bool ok;
+
+	token_pair_hash(domain, raw, hash);
+	ok = sodium_memcmp(hash, stored, sizeof(hash)) == 0 && found;
+	sodium_memzero(raw, TOKEN_PAIR_BYTES);
+	return ok;
+}
+
 /* Draws a new shop token; the shop keeps selector and hash. */
 void
 token_shop_new(struct store_shop *s,
@@ -219,20 +235,20 @@ int
 token_shop_auth_txn(struct store_txn *t, const char *token,
     struct store_shop *s, bool *ok)
 {
-	uint8_t raw[TOKEN_PAIR_BYTES], hash[TOKEN_PAIR_HASH_BYTES];
+	uint8_t raw[TOKEN_PAIR_BYTES];
 	int ret;
 
 	*ok = false;
 	memset(s, 0, sizeof(*s));
 	token_pair_parse(token, raw);
 	ret = store_shop_by_selector_txn(t, raw, s);
-	if (ret < 0 && ret != -ENOENT)
+	if (ret < 0 && ret != -ENOENT) {
+		sodium_memzero(raw, sizeof(raw));
 		return ret;
-	token_pair_hash(TOKEN_SHOP_DOMAIN, raw, hash);
+	}
 	/* Compare even when the selector is unknown: same work, no hint. */
-	*ok = sodium_memcmp(hash, s->hash, sizeof(hash)) == 0 && ret == 0 &&
+	*ok = token_pair_check(TOKEN_SHOP_DOMAIN, raw, s->hash, ret == 0) &&
 	    !s->revoked;
-	sodium_memzero(raw, sizeof(raw));
 	return 0;
 }
 
@@ -249,19 +265,19 @@ int
 token_admin_auth_txn(struct store_txn *t, const char *token,
     struct store_admin_token *a, bool *ok)
 {
-	uint8_t raw[TOKEN_PAIR_BYTES], hash[TOKEN_PAIR_HASH_BYTES];
+	uint8_t raw[TOKEN_PAIR_BYTES];
 	int ret;
 
 	*ok = false;
 	memset(a, 0, sizeof(*a));
 	token_pair_parse(token, raw);
 	ret = store_admin_token_get_txn(t, raw, a);
-	if (ret < 0 && ret != -ENOENT)
+	if (ret < 0 && ret != -ENOENT) {
+		sodium_memzero(raw, sizeof(raw));
 		return ret;
-	token_pair_hash(TOKEN_ADMIN_DOMAIN, raw, hash);
-	*ok = sodium_memcmp(hash, a->hash, sizeof(hash)) == 0 && ret == 0 &&
+	}
+	*ok = token_pair_check(TOKEN_ADMIN_DOMAIN, raw, a->hash, ret == 0) &&
 	    !a->revoked;
-	sodium_memzero(raw, sizeof(raw));
 	if (!*ok)
 		memset(a, 0, sizeof(*a));
 	return 0;
