@@ -437,9 +437,10 @@ int
 code_draw_parse(const char *text, size_t len,
     uint8_t token[CODE_DRAW_TOKEN_BYTES], const char **why)
 {
-	char t[CODE_DRAW_TOKEN_CHARS];
+	char t[CODE_DRAW_TOKEN_CHARS + 1];
 	const char *dummy, *p = text, *end;
-	size_t n = 0;
+	ssize_t got;
+	size_t n;
 
 	if (why == NULL)
 		why = &dummy;
@@ -466,15 +467,13 @@ code_draw_parse(const char *text, size_t len,
 			end = stop;
 			break;
 		}
-	for (; p < end; p++) {
-		if (*p == '-' || *p == ' ')
-			continue;
-		if (n == CODE_DRAW_TOKEN_CHARS) {
-			*why = "a draw code has 16 characters";
-			return -EINVAL;
-		}
-		t[n++] = *p;
+	/* Typed: spaces and hyphens anywhere, 0/1/8 for O/I/B. */
+	got = base32_typed(p, (size_t)(end - p), t, sizeof(t));
+	if (got == -EINVAL) {
+		*why = "not a draw code";
+		return -EINVAL;
 	}
+	n = got < 0 ? sizeof(t) : (size_t)got;
 	if (n != CODE_DRAW_TOKEN_CHARS) {
 		*why = "a draw code has 16 characters";
 		return -EINVAL;

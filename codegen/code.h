@@ -109,7 +109,8 @@ int code_draw_format(const uint8_t token[CODE_DRAW_TOKEN_BYTES],
 void code_draw_text(const uint8_t token[CODE_DRAW_TOKEN_BYTES],
     char out[CODE_DRAW_TEXT_LEN + 1]) __attribute__((nonnull));
 /* Parses a draw code: its URL, the path /D/{TOKEN}, or the typed text (any
- * case; spaces and hyphens ignored). Returns 0 or -EINVAL with *why. */
+ * case, spaces and hyphens anywhere, 0/1/8 read as O/I/B: base32_typed).
+ * Returns 0 or -EINVAL with *why. */
 int code_draw_parse(const char *text, size_t len,
     uint8_t token[CODE_DRAW_TOKEN_BYTES], const char **why)
     __attribute__((warn_unused_result, nonnull(1, 3)));

@@ -7,6 +7,7 @@
  */
 #include "scanner/scan_internal.h"
 #include "codegen/base32.h"
+#include "codegen/gs1.h"
 #include "common/clock.h"
 
 #include <errno.h>
@@ -104,6 +105,7 @@ scan_api_redeem(struct scan_loop *sl, struct http_req *req,
 {
 	struct http_slice auth = req->head.authorization;
 	struct scan_op *o;
+	ssize_t n;
 	int ret;
 
 	if (req->head.method != HTTP_METHOD_POST) {
@@ -123,10 +125,10 @@ scan_api_redeem(struct scan_loop *sl, struct http_req *req,
 	}
 	memcpy(o->shop_token, auth.p + 7, auth.len - 7);
 	o->shop_token[auth.len - 7] = '\0';
-	if (token.len >= sizeof(o->claim_token))
-		token.len = 0;
-	memcpy(o->claim_token, token.p, token.len);
-	o->claim_token[token.len] = '\0';
+	/* The page's script percent-encodes what staff typed. */
+	n = gs1_unescape(o->claim_token, sizeof(o->claim_token) - 1, token.p,
+	    token.len, false);
+	o->claim_token[n < 0 ? 0 : n] = '\0';
 	/* The campaigns must be loaded for the writer's look-up. */
 	if ((ret = scan_rtxn_begin(sl)) == 0) {
 		ret = registry_sync_txn(sl->srv->core->registry, &sl->rtxn);

@@ -122,7 +122,7 @@ struct scan_op {
 	bool record_event;		/* the API draw records a scan too */
 	struct redeem_request rrq;
 	struct redeem_result rres;
-	char claim_token[64];
+	char claim_token[160];	/* as typed: full-width takes 3 bytes */
 	char shop_token[64];
 };
 
