@@ -40,6 +40,7 @@ scan_api_redeem_done(struct scan_loop *sl, struct scan_op *o)
 {
 	const struct redeem_result *r = &o->rres;
 	char msg[256], when[CLOCK_ISO8601_LEN], token[TOKEN_CLAIM_CHARS + 1];
+	const char *code;
 	json_t *obj;
 
 	if (o->op.ret < 0) {
@@ -47,35 +48,37 @@ scan_api_redeem_done(struct scan_loop *sl, struct scan_op *o)
 		    "could not be recorded; try again");
 		return;
 	}
+	code = redeem_status_code(r->status);
 	switch (r->status) {
 	case REDEEM_BAD_SHOP:
-		scan_json(o->req, 401, json_pack("{s:s, s:s}", "error",
-		    "unauthorized", "message", "this store's API token is not "
-		    "valid"), "WWW-Authenticate: Bearer\r\n");
+		scan_json(o->req, 401, json_pack("{s:s, s:s}", "error", code,
+		    "message", "this store's API token is not valid"),
+		    "WWW-Authenticate: Bearer\r\n");
 		return;
 	case REDEEM_NOT_FOUND:
-		scan_json_error(o->req, 404, "not_found", "unknown claim code");
+		scan_json_error(o->req, 404, code, "unknown claim code");
 		return;
 	case REDEEM_FORBIDDEN:
-		scan_json_error(o->req, 403, "forbidden",
+		scan_json_error(o->req, 403, code,
 		    "this campaign's prizes are not redeemed at this store");
 		return;
 	case REDEEM_EXPIRED:
 		clock_format_iso8601(r->claim.expires, when);
 		snprintf(msg, sizeof(msg), "this claim expired on %s", when);
-		scan_json_error(o->req, 410, "expired", msg);
+		scan_json_error(o->req, 410, code, msg);
 		return;
 	case REDEEM_NOT_YET:
-		scan_json_error(o->req, 409, "not_yet_valid",
-		    "this coupon is not valid yet");
+		scan_json_error(o->req, 409, code, "this coupon is not valid yet");
 		return;
 	case REDEEM_ALREADY:
+		/* Where, by name too: the staff page names the store. */
 		clock_format_iso8601(r->claim.redeemed, when);
 		snprintf(msg, sizeof(msg), "already redeemed on %s at store %s",
 		    when, r->claim.shop);
-		scan_json(o->req, 409, json_pack("{s:s, s:s, s:s, s:s}", "error",
-		    "already_redeemed", "message", msg, "redeemed", when, "shop",
-		    r->claim.shop), NULL);
+		scan_json(o->req, 409, json_pack("{s:s, s:s, s:s, s:s, s:s}",
+		    "error", code, "message", msg, "redeemed", when, "shop",
+		    r->claim.shop, "shop_name", scan_shop_name(sl,
+		    r->claim.shop)), NULL);
 		return;
 	default:
 		break;
@@ -90,7 +93,7 @@ scan_api_redeem_done(struct scan_loop *sl, struct scan_op *o)
 	else
 		snprintf(msg, sizeof(msg), "redeemed");
 	obj = json_pack("{s:s, s:s, s:o, s:b, s:o, s:s, s:I}", "status",
-	    "redeemed", "campaign", r->claim.campaign, "claim",
+	    code, "campaign", r->claim.campaign, "claim",
 	    scan_json_claim(&r->claim, token), "ticket_opened", r->opened,
 	    "prize", scan_json_prize(r->c, r->claim.tier), "message", msg,
 	    "points_balance", (json_int_t)r->points_balance);
