@@ -5,7 +5,8 @@
 # the inner-code batch with draw codes, the Chinese campaign's batch), each
 # campaign loaded with --start now, side by side without overlaps. Then
 # the README's inner-code flow end to end: the outer code says to open the
-# pack, the inner code draws, a win is redeemed at the demo store.
+# pack, the inner code draws, a win is redeemed at the demo store (its
+# claim token typed as staff might: look-alikes, spaces, hyphens).
 . "$(dirname "$0")/lib.sh"
 rw_setup
 # shellcheck source=../../../samples/print-job.env
@@ -69,8 +70,17 @@ for ((i = 1; i <= INNER_COUNT && ${#CL} == 0; i++)); do
 	CL=$CLAIM
 done
 [ -n "$CL" ] || fail "no prize in $INNER_COUNT draws"
-redeem "$CL" "$STORE_TOKEN"
-expect_code 200 "the win is redeemed at the demo store"
+# Typed by staff: lower case, 0/1/8 for O/I/B, a space, hyphens and a
+# full-width hyphen, percent-encoded as the staff page sends them.
+TYPED=$(python3 - "$CL" <<'PY'
+import sys, urllib.parse
+t = sys.argv[1].translate(str.maketrans("OIB", "018")).lower()
+t = t[:4] + "-" + t[4:8] + " " + t[8:12] + "\uff0d" + t[12:]
+print(urllib.parse.quote(t, safe=""))
+PY
+)
+redeem "$TYPED" "$STORE_TOKEN"
+expect_code 200 "the win, typed with look-alikes, is redeemed at the demo store"
 check_json 'assert j["status"] == "redeemed" and j["campaign"] == "inner-code-summer-2027", j'
 serve_stop
 ok campaign show inner-code-summer-2027
