@@ -66,3 +66,72 @@ base32_decode(uint8_t *out, size_t outlen, const char *in, size_t inlen)
 		return -EINVAL;
 	return 0;
 }
+
+/* Length of a UTF-8 separator (ideographic space U+3000, full-width
+ * hyphen U+FF0D, the dashes U+2010-U+2015, the minus U+2212) at p, or 0. */
+static size_t
+base32_separator_len(const unsigned char *p, size_t left)
+{
+	if (left < 3)
+		return 0;
+	if ((p[0] == 0xe3 && p[1] == 0x80 && p[2] == 0x80) ||
+	    (p[0] == 0xef && p[1] == 0xbc && p[2] == 0x8d) ||
+	    (p[0] == 0xe2 && p[1] == 0x80 && p[2] >= 0x90 && p[2] <= 0x95) ||
+	    (p[0] == 0xe2 && p[1] == 0x88 && p[2] == 0x92))
+		return 3;
+	return 0;
+}
+
+/* The ASCII of a full-width letter or digit (U+FF10-U+FF5A) at p, or 0. */
+static char
+base32_fullwidth(const unsigned char *p, size_t left)
+{
+	unsigned cp;
+
+	if (left < 3 || p[0] != 0xef || (p[1] != 0xbc && p[1] != 0xbd) ||
+	    (p[2] & 0xc0) != 0x80)
+		return 0;
+	cp = 0xf000u | (unsigned)(p[1] & 0x3f) << 6 | (p[2] & 0x3fu);
+	if ((cp >= 0xff10 && cp <= 0xff19) || (cp >= 0xff21 && cp <= 0xff3a) ||
+	    (cp >= 0xff41 && cp <= 0xff5a))
+		return (char)(cp - 0xff00 + 0x20);
+	return 0;
+}
+
+/* Reads typed base32. */
+ssize_t
+base32_typed(const char *in, size_t len, char *out, size_t cap)
+{
+	const unsigned char *p = (const unsigned char *)in;
+	size_t o = 0, i = 0, n;
+
+	while (i < len) {
+		char ch = (char)p[i];
+
+		if (ch == ' ' || ch == '-' || ch == '\t' || ch == '\n' ||
+		    ch == '\r') {
+			i++;
+			continue;
+		}
+		if ((n = base32_separator_len(p + i, len - i)) > 0) {
+			i += n;
+			continue;
+		}
+		if (p[i] >= 0x80) {
+			if ((ch = base32_fullwidth(p + i, len - i)) == 0)
+				return -EINVAL;
+			i += 3;
+		} else
+			i++;
+		if (ch == '0')
+			ch = 'O';
+		else if (ch == '1')
+			ch = 'I';
+		else if (ch == '8')
+			ch = 'B';
+		if (o == cap)
+			return -ENOSPC;
+		out[o++] = ch;
+	}
+	return (ssize_t)o;
+}

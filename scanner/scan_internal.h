@@ -128,7 +128,7 @@ struct scan_op {
 	bool record_event;		/* the API draw records a scan too */
 	struct redeem_request rrq;
 	struct redeem_result rres;
-	char claim_token[64];
+	char claim_token[160];	/* as typed: full-width takes 3 bytes */
 	char shop_token[64];
 };
 
@@ -136,6 +136,10 @@ struct scan_op {
 
 /* Renews the loop's read transaction for one request. */
 int scan_rtxn_begin(struct scan_loop *sl) __attribute__((warn_unused_result));
+/* The name of a store (shop) by its id, for pages and answers that people
+ * read; the id itself when there is no such shop (code_page.c). Valid
+ * until the loop's next call. */
+const char *scan_shop_name(struct scan_loop *sl, const char *id);
 /* Ends the request's view of the store. */
 void scan_rtxn_end(struct scan_loop *sl);
 /* Copies a slice into a fixed NUL-terminated field, truncating. */

@@ -4,6 +4,7 @@
 #include "codegen/keys.h"
 #include "codegen/mint.h"
 #include "codegen/render.h"
+#include "common/clock.h"
 
 #include <errno.h>
 #include <getopt.h>
@@ -80,20 +81,60 @@ mint_signal(int sig)
 	mint_cancel = 1;
 }
 
-/* Draws a progress bar on stderr. */
+/* The running phase of the progress bar: its name, when it began (where
+ * the one before ended) and the time of the last report. */
+struct mint_bar {
+	char phase[32];
+	int64_t start;		/* clock_mono_us */
+	int64_t last;		/* the mint's start before any report */
+};
+
+/* Formats seconds as "M:SS" or "H:MM:SS". */
+static void
+mint_eta_text(double secs, char *out, size_t cap)
+{
+	unsigned long s = secs < 0 ? 0 : secs > 359999 ? 359999 :
+	    (unsigned long)(secs + 0.5);
+
+	if (s >= 3600)
+		snprintf(out, cap, "%lu:%02lu:%02lu", s / 3600, s / 60 % 60,
+		    s % 60);
+	else
+		snprintf(out, cap, "%lu:%02lu", s / 60, s % 60);
+}
+
+/* Draws the progress bar on stderr (a terminal): the running phase, how
+ * far, the rate of this phase and the time it still needs. */
 static void
 mint_progress_cb(const char *phase, uint64_t done, uint64_t total, void *arg)
 {
-	int width = 30, fill = total ? (int)(done * (uint64_t)width / total) : 0;
-	char bar[64];
+	struct mint_bar *mb = arg;
+	int width = 24, fill = total ? (int)(done * (uint64_t)width / total) : 0;
+	int64_t now = clock_mono_us();
+	double secs, rate;
+	char bar[64], eta[32];
 
-	(void)arg;
+	if (strcmp(mb->phase, phase) != 0) {
+		snprintf(mb->phase, sizeof(mb->phase), "%s", phase);
+		mb->start = mb->last;
+	}
+	mb->last = now;
+	secs = (double)(now - mb->start) / 1e6;
+	rate = secs > 0 ? (double)done / secs : 0;
 	memset(bar, '#', (size_t)fill);
 	memset(bar + fill, '.', (size_t)(width - fill));
 	bar[width] = '\0';
-	fprintf(stderr, "\r%-8s [%s] %3d%% %llu/%llu", phase, bar,
-	    total ? (int)(done * 100 / total) : 100, (unsigned long long)done,
-	    (unsigned long long)total);
+	if (done == total)
+		mint_eta_text(secs, eta, sizeof(eta));
+	else if (rate > 0)
+		mint_eta_text((double)(total - done) / rate, eta, sizeof(eta));
+	else
+		snprintf(eta, sizeof(eta), "-:--");
+	/* \033[K clears what a longer line left. */
+	fprintf(stderr, "\r%s [%s] %3d%% %llu/%llu %.0f codes/s %s %s\033[K",
+	    phase, bar, total ? (int)(done * 100 / total) : 100,
+	    (unsigned long long)done, (unsigned long long)total, rate,
+	    done == total ? "took" : "ETA", eta);
 	if (done == total)
 		fputc('\n', stderr);
 	fflush(stderr);
@@ -129,6 +170,7 @@ cmd_mint(int argc, char **argv)
 	const char *keyfile = NULL, *sealfile = NULL, *why;
 	struct mint_params p;
 	struct mint_result r;
+	struct mint_bar bar = { "", 0, 0 };
 	struct keypair *kp = NULL;
 	struct server_secrets *secrets = NULL;
 	struct store *st = NULL;
@@ -290,8 +332,12 @@ cmd_mint(int argc, char **argv)
 	p.base_url = key.base_url;
 	p.seal_pk = sealfile ? seal_pk : NULL;
 	p.cancel = &mint_cancel;
-	if (!quiet && isatty(STDERR_FILENO))
+	/* The bar is for people: only on a terminal. */
+	if (!quiet && isatty(STDERR_FILENO)) {
 		p.progress = mint_progress_cb;
+		p.progress_arg = &bar;
+		bar.last = clock_mono_us();
+	}
 	signal(SIGINT, mint_signal);
 	signal(SIGTERM, mint_signal);
 	ret = mint_run(&p, &r, &why);

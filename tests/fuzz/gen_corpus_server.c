@@ -162,6 +162,18 @@ gen_codes(void)
 	gen_get("product-gtin13-lang", "GET", "/01/9506000134352?lang=zh", "en");
 	gen_get("product-bad-gtin", "GET", "/01/09506000134353", "zh");
 	gen_get("product-trailing", "GET", "/01/09506000134352/10/LOT1", "en");
+	/* GS1 Digital Link forms (docs/code-format.md 9.1). */
+	snprintf(v, sizeof(v), "/01/%.14s/22/2A/10/L%%2F1%s&17=261231&s=20",
+	    strstr(ed, "/01/") + 4, strstr(ed, "/21/"));
+	gen_get("gs1-code-qualifiers", "GET", v, "en");
+	snprintf(v, sizeof(v), "%.*s%%%02X%s", (int)(strstr(ed, "/21/") + 4 -
+	    ed), ed, (unsigned char)gen_serial(ed)[0], strstr(ed, "/21/") + 5);
+	gen_get("gs1-code-percent-serial", "GET", v, "zh");
+	gen_get("gs1-product-attributes", "GET",
+	    "/01/09506000134352/235/T?10=L&3103=000195", "en");
+	gen_get("gs1-reject-duplicate", "GET",
+	    "/01/09506000134352?99=A&99=A", "en");
+	gen_get("gs1-reject-empty-lot", "GET", "/01/09506000134352/10/", "zh");
 	/* A bot, a link preview and a returning visitor. */
 	gen_printf("code-bot-preview", "GET %s HTTP/1.1\r\nHost: s\r\n"
 	    "User-Agent: WhatsApp/2.23 preview\r\n\r\n", ed);
