@@ -22,6 +22,7 @@
 #include <string.h>
 #include <sys/queue.h>
 #include <sys/socket.h>
+#include <sys/uio.h>
 #include <time.h>
 
 #define HTTP_LINGER_MS 2000		/* lingering close at most */
@@ -351,6 +352,19 @@ http_conn_process(struct http_conn *c)
 			evbuffer_drain(in, avail);
 			goto out;
 		case HTTP_CONN_HANDLING:
+			/*
+			 * Pipelined requests filled the input to its high
+			 * watermark: stop reading until the answer. Left
+			 * enabled, libevent 2.1 runs this callback again and
+			 * again without reading (its watermark check), so
+			 * the loop spins and its lowest-priority events (the
+			 * hand-off to the writer) never run.
+			 */
+			if (avail >= HTTP_HEAD_MAX + srv->cfg.body_max + 1) {
+				bufferevent_disable(c->bev, EV_READ);
+				c->read_paused = true;
+			}
+			goto out;
 		case HTTP_CONN_CLOSING:
 			goto out;
 		}
@@ -408,27 +422,58 @@ http_conn_event_cb(struct bufferevent *bev, short what, void *arg)
 		http_conn_close(c);
 }
 
+/* Appends n bytes at *p (the caller keeps room). */
+static inline void
+http_put(char **p, const void *s, size_t n)
+{
+	memcpy(*p, s, n);
+	*p += n;
+}
+
+/* Appends the decimal digits of v. */
+static void
+http_put_dec(char **p, size_t v)
+{
+	char tmp[24];
+	size_t n = sizeof(tmp);
+
+	do {
+		tmp[--n] = (char)('0' + v % 10);
+		v /= 10;
+	} while (v > 0);
+	http_put(p, tmp + n, sizeof(tmp) - n);
+}
+
 /*
- * Sends what buf holds. When nothing is queued before it, it is written to
- * the socket at once, and only a remainder goes to the bufferevent: most
- * answers then leave in one writev with no EV_WRITE registered and
- * removed again (two epoll_ctl calls per request).
+ * Sends an answer's parts. When nothing is queued before them, they go to
+ * the socket in one writev, and only a remainder is copied to the
+ * bufferevent: most answers then leave in one system call, with no copy
+ * of the body and no EV_WRITE registered and removed again.
  */
 static void
-http_conn_send(struct http_conn *c, struct evbuffer *buf)
+http_conn_send(struct http_conn *c, struct iovec *iov, int n)
 {
 	struct evbuffer *out = bufferevent_get_output(c->bev);
+	ssize_t done = 0;
 
 	if (evbuffer_get_length(out) == 0) {
-		int n = evbuffer_write(buf, bufferevent_getfd(c->bev));
-
-		if (n < 0 && errno != EAGAIN && errno != EINTR) {
-			evbuffer_drain(buf, evbuffer_get_length(buf));
+		do
+			done = writev(bufferevent_getfd(c->bev), iov, n);
+		while (done < 0 && errno == EINTR);
+		if (done < 0 && errno != EAGAIN)
 			return;	/* the event callback will see the error */
-		}
+		if (done < 0)
+			done = 0;
 	}
-	if (evbuffer_get_length(buf) > 0)
-		evbuffer_add_buffer(out, buf);
+	for (int i = 0; i < n; i++) {
+		if ((size_t)done >= iov[i].iov_len) {
+			done -= (ssize_t)iov[i].iov_len;
+			continue;
+		}
+		evbuffer_add(out, (const char *)iov[i].iov_base + done,
+		    iov[i].iov_len - (size_t)done);
+		done = 0;
+	}
 }
 
 /* Sends an answer and moves on to the next request or closes. */
@@ -439,11 +484,16 @@ http_respond(struct http_req *r, int status, const char *content_type,
 	struct http_conn *c = r->conn;
 	struct http_loop *l = c->loop;
 	struct http_server *srv = l->srv;
-	struct evbuffer *out;
-	char head[512];
+	/* The status line and the standard headers, at most ~300 bytes with
+	 * a content type; extra headers follow when they fit. */
+	char head[2048], *p = head;
+	const char *text = http_status_text(status);
+	size_t extra = extra_headers != NULL ? strlen(extra_headers) : 0;
+	struct iovec iov[4];
+	int niov = 0;
 	time_t now;
-	int n;
 
+	(void)body_static;	/* copied only when the socket is full */
 	r->status = status;
 	if (c->gone || c->bev == NULL) {
 		r->bytes_out = 0;
@@ -459,34 +509,42 @@ http_respond(struct http_req *r, int status, const char *content_type,
 
 		l->date_sec = now;
 		gmtime_r(&now, &tm);
-		strftime(l->date, sizeof(l->date), "%a, %d %b %Y %H:%M:%S GMT",
-		    &tm);
+		l->date_len = strftime(l->date, sizeof(l->date),
+		    "%a, %d %b %Y %H:%M:%S GMT", &tm);
 	}
 	if (l->draining)
 		c->keep_alive = false;
-	out = l->scratch;
-	n = snprintf(head, sizeof(head),
-	    "HTTP/1.1 %d %s\r\nDate: %s\r\nServer: scanloop\r\n"
-	    "Content-Length: %zu\r\n%s%s%s%s",
-	    status, http_status_text(status), l->date, len,
-	    content_type ? "Content-Type: " : "", content_type ? content_type : "",
-	    content_type ? "\r\n" : "",
-	    c->keep_alive ? "" : "Connection: close\r\n");
-	if (n < 0 || (size_t)n >= sizeof(head))
-		n = 0;
-	evbuffer_add(out, head, (size_t)n);
-	if (extra_headers != NULL)
-		evbuffer_add(out, extra_headers, strlen(extra_headers));
-	evbuffer_add(out, "\r\n", 2);
-	r->bytes_out = (size_t)n + 2 + (extra_headers ? strlen(extra_headers) : 0);
+	http_put(&p, "HTTP/1.1 ", 9);
+	http_put_dec(&p, (size_t)status);
+	*p++ = ' ';
+	http_put(&p, text, strlen(text));
+	http_put(&p, "\r\nDate: ", 8);
+	http_put(&p, l->date, l->date_len);
+	http_put(&p, "\r\nServer: scanloop\r\nContent-Length: ", 36);
+	http_put_dec(&p, len);
+	http_put(&p, "\r\n", 2);
+	if (content_type != NULL && strlen(content_type) < 256) {
+		http_put(&p, "Content-Type: ", 14);
+		http_put(&p, content_type, strlen(content_type));
+		http_put(&p, "\r\n", 2);
+	}
+	if (!c->keep_alive)
+		http_put(&p, "Connection: close\r\n", 19);
+	if (extra + 2 <= sizeof(head) - (size_t)(p - head)) {
+		http_put(&p, extra_headers, extra);
+		http_put(&p, "\r\n", 2);
+		iov[niov++] = (struct iovec){ head, (size_t)(p - head) };
+	} else {
+		iov[niov++] = (struct iovec){ head, (size_t)(p - head) };
+		iov[niov++] = (struct iovec){ (void *)extra_headers, extra };
+		iov[niov++] = (struct iovec){ "\r\n", 2 };
+	}
+	r->bytes_out = (size_t)(p - head) + (niov > 1 ? extra + 2 : 0);
 	if (r->head.method != HTTP_METHOD_HEAD && len > 0) {
-		if (body_static)
-			evbuffer_add_reference(out, body, len, NULL, NULL);
-		else
-			evbuffer_add(out, body, len);
+		iov[niov++] = (struct iovec){ (void *)body, len };
 		r->bytes_out += len;
 	}
-	http_conn_send(c, out);
+	http_conn_send(c, iov, niov);
 	if (srv->hooks.done != NULL)
 		srv->hooks.done(r, srv->arg);
 	if (!c->keep_alive) {
@@ -502,6 +560,10 @@ http_respond(struct http_req *r, int status, const char *content_type,
 	c->state = HTTP_CONN_READ_HEAD;
 	c->head_started = false;
 	http_conn_timer(c, srv->cfg.idle_timeout_ms);
+	if (c->read_paused) {
+		c->read_paused = false;
+		bufferevent_enable(c->bev, EV_READ);
+	}
 	/* A pipelined request may already be waiting. */
 	http_conn_process(c);
 }

@@ -46,6 +46,7 @@ struct http_conn {
 	bool admitted;		/* counted by admit_conn */
 	bool in_process;	/* http_conn_process is on the stack */
 	bool keep_alive_broken;	/* closing on an error: input may be unread */
+	bool read_paused;	/* input full while handling: not reading */
 	struct http_req req;
 	TAILQ_ENTRY(http_conn) entry;
 };
@@ -67,8 +68,8 @@ struct http_loop {
 	bool thread_started;
 	void *user;
 	time_t date_sec;
-	char date[40];
-	struct evbuffer *scratch;	/* an answer being assembled */
+	char date[40];			/* the Date header of date_sec */
+	size_t date_len;
 };
 
 struct http_server {
