@@ -137,14 +137,27 @@ http_head_rebase(struct http_head *h, const char *from, const char *to)
 static void
 http_conn_timer(struct http_conn *c, int ms)
 {
+	struct http_loop *l = c->loop;
+	const struct timeval *common = NULL;
 	struct timeval tv;
+	unsigned i;
 
 	if (ms < 0) {
 		evtimer_del(c->timer);
 		return;
 	}
 	tv = http_tv(ms);
-	evtimer_add(c->timer, &tv);
+	for (i = 0; i < l->ntimeouts && l->timeouts[i].ms != ms; i++)
+		;
+	if (i < l->ntimeouts)
+		common = l->timeouts[i].tv;
+	else if (ms > 0 && i < HTTP_LOOP_TIMEOUTS &&
+	    (common = event_base_init_common_timeout(l->base, &tv)) != NULL) {
+		l->timeouts[i].ms = ms;
+		l->timeouts[i].tv = common;
+		l->ntimeouts++;
+	}
+	evtimer_add(c->timer, common != NULL ? common : &tv);
 }
 
 /* Clears the per-request state, keeping the connection. */
@@ -259,8 +272,9 @@ http_conn_dispatch(struct http_conn *c)
 {
 	struct http_server *srv = c->loop->srv;
 
+	/* The pending deadline stays: in this state it does nothing, and the
+	 * answer sets the next one (one timer operation per request). */
 	c->state = HTTP_CONN_HANDLING;
-	http_conn_timer(c, -1);
 	srv->hooks.handle(&c->req, srv->arg);
 }
 
@@ -287,13 +301,17 @@ http_conn_process(struct http_conn *c)
 		case HTTP_CONN_READ_HEAD:
 			if (avail == 0)
 				goto out;
-			if (!c->head_started) {
-				c->head_started = true;
-				http_conn_timer(c, srv->cfg.header_timeout_ms);
-			}
 			take = avail < HTTP_HEAD_MAX ? avail : HTTP_HEAD_MAX;
 			p = (const char *)evbuffer_pullup(in, (ev_ssize_t)take);
 			n = http_parse_head(p, take, &r->head);
+			/* The head's deadline runs from its first byte; a head
+			 * that came whole needs none. */
+			if (!c->head_started) {
+				c->head_started = true;
+				if (n == 0)
+					http_conn_timer(c,
+					    srv->cfg.header_timeout_ms);
+			}
 			if (n == 0)
 				goto out;
 			if (n < 0) {

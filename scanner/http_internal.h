@@ -25,6 +25,8 @@ struct bufferevent;
 struct evbuffer;
 struct evconnlistener;
 
+#define HTTP_LOOP_TIMEOUTS 8	/* distinct connection timeouts per loop */
+
 enum http_conn_state {
 	HTTP_CONN_READ_HEAD,	/* waiting for a whole head */
 	HTTP_CONN_READ_BODY,	/* waiting for Content-Length bytes */
@@ -67,6 +69,13 @@ struct http_loop {
 	pthread_t thread;
 	bool thread_started;
 	void *user;
+	/* libevent's common timeouts, one per duration the connections use:
+	 * arming one is a list append, not a heap operation. */
+	struct {
+		int ms;
+		const struct timeval *tv;
+	} timeouts[HTTP_LOOP_TIMEOUTS];
+	unsigned ntimeouts;
 	time_t date_sec;
 	char date[40];			/* the Date header of date_sec */
 	size_t date_len;
