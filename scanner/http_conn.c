@@ -7,6 +7,7 @@
  */
 #include "scanner/http.h"
 #include "scanner/http_internal.h"
+#include "common/buf.h"
 #include "common/clock.h"
 
 #include <arpa/inet.h>
@@ -452,14 +453,7 @@ http_put(char **p, const void *s, size_t n)
 static void
 http_put_dec(char **p, size_t v)
 {
-	char tmp[24];
-	size_t n = sizeof(tmp);
-
-	do {
-		tmp[--n] = (char)('0' + v % 10);
-		v /= 10;
-	} while (v > 0);
-	http_put(p, tmp + n, sizeof(tmp) - n);
+	*p += buf_dec(*p, v);
 }
 
 /*

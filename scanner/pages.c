@@ -24,17 +24,14 @@ static char page_csp_text[512];
 static void
 page_put_dec(struct page_out *o, uint64_t v, bool neg)
 {
-	char tmp[24];
-	size_t n = sizeof(tmp);
+	char tmp[21];
+	size_t n = 0;
 
-	do {
-		tmp[--n] = (char)('0' + v % 10);
-		v /= 10;
-	} while (v > 0);
 	if (neg)
-		tmp[--n] = '-';
+		tmp[n++] = '-';
+	n += buf_dec(tmp + n, v);
 	if (o->ret == 0)
-		o->ret = buf_append(o->b, tmp + n, sizeof(tmp) - n);
+		o->ret = buf_append(o->b, tmp, n);
 }
 
 /* Appends v in upper-case hex, at least two digits. */
