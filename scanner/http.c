@@ -16,7 +16,6 @@
 
 #include <arpa/inet.h>
 #include <errno.h>
-#include <event2/buffer.h>
 #include <event2/event.h>
 #include <event2/listener.h>
 #include <event2/thread.h>
@@ -308,10 +307,8 @@ http_server_new(const struct http_config *cfg, const struct http_hooks *hooks,
 		l->resume_ev = evtimer_new(l->base, http_loop_resume_cb, l);
 		l->drain_ev = event_new(l->base, -1, 0, http_loop_drain_cb, l);
 		l->deadline_ev = evtimer_new(l->base, http_loop_deadline_cb, l);
-		l->scratch = evbuffer_new();
 		if (l->lev == NULL || l->resume_ev == NULL ||
-		    l->drain_ev == NULL || l->deadline_ev == NULL ||
-		    l->scratch == NULL) {
+		    l->drain_ev == NULL || l->deadline_ev == NULL) {
 			if (l->lev == NULL)
 				close(fd);
 			ret = -ENOMEM;
@@ -398,8 +395,6 @@ http_server_free(struct http_server *srv)
 			event_free(l->drain_ev);
 		if (l->deadline_ev != NULL)
 			event_free(l->deadline_ev);
-		if (l->scratch != NULL)
-			evbuffer_free(l->scratch);
 		if (l->base != NULL)
 			event_base_free(l->base);
 	}
