@@ -162,8 +162,8 @@ def scan(args):
     text = 'hello, "world"\nline two, 华 ü\r\nend'
     body = json.dumps({"code": text}).encode()
     rec("api-malformed", "POST", "/api/v1/scans", browser + b"t10",
-        {"verdict": "malformed", "reason": "no_signature", "who": "api",
-         "raw": text}, body=body, api=True)
+        {"verdict": "malformed", "reason": "bad_url_character",
+         "who": "api", "raw": text}, body=body, api=True)
     # Malformed on the page: no signature.
     pm = pa.split("?")[0]
     rec("page-malformed", "GET", pm, browser + b"t11",
