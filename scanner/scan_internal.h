@@ -73,6 +73,8 @@ struct scan_server {
 	struct metrics *metrics;
 	struct accesslog *log;
 	int64_t started;
+	unsigned reserve_at;		/* open connections past which... */
+	unsigned reserve_hold;		/* ...a client needs fewer than this */
 };
 
 struct scan_loop {
