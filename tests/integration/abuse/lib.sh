@@ -3,6 +3,8 @@
 # the server's resident memory.
 . "$(dirname "${BASH_SOURCE[0]}")/../serve/lib.sh"
 
+# This folder (genuine.py), whatever the working directory.
+ABUSE_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 # The genuine client; attackers are 127.0.1.x. Linux routes all of
 # 127.0.0.0/8 to the loopback interface, so no set-up is needed.
 GENUINE_SRC=127.0.2.1
