@@ -105,7 +105,18 @@ scan_random(uint8_t *out, size_t n)
  * when it was made, and exports never contain visitor ids.
  */
 
-/* Reads the visitor cookie, or makes a new visitor id. */
+/* True if Sec-Fetch-Site says the request comes from another site. */
+bool
+scan_from_other_site(const struct http_req *req)
+{
+	struct http_slice s = req->head.sec_fetch_site;
+
+	return s.len > 0 && !http_slice_eq(s, "same-origin") &&
+	    !http_slice_eq(s, "none");
+}
+
+/* Reads the visitor cookie, or makes a new visitor id (true: give it as
+ * a cookie). */
 bool
 scan_visitor(const struct http_req *req, uint8_t id[SCAN_VISITOR_BYTES])
 {
@@ -120,7 +131,11 @@ scan_visitor(const struct http_req *req, uint8_t id[SCAN_VISITOR_BYTES])
 		id[i] = (uint8_t)(ms >> (8 * (SCAN_VISITOR_TIME_BYTES - 1 - i)));
 	scan_random(id + SCAN_VISITOR_TIME_BYTES,
 	    SCAN_VISITOR_BYTES - SCAN_VISITOR_TIME_BYTES);
-	return true;
+	/* A request from another site comes without the SameSite=Lax cookie
+	 * even when the visitor has one: a cookie set now would replace
+	 * theirs and cut them off from their points. The id is then used
+	 * for this request only. */
+	return !scan_from_other_site(req);
 }
 
 /* Zeroes the host part: the last octet of IPv4, the last 80 bits of IPv6. */
@@ -198,7 +213,7 @@ scan_page_headers(char *out, size_t cap, const uint8_t *visitor, bool cookie)
 	n = snprintf(out, cap, "Cache-Control: no-store\r\n"
 	    "Content-Security-Policy: %s\r\n"
 	    "X-Content-Type-Options: nosniff\r\n"
-	    "Referrer-Policy: no-referrer\r\n"
+	    "Referrer-Policy: same-origin\r\n"
 	    "Vary: Accept-Language, Cookie\r\n", page_csp());
 	if (cookie && n > 0 && (size_t)n < cap)
 		scan_set_cookie(visitor, out + n, cap - (size_t)n);

@@ -73,6 +73,7 @@ struct scan_server {
 	struct metrics *metrics;
 	struct accesslog *log;
 	int64_t started;
+	char bound[80];			/* the listen address, ADDR:PORT */
 	unsigned reserve_at;		/* open connections past which... */
 	unsigned reserve_hold;		/* ...a client needs fewer than this */
 };
@@ -136,7 +137,12 @@ int scan_rtxn_begin(struct scan_loop *sl) __attribute__((warn_unused_result));
 void scan_rtxn_end(struct scan_loop *sl);
 /* Copies a slice into a fixed NUL-terminated field, truncating. */
 void scan_copy(char *dst, size_t cap, struct http_slice s);
-/* Reads the visitor cookie into id (false), or makes a new id (true). */
+/* True if Sec-Fetch-Site says the request comes from another site
+ * (same-site or cross-site). */
+bool scan_from_other_site(const struct http_req *req);
+/* Reads the visitor cookie into id (false), or makes a new id: true when
+ * it is to be given as a cookie, false for a request from another site
+ * (which comes without the visitor's cookie: it must not replace it). */
 bool scan_visitor(const struct http_req *req, uint8_t id[SCAN_VISITOR_BYTES]);
 /* Zeroes the host part: the last octet of IPv4, the last 80 bits of IPv6. */
 void scan_ip_anon(int family, uint8_t ip[16]);
@@ -173,6 +179,15 @@ void scan_record_detached(struct scan_loop *sl, const struct store_event *ev);
 int scan_apply_event(struct store_txn *t, struct writer_op *op);
 /* A finished operation back on its loop (the writer port's done). */
 void scan_op_done(struct writer_op *op, void *arg);
+
+/* ---- origin.c: where a request comes from ---------------------------- */
+
+/* True if a Content-Type is application/json (with parameters or not). */
+bool scan_is_json_type(struct http_slice ct);
+/* Whether a POST may go on: 0, 403 (from another site, or a form post
+ * from no browser) or 415 (a JSON API body not sent as application/json). */
+int scan_post_check(struct scan_loop *sl, const struct http_req *req,
+    bool api);
 
 /* ---- api_json.c: JSON bodies and answers ------------------------------ */
 

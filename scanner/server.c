@@ -234,7 +234,7 @@ scan_serve(struct store *st, const struct scan_config *cfg, const char **why)
 	struct event *sigterm = NULL, *sigint = NULL, *sighup = NULL;
 	struct http_config hc;
 	struct event_base *base0;
-	char bound[80];
+	char *bound = srv.bound;
 	int ret;
 
 	memset(&srv, 0, sizeof(srv));
@@ -264,7 +264,7 @@ scan_serve(struct store *st, const struct scan_config *cfg, const char **why)
 		goto out;
 	}
 	if ((ret = http_server_new(&hc, &scan_http_hooks, &srv, &srv.http,
-	    bound, sizeof(bound), why)) < 0)
+	    bound, sizeof(srv.bound), why)) < 0)
 		goto out;
 	srv.metrics = metrics_new(http_server_threads(srv.http));
 	if (srv.metrics == NULL) {
