@@ -172,10 +172,11 @@ scan_event_init(struct scan_loop *sl, const struct http_req *req,
 		ev->flags |= STORE_EVENT_F_HUMAN;
 }
 
-/* Records the verdict part of an event. */
+/* Records the verdict part of an event: for a forged or malformed scan,
+ * the presented text with its secrets redacted (rawtext.c). */
 void
-scan_event_verdict(struct store_event *ev, const struct verify_result *vr,
-    struct http_slice raw)
+scan_event_verdict(struct scan_loop *sl, struct store_event *ev,
+    const struct verify_result *vr, struct http_slice raw)
 {
 	ev->verdict = (uint8_t)vr->verdict;
 	if (vr->parsed) {
@@ -189,7 +190,8 @@ scan_event_verdict(struct store_event *ev, const struct verify_result *vr,
 			ev->flags |= STORE_EVENT_F_AUTH;
 	}
 	if (vr->verdict == VERDICT_FORGED || vr->verdict == VERDICT_MALFORMED)
-		scan_copy(ev->raw, sizeof(ev->raw), raw);
+		scan_raw_redact(sl->srv->core->secrets->drawcode, raw.p,
+		    raw.len, vr->drawcode, ev->raw, sizeof(ev->raw));
 }
 
 /* The Set-Cookie line of a visitor id. */

@@ -149,9 +149,10 @@ void scan_ip_anon(int family, uint8_t ip[16]);
 /* Fills the parts of an event every scan has. */
 void scan_event_init(struct scan_loop *sl, const struct http_req *req,
     struct store_event *ev, bool *new_visitor);
-/* Records the verdict part of an event; raw is the text as presented. */
-void scan_event_verdict(struct store_event *ev, const struct verify_result *vr,
-    struct http_slice raw);
+/* Records the verdict part of an event; raw is the text as presented
+ * (kept, its secrets redacted, for a forged or malformed scan). */
+void scan_event_verdict(struct scan_loop *sl, struct store_event *ev,
+    const struct verify_result *vr, struct http_slice raw);
 /* The extra headers of an HTML page, with the visitor's cookie if new. */
 void scan_page_headers(char *out, size_t cap, const uint8_t *visitor,
     bool cookie);
@@ -179,6 +180,14 @@ void scan_record_detached(struct scan_loop *sl, const struct store_event *ev);
 int scan_apply_event(struct store_txn *t, struct writer_op *op);
 /* A finished operation back on its loop (the writer port's done). */
 void scan_op_done(struct writer_op *op, void *arg);
+
+/* ---- rawtext.c: the raw text of a forged or malformed scan ------------ */
+
+/* Writes text with its secrets (a draw token, S= values) cut to their
+ * first characters and a keyed hash, into out (cap bytes with the NUL);
+ * drawcode: presented as an inner draw code. Returns the length. */
+size_t scan_raw_redact(const uint8_t key[32], const char *text, size_t len,
+    bool drawcode, char *out, size_t cap);
 
 /* ---- origin.c: where a request comes from ---------------------------- */
 
