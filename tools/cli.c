@@ -1,5 +1,6 @@
 /* cli.c — helpers shared by the subcommands. */
 #include "tools/cli.h"
+#include "common/fsutil.h"
 #include "common/log.h"
 
 #include <errno.h>
@@ -10,9 +11,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
+#include <unistd.h>
 
 static const char *cli_db_dir;
+static const char *cli_secret_dir;
 
 /* Remembers --db. */
 void
@@ -48,14 +52,77 @@ cli_keys_dir(void)
 	return dir;
 }
 
+/* Remembers --secret-keys. */
+void
+cli_set_secret_keys(const char *dir)
+{
+	cli_secret_dir = dir;
+}
+
+/* Resolves the signing keys' directory. */
+const char *
+cli_secret_keys_dir(void)
+{
+	static char dir[PATH_MAX];
+	const char *env = getenv("SCANLOOP_SECRET_KEYS");
+	char copy[PATH_MAX];
+
+	if (cli_secret_dir != NULL)
+		return cli_secret_dir;
+	if (env != NULL && *env != '\0')
+		return env;
+	snprintf(copy, sizeof(copy), "%s", cli_db());
+	snprintf(dir, sizeof(dir), "%s/secret-keys", dirname(copy));
+	return dir;
+}
+
 /* Secret file of a key. */
 const char *
 cli_key_path(unsigned id)
 {
 	static char path[PATH_MAX + 32];
 
+	snprintf(path, sizeof(path), "%s/key-%u.secret", cli_secret_keys_dir(),
+	    id);
+	return path;
+}
+
+/* Passphrase file of a key. */
+const char *
+cli_key_pass_path(unsigned id)
+{
+	static char path[PATH_MAX + 32];
+
+	snprintf(path, sizeof(path), "%s/key-%u.pass", cli_secret_keys_dir(),
+	    id);
+	return path;
+}
+
+/* A key's secret file in the server's directory (before migration). */
+const char *
+cli_key_old_path(unsigned id)
+{
+	static char path[PATH_MAX + 32];
+
 	snprintf(path, sizeof(path), "%s/key-%u.secret", cli_keys_dir(), id);
 	return path;
+}
+
+/* Makes a directory private to its owner. */
+int
+cli_dir_private(const char *dir)
+{
+	struct stat sb;
+	int ret;
+
+	if ((ret = fsutil_mkdirs(dir, 0700)) < 0)
+		return ret;
+	if (stat(dir, &sb) < 0)
+		return -errno;
+	if ((sb.st_mode & 077) != 0 && sb.st_uid == geteuid() &&
+	    chmod(dir, sb.st_mode & 07700) < 0)
+		return -errno;
+	return 0;
 }
 
 /* Prints a usage error. */

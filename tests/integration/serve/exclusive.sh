@@ -16,6 +16,7 @@ FIRST_PID=$SRV_PID
 mkdir "$T/other"
 other() {
 	SCANLOOP_DB="$T/other/db" SCANLOOP_KEYS="$T/other/keys" \
+	    SCANLOOP_SECRET_KEYS="$T/other/secret-keys" \
 	    run timeout 20 "$SCANLOOP" "$@"
 }
 other key new --id 1
@@ -46,7 +47,7 @@ serve_stop
 
 # The port is free again: a server on the other store takes it.
 SCANLOOP_DB="$T/other/db" SCANLOOP_KEYS="$T/other/keys" \
-    LISTEN="127.0.0.1:$PORT" serve_start --rate 0
+    SCANLOOP_SECRET_KEYS="$T/other/secret-keys" LISTEN="127.0.0.1:$PORT" serve_start --rate 0
 [ "$SRV_PID" != "$FIRST_PID" ] || fail "no new server"
 get "$(path_of "$GENUINE")"
 expect_code 404 "the first store's code on the second store's server"

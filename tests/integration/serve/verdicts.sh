@@ -15,7 +15,8 @@ SG=$(serial_of "$GENUINE")
 # Codes the store does not know: a second store with its own key 1 (same
 # id, another key) and one with key 7, which our store does not have.
 (
-	export SCANLOOP_DB="$T/other/db" SCANLOOP_KEYS="$T/other/keys"
+	export SCANLOOP_DB="$T/other/db" SCANLOOP_KEYS="$T/other/keys" \
+	    SCANLOOP_SECRET_KEYS="$T/other/secret-keys"
 	make_key 1
 	make_key 7
 	mint 1 1 "$T/other/job1"
