@@ -1,5 +1,6 @@
 /* cli.c — helpers shared by the subcommands. */
 #include "tools/cli.h"
+#include "codegen/keys.h"
 #include "common/fsutil.h"
 #include "common/log.h"
 
@@ -106,6 +107,34 @@ cli_key_old_path(unsigned id)
 
 	snprintf(path, sizeof(path), "%s/key-%u.secret", cli_keys_dir(), id);
 	return path;
+}
+
+/* Loads a signing key, finding its passphrase file. */
+int
+cli_key_load(const char *cmd, const char *keyfile, const char *passfile,
+    struct keypair **kp)
+{
+	char autopass[PATH_MAX + 32];
+	size_t n = strlen(keyfile), passlen = 0;
+	const char *why;
+	char *pass = NULL;
+	int ret;
+
+	if (passfile == NULL && n > 7 && strcmp(keyfile + n - 7, ".secret") ==
+	    0 && (size_t)snprintf(autopass, sizeof(autopass), "%.*s.pass",
+	    (int)(n - 7), keyfile) < sizeof(autopass) &&
+	    access(autopass, F_OK) == 0)
+		passfile = autopass;
+	if (passfile != NULL && (ret = keys_read_passphrase(passfile, &pass,
+	    &passlen, &why)) < 0)
+		return cli_reject(cmd, "%s: %s", passfile, why);
+	ret = keys_load(keyfile, pass, passlen, kp, &why);
+	keys_free_passphrase(pass);
+	if (ret < 0)
+		return cli_reject(cmd, "%s: %s%s%s", keyfile, why,
+		    ret == -ENOENT || ret == -EACCES ? ": " : "",
+		    ret == -ENOENT || ret == -EACCES ? strerror(-ret) : "");
+	return 0;
 }
 
 /* Makes a directory private to its owner. */

@@ -43,6 +43,12 @@ const char *cli_key_pass_path(unsigned id);
 /* Where key id's secret was before signing keys had their own directory:
  * KEYS/key-N.secret (static buffer). */
 const char *cli_key_old_path(unsigned id);
+struct keypair;
+/* Loads a signing key file with the passphrase of passfile, or else of the
+ * passphrase file beside it (key-N.pass for key-N.secret) when there is
+ * one. Returns 0 or an exit code after an error line. */
+int cli_key_load(const char *cmd, const char *keyfile, const char *passfile,
+    struct keypair **kp);
 /* Creates dir with mode 0700, or takes group and other access away from
  * an existing one. Returns 0 or a negative errno. */
 int cli_dir_private(const char *dir);

@@ -142,9 +142,6 @@ cmd_mint(int argc, char **argv)
 	uint8_t seal_pk[32];
 	uint64_t keyid = 0, v;
 	bool have_key = false, quiet = false;
-	char *pass = NULL;
-	size_t passlen = 0, n;
-	char autopass[4096];
 	int ch, ret, rc = EXIT_REJECTED;
 
 	memset(&p, 0, sizeof(p));
@@ -274,25 +271,8 @@ cmd_mint(int argc, char **argv)
 			goto out;
 		}
 	}
-	/* The passphrase file key new made beside the key (key-N.pass for
-	 * key-N.secret), unless one is given. */
-	if (passfile == NULL && (n = strlen(keyfile)) > 7 &&
-	    strcmp(keyfile + n - 7, ".secret") == 0 &&
-	    (size_t)snprintf(autopass, sizeof(autopass), "%.*s.pass",
-	    (int)(n - 7), keyfile) < sizeof(autopass) &&
-	    access(autopass, F_OK) == 0)
-		passfile = autopass;
-	if (passfile != NULL && (ret = keys_read_passphrase(passfile, &pass,
-	    &passlen, &why)) < 0) {
-		cli_reject(cmd, "%s: %s", passfile, why);
+	if (cli_key_load(cmd, keyfile, passfile, &kp) != 0)
 		goto out;
-	}
-	if ((ret = keys_load(keyfile, pass, passlen, &kp, &why)) < 0) {
-		cli_reject(cmd, "%s: %s%s%s", keyfile, why,
-		    ret == -ENOENT || ret == -EACCES ? ": " : "",
-		    ret == -ENOENT || ret == -EACCES ? strerror(-ret) : "");
-		goto out;
-	}
 	if (kp->id != key.id || kp->scheme != key.scheme ||
 	    memcmp(kp->public, key.public, sizeof(key.public)) != 0) {
 		cli_reject(cmd, "%s is not the secret of key %u in this store",
@@ -356,7 +336,6 @@ cmd_mint(int argc, char **argv)
 out:
 	keys_server_secrets_free(secrets);
 	keys_free(kp);
-	keys_free_passphrase(pass);
 	store_close(st);
 	return rc;
 }
