@@ -38,19 +38,27 @@ cli_db(void)
 	return env != NULL && *env != '\0' ? env : STORE_DEFAULT_DIR;
 }
 
+/* $env if set, else the directory name beside the store (in dir). */
+static const char *
+cli_dir_beside_store(const char *env, const char *name, char dir[PATH_MAX])
+{
+	const char *v = getenv(env);
+	char copy[PATH_MAX];
+
+	if (v != NULL && *v != '\0')
+		return v;
+	snprintf(copy, sizeof(copy), "%s", cli_db());
+	snprintf(dir, PATH_MAX, "%s/%s", dirname(copy), name);
+	return dir;
+}
+
 /* Resolves the keys directory. */
 const char *
 cli_keys_dir(void)
 {
 	static char dir[PATH_MAX];
-	const char *env = getenv("SCANLOOP_KEYS");
-	char copy[PATH_MAX];
 
-	if (env != NULL && *env != '\0')
-		return env;
-	snprintf(copy, sizeof(copy), "%s", cli_db());
-	snprintf(dir, sizeof(dir), "%s/keys", dirname(copy));
-	return dir;
+	return cli_dir_beside_store("SCANLOOP_KEYS", "keys", dir);
 }
 
 /* Remembers --secret-keys. */
@@ -65,16 +73,19 @@ const char *
 cli_secret_keys_dir(void)
 {
 	static char dir[PATH_MAX];
-	const char *env = getenv("SCANLOOP_SECRET_KEYS");
-	char copy[PATH_MAX];
 
 	if (cli_secret_dir != NULL)
 		return cli_secret_dir;
-	if (env != NULL && *env != '\0')
-		return env;
-	snprintf(copy, sizeof(copy), "%s", cli_db());
-	snprintf(dir, sizeof(dir), "%s/secret-keys", dirname(copy));
-	return dir;
+	return cli_dir_beside_store("SCANLOOP_SECRET_KEYS", "secret-keys", dir);
+}
+
+/* DIR/key-ID.EXT into path. */
+static const char *
+cli_key_file(char path[PATH_MAX + 32], const char *dir, unsigned id,
+    const char *ext)
+{
+	snprintf(path, PATH_MAX + 32, "%s/key-%u.%s", dir, id, ext);
+	return path;
 }
 
 /* Secret file of a key. */
@@ -83,9 +94,7 @@ cli_key_path(unsigned id)
 {
 	static char path[PATH_MAX + 32];
 
-	snprintf(path, sizeof(path), "%s/key-%u.secret", cli_secret_keys_dir(),
-	    id);
-	return path;
+	return cli_key_file(path, cli_secret_keys_dir(), id, "secret");
 }
 
 /* Passphrase file of a key. */
@@ -94,9 +103,7 @@ cli_key_pass_path(unsigned id)
 {
 	static char path[PATH_MAX + 32];
 
-	snprintf(path, sizeof(path), "%s/key-%u.pass", cli_secret_keys_dir(),
-	    id);
-	return path;
+	return cli_key_file(path, cli_secret_keys_dir(), id, "pass");
 }
 
 /* A key's secret file in the server's directory (before migration). */
@@ -105,8 +112,7 @@ cli_key_old_path(unsigned id)
 {
 	static char path[PATH_MAX + 32];
 
-	snprintf(path, sizeof(path), "%s/key-%u.secret", cli_keys_dir(), id);
-	return path;
+	return cli_key_file(path, cli_keys_dir(), id, "secret");
 }
 
 /* Loads a signing key, finding its passphrase file. */
