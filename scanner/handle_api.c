@@ -85,7 +85,7 @@ scan_api_scan(struct scan_loop *sl, struct http_req *req,
 	}
 	scan_event_init(sl, req, &o->ev, &o->new_visitor);
 	o->ev.flags |= STORE_EVENT_F_API;
-	scan_event_verdict(&o->ev, &o->vr, (struct http_slice){
+	scan_event_verdict(sl, &o->ev, &o->vr, (struct http_slice){
 	    json_string_value(code), json_string_length(code) });
 	if (has_loc) {
 		o->ev.flags |= STORE_EVENT_F_LOCATION;

@@ -111,6 +111,19 @@ http_loop_maybe_exit(struct http_loop *l)
 		event_base_loopexit(l->base, NULL);
 }
 
+/* Parses --listen, "ADDR:PORT" or "[V6]:PORT" (http_listen.c). */
+int http_listen_parse(const char *s, struct sockaddr_storage *ss,
+    socklen_t *len);
+/* -EADDRINUSE (or another negative errno) if a socket without
+ * SO_REUSEPORT cannot bind the address: something listens there. */
+int http_listen_probe(const struct sockaddr_storage *ss, socklen_t len);
+/* A listening socket with SO_REUSEPORT, or a negative errno. */
+int http_listen_open(const struct sockaddr_storage *ss, socklen_t len);
+/* -EADDRINUSE if the kernel shows a listening socket on ss's port and
+ * address other than the n fds (ours); 0 otherwise. */
+int http_listen_check_alone(const int *fds, unsigned n,
+    const struct sockaddr_storage *ss);
+
 /* Takes an accepted socket on loop l (http_conn.c), already counted in the
  * server's conns: makes its connection and waits for a head, or answers
  * 429 when admit_conn refuses it. On failure the socket is closed and the

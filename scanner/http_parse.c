@@ -285,6 +285,8 @@ http_parse_header(const char *p, size_t *len, struct http_head *h,
 			h->accept = value;
 		else if (http_slice_eq(name, "expect"))
 			h->expect_continue = http_slice_eq(value, "100-continue");
+		else if (http_slice_eq(name, "origin"))
+			h->origin = value;
 		break;
 	case 10:
 		if (http_slice_eq(name, "user-agent"))
@@ -301,7 +303,9 @@ http_parse_header(const char *p, size_t *len, struct http_head *h,
 			h->authorization = value;
 		break;
 	case 14:
-		if (http_slice_eq(name, "content-length")) {
+		if (http_slice_eq(name, "sec-fetch-site"))
+			h->sec_fetch_site = value;
+		else if (http_slice_eq(name, "content-length")) {
 			size_t n;
 
 			if (!http_parse_length(value, &n))

@@ -79,6 +79,9 @@ struct scan_server {
 	struct accesslog *log;
 	int64_t started;
 	atomic_uint exports;		/* admin exports streaming now */
+	char bound[80];			/* the listen address, ADDR:PORT */
+	unsigned reserve_at;		/* open connections past which... */
+	unsigned reserve_hold;		/* ...a client needs fewer than this */
 };
 
 struct scan_loop {
@@ -144,16 +147,22 @@ const char *scan_shop_name(struct scan_loop *sl, const char *id);
 void scan_rtxn_end(struct scan_loop *sl);
 /* Copies a slice into a fixed NUL-terminated field, truncating. */
 void scan_copy(char *dst, size_t cap, struct http_slice s);
-/* Reads the visitor cookie into id (false), or makes a new id (true). */
+/* True if Sec-Fetch-Site says the request comes from another site
+ * (same-site or cross-site). */
+bool scan_from_other_site(const struct http_req *req);
+/* Reads the visitor cookie into id (false), or makes a new id: true when
+ * it is to be given as a cookie, false for a request from another site
+ * (which comes without the visitor's cookie: it must not replace it). */
 bool scan_visitor(const struct http_req *req, uint8_t id[SCAN_VISITOR_BYTES]);
 /* Zeroes the host part: the last octet of IPv4, the last 80 bits of IPv6. */
 void scan_ip_anon(int family, uint8_t ip[16]);
 /* Fills the parts of an event every scan has. */
 void scan_event_init(struct scan_loop *sl, const struct http_req *req,
     struct store_event *ev, bool *new_visitor);
-/* Records the verdict part of an event; raw is the text as presented. */
-void scan_event_verdict(struct store_event *ev, const struct verify_result *vr,
-    struct http_slice raw);
+/* Records the verdict part of an event; raw is the text as presented
+ * (kept, its secrets redacted, for a forged or malformed scan). */
+void scan_event_verdict(struct scan_loop *sl, struct store_event *ev,
+    const struct verify_result *vr, struct http_slice raw);
 /* The extra headers of an HTML page, with the visitor's cookie if new. */
 void scan_page_headers(char *out, size_t cap, const uint8_t *visitor,
     bool cookie);
@@ -181,6 +190,23 @@ void scan_record_detached(struct scan_loop *sl, const struct store_event *ev);
 int scan_apply_event(struct store_txn *t, struct writer_op *op);
 /* A finished operation back on its loop (the writer port's done). */
 void scan_op_done(struct writer_op *op, void *arg);
+
+/* ---- rawtext.c: the raw text of a forged or malformed scan ------------ */
+
+/* Writes text with its secrets (a draw token, S= values) cut to their
+ * first characters and a keyed hash, into out (cap bytes with the NUL);
+ * drawcode: presented as an inner draw code. Returns the length. */
+size_t scan_raw_redact(const uint8_t key[32], const char *text, size_t len,
+    bool drawcode, char *out, size_t cap);
+
+/* ---- origin.c: where a request comes from ---------------------------- */
+
+/* True if a Content-Type is application/json (with parameters or not). */
+bool scan_is_json_type(struct http_slice ct);
+/* Whether a POST may go on: 0, 403 (from another site, or a form post
+ * from no browser) or 415 (a JSON API body not sent as application/json). */
+int scan_post_check(struct scan_loop *sl, const struct http_req *req,
+    bool api);
 
 /* ---- api_json.c: JSON bodies and answers ------------------------------ */
 

@@ -3,11 +3,13 @@
 #include "codegen/keys.h"
 #include "scanner/scan.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 static const char serve_help[] =
 "NAME\n"
@@ -37,8 +39,12 @@ static const char serve_help[] =
 "     /api/v1/draws, POST /api/v1/claims/{TOKEN}/redeem (a store's Bearer\n"
 "     token), GET /api/v1/visitors/me/points, GET /store (the staff page).\n"
 "     docs/server.md describes every route. The server needs only public\n"
-"     keys and KEYS/server.secret: it cannot mint. It runs beside\n"
-"     'scanloop mint' on the same store; one server per store.\n"
+"     keys and KEYS/server.secret: it cannot mint. It refuses to start if\n"
+"     it can read a signing key (key-N.secret, key-N.pass) in KEYS or the\n"
+"     store's directory: those live in the signing keys' own directory\n"
+"     (scanloop key --help; 'scanloop key migrate' moves older ones). It\n"
+"     makes KEYS (mode 0700) if missing. It runs beside 'scanloop mint' on\n"
+"     the same store; one server per store.\n"
 "\n"
 "     SIGTERM or SIGINT: stop accepting, answer requests in flight, commit,\n"
 "     exit 0. SIGHUP: reopen the access log. An I/O error on commit ends\n"
@@ -47,7 +53,8 @@ static const char serve_help[] =
 "\n"
 "OPTIONS\n"
 "     -l, --listen ADDR:PORT    address (default 127.0.0.1:8080; port 0 picks\n"
-"                               a free one, printed on stdout)\n"
+"                               a free one, printed on stdout); refused if\n"
+"                               another process listens there\n"
 "     -j, --threads N           event-loop threads (default: one per core)\n"
 "         --ip-anon             zero the host part of client addresses\n"
 "                               (IPv4 last octet, IPv6 last 80 bits): default\n"
@@ -58,7 +65,10 @@ static const char serve_help[] =
 "         --burst N             token bucket size (default: twice the rate)\n"
 "         --max-conns N         open connections; past it accepting pauses\n"
 "                               (default 4096)\n"
-"         --max-conns-per-ip N  per client (default 256; 0: no limit)\n"
+"         --max-conns-per-ip N  per client (default 256; 0: no limit); at\n"
+"                               most a quarter of --max-conns, and in the\n"
+"                               last quarter only clients holding fewer\n"
+"                               than 8 get in\n"
 "         --trust-proxy         take the client from X-Forwarded-For\n"
 "         --header-timeout S    seconds to send a request head (default 10)\n"
 "         --idle-timeout S      keep-alive seconds (default 30)\n"
@@ -69,6 +79,36 @@ static const char serve_help[] =
 "EXIT STATUS\n"
 "     0 after a clean shutdown, 1 when it cannot start, 2 on a usage error,\n"
 "     74 after an I/O error on the store.\n";
+
+/* Refuses to serve if the server could read a signing key (key-N.secret,
+ * key-N.pass) in dir: 0, or EXIT_REJECTED after an error line. Only the
+ * names are read (readdir and access): the key files are never opened. */
+static int
+serve_check_no_signing_keys(const char *cmd, const char *dir)
+{
+	struct dirent *de;
+	int rc = 0;
+	DIR *d;
+
+	if ((d = opendir(dir)) == NULL)
+		return 0;
+	while (rc == 0 && (de = readdir(d)) != NULL) {
+		size_t n = strlen(de->d_name);
+		char path[4096];
+
+		if (strncmp(de->d_name, "key-", 4) != 0 || !((n > 7 &&
+		    strcmp(de->d_name + n - 7, ".secret") == 0) || (n > 5 &&
+		    strcmp(de->d_name + n - 5, ".pass") == 0)))
+			continue;
+		snprintf(path, sizeof(path), "%s/%s", dir, de->d_name);
+		if (access(path, R_OK) == 0)
+			rc = cli_reject(cmd, "%s: the scan server could read this "
+			    "signing key; move the signing keys out of its reach "
+			    "with 'scanloop key migrate' (docs/store.md §8)", path);
+	}
+	closedir(d);
+	return rc;
+}
 
 /* Parses "N", "N/s" or "N/sec" as a rate. */
 static bool
@@ -205,6 +245,12 @@ cmd_serve(int argc, char **argv)
 		return cli_usage(cmd, "unexpected argument '%s'", argv[optind]);
 	if (!have_burst)
 		cfg.burst = cfg.rate * 2 < 1 ? 1 : cfg.rate * 2;
+	if ((rc = serve_check_no_signing_keys(cmd, cli_keys_dir())) != 0 ||
+	    (rc = serve_check_no_signing_keys(cmd, cli_db())) != 0)
+		return rc;
+	if ((ret = cli_dir_private(cli_keys_dir())) < 0)
+		return cli_reject(cmd, "cannot create %s: %s", cli_keys_dir(),
+		    strerror(-ret));
 	if ((rc = cli_store_open(cmd, 0, &st)) != 0)
 		return rc;
 	snprintf(secrets, sizeof(secrets), "%s/%s", cli_keys_dir(),

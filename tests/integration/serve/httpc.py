@@ -61,9 +61,10 @@ class Response:
         return json.loads(self.body)
 
 
-def connect(host, port, timeout=10.0):
-    """Opens a connection."""
-    s = socket.create_connection((host, port), timeout=timeout)
+def connect(host, port, timeout=10.0, source=None):
+    """Opens a connection (from the address source, if given)."""
+    s = socket.create_connection((host, port), timeout=timeout,
+                                 source_address=(source, 0) if source else None)
     s.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
     return s
 
