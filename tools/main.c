@@ -21,6 +21,8 @@ static const struct cli_cmd commands[] = {
 	{ "store", "stores that redeem prizes: add, list, revoke", cmd_shop },
 	{ "claim", "redeem or show a prize claim", cmd_claim },
 	{ "export", "write the draw and claim logs (CSV, JSONL)", cmd_export },
+	{ "prune", "delete old forged scans, drop old client addresses",
+	    cmd_prune },
 };
 
 static const char usage_text[] =
