@@ -43,7 +43,7 @@ scan_prune_report(const struct store_prune_stats *s)
 	if (s->deleted + s->addresses + s->counts_deleted + s->counts_merged ==
 	    0)
 		return;
-	log_info("pruned: %llu forged or malformed events deleted (%llu "
+	log_warnx("pruned: %llu forged or malformed events deleted (%llu "
 	    "chain links moved), %llu addresses dropped, %llu network-hour "
 	    "counts deleted, %llu merged", (unsigned long long)s->deleted,
 	    (unsigned long long)s->relinked, (unsigned long long)s->addresses,

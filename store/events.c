@@ -247,8 +247,9 @@ store_event_add_txn(struct store_txn *t, struct store_event *ev,
 		if ((ret = store_code_scans_put_txn(t, ev->serial, scans)) < 0)
 			return ret;
 	}
-	/* Nothing was pending: the watermark follows. */
-	return folded == last ? store_scans_set_folded_txn(t, ev->id) : 0;
+	/* Nothing was pending (the newest events may have been pruned,
+	 * leaving the watermark above them): the watermark follows. */
+	return folded >= last ? store_scans_set_folded_txn(t, ev->id) : 0;
 }
 
 struct store_fold_walk {

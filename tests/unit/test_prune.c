@@ -370,6 +370,57 @@ test_prune_needs_fold(void **state)
 	free(m.ev);
 }
 
+/* The newest events pruned: the watermark stays above the last id, and
+ * an event added afterwards is folded once (not again from the tail). */
+static void
+test_prune_tail(void **state)
+{
+	struct fixture *f = *state;
+	struct store_prune_policy p = { T0 + 1000LL * 1000000, 0 };
+	struct store_prune_stats s;
+	struct store_code_scans cs;
+	struct store_event ev;
+	struct store_txn t;
+	struct model m;
+	uint64_t folded, last;
+
+	model_init(&m);
+	assert_int_equal(store_txn_begin(f->st, false, &t), 0);
+	for (int i = 0; i < 5; i++) {
+		make_event(&m, &ev, 3, STORE_VERDICT_FORGED, T0 + i, 10, 1);
+		assert_int_equal(store_event_add_txn(&t, &ev, &cs), 0);
+	}
+	assert_int_equal(store_txn_commit(&t), 0);
+	memset(&s, 0, sizeof(s));
+	prune_all(f->st, &p, &s);
+	assert_int_equal(s.deleted, 5);
+	assert_int_equal(store_txn_begin(f->st, false, &t), 0);
+	assert_int_equal(store_event_last_id_txn(&t, &last), 0);
+	assert_int_equal(store_scans_folded_txn(&t, &folded), 0);
+	assert_int_equal(last, 0);
+	assert_int_equal(folded, 5);
+	assert_int_equal(store_code_scans_get_txn(&t, m.serials[3], &cs),
+	    -ENOENT);
+	make_event(&m, &ev, 3, 0, T0 + 2000LL * 1000000, 10, 1);
+	assert_int_equal(store_event_add_txn(&t, &ev, &cs), 0);
+	assert_int_equal(ev.id, 6);
+	assert_int_equal(ev.prev_same_code, 0);
+	assert_int_equal(store_scans_folded_txn(&t, &folded), 0);
+	assert_int_equal(folded, 6);
+	assert_int_equal(store_txn_commit(&t), 0);
+	assert_int_equal(store_txn_begin(f->st, true, &t), 0);
+	assert_int_equal(store_code_scans_current_txn(&t, m.serials[3], &cs),
+	    0);
+	assert_int_equal(cs.total, 1);
+	assert_int_equal(cs.human, 1);
+	store_txn_abort(&t);
+	/* A second prune runs (nothing is left to fold) and keeps it. */
+	memset(&s, 0, sizeof(s));
+	assert_int_equal(store_prune_step(f->st, &p, &s), 0);
+	assert_int_equal(s.deleted, 0);
+	free(m.ev);
+}
+
 struct count_sum {
 	uint64_t forged, malformed, kept, nets, entries;
 	uint32_t hour_lo, hour_hi;	/* entries in [lo, hi) */
@@ -589,6 +640,8 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_prune_forged,
 		    fixture_setup, fixture_teardown),
 		cmocka_unit_test_setup_teardown(test_prune_needs_fold,
+		    fixture_setup, fixture_teardown),
+		cmocka_unit_test_setup_teardown(test_prune_tail,
 		    fixture_setup, fixture_teardown),
 		cmocka_unit_test_setup_teardown(test_prune_counts,
 		    fixture_setup, fixture_teardown),
