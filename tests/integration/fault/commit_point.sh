@@ -28,36 +28,11 @@ serve_start --rate 0
 serve_stop
 cp -a "$SCANLOOP_DB" "$T/template"
 
-# scan_seq OUT: API scans one at a time (codes 11, 12...) until one gets
-# no 200 (at most 40); records in OUT; prints how many were answered.
+# scan_seq OUT: API scans one at a time until one gets no 200 (httpc.py
+# seq); prints how many were answered.
 scan_seq() {
-	python3 - "$SRV_PORT" "$T/codes.txt" "$1" <<'PY'
-import json, sys, httpc
-port, codes, out = int(sys.argv[1]), sys.argv[2], sys.argv[3]
-codes = [l.strip() for l in open(codes)]
-recs = []
-for i in range(40):
-    rec = {"status": None, "event": None, "error": None}
-    try:
-        r = httpc.request("127.0.0.1", port, "POST", "/api/v1/scans",
-                          body=json.dumps({"code": codes[10 + i]}))
-        rec["status"] = r.status
-        if r.status == 200:
-            rec["event"] = r.json()["event_id"]
-    except httpc.Closed:
-        rec["error"] = "closed"
-    except (ConnectionResetError, ConnectionRefusedError, httpc.Truncated):
-        rec["error"] = "reset"
-    recs.append(rec)
-    if rec["status"] != 200:
-        break
-with open(out, "w") as f:
-    for r in recs:
-        f.write(json.dumps(r) + "\n")
-print(sum(1 for r in recs if r["status"] == 200))
-if recs[-1]["status"] is not None and recs[-1]["status"] < 500:
-    sys.exit("the failed commit was answered %d" % recs[-1]["status"])
-PY
+	python3 "$SERVE_LIB_DIR/httpc.py" seq --port "$SRV_PORT" \
+	    --codes "$T/codes.txt" --out "$1"
 }
 
 # fresh: the store as it was before any case.
