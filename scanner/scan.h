@@ -38,8 +38,8 @@ struct scan_config {
 	const char *log_path;		/* access log, or NULL */
 	const char *secrets_path;	/* KEYS/server.secret */
 	bool quiet;			/* no start-up line on stdout */
-	uint64_t forged_budget;		/* forged/malformed events stored per
-					 * network and hour (store.h) */
+	uint64_t forged_budget;		/* forged and malformed events
+					 * stored per network and hour */
 	struct scan_retention retain;	/* automatic pruning */
 };
 

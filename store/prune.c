@@ -49,8 +49,8 @@ struct prune_item {
 
 /* Events a pass picked, and the last id looked at. */
 struct prune_pick {
-	int64_t before;			/* events from this time on stop it */
-	bool forged;			/* pick forged/malformed, else addressed */
+	int64_t before;			/* events from this time on stop */
+	bool forged;			/* forged/malformed, else addressed */
 	struct prune_item items[STORE_PRUNE_CHANGE];
 	size_t n;
 	size_t examined;
@@ -295,7 +295,7 @@ struct prune_count {
 
 struct prune_counts {
 	uint32_t before;		/* hours from this one on stop it */
-	bool drop_net;			/* pick counts that name a network */
+	bool drop_net;			/* pick counts naming a network */
 	struct prune_count *picked;
 	size_t n;
 	bool more;

@@ -358,7 +358,7 @@ int store_secret_get(struct store *st, const char *name, uint8_t out[32]);
  * events and their counts after some days, and drops the client address
  * of older events, in short transactions (docs/store.md section 13). */
 
-#define STORE_VERDICT_FORGED 3		/* as enum verdict, scanner/verify.h */
+#define STORE_VERDICT_FORGED 3		/* as in scanner/verify.h */
 #define STORE_VERDICT_MALFORMED 4
 #define STORE_NET_BYTES 8		/* 4 or 6 (0: none), the /24 or /48 */
 #define STORE_FORGED_BUDGET_DEFAULT 1000	/* events per network-hour */
@@ -368,7 +368,7 @@ struct store_forged_count {
 	uint64_t forged;		/* forged scans counted */
 	uint64_t malformed;		/* malformed scans counted */
 	uint64_t kept;			/* of them, stored as events */
-	int64_t first;			/* Unix µs of the first counted */
+	int64_t first;			/* Unix µs of the first */
 	int64_t last;			/* and of the last */
 };
 static_assert(sizeof(struct store_forged_count) == 40, "count layout");
@@ -400,10 +400,10 @@ struct store_prune_policy {
 
 struct store_prune_stats {
 	uint64_t examined;		/* events looked at */
-	uint64_t deleted;		/* forged and malformed events deleted */
+	uint64_t deleted;		/* forged/malformed events deleted */
 	uint64_t relinked;		/* chain links moved past them */
-	uint64_t summaries;		/* code summaries changed or deleted */
-	uint64_t addresses;		/* events whose address was dropped */
+	uint64_t summaries;		/* code summaries changed, deleted */
+	uint64_t addresses;		/* events whose address went */
 	uint64_t counts_deleted;	/* network-hour counts deleted */
 	uint64_t counts_merged;		/* counts merged into "no network" */
 };
