@@ -292,6 +292,7 @@ scan_op_new(struct scan_loop *sl, struct http_req *req)
 		return NULL;
 	o->req = req;
 	o->summaries = sl->srv->core->summaries;
+	o->forged_budget = sl->srv->cfg.forged_budget;
 	return o;
 }
 
@@ -345,12 +346,21 @@ scan_op_release(struct writer_op *op)
 	scan_op_free((struct scan_op *)op);
 }
 
-/* Writer: records the event. */
+static_assert(VERDICT_FORGED == STORE_VERDICT_FORGED &&
+    VERDICT_MALFORMED == STORE_VERDICT_MALFORMED, "stored verdicts");
+
+/* Writer: records the event; a forged or malformed one past its
+ * network's budget for the hour is counted only (ev.id stays 0). */
 int
 scan_apply_event(struct store_txn *t, struct writer_op *op)
 {
 	struct scan_op *o = (struct scan_op *)op;
+	bool keep;
+	int ret;
 
+	if ((ret = store_forged_count_txn(t, &o->ev, o->forged_budget,
+	    &keep)) < 0 || !keep)
+		return ret;
 	return summaries_add_event_txn(o->summaries, t, &o->ev, &o->scans);
 }
 

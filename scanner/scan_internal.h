@@ -64,6 +64,12 @@ struct scan_core {
 	struct tallies draw_tallies;	/* the writer's view of drawcache */
 	struct tallies draw_reader;	/* the loops' view of drawcache */
 	int lock_fd;			/* one server per store */
+	/* Retention (writer thread only): the policy, when the next run is
+	 * due (monotonic µs), and the run under way. */
+	struct scan_retention retain;
+	int64_t prune_next;
+	bool pruning;
+	struct store_prune_stats pruned;
 };
 
 /* Admin exports that may stream at once (handle_admin.c). */
@@ -115,6 +121,7 @@ struct scan_op {
 	struct writer_op op;		/* first: writer_op * ↔ scan_op * */
 	scan_done_fn done;		/* NULL: nobody waits (detached) */
 	struct summaries *summaries;
+	uint64_t forged_budget;		/* of the server (scan_config) */
 	struct http_req *req;
 	struct store_event ev;
 	struct store_code_scans scans;	/* out */
@@ -285,10 +292,12 @@ void scan_admin_export(struct scan_loop *sl, struct http_req *req,
 
 /* Opens a core over st: takes the store's server lock, reads the secrets,
  * loads the campaigns, folds or keeps what a crash left of the scan
- * summaries and the draw index, and starts the writer with its hooks.
+ * summaries and the draw index, and starts the writer with its hooks
+ * (retain: automatic pruning, or NULL for none).
  * Returns 0, or a negative errno with *why (and nothing left open). */
 int scan_core_open(struct scan_core *core, struct store *st,
-    const char *secrets_path, const char **why)
+    const char *secrets_path, const struct scan_retention *retain,
+    const char **why)
     __attribute__((warn_unused_result));
 /* Stops the writer (it commits what is queued); once every loop that
  * submits to it has stopped. */

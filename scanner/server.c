@@ -251,7 +251,8 @@ scan_serve(struct store *st, const struct scan_config *cfg, const char **why)
 	mallopt(M_TRIM_THRESHOLD, 64 << 20);
 	mallopt(M_TOP_PAD, 16 << 20);
 
-	if ((ret = scan_core_open(&core, st, cfg->secrets_path, why)) < 0)
+	if ((ret = scan_core_open(&core, st, cfg->secrets_path,
+	    &cfg->retain, why)) < 0)
 		return ret;
 	if (cfg->log_path != NULL &&
 	    (ret = accesslog_open(cfg->log_path, &srv.log)) < 0) {
