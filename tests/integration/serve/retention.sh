@@ -32,7 +32,9 @@ SERIAL=$(serial_of "$G")
 # (in $OUT), newest first.
 chain_ids() {
 	ok scans show --serial "$SERIAL" -n 1000
-	CHAIN=$(grep -o '#[0-9]*' <<<"$OUT" | tr -d '#' | tr '\n' ' ')
+	# The id column only: a forged scan's stored text may hold '#'.
+	CHAIN=$(awk '$4 ~ /^#[0-9]+$/ { printf "%s ", substr($4, 2) }' \
+	    <<<"$OUT")
 }
 
 serve_start --rate 0 --forged-budget 2
