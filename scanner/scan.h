@@ -16,6 +16,8 @@
 #include "scanner/http.h"
 #include "store/store.h"
 
+struct bots;
+
 struct scan_config {
 	struct http_config http;
 	bool ip_anon;			/* zero the host part of addresses */
@@ -24,6 +26,7 @@ struct scan_config {
 	const char *log_path;		/* access log, or NULL */
 	const char *secrets_path;	/* KEYS/server.secret */
 	bool quiet;			/* no start-up line on stdout */
+	struct bots *bots;		/* bots.h; NULL: the own rules alone */
 };
 
 /* Runs the server until SIGTERM or SIGINT has drained it. Returns the

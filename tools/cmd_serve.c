@@ -1,6 +1,7 @@
 /* cmd_serve.c — scanloop serve: the scan server. */
 #include "tools/cli.h"
 #include "codegen/keys.h"
+#include "scanner/bots.h"
 #include "scanner/scan.h"
 
 #include <errno.h>
@@ -18,7 +19,7 @@ static const char serve_help[] =
 "                    [--ip-anon | --no-ip-anon] [--log FILE] [--rate N/s]\n"
 "                    [--burst N] [--max-conns N] [--max-conns-per-ip N]\n"
 "                    [--trust-proxy] [--header-timeout S] [--idle-timeout S]\n"
-"                    [--quiet]\n"
+"                    [--bots FILE] [--quiet]\n"
 "\n"
 "DESCRIPTION\n"
 "     Answers the URLs printed in the QR codes, GET /01/{GTIN}/21/{SERIAL}\n"
@@ -62,13 +63,57 @@ static const char serve_help[] =
 "         --trust-proxy         take the client from X-Forwarded-For\n"
 "         --header-timeout S    seconds to send a request head (default 10)\n"
 "         --idle-timeout S      keep-alive seconds (default 30)\n"
+"         --bots FILE           the crawler-user-agents list (JSON) that\n"
+"                               tells bots from people (default: the copy\n"
+"                               that tools/setup.sh installs, below); if\n"
+"                               the default is missing, built-in rules\n"
+"                               alone, with a warning\n"
 "     -q, --quiet               no start-up line\n"
 "     -D, --db DIR              the store (default ./var/scanloop)\n"
 "     -h, --help                this text\n"
 "\n"
+"FILES\n"
+"     " SCANLOOP_BOTS_LIST "\n"
+"                               the installed crawler list\n"
+"\n"
 "EXIT STATUS\n"
 "     0 after a clean shutdown, 1 when it cannot start, 2 on a usage error,\n"
 "     74 after an I/O error on the store.\n";
+
+/* Loads the bot list: the given file must load; the default may be
+ * missing (a machine where the set-up could not reach the npm registry),
+ * and then the built-in rules serve alone, said loudly. */
+static int
+serve_load_bots(const char *cmd, const char *path, bool quiet,
+    struct bots **out)
+{
+	const char *file = path != NULL ? path : SCANLOOP_BOTS_LIST;
+	struct bots_info in;
+	char why[512];
+	int ret;
+
+	if ((ret = bots_load(file, out, why, sizeof(why))) < 0) {
+		if (path != NULL || ret == -ENOMEM)
+			return cli_reject(cmd, "--bots: %s", why[0] != '\0' ?
+			    why : strerror(-ret));
+		if ((ret = bots_load(NULL, out, why, sizeof(why))) < 0)
+			return cli_reject(cmd, "bots: %s", strerror(-ret));
+		bots_get_info(*out, &in);
+		fprintf(stderr, "scanloop serve: WARNING: no crawler list (%s): "
+		    "bots are told by the %u built-in rules alone; install the "
+		    "list with tools/setup.sh or give --bots FILE\n", why,
+		    in.own_rules);
+		return 0;
+	}
+	bots_get_info(*out, &in);
+	if (!quiet)
+		fprintf(stderr, "scanloop serve: bots: %u patterns from %s (%u "
+		    "strings, %u expressions, %u dropped as known false "
+		    "positives, %u invalid) and %u own rules\n",
+		    in.list_patterns, file, in.literals, in.regexes, in.ignored,
+		    in.invalid, in.own_rules);
+	return 0;
+}
 
 /* Parses "N", "N/s" or "N/sec" as a rate. */
 static bool
@@ -93,7 +138,8 @@ int
 cmd_serve(int argc, char **argv)
 {
 	enum { OPT_IP_ANON = 256, OPT_NO_IP_ANON, OPT_LOG, OPT_RATE, OPT_BURST,
-	    OPT_MAX_CONNS, OPT_MAX_PER_IP, OPT_TRUST, OPT_HDR_TO, OPT_IDLE_TO };
+	    OPT_MAX_CONNS, OPT_MAX_PER_IP, OPT_TRUST, OPT_HDR_TO, OPT_IDLE_TO,
+	    OPT_BOTS };
 	static const struct option longopts[] = {
 		{ "listen", required_argument, NULL, 'l' },
 		{ "threads", required_argument, NULL, 'j' },
@@ -107,12 +153,13 @@ cmd_serve(int argc, char **argv)
 		{ "trust-proxy", no_argument, NULL, OPT_TRUST },
 		{ "header-timeout", required_argument, NULL, OPT_HDR_TO },
 		{ "idle-timeout", required_argument, NULL, OPT_IDLE_TO },
+		{ "bots", required_argument, NULL, OPT_BOTS },
 		{ "quiet", no_argument, NULL, 'q' },
 		{ "db", required_argument, NULL, 'D' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
-	const char *cmd = "serve", *why;
+	const char *cmd = "serve", *why, *bots_path = NULL;
 	char secrets[4096];
 	struct scan_config cfg;
 	struct store *st = NULL;
@@ -194,6 +241,9 @@ cmd_serve(int argc, char **argv)
 				    "3600 seconds, not '%s'", optarg);
 			cfg.http.idle_timeout_ms = (int)v * 1000;
 			break;
+		case OPT_BOTS:
+			bots_path = optarg;
+			break;
 		case 'q':
 			cfg.quiet = true;
 			break;
@@ -205,13 +255,18 @@ cmd_serve(int argc, char **argv)
 		return cli_usage(cmd, "unexpected argument '%s'", argv[optind]);
 	if (!have_burst)
 		cfg.burst = cfg.rate * 2 < 1 ? 1 : cfg.rate * 2;
-	if ((rc = cli_store_open(cmd, 0, &st)) != 0)
+	if ((rc = serve_load_bots(cmd, bots_path, cfg.quiet, &cfg.bots)) != 0)
 		return rc;
+	if ((rc = cli_store_open(cmd, 0, &st)) != 0) {
+		bots_free(cfg.bots);
+		return rc;
+	}
 	snprintf(secrets, sizeof(secrets), "%s/%s", cli_keys_dir(),
 	    KEYS_SERVER_FILE);
 	cfg.secrets_path = secrets;
 	ret = scan_serve(st, &cfg, &why);
 	store_close(st);
+	bots_free(cfg.bots);
 	if (ret < 0)
 		return cli_reject(cmd, "%s: %s", why ? why : "cannot start",
 		    strerror(-ret));
