@@ -177,10 +177,13 @@ bots_read_list(struct bots *b, const char *path, char *why, size_t why_cap)
 	int ret = 0;
 
 	if ((root = json_load_file(path, 0, &jerr)) == NULL) {
+		if (json_error_code(&jerr) == json_error_cannot_open_file) {
+			snprintf(why, why_cap, "%s", jerr.text);
+			return -ENOENT;
+		}
 		snprintf(why, why_cap, "%s: %s (line %d)", path, jerr.text,
 		    jerr.line);
-		return json_error_code(&jerr) == json_error_cannot_open_file ?
-		    -ENOENT : -EINVAL;
+		return -EINVAL;
 	}
 	if (!json_is_array(root) || (n = json_array_size(root)) == 0) {
 		snprintf(why, why_cap, "%s: not a JSON array of patterns", path);

@@ -89,14 +89,14 @@ serve_load_bots(const char *cmd, const char *path, bool quiet,
 {
 	const char *file = path != NULL ? path : SCANLOOP_BOTS_LIST;
 	struct bots_info in;
-	char why[512];
+	char why[512], why2[160];
 	int ret;
 
 	if ((ret = bots_load(file, out, why, sizeof(why))) < 0) {
 		if (path != NULL || ret == -ENOMEM)
 			return cli_reject(cmd, "--bots: %s", why[0] != '\0' ?
 			    why : strerror(-ret));
-		if ((ret = bots_load(NULL, out, why, sizeof(why))) < 0)
+		if ((ret = bots_load(NULL, out, why2, sizeof(why2))) < 0)
 			return cli_reject(cmd, "bots: %s", strerror(-ret));
 		bots_get_info(*out, &in);
 		fprintf(stderr, "scanloop serve: WARNING: no crawler list (%s): "
