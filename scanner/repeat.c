@@ -47,6 +47,15 @@ scan_repeat_weigh(const struct store_event *e, const struct store_event *ev,
 	return false;
 }
 
+/* True if ev may repeat an earlier scan: a person's, not the first. */
+static bool
+scan_repeat_possible(const struct store_event *ev,
+    const struct store_code_scans *s)
+{
+	return scan_repeat_same_kind(ev, ev) && s->human > 1 &&
+	    s->first_event != ev->id;
+}
+
 /* Decides whether ev (committed, with its code's summary s) repeats an
  * earlier scan. */
 int
@@ -58,8 +67,7 @@ scan_repeat_txn(struct store_txn *t, const struct store_event *ev,
 	int ret, steps = 0;
 
 	memset(out, 0, sizeof(*out));
-	if (!scan_repeat_same_kind(ev, ev) || s->human <= 1 ||
-	    s->first_event == ev->id)
+	if (!scan_repeat_possible(ev, s))
 		return 0;
 	for (; id != 0 && steps < SCAN_REPEAT_WALK_MAX; steps++) {
 		if ((ret = store_event_get_txn(t, id, &e)) == -ENOENT)
@@ -88,6 +96,8 @@ scan_repeat_op(struct scan_loop *sl, const struct scan_op *o,
 	int ret;
 
 	memset(out, 0, sizeof(*out));
+	if (!scan_repeat_possible(&o->ev, &o->scans))
+		return 0;	/* a first scan costs no read */
 	if ((ret = scan_rtxn_begin(sl)) < 0)
 		return ret;
 	ret = scan_repeat_txn(&sl->rtxn, &o->ev, &o->scans, out);

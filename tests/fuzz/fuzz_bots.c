@@ -54,6 +54,7 @@ fuzz_rule_ok(const char *r)
 	    strncmp(r, "rule:", 5) == 0;
 }
 
+/* One input: a User-Agent header's bytes. */
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
