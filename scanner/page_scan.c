@@ -146,10 +146,9 @@ scan_genuine_self(struct page_out *o, const struct page_scan *p)
 	put(o, "<p class=\"tx\">");
 	put(o,
 	    TR(lang,
-		"此码只在您的手机上扫描过。如果别人扫描它，页面会提醒标签可能"
-		"被复制。",
+		"此码只在您的手机上扫描过。如果别人扫描它，页面会提醒您。",
 		"Only your phone has scanned this code. If anyone else scans "
-		"it, the page will warn that the label may have been copied."));
+		"it, its page will say so."));
 	put(o, "</p>\n");
 }
 
