@@ -16,10 +16,11 @@
 static void
 scan_api_scan_done(struct scan_loop *sl, struct scan_op *o)
 {
+	static const char *const repeat[] = { NULL, "self", "other" };
 	char serial[CODE_SERIAL_CHARS + 1];
+	struct scan_repeat r;
 	json_t *obj;
 
-	(void)sl;
 	if (o->op.ret < 0) {
 		scan_json_error(o->req, 503, "unavailable",
 		    "the scan could not be recorded; try again");
@@ -44,6 +45,13 @@ scan_api_scan_done(struct scan_loop *sl, struct scan_op *o)
 		json_object_set_new(obj, "reason", json_string(o->vr.reason));
 	if (obj != NULL)
 		json_object_set_new(obj, "first_scan", scan_json_first(&o->scans));
+	if (obj != NULL && scan_repeat_op(sl, o, &r) == 0) {
+		json_object_set_new(obj, "repeat", repeat[r.kind] != NULL ?
+		    json_string(repeat[r.kind]) : json_null());
+		if (r.kind == SCAN_REPEAT_SELF)
+			json_object_set_new(obj, "repeat_since",
+			    scan_json_time(r.since));
+	}
 	scan_json_visitor(o, obj);
 }
 

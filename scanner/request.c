@@ -4,6 +4,7 @@
  * visitor it records, and the headers of an answer.
  */
 #include "scanner/scan_internal.h"
+#include "scanner/bots.h"
 #include "codegen/base32.h"
 #include "common/clock.h"
 
@@ -46,31 +47,6 @@ scan_copy(char *dst, size_t cap, struct http_slice s)
 	if (n > 0)
 		memcpy(dst, s.p, n);
 	dst[n] = '\0';
-}
-
-/* True if a User-Agent looks like a bot, a link preview or a tool. */
-static bool
-scan_is_bot(struct http_slice ua)
-{
-	static const char *needles[] = {
-		"bot", "spider", "crawl", "slurp", "preview", "facebookexternal",
-		"whatsapp", "telegram", "embedly", "vkshare", "pinterest",
-		"bitlybot", "curl/", "wget/", "python-", "go-http-client",
-		"libwww", "httpclient", "java/", "okhttp/", "headless", "lighthouse",
-	};
-	char lower[STORE_EVENT_UA_MAX + 1];
-	size_t n = ua.len < STORE_EVENT_UA_MAX ? ua.len : STORE_EVENT_UA_MAX;
-
-	if (ua.len == 0)
-		return true;
-	for (size_t i = 0; i < n; i++)
-		lower[i] = (char)((ua.p[i] >= 'A' && ua.p[i] <= 'Z') ?
-		    ua.p[i] + 32 : ua.p[i]);
-	lower[n] = '\0';
-	for (size_t i = 0; i < sizeof(needles) / sizeof(needles[0]); i++)
-		if (strstr(lower, needles[i]) != NULL)
-			return true;
-	return false;
 }
 
 /* Random bytes from a per-thread pool refilled from the CSPRNG, so a new
@@ -169,7 +145,8 @@ scan_event_init(struct scan_loop *sl, const struct http_req *req,
 	scan_copy(ev->lang, sizeof(ev->lang), req->head.accept_language);
 	if (req->head.method == HTTP_METHOD_HEAD)
 		ev->flags |= STORE_EVENT_F_HEAD;
-	else if (!scan_is_bot(req->head.user_agent))
+	else if (!bots_match(srv->cfg.bots, req->head.user_agent.p,
+	    req->head.user_agent.len))
 		ev->flags |= STORE_EVENT_F_HUMAN;
 }
 

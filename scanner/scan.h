@@ -29,6 +29,7 @@ struct scan_retention {
 #define SCAN_DAY_US (86400LL * 1000000)
 #define SCAN_PRUNE_EVERY_US (3600LL * 1000000)	/* a run at most hourly */
 #define SCAN_PRUNE_SLICE_US 50000	/* per tick, between groups */
+struct bots;
 
 struct scan_config {
 	struct http_config http;
@@ -41,6 +42,7 @@ struct scan_config {
 	uint64_t forged_budget;		/* forged and malformed events
 					 * stored per network and hour */
 	struct scan_retention retain;	/* automatic pruning */
+	struct bots *bots;		/* bots.h; NULL: the own rules alone */
 };
 
 /* Takes the store's server lock (<store>/serve.lock), which a running

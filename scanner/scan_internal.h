@@ -10,6 +10,7 @@
  *                   operations, scan events, the visitor cookie, headers
  *   api_json.c      JSON request bodies and answers
  *   code_page.c     a code's page: its verdict and its draw part
+ *   repeat.c        whether a scan repeats the visitor's own or another's
  *   handle_code.c   GET of a code (outer or inner) and of a product
  *   handle_api.c    the scan API: scans, locations, code look-ups
  *   handle_draw.c   draws: the page's button and the draw API
@@ -257,6 +258,29 @@ void scan_draw_token(const struct scan_server *srv, const uint8_t serial[8],
     uint64_t event_id, char out[SCAN_TOKEN_CHARS + 1]);
 /* Renders and sends the page of a code (its verdict and draw part). */
 void scan_send_page(struct scan_loop *sl, struct scan_op *o, int status);
+
+/* ---- repeat.c: a repeated scan ----------------------------------------- */
+
+enum scan_repeat_kind {
+	SCAN_REPEAT_NONE,	/* no earlier person's scan of this code */
+	SCAN_REPEAT_SELF,	/* only this visitor scanned it before */
+	SCAN_REPEAT_OTHER,	/* another visitor did: it may be copied */
+};
+
+struct scan_repeat {
+	int kind;			/* enum scan_repeat_kind */
+	int64_t since;			/* SELF: the visitor's first scan */
+};
+
+/* Whether ev, committed, repeats an earlier scan of its code (s is the
+ * code's summary with ev applied); a bot's or HEAD scan is NONE. Reads
+ * the code's chain of events in t. Returns 0 or a store error. */
+int scan_repeat_txn(struct store_txn *t, const struct store_event *ev,
+    const struct store_code_scans *s, struct scan_repeat *out)
+    __attribute__((warn_unused_result));
+/* The same for a committed operation, in the loop's read transaction. */
+int scan_repeat_op(struct scan_loop *sl, const struct scan_op *o,
+    struct scan_repeat *out) __attribute__((warn_unused_result));
 
 /* ---- handlers (route table in router.c) ----------------------------- */
 

@@ -1,6 +1,7 @@
 /* cmd_serve.c — scanloop serve: the scan server. */
 #include "tools/cli.h"
 #include "codegen/keys.h"
+#include "scanner/bots.h"
 #include "scanner/scan.h"
 
 #include <dirent.h>
@@ -24,7 +25,8 @@ static const char serve_help[] =
 "                    [--burst N] [--max-conns N] [--max-conns-per-ip N]\n"
 "                    [--trust-proxy] [--header-timeout S] [--idle-timeout S]\n"
 "                    [--forged-budget N] [--retain-forged DAYS]\n"
-"                    [--retain-ip DAYS] [--quiet]\n"
+"                    [--retain-ip DAYS]\n"
+"                    [--bots FILE] [--quiet]\n"
 "\n"
 "DESCRIPTION\n"
 "     Answers the URLs printed in the QR codes, GET /01/{GTIN}/21/{SERIAL}\n"
@@ -84,9 +86,18 @@ static const char serve_help[] =
 "                               counts after DAYS (default 90; 0: keep)\n"
 "         --retain-ip DAYS      drop client addresses from events older than\n"
 "                               DAYS (default 100; 0: keep)\n"
+"         --bots FILE           the crawler-user-agents list (JSON) that\n"
+"                               tells bots from people (default: the copy\n"
+"                               that tools/setup.sh installs, below); if\n"
+"                               the default is missing, built-in rules\n"
+"                               alone, with a warning\n"
 "     -q, --quiet               no start-up line\n"
 "     -D, --db DIR              the store (default ./var/scanloop)\n"
 "     -h, --help                this text\n"
+"\n"
+"FILES\n"
+"     " SCANLOOP_BOTS_LIST "\n"
+"                               the installed crawler list\n"
 "\n"
 "EXIT STATUS\n"
 "     0 after a clean shutdown, 1 when it cannot start, 2 on a usage error,\n"
@@ -122,6 +133,41 @@ serve_check_no_signing_keys(const char *cmd, const char *dir)
 	return rc;
 }
 
+/* Loads the bot list: the given file must load; the default may be
+ * missing (a machine where the set-up could not reach the npm registry),
+ * and then the built-in rules serve alone, said loudly. */
+static int
+serve_load_bots(const char *cmd, const char *path, bool quiet,
+    struct bots **out)
+{
+	const char *file = path != NULL ? path : SCANLOOP_BOTS_LIST;
+	struct bots_info in;
+	char why[512], why2[160];
+	int ret;
+
+	if ((ret = bots_load(file, out, why, sizeof(why))) < 0) {
+		if (path != NULL || ret == -ENOMEM)
+			return cli_reject(cmd, "--bots: %s", why[0] != '\0' ?
+			    why : strerror(-ret));
+		if ((ret = bots_load(NULL, out, why2, sizeof(why2))) < 0)
+			return cli_reject(cmd, "bots: %s", strerror(-ret));
+		bots_get_info(*out, &in);
+		fprintf(stderr, "scanloop serve: WARNING: no crawler list (%s): "
+		    "bots are told by the %u built-in rules alone; install the "
+		    "list with tools/setup.sh or give --bots FILE\n", why,
+		    in.own_rules);
+		return 0;
+	}
+	bots_get_info(*out, &in);
+	if (!quiet)
+		fprintf(stderr, "scanloop serve: bots: %u patterns from %s (%u "
+		    "strings, %u expressions, %u dropped as known false "
+		    "positives, %u invalid) and %u own rules\n",
+		    in.list_patterns, file, in.literals, in.regexes, in.ignored,
+		    in.invalid, in.own_rules);
+	return 0;
+}
+
 /* Parses "N", "N/s" or "N/sec" as a rate. */
 static bool
 serve_parse_rate(const char *s, double *out)
@@ -146,7 +192,7 @@ cmd_serve(int argc, char **argv)
 {
 	enum { OPT_IP_ANON = 256, OPT_NO_IP_ANON, OPT_LOG, OPT_RATE, OPT_BURST,
 	    OPT_MAX_CONNS, OPT_MAX_PER_IP, OPT_TRUST, OPT_HDR_TO, OPT_IDLE_TO,
-	    OPT_BUDGET, OPT_RETAIN_FORGED, OPT_RETAIN_IP };
+	    OPT_BUDGET, OPT_RETAIN_FORGED, OPT_RETAIN_IP, OPT_BOTS };
 	static const struct option longopts[] = {
 		{ "listen", required_argument, NULL, 'l' },
 		{ "threads", required_argument, NULL, 'j' },
@@ -163,12 +209,13 @@ cmd_serve(int argc, char **argv)
 		{ "forged-budget", required_argument, NULL, OPT_BUDGET },
 		{ "retain-forged", required_argument, NULL, OPT_RETAIN_FORGED },
 		{ "retain-ip", required_argument, NULL, OPT_RETAIN_IP },
+		{ "bots", required_argument, NULL, OPT_BOTS },
 		{ "quiet", no_argument, NULL, 'q' },
 		{ "db", required_argument, NULL, 'D' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
-	const char *cmd = "serve", *why;
+	const char *cmd = "serve", *why, *bots_path = NULL;
 	char secrets[4096];
 	struct scan_config cfg;
 	struct store *st = NULL;
@@ -270,6 +317,9 @@ cmd_serve(int argc, char **argv)
 			else
 				cfg.retain.forged_days = (int)v;
 			break;
+		case OPT_BOTS:
+			bots_path = optarg;
+			break;
 		case 'q':
 			cfg.quiet = true;
 			break;
@@ -287,13 +337,18 @@ cmd_serve(int argc, char **argv)
 	if ((ret = cli_dir_private(cli_keys_dir())) < 0)
 		return cli_reject(cmd, "cannot create %s: %s", cli_keys_dir(),
 		    strerror(-ret));
-	if ((rc = cli_store_open(cmd, 0, &st)) != 0)
+	if ((rc = serve_load_bots(cmd, bots_path, cfg.quiet, &cfg.bots)) != 0)
 		return rc;
+	if ((rc = cli_store_open(cmd, 0, &st)) != 0) {
+		bots_free(cfg.bots);
+		return rc;
+	}
 	snprintf(secrets, sizeof(secrets), "%s/%s", cli_keys_dir(),
 	    KEYS_SERVER_FILE);
 	cfg.secrets_path = secrets;
 	ret = scan_serve(st, &cfg, &why);
 	store_close(st);
+	bots_free(cfg.bots);
 	if (ret < 0)
 		return cli_reject(cmd, "%s: %s", why ? why : "cannot start",
 		    strerror(-ret));
