@@ -108,7 +108,8 @@ def scan(args):
     g, g2, g3, g4 = (codes["genuine"], codes["genuine2"], codes["genuine3"],
                      codes["genuine4"])
     pa, gtin, sn = parts(g)
-    browser = b"Mozilla/5.0 (iPhone; CPU iPhone OS 17_0 like Mac OS X) "
+    browser = (b"Mozilla/5.0 (iPhone; CPU iPhone OS 17_0 like Mac OS X) "
+               b"AppleWebKit/605.1.15 (KHTML, like Gecko) Mobile/15E148 ")
     ok = {"verdict": "genuine", "batch_id": codes["batch_a"]}
     # The page, a browser's User-Agent with commas and quotes.
     rec("page-quotes", "GET", pa, browser + b'"t1", a,b; c""d',
