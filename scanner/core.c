@@ -33,6 +33,12 @@ scan_group_end(bool committed, void *arg)
 
 	summaries_group_end(core->summaries, committed);
 	drawcache_group_end(core->drawcache, committed);
+	for (int k = 0; k < SIGNALS_KINDS; k++) {
+		if (committed && core->signals_staged[k] != 0)
+			atomic_fetch_add(&core->signals_raised[k],
+			    core->signals_staged[k]);
+		core->signals_staged[k] = 0;
+	}
 }
 
 /* Writer hook: folds the summaries and the draw cache into the store now

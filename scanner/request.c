@@ -274,6 +274,7 @@ scan_op_new(struct scan_loop *sl, struct http_req *req)
 	if (o == NULL)
 		return NULL;
 	o->req = req;
+	o->core = sl->srv->core;
 	o->summaries = sl->srv->core->summaries;
 	return o;
 }
@@ -328,13 +329,33 @@ scan_op_release(struct writer_op *op)
 	scan_op_free((struct scan_op *)op);
 }
 
+/* Writer: counts what the op raised into the group's signals. */
+void
+scan_signals_stage(struct scan_op *o)
+{
+	for (int k = 0; k < SIGNALS_KINDS; k++)
+		o->core->signals_staged[k] += o->raised.n[k];
+}
+
+/* Writer: appends the event and raises its signals. */
+int
+scan_event_append_txn(struct store_txn *t, struct scan_op *o)
+{
+	int ret;
+
+	if ((ret = summaries_add_event_txn(o->summaries, t, &o->ev,
+	    &o->scans)) < 0 ||
+	    (ret = signals_event_txn(t, &o->ev, &o->raised)) < 0)
+		return ret;
+	scan_signals_stage(o);
+	return 0;
+}
+
 /* Writer: records the event. */
 int
 scan_apply_event(struct store_txn *t, struct writer_op *op)
 {
-	struct scan_op *o = (struct scan_op *)op;
-
-	return summaries_add_event_txn(o->summaries, t, &o->ev, &o->scans);
+	return scan_event_append_txn(t, (struct scan_op *)op);
 }
 
 /* Records an event nobody waits for (forged, malformed, void). */

@@ -35,6 +35,8 @@ static const char *store_db_names[STORE_DB_COUNT] = {
 	[STORE_DB_SHOP_TOKENS] = "shop_tokens",
 	[STORE_DB_POINTS] = "points",
 	[STORE_DB_DRAWCODES] = "drawcodes",
+	[STORE_DB_SIGNALS] = "signals",
+	[STORE_DB_FORGERY_COUNTS] = "forgery_counts",
 };
 
 /* Maps LMDB return codes to negative errnos. */

@@ -28,6 +28,8 @@ enum store_db {
 	STORE_DB_SHOP_TOKENS,	/* selector → shop id */
 	STORE_DB_POINTS,	/* visitor|n → struct store_points_entry; n 0: balance */
 	STORE_DB_DRAWCODES,	/* keyed hash of a token → outer serial */
+	STORE_DB_SIGNALS,	/* u64 BE signal id → signal record */
+	STORE_DB_FORGERY_COUNTS, /* hour|family|prefix → struct store_burst */
 	STORE_DB_COUNT
 };
 
@@ -95,6 +97,15 @@ int store_walk_txn(struct store_txn *t, enum store_db db, const uint8_t *from,
 /* Increments the u64 counter named name in meta and returns the new value. */
 int store_counter_next_txn(struct store_txn *t, const char *name,
     uint64_t *value);
+
+/* Encodes a u64 (an event or signal id) as a big-endian key, so that
+ * keys sort numerically. */
+static inline void
+store_u64_key(uint64_t v, uint8_t key[8])
+{
+	for (int i = 0; i < 8; i++)
+		key[i] = (uint8_t)(v >> (56 - 8 * i));
+}
 
 /* Encodes a batch id as a big-endian key. */
 static inline void
