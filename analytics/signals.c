@@ -234,7 +234,8 @@ signals_init(struct store_signal *s, int kind, const struct store_event *ev)
 {
 	memset(s, 0, sizeof(*s));
 	s->kind = (uint8_t)kind;
-	s->time = ev->time;
+	/* Raised when the scan commits, or when its location does. */
+	s->time = ev->location_time > ev->time ? ev->location_time : ev->time;
 	memcpy(s->serial, ev->serial, STORE_SERIAL_BYTES);
 	s->batch_id = ev->batch_id;
 	s->nevents = 1;
@@ -304,7 +305,7 @@ signals_clone(struct store_txn *t, const struct store_event *ev,
 {
 	struct store_event e;
 	struct store_signal s;
-	double km, hours, d = 0, acc;
+	double km, hours, d = 0, acc, apart;
 	int64_t window;
 	uint64_t id;
 	int ret, n;
@@ -341,10 +342,11 @@ signals_clone(struct store_txn *t, const struct store_event *ev,
 	s.nevents = 2;
 	s.event_ids[0] = e.id < ev->id ? e.id : ev->id;
 	s.event_ids[1] = e.id < ev->id ? ev->id : e.id;
+	apart = (double)llabs(ev->time - e.time) / SIGNALS_HOUR_US;
 	snprintf(s.detail, sizeof(s.detail), "scanned by two visitors %.0f km "
-	    "apart within %.1f h (at %.4f, %.4f and %.4f, %.4f)", d,
-	    (double)llabs(ev->time - e.time) / SIGNALS_HOUR_US, e.lat, e.lon,
-	    ev->lat, ev->lon);
+	    "apart, %.*f %s apart (at %.4f, %.4f and %.4f, %.4f)", d,
+	    apart < 1 ? 0 : 1, apart < 1 ? apart * 60 : apart,
+	    apart < 1 ? "min" : "h", e.lat, e.lon, ev->lat, ev->lon);
 	r->elsewhere = true;
 	return signals_raise(t, &s, r);
 }

@@ -23,6 +23,10 @@ static const struct cli_cmd commands[] = {
 	{ "export", "scans, codes, batches, draws, claims for analysts (CSV, "
 	    "JSONL)", cmd_export },
 	{ "admin", "tokens of the server's admin API (exports)", cmd_admin },
+	{ "signals", "leaked jobs, clones, diversion, forgery bursts, "
+	    "redemption anomalies", cmd_signals },
+	{ "config", "settings of the installation (the signals' rules)",
+	    cmd_config },
 };
 
 static const char usage_text[] =
