@@ -46,6 +46,8 @@ extern const size_t analytics_claim_nfields;
 
 /* Writes a text field, absent (null) when empty. */
 void analytics_opt_str(struct output *o, const char *s);
+/* Writes a number field, absent (null) when 0. */
+void analytics_opt_u64(struct output *o, uint64_t v);
 /* Writes a time field, absent when 0. */
 void analytics_opt_time(struct output *o, int64_t us);
 

@@ -181,18 +181,12 @@ signals_row_write(struct signals_lister *l, const struct signals_row *r)
 		signals_text_row(o, r);
 		return;
 	}
-	if (r->id != 0)
-		output_u64(o, r->id);
-	else
-		output_null(o);
+	analytics_opt_u64(o, r->id);
 	output_str(o, signals_kind_name(r->kind));
 	output_time(o, r->time);
 	analytics_opt_str(o, r->serial);
 	analytics_opt_str(o, r->gtin);
-	if (r->batch_id != 0)
-		output_u64(o, r->batch_id);
-	else
-		output_null(o);
+	analytics_opt_u64(o, r->batch_id);
 	analytics_opt_str(o, r->line);
 	output_u64_list(o, r->event_ids, r->nevents);
 	if (r->has_location) {

@@ -415,20 +415,14 @@ fail:
 int
 store_event_get_txn(struct store_txn *t, uint64_t id, struct store_event *ev)
 {
-	MDB_val k, v;
+	MDB_val v;
 	uint8_t key[8];
-	int rc;
+	int ret;
 
-	if (t->ret != 0)
-		return t->ret;
 	store_u64_key(id, key);
-	k.mv_size = sizeof(key);
-	k.mv_data = key;
-	rc = mdb_get(store_mdb_txn(t), t->st->dbi[STORE_DB_EVENTS], &k, &v);
-	if (rc == MDB_NOTFOUND)
-		return -ENOENT;
-	if (rc != 0)
-		return store_txn_fail(t, store_error(rc));
+	if ((ret = store_lookup_txn(t, STORE_DB_EVENTS, key, sizeof(key),
+	    &v)) < 0)
+		return ret;
 	return store_event_unpack(v.mv_data, v.mv_size, ev);
 }
 

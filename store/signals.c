@@ -113,20 +113,14 @@ store_signal_add_txn(struct store_txn *t, struct store_signal *s)
 int
 store_signal_get_txn(struct store_txn *t, uint64_t id, struct store_signal *s)
 {
-	MDB_val k, v;
+	MDB_val v;
 	uint8_t key[8];
-	int rc;
+	int ret;
 
-	if (t->ret != 0)
-		return t->ret;
 	store_u64_key(id, key);
-	k.mv_size = sizeof(key);
-	k.mv_data = key;
-	rc = mdb_get(store_mdb_txn(t), t->st->dbi[STORE_DB_SIGNALS], &k, &v);
-	if (rc == MDB_NOTFOUND)
-		return -ENOENT;
-	if (rc != 0)
-		return store_txn_fail(t, store_error(rc));
+	if ((ret = store_lookup_txn(t, STORE_DB_SIGNALS, key, sizeof(key),
+	    &v)) < 0)
+		return ret;
 	return store_signal_unpack(v.mv_data, v.mv_size, s);
 }
 
@@ -240,20 +234,14 @@ store_config_get_txn(struct store_txn *t, const char *name, char *value,
     size_t cap)
 {
 	char key[sizeof(STORE_CONFIG_PREFIX) + STORE_CONFIG_NAME_MAX];
-	MDB_val k, v;
-	int rc;
+	MDB_val v;
+	int ret;
 
-	if (t->ret != 0)
-		return t->ret;
 	if (store_config_key(name, key) < 0)
 		return -EINVAL;
-	k.mv_size = strlen(key);
-	k.mv_data = key;
-	rc = mdb_get(store_mdb_txn(t), t->st->dbi[STORE_DB_META], &k, &v);
-	if (rc == MDB_NOTFOUND)
-		return -ENOENT;
-	if (rc != 0)
-		return store_txn_fail(t, store_error(rc));
+	if ((ret = store_lookup_txn(t, STORE_DB_META, key, strlen(key),
+	    &v)) < 0)
+		return ret;
 	if (v.mv_size >= cap || v.mv_size > STORE_CONFIG_VALUE_MAX)
 		return store_txn_fail(t, -EIO);
 	memcpy(value, v.mv_data, v.mv_size);
@@ -290,20 +278,14 @@ store_region_get_txn(struct store_txn *t, uint32_t batch_id,
     struct store_circle *c, size_t *n)
 {
 	uint8_t key[STORE_REGION_KEY_LEN];
-	MDB_val k, v;
-	int rc;
+	MDB_val v;
+	int ret;
 
 	*n = 0;
-	if (t->ret != 0)
-		return t->ret;
 	store_region_key(batch_id, key);
-	k.mv_size = sizeof(key);
-	k.mv_data = key;
-	rc = mdb_get(store_mdb_txn(t), t->st->dbi[STORE_DB_META], &k, &v);
-	if (rc == MDB_NOTFOUND)
-		return -ENOENT;
-	if (rc != 0)
-		return store_txn_fail(t, store_error(rc));
+	if ((ret = store_lookup_txn(t, STORE_DB_META, key, sizeof(key),
+	    &v)) < 0)
+		return ret;
 	if (v.mv_size == 0 || v.mv_size % sizeof(*c) != 0 ||
 	    v.mv_size / sizeof(*c) > STORE_REGION_MAX)
 		return store_txn_fail(t, -EIO);

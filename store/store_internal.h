@@ -82,6 +82,10 @@ int store_batch_commit(struct store_txn *t, const struct store_batch *b);
 /* Reads a value into a fixed-size record; -EIO if its size is wrong. */
 int store_get_txn(struct store_txn *t, enum store_db db, const void *key,
     size_t klen, void *val, size_t vlen);
+/* Looks a key up: *v points into the map until the transaction ends.
+ * 0, -ENOENT (not sticky), or a store error (sticky). */
+int store_lookup_txn(struct store_txn *t, enum store_db db, const void *key,
+    size_t klen, MDB_val *v);
 /* Writes a value (flags as for mdb_put). */
 int store_put_txn(struct store_txn *t, enum store_db db, const void *key,
     size_t klen, const void *val, size_t vlen, unsigned flags);
