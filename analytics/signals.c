@@ -28,24 +28,34 @@ static const char *const signals_kind_names[SIGNALS_KINDS] = {
 
 const struct signals_setting signals_settings[] = {
 	{ "clone.km", 50, 0.001, 20040, false,
-	    "clone: scans more than this many km apart" },
+	    "                        clone: scans more than this many km apart (less\n"
+	    "                        both accuracies)" },
 	{ "clone.hours", 24, 0.001, 8760, false,
-	    "clone: ... within this many hours" },
+	    "                        clone: ... within this many hours" },
 	{ "burst.per_hour", 20, 1, 1e9, true,
-	    "forgery_burst: more forged or malformed scans than this from "
-	    "one /24 or /48 in a UTC hour" },
+	    "                        forgery_burst: more forged or malformed "
+	    "scans than\n"
+	    "                        this from one /24 or /48 in a UTC hour" },
 	{ "redemption.days", 30, 1, 3660, true,
-	    "redemption_anomaly: the period when --from is not given" },
+	    "                        redemption_anomaly: the period when --from "
+	    "is not\n"
+	    "                        given" },
 	{ "redemption.km", 5, 0.01, 1000, false,
-	    "redemption_anomaly: a scan counts for the nearest store within "
-	    "this many km" },
+	    "                        redemption_anomaly: a scan counts for the "
+	    "nearest\n"
+	    "                        store within this many km" },
 	{ "redemption.min", 10, 1, 1e9, true,
-	    "redemption_anomaly: redemptions a store needs at least" },
+	    "                        redemption_anomaly: redemptions a store "
+	    "needs at\n"
+	    "                        least" },
 	{ "redemption.ratio", 3, 1, 1e6, false,
-	    "redemption_anomaly: redemptions at least this many times the "
-	    "expected" },
+	    "                        redemption_anomaly: redemptions at least "
+	    "this many\n"
+	    "                        times the expected" },
 	{ "redemption.p", 0.001, 1e-12, 0.5, false,
-	    "redemption_anomaly: binomial upper-tail probability at most" },
+	    "                        redemption_anomaly: binomial upper-tail "
+	    "probability\n"
+	    "                        at most" },
 };
 const size_t signals_nsettings = sizeof(signals_settings) /
     sizeof(signals_settings[0]);

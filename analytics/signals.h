@@ -45,7 +45,7 @@ struct signals_setting {
 	const char *name;		/* "clone.km" */
 	double def, min, max;
 	bool integer;
-	const char *what;
+	const char *what;		/* help lines, indented */
 };
 extern const struct signals_setting signals_settings[];
 extern const size_t signals_nsettings;

@@ -170,8 +170,10 @@ config_help_make(char *help, size_t cap)
 
 	for (size_t i = 0; i < signals_nsettings && o < sizeof(list); i++)
 		o += (size_t)snprintf(list + o, sizeof(list) - o,
-		    "     %-18s %s (default %.12g)\n", signals_settings[i].name,
-		    signals_settings[i].what, signals_settings[i].def);
+		    "     %-18s default %.12g, %.12g to %.12g\n%s\n",
+		    signals_settings[i].name, signals_settings[i].def,
+		    signals_settings[i].min, signals_settings[i].max,
+		    signals_settings[i].what);
 	snprintf(help, cap, config_help, list);
 }
 
@@ -195,6 +197,13 @@ cmd_config(int argc, char **argv)
 	if ((sub = cli_subcommand("config", help, "subcommand", subs, &argc,
 	    &argv, cmd, &rc)) == NULL)
 		return rc;
+	/* A negative VALUE would read as an option: every setting is
+	 * positive, so say so instead. */
+	if (strcmp(sub, "set") == 0 && argc >= 3 && argv[2][0] == '-' &&
+	    ((argv[2][1] >= '0' && argv[2][1] <= '9') || argv[2][1] == '.') &&
+	    (s = signals_setting_find(argv[1])) != NULL)
+		return cli_usage(cmd, "%s '%s': out of range (%.12g to %.12g)",
+		    s->name, argv[2], s->min, s->max);
 	while ((ret = cli_getopt(cmd, help, argc, argv, ":D:h",
 	    (const struct option[]){ { "db", required_argument, NULL, 'D' },
 	    { "help", no_argument, NULL, 'h' }, { NULL, 0, NULL, 0 } },

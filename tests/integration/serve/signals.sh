@@ -62,7 +62,7 @@ assert_rc 2 "an unknown setting"
 assert_contains "$ERR" "unknown setting 'clone.kms'" "an unknown setting"
 run "$SCANLOOP" config get nope
 assert_rc 2 "get of an unknown setting"
-for bad in "clone.km 0" "clone.km abc" "clone.hours 1e9" \
+for bad in "clone.km 0" "clone.km -5" "clone.km abc" "clone.hours 1e9" \
     "burst.per_hour 2.5" "burst.per_hour ''" "clone.km nan"; do
 	eval "run \"\$SCANLOOP\" config set $bad"
 	assert_rc 2 "config set $bad"
