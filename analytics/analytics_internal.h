@@ -46,8 +46,24 @@ extern const size_t analytics_claim_nfields;
 
 /* Writes a text field, absent (null) when empty. */
 void analytics_opt_str(struct output *o, const char *s);
+/* Writes a number field, absent (null) when 0. */
+void analytics_opt_u64(struct output *o, uint64_t v);
 /* Writes a time field, absent when 0. */
 void analytics_opt_time(struct output *o, int64_t us);
+
+/* Parses decimal digits into [min, max]: no sign, no spaces, no
+ * overflow. */
+bool analytics_parse_u64(const char *s, uint64_t min, uint64_t max,
+    uint64_t *out);
+/* Sets one parameter of a query from a URL (name and value decoded). */
+typedef int (*analytics_param_fn)(void *q, const char *name,
+    const char *value, const char **why);
+/* Reads a URL's query string: each of names (NULL-terminated, at most
+ * 32) at most once, percent-decoded, handed to set. 0, or -EINVAL with
+ * *why. */
+int analytics_url_params(const char *query, size_t len,
+    const char *const names[], analytics_param_fn set, void *q,
+    const char **why);
 
 /* Writes the whole export of its kind (export_tables.c,
  * export_rewards.c). Return 0 or a negative errno. */

@@ -33,6 +33,16 @@ analytics_opt_str(struct output *o, const char *s)
 		output_str(o, s);
 }
 
+/* Writes a number field, absent when 0. */
+void
+analytics_opt_u64(struct output *o, uint64_t v)
+{
+	if (v == 0)
+		output_null(o);
+	else
+		output_u64(o, v);
+}
+
 /* Writes a time field, absent when 0. */
 void
 analytics_opt_time(struct output *o, int64_t us)
@@ -53,10 +63,7 @@ analytics_scan_row(struct output *o, const struct scan_record *r)
 	output_str(o, r->reason);
 	analytics_opt_str(o, r->serial);
 	analytics_opt_str(o, r->gtin);
-	if (r->batch_id != 0)
-		output_u64(o, r->batch_id);
-	else
-		output_null(o);
+	analytics_opt_u64(o, r->batch_id);
 	analytics_opt_str(o, r->line);
 	output_str(o, r->who);
 	output_u64(o, r->drawcode);
@@ -76,10 +83,7 @@ analytics_scan_row(struct output *o, const struct scan_record *r)
 	analytics_opt_str(o, r->lang);
 	analytics_opt_str(o, r->ua);
 	analytics_opt_str(o, r->raw);
-	if (r->prev_event_id != 0)
-		output_u64(o, r->prev_event_id);
-	else
-		output_null(o);
+	analytics_opt_u64(o, r->prev_event_id);
 	output_row_end(o);
 }
 

@@ -58,9 +58,9 @@ analytics_query_init(struct analytics_query *q, enum analytics_kind kind)
 	q->format = ANALYTICS_CSV;
 }
 
-/* Parses decimal digits into [1, max] or [0, max]: no sign, no spaces,
- * no overflow. */
-static bool
+/* Parses decimal digits into [min, max]: no sign, no spaces, no
+ * overflow. */
+bool
 analytics_parse_u64(const char *s, uint64_t min, uint64_t max, uint64_t *out)
 {
 	uint64_t v = 0;
@@ -279,13 +279,13 @@ analytics_unescape(const char *s, size_t len, char *out, size_t cap)
 	return true;
 }
 
-/* Reads the filters of a URL's query string. */
+/* Reads the parameters of a URL's query string: each of names at most
+ * once, percent-decoded, handed to set. */
 int
-analytics_query_parse_url(struct analytics_query *q, const char *query,
-    size_t len, const char **why)
+analytics_url_params(const char *query, size_t len,
+    const char *const names[], analytics_param_fn set, void *q,
+    const char **why)
 {
-	static const char *const names[] = { "since", "format", "from", "to",
-	    "batch", "campaign", "verdict", "human", "scanned", NULL };
 	char name[16], value[ANALYTICS_VALUE_MAX + 1];
 	unsigned seen = 0;
 	size_t i = 0;
@@ -324,9 +324,29 @@ analytics_query_parse_url(struct analytics_query *q, const char *query,
 			    "too long";
 			return -EINVAL;
 		}
-		if (analytics_query_set(q, name, value, why) < 0)
+		if (set(q, name, value, why) < 0)
 			return -EINVAL;
 		i++;
 	}
 	return 0;
+}
+
+/* analytics_query_set as an analytics_param_fn. */
+static int
+analytics_query_param(void *q, const char *name, const char *value,
+    const char **why)
+{
+	return analytics_query_set(q, name, value, why);
+}
+
+/* Reads the filters of a URL's query string. */
+int
+analytics_query_parse_url(struct analytics_query *q, const char *query,
+    size_t len, const char **why)
+{
+	static const char *const names[] = { "since", "format", "from", "to",
+	    "batch", "campaign", "verdict", "human", "scanned", NULL };
+
+	return analytics_url_params(query, len, names, analytics_query_param,
+	    q, why);
 }

@@ -34,6 +34,12 @@ scan_group_end(bool committed, void *arg)
 
 	summaries_group_end(core->summaries, committed);
 	drawcache_group_end(core->drawcache, committed);
+	for (int k = 0; k < SIGNALS_KINDS; k++) {
+		if (committed && core->signals_staged[k] != 0)
+			atomic_fetch_add(&core->signals_raised[k],
+			    core->signals_staged[k]);
+		core->signals_staged[k] = 0;
+	}
 }
 
 /* Logs what a finished pruning run did, if anything. */

@@ -11,6 +11,9 @@
  * SCAN_EXPORTS_MAX run at once per server: a long read transaction keeps
  * the pages it sees from being reused, so exports are few and end when
  * their client stalls (the write timeout) or the server stops.
+ *
+ * GET /admin/signals.json lists the signals (analytics/signals.h) as one
+ * JSON object, at most SCAN_SIGNALS_LIMIT a request by default.
  */
 #include "scanner/scan_internal.h"
 #include "analytics/analytics.h"
@@ -26,6 +29,7 @@
 #include <strings.h>
 
 #define SCAN_EXPORT_BUDGET (128 * 1024)
+#define SCAN_SIGNALS_LIMIT 1000
 #define SCAN_EXPORT_HEADERS "Cache-Control: no-store\r\n" \
 	"X-Content-Type-Options: nosniff\r\n"
 
@@ -123,6 +127,28 @@ scan_export_refuse(struct http_req *req, int ret, const char *why)
 		scan_json_error(req, 503, "unavailable", "store unavailable");
 }
 
+/* Checks the admin token, answering 401 or 503 when it does not pass;
+ * true when the request may go on. */
+static bool
+scan_admin_allowed(struct scan_loop *sl, struct http_req *req)
+{
+	bool ok;
+
+	if (scan_admin_auth(sl, req, &ok) < 0) {
+		scan_json_error(req, 503, "unavailable", "store unavailable");
+		return false;
+	}
+	if (!ok)
+		scan_json(req, 401, json_pack("{s:s, s:s}", "error",
+		    "unauthorized", "message", "an admin token is required "
+		    "(Authorization: Bearer ...; scanloop admin token new)"),
+		    req->head.authorization.len > 0 ?
+		    "WWW-Authenticate: Bearer realm=\"scanloop-admin\", "
+		    "error=\"invalid_token\"\r\n" :
+		    "WWW-Authenticate: Bearer realm=\"scanloop-admin\"\r\n");
+	return ok;
+}
+
 /* GET /admin/export/{kind}?since=ID&format=csv|jsonl&... */
 void
 scan_admin_export(struct scan_loop *sl, struct http_req *req,
@@ -132,23 +158,10 @@ scan_admin_export(struct scan_loop *sl, struct http_req *req,
 	struct analytics_query q;
 	struct scan_export *e;
 	const char *why = NULL;
-	bool ok;
 	int ret;
 
-	if ((ret = scan_admin_auth(sl, req, &ok)) < 0) {
-		scan_json_error(req, 503, "unavailable", "store unavailable");
+	if (!scan_admin_allowed(sl, req))
 		return;
-	}
-	if (!ok) {
-		scan_json(req, 401, json_pack("{s:s, s:s}", "error",
-		    "unauthorized", "message", "an admin token is required "
-		    "(Authorization: Bearer ...; scanloop admin token new)"),
-		    req->head.authorization.len > 0 ?
-		    "WWW-Authenticate: Bearer realm=\"scanloop-admin\", "
-		    "error=\"invalid_token\"\r\n" :
-		    "WWW-Authenticate: Bearer realm=\"scanloop-admin\"\r\n");
-		return;
-	}
 	if (!http_slice_eq(kind, "scans")) {
 		scan_json_error(req, 404, "not_found", "the server exports "
 		    "scans (/admin/export/scans); the other kinds are "
@@ -186,4 +199,67 @@ scan_admin_export(struct scan_loop *sl, struct http_req *req,
 	    SCAN_EXPORT_HEADERS, "X-Next-Since", scan_export_fill, e);
 	if (req->head.method == HTTP_METHOD_HEAD)
 		scan_export_free(e);
+}
+
+/* Sink of the signals listing: JSON Lines into a buffer. */
+static int
+scan_signals_sink(void *arg, const void *data, size_t len)
+{
+	return buf_append(arg, data, len);
+}
+
+/* GET /admin/signals.json?kind=K&since=ID&from=T&to=T&limit=N: the
+ * signals as {"signals": [...], "next_since": N}, the objects of
+ * 'scanloop signals --format jsonl'. */
+void
+scan_admin_signals(struct scan_loop *sl, struct http_req *req,
+    struct http_slice param)
+{
+	struct signals_query q;
+	struct buf b = { 0 };
+	const char *why = NULL;
+	char tail[64];
+	uint64_t next;
+	int ret;
+
+	(void)param;
+	if (!scan_admin_allowed(sl, req))
+		return;
+	memset(&q, 0, sizeof(q));
+	if (signals_query_parse_url(&q, req->head.query.p, req->head.query.len,
+	    &why) < 0) {
+		scan_json_error(req, 400, "bad_request", why);
+		return;
+	}
+	q.format = SIGNALS_JSONL;
+	if (q.limit == 0)
+		q.limit = SCAN_SIGNALS_LIMIT;
+	ret = buf_puts(&b, "{\"signals\":[");
+	if (ret == 0)
+		ret = signals_list(sl->srv->core->st, &q, scan_signals_sink, &b,
+		    &next, &why);
+	if (ret == -EINVAL || ret == -ERANGE) {
+		scan_json_error(req, 400, "bad_request", why);
+		goto out;
+	}
+	if (ret < 0) {
+		scan_json_error(req, 503, "unavailable", "store unavailable");
+		goto out;
+	}
+	/* Objects are one a line (JSON escapes a newline inside a string):
+	 * the line ends become the array's commas. */
+	for (size_t i = 12; i + 1 < b.len; i++)
+		if (b.data[i] == '\n')
+			b.data[i] = ',';
+	if (b.len > 12 && b.data[b.len - 1] == '\n')
+		b.len--;
+	snprintf(tail, sizeof(tail), "],\"next_since\":%" PRIu64 "}\n", next);
+	if (buf_puts(&b, tail) < 0) {
+		scan_json_error(req, 503, "unavailable", "out of memory");
+		goto out;
+	}
+	http_respond(req, 200, "application/json", SCAN_EXPORT_HEADERS,
+	    b.data, b.len, false);
+out:
+	buf_free(&b);
 }

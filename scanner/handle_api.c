@@ -43,8 +43,11 @@ scan_api_scan_done(struct scan_loop *sl, struct scan_op *o)
 	if (obj != NULL && o->vr.reason != NULL &&
 	    o->vr.verdict != VERDICT_GENUINE)
 		json_object_set_new(obj, "reason", json_string(o->vr.reason));
-	if (obj != NULL)
+	if (obj != NULL) {
 		json_object_set_new(obj, "first_scan", scan_json_first(&o->scans));
+		json_object_set_new(obj, "verified_elsewhere",
+		    json_boolean(o->raised.elsewhere));
+	}
 	if (obj != NULL && scan_repeat_op(sl, o, &r) == 0) {
 		json_object_set_new(obj, "repeat", repeat[r.kind] != NULL ?
 		    json_string(repeat[r.kind]) : json_null());
@@ -115,9 +118,16 @@ static int
 scan_apply_location(struct store_txn *t, struct writer_op *op)
 {
 	struct scan_op *o = (struct scan_op *)op;
+	struct store_event ev;
+	uint64_t head;
+	int ret;
 
-	return summaries_set_location_txn(o->summaries, t, o->ev.id, o->lat,
-	    o->lon, o->accuracy, clock_now_us());
+	if ((ret = summaries_set_location_txn(o->summaries, t, o->ev.id, o->lat,
+	    o->lon, o->accuracy, clock_now_us(), &ev, &head)) < 0 ||
+	    (ret = signals_location_txn(t, &ev, head, &o->raised)) < 0)
+		return ret;
+	scan_signals_stage(o);
+	return 0;
 }
 
 /* Answers a location post once the writer has attached it. */
@@ -134,7 +144,8 @@ scan_location_done(struct scan_loop *sl, struct scan_op *o)
 		scan_json_error(o->req, 503, "unavailable",
 		    "the location could not be recorded; try again");
 	else
-		scan_json(o->req, 200, json_pack("{s:b}", "ok", 1), NULL);
+		scan_json(o->req, 200, json_pack("{s:b, s:b}", "ok", 1,
+		    "verified_elsewhere", o->raised.elsewhere), NULL);
 }
 
 /* POST /api/v1/scans/{id}/location. */

@@ -114,8 +114,7 @@ scan_apply_draw(struct store_txn *t, struct writer_op *op)
 	int ret;
 
 	if (o->record_event) {
-		if ((ret = summaries_add_event_txn(o->summaries, t, &o->ev,
-		    &o->scans)) < 0)
+		if ((ret = scan_event_append_txn(t, o)) < 0)
 			return ret;
 		o->drq.event_id = o->ev.id;
 	}

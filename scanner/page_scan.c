@@ -82,10 +82,15 @@ scan_location(struct page_out *o, const struct page_scan *p)
 	    TR(lang,
 		"\" data-wait=\"正在获取位置…\" "
 		"data-ok=\"谢谢！位置已发送。\" "
+		"data-elsewhere=\"谢谢！此码不久前也在很远的另一处被验证过，"
+		"标签可能被复制。请向品牌方核实。\" "
 		"data-deny=\"无法获取位置：未获授权或不可用。\" "
 		"data-err=\"位置未能发送，请稍后再试。\">分享我的位置",
 		"\" data-wait=\"Getting your location…\" "
 		"data-ok=\"Thank you, your location was sent.\" "
+		"data-elsewhere=\"Thank you. This code was also verified far "
+		"from here a short while ago: the label may have been copied. "
+		"Please check with the brand.\" "
 		"data-deny=\"Location is unavailable or permission was denied.\" "
 		"data-err=\"Your location could not be sent. Please try again "
 		"later.\">Share my location"));

@@ -268,6 +268,7 @@ scan_op_new(struct scan_loop *sl, struct http_req *req)
 	if (o == NULL)
 		return NULL;
 	o->req = req;
+	o->core = sl->srv->core;
 	o->summaries = sl->srv->core->summaries;
 	o->forged_budget = sl->srv->cfg.forged_budget;
 	return o;
@@ -326,19 +327,40 @@ scan_op_release(struct writer_op *op)
 static_assert(VERDICT_FORGED == STORE_VERDICT_FORGED &&
     VERDICT_MALFORMED == STORE_VERDICT_MALFORMED, "stored verdicts");
 
-/* Writer: records the event; a forged or malformed one past its
- * network's budget for the hour is counted only (ev.id stays 0). */
-int
-scan_apply_event(struct store_txn *t, struct writer_op *op)
+/* Writer: counts what the op raised into the group's signals. */
+void
+scan_signals_stage(struct scan_op *o)
 {
-	struct scan_op *o = (struct scan_op *)op;
+	for (int k = 0; k < SIGNALS_KINDS; k++)
+		o->core->signals_staged[k] += o->raised.n[k];
+}
+
+/* Writer: appends the event (a forged or malformed one past its network's
+ * budget for the hour is counted only: ev.id stays 0) and raises its
+ * signals. */
+int
+scan_event_append_txn(struct store_txn *t, struct scan_op *o)
+{
 	bool keep;
 	int ret;
 
 	if ((ret = store_forged_count_txn(t, &o->ev, o->forged_budget,
-	    &keep)) < 0 || !keep)
+	    &keep)) < 0)
 		return ret;
-	return summaries_add_event_txn(o->summaries, t, &o->ev, &o->scans);
+	if (keep && (ret = summaries_add_event_txn(o->summaries, t, &o->ev,
+	    &o->scans)) < 0)
+		return ret;
+	if ((ret = signals_event_txn(t, &o->ev, &o->raised)) < 0)
+		return ret;
+	scan_signals_stage(o);
+	return 0;
+}
+
+/* Writer: records the event. */
+int
+scan_apply_event(struct store_txn *t, struct writer_op *op)
+{
+	return scan_event_append_txn(t, (struct scan_op *)op);
 }
 
 /* Records an event nobody waits for (forged, malformed, void). */

@@ -75,6 +75,8 @@ static const struct route scan_routes[] = {
 	/* The admin API: exports, with an admin token. */
 	{ ROUTE_PREFIX, "/admin/export/", NULL, ROUTE_GET | ROUTE_JSON,
 	    scan_admin_export },
+	{ ROUTE_EXACT, "/admin/signals.json", NULL, ROUTE_GET | ROUTE_JSON,
+	    scan_admin_signals },
 	{ ROUTE_EXACT, "/robots.txt", NULL, 0, scan_robots },
 	{ ROUTE_EXACT, "/favicon.ico", NULL, 0, scan_favicon },
 };
@@ -238,13 +240,17 @@ scan_metrics(struct scan_loop *sl, struct http_req *req,
     struct http_slice param)
 {
 	struct scan_server *srv = sl->srv;
+	uint64_t raised[SIGNALS_KINDS];
 	struct writer_stats ws;
 
 	(void)param;
 	writer_stats_get(srv->core->writer, &ws);
+	for (int k = 0; k < SIGNALS_KINDS; k++)
+		raised[k] = atomic_load(&srv->core->signals_raised[k]);
 	buf_reset(&sl->page);
 	if (metrics_render(srv->metrics, &ws, http_server_conns(srv->http),
-	    srv->started, &sl->page) < 0) {
+	    srv->started, &sl->page) < 0 ||
+	    metrics_render_signals(raised, &sl->page) < 0) {
 		scan_error_page(sl, req, 503, NULL);
 		return;
 	}

@@ -27,6 +27,7 @@
 #include <jansson.h>
 #include <stdatomic.h>
 
+#include "analytics/signals.h"
 #include "codegen/code.h"
 #include "codegen/keys.h"
 #include "common/buf.h"
@@ -71,6 +72,9 @@ struct scan_core {
 	int64_t prune_next;
 	bool pruning;
 	struct store_prune_stats pruned;
+	/* Signals raised: in this group (writer), and committed. */
+	uint64_t signals_staged[SIGNALS_KINDS];
+	_Atomic uint64_t signals_raised[SIGNALS_KINDS];
 };
 
 /* Admin exports that may stream at once (handle_admin.c). */
@@ -121,8 +125,10 @@ typedef void (*scan_done_fn)(struct scan_loop *sl, struct scan_op *o);
 struct scan_op {
 	struct writer_op op;		/* first: writer_op * ↔ scan_op * */
 	scan_done_fn done;		/* NULL: nobody waits (detached) */
+	struct scan_core *core;
 	struct summaries *summaries;
 	uint64_t forged_budget;		/* of the server (scan_config) */
+	struct signals_raised raised;	/* out: what the write raised */
 	struct http_req *req;
 	struct store_event ev;
 	struct store_code_scans scans;	/* out */
@@ -196,6 +202,11 @@ void scan_op_submit(struct scan_loop *sl, struct http_req *req,
 void scan_record_detached(struct scan_loop *sl, const struct store_event *ev);
 /* Writer: records the op's scan event (and updates its code's summary). */
 int scan_apply_event(struct store_txn *t, struct writer_op *op);
+/* Writer: appends the op's scan event, updates its code's summary and
+ * raises the signals it meets (analytics/signals.h), in one transaction. */
+int scan_event_append_txn(struct store_txn *t, struct scan_op *o);
+/* Writer: counts what the op raised into the group's signals. */
+void scan_signals_stage(struct scan_op *o);
 /* A finished operation back on its loop (the writer port's done). */
 void scan_op_done(struct writer_op *op, void *arg);
 
@@ -311,6 +322,8 @@ void scan_staff_page(struct scan_loop *sl, struct http_req *req,
     struct http_slice claim);
 void scan_admin_export(struct scan_loop *sl, struct http_req *req,
     struct http_slice kind);
+void scan_admin_signals(struct scan_loop *sl, struct http_req *req,
+    struct http_slice param);
 
 /* ---- core.c --------------------------------------------------------- */
 

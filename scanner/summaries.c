@@ -145,20 +145,22 @@ summaries_load_tail(struct summaries *sm, struct store *st)
 /* Attaches a location and stages the summary. */
 int
 summaries_set_location_txn(struct summaries *sm, struct store_txn *t,
-    uint64_t id, double lat, double lon, float accuracy, int64_t now)
+    uint64_t id, double lat, double lon, float accuracy, int64_t now,
+    struct store_event *ev, uint64_t *head)
 {
 	struct store_code_scans *s;
-	struct store_event ev;
 	int ret;
 
+	*head = 0;
 	if ((ret = store_event_set_location_txn(t, id, lat, lon, accuracy, now,
-	    &ev)) < 0)
+	    ev)) < 0)
 		return ret;
-	if (memcmp(ev.serial, summaries_zero, STORE_SERIAL_BYTES) == 0)
+	if (memcmp(ev->serial, summaries_zero, STORE_SERIAL_BYTES) == 0)
 		return 0;
-	if ((ret = summaries_stage(sm, t, ev.serial, &s)) < 0)
+	if ((ret = summaries_stage(sm, t, ev->serial, &s)) < 0)
 		return ret;
-	store_code_scans_locate(s, &ev);
+	store_code_scans_locate(s, ev);
+	*head = s->last_event;
 	return 0;
 }
 

@@ -40,9 +40,12 @@ void summaries_free(struct summaries *sm);
 int summaries_add_event_txn(struct summaries *sm, struct store_txn *t,
     struct store_event *ev, struct store_code_scans *out);
 /* Writer, in a group: a location for an event, into its code's summary
- * when it was the first human scan. -EEXIST if it has one already. */
+ * when it was the first human scan. -EEXIST if it has one already. The
+ * located event is returned in *ev, and its code's newest event (0 for
+ * none) in *head. */
 int summaries_set_location_txn(struct summaries *sm, struct store_txn *t,
-    uint64_t id, double lat, double lon, float accuracy, int64_t now);
+    uint64_t id, double lat, double lon, float accuracy, int64_t now,
+    struct store_event *ev, uint64_t *head);
 /* Writer: the group committed (staged becomes committed) or not (staged
  * changes are dropped). */
 void summaries_group_end(struct summaries *sm, bool committed);

@@ -746,6 +746,92 @@ int store_admin_token_put_txn(struct store_txn *t,
 int store_admin_token_foreach_txn(struct store_txn *t,
     int (*cb)(const struct store_admin_token *, void *), void *arg);
 
+/* ---- signals ---------------------------------------------------------
+ * What a scan can tell the brand's protection team (analytics/signals.h
+ * holds the rules, docs/signals.md describes them): a record per signal,
+ * under an id from the counter "next_signal" in meta, written in the
+ * transaction of the scan that raised it. Forged and malformed scans are
+ * counted per network prefix and UTC hour (forgery_counts). Settings of
+ * the installation ("config/<name>", text) and the sales region of a
+ * batch ("region/<batch id BE>") live in meta. */
+
+#define STORE_SIGNAL_EVENTS_MAX 4
+#define STORE_SIGNAL_DETAIL_MAX 200
+#define STORE_SIGNAL_F_LOCATION 0x01	/* lat, lon are where */
+#define STORE_SIGNAL_F_PREFIX 0x02	/* ip/prefix_len is where */
+
+struct store_signal {
+	uint64_t id;
+	int64_t time;			/* Unix µs: when it was raised */
+	uint8_t kind;			/* enum signals_kind (analytics) */
+	uint8_t flags;			/* STORE_SIGNAL_F_* */
+	uint8_t ip_family;		/* 4 or 6 with STORE_SIGNAL_F_PREFIX */
+	uint8_t prefix_len;		/* 24 or 48 */
+	uint32_t batch_id;		/* 0: none */
+	uint8_t serial[STORE_SERIAL_BYTES];	/* zero: none */
+	uint8_t nevents;
+	uint64_t event_ids[STORE_SIGNAL_EVENTS_MAX];	/* oldest first */
+	double lat, lon;
+	uint8_t ip[16];			/* the prefix, host bits zero */
+	char detail[STORE_SIGNAL_DETAIL_MAX + 1];	/* UTF-8, for people */
+};
+
+/* Appends a signal: assigns s->id. */
+int store_signal_add_txn(struct store_txn *t, struct store_signal *s);
+/* Reads one signal (-ENOENT if none). */
+int store_signal_get_txn(struct store_txn *t, uint64_t id,
+    struct store_signal *s);
+/* Calls cb for each signal with an id greater than after, in id order; a
+ * non-zero cb return stops and is returned. */
+int store_signal_foreach_txn(struct store_txn *t, uint64_t after,
+    int (*cb)(const struct store_signal *, void *), void *arg);
+/* The newest signal id (0 if none). */
+int store_signal_last_id_txn(struct store_txn *t, uint64_t *id);
+
+/* Forged and malformed scans of one network prefix in one UTC hour. */
+struct store_burst {
+	uint64_t count;
+	uint64_t first_event;
+	uint64_t signal_id;		/* the burst's signal, 0 until raised */
+};
+static_assert(sizeof(struct store_burst) == 24, "burst layout");
+
+/* Reads the count of a prefix (family 4 or 6, the address with its host
+ * bits zero) in hour (hours since 1970); zeroes when absent. */
+int store_burst_get_txn(struct store_txn *t, uint32_t hour, uint8_t family,
+    const uint8_t prefix[16], struct store_burst *b);
+/* Writes it. */
+int store_burst_put_txn(struct store_txn *t, uint32_t hour, uint8_t family,
+    const uint8_t prefix[16], const struct store_burst *b);
+
+#define STORE_CONFIG_NAME_MAX 32
+#define STORE_CONFIG_VALUE_MAX 64
+
+/* Reads a setting's text (-ENOENT: not set). */
+int store_config_get_txn(struct store_txn *t, const char *name, char *value,
+    size_t cap);
+/* Sets a setting, or removes it with value NULL (-ENOENT if it was not
+ * set). */
+int store_config_put_txn(struct store_txn *t, const char *name,
+    const char *value);
+
+/* A batch's sales region: circles, at most STORE_REGION_MAX. */
+#define STORE_REGION_MAX 32
+struct store_circle {
+	double lat, lon;		/* degrees */
+	double km;			/* radius */
+};
+static_assert(sizeof(struct store_circle) == 24, "circle layout");
+
+/* Reads a batch's region into c (STORE_REGION_MAX slots); -ENOENT if it
+ * has none. */
+int store_region_get_txn(struct store_txn *t, uint32_t batch_id,
+    struct store_circle *c, size_t *n);
+/* Sets a batch's region, or clears it with n 0 (-ENOENT if it had
+ * none). */
+int store_region_put_txn(struct store_txn *t, uint32_t batch_id,
+    const struct store_circle *c, size_t n);
+
 /* ---- statistics ---------------------------------------------------- */
 
 struct store_stats {

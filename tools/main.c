@@ -25,6 +25,10 @@ static const struct cli_cmd commands[] = {
 	{ "admin", "tokens of the server's admin API (exports)", cmd_admin },
 	{ "prune", "delete old forged scans, drop old client addresses",
 	    cmd_prune },
+	{ "signals", "leaked jobs, clones, diversion, forgery bursts, "
+	    "redemption anomalies", cmd_signals },
+	{ "config", "settings of the installation (the signals' rules)",
+	    cmd_config },
 };
 
 static const char usage_text[] =

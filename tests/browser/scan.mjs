@@ -14,8 +14,9 @@
 // geolocation opens the code page; the test checks the genuine verdict, that
 // the page's script ran under its Content-Security-Policy (nothing blocked,
 // no request to another origin), taps "share my location", and checks the
-// POST the page sent and the thank-you message. run.sh then checks that the
-// store holds the position. Every wait is bounded.
+// POST the page sent and the thank-you message; another phone far away
+// then gets the "verified elsewhere" warning (a clone signal). run.sh
+// then checks that the store holds the position. Every wait is bounded.
 import { harness, phoneContext, WAIT_MS } from './harness.mjs';
 
 const h = harness('browser', 'run.sh');
@@ -181,6 +182,34 @@ async function phone(browser) {
 	await ctx.close();
 }
 
+// Another phone (another visitor) far away shares its position for the
+// same code: a clone, and the page says the code was verified elsewhere.
+async function elsewhere(browser) {
+	const far = { latitude: geo.latitude + 10, longitude: geo.longitude,
+	    accuracy: 20 };
+	const ctx = await phoneContext(browser,
+	    { geolocation: far, permissions: ['geolocation'] });
+	const page = await ctx.newPage();
+	watch(page, 'page far away');
+	const r = await open(page, need('SL_CODE'));
+	check(r.status() === 200, `page far away: status ${r.status()}`);
+	const btn = page.locator('#loc');
+	await page.locator('#loc-box').waitFor({ state: 'visible' });
+	const want = await btn.getAttribute('data-elsewhere');
+	check(want === '谢谢！此码不久前也在很远的另一处被验证过，' +
+	    '标签可能被复制。请向品牌方核实。', `data-elsewhere is "${want}"`);
+	await page.tap('#loc', { timeout: WAIT_MS });
+	await page.waitForFunction(
+	    (w) => document.getElementById('loc-msg').textContent === w,
+	    want, { timeout: WAIT_MS });
+	check(/\be\b/.test((await page.locator('#loc-msg')
+	    .getAttribute('class')) || ''), 'the warning has no class e');
+	await checkCsp(page, 'page far away');
+	await shot(page, 'genuine-zh-verified-elsewhere.png');
+	result.elsewhere_event_id = Number(await btn.getAttribute('data-event'));
+	await ctx.close();
+}
+
 // Chromium's own User-Agent ("HeadlessChrome"): the server records a bot
 // and the page has no location button.
 async function headless(browser) {
@@ -205,4 +234,4 @@ async function headless(browser) {
 	await ctx.close();
 }
 
-h.main([phone, headless], 'failure.png');
+h.main([phone, elsewhere, headless], 'failure.png');
