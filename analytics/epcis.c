@@ -224,9 +224,18 @@ static int
 put_event_head(struct epcis_writer *w, const char *when, const char *off,
     const char *id)
 {
-	return buf_printf(&w->out, "%s\n{\"type\":\"ObjectEvent\","
-	    "\"eventTime\":\"%s\",\"eventTimeZoneOffset\":\"%s\","
-	    "\"eventID\":\"%s\"", w->events > 0 ? "," : "", when, off, id);
+	struct buf *b = &w->out;
+	int ret;
+
+	if ((ret = buf_puts(b, w->events > 0 ? ",\n{\"type\":\"ObjectEvent\","
+	    "\"eventTime\":\"" : "\n{\"type\":\"ObjectEvent\",\"eventTime\":\""))
+	    < 0 || (ret = buf_puts(b, when)) < 0 ||
+	    (ret = buf_puts(b, "\",\"eventTimeZoneOffset\":\"")) < 0 ||
+	    (ret = buf_puts(b, off)) < 0 ||
+	    (ret = buf_puts(b, "\",\"eventID\":\"")) < 0 ||
+	    (ret = buf_puts(b, id)) < 0)
+		return ret;
+	return buf_puts(b, "\"");
 }
 
 /* Formats "geo:LAT,LON" rounded to the writer's digits (no "-0"). */
@@ -298,15 +307,18 @@ epcis_write_scan(struct epcis_writer *w, const struct scan_record *r)
 	    (ret = put_escaped(&w->out, epc)) < 0 ||
 	    (ret = buf_puts(&w->out, "\"")) < 0))
 		goto fail;
-	if ((ret = buf_printf(&w->out, "],\"action\":\"OBSERVE\","
-	    "\"bizStep\":\"%s\"", step)) < 0)
+	if ((ret = buf_puts(&w->out, "],\"action\":\"OBSERVE\","
+	    "\"bizStep\":\"")) < 0 || (ret = buf_puts(&w->out, step)) < 0 ||
+	    (ret = buf_puts(&w->out, "\"")) < 0)
 		goto fail;
 	if (r->has_location &&
-	    (ret = buf_printf(&w->out, ",\"readPoint\":{\"id\":\"%s\"}",
-	    geo)) < 0)
+	    ((ret = buf_puts(&w->out, ",\"readPoint\":{\"id\":\"")) < 0 ||
+	    (ret = buf_puts(&w->out, geo)) < 0 ||
+	    (ret = buf_puts(&w->out, "\"}")) < 0))
 		goto fail;
-	if ((ret = buf_printf(&w->out, ",\"" EPCIS_NS_PREFIX ":event\":%s,\""
-	    EPCIS_NS_PREFIX ":verdict\":\"", event)) < 0 ||
+	if ((ret = buf_puts(&w->out, ",\"" EPCIS_NS_PREFIX ":event\":")) < 0 ||
+	    (ret = buf_puts(&w->out, event)) < 0 ||
+	    (ret = buf_puts(&w->out, ",\"" EPCIS_NS_PREFIX ":verdict\":\"")) < 0 ||
 	    (ret = put_escaped(&w->out, r->verdict)) < 0 ||
 	    (ret = buf_puts(&w->out, "\",\"" EPCIS_NS_PREFIX ":who\":\"")) < 0 ||
 	    (ret = put_escaped(&w->out, r->who)) < 0 ||

@@ -230,22 +230,22 @@ canon_epc_urn(struct span s, struct buf *out)
 	return 0;
 }
 
-/* Finds "/NAME/" or "/AI/" in s; returns the offset after it or 0. */
+/* Finds the first "/AI/" or "/NAME/" in s; returns the offset after it
+ * or 0. */
 static size_t
 dl_find_key(struct span s, const char *ai, const char *name)
 {
-	char pat[2][16];
+	const char *pat[2] = { ai, name };
+	size_t best = 0;
 
-	snprintf(pat[0], sizeof(pat[0]), "/%s/", ai);
-	snprintf(pat[1], sizeof(pat[1]), "/%s/", name);
-	for (size_t i = 0; i < s.n; i++)
-		for (int k = 0; k < 2; k++) {
-			size_t n = strlen(pat[k]);
+	for (int k = 0; k < 2; k++) {
+		size_t n = strlen(pat[k]);
+		const char *at = memmem(s.p, s.n, pat[k], n);
 
-			if (s.n - i >= n && memcmp(s.p + i, pat[k], n) == 0)
-				return i + n;
-		}
-	return 0;
+		if (at != NULL && (best == 0 || (size_t)(at - s.p) + n < best))
+			best = (size_t)(at - s.p) + n;
+	}
+	return best;
 }
 
 /* Reads "/Q/VALUE" pairs after a primary key: qualifiers 10 (lot),
@@ -309,7 +309,7 @@ canon_dl(struct span s, struct buf *out)
 		s.n = (size_t)(end - s.p);
 	if ((end = memchr(s.p, '#', s.n)) != NULL)
 		s.n = (size_t)(end - s.p);
-	if ((at = dl_find_key(s, "00", "sscc")) > 0) {
+	if ((at = dl_find_key(s, "/00/", "/sscc/")) > 0) {
 		key = (struct span){ s.p + at, s.n - at };
 		if (span_digits(key) != 18 || key.n != 18)
 			return 0;
@@ -318,7 +318,7 @@ canon_dl(struct span s, struct buf *out)
 			return ret;
 		return 1;
 	}
-	if ((at = dl_find_key(s, "01", "gtin")) > 0) {
+	if ((at = dl_find_key(s, "/01/", "/gtin/")) > 0) {
 		key = (struct span){ s.p + at, s.n - at };
 		d = span_digits(key);
 		if (d != 8 && d != 12 && d != 13 && d != 14)
@@ -344,7 +344,7 @@ canon_dl(struct span s, struct buf *out)
 			return 0;
 		return ret ? -ENOMEM : 1;
 	}
-	if ((at = dl_find_key(s, "414", "gln")) > 0) {
+	if ((at = dl_find_key(s, "/414/", "/gln/")) > 0) {
 		key = (struct span){ s.p + at, s.n - at };
 		if (span_digits(key) != 13)
 			return 0;
@@ -373,7 +373,8 @@ canon_number(struct span s, struct buf *out)
 	size_t i = 0, digits = 0;
 	double x;
 
-	if (s.n == 0 || s.n >= sizeof(text))
+	if (s.n == 0 || s.n >= sizeof(text) ||
+	    strchr("+-.0123456789", s.p[0]) == NULL)
 		return 0;
 	if (s.p[i] == '+' || s.p[i] == '-')
 		i++;
@@ -518,7 +519,8 @@ put_ext(struct buf *out, const struct epcis_ext *e)
 	size_t (*offs)[2] = NULL;
 	int ret;
 
-	if ((ret = buf_printf(out, "{%s}%s", e->ns, e->name)) < 0)
+	if ((ret = buf_puts(out, "{")) < 0 || (ret = buf_puts(out, e->ns)) < 0 ||
+	    (ret = buf_puts(out, "}")) < 0 || (ret = buf_puts(out, e->name)) < 0)
 		return ret;
 	if (e->value != NULL) {
 		size_t mark = out->len;
