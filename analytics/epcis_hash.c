@@ -510,13 +510,14 @@ put_sorted(struct buf *out, struct buf *tmp, size_t (*offs)[2], size_t n)
 	return ret;
 }
 
+static int put_ext_list(struct buf *out, const struct epcis_ext *ext,
+    size_t n);
+
 /* Appends one extension element: "{ns}name", "=value" and its children
  * sorted. */
 static int
 put_ext(struct buf *out, const struct epcis_ext *e)
 {
-	struct buf tmp = { 0 };
-	size_t (*offs)[2] = NULL;
 	int ret;
 
 	if ((ret = buf_puts(out, "{")) < 0 || (ret = buf_puts(out, e->ns)) < 0 ||
@@ -532,17 +533,28 @@ put_ext(struct buf *out, const struct epcis_ext *e)
 		if (out->len == mark + 1)
 			out->len = mark;
 	}
-	if (e->n_children == 0)
+	return put_ext_list(out, e->children, e->n_children);
+}
+
+/* Appends extension elements, each as put_ext writes it, sorted. */
+static int
+put_ext_list(struct buf *out, const struct epcis_ext *ext, size_t n)
+{
+	struct buf tmp = { 0 };
+	size_t (*offs)[2];
+	int ret = 0;
+
+	if (n == 0)
 		return 0;
-	if ((offs = calloc(e->n_children, sizeof(*offs))) == NULL)
+	if ((offs = calloc(n, sizeof(*offs))) == NULL)
 		return -ENOMEM;
-	for (size_t i = 0; i < e->n_children && ret == 0; i++) {
+	for (size_t i = 0; i < n && ret == 0; i++) {
 		offs[i][0] = tmp.len;
-		ret = put_ext(&tmp, &e->children[i]);
+		ret = put_ext(&tmp, &ext[i]);
 		offs[i][1] = tmp.len;
 	}
 	if (ret == 0)
-		ret = put_sorted(out, &tmp, offs, e->n_children);
+		ret = put_sorted(out, &tmp, offs, n);
 	free(offs);
 	buf_free(&tmp);
 	return ret;
@@ -613,8 +625,6 @@ format_time_ms(int64_t us, char out[64])
 int
 epcis_prehash(const struct epcis_hash_event *ev, struct buf *out)
 {
-	struct buf tmp = { 0 };
-	size_t (*offs)[2] = NULL;
 	char when[64];
 	int ret;
 
@@ -632,20 +642,7 @@ epcis_prehash(const struct epcis_hash_event *ev, struct buf *out)
 	    (ret = put_location(out, "readPoint", ev->read_point)) < 0 ||
 	    (ret = put_location(out, "bizLocation", ev->biz_location)) < 0)
 		return ret;
-	if (ev->n_ext == 0)
-		return 0;
-	if ((offs = calloc(ev->n_ext, sizeof(*offs))) == NULL)
-		return -ENOMEM;
-	for (size_t i = 0; i < ev->n_ext && ret == 0; i++) {
-		offs[i][0] = tmp.len;
-		ret = put_ext(&tmp, &ev->ext[i]);
-		offs[i][1] = tmp.len;
-	}
-	if (ret == 0)
-		ret = put_sorted(out, &tmp, offs, ev->n_ext);
-	free(offs);
-	buf_free(&tmp);
-	return ret;
+	return put_ext_list(out, ev->ext, ev->n_ext);
 }
 
 /* Hashes the pre-hash string with SHA-256 into an ni URI. */

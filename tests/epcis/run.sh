@@ -23,6 +23,7 @@ export LC_ALL=C.UTF-8
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 SRC=$(cd "$HERE/../.." && pwd)
 . "$SRC/tests/lib/report.sh"
+. "$SRC/tests/lib/npm.sh"
 : "${SCANLOOP:?SCANLOOP must name the scanloop binary (meson sets it)}"
 BUILD=${SCANLOOP_BUILD:-$(cd "$(dirname "$SCANLOOP")/.." && pwd)}
 SCHEMA=$SRC/tests/fixtures/epcis/EPCIS-JSON-Schema.json
@@ -44,23 +45,8 @@ if ! command -v node >/dev/null || ! command -v npm >/dev/null; then
 fi
 command -v python3 >/dev/null || skip "no python3"
 
-# ajv from package-lock.json unless node_modules holds that version; the
-# lock on package.json keeps parallel runs from replacing it under us.
-want=$(node -p 'require(process.argv[1]).packages["node_modules/ajv"].version' \
-    "$HERE/package-lock.json")
-exec 9<"$HERE/package.json"
-flock -w 300 9 || fail "timed out waiting for another run's npm ci in $HERE"
-have=$(node -p 'try { require(process.argv[1]).version } catch (e) { "" }' \
-    "$HERE/node_modules/ajv/package.json")
-if [ "$have" != "$want" ]; then
-	note "npm ci in $HERE (ajv $want)"
-	if ! (cd "$HERE" && npm ci --no-audit --no-fund) >"$T/npm.log" 2>&1; then
-		cat "$T/npm.log"
-		npm ping >/dev/null 2>&1 || skip "npm registry unreachable: cannot install ajv"
-		fail "npm ci failed in $HERE (see above)"
-	fi
-fi
-flock -s 9
+# ajv from package-lock.json unless node_modules holds that version.
+npm_ci_locked "$HERE" ajv
 
 # The documents.
 mkdir "$T/docs"
