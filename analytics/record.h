@@ -42,4 +42,39 @@ struct scan_record {
 					 * https://id.gs1.org) */
 };
 
+/*
+ * Decoding: a stored event into a record. The decoder reads each event's
+ * batch and key in the export's read transaction and keeps them (a small
+ * cache by batch id, and every key), so an export reads each batch once.
+ * A record's strings point into the decoder or into the event decoded:
+ * valid until the next decode or until the event changes.
+ */
+#define RECORD_BATCH_CACHE 64
+
+struct record_decoder {
+	struct store_txn *t;
+	struct {
+		struct store_batch b;
+		bool found;		/* else: no such batch */
+		bool used;
+	} batches[RECORD_BATCH_CACHE];
+	struct store_key *keys[256];	/* lazily read; NULL: not yet */
+	bool key_missing[256];
+	char line[STORE_LINE_MAX + 1];
+};
+
+/* Starts a decoder over a read transaction (which must outlive it). */
+void record_decoder_init(struct record_decoder *d, struct store_txn *t);
+/* Frees what the decoder cached. */
+void record_decoder_deinit(struct record_decoder *d);
+/* Reads the batch of id through the cache: 0, -ENOENT, or a store
+ * error. *b points into the cache until the next call. */
+int record_batch_txn(struct record_decoder *d, uint32_t id,
+    const struct store_batch **b) __attribute__((warn_unused_result));
+/* Decodes ev into r. Returns 0 or a negative errno from the store. */
+int record_decode_txn(struct record_decoder *d, const struct store_event *ev,
+    struct scan_record *r) __attribute__((warn_unused_result));
+/* Names who scanned: "head", "bot", "api" or "human" (event flags). */
+const char *record_who(uint8_t flags);
+
 #endif

@@ -70,7 +70,7 @@ campaign_reveal_name(int reveal)
 }
 
 /* Ids: 1-32 of [A-Za-z0-9_-]. */
-static bool
+bool
 campaign_id_ok(const char *s)
 {
 	size_t n = strlen(s);

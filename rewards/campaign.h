@@ -120,6 +120,8 @@ const struct campaign_tier *campaign_tier_at(const struct campaign *c,
 /* Names: "physical", "coupon", "points"; "online", "at_store". */
 const char *campaign_kind_name(int kind);
 const char *campaign_reveal_name(int reveal);
+/* True for a campaign (or tier, store) id: 1 to 32 of [A-Za-z0-9_-]. */
+bool campaign_id_ok(const char *s);
 /* Parses "2027-03-01T00:00:00+08:00" (or Z) into Unix µs. */
 int campaign_parse_time(const char *s, int64_t *us);
 

@@ -2,6 +2,7 @@
 #include "rewards/token.h"
 #include "codegen/base32.h"
 
+#include <assert.h>
 #include <errno.h>
 #include <sodium.h>
 #include <string.h>
@@ -9,6 +10,7 @@
 #define TOKEN_CLAIM_DOMAIN "SCANLOOP-CLAIM"
 #define TOKEN_CLAIM_HASH_DOMAIN "SCANLOOP-CLAIM-HASH"
 #define TOKEN_SHOP_DOMAIN "SCANLOOP-SHOP"
+#define TOKEN_ADMIN_DOMAIN "SCANLOOP-ADMIN"
 #define TOKEN_CLAIM_ID_TRIES 8
 
 /* BLAKE2b, keyed with 32 bytes unless key is NULL, of a domain string,
@@ -160,14 +162,64 @@ token_claim_check_txn(struct store_txn *t, const char *token,
 	return 0;
 }
 
-/* What the store keeps of a shop token. */
+/*
+ * Shop and admin tokens have one form: a public selector (what the store
+ * looks the token up by) and a secret, in base32; the store keeps the
+ * selector and a hash of both, under a domain string per kind of token.
+ */
+#define TOKEN_PAIR_BYTES (TOKEN_SELECTOR_BYTES + TOKEN_SECRET_BYTES)
+static_assert(STORE_SHOP_SELECTOR_BYTES == TOKEN_SELECTOR_BYTES &&
+    STORE_ADMIN_SELECTOR_BYTES == TOKEN_SELECTOR_BYTES, "selectors");
+static_assert(STORE_SHOP_HASH_BYTES == TOKEN_PAIR_HASH_BYTES &&
+    STORE_ADMIN_HASH_BYTES == TOKEN_PAIR_HASH_BYTES, "hashes");
+
+/* What the store keeps of a selector and secret. */
 static void
-token_shop_hash(const uint8_t sel[STORE_SHOP_SELECTOR_BYTES],
-    const uint8_t secret[TOKEN_SHOP_SECRET_BYTES],
-    uint8_t out[STORE_SHOP_HASH_BYTES])
+token_pair_hash(const char *domain, const uint8_t raw[TOKEN_PAIR_BYTES],
+    uint8_t out[TOKEN_PAIR_HASH_BYTES])
 {
-	token_hash(NULL, TOKEN_SHOP_DOMAIN, sel, STORE_SHOP_SELECTOR_BYTES,
-	    secret, TOKEN_SHOP_SECRET_BYTES, out, STORE_SHOP_HASH_BYTES);
+	token_hash(NULL, domain, raw, TOKEN_SELECTOR_BYTES,
+	    raw + TOKEN_SELECTOR_BYTES, TOKEN_SECRET_BYTES, out,
+	    TOKEN_PAIR_HASH_BYTES);
+}
+
+/* Draws a new token: its text, selector and hash. */
+static void
+token_pair_new(const char *domain, uint8_t sel[TOKEN_SELECTOR_BYTES],
+    uint8_t hash[TOKEN_PAIR_HASH_BYTES], char out[TOKEN_PAIR_CHARS + 1])
+{
+	uint8_t raw[TOKEN_PAIR_BYTES];
+
+	randombytes_buf(raw, sizeof(raw));
+	memcpy(sel, raw, TOKEN_SELECTOR_BYTES);
+	token_pair_hash(domain, raw, hash);
+	base32_encode(out, raw, sizeof(raw));
+	sodium_memzero(raw, sizeof(raw));
+}
+
+/* Decodes a presented token into raw (zeros when it does not decode, so
+ * that the caller does the same work either way). */
+static void
+token_pair_parse(const char *token, uint8_t raw[TOKEN_PAIR_BYTES])
+{
+	if (token == NULL || token_decode(token, raw, TOKEN_PAIR_BYTES) < 0)
+		memset(raw, 0, TOKEN_PAIR_BYTES);
+}
+
+/* Compares a presented token's hash with the stored one in constant time
+ * (found or not: the caller compared against a zero hash then) and wipes
+ * the token. */
+static bool
+token_pair_check(const char *domain, uint8_t raw[TOKEN_PAIR_BYTES],
+    const uint8_t stored[TOKEN_PAIR_HASH_BYTES], bool found)
+{
+	uint8_t hash[TOKEN_PAIR_HASH_BYTES];
+	bool ok;
+
+	token_pair_hash(domain, raw, hash);
+	ok = sodium_memcmp(hash, stored, sizeof(hash)) == 0 && found;
+	sodium_memzero(raw, TOKEN_PAIR_BYTES);
+	return ok;
 }
 
 /* Draws a new shop token; the shop keeps selector and hash. */
@@ -175,13 +227,7 @@ void
 token_shop_new(struct store_shop *s,
     char out[TOKEN_SHOP_CHARS + 1])
 {
-	uint8_t raw[STORE_SHOP_SELECTOR_BYTES + TOKEN_SHOP_SECRET_BYTES];
-
-	randombytes_buf(raw, sizeof(raw));
-	memcpy(s->selector, raw, STORE_SHOP_SELECTOR_BYTES);
-	token_shop_hash(raw, raw + STORE_SHOP_SELECTOR_BYTES, s->hash);
-	base32_encode(out, raw, sizeof(raw));
-	sodium_memzero(raw, sizeof(raw));
+	token_pair_new(TOKEN_SHOP_DOMAIN, s->selector, s->hash, out);
 }
 
 /* Authenticates a shop by its token, in constant time per shop. */
@@ -189,21 +235,73 @@ int
 token_shop_auth_txn(struct store_txn *t, const char *token,
     struct store_shop *s, bool *ok)
 {
-	uint8_t raw[STORE_SHOP_SELECTOR_BYTES + TOKEN_SHOP_SECRET_BYTES];
-	uint8_t hash[STORE_SHOP_HASH_BYTES];
+	uint8_t raw[TOKEN_PAIR_BYTES];
 	int ret;
 
 	*ok = false;
 	memset(s, 0, sizeof(*s));
-	if (token == NULL || token_decode(token, raw, sizeof(raw)) < 0)
-		memset(raw, 0, sizeof(raw));
+	token_pair_parse(token, raw);
 	ret = store_shop_by_selector_txn(t, raw, s);
-	if (ret < 0 && ret != -ENOENT)
+	if (ret < 0 && ret != -ENOENT) {
+		sodium_memzero(raw, sizeof(raw));
 		return ret;
-	token_shop_hash(raw, raw + STORE_SHOP_SELECTOR_BYTES, hash);
+	}
 	/* Compare even when the selector is unknown: same work, no hint. */
-	*ok = sodium_memcmp(hash, s->hash, sizeof(hash)) == 0 && ret == 0 &&
+	*ok = token_pair_check(TOKEN_SHOP_DOMAIN, raw, s->hash, ret == 0) &&
 	    !s->revoked;
-	sodium_memzero(raw, sizeof(raw));
 	return 0;
+}
+
+/* Draws a new admin token; the store keeps selector and hash. */
+void
+token_admin_new(struct store_admin_token *a, char out[TOKEN_ADMIN_CHARS + 1])
+{
+	token_pair_new(TOKEN_ADMIN_DOMAIN, a->selector, a->hash, out);
+}
+
+/* Authenticates an admin token, in constant time whether or not its
+ * selector is known. */
+int
+token_admin_auth_txn(struct store_txn *t, const char *token,
+    struct store_admin_token *a, bool *ok)
+{
+	uint8_t raw[TOKEN_PAIR_BYTES];
+	int ret;
+
+	*ok = false;
+	memset(a, 0, sizeof(*a));
+	token_pair_parse(token, raw);
+	ret = store_admin_token_get_txn(t, raw, a);
+	if (ret < 0 && ret != -ENOENT) {
+		sodium_memzero(raw, sizeof(raw));
+		return ret;
+	}
+	*ok = token_pair_check(TOKEN_ADMIN_DOMAIN, raw, a->hash, ret == 0) &&
+	    !a->revoked;
+	if (!*ok)
+		memset(a, 0, sizeof(*a));
+	return 0;
+}
+
+/* Parses the public part of a token or a selector given alone (the
+ * first TOKEN_SELECTOR_CHARS characters of a token). */
+int
+token_selector_parse(const char *text, uint8_t sel[TOKEN_SELECTOR_BYTES])
+{
+	char head[TOKEN_SELECTOR_CHARS + 1];
+
+	if (strlen(text) < TOKEN_SELECTOR_CHARS)
+		return -EINVAL;
+	memcpy(head, text, TOKEN_SELECTOR_CHARS);
+	head[TOKEN_SELECTOR_CHARS] = '\0';
+	return base32_decode(sel, TOKEN_SELECTOR_BYTES, head,
+	    TOKEN_SELECTOR_CHARS) < 0 ? -EINVAL : 0;
+}
+
+/* Formats a selector as its TOKEN_SELECTOR_CHARS characters. */
+void
+token_selector_text(const uint8_t sel[TOKEN_SELECTOR_BYTES],
+    char out[TOKEN_SELECTOR_CHARS + 1])
+{
+	base32_encode(out, sel, TOKEN_SELECTOR_BYTES);
 }

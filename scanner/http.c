@@ -192,6 +192,8 @@ http_loop_deadline_cb(evutil_socket_t fd, short what, void *arg)
 		next = TAILQ_NEXT(c, entry);
 		if (c->state != HTTP_CONN_HANDLING)
 			http_conn_free(c);
+		else if (c->stream_fill != NULL)
+			http_stream_cancel(c);	/* an export: cut it */
 	}
 	/* Requests still with the handler end when it answers. */
 	http_loop_maybe_exit(l);

@@ -109,6 +109,40 @@ unsigned http_loop_index(const struct http_loop *loop);
 void http_loop_set_user(struct http_loop *loop, void *user);
 void *http_loop_user(const struct http_loop *loop);
 
+/*
+ * A streamed answer (chunked), for answers too long to build in memory:
+ * http_stream_begin sends the head, then the connection calls fill each
+ * time it can take more (at once, whenever what it queued drained below
+ * HTTP_STREAM_LOW bytes, and after http_stream_yield). fill appends with
+ * http_stream_write, a bounded amount per call, and returns; it ends the
+ * answer with http_stream_end, or with http_stream_abort after an error
+ * (the connection closes without the last chunk, so the client sees the
+ * answer is incomplete). When the client leaves or the server stops,
+ * fill is called once more with http_req_gone() true: it frees what it
+ * holds and calls http_stream_end. All on the connection's loop thread.
+ */
+#define HTTP_STREAM_LOW (64 * 1024)
+
+typedef void (*http_stream_fn)(struct http_req *req, void *arg);
+
+/* Sends a streamed answer's head (Transfer-Encoding: chunked, and
+ * trailer, if not NULL, naming the trailer fields in a Trailer header)
+ * and starts calling fill. For HEAD, fill is never called: the answer
+ * ends with the head (and fill's arg is the caller's to free). */
+void http_stream_begin(struct http_req *req, int status,
+    const char *content_type, const char *extra_headers, const char *trailer,
+    http_stream_fn fill, void *arg);
+/* Appends len bytes (one chunk) to a streamed answer. */
+void http_stream_write(struct http_req *req, const void *data, size_t len);
+/* Asks for fill to be called again soon although nothing was written
+ * (a producer that skipped much and wants to go on). */
+void http_stream_yield(struct http_req *req);
+/* Ends a streamed answer: the last chunk and the trailer fields
+ * ("Name: value\r\n" lines, or NULL). */
+void http_stream_end(struct http_req *req, const char *trailers);
+/* Ends a streamed answer after an error: closes without the last chunk. */
+void http_stream_abort(struct http_req *req);
+
 /* Sends the answer: status line, standard headers (Date, Server,
  * Content-Length, Connection), extra_headers (complete "Name: v\r\n"
  * lines, may be NULL), and the body (omitted for HEAD). The body is

@@ -133,7 +133,7 @@ http_head_rebase(struct http_head *h, const char *from, const char *to)
 }
 
 /* Arms the connection timer for ms (or stops it when ms < 0). */
-static void
+void
 http_conn_timer(struct http_conn *c, int ms)
 {
 	struct timeval tv;
@@ -163,6 +163,8 @@ http_req_reset(struct http_conn *c)
 	r->log_event = 0;
 	r->log_verdict = NULL;
 	r->start_us = 0;
+	c->stream_fill = NULL;
+	c->stream_arg = NULL;
 	memset(&r->head, 0, sizeof(r->head));
 }
 
@@ -191,6 +193,10 @@ http_conn_free(struct http_conn *c)
 static void
 http_conn_close(struct http_conn *c)
 {
+	if (c->state == HTTP_CONN_HANDLING && c->stream_fill != NULL) {
+		http_stream_cancel(c);
+		return;
+	}
 	if (c->state == HTTP_CONN_HANDLING) {
 		if (c->bev != NULL) {
 			bufferevent_free(c->bev);
@@ -237,6 +243,8 @@ http_conn_timer_cb(evutil_socket_t fd, short what, void *arg)
 		http_conn_error(c, 408);
 		break;
 	case HTTP_CONN_HANDLING:
+		if (c->stream_fill != NULL)
+			http_stream_pump(c);	/* http_stream_yield */
 		break;
 	case HTTP_CONN_CLOSING:
 		/* Written at once (a zero timer), or the write timed out. */
@@ -395,6 +403,8 @@ http_conn_write_cb(struct bufferevent *bev, void *arg)
 	(void)bev;
 	if (c->state == HTTP_CONN_CLOSING)
 		http_conn_finish(c);
+	else if (c->state == HTTP_CONN_HANDLING && c->stream_fill != NULL)
+		http_stream_pump(c);	/* drained below the low watermark */
 }
 
 /* EOF, error or a write timeout. */
@@ -414,7 +424,7 @@ http_conn_event_cb(struct bufferevent *bev, short what, void *arg)
  * answers then leave in one writev with no EV_WRITE registered and
  * removed again (two epoll_ctl calls per request).
  */
-static void
+void
 http_conn_send(struct http_conn *c, struct evbuffer *buf)
 {
 	struct evbuffer *out = bufferevent_get_output(c->bev);
@@ -431,28 +441,19 @@ http_conn_send(struct http_conn *c, struct evbuffer *buf)
 		evbuffer_add_buffer(out, buf);
 }
 
-/* Sends an answer and moves on to the next request or closes. */
-void
-http_respond(struct http_req *r, int status, const char *content_type,
-    const char *extra_headers, const void *body, size_t len, bool body_static)
+/* Appends an answer's head to out: status line, Date, Server, framing
+ * ("Content-Length: N\r\n" or "Transfer-Encoding: chunked\r\n"),
+ * Content-Type, Connection, the extra headers and the blank line.
+ * Returns its length. */
+size_t
+http_conn_head(struct http_conn *c, struct evbuffer *out, int status,
+    const char *framing, const char *content_type, const char *extra_headers)
 {
-	struct http_conn *c = r->conn;
 	struct http_loop *l = c->loop;
-	struct http_server *srv = l->srv;
-	struct evbuffer *out;
 	char head[512];
 	time_t now;
 	int n;
 
-	r->status = status;
-	if (c->gone || c->bev == NULL) {
-		r->bytes_out = 0;
-		if (srv->hooks.done != NULL)
-			srv->hooks.done(r, srv->arg);
-		c->state = HTTP_CONN_CLOSING;
-		http_conn_free(c);
-		return;
-	}
 	now = time(NULL);
 	if (now != l->date_sec) {
 		struct tm tm;
@@ -464,11 +465,10 @@ http_respond(struct http_req *r, int status, const char *content_type,
 	}
 	if (l->draining)
 		c->keep_alive = false;
-	out = l->scratch;
 	n = snprintf(head, sizeof(head),
 	    "HTTP/1.1 %d %s\r\nDate: %s\r\nServer: scanloop\r\n"
-	    "Content-Length: %zu\r\n%s%s%s%s",
-	    status, http_status_text(status), l->date, len,
+	    "%s%s%s%s%s",
+	    status, http_status_text(status), l->date, framing,
 	    content_type ? "Content-Type: " : "", content_type ? content_type : "",
 	    content_type ? "\r\n" : "",
 	    c->keep_alive ? "" : "Connection: close\r\n");
@@ -478,17 +478,18 @@ http_respond(struct http_req *r, int status, const char *content_type,
 	if (extra_headers != NULL)
 		evbuffer_add(out, extra_headers, strlen(extra_headers));
 	evbuffer_add(out, "\r\n", 2);
-	r->bytes_out = (size_t)n + 2 + (extra_headers ? strlen(extra_headers) : 0);
-	if (r->head.method != HTTP_METHOD_HEAD && len > 0) {
-		if (body_static)
-			evbuffer_add_reference(out, body, len, NULL, NULL);
-		else
-			evbuffer_add(out, body, len);
-		r->bytes_out += len;
-	}
-	http_conn_send(c, out);
+	return (size_t)n + 2 + (extra_headers ? strlen(extra_headers) : 0);
+}
+
+/* After an answer went out (or was queued): the done hook, then the
+ * next request, or the close. */
+void
+http_conn_answered(struct http_conn *c)
+{
+	struct http_server *srv = c->loop->srv;
+
 	if (srv->hooks.done != NULL)
-		srv->hooks.done(r, srv->arg);
+		srv->hooks.done(&c->req, srv->arg);
 	if (!c->keep_alive) {
 		c->state = HTTP_CONN_CLOSING;
 		bufferevent_disable(c->bev, EV_READ);
@@ -504,6 +505,48 @@ http_respond(struct http_req *r, int status, const char *content_type,
 	http_conn_timer(c, srv->cfg.idle_timeout_ms);
 	/* A pipelined request may already be waiting. */
 	http_conn_process(c);
+}
+
+/* An answer to a client that left: the done hook, then the close. */
+void
+http_conn_answered_gone(struct http_conn *c)
+{
+	struct http_server *srv = c->loop->srv;
+
+	c->req.bytes_out = 0;
+	if (srv->hooks.done != NULL)
+		srv->hooks.done(&c->req, srv->arg);
+	c->state = HTTP_CONN_CLOSING;
+	http_conn_free(c);
+}
+
+/* Sends an answer and moves on to the next request or closes. */
+void
+http_respond(struct http_req *r, int status, const char *content_type,
+    const char *extra_headers, const void *body, size_t len, bool body_static)
+{
+	struct http_conn *c = r->conn;
+	struct evbuffer *out;
+	char framing[48];
+
+	r->status = status;
+	if (c->gone || c->bev == NULL) {
+		http_conn_answered_gone(c);
+		return;
+	}
+	out = c->loop->scratch;
+	snprintf(framing, sizeof(framing), "Content-Length: %zu\r\n", len);
+	r->bytes_out = http_conn_head(c, out, status, framing, content_type,
+	    extra_headers);
+	if (r->head.method != HTTP_METHOD_HEAD && len > 0) {
+		if (body_static)
+			evbuffer_add_reference(out, body, len, NULL, NULL);
+		else
+			evbuffer_add(out, body, len);
+		r->bytes_out += len;
+	}
+	http_conn_send(c, out);
+	http_conn_answered(c);
 }
 
 /* True if the client left. */

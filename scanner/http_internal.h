@@ -46,6 +46,9 @@ struct http_conn {
 	bool admitted;		/* counted by admit_conn */
 	bool in_process;	/* http_conn_process is on the stack */
 	bool keep_alive_broken;	/* closing on an error: input may be unread */
+	/* A streamed answer (http_stream.c): its producer, while it runs. */
+	http_stream_fn stream_fill;
+	void *stream_arg;
 	struct http_req req;
 	TAILQ_ENTRY(http_conn) entry;
 };
@@ -107,5 +110,24 @@ void http_conn_new(struct http_loop *l, evutil_socket_t fd,
 /* Frees a connection (its socket is closed with the bufferevent), gives
  * back its count and admission, and ends a draining loop left empty. */
 void http_conn_free(struct http_conn *c);
+
+/* Arms the connection's timer for ms (stops it when ms < 0). */
+void http_conn_timer(struct http_conn *c, int ms);
+/* Appends an answer's head (framing: its Content-Length or
+ * Transfer-Encoding line) to out; returns its length. */
+size_t http_conn_head(struct http_conn *c, struct evbuffer *out, int status,
+    const char *framing, const char *content_type, const char *extra_headers);
+/* Sends buf (emptied): at once when nothing is queued before it. */
+void http_conn_send(struct http_conn *c, struct evbuffer *buf);
+/* After an answer: the done hook, then the next request or the close. */
+void http_conn_answered(struct http_conn *c);
+/* An answer to a client that left: the done hook, then the free. */
+void http_conn_answered_gone(struct http_conn *c);
+
+/* Streamed answers (http_stream.c): called by the connection when it can
+ * take more (its output fell to the low watermark, or after
+ * http_stream_yield), and when the client left or the server stops. */
+void http_stream_pump(struct http_conn *c);
+void http_stream_cancel(struct http_conn *c);
 
 #endif

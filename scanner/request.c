@@ -102,7 +102,8 @@ scan_random(uint8_t *out, size_t n)
  * commit shares, where purely random ids cost a random leaf page each
  * (measured: a third of the draw's cost in tests/bench/draw). 80 random
  * bits still make an id unguessable; the time tells the id's holder only
- * when it was made, and exports never contain visitor ids.
+ * when it was made; the scans export gives visitor ids only to the
+ * brand's analysts (docs/export.md).
  */
 
 /* Reads the visitor cookie, or makes a new visitor id. */
@@ -163,6 +164,7 @@ scan_event_verdict(struct store_event *ev, const struct verify_result *vr,
     struct http_slice raw)
 {
 	ev->verdict = (uint8_t)vr->verdict;
+	ev->reason = (uint8_t)verdict_reason_code(vr->reason);
 	if (vr->parsed) {
 		memcpy(ev->serial, vr->code.serial, sizeof(ev->serial));
 		ev->key_id = vr->code.key_id;

@@ -14,6 +14,7 @@
  *   handle_api.c    the scan API: scans, locations, code look-ups
  *   handle_draw.c   draws: the page's button and the draw API
  *   handle_claim.c  redemption, the staff page, points
+ *   handle_admin.c  the admin API: streamed exports (analytics/)
  *   router.c        the route table, health and metrics
  *   core.c          what every server over a store shares: the writer,
  *                   the caches it keeps, the campaigns, the secrets
@@ -23,6 +24,7 @@
 #define SCANLOOP_SCAN_INTERNAL_H
 
 #include <jansson.h>
+#include <stdatomic.h>
 
 #include "codegen/code.h"
 #include "codegen/keys.h"
@@ -64,6 +66,9 @@ struct scan_core {
 	int lock_fd;			/* one server per store */
 };
 
+/* Admin exports that may stream at once (handle_admin.c). */
+#define SCAN_EXPORTS_MAX 2
+
 /* One server: its listeners and loops, over a core. */
 struct scan_server {
 	struct scan_core *core;
@@ -73,6 +78,7 @@ struct scan_server {
 	struct metrics *metrics;
 	struct accesslog *log;
 	int64_t started;
+	atomic_uint exports;		/* admin exports streaming now */
 };
 
 struct scan_loop {
@@ -242,6 +248,8 @@ void scan_api_points(struct scan_loop *sl, struct http_req *req,
     struct http_slice param);
 void scan_staff_page(struct scan_loop *sl, struct http_req *req,
     struct http_slice claim);
+void scan_admin_export(struct scan_loop *sl, struct http_req *req,
+    struct http_slice kind);
 
 /* ---- core.c --------------------------------------------------------- */
 

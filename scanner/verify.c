@@ -11,19 +11,7 @@
 const char *
 verify_verdict_name(enum verdict v)
 {
-	switch (v) {
-	case VERDICT_GENUINE:
-		return "genuine";
-	case VERDICT_NOT_ACTIVE:
-		return "not_active";
-	case VERDICT_VOID:
-		return "void";
-	case VERDICT_FORGED:
-		return "forged";
-	case VERDICT_MALFORMED:
-		return "malformed";
-	}
-	return "?";
+	return verdict_name(v);
 }
 
 /* The verdict on an authenticated code the store knows: its batch's and

@@ -20,14 +20,7 @@
 
 #include "codegen/code.h"
 #include "store/store.h"
-
-enum verdict {
-	VERDICT_GENUINE,	/* genuine, batch active, not void */
-	VERDICT_NOT_ACTIVE,	/* genuine, batch not activated yet */
-	VERDICT_VOID,		/* genuine, but voided */
-	VERDICT_FORGED,		/* signature, key, serial or GTIN wrong */
-	VERDICT_MALFORMED,	/* not a scanloop code at all */
-};
+#include "store/verdict.h"
 
 enum verify_sig {
 	VERIFY_SIG_UNCHECKED,
@@ -50,7 +43,8 @@ struct verify_result {
 	struct store_batch batch;	/* when known */
 };
 
-/* Returns "genuine", "not_active", "void", "forged" or "malformed". */
+/* Returns "genuine", "not_active", "void", "forged" or "malformed"
+ * (verdict_name of store/verdict.h). */
 const char *verify_verdict_name(enum verdict v);
 /* Parses and verifies code text. Returns 0 (see out->verdict) or a
  * negative errno for a store failure. */

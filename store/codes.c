@@ -124,36 +124,6 @@ store_void_run_get_txn(struct store_txn *t, uint32_t batch_id, uint16_t run,
 	    sizeof(*r));
 }
 
-/* Walks every code in serial order. */
-int
-store_code_foreach_txn(struct store_txn *t,
-    int (*cb)(const uint8_t serial[STORE_SERIAL_BYTES],
-    const struct store_code *c, void *arg), void *arg)
-{
-	MDB_cursor *cur;
-	MDB_val k, v;
-	int rc, ret = 0;
-
-	if ((ret = store_cursor_open_txn(t, STORE_DB_CODES, &cur)) != 0)
-		return ret;
-	for (rc = mdb_cursor_get(cur, &k, &v, MDB_FIRST); rc == 0;
-	    rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
-		struct store_code c;
-
-		if (k.mv_size != STORE_SERIAL_BYTES || v.mv_size != sizeof(c)) {
-			ret = store_txn_fail(t, -EIO);
-			break;
-		}
-		memcpy(&c, v.mv_data, sizeof(c));
-		if ((ret = cb(k.mv_data, &c, arg)) != 0)
-			break;
-	}
-	if (rc != 0 && rc != MDB_NOTFOUND)
-		ret = store_txn_fail(t, store_error(rc));
-	mdb_cursor_close(cur);
-	return ret;
-}
-
 /* Voids listed codes of a batch, in chunks. */
 int
 store_codes_void(struct store *st, uint32_t batch_id,
@@ -243,4 +213,34 @@ out:
 	*newly_voided = total;
 	free(sorted);
 	return ret;
+}
+
+struct store_code_walk {
+	int (*cb)(const uint8_t *, const struct store_code *, void *);
+	void *arg;
+};
+
+/* Walk callback for codes. */
+static int
+store_code_walk_cb(const MDB_val *k, const MDB_val *v, void *arg)
+{
+	struct store_code_walk *w = arg;
+	struct store_code c;
+
+	if (k->mv_size != STORE_SERIAL_BYTES || v->mv_size != sizeof(c))
+		return -EIO;
+	memcpy(&c, v->mv_data, sizeof(c));
+	return w->cb(k->mv_data, &c, w->arg);
+}
+
+/* Iterates over every code in serial order. */
+int
+store_code_foreach_txn(struct store_txn *t,
+    int (*cb)(const uint8_t serial[STORE_SERIAL_BYTES],
+    const struct store_code *c, void *arg), void *arg)
+{
+	struct store_code_walk w = { cb, arg };
+
+	return store_walk_txn(t, STORE_DB_CODES, NULL, 0, 0, store_code_walk_cb,
+	    &w);
 }

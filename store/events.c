@@ -2,9 +2,13 @@
 #include "store/store_internal.h"
 
 #include <errno.h>
+#include <stddef.h>
 #include <sodium.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
 
 /* The fixed part of an event as stored; ua, lang and raw follow it. */
 struct store_event_rec {
@@ -22,7 +26,8 @@ struct store_event_rec {
 	double lat;
 	double lon;
 	float accuracy;
-	uint32_t reserved;
+	uint8_t reason;		/* was a zero uint32: 0 reads as none */
+	uint8_t reserved[3];
 	int64_t location_time;
 	uint16_t ua_len;
 	uint16_t lang_len;
@@ -77,6 +82,7 @@ store_event_pack(const struct store_event *ev, uint8_t *buf)
 	rec.lat = ev->lat;
 	rec.lon = ev->lon;
 	rec.accuracy = ev->accuracy;
+	rec.reason = ev->reason;
 	rec.location_time = ev->location_time;
 	rec.ua_len = (uint16_t)store_strnlen(ev->ua, STORE_EVENT_UA_MAX);
 	rec.lang_len = (uint16_t)store_strnlen(ev->lang, STORE_EVENT_LANG_MAX);
@@ -105,7 +111,9 @@ store_event_unpack(const uint8_t *buf, size_t len, struct store_event *ev)
 	    STORE_EVENT_LANG_MAX || rec.raw_len > STORE_EVENT_RAW_MAX ||
 	    len != sizeof(rec) + rec.ua_len + rec.lang_len + rec.raw_len)
 		return -EIO;
-	memset(ev, 0, sizeof(*ev));
+	/* The fixed part only: the texts are NUL-terminated below (zeroing
+	 * all 600 bytes of them cost an export a seventh of its time). */
+	memset(ev, 0, offsetof(struct store_event, ua));
 	ev->id = rec.id;
 	ev->time = rec.time;
 	ev->prev_same_code = rec.prev_same_code;
@@ -120,12 +128,16 @@ store_event_unpack(const uint8_t *buf, size_t len, struct store_event *ev)
 	ev->lat = rec.lat;
 	ev->lon = rec.lon;
 	ev->accuracy = rec.accuracy;
+	ev->reason = rec.reason;
 	ev->location_time = rec.location_time;
 	memcpy(ev->ua, buf + o, rec.ua_len);
+	ev->ua[rec.ua_len] = '\0';
 	o += rec.ua_len;
 	memcpy(ev->lang, buf + o, rec.lang_len);
+	ev->lang[rec.lang_len] = '\0';
 	o += rec.lang_len;
 	memcpy(ev->raw, buf + o, rec.raw_len);
+	ev->raw[rec.raw_len] = '\0';
 	return 0;
 }
 
@@ -512,6 +524,127 @@ store_event_foreach_code_txn(struct store_txn *t,
 		id = ev.prev_same_code;
 	}
 	return 0;
+}
+
+struct store_event_cursor {
+	MDB_cursor *cur;
+	struct store_txn *t;
+	uint64_t after;
+	bool started;
+	uintptr_t lo, hi;		/* map addresses read since a trim */
+};
+
+/* Opens an event cursor after an id. */
+int
+store_event_cursor_open_txn(struct store_txn *t, uint64_t after,
+    struct store_event_cursor **out)
+{
+	struct store_event_cursor *c;
+	int ret;
+
+	*out = NULL;
+	if ((c = calloc(1, sizeof(*c))) == NULL)
+		return -ENOMEM;
+	if ((ret = store_cursor_open_txn(t, STORE_DB_EVENTS, &c->cur)) != 0) {
+		free(c);
+		return ret;
+	}
+	c->t = t;
+	c->after = after;
+	*out = c;
+	return 0;
+}
+
+/* Reads the next event of a cursor. */
+int
+store_event_cursor_next(struct store_event_cursor *c, struct store_event *ev)
+{
+	MDB_val k, v;
+	uint8_t key[8];
+	int rc;
+
+	if (c->t->ret != 0)
+		return c->t->ret;
+	if (!c->started) {
+		c->started = true;
+		if (c->after == UINT64_MAX)
+			return -ENOENT;
+		store_event_key(c->after + 1, key);
+		k.mv_size = sizeof(key);
+		k.mv_data = key;
+		rc = mdb_cursor_get(c->cur, &k, &v, MDB_SET_RANGE);
+	} else
+		rc = mdb_cursor_get(c->cur, &k, &v, MDB_NEXT);
+	if (rc == MDB_NOTFOUND)
+		return -ENOENT;
+	if (rc != 0)
+		return store_txn_fail(c->t, store_error(rc));
+	if (c->lo == 0 || (uintptr_t)v.mv_data < c->lo)
+		c->lo = (uintptr_t)v.mv_data;
+	if ((uintptr_t)v.mv_data + v.mv_size > c->hi)
+		c->hi = (uintptr_t)v.mv_data + v.mv_size;
+	return store_event_unpack(v.mv_data, v.mv_size, ev);
+}
+
+/*
+ * LMDB reads through its map, and every page read stays in the process's
+ * resident size: an export of a large store would grow by the store's
+ * size. The map is read-only (no MDB_WRITEMAP), so the pages read can be
+ * dropped from this process (they stay in the page cache; touching one
+ * again maps it again, unchanged). The range is what the cursor has read
+ * since the last trim, page-aligned: inside the map, which is contiguous.
+ */
+void
+store_event_cursor_trim(struct store_event_cursor *c)
+{
+	uintptr_t page = (uintptr_t)sysconf(_SC_PAGESIZE), lo, hi;
+
+	if (c->lo == 0 || c->hi <= c->lo)
+		return;
+	lo = c->lo & ~(page - 1);
+	hi = (c->hi + page - 1) & ~(page - 1);
+	madvise((void *)lo, hi - lo, MADV_DONTNEED);
+	c->lo = c->hi = 0;
+}
+
+/* Closes an event cursor. */
+void
+store_event_cursor_close(struct store_event_cursor *c)
+{
+	if (c == NULL)
+		return;
+	mdb_cursor_close(c->cur);
+	free(c);
+}
+
+struct store_code_scans_walk {
+	int (*cb)(const uint8_t *, const struct store_code_scans *, void *);
+	void *arg;
+};
+
+/* Walk callback for code summaries. */
+static int
+store_code_scans_walk_cb(const MDB_val *k, const MDB_val *v, void *arg)
+{
+	struct store_code_scans_walk *w = arg;
+	struct store_code_scans s;
+
+	if (k->mv_size != STORE_SERIAL_BYTES || v->mv_size != sizeof(s))
+		return -EIO;
+	memcpy(&s, v->mv_data, sizeof(s));
+	return w->cb(k->mv_data, &s, w->arg);
+}
+
+/* Iterates over the stored code summaries. */
+int
+store_code_scans_foreach_txn(struct store_txn *t,
+    int (*cb)(const uint8_t serial[STORE_SERIAL_BYTES],
+    const struct store_code_scans *s, void *arg), void *arg)
+{
+	struct store_code_scans_walk w = { cb, arg };
+
+	return store_walk_txn(t, STORE_DB_CODE_SCANS, NULL, 0, 0,
+	    store_code_scans_walk_cb, &w);
 }
 
 /* Newest event id. */

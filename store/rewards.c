@@ -49,37 +49,6 @@ store_get_be64(const uint8_t *p)
 	return v;
 }
 
-/* Walks the entries whose keys start with prefix, from key "from". */
-static int
-store_walk_txn(struct store_txn *t, enum store_db db, const uint8_t *from,
-    size_t fromlen, size_t prefixlen,
-    int (*cb)(const MDB_val *k, const MDB_val *v, void *), void *arg)
-{
-	MDB_cursor *cur;
-	MDB_val k, v;
-	int rc, ret = 0;
-
-	if ((ret = store_cursor_open_txn(t, db, &cur)) != 0)
-		return ret;
-	k.mv_size = fromlen;
-	k.mv_data = (void *)from;
-	rc = fromlen > 0 ? mdb_cursor_get(cur, &k, &v, MDB_SET_RANGE) :
-	    mdb_cursor_get(cur, &k, &v, MDB_FIRST);
-	while (rc == 0) {
-		/* prefixlen 0 (from NULL): memcmp may not take NULL. */
-		if (prefixlen > 0 && (k.mv_size < prefixlen ||
-		    memcmp(k.mv_data, from, prefixlen) != 0))
-			break;
-		if ((ret = cb(&k, &v, arg)) != 0)
-			break;
-		rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT);
-	}
-	mdb_cursor_close(cur);
-	if (ret == 0 && rc != 0 && rc != MDB_NOTFOUND)
-		ret = store_txn_fail(t, store_error(rc));
-	return ret;
-}
-
 /* ---- campaigns ------------------------------------------------------ */
 
 /* Bumps the campaigns generation. */

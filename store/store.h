@@ -190,6 +190,12 @@ int store_code_get_txn(struct store_txn *t,
 /* Sets *exists for each of n serials given in ascending order. */
 int store_codes_exist_txn(struct store_txn *t,
     const uint8_t (*serials)[STORE_SERIAL_BYTES], size_t n, bool *exists);
+/* Calls cb for every code in serial order (codes of batches still
+ * minting included: the caller checks the batch); a non-zero cb return
+ * stops and is returned. */
+int store_code_foreach_txn(struct store_txn *t,
+    int (*cb)(const uint8_t serial[STORE_SERIAL_BYTES],
+    const struct store_code *c, void *arg), void *arg);
 /* Voids codes of one batch: every serial must belong to the batch (checked
  * first, changing nothing on failure; *bad is the index of the first that
  * does not). Applied in chunks; re-running is harmless. */
@@ -212,11 +218,6 @@ static_assert(sizeof(struct store_void_run) == 24, "void run is 24 bytes");
 /* Reads void run number run (1..b.void_runs) of a batch. */
 int store_void_run_get_txn(struct store_txn *t, uint32_t batch_id,
     uint16_t run, struct store_void_run *r);
-/* Calls cb for every code in serial order (the whole codes database: a
- * batch's codes are spread over it); a non-zero cb return stops. */
-int store_code_foreach_txn(struct store_txn *t,
-    int (*cb)(const uint8_t serial[STORE_SERIAL_BYTES],
-    const struct store_code *c, void *arg), void *arg);
 
 /* ---- minting --------------------------------------------------------
  * A mint creates its batch in state MINTING, inserts its codes in sorted
@@ -274,7 +275,7 @@ struct store_event {
 	uint8_t serial[STORE_SERIAL_BYTES];	/* zero if none parsed */
 	uint32_t batch_id;		/* 0 if unknown */
 	uint8_t key_id;
-	uint8_t verdict;		/* enum verdict of scanner/verify.h */
+	uint8_t verdict;		/* enum verdict (store/verdict.h) */
 	uint8_t flags;			/* STORE_EVENT_F_* */
 	uint8_t ip_family;		/* 0, 4 or 6 */
 	uint8_t ip[16];
@@ -282,7 +283,8 @@ struct store_event {
 	double lat;
 	double lon;
 	float accuracy;			/* metres */
-	uint32_t reserved;
+	uint8_t reason;			/* verdict_reason_code(), 0: none */
+	uint8_t reserved[3];
 	int64_t location_time;
 	/* Variable part, NUL-terminated in memory, truncated to the maxima. */
 	char ua[STORE_EVENT_UA_MAX + 1];
@@ -365,6 +367,26 @@ int store_event_foreach_desc_txn(struct store_txn *t, uint64_t before,
 int store_event_foreach_code_txn(struct store_txn *t,
     const uint8_t serial[STORE_SERIAL_BYTES], size_t limit,
     int (*cb)(const struct store_event *, void *), void *arg);
+/* A cursor over events in id order, for exports that stream: it lives in
+ * its read transaction and must be closed before the transaction ends. */
+struct store_event_cursor;
+/* Opens a cursor before the first event with an id greater than after. */
+int store_event_cursor_open_txn(struct store_txn *t, uint64_t after,
+    struct store_event_cursor **out) __attribute__((warn_unused_result));
+/* Reads the next event: 0, -ENOENT after the last, -EIO if damaged. */
+int store_event_cursor_next(struct store_event_cursor *c,
+    struct store_event *ev) __attribute__((warn_unused_result));
+/* Lets go of the store pages the cursor has read since the last trim
+ * (they stay in the page cache), so that a long export keeps a flat
+ * resident size. */
+void store_event_cursor_trim(struct store_event_cursor *c);
+/* Closes a cursor; NULL is allowed. */
+void store_event_cursor_close(struct store_event_cursor *c);
+/* Calls cb for every code's stored summary in serial order (without the
+ * unfolded tail: see store_scans_folded_txn). */
+int store_code_scans_foreach_txn(struct store_txn *t,
+    int (*cb)(const uint8_t serial[STORE_SERIAL_BYTES],
+    const struct store_code_scans *s, void *arg), void *arg);
 /* Returns the newest event id (0 if none). */
 int store_event_last_id_txn(struct store_txn *t, uint64_t *id);
 /* Reads the named 32-byte server secret from meta, creating it once. */
@@ -632,6 +654,41 @@ int store_drawcode_get_txn(struct store_txn *t,
 int store_mint_insert_drawcodes(struct store_mint *m,
     const struct store_drawcode_entry *e, size_t n)
     __attribute__((warn_unused_result));
+
+/* ---- admin tokens ----------------------------------------------------
+ * What the store keeps of an admin API token (rewards/token.h makes and
+ * checks them): its public selector and a hash, like a shop's token. They
+ * live in meta under "admin_token/" and the selector, so that stores made
+ * before them need no new database. */
+
+#define STORE_ADMIN_SELECTOR_BYTES 5
+#define STORE_ADMIN_HASH_BYTES 32
+
+struct store_admin_token {
+	uint8_t selector[STORE_ADMIN_SELECTOR_BYTES];
+	uint8_t revoked;
+	uint8_t pad[2];
+	char name[STORE_NAME_MAX + 1];	/* UTF-8, for people */
+	uint8_t pad2[7];
+	uint8_t hash[STORE_ADMIN_HASH_BYTES];	/* of selector and secret */
+	int64_t created;
+	int64_t revoked_at;		/* 0 while valid */
+};
+static_assert(sizeof(struct store_admin_token) == 128, "admin token layout");
+
+/* Adds a token; -EAGAIN if its selector is taken (draw another). */
+int store_admin_token_add_txn(struct store_txn *t,
+    const struct store_admin_token *a);
+/* Reads a token by selector (-ENOENT if none). */
+int store_admin_token_get_txn(struct store_txn *t,
+    const uint8_t sel[STORE_ADMIN_SELECTOR_BYTES],
+    struct store_admin_token *a);
+/* Writes a token (which must exist). */
+int store_admin_token_put_txn(struct store_txn *t,
+    const struct store_admin_token *a);
+/* Calls cb for every token in selector order. */
+int store_admin_token_foreach_txn(struct store_txn *t,
+    int (*cb)(const struct store_admin_token *, void *), void *arg);
 
 /* ---- statistics ---------------------------------------------------- */
 

@@ -86,6 +86,12 @@ int store_put_txn(struct store_txn *t, enum store_db db, const void *key,
 /* Deletes a key; -ENOENT if missing. */
 int store_del_txn(struct store_txn *t, enum store_db db, const void *key,
     size_t klen);
+/* Calls cb for the entries of db from key "from" (the first entry when
+ * fromlen is 0) while their keys start with its first prefixlen bytes; a
+ * non-zero cb return stops the walk and is returned. */
+int store_walk_txn(struct store_txn *t, enum store_db db, const uint8_t *from,
+    size_t fromlen, size_t prefixlen,
+    int (*cb)(const MDB_val *k, const MDB_val *v, void *), void *arg);
 /* Increments the u64 counter named name in meta and returns the new value. */
 int store_counter_next_txn(struct store_txn *t, const char *name,
     uint64_t *value);

@@ -80,6 +80,9 @@ int cli_operand(const char *cmd, const char *what, int argc, char **argv,
 /* Formats Unix microseconds for tables ("2026-11-23 22:55:00 UTC"). */
 const char *cli_time(int64_t us, char buf[40]);
 
+/* True when s is valid UTF-8 without control characters. */
+bool cli_text_ok(const char *s);
+
 /* Subcommands. */
 int cmd_key(int argc, char **argv);
 int cmd_mint(int argc, char **argv);
@@ -92,6 +95,7 @@ int cmd_campaign(int argc, char **argv);
 int cmd_shop(int argc, char **argv);	/* "scanloop store" */
 int cmd_claim(int argc, char **argv);
 int cmd_export(int argc, char **argv);
+int cmd_admin(int argc, char **argv);
 
 /* Rewards helpers (tools/cmd_shop.c). */
 /* True for a campaign or store id: 1 to 32 of [A-Za-z0-9_-]. */

@@ -68,47 +68,6 @@ cli_id_ok(const char *s)
 	    "0123456789_-") == n;
 }
 
-/* True when s is valid UTF-8 without control characters. */
-static bool
-shop_text_ok(const char *s)
-{
-	const unsigned char *p = (const unsigned char *)s;
-
-	while (*p != '\0') {
-		int n;
-		uint32_t cp;
-
-		if (*p < 0x20 || *p == 0x7f)
-			return false;
-		if (*p < 0x80) {
-			p++;
-			continue;
-		}
-		if ((*p & 0xe0) == 0xc0) {
-			n = 1;
-			cp = *p & 0x1f;
-		} else if ((*p & 0xf0) == 0xe0) {
-			n = 2;
-			cp = *p & 0x0f;
-		} else if ((*p & 0xf8) == 0xf0) {
-			n = 3;
-			cp = *p & 0x07;
-		} else
-			return false;
-		p++;
-		for (int i = 0; i < n; i++, p++) {
-			if ((*p & 0xc0) != 0x80)
-				return false;
-			cp = cp << 6 | (*p & 0x3f);
-		}
-		if ((n == 1 && cp < 0x80) || (n == 2 && cp < 0x800) ||
-		    (n == 3 && (cp < 0x10000 || cp > 0x10ffff)) ||
-		    (cp >= 0xd800 && cp <= 0xdfff))
-			return false;
-	}
-	return true;
-}
-
 /* Parses a coordinate in [-max, max]. */
 static bool
 shop_parse_deg(const char *s, double max, double *out)
@@ -330,7 +289,7 @@ cmd_shop(int argc, char **argv)
 		return cli_usage(cmd, "--id must be 1 to 32 letters, digits, '_' "
 		    "or '-', not '%s'", id);
 	if (*name == '\0' || strlen(name) > STORE_NAME_MAX * 3 ||
-	    !shop_text_ok(name))
+	    !cli_text_ok(name))
 		return cli_usage(cmd, "--name must be 1 to %d bytes of UTF-8 "
 		    "text", STORE_NAME_MAX * 3);
 	if ((lat_s != NULL) != (lon_s != NULL))

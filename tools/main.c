@@ -20,7 +20,9 @@ static const struct cli_cmd commands[] = {
 	    cmd_campaign },
 	{ "store", "stores that redeem prizes: add, list, revoke", cmd_shop },
 	{ "claim", "redeem or show a prize claim", cmd_claim },
-	{ "export", "write the draw and claim logs (CSV, JSONL)", cmd_export },
+	{ "export", "scans, codes, batches, draws, claims for analysts (CSV, "
+	    "JSONL)", cmd_export },
+	{ "admin", "tokens of the server's admin API (exports)", cmd_admin },
 };
 
 static const char usage_text[] =

@@ -1,0 +1,521 @@
+/* output.c — rows of fields as CSV or JSON Lines, formatted by hand. */
+#include "analytics/output.h"
+
+#include <errno.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* What a byte needs inside a string: 0 nothing, 1 escaping (JSON: a
+ * control character, '"' or '\\'; CSV: quoting), 2 UTF-8 checking. */
+static uint8_t output_json_class[256];
+static uint8_t output_csv_class[256];
+
+/* Fills the byte classes (idempotent; tables of constants, so racing
+ * initialisations write the same bytes). */
+static void
+output_classes_init(void)
+{
+	for (int c = 0; c < 256; c++) {
+		output_json_class[c] = c < 0x20 || c == '"' || c == '\\' ? 1 :
+		    c >= 0x80 ? 2 : 0;
+		output_csv_class[c] = c == ',' || c == '"' || c == '\r' ||
+		    c == '\n' ? 1 : c >= 0x80 ? 2 : 0;
+	}
+}
+
+/* Starts a writer. */
+int
+output_init(struct output *o, enum output_format format,
+    const char *const *names, size_t n, output_sink_fn sink, void *arg)
+{
+	memset(o, 0, sizeof(*o));
+	output_classes_init();
+	o->format = format;
+	o->names = names;
+	o->nfields = n;
+	o->sink = sink;
+	o->sink_arg = arg;
+	o->time_sec = INT64_MIN;
+	o->cap = OUTPUT_BLOCK * 2;
+	if ((o->buf = malloc(o->cap)) == NULL ||
+	    (o->prefix = calloc(n, sizeof(*o->prefix))) == NULL ||
+	    (o->prefix_len = calloc(n, sizeof(*o->prefix_len))) == NULL)
+		goto fail;
+	for (size_t i = 0; i < n; i++) {
+		size_t len = strlen(names[i]) + 5;
+
+		if ((o->prefix[i] = malloc(len)) == NULL)
+			goto fail;
+		if (format == OUTPUT_CSV)
+			strcpy(o->prefix[i], i == 0 ? "" : ",");
+		else {
+			o->prefix[i][0] = i == 0 ? '{' : ',';
+			o->prefix[i][1] = '"';
+			strcpy(o->prefix[i] + 2, names[i]);
+			strcat(o->prefix[i], "\":");
+		}
+		o->prefix_len[i] = strlen(o->prefix[i]);
+	}
+	return 0;
+fail:
+	output_deinit(o);
+	return -ENOMEM;
+}
+
+/* Frees the writer. */
+void
+output_deinit(struct output *o)
+{
+	if (o->prefix != NULL)
+		for (size_t i = 0; i < o->nfields; i++)
+			free(o->prefix[i]);
+	free(o->prefix);
+	free(o->prefix_len);
+	free(o->buf);
+	o->prefix = NULL;
+	o->prefix_len = NULL;
+	o->buf = NULL;
+}
+
+/* Makes room for n more bytes; false (error set) if impossible. */
+static bool
+output_room(struct output *o, size_t n)
+{
+	uint8_t *nb;
+	size_t cap;
+
+	if (o->err != 0)
+		return false;
+	if (o->len + n <= o->cap)
+		return true;
+	cap = o->cap;
+	while (cap < o->len + n)
+		cap *= 2;
+	if ((nb = realloc(o->buf, cap)) == NULL) {
+		o->err = -ENOMEM;
+		return false;
+	}
+	o->buf = nb;
+	o->cap = cap;
+	return true;
+}
+
+/* Appends bytes known to fit. */
+static inline void
+output_put(struct output *o, const void *p, size_t n)
+{
+	memcpy(o->buf + o->len, p, n);
+	o->len += n;
+}
+
+/* Starts the next field: its separator or key. Returns false after an
+ * error or past the last field (a bug: assert in debug builds). */
+static bool
+output_field(struct output *o, size_t room)
+{
+	size_t n;
+
+	if (o->col >= o->nfields) {
+		o->err = o->err ? o->err : -EINVAL;
+		return false;
+	}
+	n = o->prefix_len[o->col];
+	if (!output_room(o, n + room))
+		return false;
+	output_put(o, o->prefix[o->col++], n);
+	return true;
+}
+
+/* Length of the valid UTF-8 sequence at p (1 to 4), 0 if invalid. */
+static size_t
+output_utf8(const uint8_t *p, const uint8_t *end)
+{
+	uint8_t c = p[0];
+	size_t need;
+	uint8_t lo = 0x80, hi = 0xbf;
+
+	if (c < 0x80)
+		return 1;
+	if (c < 0xc2 || c > 0xf4)
+		return 0;
+	if (c < 0xe0)
+		need = 1;
+	else if (c < 0xf0) {
+		need = 2;
+		if (c == 0xe0)
+			lo = 0xa0;
+		else if (c == 0xed)
+			hi = 0x9f;
+	} else {
+		need = 3;
+		if (c == 0xf0)
+			lo = 0x90;
+		else if (c == 0xf4)
+			hi = 0x8f;
+	}
+	if ((size_t)(end - p) <= need || p[1] < lo || p[1] > hi)
+		return 0;
+	for (size_t i = 2; i <= need; i++)
+		if (p[i] < 0x80 || p[i] > 0xbf)
+			return 0;
+	return need + 1;
+}
+
+/* Copies text, keeping valid UTF-8 and writing U+FFFD for other bytes;
+ * json says what class-1 bytes become (escapes, or themselves with a
+ * quote doubled). Returns true if a class-1 byte was seen. */
+static bool
+output_text(struct output *o, const uint8_t *p, size_t len,
+    const uint8_t *cls, bool json)
+{
+	static const char hex[] = "0123456789abcdef";
+	const uint8_t *end = p + len;
+	bool special = false;
+
+	while (p < end) {
+		const uint8_t *run = p;
+		size_t n;
+
+		while (p < end && cls[*p] == 0)
+			p++;
+		output_put(o, run, (size_t)(p - run));
+		if (p == end)
+			break;
+		if (cls[*p] == 2) {
+			if ((n = output_utf8(p, end)) == 0) {
+				output_put(o, "\xef\xbf\xbd", 3);
+				p++;
+			} else {
+				output_put(o, p, n);
+				p += n;
+			}
+			continue;
+		}
+		special = true;
+		if (!json) {
+			if (*p == '"')
+				output_put(o, "\"", 1);
+			output_put(o, p++, 1);
+			continue;
+		}
+		switch (*p) {
+		case '"': output_put(o, "\\\"", 2); break;
+		case '\\': output_put(o, "\\\\", 2); break;
+		case '\n': output_put(o, "\\n", 2); break;
+		case '\r': output_put(o, "\\r", 2); break;
+		case '\t': output_put(o, "\\t", 2); break;
+		default: {
+			char u[6] = { '\\', 'u', '0', '0', hex[*p >> 4],
+			    hex[*p & 15] };
+
+			output_put(o, u, 6);
+		}
+		}
+		p++;
+	}
+	return special;
+}
+
+/* A string field of len bytes. */
+void
+output_strn(struct output *o, const char *s, size_t len)
+{
+	const uint8_t *p = (const uint8_t *)s;
+	size_t start;
+
+	if (!output_field(o, 6 * len + 2))
+		return;
+	if (o->format == OUTPUT_JSONL) {
+		output_put(o, "\"", 1);
+		output_text(o, p, len, output_json_class, true);
+		output_put(o, "\"", 1);
+		return;
+	}
+	/* One pass: the text goes after room for an opening quote, which
+	 * stays only if the text needed quoting (it doubled a quote, or holds
+	 * a comma, CR or LF: output_text says so). */
+	start = o->len;
+	output_put(o, "\"", 1);
+	if (output_text(o, p, len, output_csv_class, false))
+		output_put(o, "\"", 1);
+	else {
+		memmove(o->buf + start, o->buf + start + 1, o->len - start - 1);
+		o->len--;
+	}
+}
+
+/* A NUL-terminated string field, or absent for NULL. */
+void
+output_str(struct output *o, const char *s)
+{
+	if (s == NULL)
+		output_null(o);
+	else
+		output_strn(o, s, strlen(s));
+}
+
+/* An absent value. */
+void
+output_null(struct output *o)
+{
+	if (output_field(o, 4) && o->format == OUTPUT_JSONL)
+		output_put(o, "null", 4);
+}
+
+/* Writes v in decimal at the end of the buffer (room made). */
+static void
+output_digits(struct output *o, uint64_t v)
+{
+	char tmp[20];
+	size_t n = 0;
+
+	do {
+		tmp[sizeof(tmp) - ++n] = (char)('0' + v % 10);
+		v /= 10;
+	} while (v != 0);
+	output_put(o, tmp + sizeof(tmp) - n, n);
+}
+
+/* An unsigned number. */
+void
+output_u64(struct output *o, uint64_t v)
+{
+	if (output_field(o, 20))
+		output_digits(o, v);
+}
+
+/* A signed number. */
+void
+output_i64(struct output *o, int64_t v)
+{
+	if (!output_field(o, 21))
+		return;
+	if (v < 0) {
+		output_put(o, "-", 1);
+		output_digits(o, (uint64_t)0 - (uint64_t)v);
+	} else
+		output_digits(o, (uint64_t)v);
+}
+
+/*
+ * The shortest fixed-point decimal of a number that reads back as itself:
+ * n / 10^p for the smallest p where that quotient, rounded as a reader
+ * rounds it, is v again. n and 10^p are exact doubles (n < 2^53, p < 23),
+ * so their quotient is correctly rounded, just as strtod rounds the text.
+ * Coordinates, accuracies and the like take this path; anything else
+ * (huge, tiny) falls back to %.17g.
+ */
+void
+output_double(struct output *o, double v, bool is_float)
+{
+	static const double pow10[] = { 1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6,
+	    1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15, 1e16, 1e17 };
+	static const uint64_t ipow10[] = { 1ULL, 10ULL, 100ULL, 1000ULL,
+	    10000ULL, 100000ULL, 1000000ULL, 10000000ULL, 100000000ULL,
+	    1000000000ULL, 10000000000ULL, 100000000000ULL, 1000000000000ULL,
+	    10000000000000ULL, 100000000000000ULL, 1000000000000000ULL,
+	    10000000000000000ULL, 100000000000000000ULL };
+	double a = fabs(v);
+	char text[40];
+
+	if (!isfinite(v)) {
+		output_null(o);
+		return;
+	}
+	if (!output_field(o, 40))
+		return;
+	if (a == 0) {
+		output_put(o, "0", 1);
+		return;
+	}
+	for (size_t p = 0; a < 1e15 && p < sizeof(pow10) / sizeof(pow10[0]);
+	    p++) {
+		double s = a * pow10[p], back;
+		uint64_t n, ip, fp;
+		char frac[20];
+		size_t fl;
+
+		if (s >= 9007199254740992.0)
+			break;
+		n = (uint64_t)llround(s);
+		back = (double)n / pow10[p];
+		if (is_float ? (float)back != (float)a : back != a)
+			continue;
+		if (v < 0)
+			output_put(o, "-", 1);
+		ip = n / ipow10[p];
+		fp = n % ipow10[p];
+		output_digits(o, ip);
+		if (p == 0)
+			return;
+		for (fl = p; fl > 0; fl--, fp /= 10)
+			frac[fl - 1] = (char)('0' + fp % 10);
+		for (fl = p; fl > 1 && frac[fl - 1] == '0'; fl--)
+			;
+		output_put(o, ".", 1);
+		output_put(o, frac, fl);
+		return;
+	}
+	snprintf(text, sizeof(text), is_float ? "%.9g" : "%.17g", v);
+	output_put(o, text, strlen(text));
+}
+
+/* The civil date of a day count since 1970-01-01 (H. Hinnant's
+ * days_from_civil inverse). */
+static void
+output_civil(int64_t days, int64_t *y, unsigned *m, unsigned *d)
+{
+	int64_t era, yy;
+	unsigned doe, yoe, doy, mp;
+
+	days += 719468;
+	era = (days >= 0 ? days : days - 146096) / 146097;
+	doe = (unsigned)(days - era * 146097);
+	yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+	yy = (int64_t)yoe + era * 400;
+	doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+	mp = (5 * doy + 2) / 153;
+	*d = doy - (153 * mp + 2) / 5 + 1;
+	*m = mp < 10 ? mp + 3 : mp - 9;
+	*y = yy + (*m <= 2);
+}
+
+/* Writes n as exactly width digits. */
+static void
+output_fixed(char *p, uint64_t n, int width)
+{
+	for (int i = width - 1; i >= 0; i--, n /= 10)
+		p[i] = (char)('0' + n % 10);
+}
+
+/* "YYYY-MM-DDTHH:MM:SS" of a Unix second (years 0 to 9999). */
+static void
+output_second(int64_t sec, char out[20])
+{
+	int64_t days = sec >= 0 ? sec / 86400 : -((-sec + 86399) / 86400);
+	int64_t rem = sec - days * 86400, y;
+	unsigned m, d;
+
+	output_civil(days, &y, &m, &d);
+	if (y < 0)
+		y = 0;
+	else if (y > 9999)
+		y = 9999;
+	output_fixed(out, (uint64_t)y, 4);
+	out[4] = '-';
+	output_fixed(out + 5, m, 2);
+	out[7] = '-';
+	output_fixed(out + 8, d, 2);
+	out[10] = 'T';
+	output_fixed(out + 11, (uint64_t)(rem / 3600), 2);
+	out[13] = ':';
+	output_fixed(out + 14, (uint64_t)(rem / 60 % 60), 2);
+	out[16] = ':';
+	output_fixed(out + 17, (uint64_t)(rem % 60), 2);
+	out[19] = '\0';
+}
+
+/* Formats a time as output_time writes it. */
+void
+output_format_time(int64_t us, char out[28])
+{
+	int64_t sec = us >= 0 ? us / 1000000 : -((-us + 999999) / 1000000);
+
+	output_second(sec, out);
+	out[19] = '.';
+	output_fixed(out + 20, (uint64_t)(us - sec * 1000000), 6);
+	out[26] = 'Z';
+	out[27] = '\0';
+}
+
+/* A time field; the date and time of the last second are cached, since
+ * consecutive events mostly share it. */
+void
+output_time(struct output *o, int64_t us)
+{
+	int64_t sec = us >= 0 ? us / 1000000 : -((-us + 999999) / 1000000);
+	char frac[8];
+	bool json = o->format == OUTPUT_JSONL;
+
+	if (!output_field(o, 30))
+		return;
+	if (sec != o->time_sec) {
+		output_second(sec, o->time_text);
+		o->time_sec = sec;
+	}
+	frac[0] = '.';
+	output_fixed(frac + 1, (uint64_t)(us - sec * 1000000), 6);
+	frac[7] = 'Z';
+	if (json)
+		output_put(o, "\"", 1);
+	output_put(o, o->time_text, 19);
+	output_put(o, frac, 8);
+	if (json)
+		output_put(o, "\"", 1);
+}
+
+/* Ends a row. */
+void
+output_row_end(struct output *o)
+{
+	if (o->err != 0)
+		return;
+	if (o->col != o->nfields) {
+		o->err = -EINVAL;
+		return;
+	}
+	o->col = 0;
+	o->rows++;
+	if (!output_room(o, 2))
+		return;
+	if (o->format == OUTPUT_JSONL)
+		output_put(o, "}\n", 2);
+	else
+		output_put(o, "\r\n", 2);
+	if (o->len >= OUTPUT_BLOCK)
+		output_flush(o);
+}
+
+/* The header row. */
+void
+output_header(struct output *o)
+{
+	if (o->format != OUTPUT_CSV)
+		return;
+	for (size_t i = 0; i < o->nfields; i++)
+		output_str(o, o->names[i]);
+	output_row_end(o);
+	o->rows--;
+}
+
+/* Bytes made elsewhere. */
+void
+output_raw(struct output *o, const void *data, size_t len)
+{
+	if (!output_room(o, len))
+		return;
+	output_put(o, data, len);
+	if (o->len >= OUTPUT_BLOCK)
+		output_flush(o);
+}
+
+/* Hands the buffer to the sink. */
+int
+output_flush(struct output *o)
+{
+	int ret;
+
+	if (o->err != 0)
+		return o->err;
+	if (o->len == 0)
+		return 0;
+	if ((ret = o->sink(o->sink_arg, o->buf, o->len)) < 0) {
+		o->err = ret;
+		return ret;
+	}
+	o->bytes += o->len;
+	o->len = 0;
+	return 0;
+}
