@@ -33,6 +33,7 @@ struct epcis_writer {
 	bool tz_pushed;
 	int err;			/* sticky: the first error */
 	uint64_t events;
+	uint64_t flushed;		/* bytes given to the sink */
 	int64_t slot;			/* cached offset's slot, or -1 */
 	int offset;			/* its offset east of UTC, seconds */
 };
@@ -46,6 +47,7 @@ writer_flush(struct epcis_writer *w)
 	if (w->err == 0 && w->out.len > 0 &&
 	    (ret = w->sink(w->arg, w->out.data, w->out.len)) < 0)
 		w->err = ret;
+	w->flushed += w->out.len;
 	buf_reset(&w->out);
 	return w->err;
 }
@@ -431,6 +433,20 @@ uint64_t
 epcis_events(const struct epcis_writer *w)
 {
 	return w->events;
+}
+
+/* Bytes so far. */
+uint64_t
+epcis_bytes(const struct epcis_writer *w)
+{
+	return w->flushed + w->out.len;
+}
+
+/* Flushes the buffer. */
+int
+epcis_flush(struct epcis_writer *w)
+{
+	return writer_flush(w);
 }
 
 /* Writes the tail and flushes. */

@@ -142,14 +142,20 @@ struct epcis_life_event {
 int epcis_write_life(struct epcis_writer *w, const struct epcis_life_event *ev)
     __attribute__((warn_unused_result, nonnull));
 /* Writes every life event of the batches in t (id order) that happened in
- * [from, to) (Unix µs; to 0: no end): each batch's mint, activation and
+ * [from, to) (Unix µs; INT64_MIN, INT64_MAX: no bounds): each batch's mint, activation and
  * whole-batch void, and its single-code voids, in chunks of at most
- * EPCIS_BATCH_CHUNK codes in serial order. batch_id 0: all batches. */
+ * EPCIS_BATCH_CHUNK codes in serial order. batch_id 0: all batches; want
+ * (NULL: all) chooses among them. */
 int epcis_write_batches_txn(struct epcis_writer *w, struct store_txn *t,
-    uint32_t batch_id, int64_t from, int64_t to)
-    __attribute__((warn_unused_result, nonnull));
+    uint32_t batch_id, int64_t from, int64_t to,
+    bool (*want)(const struct store_batch *, void *), void *arg)
+    __attribute__((warn_unused_result, nonnull(1, 2)));
 /* Number of events written so far. */
 uint64_t epcis_events(const struct epcis_writer *w);
+/* Bytes of the document so far: given to the sink and buffered. */
+uint64_t epcis_bytes(const struct epcis_writer *w);
+/* Hands what is buffered to the sink now. */
+int epcis_flush(struct epcis_writer *w) __attribute__((warn_unused_result));
 /* Writes the document tail and flushes. */
 int epcis_close(struct epcis_writer *w) __attribute__((warn_unused_result));
 /* Frees the writer (closed or not) and restores TZ; NULL is allowed. */

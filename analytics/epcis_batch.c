@@ -40,7 +40,7 @@ struct batch_walk {
 static bool
 in_window(const struct batch_walk *bw, int64_t time)
 {
-	return time != 0 && time >= bw->from && (bw->to == 0 || time < bw->to);
+	return time != 0 && time >= bw->from && time < bw->to;
 }
 
 /* Writes one life event over a chunk. */
@@ -216,23 +216,28 @@ struct batches_walk {
 	struct epcis_writer *w;
 	struct store_txn *t;
 	int64_t from, to;
+	bool (*want)(const struct store_batch *, void *);
+	void *arg;
 };
 
-/* store_batch_foreach_txn callback: one batch. */
+/* store_batch_foreach_txn callback: one batch, if wanted. */
 static int
 batches_cb(const struct store_batch *b, void *arg)
 {
 	struct batches_walk *bw = arg;
 
+	if (bw->want != NULL && !bw->want(b, bw->arg))
+		return 0;
 	return write_batch(bw->w, bw->t, b, bw->from, bw->to);
 }
 
 /* Writes the life events of one batch or of all. */
 int
 epcis_write_batches_txn(struct epcis_writer *w, struct store_txn *t,
-    uint32_t batch_id, int64_t from, int64_t to)
+    uint32_t batch_id, int64_t from, int64_t to,
+    bool (*want)(const struct store_batch *, void *), void *arg)
 {
-	struct batches_walk bw = { w, t, from, to };
+	struct batches_walk bw = { w, t, from, to, want, arg };
 	struct store_batch b;
 	int ret;
 
@@ -240,5 +245,5 @@ epcis_write_batches_txn(struct epcis_writer *w, struct store_txn *t,
 		return store_batch_foreach_txn(t, batches_cb, &bw);
 	if ((ret = store_batch_get_txn(t, batch_id, &b)) < 0)
 		return ret;
-	return write_batch(w, t, &b, from, to);
+	return batches_cb(&b, &bw);
 }

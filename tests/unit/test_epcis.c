@@ -342,7 +342,8 @@ write_batches(struct store *st, int64_t from, int64_t to, struct buf *b)
 
 	assert_int_equal(epcis_open(&o, mem_sink, b, &w), 0);
 	assert_int_equal(store_txn_begin(st, true, &t), 0);
-	assert_int_equal(epcis_write_batches_txn(w, &t, 0, from, to), 0);
+	assert_int_equal(epcis_write_batches_txn(w, &t, 0, from, to, NULL,
+	    NULL), 0);
 	store_txn_abort(&t);
 	assert_int_equal(epcis_close(w), 0);
 	epcis_free(w);
@@ -378,7 +379,7 @@ test_batches(void **state)
 	uint32_t a, bid;
 
 	make_batches(f->st, &ea, &eb, &a, &bid);
-	write_batches(f->st, 0, 0, &b);
+	write_batches(f->st, INT64_MIN, INT64_MAX, &b);
 	save("batches.json", &b);
 	events = parse(&b, &doc);
 	/* A: 3 chunks × (ADD, OBSERVE) + 2 runs; B: ADD, run, batch void. */
@@ -432,7 +433,7 @@ test_batches(void **state)
 	assert_string_equal(str(ev, EPCIS_NS_PREFIX ":voidReason"), "other");
 	assert_true(has_epc(ev, &eb[2]));
 	/* A second export is the same, byte for byte. */
-	write_batches(f->st, 0, 0, &again);
+	write_batches(f->st, INT64_MIN, INT64_MAX, &again);
 	assert_int_equal(again.len, b.len);
 	assert_memory_equal(again.data, b.data, b.len);
 	json_decref(doc);
