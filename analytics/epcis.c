@@ -87,6 +87,21 @@ put2(char *p, int v)
 	return p + 2;
 }
 
+/* Writes v in decimal. */
+static void
+format_u64(uint64_t v, char out[24])
+{
+	char tmp[24];
+	size_t n = 0;
+
+	do
+		tmp[n++] = (char)('0' + v % 10);
+	while ((v /= 10) != 0);
+	for (size_t i = 0; i < n; i++)
+		out[i] = tmp[n - 1 - i];
+	out[n] = '\0';
+}
+
 /* Returns the zone's offset east of UTC at Unix second t. */
 static int
 writer_offset(struct epcis_writer *w, int64_t t)
@@ -161,7 +176,7 @@ format_epc(const char *base_url, const char *gtin, const char *serial,
     char *out, size_t outlen)
 {
 	char base[STORE_URL_MAX + 1];
-	size_t i = 0, slashes = 0;
+	size_t i = 0, slashes = 0, lg, ls;
 
 	if (base_url == NULL || *base_url == '\0')
 		base_url = EPCIS_DEFAULT_HOST;
@@ -175,8 +190,17 @@ format_epc(const char *base_url, const char *gtin, const char *serial,
 	}
 	while (i > 0 && base[i - 1] == '/')
 		i--;
-	base[i] = '\0';
-	snprintf(out, outlen, "%s/01/%s/21/%s", base, gtin, serial);
+	lg = strlen(gtin);
+	ls = strlen(serial);
+	if (i + 4 + lg + 4 + ls + 1 > outlen) {
+		*out = '\0';	/* cannot happen: the callers' sizes hold it */
+		return;
+	}
+	memcpy(out, base, i);
+	memcpy(out + i, "/01/", 4);
+	memcpy(out + i + 4, gtin, lg);
+	memcpy(out + i + 4 + lg, "/21/", 4);
+	memcpy(out + i + 8 + lg, serial, ls + 1);
 }
 
 /* Opens a writer and writes the document head. */
@@ -275,7 +299,7 @@ epcis_write_scan(struct epcis_writer *w, const struct scan_record *r)
 	step = w->o.scan_step == EPCIS_SCAN_STEP_INSPECTING ? "inspecting" :
 	    EPCIS_BIZSTEP_SCAN;
 	format_time(w, r->time, when, off);
-	snprintf(event, sizeof(event), "%llu", (unsigned long long)r->event_id);
+	format_u64(r->event_id, event);
 	ext[n_ext++] = (struct epcis_ext){ .ns = EPCIS_NS, .name = "event",
 	    .value = event };
 	ext[n_ext++] = (struct epcis_ext){ .ns = EPCIS_NS, .name = "verdict",

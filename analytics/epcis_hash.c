@@ -376,6 +376,13 @@ canon_number(struct span s, struct buf *out)
 	if (s.n == 0 || s.n >= sizeof(text) ||
 	    strchr("+-.0123456789", s.p[0]) == NULL)
 		return 0;
+	/* Digits alone, exact in a double: the integer without leading
+	 * zeros, as Python's int(float()) writes it. */
+	if (s.n <= 15 && span_digits(s) == s.n) {
+		while (s.n > 1 && s.p[0] == '0')
+			s.p++, s.n--;
+		return buf_append(out, s.p, s.n) < 0 ? -ENOMEM : 1;
+	}
 	if (s.p[i] == '+' || s.p[i] == '-')
 		i++;
 	while (i < s.n && s.p[i] >= '0' && s.p[i] <= '9')
@@ -484,8 +491,8 @@ put_vocab(struct buf *out, const char *key, const char *prefix,
 	return put_field(out, key, value);
 }
 
-/* Compares two pieces of text in the scratch buffer by bytes (UTF-8
- * order is code point order, as the reference sorts). */
+/* Compares two pieces of text by bytes (UTF-8 order is code point order,
+ * as the reference sorts). */
 static int
 piece_cmp(const void *a, const void *b, void *arg)
 {
@@ -497,18 +504,35 @@ piece_cmp(const void *a, const void *b, void *arg)
 	return c != 0 ? c : (nx > ny) - (nx < ny);
 }
 
-/* Sorts the pieces [offs[2i], offs[2i+1]) of tmp and appends them. */
+/* Sorts the n pieces [offs[i][0], offs[i][1]) that out holds, one after
+ * the other up to its end, in place. */
 static int
-put_sorted(struct buf *out, struct buf *tmp, size_t (*offs)[2], size_t n)
+sort_pieces(struct buf *out, size_t (*offs)[2], size_t n)
 {
-	int ret = 0;
+	size_t from = offs[0][0], len = out->len - from, at = from;
+	char stack[2048], *copy = stack;
 
-	qsort_r(offs, n, sizeof(*offs), piece_cmp, tmp->data);
-	for (size_t i = 0; i < n && ret == 0; i++)
-		ret = buf_append(out, tmp->data + offs[i][0],
-		    offs[i][1] - offs[i][0]);
-	return ret;
+	if (n < 2)
+		return 0;
+	if (len > sizeof(stack) && (copy = malloc(len)) == NULL)
+		return -ENOMEM;
+	memcpy(copy, out->data + from, len);
+	for (size_t i = 0; i < n; i++) {
+		offs[i][0] -= from;
+		offs[i][1] -= from;
+	}
+	qsort_r(offs, n, sizeof(*offs), piece_cmp, copy);
+	for (size_t i = 0; i < n; i++) {
+		memcpy(out->data + at, copy + offs[i][0], offs[i][1] - offs[i][0]);
+		at += offs[i][1] - offs[i][0];
+	}
+	if (copy != stack)
+		free(copy);
+	return 0;
 }
+
+/* Offsets of up to this many pieces live on the stack. */
+#define PIECES_ON_STACK 16
 
 static int put_ext_list(struct buf *out, const struct epcis_ext *ext,
     size_t n);
@@ -540,49 +564,52 @@ put_ext(struct buf *out, const struct epcis_ext *e)
 static int
 put_ext_list(struct buf *out, const struct epcis_ext *ext, size_t n)
 {
-	struct buf tmp = { 0 };
-	size_t (*offs)[2];
+	size_t stack[PIECES_ON_STACK][2], (*offs)[2] = stack;
 	int ret = 0;
 
 	if (n == 0)
 		return 0;
-	if ((offs = calloc(n, sizeof(*offs))) == NULL)
+	if (n > PIECES_ON_STACK && (offs = calloc(n, sizeof(*offs))) == NULL)
 		return -ENOMEM;
 	for (size_t i = 0; i < n && ret == 0; i++) {
-		offs[i][0] = tmp.len;
-		ret = put_ext(&tmp, &ext[i]);
-		offs[i][1] = tmp.len;
+		offs[i][0] = out->len;
+		ret = put_ext(out, &ext[i]);
+		offs[i][1] = out->len;
 	}
 	if (ret == 0)
-		ret = put_sorted(out, &tmp, offs, n);
-	free(offs);
-	buf_free(&tmp);
+		ret = sort_pieces(out, offs, n);
+	if (offs != stack)
+		free(offs);
 	return ret;
 }
 
-/* Appends "epcList" and its sorted "epc=" pieces. */
+/* Appends "epcList" and its sorted "epc=" pieces (nothing without any). */
 static int
 put_epcs(struct buf *out, const struct epcis_hash_event *ev)
 {
-	struct buf tmp = { 0 };
-	size_t (*offs)[2] = NULL, n = 0;
-	int ret = 0;
+	size_t stack[PIECES_ON_STACK][2], (*offs)[2] = stack, n = 0;
+	size_t mark = out->len;
+	int ret;
 
 	if (ev->n_epcs == 0)
 		return 0;
-	if ((offs = calloc(ev->n_epcs, sizeof(*offs))) == NULL)
+	if (ev->n_epcs > PIECES_ON_STACK &&
+	    (offs = calloc(ev->n_epcs, sizeof(*offs))) == NULL)
 		return -ENOMEM;
+	ret = buf_puts(out, "epcList");
 	for (size_t i = 0; i < ev->n_epcs && ret == 0; i++) {
-		offs[n][0] = tmp.len;
-		ret = put_field(&tmp, "epc", ev->epcs[i]);
-		offs[n][1] = tmp.len;
+		offs[n][0] = out->len;
+		ret = put_field(out, "epc", ev->epcs[i]);
+		offs[n][1] = out->len;
 		if (offs[n][1] > offs[n][0])
 			n++;
 	}
-	if (ret == 0 && n > 0 && (ret = buf_puts(out, "epcList")) == 0)
-		ret = put_sorted(out, &tmp, offs, n);
-	free(offs);
-	buf_free(&tmp);
+	if (ret == 0 && n == 0)
+		out->len = mark;
+	else if (ret == 0)
+		ret = sort_pieces(out, offs, n);
+	if (offs != stack)
+		free(offs);
 	return ret;
 }
 
