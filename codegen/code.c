@@ -1,9 +1,11 @@
 /* code.c — formatting and parsing the signed GS1 Digital Link text. */
 #include "codegen/code.h"
 #include "codegen/base32.h"
+#include "codegen/gs1.h"
 
 #include <errno.h>
 #include <stdbool.h>
+#include <stddef.h>
 #include <sodium.h>
 #include <stdio.h>
 #include <string.h>
@@ -128,7 +130,7 @@ code_is_space(char ch)
 	    ch == '\v' || ch == '\f';
 }
 
-/* Characters allowed in a URL path segment we accept. */
+/* Characters allowed in a base URL's host and path. */
 static int
 code_is_path_char(char ch)
 {
@@ -145,42 +147,61 @@ code_sig_len_ok(size_t vlen)
 	    vlen == BASE32_LEN(2 + CODE_MAC_TAG_BYTES);
 }
 
+/* True if the query parameter name (raw, len bytes) is "S" or "s", also
+ * percent-encoded ("%53"). */
+static bool
+code_param_is_s(const char *name, size_t len)
+{
+	char d[4];
+	ssize_t n;
+
+	if (len > 3)
+		return false;
+	n = gs1_unescape(d, sizeof(d), name, len, true);
+	return n == 1 && (d[0] == 'S' || d[0] == 's');
+}
+
 /*
  * Parses the query string for the signature. Other parameters are
  * ignored, including an "s" a sharing app adds of its own (X appends
- * "&s=20"): the signature is the one S parameter whose value has a
- * signature's length. Two such values are ambiguous and rejected.
+ * "&s=20"): the signature is the one S parameter whose value, once
+ * percent-decoded, has a signature's length. Two such values are
+ * ambiguous and rejected.
  */
 static int
 code_parse_query(const char *q, size_t len, struct code *out, const char **why)
 {
 	uint8_t sig[CODE_SIG_MAX_BYTES];
-	const char *val = NULL;
+	char val[BASE32_LEN(CODE_SIG_MAX_BYTES) + 1], v[sizeof(val)];
 	size_t vlen = 0, siglen, i = 0;
-	bool saw_s = false;
+	bool found = false, saw_s = false;
 
 	while (i <= len) {
 		size_t start = i, eq;
+		ssize_t n;
 
 		while (i < len && q[i] != '&')
 			i++;
 		for (eq = start; eq < i && q[eq] != '='; eq++)
 			;
-		if (eq - start == 1 && (q[start] == 'S' || q[start] == 's')) {
+		if (eq < i && code_param_is_s(q + start, eq - start)) {
 			saw_s = true;
-			if (eq < i && code_sig_len_ok(i - eq - 1)) {
-				if (val != NULL) {
+			n = gs1_unescape(v, sizeof(v), q + eq + 1, i - eq - 1,
+			    true);
+			if (n > 0 && code_sig_len_ok((size_t)n)) {
+				if (found) {
 					*why = "more than one signature (S "
 					    "parameter)";
 					return -EINVAL;
 				}
-				val = q + eq + 1;
-				vlen = i - eq - 1;
+				found = true;
+				vlen = (size_t)n;
+				memcpy(val, v, vlen);
 			}
 		}
 		i++;
 	}
-	if (val == NULL) {
+	if (!found) {
 		*why = saw_s ? "signature has the wrong length" :
 		    "no signature (S parameter)";
 		return -EINVAL;
@@ -207,63 +228,14 @@ code_parse_query(const char *q, size_t len, struct code *out, const char **why)
 	return 0;
 }
 
-/* Parses the path, which must end in /01/{GTIN}/21/{SERIAL}. */
-static int
-code_parse_path(const char *p, size_t len, struct code *out, const char **why)
-{
-	const char *seg[4];
-	size_t seglen[4];
-	size_t end = len;
-	int ret;
-
-	if (len == 0 || p[0] != '/') {
-		*why = "not a GS1 Digital Link path";
-		return -EINVAL;
-	}
-	for (size_t i = 0; i < len; i++)
-		if (!code_is_path_char(p[i])) {
-			*why = "unexpected character in path";
-			return -EINVAL;
-		}
-	/* Take the last four segments; anything before is a path prefix. */
-	for (int k = 3; k >= 0; k--) {
-		size_t s = end;
-
-		while (s > 0 && p[s - 1] != '/')
-			s--;
-		if (s == 0) {
-			*why = "not a GS1 Digital Link path";
-			return -EINVAL;
-		}
-		seg[k] = p + s;
-		seglen[k] = end - s;
-		end = s - 1;
-	}
-	if (seglen[0] != 2 || memcmp(seg[0], "01", 2) != 0 ||
-	    seglen[2] != 2 || memcmp(seg[2], "21", 2) != 0) {
-		*why = "path is not /01/{GTIN}/21/{SERIAL}";
-		return -EINVAL;
-	}
-	if ((ret = gtin_normalize(seg[1], seglen[1], out->gtin)) < 0) {
-		*why = ret == -EBADMSG ? "GTIN check digit is wrong" :
-		    "GTIN is not 8, 12, 13 or 14 digits";
-		return -EINVAL;
-	}
-	if (seglen[3] != CODE_SERIAL_CHARS ||
-	    code_serial_parse(seg[3], seglen[3], out->serial) < 0) {
-		*why = "serial is not 13 canonical base32 characters";
-		return -EINVAL;
-	}
-	return 0;
-}
-
-/* Parses a code URL or path. */
+/* Parses a code URL or path: a GS1 Digital Link of a GTIN with a serial
+ * (gs1_dl.c), then scanloop's serial and signature. */
 int
 code_parse(const char *text, size_t len, struct code *out, const char **why)
 {
-	const char *dummy, *path, *q;
-	size_t plen, qlen, hostoff = 0, hostlen = 0;
-	int ret;
+	const char *dummy;
+	struct gs1_dl dl;
+	size_t hostoff = 0;
 
 	if (why == NULL)
 		why = &dummy;
@@ -292,43 +264,85 @@ code_parse(const char *text, size_t len, struct code *out, const char **why)
 		*why = "contains a NUL byte";
 		return -EINVAL;
 	}
-	q = memchr(text, '#', len);
-	if (q != NULL)
-		len = (size_t)(q - text);
-	path = text;
-	plen = len;
-	if (len >= 8 && strncasecmp(text, "https://", 8) == 0)
-		hostlen = 8;
-	else if (len >= 7 && strncasecmp(text, "http://", 7) == 0)
-		hostlen = 7;
-	if (hostlen > 0) {
-		const char *h = text + hostlen;
-		const char *slash = memchr(h, '/', len - hostlen);
-
-		if (slash == NULL || slash == h) {
-			*why = "URL has no host or path";
-			return -EINVAL;
-		}
-		for (const char *c = h; c < slash; c++)
-			if (!code_is_path_char(*c) && *c != ':') {
-				*why = "unexpected character in host";
-				return -EINVAL;
-			}
-		out->host_off = (uint16_t)(hostoff + hostlen);
-		out->host_len = (uint16_t)(slash - h);
-		path = slash;
-		plen = len - (size_t)(slash - text);
+	if (gs1_dl_parse(text, len, &dl, why) < 0)
+		return -EINVAL;
+	memcpy(out->gtin, dl.gtin, sizeof(out->gtin));
+	if (dl.host_len > 0) {
+		out->host_off = (uint16_t)(hostoff + dl.host_off);
+		out->host_len = dl.host_len;
+		out->host_https = dl.https;
 	}
-	q = memchr(path, '?', plen);
-	if (q == NULL) {
-		*why = "no signature (S parameter)";
+	if (!dl.has_serial) {
+		*why = "a product's link without a serial";
+		return -ENOENT;
+	}
+	if (dl.serial_len != CODE_SERIAL_CHARS ||
+	    code_serial_parse(dl.serial, dl.serial_len, out->serial) < 0) {
+		*why = "serial is not 13 canonical base32 characters";
 		return -EINVAL;
 	}
-	qlen = plen - (size_t)(q - path) - 1;
-	plen = (size_t)(q - path);
-	if ((ret = code_parse_path(path, plen, out, why)) < 0)
-		return ret;
-	return code_parse_query(q + 1, qlen, out, why);
+	return code_parse_query(text + dl.query_off, dl.query_len, out, why);
+}
+
+/* Writes the canonical form of a URL's host (len bytes) to out: lower
+ * case, no trailing dot, no port when it is the scheme's default, a port
+ * without leading zeros. Returns its length, or 0 when it does not fit. */
+static size_t
+code_host_canon(const char *h, size_t len, bool https, char *out, size_t cap)
+{
+	size_t nlen = len, o = 0, port = 0;
+	bool numeric = true;
+	int n = 0;
+
+	/* The port follows the last ':' outside an IPv6 literal. */
+	for (size_t i = len; i > 0 && h[i - 1] != ']'; i--)
+		if (h[i - 1] == ':') {
+			nlen = i - 1;
+			break;
+		}
+	for (size_t i = nlen + 1; i < len; i++) {
+		if (h[i] < '0' || h[i] > '9' || port > 65535)
+			numeric = false;
+		else
+			port = port * 10 + (size_t)(h[i] - '0');
+	}
+	/* An empty port, or the scheme's own, is no port. */
+	if (nlen + 1 < len && !(numeric && port == (https ? 443U : 80U))) {
+		if (numeric)
+			n = snprintf(out, cap, ":%zu", port);
+		else
+			n = snprintf(out, cap, "%.*s", (int)(len - nlen),
+			    h + nlen);
+		if (n < 0 || (size_t)n >= cap)
+			return 0;
+	}
+	/* The name goes before the port: move the port behind it. */
+	if (nlen > 1 && h[nlen - 1] == '.')
+		nlen--;
+	if (nlen + (size_t)n >= cap)
+		return 0;
+	memmove(out + nlen, out, (size_t)n);
+	for (size_t i = 0; i < nlen; i++)
+		out[o++] = (h[i] >= 'A' && h[i] <= 'Z') ? (char)(h[i] + 32) :
+		    h[i];
+	return o + (size_t)n;
+}
+
+/* Compares a code's host with the host of a base URL. */
+bool
+code_host_is(const char *base_url, const char *host, size_t len, bool https)
+{
+	char a[CODE_BASE_URL_MAX + 8], b[CODE_BASE_URL_MAX + 8];
+	const char *h = strstr(base_url, "://");
+	size_t alen, blen;
+
+	if (h == NULL)
+		return false;
+	h += 3;
+	alen = code_host_canon(h, strcspn(h, "/"), strncasecmp(base_url,
+	    "https:", 6) == 0, a, sizeof(a));
+	blen = code_host_canon(host, len, https, b, sizeof(b));
+	return alen > 0 && alen == blen && memcmp(a, b, alen) == 0;
 }
 
 /* Validates and uppercases a base URL. */
@@ -367,10 +381,17 @@ code_base_url_normalize(const char *in, char out[CODE_BASE_URL_MAX + 1],
 			    "'-', '.', '_', '~', ':' and '/'";
 			return -EINVAL;
 		}
-		/* code_parse takes ':' in the host only (a port). */
+		/* code_parse takes ':' in the host only (a port), and no
+		 * '_' or '~' there (GS1 Digital Link forbids them in a
+		 * domain). */
 		if (ch == ':' && i >= start &&
 		    memchr(in + start, '/', i - start) != NULL) {
 			*why = "base URL may hold ':' only in its host";
+			return -EINVAL;
+		}
+		if ((ch == '_' || ch == '~') && i >= start &&
+		    memchr(in + start, '/', i - start) == NULL) {
+			*why = "base URL's host may not hold '_' or '~'";
 			return -EINVAL;
 		}
 		out[i] = (ch >= 'a' && ch <= 'z') ? (char)(ch - 32) : ch;
@@ -416,9 +437,10 @@ int
 code_draw_parse(const char *text, size_t len,
     uint8_t token[CODE_DRAW_TOKEN_BYTES], const char **why)
 {
-	char t[CODE_DRAW_TOKEN_CHARS];
+	char t[CODE_DRAW_TOKEN_CHARS + 1];
 	const char *dummy, *p = text, *end;
-	size_t n = 0;
+	ssize_t got;
+	size_t n;
 
 	if (why == NULL)
 		why = &dummy;
@@ -445,15 +467,13 @@ code_draw_parse(const char *text, size_t len,
 			end = stop;
 			break;
 		}
-	for (; p < end; p++) {
-		if (*p == '-' || *p == ' ')
-			continue;
-		if (n == CODE_DRAW_TOKEN_CHARS) {
-			*why = "a draw code has 16 characters";
-			return -EINVAL;
-		}
-		t[n++] = *p;
+	/* Typed: spaces and hyphens anywhere, 0/1/8 for O/I/B. */
+	got = base32_typed(p, (size_t)(end - p), t, sizeof(t));
+	if (got == -EINVAL) {
+		*why = "not a draw code";
+		return -EINVAL;
 	}
+	n = got < 0 ? sizeof(t) : (size_t)got;
 	if (n != CODE_DRAW_TOKEN_CHARS) {
 		*why = "a draw code has 16 characters";
 		return -EINVAL;

@@ -11,6 +11,7 @@
 #ifndef SCANLOOP_CODE_H
 #define SCANLOOP_CODE_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -45,6 +46,7 @@ struct code {
 	/* Where the host was in the parsed text; host_len is 0 for a path. */
 	uint16_t host_off;
 	uint16_t host_len;
+	bool host_https;		/* the URL's scheme is https */
 };
 
 /* Returns the tag length of a scheme, or 0 for an unknown scheme. */
@@ -64,9 +66,12 @@ void code_check_digest(const struct code *c, uint8_t out[CODE_CHECK_BYTES])
  * or -ENOSPC when outlen is too small. */
 int code_format(const struct code *c, const char *base_url, char *out,
     size_t outlen) __attribute__((nonnull));
-/* Parses code text (a URL, or the path-and-query a server receives) in any
- * letter case, with surrounding whitespace and unrelated query parameters.
- * Returns 0, or -EINVAL with *why set to a short reason. */
+/* Parses code text (a URL, or the path-and-query a server receives): a
+ * GS1 Digital Link of a GTIN with a serial (codegen/gs1.h) in any of the
+ * forms docs/code-format.md section 9 names, with surrounding whitespace.
+ * Returns 0; -ENOENT (*why set, out->gtin and the host filled) for a
+ * valid Digital Link of a product without a serial; or -EINVAL with *why
+ * set to a short reason. */
 int code_parse(const char *text, size_t len, struct code *out,
     const char **why) __attribute__((warn_unused_result, nonnull(1, 3)));
 /* Formats a serial as its 13 base32 characters. */
@@ -75,6 +80,11 @@ void code_serial_text(const uint8_t serial[CODE_SERIAL_BYTES],
 /* Parses a serial's 13 base32 characters (any case). Returns 0 or -EINVAL. */
 int code_serial_parse(const char *text, size_t len,
     uint8_t serial[CODE_SERIAL_BYTES]) __attribute__((warn_unused_result, nonnull));
+/* True if a code's host (len bytes, from a URL of scheme https or not)
+ * names the host of base_url: letter case, a trailing dot and the
+ * scheme's default port do not count. */
+bool code_host_is(const char *base_url, const char *host, size_t len,
+    bool https) __attribute__((nonnull));
 /* Checks and uppercases a base URL ("HTTPS://HOST[:PORT][/PATH]").
  * Returns 0 or -EINVAL with *why set. */
 int code_base_url_normalize(const char *in, char out[CODE_BASE_URL_MAX + 1],
@@ -99,7 +109,8 @@ int code_draw_format(const uint8_t token[CODE_DRAW_TOKEN_BYTES],
 void code_draw_text(const uint8_t token[CODE_DRAW_TOKEN_BYTES],
     char out[CODE_DRAW_TEXT_LEN + 1]) __attribute__((nonnull));
 /* Parses a draw code: its URL, the path /D/{TOKEN}, or the typed text (any
- * case; spaces and hyphens ignored). Returns 0 or -EINVAL with *why. */
+ * case, spaces and hyphens anywhere, 0/1/8 read as O/I/B: base32_typed).
+ * Returns 0 or -EINVAL with *why. */
 int code_draw_parse(const char *text, size_t len,
     uint8_t token[CODE_DRAW_TOKEN_BYTES], const char **why)
     __attribute__((warn_unused_result, nonnull(1, 3)));

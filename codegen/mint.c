@@ -472,7 +472,8 @@ mint_sign_all(struct mint_ctx *c, int *qr_version, char sha_hex[65],
 		c->written = b + 1;
 		pthread_cond_broadcast(&c->cond_space);
 		pthread_mutex_unlock(&c->mu);
-		mint_progress(p, "signing", (b + 1) * MINT_BLOCK < p->count ?
+		mint_progress(p, p->png || p->svg ? "signing, rendering images" :
+		    "signing", (b + 1) * MINT_BLOCK < p->count ?
 		    (b + 1) * MINT_BLOCK : p->count, p->count, &last,
 		    b + 1 == c->nblocks);
 	}
@@ -579,7 +580,7 @@ mint_store_drawcodes(struct mint_ctx *c, struct store_mint *m,
 			    "again" : "cannot write the draw codes to the store";
 			return ret;
 		}
-		mint_progress(p, "drawcodes", off + n, p->count, &last,
+		mint_progress(p, "storing draw codes", off + n, p->count, &last,
 		    off + n == p->count);
 	}
 	return 0;

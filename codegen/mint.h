@@ -38,7 +38,10 @@ struct mint_params {
 	bool draw_codes;		/* also mint inner draw codes */
 	const uint8_t *drawcode_key;	/* 32 bytes, with draw_codes */
 	unsigned threads;		/* 0: one per core */
-	/* Called from the writer thread, at most a few times a second. */
+	/* Called from the writer thread, at most a few times a second, and
+	 * once with done == total at the end of each phase: "signing" (or
+	 * "signing, rendering images" with png or svg), "storing", "storing
+	 * draw codes". */
 	void (*progress)(const char *phase, uint64_t done, uint64_t total,
 	    void *arg);
 	void *progress_arg;

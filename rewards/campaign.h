@@ -94,6 +94,13 @@ struct campaign_errors {
 	size_t n;
 };
 
+/* Moves the window of a campaign file (JSON text) to begin at start (Unix
+ * µs, whole seconds): start, end and every coupon's valid_from and
+ * valid_to move by the same amount, so the campaign keeps its length and
+ * shape (`campaign load --start now`). Sets *out to the new text
+ * (malloc'd). Returns 0, -EINVAL with *why, or -ENOMEM. */
+int campaign_shift(const char *json, size_t len, int64_t start, char **out,
+    const char **why) __attribute__((warn_unused_result));
 /* Parses and validates a campaign file. With resolve_days, resolves the
  * time zone into day_starts (the CLI, at load); otherwise day_starts must
  * be in the text (a stored configuration). Returns 0, -EINVAL with every

@@ -102,3 +102,26 @@ redeem_result_free(struct redeem_result *res)
 	campaign_unref(res->c, __func__);
 	res->c = NULL;
 }
+
+/* Machine-readable status codes. */
+const char *
+redeem_status_code(int status)
+{
+	switch (status) {
+	case REDEEM_OK:
+		return "redeemed";
+	case REDEEM_BAD_SHOP:
+		return "unauthorized";
+	case REDEEM_NOT_FOUND:
+		return "not_found";
+	case REDEEM_FORBIDDEN:
+		return "forbidden";
+	case REDEEM_ALREADY:
+		return "already_redeemed";
+	case REDEEM_EXPIRED:
+		return "expired";
+	case REDEEM_NOT_YET:
+		return "not_yet_valid";
+	}
+	return "refused";
+}

@@ -55,6 +55,10 @@ struct redeem_result {
  * res->status) or a negative errno from the store. */
 int redeem_txn(struct store_txn *t, const struct redeem_request *rq,
     struct redeem_result *res) __attribute__((warn_unused_result));
+/* The machine-readable code of a status, the same in the JSON API and the
+ * staff page's words: "redeemed", "unauthorized", "not_found",
+ * "forbidden", "already_redeemed", "expired", "not_yet_valid". */
+const char *redeem_status_code(int status);
 /* Drops the campaign reference of a redeem result. */
 void redeem_result_free(struct redeem_result *res);
 

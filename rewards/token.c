@@ -99,22 +99,17 @@ token_claim_add_txn(struct store_txn *t, const uint8_t key[32],
 	return 0;
 }
 
-/* Strips hyphens and spaces and decodes n bytes of base32. */
+/* Reads n bytes of base32 as staff type it (base32_typed: spaces and
+ * hyphens anywhere, any case, full-width, 0/1/8 for O/I/B). */
 static int
 token_decode(const char *text, uint8_t *out, size_t n)
 {
 	char t[64];
-	size_t len = 0;
+	ssize_t len = base32_typed(text, strlen(text), t, sizeof(t));
 
-	for (const char *p = text; *p != '\0'; p++) {
-		if (*p == '-' || *p == ' ' || *p == '\t' || *p == '\n' ||
-		    *p == '\r')
-			continue;
-		if (len == sizeof(t))
-			return -EINVAL;
-		t[len++] = *p;
-	}
-	return base32_decode(out, n, t, len);
+	if (len < 0)
+		return -EINVAL;
+	return base32_decode(out, n, t, (size_t)len);
 }
 
 /* Parses a claim token. */

@@ -44,7 +44,9 @@ void token_claim_format(const uint8_t key[32],
 /* Groups a claim token in fours for people: "ABCD-EFGH-...". */
 void token_claim_text(const char *token,
     char out[TOKEN_CLAIM_TEXT_LEN + 1]);
-/* Parses a claim token (any case, hyphens and spaces ignored). */
+/* Parses a claim token as staff type it: any case, spaces and hyphens
+ * anywhere, full-width characters, and 0, 1, 8 read as O, I, B (which
+ * base32 lacks, so no two tokens become one; base32_typed). */
 int token_claim_parse(const char *text, uint8_t id[STORE_CLAIM_ID_BYTES],
     uint8_t secret[TOKEN_CLAIM_SECRET_BYTES])
     __attribute__((warn_unused_result));

@@ -113,11 +113,26 @@ scan_draw_prepare(struct scan_loop *sl, const struct verify_result *vr,
 	ctx->closed = closed;
 }
 
+/* The name of the store (shop) id, for people; the id when the store
+ * has no such shop or cannot be read. */
+const char *
+scan_shop_name(struct scan_loop *sl, const char *id)
+{
+	static _Thread_local struct store_shop sh;
+
+	if (scan_rtxn_begin(sl) != 0)
+		return id;
+	if (store_shop_get_txn(&sl->rtxn, id, &sh) != 0 || sh.name[0] == '\0')
+		snprintf(sh.name, sizeof(sh.name), "%s", id);
+	scan_rtxn_end(sl);
+	return sh.name;
+}
+
 /* Fills the result part of a page from a draw result. */
 static int
-scan_draw_result_fill(const struct campaign *c, const struct draw_result *r,
-    enum page_lang lang, const char *base_url, struct page_draw *pd,
-    char *claim_text, struct buf *svg)
+scan_draw_result_fill(struct scan_loop *sl, const struct campaign *c,
+    const struct draw_result *r, enum page_lang lang, const char *base_url,
+    struct page_draw *pd, char *claim_text, struct buf *svg)
 {
 	int outcome = r->draw.outcome;
 
@@ -169,7 +184,7 @@ scan_draw_result_fill(const struct campaign *c, const struct draw_result *r,
 		if (r->claim.state == STORE_CLAIM_REDEEMED) {
 			pd->claim_redeemed = true;
 			pd->claim_redeemed_at = r->claim.redeemed;
-			pd->claim_shop = r->claim.shop;
+			pd->claim_shop = scan_shop_name(sl, r->claim.shop);
 		}
 		snprintf(url, sizeof(url), "%s/C/%s", base_url[0] ? base_url :
 		    "", r->claim_token);
@@ -210,7 +225,7 @@ scan_draw_fill(struct scan_loop *sl, const struct scan_op *o,
 		pd->form_token = token;
 		return 0;
 	case PAGE_DRAW_RESULT:
-		return scan_draw_result_fill(ctx->c, &ctx->res, o->lang,
+		return scan_draw_result_fill(sl, ctx->c, &ctx->res, o->lang,
 		    ctx->base_url, pd, claim, svg);
 	default:
 		return -ENOENT;

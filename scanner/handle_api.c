@@ -27,9 +27,11 @@ scan_api_scan_done(struct scan_loop *sl, struct scan_op *o)
 	}
 	o->req->log_event = o->ev.id;
 	o->req->log_verdict = verify_verdict_name(o->vr.verdict);
-	obj = json_pack("{s:I, s:s, s:i}", "event_id", (json_int_t)o->ev.id,
-	    "verdict", verify_verdict_name(o->vr.verdict), "scans",
-	    (int)o->scans.human);
+	/* A forged or malformed scan past its network's budget is counted,
+	 * not stored: it has no event. */
+	obj = json_pack("{s:o, s:s, s:i}", "event_id", o->ev.id != 0 ?
+	    json_integer((json_int_t)o->ev.id) : json_null(), "verdict",
+	    verify_verdict_name(o->vr.verdict), "scans", (int)o->scans.human);
 	if (obj != NULL && o->vr.parsed) {
 		code_serial_text(o->vr.code.serial, serial);
 		json_object_set_new(obj, "serial", json_string(serial));
@@ -85,7 +87,7 @@ scan_api_scan(struct scan_loop *sl, struct http_req *req,
 	}
 	scan_event_init(sl, req, &o->ev, &o->new_visitor);
 	o->ev.flags |= STORE_EVENT_F_API;
-	scan_event_verdict(&o->ev, &o->vr, (struct http_slice){
+	scan_event_verdict(sl, &o->ev, &o->vr, (struct http_slice){
 	    json_string_value(code), json_string_length(code) });
 	if (has_loc) {
 		o->ev.flags |= STORE_EVENT_F_LOCATION;

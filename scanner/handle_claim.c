@@ -7,6 +7,7 @@
  */
 #include "scanner/scan_internal.h"
 #include "codegen/base32.h"
+#include "codegen/gs1.h"
 #include "common/clock.h"
 
 #include <errno.h>
@@ -39,6 +40,7 @@ scan_api_redeem_done(struct scan_loop *sl, struct scan_op *o)
 {
 	const struct redeem_result *r = &o->rres;
 	char msg[256], when[CLOCK_ISO8601_LEN], token[TOKEN_CLAIM_CHARS + 1];
+	const char *code;
 	json_t *obj;
 
 	if (o->op.ret < 0) {
@@ -46,35 +48,37 @@ scan_api_redeem_done(struct scan_loop *sl, struct scan_op *o)
 		    "could not be recorded; try again");
 		return;
 	}
+	code = redeem_status_code(r->status);
 	switch (r->status) {
 	case REDEEM_BAD_SHOP:
-		scan_json(o->req, 401, json_pack("{s:s, s:s}", "error",
-		    "unauthorized", "message", "this store's API token is not "
-		    "valid"), "WWW-Authenticate: Bearer\r\n");
+		scan_json(o->req, 401, json_pack("{s:s, s:s}", "error", code,
+		    "message", "this store's API token is not valid"),
+		    "WWW-Authenticate: Bearer\r\n");
 		return;
 	case REDEEM_NOT_FOUND:
-		scan_json_error(o->req, 404, "not_found", "unknown claim code");
+		scan_json_error(o->req, 404, code, "unknown claim code");
 		return;
 	case REDEEM_FORBIDDEN:
-		scan_json_error(o->req, 403, "forbidden",
+		scan_json_error(o->req, 403, code,
 		    "this campaign's prizes are not redeemed at this store");
 		return;
 	case REDEEM_EXPIRED:
 		clock_format_iso8601(r->claim.expires, when);
 		snprintf(msg, sizeof(msg), "this claim expired on %s", when);
-		scan_json_error(o->req, 410, "expired", msg);
+		scan_json_error(o->req, 410, code, msg);
 		return;
 	case REDEEM_NOT_YET:
-		scan_json_error(o->req, 409, "not_yet_valid",
-		    "this coupon is not valid yet");
+		scan_json_error(o->req, 409, code, "this coupon is not valid yet");
 		return;
 	case REDEEM_ALREADY:
+		/* Where, by name too: the staff page names the store. */
 		clock_format_iso8601(r->claim.redeemed, when);
 		snprintf(msg, sizeof(msg), "already redeemed on %s at store %s",
 		    when, r->claim.shop);
-		scan_json(o->req, 409, json_pack("{s:s, s:s, s:s, s:s}", "error",
-		    "already_redeemed", "message", msg, "redeemed", when, "shop",
-		    r->claim.shop), NULL);
+		scan_json(o->req, 409, json_pack("{s:s, s:s, s:s, s:s, s:s}",
+		    "error", code, "message", msg, "redeemed", when, "shop",
+		    r->claim.shop, "shop_name", scan_shop_name(sl,
+		    r->claim.shop)), NULL);
 		return;
 	default:
 		break;
@@ -89,7 +93,7 @@ scan_api_redeem_done(struct scan_loop *sl, struct scan_op *o)
 	else
 		snprintf(msg, sizeof(msg), "redeemed");
 	obj = json_pack("{s:s, s:s, s:o, s:b, s:o, s:s, s:I}", "status",
-	    "redeemed", "campaign", r->claim.campaign, "claim",
+	    code, "campaign", r->claim.campaign, "claim",
 	    scan_json_claim(&r->claim, token), "ticket_opened", r->opened,
 	    "prize", scan_json_prize(r->c, r->claim.tier), "message", msg,
 	    "points_balance", (json_int_t)r->points_balance);
@@ -104,6 +108,7 @@ scan_api_redeem(struct scan_loop *sl, struct http_req *req,
 {
 	struct http_slice auth = req->head.authorization;
 	struct scan_op *o;
+	ssize_t n;
 	int ret;
 
 	if (req->head.method != HTTP_METHOD_POST) {
@@ -123,10 +128,10 @@ scan_api_redeem(struct scan_loop *sl, struct http_req *req,
 	}
 	memcpy(o->shop_token, auth.p + 7, auth.len - 7);
 	o->shop_token[auth.len - 7] = '\0';
-	if (token.len >= sizeof(o->claim_token))
-		token.len = 0;
-	memcpy(o->claim_token, token.p, token.len);
-	o->claim_token[token.len] = '\0';
+	/* The page's script percent-encodes what staff typed. */
+	n = gs1_unescape(o->claim_token, sizeof(o->claim_token) - 1, token.p,
+	    token.len, false);
+	o->claim_token[n < 0 ? 0 : n] = '\0';
 	/* The campaigns must be loaded for the writer's look-up. */
 	if ((ret = scan_rtxn_begin(sl)) == 0) {
 		ret = registry_sync_txn(sl->srv->core->registry, &sl->rtxn);

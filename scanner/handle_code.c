@@ -63,6 +63,23 @@ scan_page_done(struct scan_loop *sl, struct scan_op *o)
 		scan_send_page(sl, o, 200);
 }
 
+/* A valid GS1 Digital Link of a product without a serial (GTIN g): the
+ * product's page. */
+static void
+scan_product(struct scan_loop *sl, struct http_req *req, const char *g)
+{
+	enum page_lang lang = page_lang_pick(req->head.accept_language,
+	    req->head.query);
+
+	buf_reset(&sl->page);
+	if (page_render_product(lang, g, &sl->page) < 0) {
+		scan_error_page(sl, req, 503, NULL);
+		return;
+	}
+	scan_send_html(sl, req, "public, max-age=300",
+	    "Vary: Accept-Language\r\n");
+}
+
 /* GET or HEAD of a code URL, or (drawcode) of an inner draw code. */
 static void
 scan_code(struct scan_loop *sl, struct http_req *req, bool drawcode)
@@ -91,9 +108,17 @@ scan_code(struct scan_loop *sl, struct http_req *req, bool drawcode)
 		scan_error_page(sl, req, 503, NULL);
 		return;
 	}
+	if (o->vr.product) {
+		char g[GTIN_LEN + 1];
+
+		memcpy(g, o->vr.code.gtin, sizeof(g));
+		scan_op_free(o);
+		scan_product(sl, req, g);
+		return;
+	}
 	o->lang = page_lang_pick(req->head.accept_language, req->head.query);
 	scan_event_init(sl, req, &o->ev, &o->new_visitor);
-	scan_event_verdict(&o->ev, &o->vr, req->head.target);
+	scan_event_verdict(sl, &o->ev, &o->vr, req->head.target);
 	if (drawcode)
 		o->ev.flags |= STORE_EVENT_F_DRAW;
 	if (o->draw.mode == PAGE_DRAW_OFFER)
@@ -121,41 +146,14 @@ scan_drawcode_get(struct scan_loop *sl, struct http_req *req,
 	scan_code(sl, req, true);
 }
 
-/* GET /01/{GTIN}: a product without a serial. */
-static void
-scan_product(struct scan_loop *sl, struct http_req *req,
-    struct http_slice gtin)
-{
-	enum page_lang lang = page_lang_pick(req->head.accept_language,
-	    req->head.query);
-	char g[GTIN_LEN + 1];
-
-	if (gtin_normalize(gtin.p, gtin.len, g) < 0) {
-		scan_error_page(sl, req, 404, NULL);
-		return;
-	}
-	buf_reset(&sl->page);
-	if (page_render_product(lang, g, &sl->page) < 0) {
-		scan_error_page(sl, req, 503, NULL);
-		return;
-	}
-	scan_send_html(sl, req, "public, max-age=300",
-	    "Vary: Accept-Language\r\n");
-}
-
-/* GET or HEAD of a GS1 Digital Link (after: what follows "/01/"): the
- * code on the package when a serial follows the GTIN
- * (/01/{GTIN}/21/{SERIAL}?S=...), else the product. */
+/* GET or HEAD of a path that holds "/01/": verify.c tells a code
+ * (/01/{GTIN}/21/{SERIAL}?S=..., in any of its equivalent forms) from a
+ * product's link (/01/{GTIN} and maybe /22/ or /10/) and from what the
+ * GS1 Digital Link standard rejects (malformed, recorded). */
 void
 scan_gs1_get(struct scan_loop *sl, struct http_req *req,
     struct http_slice after)
 {
-	const char *slash = memchr(after.p, '/', after.len);
-
-	if (slash != NULL && after.len - (size_t)(slash - after.p) >= 4 &&
-	    memcmp(slash, "/21/", 4) == 0)
-		scan_code(sl, req, false);
-	else
-		scan_product(sl, req, (struct http_slice){ after.p,
-		    slash != NULL ? (size_t)(slash - after.p) : after.len });
+	(void)after;
+	scan_code(sl, req, false);
 }

@@ -275,7 +275,7 @@ scan_api_draw(struct scan_loop *sl, struct http_req *req,
 	o->ev.flags |= STORE_EVENT_F_API;
 	if (o->vr.drawcode)
 		o->ev.flags |= STORE_EVENT_F_DRAW;
-	scan_event_verdict(&o->ev, &o->vr, (struct http_slice){ NULL, 0 });
+	scan_event_verdict(sl, &o->ev, &o->vr, (struct http_slice){ NULL, 0 });
 	o->record_event = true;
 	json_decref(root);
 	metrics_scan(sl->srv->metrics, sl->index, o->vr.verdict,

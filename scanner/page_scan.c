@@ -43,15 +43,19 @@ scan_advice(struct page_out *o, const char *text)
 	put(o, "</p></section>\n");
 }
 
-/* Appends verify's reason in small print, for support staff. */
+/* Appends verify's reason in small print, in the page's language, for
+ * support staff. */
 static void
 scan_reason(struct page_out *o, const struct page_scan *p)
 {
-	if (p->reason == NULL || *p->reason == '\0')
+	const char *text;
+
+	if (p->reason == NULL || *p->reason == '\0' ||
+	    (text = page_reason_text(p->lang, p->reason)) == NULL)
 		return;
 	put(o, "<p class=\"tx\">");
 	put(o, TR(p->lang, "技术信息：", "Technical detail: "));
-	put_esc(o, p->reason, PAGE_FIELD_MAX);
+	put_esc(o, text, PAGE_FIELD_MAX);
 	put(o, "</p>\n");
 }
 

@@ -110,6 +110,11 @@ int page_render_product(enum page_lang lang, const char *gtin, struct buf *out)
 /* Appends a short page for an HTTP error (404 unknown path, 429, 503...). */
 int page_render_error(enum page_lang lang, int status, struct buf *out)
     __attribute__((warn_unused_result));
+/* A reason of verify.c in the page's language, or NULL for a reason the
+ * table does not know (a page then shows none: never English words on a
+ * Chinese page). */
+const char *page_reason_text(enum page_lang lang, const char *reason)
+    __attribute__((nonnull));
 /* The Content-Security-Policy header value for these pages. */
 const char *page_csp(void);
 /* Appends s HTML-escaped (&, <, >, ", '). */

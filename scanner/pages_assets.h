@@ -200,10 +200,11 @@ static_assert(sizeof(page_css_staff) < 4095, "C11 portable string length");
  * accepts a pasted or scanned claim URL (takes the token after "/C/"),
  * POSTs /api/v1/claims/<token>/redeem with "Authorization: Bearer <shop
  * token>" and writes the answer into #out with textContent only: the
- * form's data- attributes hold the words for each status; the answer's
- * prize (name, face value, condition), its "message" in small print and,
- * for a 409 that has "redeemed" and "shop", when (local time) and where
- * it was redeemed are added. Where BarcodeDetector and
+ * form's data- attributes hold the words, in the page's language, for each
+ * machine-readable "error" of the answer (data-e-<error>); the server's
+ * English "message" is never shown. The answer's prize (name, face value,
+ * condition) and, for a 409 that has "redeemed", when (local time) and at
+ * which store (its name) it was redeemed are added. Where BarcodeDetector and
  * getUserMedia exist, #cam (hidden otherwise) opens the rear camera on a
  * tap and fills the claim field from the first QR code it sees. */
 static const char page_staff_script[] =
@@ -244,22 +245,21 @@ static const char page_staff_script[] =
     "credentials:'omit',cache:'no-store',headers:{'Authorization':'Bearer '+t}})"
     ".then(function(r){return r.json().then(function(j){return[r.status,j]},"
     "function(){return[r.status,null]})})"
-    ".then(function(a){var s=a[0],j=a[1]||{},p=j.prize,"
-    "m=typeof j.message=='string'?j.message:'',L;go.disabled=false;"
+    ".then(function(a){var s=a[0],j=a[1]||{},p=j.prize,L;"
+    "go.disabled=false;"
     "if(s==200){L=[T('ok')];"
     "if(p&&p.name){L.push([A('prize')+p.name,'pz']);"
     "if(p.face_value)L.push([A('face')+(/^(CNY|RMB)$/i.test(p.currency)?"
     "'\\u00a5'+p.face_value:p.face_value+' '+(p.currency||''))]);"
     "if(typeof p.condition=='string')L.push([p.condition])}"
     "else if(j.ticket_opened)L.push([A('nowin'),'pz']);"
-    "L.push([m,'mu'],[A('code')+c.replace(/-/g,'').replace(/(.{4})(?=.)/g,'$1-'),"
+    "L.push([A('code')+c.replace(/-/g,'').replace(/(.{4})(?=.)/g,'$1-'),"
     "'mu']);say('yes',L);cl.value='';return}"
     "if(s==401){tk=null;try{localStorage.removeItem(K)}catch(x){}tok()}"
-    "L=[[A(String(s))||A('err')+' (HTTP '+s+')']];"
+    "L=[[(typeof j.error=='string'&&A('e-'+j.error))||A('err')+' (HTTP '+s+')']];"
     "if(s==409&&j.redeemed)L.push([A('done').replace('{t}',when(j.redeemed))"
-    ".replace('{s}',j.shop||'?')]);"
-    "else if(j.error=='not_yet_valid')L.push(T('notyet'));"
-    "L.push([m,'mu']);say('no',L)},"
+    ".replace('{s}',j.shop_name||j.shop||'?')]);"
+    "say('no',L)},"
     "function(){go.disabled=false;say('no',[T('net')])})});"
     "if(!cam||!v||!('BarcodeDetector' in window)||!navigator.mediaDevices||"
     "!navigator.mediaDevices.getUserMedia)return;"

@@ -6,7 +6,8 @@
  * and metrics are exempt from the per-client rate limit, everything else
  * is counted before it is handled, unknown paths included. A route that
  * takes GET and HEAD only answers anything else with 405 (after the rate
- * limit), in JSON for the API.
+ * limit), in JSON for the API. A POST from another site is refused
+ * (origin.c) before its handler runs.
  */
 #include "scanner/scan_internal.h"
 #include "common/clock.h"
@@ -158,6 +159,7 @@ scan_handle(struct http_req *req, void *arg)
 	enum http_method m = req->head.method;
 	const struct route *r = NULL;
 	scan_handler_fn handle = NULL;
+	int post;
 	bool api = scan_path_prefix(path, "/api/", false, &rest);
 
 	for (size_t i = 0; i < sizeof(scan_routes) / sizeof(scan_routes[0]);
@@ -186,9 +188,23 @@ scan_handle(struct http_req *req, void *arg)
 			scan_error_page(sl, req, 429, "Retry-After: 1\r\n");
 		return;
 	}
-	if (r == NULL)
+	if (r == NULL) {
 		scan_error_page(sl, req, 404, NULL);
-	else if ((r->flags & ROUTE_GET) && m != HTTP_METHOD_GET &&
+		return;
+	}
+	if (m == HTTP_METHOD_POST && (post = scan_post_check(sl, req,
+	    api)) != 0) {
+		if (post == 415)
+			scan_json_error(req, 415, "unsupported_media_type",
+			    "Content-Type must be application/json");
+		else if (api)
+			scan_json_error(req, 403, "cross_site",
+			    "requests from other sites are refused");
+		else
+			scan_error_page(sl, req, 403, NULL);
+		return;
+	}
+	if ((r->flags & ROUTE_GET) && m != HTTP_METHOD_GET &&
 	    m != HTTP_METHOD_HEAD) {
 		if (r->flags & ROUTE_JSON)
 			scan_json_error(req, 405, "method_not_allowed",

@@ -16,6 +16,20 @@
 #include "scanner/http.h"
 #include "store/store.h"
 
+/* Automatic retention: days after which forged and malformed events are
+ * deleted and addresses dropped (0: kept). */
+struct scan_retention {
+	int forged_days;
+	int ip_days;
+};
+
+#define SCAN_RETAIN_FORGED_DAYS 90	/* serve's defaults */
+#define SCAN_RETAIN_IP_DAYS 100
+#define SCAN_RETAIN_DAYS_MAX 36500
+#define SCAN_DAY_US (86400LL * 1000000)
+#define SCAN_PRUNE_EVERY_US (3600LL * 1000000)	/* a run at most hourly */
+#define SCAN_PRUNE_SLICE_US 50000	/* per tick, between groups */
+
 struct scan_config {
 	struct http_config http;
 	bool ip_anon;			/* zero the host part of addresses */
@@ -24,7 +38,15 @@ struct scan_config {
 	const char *log_path;		/* access log, or NULL */
 	const char *secrets_path;	/* KEYS/server.secret */
 	bool quiet;			/* no start-up line on stdout */
+	uint64_t forged_budget;		/* forged and malformed events
+					 * stored per network and hour */
+	struct scan_retention retain;	/* automatic pruning */
 };
+
+/* Takes the store's server lock (<store>/serve.lock), which a running
+ * server holds: returns its descriptor (close it to release), -EBUSY
+ * while a server runs, or another negative errno. */
+int scan_lock_store(struct store *st);
 
 /* Runs the server until SIGTERM or SIGINT has drained it. Returns the
  * process exit status (0 after a clean drain), or a negative errno with

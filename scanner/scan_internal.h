@@ -64,6 +64,12 @@ struct scan_core {
 	struct tallies draw_tallies;	/* the writer's view of drawcache */
 	struct tallies draw_reader;	/* the loops' view of drawcache */
 	int lock_fd;			/* one server per store */
+	/* Retention (writer thread only): the policy, when the next run is
+	 * due (monotonic µs), and the run under way. */
+	struct scan_retention retain;
+	int64_t prune_next;
+	bool pruning;
+	struct store_prune_stats pruned;
 };
 
 /* Admin exports that may stream at once (handle_admin.c). */
@@ -79,6 +85,9 @@ struct scan_server {
 	struct accesslog *log;
 	int64_t started;
 	atomic_uint exports;		/* admin exports streaming now */
+	char bound[80];			/* the listen address, ADDR:PORT */
+	unsigned reserve_at;		/* open connections past which... */
+	unsigned reserve_hold;		/* ...a client needs fewer than this */
 };
 
 struct scan_loop {
@@ -112,6 +121,7 @@ struct scan_op {
 	struct writer_op op;		/* first: writer_op * ↔ scan_op * */
 	scan_done_fn done;		/* NULL: nobody waits (detached) */
 	struct summaries *summaries;
+	uint64_t forged_budget;		/* of the server (scan_config) */
 	struct http_req *req;
 	struct store_event ev;
 	struct store_code_scans scans;	/* out */
@@ -128,7 +138,7 @@ struct scan_op {
 	bool record_event;		/* the API draw records a scan too */
 	struct redeem_request rrq;
 	struct redeem_result rres;
-	char claim_token[64];
+	char claim_token[160];	/* as typed: full-width takes 3 bytes */
 	char shop_token[64];
 };
 
@@ -136,20 +146,30 @@ struct scan_op {
 
 /* Renews the loop's read transaction for one request. */
 int scan_rtxn_begin(struct scan_loop *sl) __attribute__((warn_unused_result));
+/* The name of a store (shop) by its id, for pages and answers that people
+ * read; the id itself when there is no such shop (code_page.c). Valid
+ * until the loop's next call. */
+const char *scan_shop_name(struct scan_loop *sl, const char *id);
 /* Ends the request's view of the store. */
 void scan_rtxn_end(struct scan_loop *sl);
 /* Copies a slice into a fixed NUL-terminated field, truncating. */
 void scan_copy(char *dst, size_t cap, struct http_slice s);
-/* Reads the visitor cookie into id (false), or makes a new id (true). */
+/* True if Sec-Fetch-Site says the request comes from another site
+ * (same-site or cross-site). */
+bool scan_from_other_site(const struct http_req *req);
+/* Reads the visitor cookie into id (false), or makes a new id: true when
+ * it is to be given as a cookie, false for a request from another site
+ * (which comes without the visitor's cookie: it must not replace it). */
 bool scan_visitor(const struct http_req *req, uint8_t id[SCAN_VISITOR_BYTES]);
 /* Zeroes the host part: the last octet of IPv4, the last 80 bits of IPv6. */
 void scan_ip_anon(int family, uint8_t ip[16]);
 /* Fills the parts of an event every scan has. */
 void scan_event_init(struct scan_loop *sl, const struct http_req *req,
     struct store_event *ev, bool *new_visitor);
-/* Records the verdict part of an event; raw is the text as presented. */
-void scan_event_verdict(struct store_event *ev, const struct verify_result *vr,
-    struct http_slice raw);
+/* Records the verdict part of an event; raw is the text as presented
+ * (kept, its secrets redacted, for a forged or malformed scan). */
+void scan_event_verdict(struct scan_loop *sl, struct store_event *ev,
+    const struct verify_result *vr, struct http_slice raw);
 /* The extra headers of an HTML page, with the visitor's cookie if new. */
 void scan_page_headers(char *out, size_t cap, const uint8_t *visitor,
     bool cookie);
@@ -177,6 +197,23 @@ void scan_record_detached(struct scan_loop *sl, const struct store_event *ev);
 int scan_apply_event(struct store_txn *t, struct writer_op *op);
 /* A finished operation back on its loop (the writer port's done). */
 void scan_op_done(struct writer_op *op, void *arg);
+
+/* ---- rawtext.c: the raw text of a forged or malformed scan ------------ */
+
+/* Writes text with its secrets (a draw token, S= values) cut to their
+ * first characters and a keyed hash, into out (cap bytes with the NUL);
+ * drawcode: presented as an inner draw code. Returns the length. */
+size_t scan_raw_redact(const uint8_t key[32], const char *text, size_t len,
+    bool drawcode, char *out, size_t cap);
+
+/* ---- origin.c: where a request comes from ---------------------------- */
+
+/* True if a Content-Type is application/json (with parameters or not). */
+bool scan_is_json_type(struct http_slice ct);
+/* Whether a POST may go on: 0, 403 (from another site, or a form post
+ * from no browser) or 415 (a JSON API body not sent as application/json). */
+int scan_post_check(struct scan_loop *sl, const struct http_req *req,
+    bool api);
 
 /* ---- api_json.c: JSON bodies and answers ------------------------------ */
 
@@ -255,10 +292,12 @@ void scan_admin_export(struct scan_loop *sl, struct http_req *req,
 
 /* Opens a core over st: takes the store's server lock, reads the secrets,
  * loads the campaigns, folds or keeps what a crash left of the scan
- * summaries and the draw index, and starts the writer with its hooks.
+ * summaries and the draw index, and starts the writer with its hooks
+ * (retain: automatic pruning, or NULL for none).
  * Returns 0, or a negative errno with *why (and nothing left open). */
 int scan_core_open(struct scan_core *core, struct store *st,
-    const char *secrets_path, const char **why)
+    const char *secrets_path, const struct scan_retention *retain,
+    const char **why)
     __attribute__((warn_unused_result));
 /* Stops the writer (it commits what is queued); once every loop that
  * submits to it has stopped. */

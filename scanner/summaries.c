@@ -203,6 +203,39 @@ summaries_fold(struct summaries *sm, struct store *st)
 	return 0;
 }
 
+/* Folds, then moves the watermark over the committed events that changed
+ * no summary (those without a serial), so that code_scans is whole. */
+int
+summaries_settle(struct summaries *sm, struct store *st)
+{
+	struct store_txn t;
+	uint64_t folded;
+	int ret;
+
+	if ((ret = summaries_fold(sm, st)) < 0)
+		return ret;
+	if ((ret = store_txn_begin(st, false, &t)) < 0)
+		return ret;
+	if ((ret = store_scans_folded_txn(&t, &folded)) < 0 ||
+	    folded >= sm->committed_last) {
+		store_txn_abort(&t);
+		return ret;
+	}
+	if ((ret = store_scans_set_folded_txn(&t, sm->committed_last)) < 0) {
+		store_txn_abort(&t);
+		return ret;
+	}
+	return store_txn_commit(&t);
+}
+
+/* Drops the cached summaries (all folded) after the store's changed. */
+void
+summaries_forget(struct summaries *sm)
+{
+	if (wbcache_dirty(sm->wb) == 0)
+		wbcache_folded(sm->wb, 0);
+}
+
 /* A committed summary, if cached. */
 bool
 summaries_lookup(struct summaries *sm, const uint8_t serial[STORE_SERIAL_BYTES],

@@ -48,6 +48,14 @@ int summaries_set_location_txn(struct summaries *sm, struct store_txn *t,
 void summaries_group_end(struct summaries *sm, bool committed);
 /* Writer, between groups: writes what changed and the watermark. */
 int summaries_fold(struct summaries *sm, struct store *st);
+/* Writer, between groups: folds, and moves the watermark to the newest
+ * committed event, so that the store's code_scans is whole (for
+ * store_prune_step). */
+int summaries_settle(struct summaries *sm, struct store *st)
+    __attribute__((warn_unused_result));
+/* Writer, after a settle: drops every cached summary, for the store's
+ * summaries changed under it (pruning). */
+void summaries_forget(struct summaries *sm);
 /* Any thread: a code's committed summary, if cached. */
 bool summaries_lookup(struct summaries *sm,
     const uint8_t serial[STORE_SERIAL_BYTES], struct store_code_scans *out);

@@ -118,22 +118,10 @@ verify_code_txn(struct store_txn *t, const struct code *c, int flags,
 	return 0;
 }
 
-/* True if host (from a code's text) is the host of the key's base URL. */
-static bool
-verify_host_ok(const struct store_key *key, const char *host, size_t len)
-{
-	const char *h = strstr(key->base_url, "://");
-	size_t hlen;
-
-	if (h == NULL)
-		return false;
-	h += 3;
-	hlen = strcspn(h, "/");
-	return hlen == len && strncasecmp(h, host, len) == 0;
-}
-
 /* Parses, then verifies. A full URL must also name the key's host: a
- * genuine code copied onto another site would send the consumer there. */
+ * genuine code copied onto another site would send the consumer there.
+ * A valid Digital Link of the product alone is malformed as a code, with
+ * out->product set: the server answers it with the product's page. */
 int
 verify_text_txn(struct store_txn *t, const char *text, size_t len, int flags,
     struct verify_result *out)
@@ -144,9 +132,13 @@ verify_text_txn(struct store_txn *t, const char *text, size_t len, int flags,
 	int ret;
 
 	memset(out, 0, sizeof(*out));
-	if (code_parse(text, len, &c, &why) < 0) {
+	if ((ret = code_parse(text, len, &c, &why)) < 0) {
 		out->verdict = VERDICT_MALFORMED;
 		out->reason = why;
+		if (ret == -ENOENT) {
+			out->product = true;
+			memcpy(out->code.gtin, c.gtin, sizeof(c.gtin));
+		}
 		return 0;
 	}
 	if ((ret = verify_code_txn(t, &c, flags, out)) < 0)
@@ -155,7 +147,8 @@ verify_text_txn(struct store_txn *t, const char *text, size_t len, int flags,
 		return 0;
 	if ((ret = store_key_get_txn(t, c.key_id, &key)) < 0)
 		return ret;
-	if (!verify_host_ok(&key, text + c.host_off, c.host_len)) {
+	if (!code_host_is(key.base_url, text + c.host_off, c.host_len,
+	    c.host_https)) {
 		out->verdict = VERDICT_FORGED;
 		out->reason = "the URL's host is not the host of this key's "
 		    "codes";

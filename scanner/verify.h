@@ -38,6 +38,9 @@ struct verify_result {
 	bool parsed;			/* code below is valid */
 	bool known;			/* serial in a visible batch */
 	bool drawcode;			/* presented as an inner draw code */
+	bool product;			/* malformed as a code, but a valid
+					 * GS1 Digital Link of the product
+					 * (code.gtin) without a serial */
 	struct code code;
 	struct store_code rec;		/* when known */
 	struct store_batch batch;	/* when known */

@@ -259,8 +259,9 @@ store_event_add_txn(struct store_txn *t, struct store_event *ev,
 		if ((ret = store_code_scans_put_txn(t, ev->serial, scans)) < 0)
 			return ret;
 	}
-	/* Nothing was pending: the watermark follows. */
-	return folded == last ? store_scans_set_folded_txn(t, ev->id) : 0;
+	/* Nothing was pending (the newest events may have been pruned,
+	 * leaving the watermark above them): the watermark follows. */
+	return folded >= last ? store_scans_set_folded_txn(t, ev->id) : 0;
 }
 
 struct store_fold_walk {
@@ -445,8 +446,6 @@ int
 store_event_set_location_txn(struct store_txn *t, uint64_t id, double lat,
     double lon, float accuracy, int64_t now, struct store_event *ev)
 {
-	uint8_t key[8], buf[STORE_EVENT_REC_MAX];
-	size_t len;
 	int ret;
 
 	if ((ret = store_event_get_txn(t, id, ev)) < 0)
@@ -458,9 +457,38 @@ store_event_set_location_txn(struct store_txn *t, uint64_t id, double lat,
 	ev->lon = lon;
 	ev->accuracy = accuracy;
 	ev->location_time = now;
-	store_event_key(id, key);
+	return store_event_put_txn(t, ev);
+}
+
+/* Rewrites an event in place. */
+int
+store_event_put_txn(struct store_txn *t, const struct store_event *ev)
+{
+	uint8_t key[8], buf[STORE_EVENT_REC_MAX];
+	size_t len;
+
+	store_event_key(ev->id, key);
 	len = store_event_pack(ev, buf);
 	return store_put_txn(t, STORE_DB_EVENTS, key, sizeof(key), buf, len, 0);
+}
+
+/* Deletes an event. */
+int
+store_event_del_txn(struct store_txn *t, uint64_t id)
+{
+	uint8_t key[8];
+
+	store_event_key(id, key);
+	return store_del_txn(t, STORE_DB_EVENTS, key, sizeof(key));
+}
+
+/* Deletes a code's summary. */
+int
+store_code_scans_del_txn(struct store_txn *t,
+    const uint8_t serial[STORE_SERIAL_BYTES])
+{
+	return store_del_txn(t, STORE_DB_CODE_SCANS, serial,
+	    STORE_SERIAL_BYTES);
 }
 
 /* Walks events backwards by id. */

@@ -35,6 +35,7 @@ static const char *store_db_names[STORE_DB_COUNT] = {
 	[STORE_DB_SHOP_TOKENS] = "shop_tokens",
 	[STORE_DB_POINTS] = "points",
 	[STORE_DB_DRAWCODES] = "drawcodes",
+	[STORE_DB_FORGED_COUNTS] = "forged_counts",
 };
 
 /* Maps LMDB return codes to negative errnos. */

@@ -392,6 +392,79 @@ int store_event_last_id_txn(struct store_txn *t, uint64_t *id);
 /* Reads the named 32-byte server secret from meta, creating it once. */
 int store_secret_get(struct store *st, const char *name, uint8_t out[32]);
 
+/* ---- forged and malformed scans: the budget, and retention -----------
+ * A forged or malformed scan costs an event and, with a parsed serial, a
+ * code_scans record: a flood of them would fill the disk. They are counted
+ * per client network (IPv4 /24, IPv6 /48) and UTC hour in forged_counts,
+ * and only the first `budget` of each network-hour are stored one by one
+ * (the sample: their raw text and User-Agent); past it they are counted,
+ * not stored. Retention (store_prune_step) deletes forged and malformed
+ * events and their counts after some days, and drops the client address
+ * of older events, in short transactions (docs/store.md section 13). */
+
+#define STORE_VERDICT_FORGED 3		/* as in scanner/verify.h */
+#define STORE_VERDICT_MALFORMED 4
+#define STORE_NET_BYTES 8		/* 4 or 6 (0: none), the /24 or /48 */
+#define STORE_FORGED_BUDGET_DEFAULT 1000	/* events per network-hour */
+
+/* What forged_counts keeps per network and hour. */
+struct store_forged_count {
+	uint64_t forged;		/* forged scans counted */
+	uint64_t malformed;		/* malformed scans counted */
+	uint64_t kept;			/* of them, stored as events */
+	int64_t first;			/* Unix µs of the first */
+	int64_t last;			/* and of the last */
+};
+static_assert(sizeof(struct store_forged_count) == 40, "count layout");
+
+/* The client network of an event: its family (4 or 6; 0 when it has no
+ * address) and the /24 or /48 of its address, zero-padded. */
+void store_event_net(const struct store_event *ev,
+    uint8_t net[STORE_NET_BYTES]);
+/* Counts a forged or malformed event in its network's hour and sets
+ * *keep when it is within the first budget of them (store it); other
+ * verdicts are not counted and always kept. */
+int store_forged_count_txn(struct store_txn *t, const struct store_event *ev,
+    uint64_t budget, bool *keep);
+/* Reads one network-hour's count (-ENOENT if none). */
+int store_forged_count_get_txn(struct store_txn *t, uint32_t hour,
+    const uint8_t net[STORE_NET_BYTES], struct store_forged_count *c);
+/* Calls cb for every count from hour first on, by hour, then network. */
+int store_forged_count_foreach_txn(struct store_txn *t, uint32_t first,
+    int (*cb)(uint32_t hour, const uint8_t net[STORE_NET_BYTES],
+    const struct store_forged_count *, void *), void *arg);
+
+/* What to prune; a time of 0 prunes nothing of that kind. */
+struct store_prune_policy {
+	int64_t forged_before;		/* Unix µs: forged and malformed
+					 * events and counts older go */
+	int64_t ip_before;		/* Unix µs: older events (and counts)
+					 * lose their address */
+};
+
+struct store_prune_stats {
+	uint64_t examined;		/* events looked at */
+	uint64_t deleted;		/* forged/malformed events deleted */
+	uint64_t relinked;		/* chain links moved past them */
+	uint64_t summaries;		/* code summaries changed, deleted */
+	uint64_t addresses;		/* events whose address went */
+	uint64_t counts_deleted;	/* network-hour counts deleted */
+	uint64_t counts_merged;		/* counts merged into "no network" */
+};
+
+#define STORE_PRUNE_EXAMINE 10000	/* events looked at per pass and step */
+#define STORE_PRUNE_CHANGE 2000		/* records changed per pass and step */
+
+/* One step of pruning in its own write transaction: each kind goes on
+ * from where the last step left it (watermarks in meta), at most
+ * STORE_PRUNE_EXAMINE events looked at and STORE_PRUNE_CHANGE records
+ * changed per kind. Only events the fold watermark covers are deleted:
+ * the code summaries must be folded, and no other process may keep them
+ * in memory (no scan server runs, or it is the caller). Adds what it did
+ * to *s once committed. Returns 1 if more is left, 0 when done. */
+int store_prune_step(struct store *st, const struct store_prune_policy *p,
+    struct store_prune_stats *s) __attribute__((warn_unused_result));
+
 /* ---- rewards: campaigns, draws, claims, shops, points ----------------
  * A campaign's configuration is immutable once loaded (the audit replays
  * draws against it); its header holds what changes: state, the draw

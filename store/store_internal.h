@@ -28,6 +28,7 @@ enum store_db {
 	STORE_DB_SHOP_TOKENS,	/* selector → shop id */
 	STORE_DB_POINTS,	/* visitor|n → struct store_points_entry; n 0: balance */
 	STORE_DB_DRAWCODES,	/* keyed hash of a token → outer serial */
+	STORE_DB_FORGED_COUNTS,	/* u32 BE hour|net → struct store_forged_count */
 	STORE_DB_COUNT
 };
 
@@ -95,6 +96,14 @@ int store_walk_txn(struct store_txn *t, enum store_db db, const uint8_t *from,
 /* Increments the u64 counter named name in meta and returns the new value. */
 int store_counter_next_txn(struct store_txn *t, const char *name,
     uint64_t *value);
+
+/* Rewrites a stored event in place (same id). */
+int store_event_put_txn(struct store_txn *t, const struct store_event *ev);
+/* Deletes an event (-ENOENT if missing); its chain is the caller's. */
+int store_event_del_txn(struct store_txn *t, uint64_t id);
+/* Deletes a code's summary (-ENOENT if none). */
+int store_code_scans_del_txn(struct store_txn *t,
+    const uint8_t serial[STORE_SERIAL_BYTES]);
 
 /* Encodes a batch id as a big-endian key. */
 static inline void

@@ -66,6 +66,27 @@ static const struct verdict_reason {
 	{ 56, "bad_serial", "serial is not 13 canonical base32 characters" },
 	{ 57, "drawcode_length", "a draw code has 16 characters" },
 	{ 58, "not_drawcode", "not a draw code" },
+	/* Malformed, from the GS1 Digital Link parser (codegen/gs1_dl.c). */
+	{ 59, "bad_url_character", "a character that a URL may not hold" },
+	{ 60, "not_url_or_path", "not an http(s) URL or a path" },
+	{ 61, "no_gtin", "not a GS1 Digital Link of a product (no /01/{GTIN})" },
+	{ 62, "bad_qualifiers", "the path after the GTIN is not /22/, /10/, "
+	    "/21/ in this order, or /235/" },
+	{ 63, "gs1_value_empty", "a GS1 value is empty" },
+	{ 64, "gs1_value_nul", "a GS1 value holds an encoded NUL byte" },
+	{ 65, "gs1_value_length", "a GS1 value has the wrong length for its "
+	    "AI" },
+	{ 66, "gs1_value_character", "a GS1 value has a character its AI "
+	    "does not allow" },
+	{ 67, "gs1_value_check_digit", "a GS1 value has a wrong check digit" },
+	{ 68, "gs1_unknown_ai", "unknown GS1 Application Identifier" },
+	{ 69, "gs1_query_not_attribute", "a GS1 AI in the query is not a data "
+	    "attribute" },
+	{ 70, "gs1_query_in_path", "a GS1 AI in the query belongs in the "
+	    "path" },
+	{ 71, "gs1_ai_twice", "a GS1 AI appears twice" },
+	{ 72, "gs1_too_many_ais", "too many GS1 AIs" },
+	{ 73, "product_link", "a product's link without a serial" },
 	{ VERDICT_REASON_UNCLASSIFIED, "unclassified", NULL },
 };
 

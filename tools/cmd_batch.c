@@ -2,8 +2,8 @@
 #include "tools/cli.h"
 #include "codegen/code.h"
 #include "codegen/render.h"
+#include "codegen/serial_list.h"
 #include "common/clock.h"
-#include "common/xmalloc.h"
 
 #include <errno.h>
 #include <getopt.h>
@@ -84,62 +84,27 @@ static int
 batch_read_serials(const char *cmd, const char *path,
     uint8_t (**out)[STORE_SERIAL_BYTES], size_t *n)
 {
-	uint8_t (*v)[STORE_SERIAL_BYTES] = NULL;
-	size_t cap = 0, len = 0, lineno = 0, linecap = 0;
 	FILE *f = strcmp(path, "-") == 0 ? stdin : fopen(path, "r");
-	char *line = NULL;
-	ssize_t got;
-	int rc = 0;
+	const char *why;
+	size_t lineno;
+	int ret;
 
 	if (f == NULL)
 		return cli_reject(cmd, "cannot read %s: %s", path,
 		    strerror(errno));
-	while ((got = getline(&line, &linecap, f)) >= 0) {
-		char *s = line, *e = line + got;
-		struct code c;
-		const char *why;
-
-		lineno++;
-		while (s < e && (*s == ' ' || *s == '\t'))
-			s++;
-		while (e > s && (e[-1] == '\n' || e[-1] == '\r' ||
-		    e[-1] == ' ' || e[-1] == '\t'))
-			e--;
-		if (s == e || *s == '#')
-			continue;
-		if (len == cap) {
-			cap = cap ? cap * 2 : 1024;
-			v = xreallocarray(v, cap, sizeof(*v));
-		}
-		if (memchr(s, '/', (size_t)(e - s)) != NULL) {
-			if (code_parse(s, (size_t)(e - s), &c, &why) < 0) {
-				rc = cli_reject(cmd, "%s line %zu: not a code: %s",
-				    path, lineno, why);
-				break;
-			}
-			memcpy(v[len], c.serial, STORE_SERIAL_BYTES);
-		} else if (code_serial_parse(s, (size_t)(e - s), v[len]) < 0) {
-			rc = cli_reject(cmd, "%s line %zu: not a serial (13 "
-			    "base32 characters) or code URL", path, lineno);
-			break;
-		}
-		len++;
-	}
-	if (rc == 0 && ferror(f))
-		rc = cli_reject(cmd, "cannot read %s: %s", path, strerror(errno));
+	ret = serial_list_read(f, out, n, &lineno, &why);
 	if (f != stdin)
 		fclose(f);
-	free(line);
-	if (rc != 0) {
-		free(v);
-		return rc;
-	}
-	if (len == 0) {
-		free(v);
+	if (ret == -EINVAL)
+		return cli_reject(cmd, "%s line %zu: not a code: %s", path,
+		    lineno, why);
+	if (ret == -EIO)
+		return cli_reject(cmd, "cannot read %s: %s", path,
+		    strerror(errno));
+	if (ret < 0)
+		return cli_reject(cmd, "%s: %s", path, strerror(-ret));
+	if (*n == 0)
 		return cli_reject(cmd, "%s names no serials", path);
-	}
-	*out = v;
-	*n = len;
 	return 0;
 }
 

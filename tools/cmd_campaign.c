@@ -25,7 +25,7 @@ static const char campaign_help[] =
 "     scanloop campaign — prize campaigns: load, inspect, pause, end, audit\n"
 "\n"
 "SYNOPSIS\n"
-"     scanloop campaign load FILE [--db DIR]\n"
+"     scanloop campaign load FILE [--start now|TIME] [--db DIR]\n"
 "     scanloop campaign list [--db DIR]\n"
 "     scanloop campaign show ID [--db DIR]\n"
 "     scanloop campaign pause ID [--db DIR]\n"
@@ -42,7 +42,10 @@ static const char campaign_help[] =
 "     a product, or a batch of that product) overlaps a campaign that has\n"
 "     not ended and whose time window overlaps. load draws the campaign's\n"
 "     secret 32-byte seed and prints its BLAKE2b-256 commitment: publish\n"
-"     it, with the campaign file, before the campaign starts.\n"
+"     it, with the campaign file, before the campaign starts. --start\n"
+"     moves the file's window to begin now (or at TIME, ISO 8601): end\n"
+"     and the coupons' valid_from and valid_to move with it, so a sample\n"
+"     campaign runs on the day it is loaded.\n"
 "\n"
 "     list prints each campaign's state (scheduled, running, paused,\n"
 "     ended), window, draws and wins. show prints one campaign: its rules,\n"
@@ -65,6 +68,7 @@ static const char campaign_help[] =
 "     -s, --seed HEX     the revealed seed (64 hex digits), for audit\n"
 "     -l, --log FILE     audit this exported JSONL log ('-': stdin)\n"
 "     -f, --force        reveal before the campaign has ended\n"
+"         --start WHEN   load: begin the campaign now, or at WHEN\n"
 "     -D, --db DIR       the store (default ./var/scanloop)\n"
 "     -h, --help         this text\n"
 "\n"
@@ -217,9 +221,9 @@ campaign_warn_scope(const char *cmd, struct store_txn *t,
 	return 0;
 }
 
-/* campaign load FILE. */
+/* campaign load FILE [--start WHEN]. */
 static int
-campaign_load(const char *cmd, const char *path)
+campaign_load(const char *cmd, const char *path, const char *start)
 {
 	struct campaign_errors errs = { NULL, 0 };
 	struct campaign *c = NULL;
@@ -228,13 +232,32 @@ campaign_load(const char *cmd, const char *path)
 	struct store_txn t;
 	char *text = NULL, hex[65], a[40], b[40], why[256];
 	size_t len;
-	int64_t now = clock_now_us();
+	int64_t now = clock_now_us(), when = 0;
 	int ret, rc = EXIT_REJECTED;
 	bool open_txn = false;
 
+	if (start != NULL && strcmp(start, "now") != 0 &&
+	    campaign_parse_time(start, &when) < 0)
+		return cli_usage(cmd, "--start takes 'now' or an ISO 8601 time "
+		    "with an offset");
 	if ((ret = fsutil_read_file(path, CAMPAIGN_FILE_MAX, &text, &len)) < 0)
 		return cli_reject(cmd, "cannot read %s: %s", path,
 		    ret == -EFBIG ? "file too large" : strerror(-ret));
+	if (start != NULL) {
+		char *moved;
+		const char *why2;
+
+		if ((ret = campaign_shift(text, len, strcmp(start, "now") == 0 ?
+		    now : when, &moved, &why2)) == -ENOMEM)
+			fatalx("out of memory");
+		if (ret < 0) {
+			cli_reject(cmd, "%s: %s", path, why2);
+			goto out;
+		}
+		free(text);
+		text = moved;
+		len = strlen(text);
+	}
 	ret = campaign_parse(text, len, true, &c, &errs);
 	if (ret == -ENOMEM)
 		fatalx("out of memory");
@@ -636,13 +659,14 @@ cmd_campaign(int argc, char **argv)
 		{ "seed", required_argument, NULL, 's' },
 		{ "log", required_argument, NULL, 'l' },
 		{ "force", no_argument, NULL, 'f' },
+		{ "start", required_argument, NULL, 'S' },
 		{ "db", required_argument, NULL, 'D' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
 	static const char *const subs[] = { "load", "list", "show", "pause",
 	    "resume", "end", "reveal", "audit", NULL };
-	const char *sub, *seed = NULL, *log = NULL, *arg;
+	const char *sub, *seed = NULL, *log = NULL, *arg, *start = NULL;
 	bool force = false;
 	char cmd[CLI_CMD_MAX];
 	int ch, rc;
@@ -651,7 +675,7 @@ cmd_campaign(int argc, char **argv)
 	    &argc, &argv, cmd, &rc)) == NULL)
 		return rc;
 	while ((ch = cli_getopt(cmd, campaign_help, argc, argv,
-	    ":s:l:fD:h", longopts, &rc)) != -1) {
+	    ":s:l:fS:D:h", longopts, &rc)) != -1) {
 		switch (ch) {
 		case 's':
 			seed = optarg;
@@ -661,6 +685,9 @@ cmd_campaign(int argc, char **argv)
 			break;
 		case 'f':
 			force = true;
+			break;
+		case 'S':
+			start = optarg;
 			break;
 		case CLI_OPT_EXIT:
 			return rc;
@@ -678,8 +705,10 @@ cmd_campaign(int argc, char **argv)
 	if (strcmp(sub, "audit") == 0 && seed == NULL)
 		return cli_usage(cmd, "--seed HEX is required (the seed printed "
 		    "by 'campaign reveal')");
+	if (start != NULL && strcmp(sub, "load") != 0)
+		return cli_usage(cmd, "--start belongs to 'campaign load'");
 	if (strcmp(sub, "load") == 0)
-		return campaign_load(cmd, arg);
+		return campaign_load(cmd, arg, start);
 	if (strcmp(sub, "list") == 0 || strcmp(sub, "show") == 0)
 		return campaign_read(cmd, sub, arg);
 	if (strcmp(sub, "audit") == 0)

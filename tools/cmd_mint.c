@@ -4,6 +4,7 @@
 #include "codegen/keys.h"
 #include "codegen/mint.h"
 #include "codegen/render.h"
+#include "common/clock.h"
 
 #include <errno.h>
 #include <getopt.h>
@@ -20,7 +21,7 @@ static const char mint_help[] =
 "     scanloop mint --key N --product GTIN --count N --out JOBDIR\n"
 "                   [--line NAME] [--png] [--svg] [--module-px N]\n"
 "                   [--ecc L|M|Q|H] [--seal-to FILE] [--draw-codes]\n"
-"                   [--passphrase-file F]\n"
+"                   [--passphrase-file F] [--secret-keys DIR]\n"
 "                   [--threads N] [--quiet] [--db DIR]\n"
 "\n"
 "DESCRIPTION\n"
@@ -59,8 +60,12 @@ static const char mint_help[] =
 "                               random 80-bit token to print inside the\n"
 "                               package) that prize draws take; the store\n"
 "                               keeps only a keyed hash (KEYS/server.secret)\n"
-"     -P, --passphrase-file F   passphrase of an encrypted signing key\n"
-"         --key-file F          secret key file (default KEYS/key-N.secret)\n"
+"     -P, --passphrase-file F   passphrase of the signing key (default\n"
+"                               SECRET/key-N.pass, which key new made)\n"
+"         --key-file F          secret key file (default SECRET/key-N.secret)\n"
+"     -S, --secret-keys DIR     the signing keys' directory SECRET (default\n"
+"                               $SCANLOOP_SECRET_KEYS, else secret-keys\n"
+"                               beside the store; never the server's KEYS)\n"
 "     -j, --threads N           worker threads (default: one per core)\n"
 "     -q, --quiet               no progress bar and no summary\n"
 "     -D, --db DIR              the store (default ./var/scanloop)\n"
@@ -80,20 +85,60 @@ mint_signal(int sig)
 	mint_cancel = 1;
 }
 
-/* Draws a progress bar on stderr. */
+/* The running phase of the progress bar: its name, when it began (where
+ * the one before ended) and the time of the last report. */
+struct mint_bar {
+	char phase[32];
+	int64_t start;		/* clock_mono_us */
+	int64_t last;		/* the mint's start before any report */
+};
+
+/* Formats seconds as "M:SS" or "H:MM:SS". */
+static void
+mint_eta_text(double secs, char *out, size_t cap)
+{
+	unsigned long s = secs < 0 ? 0 : secs > 359999 ? 359999 :
+	    (unsigned long)(secs + 0.5);
+
+	if (s >= 3600)
+		snprintf(out, cap, "%lu:%02lu:%02lu", s / 3600, s / 60 % 60,
+		    s % 60);
+	else
+		snprintf(out, cap, "%lu:%02lu", s / 60, s % 60);
+}
+
+/* Draws the progress bar on stderr (a terminal): the running phase, how
+ * far, the rate of this phase and the time it still needs. */
 static void
 mint_progress_cb(const char *phase, uint64_t done, uint64_t total, void *arg)
 {
-	int width = 30, fill = total ? (int)(done * (uint64_t)width / total) : 0;
-	char bar[64];
+	struct mint_bar *mb = arg;
+	int width = 24, fill = total ? (int)(done * (uint64_t)width / total) : 0;
+	int64_t now = clock_mono_us();
+	double secs, rate;
+	char bar[64], eta[32];
 
-	(void)arg;
+	if (strcmp(mb->phase, phase) != 0) {
+		snprintf(mb->phase, sizeof(mb->phase), "%s", phase);
+		mb->start = mb->last;
+	}
+	mb->last = now;
+	secs = (double)(now - mb->start) / 1e6;
+	rate = secs > 0 ? (double)done / secs : 0;
 	memset(bar, '#', (size_t)fill);
 	memset(bar + fill, '.', (size_t)(width - fill));
 	bar[width] = '\0';
-	fprintf(stderr, "\r%-8s [%s] %3d%% %llu/%llu", phase, bar,
-	    total ? (int)(done * 100 / total) : 100, (unsigned long long)done,
-	    (unsigned long long)total);
+	if (done == total)
+		mint_eta_text(secs, eta, sizeof(eta));
+	else if (rate > 0)
+		mint_eta_text((double)(total - done) / rate, eta, sizeof(eta));
+	else
+		snprintf(eta, sizeof(eta), "-:--");
+	/* \033[K clears what a longer line left. */
+	fprintf(stderr, "\r%s [%s] %3d%% %llu/%llu %.0f codes/s %s %s\033[K",
+	    phase, bar, total ? (int)(done * 100 / total) : 100,
+	    (unsigned long long)done, (unsigned long long)total, rate,
+	    done == total ? "took" : "ETA", eta);
 	if (done == total)
 		fputc('\n', stderr);
 	fflush(stderr);
@@ -119,6 +164,7 @@ cmd_mint(int argc, char **argv)
 		{ "draw-codes", no_argument, NULL, OPT_DRAW },
 		{ "passphrase-file", required_argument, NULL, 'P' },
 		{ "key-file", required_argument, NULL, OPT_KEYFILE },
+		{ "secret-keys", required_argument, NULL, 'S' },
 		{ "threads", required_argument, NULL, 'j' },
 		{ "quiet", no_argument, NULL, 'q' },
 		{ "db", required_argument, NULL, 'D' },
@@ -129,6 +175,7 @@ cmd_mint(int argc, char **argv)
 	const char *keyfile = NULL, *sealfile = NULL, *why;
 	struct mint_params p;
 	struct mint_result r;
+	struct mint_bar bar = { "", 0, 0 };
 	struct keypair *kp = NULL;
 	struct server_secrets *secrets = NULL;
 	struct store *st = NULL;
@@ -137,8 +184,6 @@ cmd_mint(int argc, char **argv)
 	uint8_t seal_pk[32];
 	uint64_t keyid = 0, v;
 	bool have_key = false, quiet = false;
-	char *pass = NULL;
-	size_t passlen = 0;
 	int ch, ret, rc = EXIT_REJECTED;
 
 	memset(&p, 0, sizeof(p));
@@ -146,7 +191,7 @@ cmd_mint(int argc, char **argv)
 	p.ecc = QR_ECLEVEL_M;
 	cli_getopt_reset();
 	while ((ch = cli_getopt(cmd, mint_help, argc, argv,
-	    ":k:p:n:o:l:P:j:qD:h", longopts, &rc)) != -1) {
+	    ":k:p:n:o:l:P:S:j:qD:h", longopts, &rc)) != -1) {
 		switch (ch) {
 		case 'k':
 			if (!cli_parse_u64(optarg, 0, 255, &keyid))
@@ -199,6 +244,9 @@ cmd_mint(int argc, char **argv)
 			break;
 		case OPT_KEYFILE:
 			keyfile = optarg;
+			break;
+		case 'S':
+			cli_set_secret_keys(optarg);
 			break;
 		case 'j':
 			if (!cli_parse_u64(optarg, 1, 256, &v))
@@ -255,19 +303,18 @@ cmd_mint(int argc, char **argv)
 		    (unsigned)keyid, (unsigned)keyid);
 		goto out;
 	}
-	if (keyfile == NULL)
+	if (keyfile == NULL) {
 		keyfile = cli_key_path((unsigned)keyid);
-	if (passfile != NULL && (ret = keys_read_passphrase(passfile, &pass,
-	    &passlen, &why)) < 0) {
-		cli_reject(cmd, "%s: %s", passfile, why);
-		goto out;
+		if (access(keyfile, F_OK) < 0 &&
+		    access(cli_key_old_path((unsigned)keyid), F_OK) == 0) {
+			cli_reject(cmd, "key %u's secret is in %s, which the scan "
+			    "server reads: move it with 'scanloop key migrate'",
+			    (unsigned)keyid, cli_keys_dir());
+			goto out;
+		}
 	}
-	if ((ret = keys_load(keyfile, pass, passlen, &kp, &why)) < 0) {
-		cli_reject(cmd, "%s: %s%s%s", keyfile, why,
-		    ret == -ENOENT || ret == -EACCES ? ": " : "",
-		    ret == -ENOENT || ret == -EACCES ? strerror(-ret) : "");
+	if (cli_key_load(cmd, keyfile, passfile, &kp) != 0)
 		goto out;
-	}
 	if (kp->id != key.id || kp->scheme != key.scheme ||
 	    memcmp(kp->public, key.public, sizeof(key.public)) != 0) {
 		cli_reject(cmd, "%s is not the secret of key %u in this store",
@@ -277,6 +324,11 @@ cmd_mint(int argc, char **argv)
 	if (p.draw_codes) {
 		char path[4096];
 
+		if ((ret = cli_dir_private(cli_keys_dir())) < 0) {
+			cli_reject(cmd, "cannot create %s: %s", cli_keys_dir(),
+			    strerror(-ret));
+			goto out;
+		}
 		snprintf(path, sizeof(path), "%s/%s", cli_keys_dir(),
 		    KEYS_SERVER_FILE);
 		if ((ret = keys_server_secrets(path, true, &secrets, &why)) < 0) {
@@ -290,8 +342,12 @@ cmd_mint(int argc, char **argv)
 	p.base_url = key.base_url;
 	p.seal_pk = sealfile ? seal_pk : NULL;
 	p.cancel = &mint_cancel;
-	if (!quiet && isatty(STDERR_FILENO))
+	/* The bar is for people: only on a terminal. */
+	if (!quiet && isatty(STDERR_FILENO)) {
 		p.progress = mint_progress_cb;
+		p.progress_arg = &bar;
+		bar.last = clock_mono_us();
+	}
 	signal(SIGINT, mint_signal);
 	signal(SIGTERM, mint_signal);
 	ret = mint_run(&p, &r, &why);
@@ -326,7 +382,6 @@ cmd_mint(int argc, char **argv)
 out:
 	keys_server_secrets_free(secrets);
 	keys_free(kp);
-	keys_free_passphrase(pass);
 	store_close(st);
 	return rc;
 }

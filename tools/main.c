@@ -23,6 +23,8 @@ static const struct cli_cmd commands[] = {
 	{ "export", "scans, codes, batches, draws, claims for analysts (CSV, "
 	    "JSONL)", cmd_export },
 	{ "admin", "tokens of the server's admin API (exports)", cmd_admin },
+	{ "prune", "delete old forged scans, drop old client addresses",
+	    cmd_prune },
 };
 
 static const char usage_text[] =

@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # quickstart.sh — the main job on the embedded default store: build, create
-# ./var/scanloop and signing key 1 if missing, mint the sample print job
-# (samples/print-job.env: 1,000 codes with PNGs), activate it, say where
-# the print job is, then serve scans in the foreground (Ctrl-C stops it)
-# and print one code's URL to open.
+# ./var/scanloop and signing key 1 if missing (its secret, encrypted, in
+# ./var/secret-keys; the server reads only ./var/keys), mint the sample
+# print job (samples/print-job.env: 1,000 codes with PNGs), activate it,
+# say where the print job is, then serve scans in the foreground (Ctrl-C
+# stops it) and print one code's URL to open.
 #   SCANLOOP_LISTEN=ADDR:PORT   where to serve (default 127.0.0.1:8080)
 #   QUICKSTART_SERVE=0          mint only, do not start the server
 set -euo pipefail
@@ -19,6 +20,9 @@ listen=${SCANLOOP_LISTEN:-127.0.0.1:8080}
 if ! "$scanloop" key show --id "$KEY_ID" >/dev/null 2>&1; then
 	"$scanloop" key new --id "$KEY_ID" --base-url "$BASE_URL"
 fi
+# A ./var of an older version keeps its signing keys in var/keys, which the
+# server reads: move them to var/secret-keys (encrypted), or serve refuses.
+"$scanloop" key migrate | grep -v '^no signing key' || true
 
 mkdir -p var/jobs
 job=var/jobs/sample-$(date -u +%Y%m%dT%H%M%SZ)
@@ -28,13 +32,30 @@ batch=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["batch_i
 	"$job/manifest.json")
 "$scanloop" batch activate "$batch"
 
-# The sample campaign draws on this product's codes while it runs (it
-# ends 2027-01-31; loading it later changes nothing), and a demo store
-# redeems its prizes at /store.
-campaign=samples/campaigns/winter-treats.json
-if ! "$scanloop" campaign show winter-treats-2026 >/dev/null 2>&1; then
-	"$scanloop" campaign load "$campaign"
-fi
+# The sample campaigns' own batches: the inner-code campaign draws behind
+# the draw code printed inside each pack (mint --draw-codes), the Chinese
+# one on its own product. Minted once: later runs reuse them.
+mint_once() { # LINE PRODUCT COUNT DIR [ARGS...]: mints unless LINE has a batch
+	local line=$1 product=$2 count=$3 dir=$4
+	shift 4
+	if ! "$scanloop" batch list 2>/dev/null | grep -q " $line\$"; then
+		"$scanloop" mint --key "$KEY_ID" --product "$product" --count "$count" \
+			--line "$line" --png --out "$dir" "$@"
+		"$scanloop" batch activate "$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["batch_id"])' \
+			"$dir/manifest.json")"
+	fi
+}
+mint_once "$INNER_LINE" "$INNER_PRODUCT" "$INNER_COUNT" var/jobs/inner-code --draw-codes
+mint_once "$FESTIVAL_LINE" "$FESTIVAL_PRODUCT" "$FESTIVAL_COUNT" var/jobs/spring-festival
+
+# Every sample campaign runs from today (load --start now moves its window,
+# keeping its length), and a demo store redeems their prizes at /store.
+for c in winter-treats-2026:winter-treats inner-code-summer-2027:inner-code \
+    chunjie-2027:spring-festival-zh; do
+	if ! "$scanloop" campaign show "${c%%:*}" >/dev/null 2>&1; then
+		"$scanloop" campaign load "samples/campaigns/${c#*:}.json" --start now
+	fi
+done
 if ! "$scanloop" store list 2>/dev/null | grep -q '^demo-store '; then
 	"$scanloop" store add --id demo-store --name "Demo store" |
 		tee var/demo-store.token | grep -i token || true

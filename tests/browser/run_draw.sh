@@ -115,8 +115,8 @@ api POST "/api/v1/claims/$TOKEN/redeem" -H "Authorization: Bearer $STORE_TOKEN" 
 api GET "$CODE_PATH" -A 'Mozilla/5.0 (Linux; Android 14; Pixel 8) Mobile Safari/537.36' \
     -H 'Accept-Language: zh-CN'
 [ "$CODE" = 200 ] || fail "the code's page after the redemption: status $CODE"
-grep -q '此奖品已于 .* 在sh-1核销。' "$T/body" ||
-    fail "the code's page does not say the prize was redeemed at sh-1"
+grep -q '此奖品已于 .* 在徐家汇店核销。' "$T/body" ||
+    fail "the code's page does not name the store (徐家汇店) where the prize was redeemed"
 
 serve_stop
 echo "PASS [browser_draw]: code $SERIAL drew once in the browser and won" \

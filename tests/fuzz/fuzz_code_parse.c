@@ -7,13 +7,16 @@
  * input; formatting it under the default base (and under any base URL that
  * code_base_url_normalize accepts) gives QR-alphanumeric uppercase text that
  * parses back to the same fields, also in lowercase, with whitespace around
- * it, with a foreign query parameter and as a bare path. base32_decode and
+ * it, with a foreign query parameter and as a bare path. A product's link
+ * (no serial) has a valid GTIN; gs1_dl_parse keeps its offsets inside the
+ * text. base32_decode and
  * gtin_normalize agree with small independent reference checks.
  */
 #include "fuzz.h"
 #include "codegen/base32.h"
 #include "codegen/code.h"
 #include "codegen/gtin.h"
+#include "codegen/gs1.h"
 
 #include <errno.h>
 #include <string.h>
@@ -221,6 +224,32 @@ fuzz_base_url(const uint8_t *data, size_t size, const struct code *c)
 	fuzz_roundtrip(c, out);
 }
 
+/* Checks gs1_dl_parse: what it returns lies inside the text and is well
+ * formed. */
+static void
+fuzz_gs1(const char *text, size_t size)
+{
+	const char *why = NULL;
+	struct gs1_dl dl;
+	char out[GS1_DL_MAX];
+	ssize_t n;
+
+	if (gs1_dl_parse(text, size, &dl, &why) != 0) {
+		FUZZ_CHECK(why != NULL);
+		return;
+	}
+	FUZZ_CHECK(strlen(dl.gtin) == GTIN_LEN);
+	FUZZ_CHECK(dl.has_serial || dl.serial_len == 0);
+	FUZZ_CHECK(dl.serial_len <= GS1_SERIAL_MAX &&
+	    strlen(dl.serial) == dl.serial_len);
+	FUZZ_CHECK((size_t)dl.host_off + dl.host_len <= size);
+	FUZZ_CHECK((size_t)dl.query_off + dl.query_len <= size);
+	/* Decoding never grows. */
+	n = gs1_unescape(out, sizeof(out), text, size < sizeof(out) ? size :
+	    sizeof(out), true);
+	FUZZ_CHECK(n == -EINVAL || (n >= 0 && (size_t)n <= size));
+}
+
 /* One input. */
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
@@ -240,7 +269,15 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	int ret;
 
 	ret = code_parse(text, size, &c, &why);
-	FUZZ_CHECK(ret == 0 || (ret == -EINVAL && why != NULL));
+	FUZZ_CHECK(ret == 0 || ((ret == -EINVAL || ret == -ENOENT) &&
+	    why != NULL));
+	/* A product's link: a valid GTIN, and gs1_dl_parse agrees. */
+	if (ret == -ENOENT) {
+		FUZZ_CHECK(strlen(c.gtin) == GTIN_LEN);
+		FUZZ_CHECK(gtin_check_digit(c.gtin, GTIN_LEN - 1) ==
+		    c.gtin[GTIN_LEN - 1]);
+	}
+	fuzz_gs1(text, size);
 	if (ret == 0) {
 		fuzz_check_parsed(&c, text, size);
 		fuzz_roundtrip(&c, CODE_DEFAULT_BASE_URL);

@@ -132,9 +132,29 @@ gen_code_parse(const struct keypair *ed, const struct keypair *mac)
 	gen_puts("code_parse", "reject-gtin-10-digits", v);
 	snprintf(v, sizeof(v), "http://localhost/01/000096385074%s", q);
 	gen_puts("code_parse", "mac-gtin12-http", v);
-	FUZZ_CHECK(code_format(&m, "HTTPS://A.B_C~D:1/X-Y.Z", text,
+	FUZZ_CHECK(code_format(&m, "HTTPS://A.B-C.D:1/X-Y_Z~", text,
 	    sizeof(text)) > 0);
 	gen_puts("code_parse", "mac-odd-base", text);
+	/* GS1 Digital Link forms of the same code (code-format.md 9.1). */
+	code_serial_text(m.serial, serial);
+	q = strstr(text, "?S=") + 3;
+	snprintf(v, sizeof(v), "https://s.example.com.:443/01/96385074/22/2A/"
+	    "10/L%%2F1/21/%s?17=261231&s=20&S=%s", serial, q);
+	gen_puts("code_parse", "gs1-qualifiers-attributes", v);
+	n = (size_t)snprintf(v, sizeof(v), "/01/00000096385074/21/");
+	for (size_t i = 0; i < CODE_SERIAL_CHARS; i++)
+		n += (size_t)snprintf(v + n, sizeof(v) - n, "%%%02X",
+		    (unsigned char)serial[i]);
+	snprintf(v + n, sizeof(v) - n, "?%%53=%s", q);
+	gen_puts("code_parse", "gs1-percent-encoded", v);
+	gen_puts("code_parse", "gs1-product-235",
+	    "https://a/01/09506000134352/235/TPX?10=L1&3103=000195");
+	gen_puts("code_parse", "gs1-reject-duplicate-ai",
+	    "/01/09506000134352/10/A/21/AERUKZ4JVPG66?S=X&10=A");
+	gen_puts("code_parse", "gs1-reject-unknown-ai",
+	    "/01/09506000134352?99=X&89=Y");
+	gen_puts("code_parse", "gs1-reject-order",
+	    "/01/09506000134352/21/AERUKZ4JVPG66/10/L?S=X");
 	/* Signature of one scheme with the other's header. */
 	{
 		struct code x = m;

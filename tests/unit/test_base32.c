@@ -195,11 +195,69 @@ test_padding_bits(void **state)
 	assert_int_equal(base32_decode(out, 8, "aaaaaaaaaaaab", 13), -EINVAL);
 }
 
+/* Typed base32: look-alikes, separators and full-width characters are
+ * read, the alphabet is kept as it is (so two valid spellings never become
+ * one), anything else is refused. */
+static void
+test_typed(void **state)
+{
+	static const char abc[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";
+	char out[64];
+	ssize_t n;
+
+	(void)state;
+	/* Every character of the alphabet, both cases, maps to itself. */
+	for (size_t i = 0; i < 32; i++) {
+		char lc = (char)(abc[i] >= 'A' ? abc[i] + 32 : abc[i]);
+
+		assert_int_equal(base32_typed(abc + i, 1, out, sizeof(out)), 1);
+		assert_int_equal(out[0], abc[i]);
+		assert_int_equal(base32_typed(&lc, 1, out, sizeof(out)), 1);
+		assert_int_equal(out[0], lc);
+	}
+	n = base32_typed("0o-1i 8b\t", 9, out, sizeof(out));
+	assert_int_equal(n, 6);
+	assert_memory_equal(out, "OoIiBb", 6);
+	/* U+FF21 (A), U+FF4B (k), U+FF13 (3), ideographic space, full-width
+	 * hyphen, an en dash, a minus sign. */
+	n = base32_typed("\xef\xbc\xa1\xe3\x80\x80\xef\xbd\x8b\xef\xbc\x8d"
+	    "\xef\xbc\x93\xe2\x80\x93Q\xe2\x88\x92R", 23, out, sizeof(out));
+	assert_int_equal(n, 5);
+	assert_memory_equal(out, "Ak3QR", 5);
+	assert_int_equal(base32_typed("AB9", 3, out, sizeof(out)), 3);
+	assert_int_equal(base32_typed("A\xc3\xa4", 3, out, sizeof(out)),
+	    -EINVAL);
+	assert_int_equal(base32_typed("ABC", 3, out, 2), -ENOSPC);
+	/* Random tokens survive every look-alike spelling. */
+	for (int rep = 0; rep < 200; rep++) {
+		uint8_t raw[15], back[15];
+		char enc[BASE32_LEN(15) + 1], typed[3 * sizeof(enc)];
+		size_t o = 0;
+
+		tu_random(raw, sizeof(raw));
+		base32_encode(enc, raw, sizeof(raw));
+		for (size_t i = 0; enc[i] != '\0'; i++) {
+			char ch = enc[i];
+
+			typed[o++] = ch == 'O' ? '0' : ch == 'I' ? '1' :
+			    ch == 'B' ? '8' : (char)(ch >= 'A' && ch <= 'Z' &&
+			    i % 2 ? ch + 32 : ch);
+			if (i % 4 == 3)
+				typed[o++] = '-';
+		}
+		n = base32_typed(typed, o, out, sizeof(out));
+		assert_int_equal(n, BASE32_LEN(15));
+		assert_int_equal(base32_decode(back, 15, out, (size_t)n), 0);
+		assert_memory_equal(raw, back, 15);
+	}
+}
+
 /* Runs the tests. */
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_typed),
 		cmocka_unit_test(test_rfc4648),
 		cmocka_unit_test(test_round_trip),
 		cmocka_unit_test(test_bad_characters),

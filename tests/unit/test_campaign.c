@@ -604,6 +604,8 @@ test_samples(void **state)
 {
 	static const char *const names[] = { "winter-treats.json",
 	    "spring-festival-zh.json", "inner-code.json" };
+	static const char *const products[] = { "09506000134352",
+	    "09506000134369", "09506000134376" };
 	const char *src = getenv("SCANLOOP_SRC");
 	char path[TU_PATH_MAX];
 
@@ -619,7 +621,32 @@ test_samples(void **state)
 		    src != NULL ? src : ".", names[i]);
 		text = tu_read(path, &len);
 		c = parse_ok(text, true);
-		assert_true(campaign_covers(c, 1, "09506000134352"));
+		/* Each on its own product (samples/print-job.env), so that
+		 * all run side by side on the quickstart's store. */
+		assert_true(campaign_covers(c, 1, products[i]));
+		for (size_t k = 0; k < 3; k++)
+			if (k != i)
+				assert_false(campaign_covers(c, 1, products[k]));
+		campaign_unref(c, __func__);
+		/* Moved to start now, it runs now, as long as before. */
+		{
+			int64_t now = 1800000000LL * 1000000, len0;
+			char *moved;
+			const char *why;
+
+			c = parse_ok(text, true);
+			len0 = c->end - c->start;
+			campaign_unref(c, __func__);
+			assert_int_equal(campaign_shift(text, len, now + 123,
+			    &moved, &why), 0);
+			c = parse_ok(moved, true);
+			assert_int_equal(c->start, now);
+			assert_int_equal(c->end - c->start, len0);
+			for (size_t k = 0; k < c->ntiers; k++)
+				assert_true(c->tiers[k].valid_from == 0 ||
+				    c->tiers[k].valid_from >= now);
+			free(moved);
+		}
 		if (i == 1) {
 			assert_true(c->has_at_store);
 			assert_false(c->all_shops);
@@ -629,6 +656,17 @@ test_samples(void **state)
 			assert_int_equal(c->draw_on, CAMPAIGN_DRAW_INNER);
 		campaign_unref(c, __func__);
 		free(text);
+	}
+	/* What has no start time cannot move. */
+	{
+		char *moved;
+		const char *why;
+
+		assert_int_equal(campaign_shift("[1]", 3, 0, &moved, &why),
+		    -EINVAL);
+		assert_int_equal(campaign_shift("{\"start\": \"soon\"}", 17, 0,
+		    &moved, &why), -EINVAL);
+		assert_null(moved);
 	}
 }
 

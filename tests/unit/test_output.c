@@ -307,7 +307,7 @@ test_reason_parsers(void **state)
 	assert_true(code_draw_parse("ABCD", 4, token, &why) < 0);
 	assert_int_not_equal(verdict_reason_code(why),
 	    VERDICT_REASON_UNCLASSIFIED);
-	assert_true(code_draw_parse("1111-1111-1111-1111", 19, token,
+	assert_true(code_draw_parse("@@@@-@@@@-@@@@-@@@@", 19, token,
 	    &why) < 0);
 	assert_int_not_equal(verdict_reason_code(why),
 	    VERDICT_REASON_UNCLASSIFIED);

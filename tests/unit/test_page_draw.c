@@ -477,9 +477,10 @@ test_staff_page(void **state)
 		"<video id=\"vid\" playsinline muted hidden></video>",
 		"<button type=\"submit\" id=\"go\">",
 		"<section class=\"cd\" id=\"out\" role=\"status\"",
-		"data-401=\"", "data-403=\"", "data-404=\"", "data-409=\"",
-		"data-410=\"", "data-net=\"", "data-ok=\"", "data-face=\"",
-		"data-notyet=\"", "<noscript>",
+		"data-e-unauthorized=\"", "data-e-forbidden=\"",
+		"data-e-not_found=\"", "data-e-already_redeemed=\"",
+		"data-e-expired=\"", "data-net=\"", "data-ok=\"", "data-face=\"",
+		"data-e-not_yet_valid=\"", "<noscript>",
 		NULL };
 	struct buf b = { 0 };
 	char script[2][160], *longs;
@@ -504,8 +505,8 @@ test_staff_page(void **state)
 		    l == PAGE_LANG_EN ? ">Redeem</button>" : ">核销</button>"));
 		assert_non_null(strstr(html,
 		    l == PAGE_LANG_EN ?
-			"data-401=\"This store's token is not valid." :
-			"data-401=\"门店令牌无效"));
+			"data-e-unauthorized=\"This store's token is not valid." :
+			"data-e-unauthorized=\"门店令牌无效"));
 		assert_null(strstr(html,
 		    l == PAGE_LANG_EN ? "门店核销" : "Redeem a prize"));
 		assert_non_null(strstr(html,
@@ -521,8 +522,8 @@ test_staff_page(void **state)
 		assert_non_null(strstr(html, "'BarcodeDetector' in window"));
 		assert_non_null(strstr(html,
 		    l == PAGE_LANG_EN ?
-			"data-done=\"Already redeemed on {t} at store {s}.\"" :
-			"data-done=\"此奖品已于 {t} 在门店 {s} 核销。\""));
+			"data-done=\"Redeemed on {t} at {s}.\"" :
+			"data-done=\"此奖品已于 {t} 在门店「{s}」核销。\""));
 		assert_null(strstr(html, "innerHTML"));
 		assert_null(strstr(html, "id=\"loc"));
 		script_source(html, script[l], sizeof(script[l]));

@@ -104,6 +104,38 @@ test_tickets(void **state)
 	assert_int_equal(header(f, "tix").draws, 24);
 }
 
+/* A claim token as staff might type it (base32_typed reads it back). */
+static const char *
+lookalike(const char *token)
+{
+	static char out[8 * TOKEN_CLAIM_CHARS];
+	size_t o = 0;
+
+	for (size_t i = 0; token[i] != '\0'; i++) {
+		char ch = token[i];
+
+		if (i % 5 == 2)
+			out[o++] = i % 2 ? ' ' : '-';
+		if (i == 7) {
+			memcpy(out + o, "\xe3\x80\x80\xef\xbc\x8d", 6);
+			o += 6;
+		}
+		if (ch == 'O' || ch == 'I' || ch == 'B')
+			out[o++] = ch == 'O' ? '0' : ch == 'I' ? '1' : '8';
+		else if (i == 3 && ch >= 'A' && ch <= 'Z') {
+			/* full-width: U+FF21 + (ch - 'A') */
+			unsigned cp = 0xff21u + (unsigned)(ch - 'A');
+
+			out[o++] = (char)0xef;
+			out[o++] = (char)(0x80 | (cp >> 6 & 0x3f));
+			out[o++] = (char)(0x80 | (cp & 0x3f));
+		} else
+			out[o++] = ch >= 'A' && ch <= 'Z' ? (char)(ch + 32) : ch;
+	}
+	out[o] = '\0';
+	return out;
+}
+
 /* Every refusal of a redemption, and the one success. */
 static void
 test_redeem_statuses(void **state)
@@ -203,8 +235,10 @@ test_redeem_statuses(void **state)
 	assert_int_equal(store_txn_commit(&t), 0);
 	rr = redeem(f, cpn.claim_token, s3, cpn.claim.expires - 1);
 	assert_int_equal(rr.status, REDEEM_BAD_SHOP);
-	/* The coupon, once valid. */
-	rr = redeem(f, cpn.claim_token, s1, cpn.claim.expires - 1);
+	/* The coupon, once valid, typed with look-alikes (0 for O, 1 for I,
+	 * 8 for B), lower case, a full-width letter, spaces and hyphens
+	 * anywhere, an ideographic space and a full-width hyphen. */
+	rr = redeem(f, lookalike(cpn.claim_token), s1, cpn.claim.expires - 1);
 	assert_int_equal(rr.status, REDEEM_OK);
 	assert_int_equal(counter(f, "red", STORE_COUNT_SUMMARY,
 	    STORE_SUM_REDEEMED, 0), 3);

@@ -73,11 +73,13 @@ assert "s1" in j["message"] and j["redeemed"] in j["message"], j'
 assert_eq "$(json_get 'j["redeemed"]')" "$WHEN1" "409: when it was redeemed"
 redeem "${CL[1]}" "$S2"
 expect_code 409 "redemption by another store"
-check_json 'assert j["shop"] == "s1" and "store s1" in j["message"], j'
-# The winner's page says it was redeemed.
+check_json 'assert j["shop"] == "s1" and "store s1" in j["message"], j
+assert j["shop_name"] == "Store s1", j'
+# The winner's page says it was redeemed, and where: by the store's name.
 page "$(path_of "$(outer "$T/job" 1)")"
 assert_contains "$(draw_section)" "Redeemed on" "the winner's page after redemption"
-assert_contains "$(draw_section)" " at s1" "the winner's page after redemption"
+assert_contains "$(draw_section)" " at Store s1." "the winner's page names the store"
+assert_not_contains "$(draw_section)" " at s1" "the winner's page names no store id"
 
 # 3. Concurrent redemptions of one claim: exactly one 200, one 409.
 python3 - "$SRV_HOST" "$SRV_PORT" "$S1" "$S2" "${CL[2]}" "${CL[3]}" "${CL[4]}" <<'EOF' || fail "concurrent redemptions (see above)"
