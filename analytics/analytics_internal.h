@@ -5,6 +5,7 @@
  *                    the scans
  *   export_tables.c  codes and batches: the summaries per code and batch
  *   export_rewards.c draws and claims
+ *   export_epcis.c   --format epcis: the writer's options, batches
  *   record.c         a stored event decoded (record.h)
  *   output.c         the CSV and JSON Lines writer (output.h)
  */
@@ -25,6 +26,7 @@ struct analytics_export {
 	struct campaign *campaign;	/* the --campaign filter's */
 	int64_t now;
 	/* scans */
+	struct epcis_writer *epcis;	/* --format epcis */
 	struct store_event_cursor *cur;
 	struct store_event ev;
 	uint64_t next_since;
@@ -71,5 +73,11 @@ int analytics_codes_write(struct analytics_export *x);
 int analytics_batches_write(struct analytics_export *x);
 int analytics_draws_write(struct analytics_export *x);
 int analytics_claims_write(struct analytics_export *x);
+
+/* Opens the EPCIS writer of an export (export_epcis.c). */
+int analytics_epcis_open(struct analytics_export *x, output_sink_fn sink,
+    void *arg);
+/* Writes the life of the batches as EPCIS, with the document's tail. */
+int analytics_epcis_batches_write(struct analytics_export *x);
 
 #endif

@@ -175,6 +175,16 @@ scan_admin_export(struct scan_loop *sl, struct http_req *req,
 		scan_json_error(req, 400, "bad_request", why);
 		return;
 	}
+	/* An EPCIS zone needs TZ, which is the whole process's: the server
+	 * writes EPCIS in UTC only. */
+	if (q.format == ANALYTICS_EPCIS && (q.tz[0] != '\0' ||
+	    q.campaign[0] != '\0')) {
+		scan_json_error(req, 501, "not_implemented", "the server "
+		    "writes EPCIS in UTC: without tz and campaign (use "
+		    "'scanloop export scans --format epcis --tz ZONE' on the "
+		    "store's host)");
+		return;
+	}
 	if (atomic_fetch_add(&srv->exports, 1) >= SCAN_EXPORTS_MAX) {
 		atomic_fetch_sub(&srv->exports, 1);
 		scan_json_error(req, 503, "busy", "too many exports run now; "
@@ -195,7 +205,8 @@ scan_admin_export(struct scan_loop *sl, struct http_req *req,
 		return;
 	}
 	http_stream_begin(req, 200, q.format == ANALYTICS_JSONL ?
-	    "application/jsonl" : "text/csv; charset=utf-8; header=present",
+	    "application/jsonl" : q.format == ANALYTICS_EPCIS ?
+	    "application/ld+json" : "text/csv; charset=utf-8; header=present",
 	    SCAN_EXPORT_HEADERS, "X-Next-Since", scan_export_fill, e);
 	if (req->head.method == HTTP_METHOD_HEAD)
 		scan_export_free(e);

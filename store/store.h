@@ -130,7 +130,8 @@ struct store_batch {
 	uint8_t draw_lo[16];
 	uint8_t draw_hi[16];
 	uint64_t draw_inserted;
-	uint8_t reserved[24];
+	uint16_t void_runs;	/* store_codes_void calls so far */
+	uint8_t reserved[22];
 };
 
 /* Returns "minting", "ready", "active", "void" or "?". */
@@ -163,7 +164,9 @@ struct store_code {
 	uint32_t batch_id;
 	uint8_t void_reason;	/* enum store_void_reason */
 	uint8_t flags;
-	uint16_t reserved;
+	/* Which store_codes_void call of its batch voided it (1, 2, …; see
+	 * store_void_run_get_txn); 0 if none or if the store predates it. */
+	uint16_t void_run;
 	/* BLAKE2b-64 of the code's message and tag (code_check_digest): enough
 	 * to authenticate a presented code, useless for printing one. */
 	uint8_t check[STORE_CHECK_BYTES];
@@ -201,6 +204,20 @@ int store_codes_void(struct store *st, uint32_t batch_id,
     int64_t now, size_t *bad, uint64_t *newly_voided);
 /* Voids a whole batch. */
 int store_batch_void(struct store *st, uint32_t id, int reason, int64_t now);
+
+/* One store_codes_void call ("void run") of a batch: when, why, and how
+ * many codes it voided. Kept in meta under "void_run/" + batch + run. */
+struct store_void_run {
+	int64_t time;		/* Unix µs */
+	uint64_t count;		/* codes it voided */
+	uint8_t reason;		/* enum store_void_reason */
+	uint8_t reserved[7];
+};
+static_assert(sizeof(struct store_void_run) == 24, "void run is 24 bytes");
+
+/* Reads void run number run (1..b.void_runs) of a batch. */
+int store_void_run_get_txn(struct store_txn *t, uint32_t batch_id,
+    uint16_t run, struct store_void_run *r);
 
 /* ---- minting --------------------------------------------------------
  * A mint creates its batch in state MINTING, inserts its codes in sorted
