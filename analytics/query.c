@@ -279,13 +279,12 @@ analytics_unescape(const char *s, size_t len, char *out, size_t cap)
 	return true;
 }
 
-/* Reads the filters of a URL's query string. */
+/* Calls set for each parameter of a URL's query string. */
 int
-analytics_query_parse_url(struct analytics_query *q, const char *query,
-    size_t len, const char **why)
+analytics_url_params(const char *query, size_t len,
+    const char *const *names, analytics_param_fn set, void *arg,
+    const char **why)
 {
-	static const char *const names[] = { "since", "format", "from", "to",
-	    "batch", "campaign", "verdict", "human", "scanned", NULL };
 	char name[16], value[ANALYTICS_VALUE_MAX + 1];
 	unsigned seen = 0;
 	size_t i = 0;
@@ -324,9 +323,29 @@ analytics_query_parse_url(struct analytics_query *q, const char *query,
 			    "too long";
 			return -EINVAL;
 		}
-		if (analytics_query_set(q, name, value, why) < 0)
+		if (set(arg, name, value, why) < 0)
 			return -EINVAL;
 		i++;
 	}
 	return 0;
+}
+
+/* analytics_query_set as an analytics_param_fn. */
+static int
+analytics_query_param(void *arg, const char *name, const char *value,
+    const char **why)
+{
+	return analytics_query_set(arg, name, value, why);
+}
+
+/* Reads the filters of a URL's query string. */
+int
+analytics_query_parse_url(struct analytics_query *q, const char *query,
+    size_t len, const char **why)
+{
+	static const char *const names[] = { "since", "format", "from", "to",
+	    "batch", "campaign", "verdict", "human", "scanned", NULL };
+
+	return analytics_url_params(query, len, names, analytics_query_param,
+	    q, why);
 }
