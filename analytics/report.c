@@ -421,13 +421,12 @@ report_count(struct report *r, int k, const struct store_event *ev)
 	}
 	if (ev->verdict == VERDICT_FORGED || ev->verdict == VERDICT_MALFORMED)
 		report_prefix_count(p, ev);
-	if (rb != NULL && (ev->flags & STORE_EVENT_F_HUMAN) &&
-	    !(ev->flags & STORE_EVENT_F_HEAD))
-		rb->fig[k].human++;
 	if (rb != NULL && ev->verdict == VERDICT_FORGED)
 		rb->fig[k].forged++;
 	if (!report_human_auth(ev))
 		return 0;
+	if (rb != NULL)
+		rb->fig[k].human++;
 	if ((ret = report_walk(r, p, ev, &first_ever, &first_in)) < 0)
 		return ret;
 	if (first_ever) {

@@ -1,5 +1,6 @@
 /*
- * handle_admin.c — the admin API: GET /admin/export/scans streams the
+ * handle_admin.c — the admin API's gate (an admin token), and the
+ * exports (reports: handle_report.c). GET /admin/export/scans streams the
  * scans export (analytics/) to a client holding an admin token
  * ('scanloop admin token new'), as CSV or JSON Lines, chunked.
  *
@@ -108,6 +109,28 @@ scan_admin_auth(struct scan_loop *sl, struct http_req *req, bool *ok)
 	return ret;
 }
 
+/* Lets an admin token's holder through; answers anyone else (401, or
+ * 503 when the store cannot be read). */
+bool
+scan_admin_gate(struct scan_loop *sl, struct http_req *req)
+{
+	bool ok;
+
+	if (scan_admin_auth(sl, req, &ok) < 0) {
+		scan_json_error(req, 503, "unavailable", "store unavailable");
+		return false;
+	}
+	if (!ok)
+		scan_json(req, 401, json_pack("{s:s, s:s}", "error",
+		    "unauthorized", "message", "an admin token is required "
+		    "(Authorization: Bearer ...; scanloop admin token new)"),
+		    req->head.authorization.len > 0 ?
+		    "WWW-Authenticate: Bearer realm=\"scanloop-admin\", "
+		    "error=\"invalid_token\"\r\n" :
+		    "WWW-Authenticate: Bearer realm=\"scanloop-admin\"\r\n");
+	return ok;
+}
+
 /* Answers an export that cannot start. */
 static void
 scan_export_refuse(struct http_req *req, int ret, const char *why)
@@ -132,23 +155,10 @@ scan_admin_export(struct scan_loop *sl, struct http_req *req,
 	struct analytics_query q;
 	struct scan_export *e;
 	const char *why = NULL;
-	bool ok;
 	int ret;
 
-	if ((ret = scan_admin_auth(sl, req, &ok)) < 0) {
-		scan_json_error(req, 503, "unavailable", "store unavailable");
+	if (!scan_admin_gate(sl, req))
 		return;
-	}
-	if (!ok) {
-		scan_json(req, 401, json_pack("{s:s, s:s}", "error",
-		    "unauthorized", "message", "an admin token is required "
-		    "(Authorization: Bearer ...; scanloop admin token new)"),
-		    req->head.authorization.len > 0 ?
-		    "WWW-Authenticate: Bearer realm=\"scanloop-admin\", "
-		    "error=\"invalid_token\"\r\n" :
-		    "WWW-Authenticate: Bearer realm=\"scanloop-admin\"\r\n");
-		return;
-	}
 	if (!http_slice_eq(kind, "scans")) {
 		scan_json_error(req, 404, "not_found", "the server exports "
 		    "scans (/admin/export/scans); the other kinds are "
