@@ -13,9 +13,9 @@
 #include <stdio.h>
 #include <string.h>
 
-#define SVG_W 640
+#define SVG_W 480
 #define SVG_H 260
-#define SVG_LEFT 56
+#define SVG_LEFT 48
 #define SVG_RIGHT 12
 #define SVG_TOP 34
 #define SVG_BOTTOM 54
@@ -158,7 +158,7 @@ report_svg_chart(struct buf *o, const char *title, const char *xlabel,
 		    SVG_TOP - 1);
 		ret |= report_html_escape(o, s[k].name);
 		ret |= buf_puts(o, "</text>");
-		x += 20 + 7 * strlen(s[k].name);
+		x += 20 + 6 * strlen(s[k].name);
 	}
 	ret |= buf_puts(o, "</svg>");
 	return ret < 0 ? -ENOMEM : 0;
@@ -268,8 +268,10 @@ report_svg_map(struct buf *o, const struct report *r, enum report_lang lang)
 	ret |= report_html_escape(o, report_text(lang, "map"));
 	ret |= buf_printf(o, "</title><rect x=\"0\" y=\"0\" width=\"%d\" "
 	    "height=\"%d\" class=\"sea\"/>", v.w, v.h);
-	ret |= buf_printf(o, "<svg x=\"0\" y=\"0\" width=\"%d\" height=\"%d\" "
-	    "viewBox=\"0 0 %d %d\">", v.w, v.h, v.w, v.h);
+	/* The outlines reach past the view: clip them to it. */
+	ret |= buf_printf(o, "<defs><clipPath id=\"mapclip\"><rect x=\"0\" "
+	    "y=\"0\" width=\"%d\" height=\"%d\"/></clipPath></defs>"
+	    "<g clip-path=\"url(#mapclip)\">", v.w, v.h);
 	ret |= svg_outlines(o, &v);
 	for (int k = 1; k >= 0; k--)
 		for (size_t c = 0; c < REPORT_CELLS; c++) {
@@ -286,7 +288,7 @@ report_svg_map(struct buf *o, const struct report *r, enum report_lang lang)
 			    k == 0 ? "pt" : "pp", lat, lon, n,
 			    report_text(lang, k == 0 ? "this" : "previous"));
 		}
-	ret |= buf_puts(o, "</svg>");
+	ret |= buf_puts(o, "</g>");
 	/* Graticule labels: every 10 degrees. */
 	for (int lon = (int)ceil(v.lon0 / 10) * 10; lon <= v.lon1; lon += 10)
 		ret |= buf_printf(o, "<text x=\"%.0f\" y=\"%d\" class=\"xl\">"
