@@ -8,7 +8,8 @@ cd "$(dirname "$0")/.."
 build_pkgs=(meson ninja-build pkg-config gcc libc6-dev libqrencode-dev libpng-dev
 	liblmdb-dev libsodium-dev libevent-dev libjansson-dev libcmocka-dev tzdata)
 test_pkgs=(zbar-tools zint qrencode lmdb-utils curl python3 strace faketime
-	util-linux procps slowhttptest chromium fonts-noto-cjk wrk nginx-light)
+	util-linux procps slowhttptest chromium fonts-noto-cjk wrk nginx-light
+	sqlite3)
 
 want=("${build_pkgs[@]}")
 if [[ ${1:-} == --tests ]]; then
