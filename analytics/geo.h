@@ -31,8 +31,9 @@ extern const struct geo_ring geo_rings[];
 extern const struct geo_country geo_countries[];
 extern const size_t geo_ncountries;
 
-/* The index of the country that holds (lat, lon), or -1 (the sea, or a
- * place the simplified outlines miss). Thread-safe. */
+/* The index of the country that holds (lat, lon), else of the one whose
+ * outline passes nearest within 0.2 degree (the simplified coasts cut off
+ * ports and small islands), else -1 (the sea). Thread-safe. */
 int geo_country_at(double lat, double lon);
 /* The bounding box of a country, hundredths of a degree. */
 void geo_country_bbox(size_t i, int *lon0, int *lat0, int *lon1, int *lat1);

@@ -4,7 +4,7 @@
   outline.py make COUNTRIES_50M_JSON > countries.txt
       reads world-atlas's countries-50m.json (TopoJSON of Natural Earth's
       1:50m admin-0 countries), simplifies every ring (Douglas-Peucker,
-      0.1 degree), drops rings smaller than 0.1 square degree, rounds to
+      0.05 degree), drops rings smaller than 0.01 square degree, rounds to
       0.01 degree and writes the text file this folder ships.
   outline.py c countries.txt > countries_data.c
       turns that file into C arrays (the build runs this).
@@ -16,8 +16,8 @@ hundredths of a degree (longitude, latitude), first point not repeated.
 import json
 import sys
 
-TOLERANCE = 0.1
-MIN_AREA = 0.1
+TOLERANCE = 0.05
+MIN_AREA = 0.01
 
 # Chinese names of the areas a Chinese brand's report names most often.
 ZH = {
@@ -109,7 +109,7 @@ def make(path):
           'Admin 0 - Countries')
     print('# (public domain, naturalearthdata.com), as TopoJSON in the '
           'npm package world-atlas 2.0.2')
-    print('# (ISC licence), simplified by outline.py (0.1 degree). '
+    print('# (ISC licence), simplified by outline.py (0.05 degree). '
           'Units: 0.01 degree.')
     for g in topo['objects']['countries']['geometries']:
         if g.get('type') is None or 'id' not in g:

@@ -14,6 +14,7 @@ outline file. Prints what it compared; exits 1 on the first difference.
 import argparse
 import datetime as dt
 import json
+import math
 import sys
 import zoneinfo
 
@@ -44,7 +45,28 @@ def load_countries(path):
     return out
 
 
+def by_box(countries):
+    """Countries in the order points are looked up: smallest bounding box
+    (in hundredths of a degree) first, then file order."""
+    def area(c):
+        xs = [p[0] for r in c[2] for p in r]
+        ys = [p[1] for r in c[2] for p in r]
+        return (max(xs) - min(xs)) * (max(ys) - min(ys))
+    return sorted(countries, key=area)
+
+
+def seg_dist(p, a, b):
+    """Distance from point p to segment ab."""
+    dx, dy = b[0] - a[0], b[1] - a[1]
+    L = dx * dx + dy * dy
+    t = 0 if L == 0 else max(0, min(1, ((p[0] - a[0]) * dx +
+                                      (p[1] - a[1]) * dy) / L))
+    return math.hypot(p[0] - a[0] - t * dx, p[1] - a[1] - t * dy)
+
+
 def country_of(countries, lat, lon):
+    """The country that holds the point, else the one whose outline
+    passes nearest within 0.2 degree (longitudes scaled by cos(lat))."""
     x, y = lon * 100, lat * 100
     for cid, name, rings in countries:
         inside = False
@@ -57,7 +79,16 @@ def country_of(countries, lat, lon):
                     inside = not inside
         if inside:
             return cid, name
-    return None, "unknown"
+    k = math.cos(math.radians(lat))
+    best, found = 20.0, (None, "unknown")
+    for cid, name, rings in countries:
+        for ring in rings:
+            for i in range(len(ring)):
+                a, b = ring[i - 1], ring[i]
+                d = seg_dist((x * k, y), (a[0] * k, a[1]), (b[0] * k, b[1]))
+                if d < best:
+                    best, found = d, (cid, name)
+    return found
 
 
 def counts(evs):
@@ -283,7 +314,7 @@ def main():
                if not scope or b["batch_id"] in scope]
     if scope:
         scans = [e for e in scans if e["batch_id"] in scope]
-    countries = load_countries(a.countries)
+    countries = by_box(load_countries(a.countries))
     lo, hi = ts(rep["from"]), ts(rep["to"])
     errors = []
     for name, got, (plo, phi) in (("report", rep, (lo, hi)),
