@@ -92,6 +92,10 @@ void analytics_opt_str(struct output *o, const char *s);
 /* Writes a time field, absent when 0. */
 void analytics_opt_time(struct output *o, int64_t us);
 
+/* Finds, in n elements of size bytes that each start with a struct
+ * store_batch and are in id order, the one of batch id, or NULL. */
+void *analytics_batch_find(void *list, size_t n, size_t size, uint32_t id);
+
 /* Writes the whole export of its kind (export_tables.c,
  * export_rewards.c). Return 0 or a negative errno. */
 int analytics_codes_write(struct analytics_export *x);

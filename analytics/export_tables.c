@@ -152,14 +152,24 @@ struct batches_walk {
 static struct batch_count *
 batches_find(struct batches_walk *w, uint32_t id)
 {
-	size_t lo = 0, hi = w->n;
+	return analytics_batch_find(w->list, w->n, sizeof(*w->list), id);
+}
+
+/* Finds, in n elements of size bytes that start with a struct
+ * store_batch and are in id order, the one of batch id, or NULL. */
+void *
+analytics_batch_find(void *list, size_t n, size_t size, uint32_t id)
+{
+	size_t lo = 0, hi = n;
 
 	while (lo < hi) {
 		size_t mid = lo + (hi - lo) / 2;
+		const struct store_batch *b = (const struct store_batch *)
+		    ((char *)list + mid * size);
 
-		if (w->list[mid].b.id == id)
-			return &w->list[mid];
-		if (w->list[mid].b.id < id)
+		if (b->id == id)
+			return (char *)list + mid * size;
+		if (b->id < id)
 			lo = mid + 1;
 		else
 			hi = mid;

@@ -63,19 +63,8 @@ report_batches_load(struct report *r)
 struct report_batch *
 report_batch_find(struct report *r, uint32_t id)
 {
-	size_t lo = 0, hi = r->nbatches;
-
-	while (lo < hi) {
-		size_t mid = lo + (hi - lo) / 2;
-
-		if (r->batches[mid].b.id == id)
-			return &r->batches[mid];
-		if (r->batches[mid].b.id < id)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	return NULL;
+	return analytics_batch_find(r->batches, r->nbatches,
+	    sizeof(*r->batches), id);
 }
 
 /* Counts a scanned code in its batch for each period it was first

@@ -131,11 +131,13 @@ scan_admin_gate(struct scan_loop *sl, struct http_req *req)
 	return ok;
 }
 
-/* Answers an export that cannot start. */
-static void
-scan_export_refuse(struct http_req *req, int ret, const char *why)
+/* Answers an export or a report that cannot start. */
+void
+scan_admin_refuse(struct http_req *req, int ret, const char *why)
 {
-	if (ret == -ENOTSUP)
+	if (ret == -ENOMEM)
+		scan_json_error(req, 503, "unavailable", "out of memory");
+	else if (ret == -ENOTSUP)
 		scan_json_error(req, 501, "not_implemented", why);
 	else if (ret == -ENOENT)
 		scan_json_error(req, 404, "not_found", why != NULL ? why :
@@ -188,7 +190,7 @@ scan_admin_export(struct scan_loop *sl, struct http_req *req,
 	if ((ret = analytics_export_open(srv->core->st, &q, scan_export_sink,
 	    e, &e->x, &why)) < 0) {
 		scan_export_free(e);
-		scan_export_refuse(req, ret, why);
+		scan_admin_refuse(req, ret, why);
 		return;
 	}
 	http_stream_begin(req, 200, q.format == ANALYTICS_JSONL ?

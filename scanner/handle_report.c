@@ -154,21 +154,6 @@ scan_report_fill(struct http_req *req, void *arg)
 	}
 }
 
-/* Answers a report that cannot start. */
-static void
-scan_report_refuse(struct http_req *req, int ret, const char *why)
-{
-	if (ret == -ENOENT)
-		scan_json_error(req, 404, "not_found", why != NULL ? why :
-		    "not found");
-	else if (ret == -EINVAL)
-		scan_json_error(req, 400, "bad_request", why);
-	else if (ret == -ENOMEM)
-		scan_json_error(req, 503, "unavailable", "out of memory");
-	else
-		scan_json_error(req, 503, "unavailable", "store unavailable");
-}
-
 /* GET /admin/report and /admin/report.json. */
 void
 scan_admin_report(struct scan_loop *sl, struct http_req *req,
@@ -229,7 +214,7 @@ scan_admin_report(struct scan_loop *sl, struct http_req *req,
 	if ((ret = report_open(srv->core->st, &q, clock_now_us(), &s->r,
 	    &why)) < 0) {
 		scan_report_free(s);
-		scan_report_refuse(req, ret, why);
+		scan_admin_refuse(req, ret, why);
 		return;
 	}
 	http_stream_begin(req, 200, json ? REPORT_JSON : REPORT_HTML,

@@ -272,6 +272,8 @@ void scan_admin_export(struct scan_loop *sl, struct http_req *req,
     struct http_slice kind);
 void scan_admin_report(struct scan_loop *sl, struct http_req *req,
     struct http_slice param);
+/* Answers an export or a report that cannot start (404, 400, 501, 503). */
+void scan_admin_refuse(struct http_req *req, int ret, const char *why);
 /* Lets an admin token's holder through; answers anyone else. */
 bool scan_admin_gate(struct scan_loop *sl, struct http_req *req);
 /* Starts and frees a server's report cache. */
