@@ -8,6 +8,8 @@
  *   export_epcis.c   --format epcis: the writer's options, batches
  *   record.c         a stored event decoded (record.h)
  *   output.c         the CSV and JSON Lines writer (output.h)
+ *   summaries.c      code summaries with the unfolded tail
+ *   report*.c, geo.c the report (report_internal.h)
  */
 #ifndef SCANLOOP_ANALYTICS_INTERNAL_H
 #define SCANLOOP_ANALYTICS_INTERNAL_H
@@ -46,6 +48,47 @@ extern const size_t analytics_draw_nfields;
 extern const char *const analytics_claim_fields[];
 extern const size_t analytics_claim_nfields;
 
+/* What a summary needs of an event after the fold watermark. */
+struct analytics_tail_event {
+	uint8_t serial[STORE_SERIAL_BYTES];
+	uint64_t id;
+	int64_t time;
+	uint8_t flags;
+	double lat, lon;
+	float accuracy;
+};
+
+/* The unfolded tail, sorted by serial (summaries.c). */
+struct analytics_tail {
+	struct analytics_tail_event *ev;
+	size_t n, cap;
+};
+
+/* Reads the tail (free tl->ev after). Returns 0 or a negative errno. */
+int analytics_tail_load_txn(struct store_txn *t, struct analytics_tail *tl)
+    __attribute__((warn_unused_result));
+/* Applies a serial's tail events to its summary s; *pos walks the tail
+ * along with serials given in ascending order (start it at 0). */
+void analytics_tail_apply(const struct analytics_tail *tl, size_t *pos,
+    const uint8_t serial[STORE_SERIAL_BYTES], struct store_code_scans *s);
+/* Takes one code's current summary; non-zero stops the walk. */
+typedef int (*analytics_summary_fn)(const uint8_t serial[STORE_SERIAL_BYTES],
+    const struct store_code_scans *s, void *arg);
+/* Calls cb for every scanned code's summary with the tail applied (the
+ * stored ones in serial order, then those only the tail holds). */
+int analytics_summaries_foreach_txn(struct store_txn *t,
+    analytics_summary_fn cb, void *arg) __attribute__((warn_unused_result));
+
+/* Takes one parameter of a URL's query string: 0 or -EINVAL with *why. */
+typedef int (*analytics_param_fn)(void *arg, const char *name,
+    const char *value, const char **why);
+/* Reads a URL's query string: percent-decoded name=value pairs, each of
+ * names (NULL-terminated, at most 32) at most once, handed to set.
+ * Returns 0, or -EINVAL with *why. */
+int analytics_url_params(const char *query, size_t len,
+    const char *const *names, analytics_param_fn set, void *arg,
+    const char **why) __attribute__((warn_unused_result));
+
 /* Writes a text field, absent (null) when empty. */
 void analytics_opt_str(struct output *o, const char *s);
 /* Writes a number field, absent (null) when 0. */
@@ -57,15 +100,9 @@ void analytics_opt_time(struct output *o, int64_t us);
  * overflow. */
 bool analytics_parse_u64(const char *s, uint64_t min, uint64_t max,
     uint64_t *out);
-/* Sets one parameter of a query from a URL (name and value decoded). */
-typedef int (*analytics_param_fn)(void *q, const char *name,
-    const char *value, const char **why);
-/* Reads a URL's query string: each of names (NULL-terminated, at most
- * 32) at most once, percent-decoded, handed to set. 0, or -EINVAL with
- * *why. */
-int analytics_url_params(const char *query, size_t len,
-    const char *const names[], analytics_param_fn set, void *q,
-    const char **why);
+/* Finds, in n elements of size bytes that each start with a struct
+ * store_batch and are in id order, the one of batch id, or NULL. */
+void *analytics_batch_find(void *list, size_t n, size_t size, uint32_t id);
 
 /* Writes the whole export of its kind (export_tables.c,
  * export_rewards.c). Return 0 or a negative errno. */

@@ -325,11 +325,10 @@ analytics_unescape(const char *s, size_t len, char *out, size_t cap)
 	return true;
 }
 
-/* Reads the parameters of a URL's query string: each of names at most
- * once, percent-decoded, handed to set. */
+/* Calls set for each parameter of a URL's query string. */
 int
 analytics_url_params(const char *query, size_t len,
-    const char *const names[], analytics_param_fn set, void *q,
+    const char *const *names, analytics_param_fn set, void *arg,
     const char **why)
 {
 	char name[16], value[ANALYTICS_VALUE_MAX + 1];
@@ -370,7 +369,7 @@ analytics_url_params(const char *query, size_t len,
 			    "too long";
 			return -EINVAL;
 		}
-		if (set(q, name, value, why) < 0)
+		if (set(arg, name, value, why) < 0)
 			return -EINVAL;
 		i++;
 	}
@@ -379,10 +378,10 @@ analytics_url_params(const char *query, size_t len,
 
 /* analytics_query_set as an analytics_param_fn. */
 static int
-analytics_query_param(void *q, const char *name, const char *value,
+analytics_query_param(void *arg, const char *name, const char *value,
     const char **why)
 {
-	return analytics_query_set(q, name, value, why);
+	return analytics_query_set(arg, name, value, why);
 }
 
 /* Reads the filters of a URL's query string. */
@@ -391,8 +390,7 @@ analytics_query_parse_url(struct analytics_query *q, const char *query,
     size_t len, const char **why)
 {
 	static const char *const names[] = { "since", "format", "from", "to",
-	    "batch", "campaign", "verdict", "human", "scanned", "tz",
-	    "geo-precision", "biz-step", NULL };
+	    "batch", "campaign", "verdict", "human", "scanned", NULL };
 
 	return analytics_url_params(query, len, names, analytics_query_param,
 	    q, why);

@@ -1,5 +1,6 @@
 /*
- * handle_admin.c — the admin API: GET /admin/export/scans streams the
+ * handle_admin.c — the admin API's gate (an admin token), and the
+ * exports (reports: handle_report.c). GET /admin/export/scans streams the
  * scans export (analytics/) to a client holding an admin token
  * ('scanloop admin token new'), as CSV or JSON Lines, chunked.
  *
@@ -112,25 +113,10 @@ scan_admin_auth(struct scan_loop *sl, struct http_req *req, bool *ok)
 	return ret;
 }
 
-/* Answers an export that cannot start. */
-static void
-scan_export_refuse(struct http_req *req, int ret, const char *why)
-{
-	if (ret == -ENOTSUP)
-		scan_json_error(req, 501, "not_implemented", why);
-	else if (ret == -ENOENT)
-		scan_json_error(req, 404, "not_found", why != NULL ? why :
-		    "not found");
-	else if (ret == -EINVAL || ret == -ERANGE)
-		scan_json_error(req, 400, "bad_request", why);
-	else
-		scan_json_error(req, 503, "unavailable", "store unavailable");
-}
-
-/* Checks the admin token, answering 401 or 503 when it does not pass;
- * true when the request may go on. */
-static bool
-scan_admin_allowed(struct scan_loop *sl, struct http_req *req)
+/* Lets an admin token's holder through; answers anyone else (401, or
+ * 503 when the store cannot be read). */
+bool
+scan_admin_gate(struct scan_loop *sl, struct http_req *req)
 {
 	bool ok;
 
@@ -149,6 +135,23 @@ scan_admin_allowed(struct scan_loop *sl, struct http_req *req)
 	return ok;
 }
 
+/* Answers an export or a report that cannot start. */
+void
+scan_admin_refuse(struct http_req *req, int ret, const char *why)
+{
+	if (ret == -ENOMEM)
+		scan_json_error(req, 503, "unavailable", "out of memory");
+	else if (ret == -ENOTSUP)
+		scan_json_error(req, 501, "not_implemented", why);
+	else if (ret == -ENOENT)
+		scan_json_error(req, 404, "not_found", why != NULL ? why :
+		    "not found");
+	else if (ret == -EINVAL || ret == -ERANGE)
+		scan_json_error(req, 400, "bad_request", why);
+	else
+		scan_json_error(req, 503, "unavailable", "store unavailable");
+}
+
 /* GET /admin/export/{kind}?since=ID&format=csv|jsonl&... */
 void
 scan_admin_export(struct scan_loop *sl, struct http_req *req,
@@ -160,7 +163,7 @@ scan_admin_export(struct scan_loop *sl, struct http_req *req,
 	const char *why = NULL;
 	int ret;
 
-	if (!scan_admin_allowed(sl, req))
+	if (!scan_admin_gate(sl, req))
 		return;
 	if (!http_slice_eq(kind, "scans")) {
 		scan_json_error(req, 404, "not_found", "the server exports "
@@ -201,7 +204,7 @@ scan_admin_export(struct scan_loop *sl, struct http_req *req,
 	if ((ret = analytics_export_open(srv->core->st, &q, scan_export_sink,
 	    e, &e->x, &why)) < 0) {
 		scan_export_free(e);
-		scan_export_refuse(req, ret, why);
+		scan_admin_refuse(req, ret, why);
 		return;
 	}
 	http_stream_begin(req, 200, q.format == ANALYTICS_JSONL ?
@@ -234,7 +237,7 @@ scan_admin_signals(struct scan_loop *sl, struct http_req *req,
 	int ret;
 
 	(void)param;
-	if (!scan_admin_allowed(sl, req))
+	if (!scan_admin_gate(sl, req))
 		return;
 	memset(&q, 0, sizeof(q));
 	if (signals_query_parse_url(&q, req->head.query.p, req->head.query.len,

@@ -72,11 +72,15 @@ static const struct route scan_routes[] = {
 	{ ROUTE_EXACT, "/store", NULL, ROUTE_GET, scan_staff_page },
 	{ ROUTE_PREFIX, "/C/", NULL, ROUTE_GET | ROUTE_ANY_CASE |
 	    ROUTE_NONEMPTY, scan_staff_page },
-	/* The admin API: exports, with an admin token. */
+	/* The admin API: exports and reports, with an admin token. */
 	{ ROUTE_PREFIX, "/admin/export/", NULL, ROUTE_GET | ROUTE_JSON,
 	    scan_admin_export },
 	{ ROUTE_EXACT, "/admin/signals.json", NULL, ROUTE_GET | ROUTE_JSON,
 	    scan_admin_signals },
+	{ ROUTE_EXACT, "/admin/report", NULL, ROUTE_GET | ROUTE_JSON,
+	    scan_admin_report },
+	{ ROUTE_EXACT, "/admin/report.json", NULL, ROUTE_GET | ROUTE_JSON,
+	    scan_admin_report },
 	{ ROUTE_EXACT, "/robots.txt", NULL, 0, scan_robots },
 	{ ROUTE_EXACT, "/favicon.ico", NULL, 0, scan_favicon },
 };

@@ -15,7 +15,8 @@
  *   handle_api.c    the scan API: scans, locations, code look-ups
  *   handle_draw.c   draws: the page's button and the draw API
  *   handle_claim.c  redemption, the staff page, points
- *   handle_admin.c  the admin API: streamed exports (analytics/)
+ *   handle_admin.c  the admin API: its token, streamed exports (analytics/)
+ *   handle_report.c the admin API: reports (analytics/report.h), cached
  *   router.c        the route table, health and metrics
  *   core.c          what every server over a store shares: the writer,
  *                   the caches it keeps, the campaigns, the secrets
@@ -25,6 +26,7 @@
 #define SCANLOOP_SCAN_INTERNAL_H
 
 #include <jansson.h>
+#include <pthread.h>
 #include <stdatomic.h>
 
 #include "analytics/signals.h"
@@ -80,6 +82,23 @@ struct scan_core {
 /* Admin exports that may stream at once (handle_admin.c). */
 #define SCAN_EXPORTS_MAX 2
 
+/* Reports computed at once, and how long a computed one is served again
+ * (handle_report.c). */
+#define SCAN_REPORTS_MAX 2
+#define SCAN_REPORT_CACHE 4
+#define SCAN_REPORT_TTL_US (5 * 1000000LL)
+
+/* The last reports made, by query (handle_report.c). */
+struct scan_report_cache {
+	pthread_mutex_t lock;
+	atomic_uint running;
+	struct {
+		char key[600];		/* format, language, query string */
+		int64_t made;		/* monotonic µs; 0: empty */
+		struct buf body;
+	} e[SCAN_REPORT_CACHE];
+};
+
 /* One server: its listeners and loops, over a core. */
 struct scan_server {
 	struct scan_core *core;
@@ -93,6 +112,7 @@ struct scan_server {
 	char bound[80];			/* the listen address, ADDR:PORT */
 	unsigned reserve_at;		/* open connections past which... */
 	unsigned reserve_hold;		/* ...a client needs fewer than this */
+	struct scan_report_cache reports;
 };
 
 struct scan_loop {
@@ -324,6 +344,15 @@ void scan_admin_export(struct scan_loop *sl, struct http_req *req,
     struct http_slice kind);
 void scan_admin_signals(struct scan_loop *sl, struct http_req *req,
     struct http_slice param);
+void scan_admin_report(struct scan_loop *sl, struct http_req *req,
+    struct http_slice param);
+/* Answers an export or a report that cannot start (404, 400, 501, 503). */
+void scan_admin_refuse(struct http_req *req, int ret, const char *why);
+/* Lets an admin token's holder through; answers anyone else. */
+bool scan_admin_gate(struct scan_loop *sl, struct http_req *req);
+/* Starts and frees a server's report cache. */
+void scan_report_cache_init(struct scan_report_cache *c);
+void scan_report_cache_deinit(struct scan_report_cache *c);
 
 /* ---- core.c --------------------------------------------------------- */
 

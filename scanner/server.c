@@ -242,6 +242,7 @@ scan_serve(struct store *st, const struct scan_config *cfg, const char **why)
 	srv.core = &core;
 	srv.cfg = *cfg;
 	srv.started = clock_now_us();	/* metrics report uptime from it */
+	scan_report_cache_init(&srv.reports);
 	hc = cfg->http;
 	hc.max_conns = scan_fit_fds(hc.max_conns);
 	scan_share_conns(&srv, &hc);
@@ -312,5 +313,6 @@ out:
 	metrics_free(srv.metrics);
 	ratelimit_free(srv.rl);
 	accesslog_close(srv.log);
+	scan_report_cache_deinit(&srv.reports);
 	return ret;
 }

@@ -115,6 +115,7 @@ int cmd_campaign(int argc, char **argv);
 int cmd_shop(int argc, char **argv);	/* "scanloop store" */
 int cmd_claim(int argc, char **argv);
 int cmd_export(int argc, char **argv);
+int cmd_report(int argc, char **argv);
 int cmd_admin(int argc, char **argv);
 int cmd_prune(int argc, char **argv);
 int cmd_signals(int argc, char **argv);

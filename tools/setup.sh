@@ -11,7 +11,7 @@ build_pkgs=(meson ninja-build pkg-config gcc libc6-dev libqrencode-dev libpng-de
 	libpcre2-dev tzdata)
 test_pkgs=(zbar-tools zint qrencode lmdb-utils curl python3 strace faketime
 	util-linux procps slowhttptest chromium fonts-noto-cjk wrk nginx-light
-	clang libclang-rt-dev)
+	clang libclang-rt-dev sqlite3)
 
 want=("${build_pkgs[@]}")
 if [[ ${1:-} == --tests ]]; then
