@@ -390,7 +390,8 @@ analytics_query_parse_url(struct analytics_query *q, const char *query,
     size_t len, const char **why)
 {
 	static const char *const names[] = { "since", "format", "from", "to",
-	    "batch", "campaign", "verdict", "human", "scanned", NULL };
+	    "batch", "campaign", "verdict", "human", "scanned", "tz",
+	    "geo-precision", "biz-step", NULL };
 
 	return analytics_url_params(query, len, names, analytics_query_param,
 	    q, why);
