@@ -549,7 +549,8 @@ http_conn_head_text(struct http_conn *c, char *head, int status,
 		http_put(&p, "Connection: close\r\n", 19);
 	*extra_in = extra + 2 <= HTTP_CONN_HEAD_MAX - (size_t)(p - head);
 	if (*extra_in) {
-		http_put(&p, extra_headers, extra);
+		if (extra > 0)
+			http_put(&p, extra_headers, extra);
 		http_put(&p, "\r\n", 2);
 	}
 	return (size_t)(p - head);
