@@ -54,8 +54,8 @@ SLOWREAD=$!
 (
 	most=0 rss=0
 	while kill -0 "$SLOWLORIS" 2>/dev/null || kill -0 "$SLOWREAD" 2>/dev/null; do
-		n=$(fds_of "$PID" 2>/dev/null || echo 0)
-		r=$(rss_kb "$PID" 2>/dev/null || echo 0)
+		n=$(fds_of "$PID" 2>/dev/null) || n=0
+		r=$(rss_kb "$PID" 2>/dev/null) || r=0
 		[ "$n" -gt "$most" ] && most=$n
 		[ "$r" -gt "$rss" ] && rss=$r
 		echo "$most $rss" >"$T/run/peak"
