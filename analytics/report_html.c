@@ -133,6 +133,19 @@ rh_thead(struct rh *h, const char *first, bool change)
 	rh_puts(h, "</th></tr></thead><tbody>");
 }
 
+/* A table's head of n columns, each a word's key. */
+static void
+rh_thead_cols(struct rh *h, const char *const *cols, size_t n)
+{
+	rh_puts(h, "<div class=\"tw\"><table><thead><tr>");
+	for (size_t i = 0; i < n; i++) {
+		rh_puts(h, "<th>");
+		rh_esc(h, RH_T(cols[i]));
+		rh_puts(h, "</th>");
+	}
+	rh_puts(h, "</tr></thead><tbody>");
+}
+
 /* A row of a count this period and the previous. */
 static void
 rh_row(struct rh *h, const char *key, uint64_t cur, uint64_t prev)
@@ -308,13 +321,7 @@ rh_batches(struct rh *h)
 		rh_esc(h, RH_T("none"));
 		return;
 	}
-	rh_puts(h, "<div class=\"tw\"><table><thead><tr>");
-	for (size_t i = 0; i < sizeof(cols) / sizeof(cols[0]); i++) {
-		rh_puts(h, "<th>");
-		rh_esc(h, RH_T(cols[i]));
-		rh_puts(h, "</th>");
-	}
-	rh_puts(h, "</tr></thead><tbody>");
+	rh_thead_cols(h, cols, sizeof(cols) / sizeof(cols[0]));
 	for (size_t i = 0; i < r->nbatches; i++) {
 		const struct report_batch *b = &r->batches[i];
 
@@ -474,6 +481,8 @@ rh_campaign(struct rh *h)
 	const struct report *r = h->r;
 	const struct campaign *c = r->campaign;
 	const struct report_campaign_fig *f, *g;
+	static const char *const tier_cols[] = { "tier", "stock", "daily_cap",
+	    "awarded", "previous", "remaining", "max_day", "days_at_cap" };
 
 	if (c == NULL)
 		return;
@@ -499,19 +508,7 @@ rh_campaign(struct rh *h)
 	rh_pct(h, g->claims_redeemed, g->claims);
 	rh_puts(h, "</td><td></td></tr>");
 	rh_tend(h);
-	rh_puts(h, "<div class=\"tw\"><table><thead><tr>");
-	{
-		static const char *const cols[] = { "tier", "stock",
-		    "daily_cap", "awarded", "previous", "remaining",
-		    "max_day", "days_at_cap" };
-
-		for (size_t i = 0; i < sizeof(cols) / sizeof(cols[0]); i++) {
-			rh_puts(h, "<th>");
-			rh_esc(h, RH_T(cols[i]));
-			rh_puts(h, "</th>");
-		}
-	}
-	rh_puts(h, "</tr></thead><tbody>");
+	rh_thead_cols(h, tier_cols, sizeof(tier_cols) / sizeof(tier_cols[0]));
 	for (size_t t = 0; t < c->ntiers; t++) {
 		const struct campaign_tier *ct = &c->tiers[t];
 
@@ -593,13 +590,7 @@ rh_signal_table(struct rh *h, int kind)
 		rh_esc(h, RH_T("none"));
 		return;
 	}
-	rh_puts(h, "<div class=\"tw\"><table><thead><tr>");
-	for (size_t i = 0; i < sizeof(cols) / sizeof(cols[0]); i++) {
-		rh_puts(h, "<th>");
-		rh_esc(h, RH_T(cols[i]));
-		rh_puts(h, "</th>");
-	}
-	rh_puts(h, "</tr></thead><tbody>");
+	rh_thead_cols(h, cols, sizeof(cols) / sizeof(cols[0]));
 	for (size_t i = 0; i < n; i++) {
 		static const uint8_t none[STORE_SERIAL_BYTES];
 
@@ -650,13 +641,7 @@ rh_signals(struct rh *h)
 		static const char *const cols[] = { "store", "redeemed",
 		    "expected", "scans_near", "p_value", "place" };
 
-		rh_puts(h, "<div class=\"tw\"><table><thead><tr>");
-		for (size_t i = 0; i < sizeof(cols) / sizeof(cols[0]); i++) {
-			rh_puts(h, "<th>");
-			rh_esc(h, RH_T(cols[i]));
-			rh_puts(h, "</th>");
-		}
-		rh_puts(h, "</tr></thead><tbody>");
+		rh_thead_cols(h, cols, sizeof(cols) / sizeof(cols[0]));
 	}
 	for (size_t i = 0; i < g->nanomalies; i++) {
 		const struct signals_anomaly *a = &g->anomalies[i];
