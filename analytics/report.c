@@ -178,6 +178,7 @@ report_period_free(struct report_period *p)
 	free(p->codes);
 	free(p->prefixes);
 	free(p->camp.wins_day);
+	free(p->sig.anomalies);
 }
 
 /* Decides the periods: the query's, or the default. */
@@ -289,6 +290,22 @@ report_open(struct store *st, const struct report_query *q, int64_t now,
 fail:
 	report_close(r);
 	return ret;
+}
+
+/* True when the report covers a batch's codes. */
+bool
+report_covers_batch(struct report *r, uint32_t batch_id)
+{
+	const struct store_batch *b;
+
+	if (r->q.batch == 0 && r->campaign == NULL)
+		return true;
+	if (batch_id == 0 || (r->q.batch != 0 && batch_id != r->q.batch))
+		return false;
+	if (r->campaign == NULL)
+		return true;
+	return record_batch_txn(r->dec, batch_id, &b) == 0 &&
+	    campaign_covers(r->campaign, b->id, b->gtin);
 }
 
 /* True when the report covers the event's code (its batch, or the
@@ -477,7 +494,8 @@ report_step(struct report *r, size_t budget)
 				return ret;
 	}
 	if ((ret = report_batches_scanned(r)) < 0 ||
-	    (r->campaign != NULL && (ret = report_campaign_count(r)) < 0))
+	    (r->campaign != NULL && (ret = report_campaign_count(r)) < 0) ||
+	    (ret = report_signals_count(r)) < 0)
 		return ret;
 	r->done = true;
 	return 0;

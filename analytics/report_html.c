@@ -28,13 +28,14 @@ static const char rh_css[] =
 "body{font:14px/1.45 -apple-system,'PingFang SC','Noto Sans CJK SC',"
 "'Microsoft YaHei',sans-serif;margin:0;padding:12px;color:#1d2330;"
 "background:#fff;max-width:980px;margin:auto}"
-"h1{font-size:20px;margin:4px 0 8px}h2{font-size:16px;margin:22px 0 8px;"
+"h1{font-size:20px;margin:4px 0 8px}h3{font-size:14px;margin:14px 0 4px}h2{font-size:16px;margin:22px 0 8px;"
 "border-bottom:2px solid #d7dde8;padding-bottom:3px}"
 ".meta{color:#525b6b;font-size:13px}.meta div{margin:2px 0}"
 ".tw{overflow-x:auto;-webkit-overflow-scrolling:touch}"
 "table{border-collapse:collapse;width:100%;font-size:13px;margin:4px 0}"
 "th,td{padding:4px 6px;border-bottom:1px solid #e3e7ee;text-align:right;"
-"white-space:nowrap}th:first-child,td:first-child{text-align:left}"
+"white-space:nowrap}td.wrap{white-space:normal;text-align:left;"
+"min-width:14em}th:first-child,td:first-child{text-align:left}"
 "thead th{background:#f2f4f8;font-weight:600}"
 ".up{color:#1a7f37}.down{color:#b42318}.muted{color:#7a8394}"
 "svg{width:100%;height:auto;display:block;margin:6px 0}"
@@ -130,6 +131,19 @@ rh_thead(struct rh *h, const char *first, bool change)
 		rh_esc(h, RH_T("change"));
 	}
 	rh_puts(h, "</th></tr></thead><tbody>");
+}
+
+/* A table's head of n columns, each a word's key. */
+static void
+rh_thead_cols(struct rh *h, const char *const *cols, size_t n)
+{
+	rh_puts(h, "<div class=\"tw\"><table><thead><tr>");
+	for (size_t i = 0; i < n; i++) {
+		rh_puts(h, "<th>");
+		rh_esc(h, RH_T(cols[i]));
+		rh_puts(h, "</th>");
+	}
+	rh_puts(h, "</tr></thead><tbody>");
 }
 
 /* A row of a count this period and the previous. */
@@ -307,13 +321,7 @@ rh_batches(struct rh *h)
 		rh_esc(h, RH_T("none"));
 		return;
 	}
-	rh_puts(h, "<div class=\"tw\"><table><thead><tr>");
-	for (size_t i = 0; i < sizeof(cols) / sizeof(cols[0]); i++) {
-		rh_puts(h, "<th>");
-		rh_esc(h, RH_T(cols[i]));
-		rh_puts(h, "</th>");
-	}
-	rh_puts(h, "</tr></thead><tbody>");
+	rh_thead_cols(h, cols, sizeof(cols) / sizeof(cols[0]));
 	for (size_t i = 0; i < r->nbatches; i++) {
 		const struct report_batch *b = &r->batches[i];
 
@@ -473,6 +481,8 @@ rh_campaign(struct rh *h)
 	const struct report *r = h->r;
 	const struct campaign *c = r->campaign;
 	const struct report_campaign_fig *f, *g;
+	static const char *const tier_cols[] = { "tier", "stock", "daily_cap",
+	    "awarded", "previous", "remaining", "max_day", "days_at_cap" };
 
 	if (c == NULL)
 		return;
@@ -498,19 +508,7 @@ rh_campaign(struct rh *h)
 	rh_pct(h, g->claims_redeemed, g->claims);
 	rh_puts(h, "</td><td></td></tr>");
 	rh_tend(h);
-	rh_puts(h, "<div class=\"tw\"><table><thead><tr>");
-	{
-		static const char *const cols[] = { "tier", "stock",
-		    "daily_cap", "awarded", "previous", "remaining",
-		    "max_day", "days_at_cap" };
-
-		for (size_t i = 0; i < sizeof(cols) / sizeof(cols[0]); i++) {
-			rh_puts(h, "<th>");
-			rh_esc(h, RH_T(cols[i]));
-			rh_puts(h, "</th>");
-		}
-	}
-	rh_puts(h, "</tr></thead><tbody>");
+	rh_thead_cols(h, tier_cols, sizeof(tier_cols) / sizeof(tier_cols[0]));
 	for (size_t t = 0; t < c->ntiers; t++) {
 		const struct campaign_tier *ct = &c->tiers[t];
 
@@ -555,6 +553,128 @@ rh_campaign(struct rh *h)
 		rh_esc(h, RH_T("none"));
 }
 
+/* Where a signal was: "31.2304, 121.4737" and/or its network. */
+static void
+rh_signal_where(struct rh *h, const struct store_signal *s)
+{
+	char t[64];
+
+	if (s->flags & STORE_SIGNAL_F_LOCATION) {
+		snprintf(t, sizeof(t), "%.4f, %.4f", s->lat, s->lon);
+		rh_esc(h, t);
+	}
+	signals_prefix_text(s, t, sizeof(t));
+	if (t[0] != '\0') {
+		rh_puts(h, s->flags & STORE_SIGNAL_F_LOCATION ? "<br>" : "");
+		rh_esc(h, t);
+	}
+}
+
+/* The newest signals of a kind this period. */
+static void
+rh_signal_table(struct rh *h, int kind)
+{
+	const struct report_period *p = &h->r->p[0];
+	const struct store_signal *top[REPORT_SIGNALS_LATEST];
+	static const char *const cols[] = { "time", "serial", "batch",
+	    "place", "detail" };
+	size_t n = report_signals_latest(p, kind, top);
+	char t[64];
+
+	rh_puts(h, "<h3>");
+	rh_esc(h, RH_T(signals_kind_name(kind)));
+	rh_puts(h, " · ");
+	rh_num(h, p->sig.count[kind]);
+	rh_puts(h, "</h3>");
+	if (n == 0) {
+		rh_esc(h, RH_T("none"));
+		return;
+	}
+	rh_thead_cols(h, cols, sizeof(cols) / sizeof(cols[0]));
+	for (size_t i = 0; i < n; i++) {
+		static const uint8_t none[STORE_SERIAL_BYTES];
+
+		report_time_text(&h->r->tz, top[i]->time, t);
+		rh_puts(h, "<tr><td>");
+		rh_esc(h, t);
+		rh_puts(h, "</td><td><code>");
+		if (memcmp(top[i]->serial, none, STORE_SERIAL_BYTES) != 0) {
+			code_serial_text(top[i]->serial, t);
+			rh_esc(h, t);
+		}
+		rh_puts(h, "</code></td><td>");
+		if (top[i]->batch_id != 0)
+			rh_num(h, top[i]->batch_id);
+		rh_puts(h, "</td><td>");
+		rh_signal_where(h, top[i]);
+		rh_puts(h, "</td><td class=\"wrap\">");
+		rh_esc(h, top[i]->detail);
+		rh_puts(h, "</td></tr>");
+	}
+	rh_tend(h);
+}
+
+/* The signals: counts per kind, the newest of each, the anomalies. */
+static void
+rh_signals(struct rh *h)
+{
+	const struct report_signals *g = &h->r->p[0].sig, *q = &h->r->p[1].sig;
+	char t[64];
+
+	rh_section(h, "signals");
+	rh_thead(h, RH_T("signal_kind"), true);
+	for (int kind = 1; kind < SIGNALS_KINDS; kind++)
+		rh_row(h, signals_kind_name(kind), g->count[kind],
+		    q->count[kind]);
+	rh_tend(h);
+	for (int kind = 1; kind < SIGNALS_KINDS; kind++)
+		if (kind != SIGNALS_REDEMPTION_ANOMALY)
+			rh_signal_table(h, kind);
+	rh_puts(h, "<h3>");
+	rh_esc(h, RH_T("anomalies"));
+	rh_puts(h, " · ");
+	rh_num(h, g->count[SIGNALS_REDEMPTION_ANOMALY]);
+	rh_puts(h, "</h3>");
+	if (g->nanomalies == 0)
+		rh_esc(h, RH_T("none"));
+	else {
+		static const char *const cols[] = { "store", "redeemed",
+		    "expected", "scans_near", "p_value", "place" };
+
+		rh_thead_cols(h, cols, sizeof(cols) / sizeof(cols[0]));
+	}
+	for (size_t i = 0; i < g->nanomalies; i++) {
+		const struct signals_anomaly *a = &g->anomalies[i];
+
+		rh_puts(h, "<tr><td>");
+		rh_esc(h, a->shop);
+		rh_puts(h, "</td><td>");
+		rh_num(h, a->redeemed);
+		rh_puts(h, " / ");
+		rh_num(h, a->redeemed_all);
+		snprintf(t, sizeof(t), "</td><td>%.1f</td><td>", a->expected);
+		rh_puts(h, t);
+		rh_num(h, a->scans);
+		rh_puts(h, " / ");
+		rh_num(h, a->scans_all);
+		snprintf(t, sizeof(t), "</td><td>%.3g</td><td>", a->p);
+		rh_puts(h, t);
+		snprintf(t, sizeof(t), "%.4f, %.4f", a->lat, a->lon);
+		rh_esc(h, t);
+		rh_puts(h, "</td></tr>");
+	}
+	if (g->nanomalies > 0)
+		rh_tend(h);
+	if (g->anomalies_full) {
+		rh_puts(h, "<p class=\"note\">");
+		rh_esc(h, RH_T("incomplete"));
+		rh_puts(h, "</p>");
+	}
+	rh_puts(h, "<p class=\"note\">");
+	rh_esc(h, RH_T("signals_note"));
+	rh_puts(h, "</p>");
+}
+
 /* The whole page. */
 int
 report_html(const struct report *r, enum report_lang lang, struct buf *out)
@@ -576,6 +696,7 @@ report_html(const struct report *r, enum report_lang lang, struct buf *out)
 	rh_where(&h);
 	rh_ranked(&h);
 	rh_campaign(&h);
+	rh_signals(&h);
 	rh_puts(&h, "</section><p class=\"note\">");
 	rh_esc(&h, report_text(lang, "notes"));
 	rh_puts(&h, "</p></body></html>\n");

@@ -7,6 +7,7 @@
  *   report_tables.c    batches (from the code summaries) and the bounded
  *                      tables: repeated codes, address prefixes
  *   report_campaign.c  a campaign's draws, wins, claims and redemptions
+ *   report_signals.c   the signals of each period (signals.h)
  *   report_json.c      the JSON
  *   report_html.c      the HTML page; report_svg.c its charts and map;
  *                      report_text.c its words in Chinese and English
@@ -17,6 +18,7 @@
 
 #include "analytics/analytics_internal.h"
 #include "analytics/report.h"
+#include "analytics/signals.h"
 #include "store/verdict.h"
 
 /* The bounded tables. */
@@ -27,6 +29,8 @@
 #define REPORT_CELL_DEG 1		/* map cells: 1 x 1 degree */
 #define REPORT_CELLS (360 * 180)
 #define REPORT_TZ_SEGS 64
+#define REPORT_SIGNALS_LATEST 10	/* newest signals kept per kind */
+#define REPORT_ANOMALIES_MAX 1024	/* redemption anomalies listed */
 
 /* A time zone over the report's span: UTC offsets from each instant on. */
 struct report_tz {
@@ -100,6 +104,17 @@ struct report_campaign_fig {
 	uint32_t *wins_day;		/* [ntiers * ndays] of the campaign */
 };
 
+/* A period's signals: counts per kind (redemption anomalies computed
+ * over the period), the newest of each stored kind (a ring, in id order
+ * from latest_at[kind]) and the anomalies. */
+struct report_signals {
+	uint64_t count[SIGNALS_KINDS];
+	struct store_signal latest[SIGNALS_KINDS][REPORT_SIGNALS_LATEST];
+	struct signals_anomaly *anomalies;	/* [nanomalies] */
+	size_t nanomalies;
+	bool anomalies_full;
+};
+
 /* One period: [from, to) and everything counted in it. */
 struct report_period {
 	int64_t from, to;		/* Unix µs */
@@ -118,6 +133,7 @@ struct report_period {
 	size_t nprefixes;
 	bool prefixes_full;
 	struct report_campaign_fig camp;
+	struct report_signals sig;
 };
 
 struct report {
@@ -143,11 +159,6 @@ struct report {
 	uint64_t since_trim;
 	bool tables_done;
 	bool done;
-	/*
-	 * Signals (issue 11, 'scanloop signals') go here once the signals
-	 * module lands: counts per kind in each period, read in this
-	 * transaction, and a table in report_json.c and report_html.c.
-	 */
 };
 
 /* ---- report_tz.c ------------------------------------------------------ */
@@ -201,6 +212,20 @@ void report_prefix_text(const struct report_prefix *x, char out[48]);
  * of the stores that redeemed. */
 int report_campaign_count(struct report *r)
     __attribute__((warn_unused_result));
+
+/* ---- report.c, report_signals.c ---------------------------------------- */
+
+/* True when the report covers the codes of a batch (0: no batch, which
+ * only a report of every batch covers). */
+bool report_covers_batch(struct report *r, uint32_t batch_id);
+/* Reads the signals of both periods and computes their redemption
+ * anomalies, in the report's transaction. */
+int report_signals_count(struct report *r)
+    __attribute__((warn_unused_result));
+/* The newest signals of a kind in period p, newest first: up to
+ * REPORT_SIGNALS_LATEST pointers into p->sig.latest; returns how many. */
+size_t report_signals_latest(const struct report_period *p, int kind,
+    const struct store_signal *out[REPORT_SIGNALS_LATEST]);
 
 /* ---- report_svg.c and report_text.c ------------------------------------ */
 

@@ -263,6 +263,99 @@ rj_campaign(const struct report *r, int k)
 	return o;
 }
 
+/* Where a signal was: its place and its network, each null if unknown. */
+static json_t *
+rj_where_signal(double lat, double lon, bool located, const char *prefix)
+{
+	json_t *o = json_object();
+
+	json_object_set_new(o, "lat", located ? json_real(lat) : json_null());
+	json_object_set_new(o, "lon", located ? json_real(lon) : json_null());
+	json_object_set_new(o, "ip_prefix", prefix[0] != '\0' ?
+	    json_string(prefix) : json_null());
+	return o;
+}
+
+/* A stored signal. */
+static json_t *
+rj_signal(const struct store_signal *s)
+{
+	static const uint8_t none[STORE_SERIAL_BYTES];
+	json_t *o = json_object(), *ids = json_array();
+	char text[64];
+
+	rj_u64(o, "id", s->id);
+	json_object_set_new(o, "kind", json_string(signals_kind_name(
+	    s->kind)));
+	rj_time(o, "time", s->time);
+	if (memcmp(s->serial, none, STORE_SERIAL_BYTES) != 0) {
+		code_serial_text(s->serial, text);
+		json_object_set_new(o, "serial", json_string(text));
+	} else
+		json_object_set_new(o, "serial", json_null());
+	json_object_set_new(o, "batch_id", s->batch_id != 0 ?
+	    json_integer(s->batch_id) : json_null());
+	for (size_t i = 0; i < s->nevents; i++)
+		json_array_append_new(ids, json_integer((json_int_t)
+		    s->event_ids[i]));
+	json_object_set_new(o, "event_ids", ids);
+	signals_prefix_text(s, text, sizeof(text));
+	json_object_set_new(o, "where", rj_where_signal(s->lat, s->lon,
+	    (s->flags & STORE_SIGNAL_F_LOCATION) != 0, text));
+	json_object_set_new(o, "detail", json_string(s->detail));
+	return o;
+}
+
+/* The signals of period k: counts, the newest of each kind (newest
+ * first), the redemption anomalies. */
+static json_t *
+rj_signals(const struct report *r, int k)
+{
+	const struct report_signals *g = &r->p[k].sig;
+	const struct store_signal *top[SIGNALS_KINDS][REPORT_SIGNALS_LATEST];
+	size_t n[SIGNALS_KINDS], at[SIGNALS_KINDS] = { 0 };
+	json_t *o = json_object(), *counts = json_object();
+	json_t *latest = json_array(), *anomalies = json_array();
+
+	for (int kind = 1; kind < SIGNALS_KINDS; kind++) {
+		rj_u64(counts, signals_kind_name(kind), g->count[kind]);
+		n[kind] = report_signals_latest(&r->p[k], kind, top[kind]);
+	}
+	/* The kinds' newest merged by id, newest first. */
+	for (;;) {
+		int best = 0;
+
+		for (int kind = 1; kind < SIGNALS_KINDS; kind++)
+			if (at[kind] < n[kind] && (best == 0 ||
+			    top[kind][at[kind]]->id > top[best][at[best]]->id))
+				best = kind;
+		if (best == 0)
+			break;
+		json_array_append_new(latest, rj_signal(top[best][at[best]++]));
+	}
+	for (size_t i = 0; i < g->nanomalies; i++) {
+		const struct signals_anomaly *a = &g->anomalies[i];
+		json_t *e = json_object();
+
+		json_object_set_new(e, "store", json_string(a->shop));
+		rj_u64(e, "redeemed", a->redeemed);
+		rj_u64(e, "redeemed_all", a->redeemed_all);
+		rj_u64(e, "scans", a->scans);
+		rj_u64(e, "scans_all", a->scans_all);
+		json_object_set_new(e, "expected", json_real(a->expected));
+		json_object_set_new(e, "p", json_real(a->p));
+		json_object_set_new(e, "where", rj_where_signal(a->lat, a->lon,
+		    true, ""));
+		json_array_append_new(anomalies, e);
+	}
+	json_object_set_new(o, "counts", counts);
+	json_object_set_new(o, "latest", latest);
+	json_object_set_new(o, "redemption_anomalies", anomalies);
+	json_object_set_new(o, "redemption_anomalies_complete", json_boolean(
+	    !g->anomalies_full));
+	return o;
+}
+
 /* The figures of period k. */
 static json_t *
 rj_period(const struct report *r, int k)
@@ -283,6 +376,7 @@ rj_period(const struct report *r, int k)
 	rj_where(o, r, k);
 	rj_ranked(o, r, k);
 	json_object_set_new(o, "campaign", rj_campaign(r, k));
+	json_object_set_new(o, "signals", rj_signals(r, k));
 	return o;
 }
 

@@ -135,6 +135,9 @@ struct signals_query {
 extern const char *const signals_fields[];
 extern const size_t signals_nfields;
 
+/* The network prefix of a signal ("203.0.113.0/24", "2001:db8::/48"),
+ * or "" when it has none; cap 64 holds any. */
+void signals_prefix_text(const struct store_signal *s, char *out, size_t cap);
 /* Sets one option of a query by its name without dashes ("kind",
  * "since", "from", "to", "format", "limit"). 0, or -EINVAL with *why. */
 int signals_query_set(struct signals_query *q, const char *name,

@@ -133,6 +133,22 @@ signals_query_parse_url(struct signals_query *q, const char *query,
 	    why);
 }
 
+/* The network prefix of a signal ("203.0.113.0/24"), or "". */
+void
+signals_prefix_text(const struct store_signal *s, char *out, size_t cap)
+{
+	size_t n;
+
+	out[0] = '\0';
+	if (!(s->flags & STORE_SIGNAL_F_PREFIX) || inet_ntop(s->ip_family ==
+	    4 ? AF_INET : AF_INET6, s->ip, out, (socklen_t)cap) == NULL) {
+		out[0] = '\0';
+		return;
+	}
+	n = strlen(out);
+	snprintf(out + n, cap - n, "/%u", s->prefix_len);
+}
+
 /* Writes a row as one line of text. */
 static void
 signals_text_row(struct output *o, const struct signals_row *r)
@@ -247,10 +263,7 @@ signals_stored_cb(const struct store_signal *s, void *arg)
 	r.has_location = (s->flags & STORE_SIGNAL_F_LOCATION) != 0;
 	r.lat = s->lat;
 	r.lon = s->lon;
-	if ((s->flags & STORE_SIGNAL_F_PREFIX) && inet_ntop(s->ip_family ==
-	    4 ? AF_INET : AF_INET6, s->ip, r.prefix, sizeof(r.prefix)) != NULL)
-		snprintf(r.prefix + strlen(r.prefix), sizeof(r.prefix) -
-		    strlen(r.prefix), "/%u", s->prefix_len);
+	signals_prefix_text(s, r.prefix, sizeof(r.prefix));
 	snprintf(r.detail, sizeof(r.detail), "%s", s->detail);
 	signals_row_write(l, &r);
 	l->next = s->id;

@@ -1,7 +1,8 @@
 // report.mjs — the report page (GET /admin/report) in headless Chromium
 // as a 360-pixel phone: it renders without script and without any other
 // request, its charts are SVG with titles, nothing is wider than the
-// screen (wide tables scroll inside their box), in English and Chinese;
+// screen (wide tables scroll inside their box), the signal tables list
+// the diversion run_report.sh raised, in English and Chinese;
 // and it prints on A4. Screenshots report-en-360.png, report-zh-360.png
 // and report-a4.pdf in SL_OUT.
 import { harness, WAIT_MS } from './harness.mjs';
@@ -39,6 +40,7 @@ async function view(browser, lang) {
 			circles: document.querySelectorAll('svg circle').length,
 			land: document.querySelectorAll('svg path.land').length,
 			tables: document.querySelectorAll('table').length,
+			signals: document.querySelectorAll('td.wrap').length,
 			width: document.documentElement.scrollWidth,
 			wide: [...document.querySelectorAll('body *')]
 			    .filter((e) => e.closest('.tw') === null &&
@@ -56,6 +58,7 @@ async function view(browser, lang) {
 	h.check(facts.rects > 10 && facts.circles > 0 && facts.land === 1,
 	    `${lang}: bars ${facts.rects}, map points ${facts.circles}, outline ${facts.land}`);
 	h.check(facts.tables >= 5, `${lang}: ${facts.tables} tables`);
+	h.check(facts.signals >= 1, `${lang}: ${facts.signals} signal rows`);
 	h.check(facts.width <= 360, `${lang}: the page is ${facts.width} px wide`);
 	h.check(facts.wide.length === 0, `${lang}: wider than the screen: ${facts.wide}`);
 	h.check(facts.lang === (lang === 'en' ? 'en' : 'zh-CN') &&

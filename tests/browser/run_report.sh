@@ -2,7 +2,8 @@
 # run_report.sh — the real-browser test of the report page (issue 11).
 #
 # Makes a store with a small active batch, starts `scanloop serve`,
-# scans a few codes (people, a bot, a located app scan, a forged code),
+# scans a few codes (people, a bot, a located app scan outside the batch's
+# sales region, a forged code),
 # makes an admin token, and has report.mjs open GET /admin/report as a
 # 360-pixel phone in Chinese and in English (no script, SVG charts with
 # titles, no request but the page, nothing wider than the screen) and
@@ -23,6 +24,9 @@ done
 read -r _ P < <(code_row "$T/job" 4)
 curl -sS -o /dev/null -A 'curl/8.0' "$BASE$P" || fail "a bot's GET failed"
 curl -sS -o /dev/null -A "$UA" "$BASE${P%?}A" || fail "a forged GET failed"
+# The batch is sold around Beijing: the located scan in Shanghai is a
+# diversion, whose row the page's signal tables show.
+sl batch region "$BATCH" --circle 39.9042,116.4074,100
 read -r _ P < <(code_row "$T/job" 2)
 curl -sS -o /dev/null -A "$UA" -H 'Content-Type: application/json' \
     --data-binary "{\"code\": \"HTTPS://S.EXAMPLE.COM$P\", \"lat\": 31.2304, \"lon\": 121.4737}" \

@@ -1,12 +1,15 @@
 /* test_report.c — the report's local days and hours (analytics/report_tz.c)
- * against the published rules of three zones, and its countries
- * (analytics/geo.c) at known places. */
+ * against the published rules of three zones, its countries
+ * (analytics/geo.c) at known places, and its signals
+ * (analytics/report_signals.c): counts per period, the newest of each
+ * kind. */
 #include "testutil.h"
 
 #include "analytics/geo.h"
 #include "analytics/report_internal.h"
 
 #include <errno.h>
+#include <jansson.h>
 #include <string.h>
 
 #define US 1000000LL
@@ -116,6 +119,93 @@ test_geo(void **state)
 	assert_true(geo_ncountries > 200);
 }
 
+/* Stores a signal of kind at time t. */
+static uint64_t
+signal_add(struct store *st, int kind, int64_t t)
+{
+	struct store_txn txn;
+	struct store_signal s;
+
+	memset(&s, 0, sizeof(s));
+	s.kind = (uint8_t)kind;
+	s.time = t;
+	s.flags = STORE_SIGNAL_F_PREFIX;
+	s.ip_family = 4;
+	s.prefix_len = 24;
+	s.ip[0] = 203;
+	s.ip[2] = 113;
+	snprintf(s.detail, sizeof(s.detail), "signal at %lld", (long long)t);
+	assert_int_equal(store_txn_begin(st, false, &txn), 0);
+	assert_int_equal(store_signal_add_txn(&txn, &s), 0);
+	assert_int_equal(store_txn_commit(&txn), 0);
+	return s.id;
+}
+
+/* Signals before, in and after the two periods: each counts in its
+ * period; the JSON lists the ten newest of each kind, newest first. */
+static void
+test_signals(void **state)
+{
+	char dir[TU_PATH_MAX], db[TU_PATH_MAX];
+	struct store *st = tu_store_new(dir, db);
+	int64_t from = utc(2026, 6, 1, 0, 0), to = utc(2026, 6, 3, 0, 0);
+	struct report_query q;
+	struct report *r;
+	struct buf out = { 0 };
+	json_t *j, *sig, *latest;
+	uint64_t clone = 0, leaked[25];
+	const char *why;
+
+	(void)state;
+	signal_add(st, SIGNALS_LEAKED_JOB, from - 3 * 24 * H);	/* before */
+	for (int i = 0; i < 3; i++)
+		signal_add(st, SIGNALS_FORGERY_BURST, from - 24 * H + i * H);
+	for (int i = 0; i < 25; i++) {
+		leaked[i] = signal_add(st, SIGNALS_LEAKED_JOB, from + i * H);
+		if (i == 12)
+			clone = signal_add(st, SIGNALS_CLONE, from + i * H + 1);
+	}
+	signal_add(st, SIGNALS_CLONE, to);			/* after */
+	report_query_init(&q);
+	assert_int_equal(report_query_set(&q, "from", "2026-06-01", &why), 0);
+	assert_int_equal(report_query_set(&q, "to", "2026-06-03", &why), 0);
+	assert_int_equal(report_open(st, &q, to, &r, &why), 0);
+	assert_int_equal(report_step(r, SIZE_MAX), 0);
+	assert_int_equal(report_json(r, &out), 0);
+	report_close(r);
+	assert_non_null(j = json_loadb((const char *)out.data, out.len, 0,
+	    NULL));
+	sig = json_object_get(j, "signals");
+	assert_int_equal(json_integer_value(json_object_get(json_object_get(
+	    sig, "counts"), "leaked_job")), 25);
+	assert_int_equal(json_integer_value(json_object_get(json_object_get(
+	    sig, "counts"), "clone")), 1);
+	assert_int_equal(json_integer_value(json_object_get(json_object_get(
+	    sig, "counts"), "forgery_burst")), 0);
+	latest = json_object_get(sig, "latest");
+	assert_int_equal(json_array_size(latest), 11);
+	for (size_t i = 0; i < 10; i++)
+		assert_int_equal(json_integer_value(json_object_get(
+		    json_array_get(latest, i), "id")), leaked[24 - i]);
+	assert_int_equal(json_integer_value(json_object_get(json_array_get(
+	    latest, 10), "id")), clone);
+	assert_string_equal(json_string_value(json_object_get(json_object_get(
+	    json_array_get(latest, 0), "where"), "ip_prefix")),
+	    "203.0.113.0/24");
+	assert_true(json_is_null(json_object_get(json_array_get(latest, 0),
+	    "serial")));
+	sig = json_object_get(json_object_get(j, "previous"), "signals");
+	assert_int_equal(json_integer_value(json_object_get(json_object_get(
+	    sig, "counts"), "forgery_burst")), 3);
+	assert_int_equal(json_integer_value(json_object_get(json_object_get(
+	    sig, "counts"), "leaked_job")), 0);
+	assert_int_equal(json_array_size(json_object_get(sig,
+	    "redemption_anomalies")), 0);
+	json_decref(j);
+	buf_free(&out);
+	tu_store_free(st, dir);
+}
+
 int
 main(void)
 {
@@ -123,7 +213,9 @@ main(void)
 		cmocka_unit_test(test_tz_new_york),
 		cmocka_unit_test(test_tz_fixed),
 		cmocka_unit_test(test_geo),
+		cmocka_unit_test(test_signals),
 	};
 
+	tu_init();
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -4,10 +4,14 @@
 # faketime, one day at a time): page, app, bot and HEAD scans of genuine
 # codes with repeats, located scans in China and Singapore, forged,
 # malformed, not-yet-active and void codes, and a campaign's draws,
-# claims and redemptions at two stores. Then `scanloop report --json`
-# for the last five days (and the five before) in UTC and in
-# Asia/Shanghai, with and without --campaign, is compared field by field
-# with report_oracle.py over the JSON Lines exports; the HTML is one
+# claims and redemptions at two located stores; a second campaign whose
+# every prize is redeemed at the store no scan comes near. Its batch's
+# sales region, clone.hours and burst.per_hour make the history raise
+# every kind of signal: leaked jobs, clones, diversions, forgery bursts
+# and redemption anomalies. Then `scanloop report --json` for the last
+# five days (and the five before) in UTC and in Asia/Shanghai, with and
+# without --campaign, is compared field by field with report_oracle.py
+# over the JSON Lines exports and `scanloop signals`; the HTML is one
 # self-contained page of SVG charts; the admin endpoint gives the same
 # JSON to a token's holder (401 without, 404/400 for bad queries, cached);
 # bad input is refused with a clear error.
@@ -22,10 +26,25 @@ c["start"] = iso(-11 * DAY)
 c["tiers"] = [tier("mug", total=6, daily_cap=1, odds=500000),
               tier("pts", "points", odds=500000)]'
 campaign_load "$T/c.json"
-store_add sh-1
+# sh-1 in Chengdu, where nobody scans; sh-2 in Shanghai.
+store_add sh-1 --lat 30.5728 --lon 104.0668
 S1=$STORE_TOKEN
-store_add sh-2
+store_add sh-2 --lat 31.3 --lon 121.5
 S2=$STORE_TOKEN
+echo '{"sh-1": [30.5728, 104.0668], "sh-2": [31.3, 121.5]}' >"$T/stores.json"
+# A campaign on a batch of its own: every draw wins a prize, redeemed at
+# sh-1, twice a day: the redemption anomaly.
+mint 1 20 "$T/jobD"
+BATCH_D=$(manifest_get "$T/jobD" batch_id)
+ok batch activate "$BATCH_D"
+BATCH=$BATCH_D campaign_write "$T/rx.json" rx 'c["start"] = iso(-11 * DAY)'
+campaign_load "$T/rx.json"
+# Batch A is sold around Shanghai; GENUINE3's daily scans in other cities
+# are diversions, and clones one day apart; two forged or malformed scans
+# an hour from one address are a burst.
+ok batch region "$BATCH_A" --circle 31.2304,121.4737,300
+ok config set clone.hours 30
+ok config set burst.per_hour 2
 # A forged copy of the fourth code: one signature character changed.
 SIG=${GENUINE4#*\?S=}
 [ "${SIG:30:1}" = A ] && C=B || C=A
@@ -66,6 +85,12 @@ for day in 9 8 7 6 5 4 3 2 1 0; do
 		[ $((day % 4)) -eq 0 ] && redeem "$CLAIM" "$S1" || redeem "$CLAIM" "$S2"
 		expect_code 200 "redemption on day -$day"
 	fi
+	for n in $((2 * day + 1)) $((2 * day + 2)); do
+		draw_ok "$(row "$T/jobD" "$n")"
+		[ -n "$CLAIM" ] || fail "no prize from rx on day -$day"
+		redeem "$CLAIM" "$S1"
+		expect_code 200 "rx redemption on day -$day"
+	done
 	serve_stop
 done
 
@@ -74,20 +99,23 @@ mkdir -p "$T/x"
 for k in scans codes batches draws claims; do
 	ok export $k --format jsonl --out "$T/x/$k.jsonl"
 done
+ok signals --format jsonl
+printf '%s\n' "$OUT" >"$T/signals.jsonl"
+SIG="--signals $T/signals.jsonl --stores $T/stores.json"
 FROM=$(python3 -c 'import datetime as d; print((d.datetime.now(d.timezone.utc).date() - d.timedelta(days=4)).isoformat())')
 TO=$(python3 -c 'import datetime as d; print((d.datetime.now(d.timezone.utc).date() + d.timedelta(days=1)).isoformat())')
 
 # 1. The figures, against the oracle.
 ok report --from "$FROM" --to "$TO" --tz UTC --json "$T/r.json"
-$ORACLE --report "$T/r.json" --dir "$T/x" --countries "$COUNTRIES" ||
+$ORACLE --report "$T/r.json" --dir "$T/x" --countries "$COUNTRIES" $SIG ||
     fail "the report (UTC) differs from the exports"
-note "$($ORACLE --report "$T/r.json" --dir "$T/x" --countries "$COUNTRIES")"
+note "$($ORACLE --report "$T/r.json" --dir "$T/x" --countries "$COUNTRIES" $SIG)"
 ok report --from "$FROM" --to "$TO" --tz Asia/Shanghai --json "$T/rs.json"
 $ORACLE --report "$T/rs.json" --dir "$T/x" --countries "$COUNTRIES" \
-    --tz Asia/Shanghai || fail "the report (Asia/Shanghai) differs"
+    --tz Asia/Shanghai $SIG || fail "the report (Asia/Shanghai) differs"
 ok report --campaign rep --from "$FROM" --to "$TO" --tz UTC --json "$T/rc.json"
 $ORACLE --report "$T/rc.json" --dir "$T/x" --countries "$COUNTRIES" \
-    --campaign rep --scope "$BATCH_A" || fail "the campaign report differs"
+    --campaign rep --scope "$BATCH_A" $SIG || fail "the campaign report differs"
 python3 - "$T/rc.json" <<'EOF' || fail "the campaign report has no draws or redemptions"
 import json, sys
 c = json.load(open(sys.argv[1]))
@@ -96,6 +124,34 @@ assert cur["draws"] == 5 and prev["draws"] == 5, (cur["draws"], prev["draws"])
 assert cur["wins"] + prev["wins"] > 0 and c["totals"]["located"] > 0
 assert {a["name"] for a in c["areas"] + c["previous"]["areas"]} >= {"China", "Singapore"}
 EOF
+# Every kind of signal in the period, and the anomalies are those that
+# `scanloop signals --kind redemption_anomaly` lists for the same periods.
+python3 - "$T/r.json" <<'EOF' || fail "the history did not raise every kind of signal"
+import json, sys
+c = json.load(open(sys.argv[1]))["signals"]["counts"]
+assert all(c[k] > 0 for k in ("leaked_job", "clone", "diversion",
+                              "forgery_burst", "redemption_anomaly")), c
+EOF
+PFROM=$(python3 -c 'import datetime as d, sys; f, t = (d.date.fromisoformat(x) for x in sys.argv[1:]); print(f - (t - f))' "$FROM" "$TO")
+for period in "previous $PFROM $FROM" "report $FROM $TO"; do
+	read -r which from to <<<"$period"
+	ok signals --kind redemption_anomaly --from "$from" --to "$to" --format jsonl
+	printf '%s\n' "$OUT" >"$T/anomalies.jsonl"
+	python3 - "$T/r.json" "$which" "$T/anomalies.jsonl" <<'EOF' ||
+import json, sys
+r = json.load(open(sys.argv[1]))
+got = (r if sys.argv[2] == "report" else r["previous"])["signals"]
+rows = [json.loads(x) for x in open(sys.argv[3]) if x.strip()]
+assert len(rows) == len(got["redemption_anomalies"]) > 0, (rows, got)
+want = [(x["store"], x["lat"], x["lon"], "%d of the %d redemptions" % (
+    a["redeemed"], a["redeemed_all"]) in x["detail"])
+    for x, a in zip(rows, got["redemption_anomalies"])]
+assert want == [(a["store"], a["where"]["lat"], a["where"]["lon"], True)
+                for a in got["redemption_anomalies"]], want
+EOF
+	    fail "the $which period's anomalies differ from scanloop signals"
+done
+
 # stdout without a file, and the default period (30 days up to today).
 ok report --json
 python3 -c 'import json,sys; r=json.loads(sys.argv[1]); assert len(r["days"]) == 30, len(r["days"])' \
@@ -116,6 +172,9 @@ for page in (en, zh):
     assert 'class="land"' in page and "<circle" in page, "the map"
 assert 'lang="en"' in en and "Scans per day" in en and "Redemptions by store" in en
 assert 'lang="zh-CN"' in zh and "每日扫码" in zh
+assert "Signals" in en and "Leaked print jobs" in en and "Diversion" in en
+assert "Stores redeeming more than" in en and "<tr><td>sh-1</td>" in en
+assert "风险信号" in zh and "窜货" in zh and "核销异常" in zh
 EOF
 
 # 3. The admin endpoint.

@@ -5,11 +5,17 @@ compared with `scanloop report --json`.
 
   report_oracle.py --report R.json --dir EXPORTS [--tz ZONE]
                    [--campaign ID --scope BATCH,...] --countries FILE
+                   [--signals FILE --stores FILE]
 
 EXPORTS holds scans.jsonl, codes.jsonl, batches.jsonl and, with
 --campaign, draws.jsonl and claims.jsonl. Local days and hours come from
 Python's zoneinfo, countries from a ray cast of its own over the shipped
-outline file. Prints what it compared; exits 1 on the first difference.
+outline file. With --signals (the JSON Lines of `scanloop signals`) and
+--stores (a JSON object: store id -> [lat, lon], the located stores), the
+report's signals are checked too: counts per kind and the newest of each
+kind from the listing, and the redemption anomalies computed here by the
+rule of docs/signals.md (default settings) from the scans and claims
+exports. Prints what it compared; exits 1 on the first difference.
 """
 import argparse
 import datetime as dt
@@ -19,6 +25,11 @@ import sys
 import zoneinfo
 
 VERDICTS = ("genuine", "not_active", "void", "forged", "malformed")
+KINDS = ("leaked_job", "clone", "diversion", "forgery_burst",
+         "redemption_anomaly")
+LATEST = 10
+# docs/signals.md, the defaults of redemption.km, .min, .ratio and .p.
+RED_KM, RED_MIN, RED_RATIO, RED_P = 5.0, 10, 3.0, 0.001
 
 
 def ts(s):
@@ -210,9 +221,11 @@ def campaign_figures(a, lo, hi):
     head = None
     draws = []
     for d in lines(a.dir + "/draws.jsonl"):
+        if d["campaign"] != a.campaign:
+            continue
         if d["type"] == "campaign":
             head = d
-        elif d["campaign"] == a.campaign:
+        else:
             d["_t"] = ts(d["time"])
             draws.append(d)
     cfg = head["config"]
@@ -269,6 +282,80 @@ def campaign_figures(a, lo, hi):
     return f
 
 
+def haversine(lat1, lon1, lat2, lon2):
+    """Great-circle distance in km (mean Earth radius 6371.0088 km)."""
+    f1, f2 = math.radians(lat1), math.radians(lat2)
+    a = math.sin((f2 - f1) / 2) ** 2 + math.cos(f1) * math.cos(f2) * \
+        math.sin(math.radians(lon2 - lon1) / 2) ** 2
+    return 2 * 6371.0088 * math.asin(min(1.0, math.sqrt(a)))
+
+
+def binomial_tail(n, p, k):
+    """P(X >= k) for X ~ B(n, p), summed exactly in rationals."""
+    from fractions import Fraction
+    q = Fraction(p)
+    return float(sum(math.comb(n, i) * q ** i * (1 - q) ** (n - i)
+                     for i in range(k, n + 1)))
+
+
+def anomalies(lo, hi, allscans, claims, stores):
+    """The redemption anomalies of [lo, hi) by docs/signals.md."""
+    shops = sorted(stores.items())
+    scans = {s: 0 for s, _ in shops}
+    for e in allscans:
+        if not lo <= e["_t"] < hi or e["lat"] is None or \
+                e["verdict"] != "genuine" or e["who"] not in ("human", "api"):
+            continue
+        d, s = min((haversine(ll[0], ll[1], e["lat"], e["lon"]), s)
+                   for s, ll in shops)
+        if d <= RED_KM:
+            scans[s] += 1
+    red = {s: 0 for s, _ in shops}
+    for c in claims:
+        if c["state"] == "redeemed" and c["shop"] in red and \
+                lo <= ts(c["redeemed"]) < hi:
+            red[c["shop"]] += 1
+    n, r, out = sum(scans.values()), sum(red.values()), []
+    if n == 0 or r == 0:
+        return out
+    for s, (lat, lon) in shops:
+        share = (scans[s] + 1) / (n + len(shops))
+        exp = r * share
+        if red[s] < RED_MIN or red[s] < RED_RATIO * exp:
+            continue
+        pv = binomial_tail(r, share, red[s])
+        if pv <= RED_P:
+            out.append({"store": s, "redeemed": red[s], "redeemed_all": r,
+                        "scans": scans[s], "scans_all": n, "expected": exp,
+                        "p": pv, "where": {"lat": lat, "lon": lon,
+                                           "ip_prefix": None}})
+    return out
+
+
+def signal_figures(a, lo, hi, scope, allscans):
+    """The signals of [lo, hi): stored ones from the listing, anomalies
+    computed here."""
+    mine = [s for s in a.signal_rows if lo <= ts(s["time"]) < hi and
+            (not scope or s["batch_id"] in scope)]
+    counts = {k: sum(1 for s in mine if s["kind"] == k) for k in KINDS}
+    latest = []
+    for k in KINDS:
+        latest += sorted((s for s in mine if s["kind"] == k),
+                         key=lambda s: -s["id"])[:LATEST]
+    latest.sort(key=lambda s: -s["id"])
+    an = anomalies(lo, hi, allscans, a.claim_rows, a.store_locs)
+    counts["redemption_anomaly"] = len(an)
+    return {"counts": counts,
+            "latest": [{"id": s["id"], "kind": s["kind"], "time": s["time"],
+                        "serial": s["serial"], "batch_id": s["batch_id"],
+                        "event_ids": s["event_ids"],
+                        "where": {"lat": s["lat"], "lon": s["lon"],
+                                  "ip_prefix": s["ip_prefix"]},
+                        "detail": s["detail"]} for s in latest],
+            "redemption_anomalies": an,
+            "redemption_anomalies_complete": True}
+
+
 def compare(path, want, got, errors):
     """Every key of want must be in got with the same value."""
     if isinstance(want, dict):
@@ -288,7 +375,9 @@ def compare(path, want, got, errors):
         for i, (w, g) in enumerate(zip(want, got)):
             compare("%s[%d]" % (path, i), w, g, errors)
     elif isinstance(want, float) and isinstance(got, (int, float)):
-        if abs(want - got) > 1e-9:
+        # Absolute for counts' ratios, relative for tail probabilities.
+        if abs(want - got) > 1e-9 * max(1.0, abs(want)) or \
+                (want != 0 and abs(want - got) > 1e-6 * abs(want)):
             errors.append("%s: %r, want %r" % (path, got, want))
     elif want != got:
         errors.append("%s: %r, want %r" % (path, got, want))
@@ -302,6 +391,8 @@ def main():
     ap.add_argument("--campaign")
     ap.add_argument("--scope", default="")
     ap.add_argument("--countries", required=True)
+    ap.add_argument("--signals")
+    ap.add_argument("--stores")
     a = ap.parse_args()
     a.zone = zoneinfo.ZoneInfo(a.tz)
     rep = json.load(open(a.report, encoding="utf-8"))
@@ -309,6 +400,11 @@ def main():
     scans = lines(a.dir + "/scans.jsonl")
     for e in scans:
         e["_t"] = ts(e["time"])
+    allscans = scans
+    if a.signals:
+        a.signal_rows = lines(a.signals)
+        a.claim_rows = lines(a.dir + "/claims.jsonl")
+        a.store_locs = json.load(open(a.stores, encoding="utf-8"))
     codes = lines(a.dir + "/codes.jsonl")
     batches = [b for b in lines(a.dir + "/batches.jsonl")
                if not scope or b["batch_id"] in scope]
@@ -321,6 +417,8 @@ def main():
                                   ("previous", rep["previous"],
                                    (2 * lo - hi, lo))):
         want = period_figures(a, plo, phi, scans, codes, batches, countries)
+        if a.signals:
+            want["signals"] = signal_figures(a, plo, phi, scope, allscans)
         want["from"], want["to"] = got["from"], got["to"]
         if ts(got["from"]) != plo or ts(got["to"]) != phi:
             errors.append("%s: period %s..%s, want %d..%d" % (
@@ -332,6 +430,11 @@ def main():
                   want["totals"]["human"], want["totals"]["first_scans"],
                   want["totals"]["repeats"], want["totals"]["located"],
                   len(want["days"])))
+        if a.signals:
+            print("report_oracle: %s signals %s, %d listed" % (
+                name, " ".join("%s=%d" % kv for kv in
+                               want["signals"]["counts"].items()),
+                len(want["signals"]["latest"])))
     if scans == [] or rep["totals"]["scans"] == 0:
         errors.append("nothing to compare: no scans in the period")
     for e in errors[:30]:
