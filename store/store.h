@@ -400,9 +400,9 @@ int store_secret_get(struct store *st, const char *name, uint8_t out[32]);
  * (the sample: their raw text and User-Agent); past it they are counted,
  * not stored. The forgery_burst signal reads the same count and notes
  * in it that it was raised. Retention (store_prune_step) deletes forged
- * and malformed
- * events and their counts after some days, and drops the client address
- * of older events, in short transactions (docs/store.md section 13). */
+ * and malformed events and their counts after some days, and drops the
+ * client address of older events, in short transactions (docs/store.md
+ * section 13). */
 
 #define STORE_VERDICT_FORGED 3		/* as in scanner/verify.h */
 #define STORE_VERDICT_MALFORMED 4
