@@ -399,66 +399,59 @@ signals_diversion(struct store_txn *t, const struct store_event *ev,
 }
 
 /* forgery_burst: forged and malformed scans of one prefix in one UTC hour
- * above burst.per_hour; once per prefix and hour. */
+ * above burst.per_hour, as counted in c (the network-hour's forged
+ * count, not yet written back); once per prefix and hour, marked in c. */
 static int
 signals_burst(struct store_txn *t, const struct store_event *ev,
-    struct signals_raised *r)
+    struct store_forged_count *c, struct signals_raised *r)
 {
-	struct store_burst b;
 	struct store_signal s;
 	char net[64], when[32];
 	uint8_t prefix[16];
-	uint32_t hour;
 	time_t sec;
 	struct tm tm;
 	unsigned len;
 	double limit;
 	int ret;
 
-	if ((ev->verdict != VERDICT_FORGED && ev->verdict != VERDICT_MALFORMED)
-	    || (ev->ip_family != 4 && ev->ip_family != 6))
+	if (c == NULL || c->signal_id != 0 ||
+	    (ev->ip_family != 4 && ev->ip_family != 6))
+		return 0;
+	limit = signals_setting_txn(t, "burst.per_hour");
+	if ((double)(c->forged + c->malformed) <= limit)
 		return 0;
 	len = signals_prefix(ev->ip_family, ev->ip, prefix);
-	hour = (uint32_t)(ev->time / SIGNALS_HOUR_US);
-	if ((ret = store_burst_get_txn(t, hour, ev->ip_family, prefix,
-	    &b)) < 0)
+	signals_init(&s, SIGNALS_FORGERY_BURST, ev);
+	memset(s.serial, 0, sizeof(s.serial));
+	s.batch_id = 0;
+	s.flags &= (uint8_t)~STORE_SIGNAL_F_LOCATION;
+	s.nevents = 2;
+	s.event_ids[0] = c->first_event;
+	s.event_ids[1] = ev->id;
+	if (inet_ntop(ev->ip_family == 4 ? AF_INET : AF_INET6, prefix,
+	    net, sizeof(net)) == NULL)
+		strcpy(net, "?");
+	sec = (time_t)(ev->time / SIGNALS_HOUR_US) * 3600;
+	gmtime_r(&sec, &tm);
+	strftime(when, sizeof(when), "%Y-%m-%dT%H:00Z", &tm);
+	snprintf(s.detail, sizeof(s.detail), "more than %.0f forged or "
+	    "malformed scans from %s/%u in the hour from %s", limit, net,
+	    len, when);
+	if ((ret = signals_raise(t, &s, r)) < 0)
 		return ret;
-	if (b.count++ == 0)
-		b.first_event = ev->id;
-	limit = signals_setting_txn(t, "burst.per_hour");
-	if ((double)b.count > limit && b.signal_id == 0) {
-		signals_init(&s, SIGNALS_FORGERY_BURST, ev);
-		memset(s.serial, 0, sizeof(s.serial));
-		s.batch_id = 0;
-		s.flags &= (uint8_t)~STORE_SIGNAL_F_LOCATION;
-		s.nevents = 2;
-		s.event_ids[0] = b.first_event;
-		s.event_ids[1] = ev->id;
-		if (inet_ntop(ev->ip_family == 4 ? AF_INET : AF_INET6, prefix,
-		    net, sizeof(net)) == NULL)
-			strcpy(net, "?");
-		sec = (time_t)hour * 3600;
-		gmtime_r(&sec, &tm);
-		strftime(when, sizeof(when), "%Y-%m-%dT%H:00Z", &tm);
-		snprintf(s.detail, sizeof(s.detail), "more than %.0f forged or "
-		    "malformed scans from %s/%u in the hour from %s", limit, net,
-		    len, when);
-		if ((ret = signals_raise(t, &s, r)) < 0)
-			return ret;
-		b.signal_id = s.id;
-	}
-	return store_burst_put_txn(t, hour, ev->ip_family, prefix, &b);
+	c->signal_id = s.id;
+	return 0;
 }
 
 /* The rules of an appended event. */
 int
 signals_event_txn(struct store_txn *t, const struct store_event *ev,
-    struct signals_raised *r)
+    struct store_forged_count *forged, struct signals_raised *r)
 {
 	int ret;
 
 	if ((ret = signals_leaked(t, ev, r)) < 0 ||
-	    (ret = signals_burst(t, ev, r)) < 0)
+	    (ret = signals_burst(t, ev, forged, r)) < 0)
 		return ret;
 	/* The rest need a location: most scans stop here. */
 	if (!(ev->flags & STORE_EVENT_F_LOCATION) ||

@@ -82,11 +82,15 @@ struct signals_raised {
 	bool elsewhere;
 };
 
-/* The rules a scan event just appended (id and prev_same_code set) may
- * meet: leaked_job, clone, diversion, forgery_burst. Returns 0 or a
+/* The rules a scan event just appended (id and prev_same_code set; 0
+ * for a forged scan past its budget) may meet: leaked_job, clone,
+ * diversion, forgery_burst. forged is the count store_forged_count_txn
+ * made of a forged or malformed event (NULL for other events): the
+ * burst rule reads it and marks in it the signal it raised, and the
+ * caller writes it back (store_forged_count_put_txn). Returns 0 or a
  * store error (which poisons the transaction). */
 int signals_event_txn(struct store_txn *t, const struct store_event *ev,
-    struct signals_raised *r);
+    struct store_forged_count *forged, struct signals_raised *r);
 /* The rules a location just attached to ev may meet: clone, diversion.
  * head is the code's newest event (its chain starts there). */
 int signals_location_txn(struct store_txn *t, const struct store_event *ev,

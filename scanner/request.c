@@ -337,20 +337,25 @@ scan_signals_stage(struct scan_op *o)
 
 /* Writer: appends the event (a forged or malformed one past its network's
  * budget for the hour is counted only: ev.id stays 0) and raises its
- * signals. */
+ * signals; a forged or malformed one's count is written once, after the
+ * burst rule read it. */
 int
 scan_event_append_txn(struct store_txn *t, struct scan_op *o)
 {
+	struct store_forged_count fc;
 	bool keep;
-	int ret;
+	int counted, ret;
 
-	if ((ret = store_forged_count_txn(t, &o->ev, o->forged_budget,
-	    &keep)) < 0)
-		return ret;
+	if ((counted = store_forged_count_txn(t, &o->ev, o->forged_budget,
+	    &fc, &keep)) < 0)
+		return counted;
 	if (keep && (ret = summaries_add_event_txn(o->summaries, t, &o->ev,
 	    &o->scans)) < 0)
 		return ret;
-	if ((ret = signals_event_txn(t, &o->ev, &o->raised)) < 0)
+	if ((ret = signals_event_txn(t, &o->ev, counted ? &fc : NULL,
+	    &o->raised)) < 0)
+		return ret;
+	if (counted && (ret = store_forged_count_put_txn(t, &o->ev, &fc)) < 0)
 		return ret;
 	scan_signals_stage(o);
 	return 0;

@@ -4,7 +4,10 @@
  *
  * The count is written in the scan's own transaction, so that a count and
  * the events it let through commit together: after a crash the budget
- * still says how many of the hour's events are stored.
+ * still says how many of the hour's events are stored. It is read before
+ * the event is stored (the budget decides that) and written once after
+ * it, so that it can name the hour's first stored event and carry the
+ * forgery_burst rule's mark (analytics/signals.c) in the same write.
  */
 #include "store/store_internal.h"
 
@@ -60,13 +63,12 @@ store_forged_count_get_txn(struct store_txn *t, uint32_t hour,
 	    sizeof(*c));
 }
 
-/* Counts a forged or malformed event; *keep: store it. */
+/* Counts a forged or malformed event in *c; *keep: store it. */
 int
 store_forged_count_txn(struct store_txn *t, const struct store_event *ev,
-    uint64_t budget, bool *keep)
+    uint64_t budget, struct store_forged_count *c, bool *keep)
 {
-	struct store_forged_count c;
-	uint8_t net[STORE_NET_BYTES], key[FORGED_KEY_BYTES];
+	uint8_t net[STORE_NET_BYTES];
 	int ret;
 
 	*keep = true;
@@ -74,24 +76,36 @@ store_forged_count_txn(struct store_txn *t, const struct store_event *ev,
 	    ev->verdict != STORE_VERDICT_MALFORMED)
 		return 0;
 	store_event_net(ev, net);
-	forged_key(forged_hour(ev->time), net, key);
-	ret = store_get_txn(t, STORE_DB_FORGED_COUNTS, key, sizeof(key), &c,
-	    sizeof(c));
+	ret = store_forged_count_get_txn(t, forged_hour(ev->time), net, c);
 	if (ret == -ENOENT) {
-		memset(&c, 0, sizeof(c));
-		c.first = ev->time;
+		memset(c, 0, sizeof(*c));
+		c->first = ev->time;
 	} else if (ret < 0)
 		return ret;
 	if (ev->verdict == STORE_VERDICT_FORGED)
-		c.forged++;
+		c->forged++;
 	else
-		c.malformed++;
-	c.last = ev->time;
-	*keep = c.kept < budget;
+		c->malformed++;
+	c->last = ev->time;
+	*keep = c->kept < budget;
 	if (*keep)
-		c.kept++;
-	return store_put_txn(t, STORE_DB_FORGED_COUNTS, key, sizeof(key), &c,
-	    sizeof(c), 0);
+		c->kept++;
+	return 1;
+}
+
+/* Writes back the count of ev's network-hour. */
+int
+store_forged_count_put_txn(struct store_txn *t, const struct store_event *ev,
+    struct store_forged_count *c)
+{
+	uint8_t net[STORE_NET_BYTES], key[FORGED_KEY_BYTES];
+
+	if (c->first_event == 0)
+		c->first_event = ev->id;
+	store_event_net(ev, net);
+	forged_key(forged_hour(ev->time), net, key);
+	return store_put_txn(t, STORE_DB_FORGED_COUNTS, key, sizeof(key), c,
+	    sizeof(*c), 0);
 }
 
 /* Walks the counts from an hour on. */

@@ -327,7 +327,15 @@ prune_counts_cb(uint32_t hour, const uint8_t net[STORE_NET_BYTES],
 	return 0;
 }
 
-/* Adds count b into a. */
+/* The smaller of two ids, 0 meaning none. */
+static uint64_t
+prune_min_set(uint64_t a, uint64_t b)
+{
+	return a == 0 || (b != 0 && b < a) ? b : a;
+}
+
+/* Adds count b into a: sums, the earliest first (time, event, signal),
+ * the latest last. */
 static void
 prune_count_merge(struct store_forged_count *a,
     const struct store_forged_count *b)
@@ -339,6 +347,8 @@ prune_count_merge(struct store_forged_count *a,
 		a->first = b->first;
 	if (b->last > a->last)
 		a->last = b->last;
+	a->first_event = prune_min_set(a->first_event, b->first_event);
+	a->signal_id = prune_min_set(a->signal_id, b->signal_id);
 }
 
 /* Counts of whole hours before a cut-off: deleted (forged retention), or

@@ -1,5 +1,4 @@
-/* signals.c — signals, forged scans per prefix and hour, settings and
- * batch sales regions. */
+/* signals.c — signals, settings and batch sales regions. */
 #include "store/store_internal.h"
 
 #include <errno.h>
@@ -169,49 +168,6 @@ store_signal_last_id_txn(struct store_txn *t, uint64_t *id)
 	ret = store_get_txn(t, STORE_DB_META, "next_signal", 11, id,
 	    sizeof(*id));
 	return ret == -ENOENT ? 0 : ret;
-}
-
-/* The key of a prefix's hour: hour BE, family, prefix. */
-static void
-store_burst_key(uint32_t hour, uint8_t family, const uint8_t prefix[16],
-    uint8_t key[21])
-{
-	key[0] = (uint8_t)(hour >> 24);
-	key[1] = (uint8_t)(hour >> 16);
-	key[2] = (uint8_t)(hour >> 8);
-	key[3] = (uint8_t)hour;
-	key[4] = family;
-	memcpy(key + 5, prefix, 16);
-}
-
-/* Reads a prefix's count in an hour. */
-int
-store_burst_get_txn(struct store_txn *t, uint32_t hour, uint8_t family,
-    const uint8_t prefix[16], struct store_burst *b)
-{
-	uint8_t key[21];
-	int ret;
-
-	store_burst_key(hour, family, prefix, key);
-	ret = store_get_txn(t, STORE_DB_FORGERY_COUNTS, key, sizeof(key), b,
-	    sizeof(*b));
-	if (ret == -ENOENT) {
-		memset(b, 0, sizeof(*b));
-		ret = 0;
-	}
-	return ret;
-}
-
-/* Writes a prefix's count in an hour. */
-int
-store_burst_put_txn(struct store_txn *t, uint32_t hour, uint8_t family,
-    const uint8_t prefix[16], const struct store_burst *b)
-{
-	uint8_t key[21];
-
-	store_burst_key(hour, family, prefix, key);
-	return store_put_txn(t, STORE_DB_FORGERY_COUNTS, key, sizeof(key), b,
-	    sizeof(*b), 0);
 }
 
 /* The meta key of a setting; -EINVAL for a name too long. */

@@ -37,7 +37,6 @@ static const char *store_db_names[STORE_DB_COUNT] = {
 	[STORE_DB_DRAWCODES] = "drawcodes",
 	[STORE_DB_FORGED_COUNTS] = "forged_counts",
 	[STORE_DB_SIGNALS] = "signals",
-	[STORE_DB_FORGERY_COUNTS] = "forgery_counts",
 };
 
 /* Maps LMDB return codes to negative errnos. */

@@ -398,9 +398,11 @@ int store_secret_get(struct store *st, const char *name, uint8_t out[32]);
  * per client network (IPv4 /24, IPv6 /48) and UTC hour in forged_counts,
  * and only the first `budget` of each network-hour are stored one by one
  * (the sample: their raw text and User-Agent); past it they are counted,
- * not stored. Retention (store_prune_step) deletes forged and malformed
- * events and their counts after some days, and drops the client address
- * of older events, in short transactions (docs/store.md section 13). */
+ * not stored. The forgery_burst signal reads the same count and notes
+ * in it that it was raised. Retention (store_prune_step) deletes forged
+ * and malformed events and their counts after some days, and drops the
+ * client address of older events, in short transactions (docs/store.md
+ * section 13). */
 
 #define STORE_VERDICT_FORGED 3		/* as in scanner/verify.h */
 #define STORE_VERDICT_MALFORMED 4
@@ -414,18 +416,28 @@ struct store_forged_count {
 	uint64_t kept;			/* of them, stored as events */
 	int64_t first;			/* Unix µs of the first */
 	int64_t last;			/* and of the last */
+	uint64_t first_event;		/* id of the first stored, 0: none */
+	uint64_t signal_id;		/* its forgery_burst signal, 0: none */
 };
-static_assert(sizeof(struct store_forged_count) == 40, "count layout");
+static_assert(sizeof(struct store_forged_count) == 56, "count layout");
 
 /* The client network of an event: its family (4 or 6; 0 when it has no
  * address) and the /24 or /48 of its address, zero-padded. */
 void store_event_net(const struct store_event *ev,
     uint8_t net[STORE_NET_BYTES]);
-/* Counts a forged or malformed event in its network's hour and sets
- * *keep when it is within the first budget of them (store it); other
- * verdicts are not counted and always kept. */
+/* Counts a forged or malformed event in its network's hour: reads that
+ * count into *c (zero for a new hour) and counts ev in it, and sets
+ * *keep when ev is within the first budget of them (store it). Returns 1
+ * when ev was counted: the caller stores ev if *keep, may let the
+ * forgery_burst rule read and mark *c, then writes *c back with
+ * store_forged_count_put_txn, in the same transaction. Returns 0 for
+ * other verdicts: not counted, always kept. */
 int store_forged_count_txn(struct store_txn *t, const struct store_event *ev,
-    uint64_t budget, bool *keep);
+    uint64_t budget, struct store_forged_count *c, bool *keep);
+/* Writes back the count of ev's network-hour; ev's id (0 if it was not
+ * stored) becomes the count's first_event if it has none. */
+int store_forged_count_put_txn(struct store_txn *t,
+    const struct store_event *ev, struct store_forged_count *c);
 /* Reads one network-hour's count (-ENOENT if none). */
 int store_forged_count_get_txn(struct store_txn *t, uint32_t hour,
     const uint8_t net[STORE_NET_BYTES], struct store_forged_count *c);
@@ -767,8 +779,8 @@ int store_admin_token_foreach_txn(struct store_txn *t,
  * What a scan can tell the brand's protection team (analytics/signals.h
  * holds the rules, docs/signals.md describes them): a record per signal,
  * under an id from the counter "next_signal" in meta, written in the
- * transaction of the scan that raised it. Forged and malformed scans are
- * counted per network prefix and UTC hour (forgery_counts). Settings of
+ * transaction of the scan that raised it. The forgery_burst rule reads
+ * and marks the forged_counts of the scan's network and hour. Settings of
  * the installation ("config/<name>", text) and the sales region of a
  * batch ("region/<batch id BE>") live in meta. */
 
@@ -804,22 +816,6 @@ int store_signal_foreach_txn(struct store_txn *t, uint64_t after,
     int (*cb)(const struct store_signal *, void *), void *arg);
 /* The newest signal id (0 if none). */
 int store_signal_last_id_txn(struct store_txn *t, uint64_t *id);
-
-/* Forged and malformed scans of one network prefix in one UTC hour. */
-struct store_burst {
-	uint64_t count;
-	uint64_t first_event;
-	uint64_t signal_id;		/* the burst's signal, 0 until raised */
-};
-static_assert(sizeof(struct store_burst) == 24, "burst layout");
-
-/* Reads the count of a prefix (family 4 or 6, the address with its host
- * bits zero) in hour (hours since 1970); zeroes when absent. */
-int store_burst_get_txn(struct store_txn *t, uint32_t hour, uint8_t family,
-    const uint8_t prefix[16], struct store_burst *b);
-/* Writes it. */
-int store_burst_put_txn(struct store_txn *t, uint32_t hour, uint8_t family,
-    const uint8_t prefix[16], const struct store_burst *b);
 
 #define STORE_CONFIG_NAME_MAX 32
 #define STORE_CONFIG_VALUE_MAX 64

@@ -30,7 +30,6 @@ enum store_db {
 	STORE_DB_DRAWCODES,	/* keyed hash of a token → outer serial */
 	STORE_DB_FORGED_COUNTS,	/* u32 BE hour|net → struct store_forged_count */
 	STORE_DB_SIGNALS,	/* u64 BE signal id → signal record */
-	STORE_DB_FORGERY_COUNTS, /* hour|family|prefix → struct store_burst */
 	STORE_DB_COUNT
 };
 

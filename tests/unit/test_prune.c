@@ -206,6 +206,22 @@ model_init(struct model *m)
 	tu_random(m->serials, sizeof(m->serials));
 }
 
+/* Counts an event as the server does: its network-hour's count read,
+ * counted, written back (ev->id names it: 0 as if not stored); returns
+ * whether it was counted. */
+static int
+count_event(struct store_txn *t, const struct store_event *ev,
+    uint64_t budget, bool *keep)
+{
+	struct store_forged_count c;
+	int counted = store_forged_count_txn(t, ev, budget, &c, keep);
+
+	assert_true(counted == 0 || counted == 1);
+	if (counted)
+		assert_int_equal(store_forged_count_put_txn(t, ev, &c), 0);
+	return counted;
+}
+
 /* The budget: the first N forged or malformed scans of a network-hour
  * are kept, the rest counted; networks are /24 and /48; hours are UTC;
  * other verdicts are neither counted nor refused; the counts survive a
@@ -229,25 +245,26 @@ test_budget(void **state)
 		make_event(&m, &ev, 0, i < 8 ? STORE_VERDICT_FORGED :
 		    STORE_VERDICT_MALFORMED, T0 + i, 10, 1);
 		ev.ip[3] = (uint8_t)i;		/* same /24 */
-		assert_int_equal(store_forged_count_txn(&t, &ev, 5, &keep), 0);
+		ev.id = 100 + (uint64_t)i;
+		assert_int_equal(count_event(&t, &ev, 5, &keep), 1);
 		kept += keep;
 		assert_true(keep == (i < 5));
 	}
 	assert_int_equal(kept, 5);
 	/* Genuine scans are not counted and always kept. */
 	make_event(&m, &ev, 0, 0, T0 + 20, 10, 1);
-	assert_int_equal(store_forged_count_txn(&t, &ev, 0, &keep), 0);
+	assert_int_equal(count_event(&t, &ev, 0, &keep), 0);
 	assert_true(keep);
 	/* Another /24, and the next hour, have budgets of their own; a
 	 * budget of 0 keeps nothing. */
 	make_event(&m, &ev, 1, STORE_VERDICT_FORGED, T0 + 30, 10, 2);
-	assert_int_equal(store_forged_count_txn(&t, &ev, 5, &keep), 0);
+	assert_int_equal(count_event(&t, &ev, 5, &keep), 1);
 	assert_true(keep);
 	make_event(&m, &ev, 1, STORE_VERDICT_FORGED, T0 + HOUR_US, 10, 1);
-	assert_int_equal(store_forged_count_txn(&t, &ev, 5, &keep), 0);
+	assert_int_equal(count_event(&t, &ev, 5, &keep), 1);
 	assert_true(keep);
 	make_event(&m, &ev, 1, STORE_VERDICT_FORGED, T0 + HOUR_US + 1, 10, 3);
-	assert_int_equal(store_forged_count_txn(&t, &ev, 0, &keep), 0);
+	assert_int_equal(count_event(&t, &ev, 0, &keep), 1);
 	assert_false(keep);
 	/* IPv6: the /48 is the network. */
 	for (int i = 0; i < 3; i++) {
@@ -255,7 +272,7 @@ test_budget(void **state)
 		ev.ip_family = 6;
 		memcpy(ev.ip, "\x20\x01\x0d\xb8\x00\x01", 6);
 		ev.ip[6 + i] = (uint8_t)(i + 1);	/* beyond the /48 */
-		assert_int_equal(store_forged_count_txn(&t, &ev, 2, &keep), 0);
+		assert_int_equal(count_event(&t, &ev, 2, &keep), 1);
 		assert_true(keep == (i < 2));
 	}
 	assert_int_equal(store_txn_commit(&t), 0);
@@ -273,9 +290,11 @@ test_budget(void **state)
 	assert_int_equal(c.kept, 5);
 	assert_int_equal(c.first, T0);
 	assert_int_equal(c.last, T0 + 9);
-	assert_int_equal(store_forged_count_txn(&t, &ev, 5, &keep), 0);
+	assert_int_equal(c.first_event, 100);	/* the first stored */
+	assert_int_equal(c.signal_id, 0);
+	assert_int_equal(count_event(&t, &ev, 5, &keep), 1);
 	assert_false(keep);
-	assert_int_equal(store_forged_count_txn(&t, &ev, 7, &keep), 0);
+	assert_int_equal(count_event(&t, &ev, 7, &keep), 1);
 	assert_true(keep);
 	assert_int_equal(store_forged_count_get_txn(&t, hour, net, &c), 0);
 	assert_int_equal(c.forged, 10);
@@ -421,10 +440,21 @@ test_prune_tail(void **state)
 	free(m.ev);
 }
 
+#define COUNT_HOURS 5
+
 struct count_sum {
 	uint64_t forged, malformed, kept, nets, entries;
 	uint32_t hour_lo, hour_hi;	/* entries in [lo, hi) */
+	/* per hour from lo: the smallest first_event and signal_id */
+	uint64_t first_event[COUNT_HOURS], signal_id[COUNT_HOURS];
 };
+
+/* The smaller of a and b, 0 meaning none. */
+static uint64_t
+min_set(uint64_t a, uint64_t b)
+{
+	return a == 0 || (b != 0 && b < a) ? b : a;
+}
 
 /* Sums the counts of hours in [lo, hi). */
 static int
@@ -432,6 +462,7 @@ count_sum_cb(uint32_t hour, const uint8_t net[STORE_NET_BYTES],
     const struct store_forged_count *c, void *arg)
 {
 	struct count_sum *s = arg;
+	uint32_t h = hour - s->hour_lo;
 
 	if (hour < s->hour_lo || hour >= s->hour_hi)
 		return 0;
@@ -440,6 +471,9 @@ count_sum_cb(uint32_t hour, const uint8_t net[STORE_NET_BYTES],
 	s->kept += c->kept;
 	s->entries++;
 	s->nets += net[0] != 0;
+	assert_true(h < COUNT_HOURS);
+	s->first_event[h] = min_set(s->first_event[h], c->first_event);
+	s->signal_id[h] = min_set(s->signal_id[h], c->signal_id);
 	return 0;
 }
 
@@ -447,8 +481,12 @@ count_sum_cb(uint32_t hour, const uint8_t net[STORE_NET_BYTES],
 static struct count_sum
 count_sum(struct store *st, uint32_t lo, uint32_t hi)
 {
-	struct count_sum s = { 0, 0, 0, 0, 0, lo, hi };
+	struct count_sum s;
 	struct store_txn t;
+
+	memset(&s, 0, sizeof(s));
+	s.hour_lo = lo;
+	s.hour_hi = hi;
 
 	assert_int_equal(store_txn_begin(st, true, &t), 0);
 	assert_int_equal(store_forged_count_foreach_txn(&t, 0, count_sum_cb,
@@ -458,13 +496,15 @@ count_sum(struct store *st, uint32_t lo, uint32_t hi)
 }
 
 /* Counts: address retention merges whole hours into one count without a
- * network (sums kept); forged retention deletes whole hours. */
+ * network (sums kept, and the earliest first event and burst signal);
+ * forged retention deletes whole hours. */
 static void
 test_prune_counts(void **state)
 {
 	struct fixture *f = *state;
 	struct store_prune_policy p = { 0, T0 + 3 * HOUR_US + 5 };
 	struct store_prune_stats s;
+	struct store_forged_count c;
 	struct store_event ev;
 	struct store_txn t;
 	struct count_sum a, b;
@@ -478,7 +518,13 @@ test_prune_counts(void **state)
 		make_event(&m, &ev, -1, i % 3 ? STORE_VERDICT_FORGED :
 		    STORE_VERDICT_MALFORMED, T0 + (i % 5) * HOUR_US + i,
 		    (uint8_t)(20 + i % 7), (uint8_t)(i % 11));
-		assert_int_equal(store_forged_count_txn(&t, &ev, 10, &keep), 0);
+		ev.id = (uint64_t)i + 1;
+		assert_int_equal(store_forged_count_txn(&t, &ev, 10, &c,
+		    &keep), 1);
+		/* Some networks' bursts, signal ids falling over time. */
+		if (c.signal_id == 0 && i % 13 == 12)
+			c.signal_id = 100000 - (uint64_t)i;
+		assert_int_equal(store_forged_count_put_txn(&t, &ev, &c), 0);
 	}
 	assert_int_equal(store_txn_commit(&t), 0);
 	a = count_sum(f->st, h0, h0 + 3);
@@ -496,6 +542,11 @@ test_prune_counts(void **state)
 		assert_int_equal(a2.forged, a.forged);
 		assert_int_equal(a2.malformed, a.malformed);
 		assert_int_equal(a2.kept, a.kept);
+		for (int h = 0; h < 3; h++) {
+			assert_int_not_equal(a.signal_id[h], 0);
+			assert_int_equal(a2.first_event[h], a.first_event[h]);
+			assert_int_equal(a2.signal_id[h], a.signal_id[h]);
+		}
 		assert_memory_equal(&b2, &b, sizeof(b));
 	}
 	/* Hour h0 + 3 is not whole before the cut-off: kept. */

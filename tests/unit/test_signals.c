@@ -65,22 +65,43 @@ make_event(const struct scan *s, struct store_event *ev)
 	}
 }
 
+/* Appends an event as the server does (counted when forged or
+ * malformed, stored, its signals raised, its count written back); returns
+ * its id, *r what it raised. */
+static uint64_t
+event_add(struct store *st, struct store_event *ev, struct signals_raised *r)
+{
+	struct store_forged_count fc;
+	struct store_code_scans cs;
+	struct store_txn t;
+	bool keep;
+	int counted;
+
+	memset(r, 0, sizeof(*r));
+	assert_int_equal(store_txn_begin(st, false, &t), 0);
+	counted = store_forged_count_txn(&t, ev, STORE_FORGED_BUDGET_DEFAULT,
+	    &fc, &keep);
+	assert_true(counted == (ev->verdict == VERDICT_FORGED ||
+	    ev->verdict == VERDICT_MALFORMED));
+	assert_true(keep);
+	assert_int_equal(store_event_add_txn(&t, ev, &cs), 0);
+	assert_int_equal(signals_event_txn(&t, ev, counted ? &fc : NULL, r),
+	    0);
+	if (counted)
+		assert_int_equal(store_forged_count_put_txn(&t, ev, &fc), 0);
+	assert_int_equal(store_txn_commit(&t), 0);
+	return ev->id;
+}
+
 /* Appends a scan as the server does and raises its signals; returns the
  * event id, *r what it raised. */
 static uint64_t
 scan_add(struct store *st, const struct scan *s, struct signals_raised *r)
 {
-	struct store_code_scans cs;
 	struct store_event ev;
-	struct store_txn t;
 
 	make_event(s, &ev);
-	memset(r, 0, sizeof(*r));
-	assert_int_equal(store_txn_begin(st, false, &t), 0);
-	assert_int_equal(store_event_add_txn(&t, &ev, &cs), 0);
-	assert_int_equal(signals_event_txn(&t, &ev, r), 0);
-	assert_int_equal(store_txn_commit(&t), 0);
-	return ev.id;
+	return event_add(st, &ev, r);
 }
 
 /* Attaches a location to event id as the server does; returns what it
@@ -362,11 +383,12 @@ test_forgery_burst(void **state)
 	struct fixture *f = *state;
 	struct signals_raised r;
 	struct store_signal last;
+	struct store_forged_count c;
 	struct store_event ev;
-	struct store_code_scans cs;
 	struct store_txn t;
 	struct scan s = { .visitor = 1, .flags = STORE_EVENT_F_HUMAN,
 	    .verdict = VERDICT_FORGED, .time = T0, .ip = { 203, 0, 113, 9 } };
+	uint8_t net[STORE_NET_BYTES];
 	unsigned raised = 0;
 	uint64_t first = 0, id = 0;
 
@@ -389,6 +411,17 @@ test_forgery_burst(void **state)
 	assert_int_equal(last.event_ids[1], first + 3);
 	assert_int_equal(last.prefix_len, 24);
 	assert_non_null(strstr(last.detail, "203.0.113.0/24"));
+	/* The rule read the network-hour's forged count, and marked it. */
+	make_event(&s, &ev);
+	store_event_net(&ev, net);
+	assert_int_equal(store_txn_begin(f->st, true, &t), 0);
+	assert_int_equal(store_forged_count_get_txn(&t,
+	    (uint32_t)(T0 / HOUR), net, &c), 0);
+	store_txn_abort(&t);
+	assert_int_equal(c.forged, 6);
+	assert_int_equal(c.malformed, 6);
+	assert_int_equal(c.first_event, first);
+	assert_int_equal(c.signal_id, last.id);
 	/* A genuine scan from there counts nothing; another /24, and the
 	 * next hour, start again. */
 	s.verdict = VERDICT_GENUINE;
@@ -413,16 +446,31 @@ test_forgery_burst(void **state)
 		ev.ip[1] = 0x01;
 		ev.ip[5] = 7;
 		ev.ip[7] = (uint8_t)i;
-		memset(&r, 0, sizeof(r));
-		assert_int_equal(store_txn_begin(f->st, false, &t), 0);
-		assert_int_equal(store_event_add_txn(&t, &ev, &cs), 0);
-		assert_int_equal(signals_event_txn(&t, &ev, &r), 0);
-		assert_int_equal(store_txn_commit(&t), 0);
+		event_add(f->st, &ev, &r);
 	}
 	assert_int_equal(r.n[SIGNALS_FORGERY_BURST], 1);
 	assert_int_equal(signals_stored(f->st, &last), 3);
 	assert_int_equal(last.prefix_len, 48);
 	assert_non_null(strstr(last.detail, "2001:0:7::/48"));
+	/* A threshold lowered within the hour raises at the next scan; one
+	 * raised again after it does not raise twice. */
+	s.time = T0 + 2 * HOUR;
+	raised = 0;
+	for (int i = 0; i < 3; i++) {
+		scan_add(f->st, &s, &r);
+		raised += r.n[SIGNALS_FORGERY_BURST];
+	}
+	assert_int_equal(raised, 0);
+	setting(f->st, "burst.per_hour", "1");
+	scan_add(f->st, &s, &r);
+	assert_int_equal(r.n[SIGNALS_FORGERY_BURST], 1);
+	setting(f->st, "burst.per_hour", "5");
+	for (int i = 0; i < 4; i++) {
+		scan_add(f->st, &s, &r);
+		assert_int_equal(r.n[SIGNALS_FORGERY_BURST], 0);
+	}
+	assert_int_equal(signals_stored(f->st, &last), 4);
+	assert_non_null(strstr(last.detail, "more than 1 forged"));
 }
 
 /* Settings and circles refuse what they should. */

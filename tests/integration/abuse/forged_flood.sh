@@ -9,8 +9,9 @@
 # default 1000 per network and hour) forged scans are counted, not stored.
 # Then: `scans forged` counts every answered forged and malformed scan of
 # the flood in 127.0.0.0/24 and says 1000 per hour were stored, the store
-# holds that many forged events (`scans tail`), and a genuine code still
-# scans. The figures are printed. FLOOD_REQUESTS changes the count (under
+# holds that many forged events (`scans tail`), the flood raised one
+# forgery_burst signal in each hour it sent more than burst.per_hour (20)
+# in, and a genuine code still scans. The figures are printed. FLOOD_REQUESTS changes the count (under
 # a sanitizer build: 100,000); the flood stops after FLOOD_SECONDS (240).
 . "$(dirname "$0")/../serve/lib.sh"
 serve_setup
@@ -120,6 +121,29 @@ tail_events 100000
 got=$(grep -cE '  #[0-9]+ +(forged|malformed) ' <<<"$OUT" || true)
 assert_eq "$got" "$want" "forged and malformed events in the store"
 note "events stored one by one: $got"
+grep -oE '  #[0-9]+ +(forged|malformed) ' <<<"$OUT" | tr -dc '0-9\n' \
+    >"$T/run/stored_ids"
+# forgery_burst, read from the same counts: one signal about
+# 127.0.0.0/24 per hour of the flood with more than 20 (burst.per_hour)
+# forged and malformed scans, naming two stored events of it.
+ok signals --kind forgery_burst --format jsonl
+printf '%s\n' "$OUT" >"$T/run/bursts.jsonl"
+python3 - "$T/run/forged.txt" "$T/run/bursts.jsonl" "$T/run/stored_ids" \
+    <<'PY' || fail "the forgery_burst signals disagree with the flood"
+import json, re, sys
+num = lambda word, l: int(re.search(word + r" (\d+)", l).group(1))
+hours = sum(1 for l in open(sys.argv[1]) if "127.0.0.0/24" in l and
+            num("forged", l) + num("malformed", l) > 20)
+rows = [json.loads(l) for l in open(sys.argv[2]) if l.strip()]
+stored = {int(l) for l in open(sys.argv[3]) if l.strip()}
+print("forgery_burst: %d signal(s) over %d hour(s): %s" % (len(rows), hours,
+      [(r["ip_prefix"], r["event_ids"]) for r in rows]))
+ok = len(rows) == hours and all(
+    r["ip_prefix"] == "127.0.0.0/24" and len(r["event_ids"]) == 2 and
+    r["event_ids"][0] < r["event_ids"][1] and
+    set(r["event_ids"]) <= stored for r in rows)
+sys.exit(0 if ok else 1)
+PY
 # A genuine code still scans.
 get "$(path_of "$(row "$T/job" 2)")"
 expect_code 200 "a genuine code after the flood"
