@@ -193,9 +193,10 @@ drawcache_count(struct drawcache *dc, const char *campaign, int kind,
 	int ret;
 
 	dc_key_make(&k, campaign, kind, subject, 16, period);
-	/* A draw makes its counts just before it is added. */
+	/* A draw makes its counts just before it is added. (Not -EIO,
+	 * which would end the server as a disk error does.) */
 	if (dc->npend == DRAWCACHE_DRAW_COUNTS)
-		return -EIO;
+		return -ENOTRECOVERABLE;
 	if ((ret = wbcache_stage(dc->wb, &k, NULL, NULL, &v)) < 0)
 		return ret;
 	*(uint64_t *)v += delta;
@@ -313,9 +314,10 @@ drawcache_flush_txn(struct drawcache *dc, struct store_txn *t)
 {
 	int ret = 0;
 
-	/* Every risk count belongs to a draw (and is folded with it). */
+	/* Every risk count belongs to a draw and is folded with it: counts
+	 * left by a draw that failed half-way fail the group. */
 	if (dc->npend != 0)
-		return -EIO;
+		return -ENOTRECOVERABLE;
 	for (size_t i = 0; i < dc->ntallies && ret == 0; i++) {
 		struct dc_tally *x = &dc->tallies[i];
 

@@ -61,7 +61,8 @@ int drawcache_add_draw(struct drawcache *dc, const char *campaign,
 uint64_t drawcache_counter(struct drawcache *dc, const char *campaign,
     int kind, const uint8_t subject[16], uint32_t period);
 /* Writer, in a group: adds delta to a risk counter, for the draw added
- * next (at most four counts a draw; -EIO past that). */
+ * next (at most four counts a draw: -ENOTRECOVERABLE, a bug, past
+ * that). */
 int drawcache_count(struct drawcache *dc, const char *campaign, int kind,
     const uint8_t subject[16], uint32_t period, uint64_t delta)
     __attribute__((warn_unused_result));
@@ -83,8 +84,8 @@ int drawcache_tally_add(struct drawcache *dc, const char *campaign, int kind,
     const uint8_t subject[16], uint32_t period, uint64_t delta)
     __attribute__((warn_unused_result));
 /* Writer, after a group's operations and before its commit: writes the
- * group's headers and counters into its transaction. -EIO if a risk
- * count was made without a draw. */
+ * group's headers and counters into its transaction. -ENOTRECOVERABLE
+ * (which fails the group) if a risk count was made without a draw. */
 int drawcache_flush_txn(struct drawcache *dc, struct store_txn *t)
     __attribute__((warn_unused_result));
 /* Writer: the group committed (staged becomes committed) or not (staged
