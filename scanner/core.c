@@ -62,8 +62,9 @@ scan_prune_report(const struct store_prune_stats *s)
  * Retention in the writer thread, between groups: a run starts at most
  * hourly and goes on in steps (store_prune_step, a short transaction
  * each) for up to SCAN_PRUNE_SLICE_US per tick, so that groups wait at
- * most that long. The summaries are settled first, and dropped from the
- * cache when a step changed some in the store.
+ * most that long. The summaries are settled first when a step needs them
+ * (-EBUSY), and dropped from the cache when a step changed some in the
+ * store.
  */
 static int
 scan_prune_tick(struct scan_core *core, struct store *st)
@@ -71,6 +72,7 @@ scan_prune_tick(struct scan_core *core, struct store *st)
 	struct store_prune_policy p = { 0, 0 };
 	int64_t now = clock_now_us(), t0 = clock_mono_us();
 	uint64_t changed = core->pruned.summaries;
+	bool settled = false;
 	int ret;
 
 	if (core->retain.forged_days == 0 && core->retain.ip_days == 0)
@@ -84,10 +86,19 @@ scan_prune_tick(struct scan_core *core, struct store *st)
 		p.forged_before = now - core->retain.forged_days * SCAN_DAY_US;
 	if (core->retain.ip_days > 0)
 		p.ip_before = now - core->retain.ip_days * SCAN_DAY_US;
-	if ((ret = summaries_settle(core->summaries, st)) == 0)
-		while ((ret = store_prune_step(st, &p, &core->pruned)) == 1 &&
-		    clock_mono_us() - t0 < SCAN_PRUNE_SLICE_US)
-			;
+	/* The summaries are settled (a fold at once) only when a step
+	 * needs them whole: when forged events are old enough to go. */
+	for (;;) {
+		ret = store_prune_step(st, &p, &core->pruned);
+		if (ret == -EBUSY && !settled) {
+			settled = true;
+			if ((ret = summaries_settle(core->summaries, st)) < 0)
+				break;
+			continue;
+		}
+		if (ret != 1 || clock_mono_us() - t0 >= SCAN_PRUNE_SLICE_US)
+			break;
+	}
 	if (core->pruned.summaries != changed)
 		summaries_forget(core->summaries);
 	if (ret == 1)
