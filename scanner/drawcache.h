@@ -40,7 +40,7 @@
 #include "rewards/tallies.h"
 #include "store/store.h"
 
-#define DRAWCACHE_FOLD_SLICE 256	/* draws per slice of a fold */
+#define DRAWCACHE_FOLD_SLICE 128	/* draws per slice of a fold */
 
 struct drawcache;
 
