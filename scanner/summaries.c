@@ -183,6 +183,17 @@ summaries_put(const void *serial, const void *scans, void *t)
 	return store_code_scans_put_txn(t, serial, scans);
 }
 
+/* Commits a fold's transaction if ret is 0, else aborts it. */
+static int
+summaries_txn_end(struct store_txn *t, int ret)
+{
+	if (ret < 0) {
+		store_txn_abort(t);
+		return ret;
+	}
+	return store_txn_commit(t);
+}
+
 /* Writes the dirty summaries and the watermark in one transaction. */
 int
 summaries_fold(struct summaries *sm, struct store *st)
@@ -196,11 +207,7 @@ summaries_fold(struct summaries *sm, struct store *st)
 		return ret;
 	if ((ret = wbcache_fold(sm->wb, false, summaries_put, &t)) == 0)
 		ret = store_scans_set_folded_txn(&t, sm->committed_last);
-	if (ret == 0)
-		ret = store_txn_commit(&t);
-	else
-		store_txn_abort(&t);
-	if (ret < 0)
+	if ((ret = summaries_txn_end(&t, ret)) < 0)
 		return ret;
 	wbcache_folded(sm->wb, SUMMARIES_MAX_CLEAN);
 	return 0;
@@ -236,11 +243,7 @@ summaries_fold_slice(struct summaries *sm, struct store *st, size_t max)
 	 * is: the entries that were not dirty then were already whole. */
 	if (ret == 0 && n == left)
 		ret = store_scans_set_folded_txn(&t, sm->plan_last);
-	if (ret == 0)
-		ret = store_txn_commit(&t);
-	else
-		store_txn_abort(&t);
-	if (ret < 0)
+	if ((ret = summaries_txn_end(&t, ret)) < 0)
 		return ret;
 	wbcache_plan_done(sm->wb, n, SUMMARIES_MAX_CLEAN);
 	return n < left;

@@ -260,6 +260,18 @@ visitor_count(struct fixture *f, int kind, uint8_t v, uint32_t period)
 	return n;
 }
 
+/* Visitors 1 to last have two draws on day and two wins in the store. */
+static void
+visitors_drew_twice(struct fixture *f, uint8_t last, uint32_t day)
+{
+	for (uint8_t v = 1; v <= last; v++) {
+		assert_int_equal(visitor_count(f, STORE_COUNT_VISITOR_DAY, v,
+		    day), 2);
+		assert_int_equal(visitor_count(f, STORE_COUNT_VISITOR_WINS, v,
+		    0), 2);
+	}
+}
+
 /* A planned fold written in slices: each slice holds its draws' index
  * entries and counts, the cache keeps the rest; a crash after one slice
  * replays only the draws the index lacks, so no count is lost or made
@@ -292,12 +304,7 @@ test_sliced_fold(void **state)
 	assert_int_equal(indexed(f, "rec", 4), 4);
 	assert_int_equal(indexed(f, "rec", 5), 0);
 	assert_int_equal(watermark(f, "rec"), 4);
-	for (uint8_t v = 1; v <= 2; v++) {
-		assert_int_equal(visitor_count(f, STORE_COUNT_VISITOR_DAY, v,
-		    day1), 2);
-		assert_int_equal(visitor_count(f, STORE_COUNT_VISITOR_WINS, v,
-		    0), 2);
-	}
+	visitors_drew_twice(f, 2, day1);
 	assert_int_equal(visitor_count(f, STORE_COUNT_VISITOR_DAY, 3, day1),
 	    0);
 	/* The writer's view: the store's counts plus what the cache holds. */
@@ -326,12 +333,7 @@ test_sliced_fold(void **state)
 	assert_int_equal(drawcache_fold_slice(f->cache, f->st, 1), 0);
 	assert_int_equal(drawcache_pending(f->cache), 0);
 	assert_int_equal(watermark(f, "rec"), 6);
-	for (uint8_t v = 1; v <= 3; v++) {
-		assert_int_equal(visitor_count(f, STORE_COUNT_VISITOR_DAY, v,
-		    day1), 2);
-		assert_int_equal(visitor_count(f, STORE_COUNT_VISITOR_WINS, v,
-		    0), 2);
-	}
+	visitors_drew_twice(f, 3, day1);
 	assert_int_equal(indexed(f, "rec", 6), 6);
 }
 
