@@ -4,7 +4,8 @@
  * them into code_scans once a second; see store/store.h). Exports and
  * reports add the unfolded tail themselves: they read the events after
  * the fold watermark once, sorted by serial, and apply them to the
- * summaries they read, as store_code_scans_current_txn does for one code.
+ * summaries they read, as store_code_scans_current_txn does for one code
+ * (skipping the events a summary already holds: store_code_scans_replay).
  * Their memory is that tail (a second or so of scans), not the store.
  */
 #include "analytics/analytics_internal.h"
@@ -96,7 +97,7 @@ analytics_tail_apply(const struct analytics_tail *tl, size_t *pos,
 		ev.lat = e->lat;
 		ev.lon = e->lon;
 		ev.accuracy = e->accuracy;
-		store_code_scans_apply(s, &ev);
+		store_code_scans_replay(s, &ev);
 	}
 	*pos = i;
 }

@@ -2,7 +2,8 @@
  * core.c — what every server over one store shares: the store's server
  * lock, the secrets, the campaigns, and the one writer with what it keeps
  * in memory (the scan summaries and the draw cache), recovered at start
- * from what a crash left and folded into the store once a second.
+ * from what a crash left and folded into the store once a second, in
+ * slices between groups.
  */
 #include "scanner/scan_internal.h"
 #include "common/clock.h"
@@ -61,8 +62,9 @@ scan_prune_report(const struct store_prune_stats *s)
  * Retention in the writer thread, between groups: a run starts at most
  * hourly and goes on in steps (store_prune_step, a short transaction
  * each) for up to SCAN_PRUNE_SLICE_US per tick, so that groups wait at
- * most that long. The summaries are settled first, and dropped from the
- * cache when a step changed some in the store.
+ * most that long. The summaries are settled first when a step needs them
+ * (-EBUSY), and dropped from the cache when a step changed some in the
+ * store.
  */
 static int
 scan_prune_tick(struct scan_core *core, struct store *st)
@@ -70,6 +72,7 @@ scan_prune_tick(struct scan_core *core, struct store *st)
 	struct store_prune_policy p = { 0, 0 };
 	int64_t now = clock_now_us(), t0 = clock_mono_us();
 	uint64_t changed = core->pruned.summaries;
+	bool settled = false;
 	int ret;
 
 	if (core->retain.forged_days == 0 && core->retain.ip_days == 0)
@@ -83,10 +86,19 @@ scan_prune_tick(struct scan_core *core, struct store *st)
 		p.forged_before = now - core->retain.forged_days * SCAN_DAY_US;
 	if (core->retain.ip_days > 0)
 		p.ip_before = now - core->retain.ip_days * SCAN_DAY_US;
-	if ((ret = summaries_settle(core->summaries, st)) == 0)
-		while ((ret = store_prune_step(st, &p, &core->pruned)) == 1 &&
-		    clock_mono_us() - t0 < SCAN_PRUNE_SLICE_US)
-			;
+	/* The summaries are settled (a fold at once) only when a step
+	 * needs them whole: when forged events are old enough to go. */
+	for (;;) {
+		ret = store_prune_step(st, &p, &core->pruned);
+		if (ret == -EBUSY && !settled) {
+			settled = true;
+			if ((ret = summaries_settle(core->summaries, st)) < 0)
+				break;
+			continue;
+		}
+		if (ret != 1 || clock_mono_us() - t0 >= SCAN_PRUNE_SLICE_US)
+			break;
+	}
 	if (core->pruned.summaries != changed)
 		summaries_forget(core->summaries);
 	if (ret == 1)
@@ -98,30 +110,52 @@ scan_prune_tick(struct scan_core *core, struct store *st)
 	return ret;
 }
 
-/* Writer hook: folds the summaries and the draw cache into the store now
- * and then, and prunes. */
+/* Exits on an I/O error of the writer's own work; logs any other. */
 static void
-scan_tick(struct store *st, void *arg)
+scan_fold_failed(const char *what, int ret)
 {
-	struct scan_core *core = arg;
-	const char *what = "scan summaries";
-	int ret;
-
-	if ((ret = summaries_fold(core->summaries, st)) == 0) {
-		what = "the draw index";
-		ret = drawcache_fold(core->drawcache, st);
-	}
-	if (ret == 0) {
-		what = "old events (retention)";
-		ret = scan_prune_tick(core, st);
-	}
 	if (ret == -EIO) {
 		log_warnx("store: I/O error folding %s; exiting", what);
 		_exit(WRITER_EXIT_IO);
 	}
-	if (ret < 0)
-		log_warnx("store: cannot fold %s: %s", what,
-		    store_strerror(ret));
+	log_warnx("store: cannot fold %s: %s", what, store_strerror(ret));
+}
+
+/* Writer hook, once a second: plans a fold of the summaries and the draw
+ * cache (written in slices by scan_step), and prunes. */
+static void
+scan_tick(struct store *st, void *arg)
+{
+	struct scan_core *core = arg;
+	int ret;
+
+	if ((ret = summaries_plan(core->summaries)) < 0)
+		scan_fold_failed("scan summaries", ret);
+	drawcache_plan(core->drawcache);
+	if ((ret = scan_prune_tick(core, st)) < 0)
+		scan_fold_failed("old events (retention)", ret);
+}
+
+/* Writer hook, between groups: one slice of each planned fold, so that a
+ * group waits for a few milliseconds at most, not for a whole fold. A
+ * failure stops the slices until the next tick, which tries again. */
+static int
+scan_step(struct store *st, void *arg)
+{
+	struct scan_core *core = arg;
+	int more, ret;
+
+	if ((more = summaries_fold_slice(core->summaries, st,
+	    SUMMARIES_FOLD_SLICE)) < 0) {
+		scan_fold_failed("scan summaries", more);
+		return 0;
+	}
+	if ((ret = drawcache_fold_slice(core->drawcache, st,
+	    DRAWCACHE_FOLD_SLICE)) < 0) {
+		scan_fold_failed("the draw index", ret);
+		return 0;
+	}
+	return more | ret;
 }
 
 /* Loads the campaigns and the online draws a crash left out of the draw
@@ -213,7 +247,7 @@ scan_core_open(struct scan_core *core, struct store *st,
 {
 	struct writer_hooks wh = { .pre_commit = scan_pre_commit,
 	    .group_end = scan_group_end, .tick = scan_tick,
-	    .tick_ms = SUMMARIES_FOLD_MS, .arg = core };
+	    .step = scan_step, .tick_ms = SUMMARIES_FOLD_MS, .arg = core };
 	int ret;
 
 	memset(core, 0, sizeof(*core));

@@ -8,6 +8,7 @@
 
 #define DRAWCACHE_INDEX 'D'		/* key kind of a code's draw */
 #define DRAWCACHE_HEADER 'H'		/* key kind of a campaign header */
+#define DRAWCACHE_DRAW_COUNTS 4		/* risk counts of one draw, at most */
 
 /* Compared with memcmp (built zeroed): campaign first, so that a fold
  * writes each campaign's entries together and in key order. */
@@ -28,10 +29,33 @@ struct dc_tally {
 	bool hdr_dirty;
 };
 
+/* One risk count a draw made: the counter and what it added. */
+struct dc_count {
+	struct dc_key key;
+	uint64_t delta;
+};
+
+/* An online draw not yet in the store's index, with the risk counts it
+ * made: a fold writes them in one transaction, so that a draw the index
+ * holds has its counts in the store too (drawcache_recover_txn). */
+struct dc_draw {
+	struct dc_key index;		/* kind DRAWCACHE_INDEX, the serial */
+	uint64_t seq;
+	size_t ncounts;
+	struct dc_count counts[DRAWCACHE_DRAW_COUNTS];
+};
+
 struct drawcache {
 	struct wbcache *wb;		/* dc_key → seq or counter delta */
 	struct dc_tally *tallies;	/* the writer's alone: no mutex */
 	size_t ntallies, tallies_cap;
+	/* The writer's alone: draws[head, committed) are committed, in
+	 * commit order, and [committed, n) this group's; a planned fold
+	 * ends at plan_end. */
+	struct dc_draw *draws;
+	size_t head, committed, n, cap, plan_end;
+	struct dc_count pend[DRAWCACHE_DRAW_COUNTS];	/* this draw's so far */
+	size_t npend;
 };
 
 /* Builds a key. */
@@ -73,6 +97,7 @@ drawcache_free(struct drawcache *dc)
 		return;
 	wbcache_free(dc->wb);
 	free(dc->tallies);
+	free(dc->draws);
 	free(dc);
 }
 
@@ -90,22 +115,58 @@ drawcache_draw_seq(struct drawcache *dc, const char *campaign,
 	return seq;
 }
 
-/* Stages a code's draw. */
+/* Makes room for one more draw at the end of the list. */
+static int
+dc_draws_reserve(struct drawcache *dc)
+{
+	struct dc_draw *v;
+	size_t cap;
+
+	if (dc->n < dc->cap)
+		return 0;
+	if (dc->head > 0) {
+		/* Folded draws leave room at the front. */
+		memmove(dc->draws, dc->draws + dc->head,
+		    (dc->n - dc->head) * sizeof(*dc->draws));
+		dc->committed -= dc->head;
+		dc->plan_end -= dc->head;
+		dc->n -= dc->head;
+		dc->head = 0;
+		if (dc->n < dc->cap / 2 + 1)
+			return 0;
+	}
+	cap = dc->cap ? 2 * dc->cap : 256;
+	if ((v = realloc(dc->draws, cap * sizeof(*v))) == NULL)
+		return -ENOMEM;
+	dc->draws = v;
+	dc->cap = cap;
+	return 0;
+}
+
+/* Stages a code's draw, with the risk counts made since the last. */
 int
 drawcache_add_draw(struct drawcache *dc, const char *campaign,
     const uint8_t serial[STORE_SERIAL_BYTES], uint64_t seq)
 {
+	struct dc_draw *d;
 	struct dc_key k;
 	void *v;
 	int ret;
 
 	dc_key_make(&k, campaign, DRAWCACHE_INDEX, serial, STORE_SERIAL_BYTES,
 	    0);
-	if ((ret = wbcache_stage(dc->wb, &k, NULL, NULL, &v)) < 0)
+	if ((ret = dc_draws_reserve(dc)) < 0 ||
+	    (ret = wbcache_stage(dc->wb, &k, NULL, NULL, &v)) < 0)
 		return ret;
 	if (*(uint64_t *)v != 0)
 		return -EIO;		/* a code draws once: a bug */
 	*(uint64_t *)v = seq;
+	d = &dc->draws[dc->n++];
+	d->index = k;
+	d->seq = seq;
+	d->ncounts = dc->npend;
+	memcpy(d->counts, dc->pend, dc->npend * sizeof(dc->pend[0]));
+	dc->npend = 0;
 	return 0;
 }
 
@@ -132,9 +193,15 @@ drawcache_count(struct drawcache *dc, const char *campaign, int kind,
 	int ret;
 
 	dc_key_make(&k, campaign, kind, subject, 16, period);
+	/* A draw makes its counts just before it is added. (Not -EIO,
+	 * which would end the server as a disk error does.) */
+	if (dc->npend == DRAWCACHE_DRAW_COUNTS)
+		return -ENOTRECOVERABLE;
 	if ((ret = wbcache_stage(dc->wb, &k, NULL, NULL, &v)) < 0)
 		return ret;
 	*(uint64_t *)v += delta;
+	dc->pend[dc->npend].key = k;
+	dc->pend[dc->npend++].delta = delta;
 	return 0;
 }
 
@@ -247,6 +314,10 @@ drawcache_flush_txn(struct drawcache *dc, struct store_txn *t)
 {
 	int ret = 0;
 
+	/* Every risk count belongs to a draw and is folded with it: counts
+	 * left by a draw that failed half-way fail the group. */
+	if (dc->npend != 0)
+		return -ENOTRECOVERABLE;
 	for (size_t i = 0; i < dc->ntallies && ret == 0; i++) {
 		struct dc_tally *x = &dc->tallies[i];
 
@@ -267,6 +338,11 @@ void
 drawcache_group_end(struct drawcache *dc, bool committed)
 {
 	dc->ntallies = 0;
+	dc->npend = 0;
+	if (committed)
+		dc->committed = dc->n;
+	else
+		dc->n = dc->committed;
 	wbcache_group_end(dc->wb, committed);
 }
 
@@ -294,11 +370,8 @@ struct dc_fold {
 
 /* Writes one entry, and a campaign's watermark once past its entries. */
 static int
-dc_fold_put(const void *key, const void *val, void *arg)
+dc_fold_put(const struct dc_key *k, uint64_t v, struct dc_fold *w)
 {
-	const struct dc_key *k = key;
-	uint64_t v = *(const uint64_t *)val;
-	struct dc_fold *w = arg;
 	int ret;
 
 	if (strcmp(k->campaign, w->campaign) != 0) {
@@ -316,33 +389,135 @@ dc_fold_put(const void *key, const void *val, void *arg)
 	return store_draw_index_txn(w->t, k->campaign, k->subject, v);
 }
 
-/* Writes the committed changes in one transaction and drops them. */
-int
-drawcache_fold(struct drawcache *dc, struct store *st)
+/* Orders a slice's entries by key. */
+static int
+dc_count_cmp(const void *a, const void *b)
 {
-	struct dc_fold w = { 0 };
-	struct store_txn t;
-	int ret;
+	return memcmp(&((const struct dc_count *)a)->key,
+	    &((const struct dc_count *)b)->key, sizeof(struct dc_key));
+}
 
-	if (wbcache_dirty(dc->wb) == 0)
-		return 0;
-	if ((ret = store_txn_begin(st, false, &t)) < 0)
-		return ret;
-	w.t = &t;
-	if ((ret = wbcache_fold(dc->wb, true, dc_fold_put, &w)) == 0)
-		ret = dc_fold_watermark(&t, w.campaign, w.newest);
+/* Writes draws [head, head + k): their index entries and the sums of
+ * their counts in key order, and each campaign's watermark (the draws
+ * before them are folded: the list is in commit order). */
+static int
+dc_fold_draws_txn(struct drawcache *dc, struct store_txn *t, size_t k)
+{
+	struct dc_fold w = { .t = t };
+	struct dc_count *v;
+	size_t n = 0, i, j;
+	int ret = 0;
+
+	if ((v = malloc(k * (DRAWCACHE_DRAW_COUNTS + 1) * sizeof(*v))) ==
+	    NULL)
+		return -ENOMEM;
+	for (i = dc->head; i < dc->head + k; i++) {
+		const struct dc_draw *d = &dc->draws[i];
+
+		v[n].key = d->index;
+		v[n++].delta = d->seq;
+		for (j = 0; j < d->ncounts; j++)
+			v[n++] = d->counts[j];
+	}
+	qsort(v, n, sizeof(*v), dc_count_cmp);
+	for (i = 0; i < n && ret == 0; i = j) {
+		uint64_t sum = v[i].delta;
+
+		/* Index keys are unique; a counter's deltas add up. */
+		for (j = i + 1; j < n && v[i].key.kind != DRAWCACHE_INDEX &&
+		    dc_count_cmp(&v[i], &v[j]) == 0; j++)
+			sum += v[j].delta;
+		ret = dc_fold_put(&v[i].key, sum, &w);
+	}
 	if (ret == 0)
-		ret = store_txn_commit(&t);
-	else
-		store_txn_abort(&t);
-	if (ret == 0)
-		wbcache_folded(dc->wb, 0);
+		ret = dc_fold_watermark(t, w.campaign, w.newest);
+	free(v);
 	return ret;
 }
 
-/* Committed changes not yet folded. */
+/* Drops a folded index entry from the cache. */
+static bool
+dc_drop(void *val, void *arg)
+{
+	(void)val;
+	(void)arg;
+	return true;
+}
+
+/* Takes a folded count off a counter's delta; dropped at zero. */
+static bool
+dc_subtract(void *val, void *arg)
+{
+	uint64_t *v = val;
+
+	*v -= *(const uint64_t *)arg;
+	return *v == 0;
+}
+
+/* Writes up to max draws of the plan in one transaction, then forgets
+ * them (the store has them). Returns how many, or a negative errno. */
+static int
+dc_fold_slice(struct drawcache *dc, struct store *st, size_t max)
+{
+	size_t k = dc->plan_end - dc->head;
+	struct store_txn t;
+	int ret;
+
+	if (k > max)
+		k = max;
+	if (k == 0)
+		return 0;
+	if ((ret = store_txn_begin(st, false, &t)) < 0)
+		return ret;
+	if ((ret = dc_fold_draws_txn(dc, &t, k)) == 0)
+		ret = store_txn_commit(&t);
+	else
+		store_txn_abort(&t);
+	if (ret < 0)
+		return ret;
+	for (size_t i = dc->head; i < dc->head + k; i++) {
+		struct dc_draw *d = &dc->draws[i];
+
+		wbcache_update(dc->wb, &d->index, dc_drop, NULL);
+		for (size_t j = 0; j < d->ncounts; j++)
+			wbcache_update(dc->wb, &d->counts[j].key, dc_subtract,
+			    &d->counts[j].delta);
+	}
+	dc->head += k;
+	return k > INT32_MAX ? INT32_MAX : (int)k;
+}
+
+/* Writes every committed draw in one transaction and drops it. */
+int
+drawcache_fold(struct drawcache *dc, struct store *st)
+{
+	int ret;
+
+	dc->plan_end = dc->committed;
+	ret = dc_fold_slice(dc, st, dc->committed - dc->head);
+	return ret < 0 ? ret : 0;
+}
+
+/* Plans a fold of the committed draws, unless one is under way. */
+void
+drawcache_plan(struct drawcache *dc)
+{
+	if (dc->head == dc->plan_end)
+		dc->plan_end = dc->committed;
+}
+
+/* Writes the next slice of the planned fold. */
+int
+drawcache_fold_slice(struct drawcache *dc, struct store *st, size_t max)
+{
+	int ret = dc_fold_slice(dc, st, max);
+
+	return ret < 0 ? ret : dc->head < dc->plan_end;
+}
+
+/* Committed draws not yet folded. */
 size_t
 drawcache_pending(struct drawcache *dc)
 {
-	return wbcache_dirty(dc->wb);
+	return dc->committed - dc->head;
 }

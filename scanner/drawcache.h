@@ -6,12 +6,17 @@
  * code drawn?) and the risk counters (draws per visitor a day, per IP
  * prefix an hour, wins per visitor). The writer appends the draw log
  * entry alone and stages those here; a group's changes become committed
- * only if its commit succeeds. About once a second the writer folds the
- * committed changes into the store in key order, with each campaign's
- * watermark, in one transaction (store_draws_set_indexed_txn), and drops
- * them; draw_recover() replays what a crash left. Counters are deltas on
- * top of the store's values, so other writers (a shop opening a ticket
- * from the CLI) still add to the store directly.
+ * only if its commit succeeds. Each online draw is kept with the risk
+ * counts it made. About once a second the writer plans a fold of the
+ * committed draws and writes it in slices between later groups: a slice
+ * is a run of draws in commit order, written with all their counts, in
+ * key order, and each campaign's watermark in one transaction
+ * (store_draws_set_indexed_txn), then dropped from memory. So a draw the
+ * store's index holds has its counts in the store, and
+ * drawcache_recover_txn replays, once, the draws a crash left out of the
+ * index. Counters are deltas on top of the store's values, so other
+ * writers (a shop opening a ticket from the CLI) still add to the store
+ * directly.
  *
  * Within one group it also holds the campaign headers (the draw sequence)
  * and the stock and summary counters, which every draw reads and changes:
@@ -35,6 +40,8 @@
 #include "rewards/tallies.h"
 #include "store/store.h"
 
+#define DRAWCACHE_FOLD_SLICE 128	/* draws per slice of a fold */
+
 struct drawcache;
 
 /* Makes an empty cache. */
@@ -45,14 +52,17 @@ void drawcache_free(struct drawcache *dc);
  * group's staged draws, other threads committed ones only. */
 uint64_t drawcache_draw_seq(struct drawcache *dc, const char *campaign,
     const uint8_t serial[STORE_SERIAL_BYTES], bool writer);
-/* Writer, in a group: indexes a code's online draw. */
+/* Writer, in a group: indexes a code's online draw; the risk counts
+ * made since the last draw (drawcache_count) are this draw's. */
 int drawcache_add_draw(struct drawcache *dc, const char *campaign,
     const uint8_t serial[STORE_SERIAL_BYTES], uint64_t seq)
     __attribute__((warn_unused_result));
 /* Writer: what the cache adds to a store counter (staged included). */
 uint64_t drawcache_counter(struct drawcache *dc, const char *campaign,
     int kind, const uint8_t subject[16], uint32_t period);
-/* Writer, in a group: adds delta to a counter. */
+/* Writer, in a group: adds delta to a risk counter, for the draw added
+ * next (at most four counts a draw: -ENOTRECOVERABLE, a bug, past
+ * that). */
 int drawcache_count(struct drawcache *dc, const char *campaign, int kind,
     const uint8_t subject[16], uint32_t period, uint64_t delta)
     __attribute__((warn_unused_result));
@@ -74,17 +84,26 @@ int drawcache_tally_add(struct drawcache *dc, const char *campaign, int kind,
     const uint8_t subject[16], uint32_t period, uint64_t delta)
     __attribute__((warn_unused_result));
 /* Writer, after a group's operations and before its commit: writes the
- * group's headers and counters into its transaction. */
+ * group's headers and counters into its transaction. -ENOTRECOVERABLE
+ * (which fails the group) if a risk count was made without a draw. */
 int drawcache_flush_txn(struct drawcache *dc, struct store_txn *t)
     __attribute__((warn_unused_result));
 /* Writer: the group committed (staged becomes committed) or not (staged
  * changes are dropped). */
 void drawcache_group_end(struct drawcache *dc, bool committed);
-/* Writer, between groups: writes the committed changes and watermarks in
- * one transaction and drops them from memory. */
+/* Writer, between groups: writes every committed draw with its counts
+ * and the watermarks in one transaction and drops them from memory. */
 int drawcache_fold(struct drawcache *dc, struct store *st)
     __attribute__((warn_unused_result));
-/* Committed changes not yet folded. */
+/* Writer, between groups: unless a planned fold is under way, plans one of
+ * the draws committed so far. */
+void drawcache_plan(struct drawcache *dc);
+/* Writer, between groups: writes the next (at most max) draws of the plan
+ * with their counts in one transaction. Returns 1 if more of the plan is
+ * left, 0 if none, or a negative errno (the slice is left to try again). */
+int drawcache_fold_slice(struct drawcache *dc, struct store *st, size_t max)
+    __attribute__((warn_unused_result));
+/* Writer: committed draws not yet folded. */
 size_t drawcache_pending(struct drawcache *dc);
 
 /* ---- the rewards' tallies back end (drawtallies.c) ------------------ */

@@ -151,7 +151,8 @@ dt_replay_cb(const struct store_draw *d, void *arg)
 
 	if (d->kind != STORE_DRAW_ONLINE)
 		return 0;
-	/* In the index: written with its counters, in one transaction. */
+	/* In the index: written with its counts, in one transaction (a
+	 * fold's slice). */
 	ret = store_draw_by_code_txn(w->t, w->c->id, d->serial, &indexed);
 	if (ret != -ENOENT)
 		return ret;
@@ -165,9 +166,10 @@ dt_replay_cb(const struct store_draw *d, void *arg)
 			draw_net_of(ev.ip_family == 4 ? AF_INET : AF_INET6,
 			    ev.ip, net);
 	}
-	if ((ret = drawcache_add_draw(w->dc, w->c->id, d->serial,
-	    d->seq)) < 0 ||
-	    (ret = draw_count_txn(w->t, &w->tl, w->c, d, net)) < 0)
+	/* The counts first: drawcache_add_draw gives them to the draw. */
+	if ((ret = draw_count_txn(w->t, &w->tl, w->c, d, net)) < 0 ||
+	    (ret = drawcache_add_draw(w->dc, w->c->id, d->serial,
+	    d->seq)) < 0)
 		return ret;
 	w->n++;
 	return 0;

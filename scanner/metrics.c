@@ -280,6 +280,16 @@ metrics_histogram(struct metrics_out *o, const char *name, const char *help,
 	metrics_printf(o, "%s_count %" PRIu64 "\n", name, cum);
 }
 
+/* Appends a gauge in seconds from microseconds. */
+static void
+metrics_seconds(struct metrics_out *o, const char *name, const char *help,
+    uint64_t us)
+{
+	metrics_family(o, name, "gauge", help);
+	metrics_printf(o, "%s %" PRIu64 ".%06" PRIu64 "\n", name,
+	    us / 1000000, us % 1000000);
+}
+
 /* Appends the whole exposition. started_us is clock_now_us() at start
  * (as server.c sets it; a clock stepped back reads uptime 0);
  * ws may be NULL (no writer: its families read zero). Returns 0, or
@@ -338,6 +348,15 @@ metrics_render(struct metrics *m, const struct writer_stats *ws,
 	metrics_histogram(&o, "scanloop_commit_duration_seconds",
 	    "Time to apply and commit (with fsync) one write transaction.",
 	    metrics_commit_le, ws->commit_us_hist, 10, ws->commit_us_sum, true);
+	metrics_seconds(&o, "scanloop_commit_duration_max_seconds",
+	    "The longest write transaction since the start.",
+	    ws->commit_us_max);
+	metrics_histogram(&o, "scanloop_writer_pause_seconds",
+	    "Time the writer spends between groups on its own work (a tick, "
+	    "a slice of a fold); a group waits for it.", metrics_commit_le,
+	    ws->pause_us_hist, 10, ws->pause_us_sum, true);
+	metrics_seconds(&o, "scanloop_writer_pause_max_seconds",
+	    "The longest such pause since the start.", ws->pause_us_max);
 
 	metrics_single(&o, "scanloop_open_connections", "gauge",
 	    "Client connections open now.", open_conns);

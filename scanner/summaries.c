@@ -11,6 +11,7 @@ struct summaries {
 	struct wbcache *wb;		/* serial → struct store_code_scans */
 	uint64_t committed_last;	/* newest committed event id */
 	uint64_t staged_last;		/* newest event id of this group */
+	uint64_t plan_last;		/* committed_last when planned */
 };
 
 static const uint8_t summaries_zero[STORE_SERIAL_BYTES];
@@ -117,7 +118,7 @@ summaries_tail_cb(const struct store_event *ev, void *arg)
 		return 0;
 	if ((ret = summaries_stage(w->sm, w->t, ev->serial, &s)) < 0)
 		return ret;
-	store_code_scans_apply(s, ev);
+	store_code_scans_replay(s, ev);
 	return 0;
 }
 
@@ -182,6 +183,17 @@ summaries_put(const void *serial, const void *scans, void *t)
 	return store_code_scans_put_txn(t, serial, scans);
 }
 
+/* Commits a fold's transaction if ret is 0, else aborts it. */
+static int
+summaries_txn_end(struct store_txn *t, int ret)
+{
+	if (ret < 0) {
+		store_txn_abort(t);
+		return ret;
+	}
+	return store_txn_commit(t);
+}
+
 /* Writes the dirty summaries and the watermark in one transaction. */
 int
 summaries_fold(struct summaries *sm, struct store *st)
@@ -195,14 +207,46 @@ summaries_fold(struct summaries *sm, struct store *st)
 		return ret;
 	if ((ret = wbcache_fold(sm->wb, false, summaries_put, &t)) == 0)
 		ret = store_scans_set_folded_txn(&t, sm->committed_last);
-	if (ret == 0)
-		ret = store_txn_commit(&t);
-	else
-		store_txn_abort(&t);
-	if (ret < 0)
+	if ((ret = summaries_txn_end(&t, ret)) < 0)
 		return ret;
 	wbcache_folded(sm->wb, SUMMARIES_MAX_CLEAN);
 	return 0;
+}
+
+/* Plans a fold in slices of what changed, unless one is under way. */
+int
+summaries_plan(struct summaries *sm)
+{
+	int ret;
+
+	if (wbcache_planned(sm->wb) > 0)
+		return 0;
+	if ((ret = wbcache_plan(sm->wb)) == 0)
+		sm->plan_last = sm->committed_last;
+	return ret;
+}
+
+/* Writes the next slice of the plan, and the watermark with the last. */
+int
+summaries_fold_slice(struct summaries *sm, struct store *st, size_t max)
+{
+	size_t left = wbcache_planned(sm->wb), n;
+	struct store_txn t;
+	int ret;
+
+	if (left == 0)
+		return 0;
+	if ((ret = store_txn_begin(st, false, &t)) < 0)
+		return ret;
+	ret = wbcache_plan_slice(sm->wb, max, summaries_put, &t, &n);
+	/* Every summary changed up to plan_last is written once the plan
+	 * is: the entries that were not dirty then were already whole. */
+	if (ret == 0 && n == left)
+		ret = store_scans_set_folded_txn(&t, sm->plan_last);
+	if ((ret = summaries_txn_end(&t, ret)) < 0)
+		return ret;
+	wbcache_plan_done(sm->wb, n, SUMMARIES_MAX_CLEAN);
+	return n < left;
 }
 
 /* Folds, then moves the watermark over the committed events that changed

@@ -4,10 +4,14 @@
  * The writer appends scan events only; what a page says about a code
  * (scanned N times, first when and where) comes from here. Changes made
  * in a group are staged and become the committed view only if the
- * group's commit succeeds. About once a second the writer folds the
- * committed view into the store's code_scans (one transaction, a page
- * per code at most once per fold instead of once per scan) and moves the
- * fold watermark; a restart folds whatever a crash left (store_scans_fold).
+ * group's commit succeeds. About once a second the writer plans a fold of
+ * the changed summaries into the store's code_scans (a page per code at
+ * most once per fold instead of once per scan) and writes it in slices
+ * between later groups, each in a transaction of its own; the last one
+ * moves the fold watermark to the newest event of the plan's time. A
+ * summary written by a slice may already hold events past the watermark:
+ * a restart folds whatever a crash left (store_scans_fold), skipping the
+ * events a stored summary already holds.
  * Thread-safe: the writer changes it, loops read it.
  */
 #ifndef SCANLOOP_SUMMARIES_H
@@ -21,6 +25,7 @@
 
 #define SUMMARIES_MAX_CLEAN (1u << 18)	/* clean entries kept after a fold */
 #define SUMMARIES_FOLD_MS 1000
+#define SUMMARIES_FOLD_SLICE 1024	/* summaries per slice of a fold */
 
 struct summaries;
 
@@ -49,8 +54,18 @@ int summaries_set_location_txn(struct summaries *sm, struct store_txn *t,
 /* Writer: the group committed (staged becomes committed) or not (staged
  * changes are dropped). */
 void summaries_group_end(struct summaries *sm, bool committed);
-/* Writer, between groups: writes what changed and the watermark. */
+/* Writer, between groups: writes what changed and the watermark, all in
+ * one transaction (a planned fold's rest included). */
 int summaries_fold(struct summaries *sm, struct store *st);
+/* Writer, between groups: unless a planned fold is under way, plans one of
+ * every summary changed so far. 0 or -ENOMEM. */
+int summaries_plan(struct summaries *sm) __attribute__((warn_unused_result));
+/* Writer, between groups: writes the next max summaries of the plan in a
+ * transaction, with the watermark if they are the last. Returns 1 if
+ * more of the plan is left, 0 if none, or a negative errno (the slice is
+ * left to try again). */
+int summaries_fold_slice(struct summaries *sm, struct store *st, size_t max)
+    __attribute__((warn_unused_result));
 /* Writer, between groups: folds, and moves the watermark to the newest
  * committed event, so that the store's code_scans is whole (for
  * store_prune_step). */

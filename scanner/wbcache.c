@@ -15,11 +15,13 @@ struct wbcache_entry {
 	struct wbcache_entry *next;		/* hash chain */
 	struct wbcache_entry *staged_next;	/* this group's */
 	struct wbcache_entry *dirty_next;	/* not yet folded */
+	struct wbcache_entry **dirty_pprev;	/* what points at it */
 	uint32_t hash;
 	uint16_t key_len;			/* for wbcache_cmp */
 	bool staged : 1;
 	bool dirty : 1;
 	bool added : 1;				/* by this group */
+	bool planned : 1;			/* in the plan, not yet written */
 	max_align_t data[];
 };
 
@@ -28,8 +30,10 @@ struct wbcache {
 	size_t key_len, val_len;
 	size_t val_off;			/* key_len, aligned for the value */
 	struct wbcache_entry *staged;	/* this group's (the writer's) */
-	struct wbcache_entry *dirty;
+	struct wbcache_entry *dirty;	/* changed, not planned */
 	size_t n, ndirty;
+	struct wbcache_entry **plan;	/* the writer's: sorted by key */
+	size_t plan_len, plan_next;	/* plan[plan_next..] not written */
 	struct wbcache_entry *buckets[WBCACHE_BUCKETS];
 };
 
@@ -81,7 +85,7 @@ wbcache_new(size_t key_len, size_t val_len, struct wbcache **out)
 	return 0;
 }
 
-/* Frees every entry (mutex held or single-threaded). */
+/* Frees every entry and the plan (mutex held or single-threaded). */
 static void
 wbcache_clear(struct wbcache *wb)
 {
@@ -92,6 +96,9 @@ wbcache_clear(struct wbcache *wb)
 			wb->buckets[b] = e->next;
 			free(e);
 		}
+	free(wb->plan);
+	wb->plan = NULL;
+	wb->plan_len = wb->plan_next = 0;
 	wb->staged = wb->dirty = NULL;
 	wb->n = wb->ndirty = 0;
 }
@@ -162,6 +169,34 @@ wbcache_link(struct wbcache *wb, struct wbcache_entry *e)
 	wb->n++;
 }
 
+/* Puts an entry on the dirty list (mutex held). */
+static void
+wbcache_dirty_push(struct wbcache *wb, struct wbcache_entry *e)
+{
+	e->dirty = true;
+	e->dirty_next = wb->dirty;
+	e->dirty_pprev = &wb->dirty;
+	if (wb->dirty != NULL)
+		wb->dirty->dirty_pprev = &e->dirty_next;
+	wb->dirty = e;
+	wb->ndirty++;
+}
+
+/* Takes an entry off the dirty list, if on it (mutex held). */
+static void
+wbcache_dirty_unlink(struct wbcache *wb, struct wbcache_entry *e)
+{
+	if (!e->dirty)
+		return;
+	*e->dirty_pprev = e->dirty_next;
+	if (e->dirty_next != NULL)
+		e->dirty_next->dirty_pprev = e->dirty_pprev;
+	e->dirty_next = NULL;
+	e->dirty_pprev = NULL;
+	e->dirty = false;
+	wb->ndirty--;
+}
+
 /* Stages an entry for this group (mutex held). */
 static void
 wbcache_stage_entry(struct wbcache *wb, struct wbcache_entry *e)
@@ -222,6 +257,8 @@ wbcache_remove(struct wbcache *wb, struct wbcache_entry *gone)
 		pp = &(*pp)->next;
 	}
 	*pp = gone->next;
+	assert(!gone->planned && !gone->staged);
+	wbcache_dirty_unlink(wb, gone);
 	free(gone);
 	wb->n--;
 }
@@ -239,7 +276,7 @@ wbcache_group_end(struct wbcache *wb, bool committed)
 		e->staged_next = NULL;
 		e->staged = false;
 		if (!committed) {
-			assert(!e->added || !e->dirty);
+			assert(!e->added || (!e->dirty && !e->planned));
 			if (e->added)
 				wbcache_remove(wb, e);
 			continue;
@@ -248,12 +285,9 @@ wbcache_group_end(struct wbcache *wb, bool committed)
 		if (memcmp(wbcache_staged(wb, e), val, wb->val_len) == 0)
 			continue;
 		memcpy(val, wbcache_staged(wb, e), wb->val_len);
-		if (!e->dirty) {
-			e->dirty = true;
-			e->dirty_next = wb->dirty;
-			wb->dirty = e;
-			wb->ndirty++;
-		}
+		/* A planned entry is written with its value of the time. */
+		if (!e->dirty && !e->planned)
+			wbcache_dirty_push(wb, e);
 	}
 	pthread_mutex_unlock(&wb->mu);
 }
@@ -268,37 +302,83 @@ wbcache_cmp(const void *a, const void *b)
 	return memcmp(x->data, y->data, x->key_len);
 }
 
-/* Hands the dirty entries to put, in key order if sorted. */
+/* Collects the entries not yet written (plan and dirty list) into a new
+ * array, sorted if asked; *out NULL when there are none. */
+static int
+wbcache_unwritten(struct wbcache *wb, bool sorted, struct wbcache_entry ***out,
+    size_t *len)
+{
+	size_t n = wb->plan_len - wb->plan_next + wb->ndirty, i = 0;
+	struct wbcache_entry **v, *e;
+
+	*out = NULL;
+	*len = 0;
+	if (n == 0)
+		return 0;
+	if ((v = malloc(n * sizeof(*v))) == NULL)
+		return -ENOMEM;
+	for (size_t j = wb->plan_next; j < wb->plan_len; j++)
+		v[i++] = wb->plan[j];
+	for (e = wb->dirty; e != NULL; e = e->dirty_next)
+		v[i++] = e;
+	assert(i == n);
+	if (sorted)
+		qsort(v, n, sizeof(*v), wbcache_cmp);
+	*out = v;
+	*len = n;
+	return 0;
+}
+
+/* Hands every entry not yet written to put, in key order if sorted. */
 int
 wbcache_fold(struct wbcache *wb, bool sorted, wbcache_put_fn put, void *arg)
 {
-	struct wbcache_entry **v = NULL, *e;
-	size_t n = 0;
-	int ret = 0;
+	struct wbcache_entry **v;
+	size_t n;
+	int ret;
 
 	/* Between groups nothing is staged, and the writer alone changes
 	 * entries: reading them unlocked here is safe. */
 	assert(wb->staged == NULL);
-	if (!sorted) {
-		for (e = wb->dirty; e != NULL && ret == 0; e = e->dirty_next)
-			ret = put(e->data, wbcache_committed(wb, e), arg);
-		goto out;
-	}
-	if (wb->ndirty == 0)
-		goto out;
-	if ((v = malloc(wb->ndirty * sizeof(*v))) == NULL) {
-		ret = -ENOMEM;
-		goto out;
-	}
-	for (e = wb->dirty; e != NULL; e = e->dirty_next)
-		v[n++] = e;
-	assert(n == wb->ndirty);
-	qsort(v, n, sizeof(*v), wbcache_cmp);
+	if ((ret = wbcache_unwritten(wb, sorted, &v, &n)) < 0)
+		return ret;
 	for (size_t i = 0; i < n && ret == 0; i++)
 		ret = put(v[i]->data, wbcache_committed(wb, v[i]), arg);
-out:
 	free(v);
 	return ret;
+}
+
+/* Drops every entry neither dirty nor planned (mutex held, between
+ * groups): the store holds them. */
+static void
+wbcache_drop_clean(struct wbcache *wb)
+{
+	for (size_t b = 0; b < WBCACHE_BUCKETS; b++) {
+		struct wbcache_entry **pp = &wb->buckets[b], *e;
+
+		while ((e = *pp) != NULL) {
+			if (e->dirty || e->planned) {
+				pp = &e->next;
+				continue;
+			}
+			*pp = e->next;
+			free(e);
+			wb->n--;
+		}
+	}
+}
+
+/* Ends the plan once every entry of it is written (mutex held). */
+static void
+wbcache_plan_end(struct wbcache *wb, size_t keep_clean)
+{
+	if (wb->plan_next < wb->plan_len)
+		return;
+	free(wb->plan);
+	wb->plan = NULL;
+	wb->plan_len = wb->plan_next = 0;
+	if (wb->n > keep_clean)
+		wbcache_drop_clean(wb);
 }
 
 /* Marks everything clean after a fold, and drops it if too much. */
@@ -307,17 +387,99 @@ wbcache_folded(struct wbcache *wb, size_t keep_clean)
 {
 	assert(wb->staged == NULL);
 	pthread_mutex_lock(&wb->mu);
-	while (wb->dirty != NULL) {
-		struct wbcache_entry *e = wb->dirty;
+	while (wb->dirty != NULL)
+		wbcache_dirty_unlink(wb, wb->dirty);
+	for (size_t i = wb->plan_next; i < wb->plan_len; i++)
+		wb->plan[i]->planned = false;
+	wb->plan_next = wb->plan_len;
+	wbcache_plan_end(wb, keep_clean);
+	pthread_mutex_unlock(&wb->mu);
+}
 
-		wb->dirty = e->dirty_next;
-		e->dirty_next = NULL;
-		e->dirty = false;
+/* Starts a plan of the dirty entries, unless one is under way. */
+int
+wbcache_plan(struct wbcache *wb)
+{
+	struct wbcache_entry **v;
+	size_t n;
+	int ret;
+
+	assert(wb->staged == NULL);
+	if (wb->plan_next < wb->plan_len || wb->ndirty == 0)
+		return 0;
+	/* No plan: what is unwritten is the dirty list. */
+	if ((ret = wbcache_unwritten(wb, true, &v, &n)) < 0)
+		return ret;
+	pthread_mutex_lock(&wb->mu);
+	for (size_t i = 0; i < n; i++) {
+		wbcache_dirty_unlink(wb, v[i]);
+		v[i]->planned = true;
 	}
-	wb->ndirty = 0;
-	/* Nothing is staged or dirty now: all of it is clean. */
-	if (wb->n > keep_clean)
-		wbcache_clear(wb);
+	free(wb->plan);
+	wb->plan = v;
+	wb->plan_len = n;
+	wb->plan_next = 0;
+	pthread_mutex_unlock(&wb->mu);
+	return 0;
+}
+
+/* Hands the next entries of the plan to put. */
+int
+wbcache_plan_slice(struct wbcache *wb, size_t max, wbcache_put_fn put,
+    void *arg, size_t *n)
+{
+	size_t end = wb->plan_len - wb->plan_next > max ? wb->plan_next + max :
+	    wb->plan_len;
+	int ret = 0;
+
+	assert(wb->staged == NULL);
+	*n = 0;
+	for (size_t i = wb->plan_next; i < end && ret == 0; i++)
+		ret = put(wb->plan[i]->data, wbcache_committed(wb, wb->plan[i]),
+		    arg);
+	if (ret == 0)
+		*n = end - wb->plan_next;
+	return ret;
+}
+
+/* Marks a written slice of the plan clean. */
+void
+wbcache_plan_done(struct wbcache *wb, size_t n, size_t keep_clean)
+{
+	assert(wb->staged == NULL && n <= wb->plan_len - wb->plan_next);
+	pthread_mutex_lock(&wb->mu);
+	for (size_t i = 0; i < n; i++)
+		wb->plan[wb->plan_next + i]->planned = false;
+	wb->plan_next += n;
+	wbcache_plan_end(wb, keep_clean);
+	pthread_mutex_unlock(&wb->mu);
+}
+
+/* Entries of the plan not yet written. */
+size_t
+wbcache_planned(struct wbcache *wb)
+{
+	size_t n;
+
+	pthread_mutex_lock(&wb->mu);
+	n = wb->plan_len - wb->plan_next;
+	pthread_mutex_unlock(&wb->mu);
+	return n;
+}
+
+/* Changes a committed value between groups, or drops its entry. */
+void
+wbcache_update(struct wbcache *wb, const void *key,
+    bool (*fn)(void *val, void *arg), void *arg)
+{
+	uint32_t h = wbcache_hash(wb, key);
+	struct wbcache_entry *e;
+
+	assert(wb->staged == NULL);
+	pthread_mutex_lock(&wb->mu);
+	if ((e = wbcache_find(wb, key, h)) != NULL &&
+	    fn(wbcache_committed(wb, e), arg))
+		wbcache_remove(wb, e);
 	pthread_mutex_unlock(&wb->mu);
 }
 
@@ -333,11 +495,16 @@ wbcache_count(struct wbcache *wb, const size_t *count)
 	return n;
 }
 
-/* Dirty entries. */
+/* Entries not yet written: dirty or planned. */
 size_t
 wbcache_dirty(struct wbcache *wb)
 {
-	return wbcache_count(wb, &wb->ndirty);
+	size_t n;
+
+	pthread_mutex_lock(&wb->mu);
+	n = wb->ndirty + wb->plan_len - wb->plan_next;
+	pthread_mutex_unlock(&wb->mu);
+	return n;
 }
 
 /* Cached entries. */

@@ -8,11 +8,17 @@
  * wbcache_group_end makes the changed ones committed and dirty when the
  * group's commit succeeded; when it failed, the changes are dropped and
  * the entries the group added are removed. Any thread reads committed
- * values. Between groups the writer folds: wbcache_fold hands every dirty
- * entry to a callback that writes it in the caller's transaction, and
- * once that transaction commits, wbcache_folded marks them clean and
- * keeps some clean entries as a read cache. The cache knows nothing of
- * the store: transactions and watermarks are the callers'.
+ * values. Between groups the writer folds, at once or in slices. At once:
+ * wbcache_fold hands every unwritten entry to a callback that writes it
+ * in the caller's transaction, and once that transaction commits,
+ * wbcache_folded marks them clean and keeps some clean entries as a read
+ * cache. In slices: wbcache_plan takes the dirty entries into a plan in
+ * key order; wbcache_plan_slice hands the next few to the callback, each
+ * slice in a transaction of its own, and wbcache_plan_done marks them
+ * clean once it committed. An entry that changes while planned stays in
+ * the plan and is written with its value of the time; one that changes
+ * after its slice is dirty again, for the next plan. The cache knows
+ * nothing of the store: transactions and watermarks are the callers'.
  *
  * Thread safety: one mutex, taken once per call (twice to add an entry
  * that load fills: the store is read outside it); the writer changes
@@ -56,16 +62,36 @@ int wbcache_stage(struct wbcache *wb, const void *key, wbcache_load_fn load,
  * the committed one replaces it and its entry is dirty. Not committed:
  * staged values are dropped and entries added in the group removed. */
 void wbcache_group_end(struct wbcache *wb, bool committed);
-/* Writer, between groups: calls put for every dirty entry, in key order
- * (memcmp) when sorted; stops at put's first error and returns it.
- * Marks nothing clean. -ENOMEM if sorting has no memory. */
+/* Writer, between groups: calls put for every entry not yet written
+ * (dirty or planned), in key order (memcmp) when sorted; stops at put's
+ * first error and returns it. Marks nothing clean. -ENOMEM if there is
+ * no memory to list them. */
 int wbcache_fold(struct wbcache *wb, bool sorted, wbcache_put_fn put,
     void *arg) __attribute__((warn_unused_result));
 /* Writer, between groups, after the fold's transaction committed: marks
- * every entry clean; if more than keep_clean entries are then cached,
- * drops them all (the store holds them). */
+ * every entry clean and ends the plan; if more than keep_clean entries
+ * are then cached, drops them all (the store holds them). */
 void wbcache_folded(struct wbcache *wb, size_t keep_clean);
-/* Dirty entries: committed changes not yet folded. */
+/* Writer, between groups: unless a plan is under way, takes every dirty
+ * entry into a new plan, in key order. 0 or -ENOMEM. */
+int wbcache_plan(struct wbcache *wb) __attribute__((warn_unused_result));
+/* Writer, between groups: calls put for the next (at most max) entries of
+ * the plan, and sets *n to how many; stops at put's first error and
+ * returns it (*n 0). Marks nothing clean. */
+int wbcache_plan_slice(struct wbcache *wb, size_t max, wbcache_put_fn put,
+    void *arg, size_t *n) __attribute__((warn_unused_result));
+/* Writer, between groups, after the slice's transaction committed: marks
+ * those n entries clean. Once the plan is all written, it ends, and if
+ * more than keep_clean entries are cached the clean ones are dropped. */
+void wbcache_plan_done(struct wbcache *wb, size_t n, size_t keep_clean);
+/* Entries of the plan not yet written (0: no plan under way). */
+size_t wbcache_planned(struct wbcache *wb);
+/* Writer, between groups: calls fn on key's committed value, if cached,
+ * to change it; drops the entry if fn returns true. The entry must not
+ * be planned. */
+void wbcache_update(struct wbcache *wb, const void *key,
+    bool (*fn)(void *val, void *arg), void *arg);
+/* Entries not yet written: committed changes, dirty or planned. */
 size_t wbcache_dirty(struct wbcache *wb);
 /* Cached entries. */
 size_t wbcache_size(struct wbcache *wb);

@@ -35,6 +35,7 @@ struct writer {
 	atomic_bool degraded;
 	struct writer_hooks hooks;	/* read by the writer thread only */
 	int64_t last_tick;
+	bool stepping;			/* step has more to do */
 	pthread_mutex_t stats_mu;
 	struct writer_stats stats;
 };
@@ -164,11 +165,27 @@ writer_commit_group(struct writer *w, struct writer_op *ops, size_t n)
 		w->stats.group_hist[writer_group_bucket(n)]++;
 		w->stats.commit_us_sum += (uint64_t)dt;
 		w->stats.commit_us_hist[writer_time_bucket(dt)]++;
+		if ((uint64_t)dt > w->stats.commit_us_max)
+			w->stats.commit_us_max = (uint64_t)dt;
 	} else
 		w->stats.failed_commits++;
 	pthread_mutex_unlock(&w->stats_mu);
 	atomic_fetch_sub(&w->pending, n);
 	writer_deliver(ops);
+}
+
+/* Counts a pause of the hooks between groups, from t0 to now. */
+static void
+writer_pause_count(struct writer *w, int64_t t0)
+{
+	int64_t dt = clock_mono_us() - t0;
+
+	pthread_mutex_lock(&w->stats_mu);
+	w->stats.pause_us_sum += (uint64_t)dt;
+	w->stats.pause_us_hist[writer_time_bucket(dt)]++;
+	if ((uint64_t)dt > w->stats.pause_us_max)
+		w->stats.pause_us_max = (uint64_t)dt;
+	pthread_mutex_unlock(&w->stats_mu);
 }
 
 /* Runs the tick hook if it is due (or forced); mutex not held. */
@@ -183,6 +200,22 @@ writer_tick(struct writer *w, bool force)
 		return;
 	w->last_tick = now;
 	w->hooks.tick(w->st, w->hooks.arg);
+	w->stepping = w->hooks.step != NULL;
+	writer_pause_count(w, now);
+}
+
+/* Runs one step of the work a tick planned, if any is left; mutex not
+ * held. */
+static void
+writer_step(struct writer *w)
+{
+	int64_t t0;
+
+	if (!w->stepping)
+		return;
+	t0 = clock_mono_us();
+	w->stepping = w->hooks.step(w->st, w->hooks.arg) > 0;
+	writer_pause_count(w, t0);
 }
 
 /* The writer thread. */
@@ -198,7 +231,14 @@ writer_main(void *arg)
 		size_t n = 0;
 
 		while (w->head == NULL && !w->stop) {
-			if (w->hooks.tick != NULL) {
+			if (w->stepping) {
+				/* Idle: the planned work goes on, a slice
+				 * at a time, with a look at the queue
+				 * between slices. */
+				pthread_mutex_unlock(&w->mu);
+				writer_step(w);
+				pthread_mutex_lock(&w->mu);
+			} else if (w->hooks.tick != NULL) {
 				struct timespec ts;
 
 				clock_gettime(CLOCK_REALTIME, &ts);
@@ -232,10 +272,16 @@ writer_main(void *arg)
 		pthread_mutex_unlock(&w->mu);
 		writer_commit_group(w, ops, n);
 		writer_tick(w, false);
+		writer_step(w);
 		pthread_mutex_lock(&w->mu);
 	}
 	pthread_mutex_unlock(&w->mu);
+	/* The rest of a planned fold, then a last tick and its steps. */
+	while (w->stepping)
+		writer_step(w);
 	writer_tick(w, true);
+	while (w->stepping)
+		writer_step(w);
 	return NULL;
 }
 

@@ -57,6 +57,10 @@ struct writer_stats {
 	uint64_t group_hist[8];		/* ops per commit: 1,2-3,4-7,...,128+ */
 	uint64_t commit_us_sum;
 	uint64_t commit_us_hist[10];	/* commit time buckets, see metrics */
+	uint64_t commit_us_max;		/* the longest group commit */
+	uint64_t pause_us_sum;		/* the hooks' work between groups */
+	uint64_t pause_us_hist[10];	/* per tick or step, as commits */
+	uint64_t pause_us_max;
 };
 
 /* Work the writer does besides operations (set before any submit). */
@@ -69,6 +73,12 @@ struct writer_hooks {
 	/* Between groups at most every tick_ms (and once at stop); may run
 	 * transactions of its own. */
 	void (*tick)(struct store *st, void *arg);
+	/* Between groups, after each tick, then after each group and while
+	 * no operation waits, for as long as it returns 1: one short slice
+	 * of the work a tick planned (a transaction of its own). 0: nothing
+	 * left until the next tick. At stop it runs until it returns 0,
+	 * before and after the last tick. */
+	int (*step)(struct store *st, void *arg);
 	int tick_ms;
 	void *arg;
 };

@@ -159,6 +159,19 @@ store_code_scans_apply(struct store_code_scans *s, const struct store_event *ev)
 	}
 }
 
+/* Applies an event after the watermark unless the summary holds it. */
+void
+store_code_scans_replay(struct store_code_scans *s,
+    const struct store_event *ev)
+{
+	/* A code's events are applied in id order, so the summary holds
+	 * every one up to its last; a location given later still counts. */
+	if (ev->id <= s->last_event)
+		store_code_scans_locate(s, ev);
+	else
+		store_code_scans_apply(s, ev);
+}
+
 /* A location for the first human scan goes into the summary. */
 void
 store_code_scans_locate(struct store_code_scans *s, const struct store_event *ev)
@@ -283,7 +296,7 @@ store_fold_cb(const MDB_val *k, const MDB_val *v, void *arg)
 		return w->serial == NULL && w->n >= STORE_MINT_CHUNK ? 1 : 0;
 	if (w->serial != NULL) {
 		if (memcmp(ev.serial, w->serial, STORE_SERIAL_BYTES) == 0)
-			store_code_scans_apply(w->s, &ev);
+			store_code_scans_replay(w->s, &ev);
 		return 0;
 	}
 	ret = store_code_scans_get_txn(w->t, ev.serial, &s);
@@ -291,7 +304,7 @@ store_fold_cb(const MDB_val *k, const MDB_val *v, void *arg)
 		memset(&s, 0, sizeof(s));
 	else if (ret < 0)
 		return ret;
-	store_code_scans_apply(&s, &ev);
+	store_code_scans_replay(&s, &ev);
 	if ((ret = store_code_scans_put_txn(w->t, ev.serial, &s)) < 0)
 		return ret;
 	return w->n >= STORE_MINT_CHUNK ? 1 : 0;

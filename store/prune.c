@@ -208,18 +208,44 @@ prune_chain_txn(struct store_txn *t, const struct prune_item *it, size_t n,
 	return store_code_scans_put_txn(t, it[0].serial, &cs);
 }
 
+/* Whether a pass has an event to look at: the cut-off, and the answer. */
+struct prune_due {
+	int64_t before;
+	bool due;
+};
+
+/* Walk callback: is the first event past a pass's watermark older than
+ * the cut-off? */
+static int
+prune_due_cb(const struct store_event *ev, void *arg)
+{
+	struct prune_due *d = arg;
+
+	d->due = ev->time < d->before;
+	return 1;
+}
+
 /* Deletes forged and malformed events older than the cut-off, relinking
  * their chains. Only folded events are deleted, and only when nothing is
- * left to fold: a chain's walk starts from the code's stored summary. */
+ * left to fold: a chain's walk starts from the code's stored summary.
+ * With no event old enough to look at, nothing need be folded. */
 static int
 prune_forged_txn(struct store_txn *t, int64_t before,
     struct store_prune_stats *s, bool *more)
 {
+	struct prune_due due = { before, false };
 	struct prune_pick *p;
-	uint64_t folded, last;
+	uint64_t folded, last, after;
 	size_t i, j;
 	int ret;
 
+	*more = false;
+	if ((ret = prune_mark_get(t, "pruned_forged", &after)) < 0 ||
+	    (ret = store_event_foreach_after_txn(t, after, prune_due_cb,
+	    &due)) < 0)
+		return ret;
+	if (!due.due)
+		return 0;
 	if ((ret = store_scans_folded_txn(t, &folded)) < 0 ||
 	    (ret = store_event_last_id_txn(t, &last)) < 0)
 		return ret;

@@ -313,14 +313,23 @@ static_assert(sizeof(struct store_code_scans) == 56, "code_scans layout");
  * Summaries are derived data. The scan server appends events only (a
  * random summary update per event would double what each group commit
  * writes) and keeps the summaries of recent scans in memory, folding them
- * into code_scans about once a second; "scans_folded" in meta names the
- * last event whose effect is in code_scans, and a restart folds the rest
- * (store_scans_fold). Readers that cannot see the server's memory use
- * store_code_scans_current_txn, which adds the unfolded tail.
+ * into code_scans about once a second, in slices; "scans_folded" in meta
+ * names an event up to which every event's effect is in code_scans, and a
+ * restart folds the rest (store_scans_fold). A slice may write a summary
+ * that already holds events past the watermark: every code's events are
+ * applied in id order, so an event at or below its summary's last_event
+ * is in it and is skipped (store_code_scans_replay). Readers that cannot
+ * see the server's memory use store_code_scans_current_txn, which adds
+ * the unfolded tail the same way.
  */
 
 /* Applies an event (id set) to its code's summary; no store access. */
 void store_code_scans_apply(struct store_code_scans *s,
+    const struct store_event *ev);
+/* Applies an event past the fold watermark to its code's summary, unless
+ * the summary already holds it (ev->id <= last_event: then only a
+ * location given to it since); no store access. */
+void store_code_scans_replay(struct store_code_scans *s,
     const struct store_event *ev);
 /* Applies a location given to event ev (id, lat, lon...) to its code's
  * summary when it was the first human scan; no store access. */

@@ -1,6 +1,7 @@
 /* test_drawcache.c — the scan server's draw cache as the draws' tallies:
  * the risk rules through it, one group's shared tallies, failed groups,
- * the fold into the store and the replay after a crash; and the visitor
+ * the fold into the store, at once or in slices, and the replay after a
+ * crash; and the visitor
  * ids the server gives the draws. */
 #include "draw_fixture.h"
 
@@ -243,6 +244,99 @@ test_cache_recovery(void **state)
 	assert_int_equal(r.refusal, DRAW_REFUSE_VISITOR_WINS);
 }
 
+/* A risk counter of visitor v (as request() makes it) in the store. */
+static uint64_t
+visitor_count(struct fixture *f, int kind, uint8_t v, uint32_t period)
+{
+	uint8_t subject[16] = { v };
+	struct store_txn t;
+	uint64_t n = 0;
+
+	subject[15] = 1;
+	assert_int_equal(store_txn_begin(f->st, true, &t), 0);
+	assert_int_equal(store_counter_get_txn(&t, "rec", kind, subject, period,
+	    &n), 0);
+	store_txn_abort(&t);
+	return n;
+}
+
+/* Visitors 1 to last have two draws on day and two wins in the store. */
+static void
+visitors_drew_twice(struct fixture *f, uint8_t last, uint32_t day)
+{
+	for (uint8_t v = 1; v <= last; v++) {
+		assert_int_equal(visitor_count(f, STORE_COUNT_VISITOR_DAY, v,
+		    day), 2);
+		assert_int_equal(visitor_count(f, STORE_COUNT_VISITOR_WINS, v,
+		    0), 2);
+	}
+}
+
+/* A planned fold written in slices: each slice holds its draws' index
+ * entries and counts, the cache keeps the rest; a crash after one slice
+ * replays only the draws the index lacks, so no count is lost or made
+ * twice. */
+static void
+test_sliced_fold(void **state)
+{
+	struct fixture *f = *state;
+	uint8_t subject[16] = { 3 };
+	struct registry *reg;
+	struct store_txn t;
+	struct campaign *c;
+	uint32_t day1;
+	int64_t t0;
+
+	if (!tz_known("Asia/Shanghai"))
+		skip();
+	c = f->c = tu_campaign_load(f->st, "drawcache-recovery", 7);
+	t0 = c->day_starts[0] + 1000;
+	day1 = 1;		/* the campaign's first day, as stored */
+	subject[15] = 1;
+	assert_int_equal(drawcache_new(&f->cache), 0);
+	/* Visitors 1, 2 and 3 draw twice each, and win (odds 1). */
+	for (uint64_t n = 1; n <= 6; n++)
+		assert_int_equal(draw(f, c, n, (uint8_t)((n + 1) / 2), 1,
+		    t0 + (int64_t)n).status, DRAW_NEW);
+	drawcache_plan(f->cache);
+	assert_int_equal(drawcache_fold_slice(f->cache, f->st, 4), 1);
+	assert_int_equal(drawcache_pending(f->cache), 2);
+	assert_int_equal(indexed(f, "rec", 4), 4);
+	assert_int_equal(indexed(f, "rec", 5), 0);
+	assert_int_equal(watermark(f, "rec"), 4);
+	visitors_drew_twice(f, 2, day1);
+	assert_int_equal(visitor_count(f, STORE_COUNT_VISITOR_DAY, 3, day1),
+	    0);
+	/* The writer's view: the store's counts plus what the cache holds. */
+	assert_int_equal(drawcache_counter(f->cache, "rec",
+	    STORE_COUNT_VISITOR_DAY, subject, day1), 2);
+	subject[0] = 1;
+	assert_int_equal(drawcache_counter(f->cache, "rec",
+	    STORE_COUNT_VISITOR_DAY, subject, day1), 0);
+	assert_int_equal(draw(f, c, 7, 1, 1, t0 + 7).refusal,
+	    DRAW_REFUSE_VISITOR_DAY);
+	assert_int_equal(draw(f, c, 8, 3, 1, t0 + 8).refusal,
+	    DRAW_REFUSE_VISITOR_DAY);
+
+	/* A crash: the rest is replayed, once. */
+	drawcache_free(f->cache);
+	f->cache = NULL;
+	assert_int_equal(registry_new(&reg), 0);
+	assert_int_equal(drawcache_new(&f->cache), 0);
+	assert_int_equal(store_txn_begin(f->st, true, &t), 0);
+	assert_int_equal(registry_sync_txn(reg, &t), 0);
+	assert_int_equal(drawcache_recover_txn(&t, reg, f->cache), 2);
+	store_txn_abort(&t);
+	registry_free(reg);
+	drawcache_plan(f->cache);
+	assert_int_equal(drawcache_fold_slice(f->cache, f->st, 1), 1);
+	assert_int_equal(drawcache_fold_slice(f->cache, f->st, 1), 0);
+	assert_int_equal(drawcache_pending(f->cache), 0);
+	assert_int_equal(watermark(f, "rec"), 6);
+	visitors_drew_twice(f, 3, day1);
+	assert_int_equal(indexed(f, "rec", 6), 6);
+}
+
 /* New visitor ids start with their creation time (ms), so that ids made
  * later sort later; the rest is random; a valid cookie is taken as is. */
 static void
@@ -296,6 +390,8 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_cache_recovery,
 		    fixture_setup, fixture_teardown),
 		cmocka_unit_test_setup_teardown(test_group_tallies,
+		    fixture_setup, fixture_teardown),
+		cmocka_unit_test_setup_teardown(test_sliced_fold,
 		    fixture_setup, fixture_teardown),
 		cmocka_unit_test(test_visitor_ids),
 	};

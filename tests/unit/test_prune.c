@@ -361,12 +361,13 @@ test_prune_forged(void **state)
 }
 
 /* Unfolded events stop the forged pass (-EBUSY): chains are walked from
- * the stored summaries. */
+ * the stored summaries; unless no event is old enough to look at. */
 static void
 test_prune_needs_fold(void **state)
 {
 	struct fixture *f = *state;
-	struct store_prune_policy p = { T0 + 100LL * 1000000, 0 };
+	struct store_prune_policy p = { T0 + 100LL * 1000000, 0 },
+	    early = { T0, 0 };
 	struct store_prune_stats s;
 	struct store_event ev;
 	struct store_txn t;
@@ -380,6 +381,9 @@ test_prune_needs_fold(void **state)
 	assert_int_equal(store_event_append_txn(&t, &ev), 0);
 	assert_int_equal(store_txn_commit(&t), 0);
 	memset(&s, 0, sizeof(s));
+	/* No event old enough: nothing need be folded first. */
+	assert_int_equal(store_prune_step(f->st, &early, &s), 0);
+	assert_int_equal(s.examined, 0);
 	assert_int_equal(store_prune_step(f->st, &p, &s), -EBUSY);
 	assert_int_equal(s.deleted, 0);
 	assert_int_equal(store_scans_fold(f->st, &folded), 0);

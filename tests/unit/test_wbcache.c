@@ -4,7 +4,8 @@
  * A group stages values that only the writer sees; its end makes them
  * committed and dirty, or drops them with the entries it added. A fold
  * hands the dirty entries to a callback (in key order when asked) and
- * marks nothing clean; wbcache_folded does, and trims. Many keys share
+ * marks nothing clean; wbcache_folded does, and trims. A plan is written
+ * in slices. Many keys share
  * hash chains, values keep their type's alignment, and a reader thread
  * never sees a torn value or one from a failed group.
  */
@@ -379,6 +380,116 @@ test_folded_trim(void **state)
 	wbcache_free(wb);
 }
 
+/* Sets a value to 5, or (arg non-NULL) asks for the entry to go. */
+static bool
+update_cb(void *val, void *arg)
+{
+	val_set(val, 5);
+	return arg != NULL;
+}
+
+/* A plan takes the dirty entries in key order and is written a slice at
+ * a time: an entry changed while planned is written with its value of
+ * the time, one changed after its slice is dirty for the next plan, a
+ * failed slice is written again, and the end of a plan trims only clean
+ * entries. A fold at once writes the plan's rest too. */
+static void
+test_plan_slices(void **state)
+{
+	struct folded f = { .n = 0 };
+	struct wbcache *wb = committed_cache(10);
+	size_t n;
+
+	(void)state;
+	assert_int_equal(wbcache_plan(wb), 0);
+	assert_int_equal(wbcache_planned(wb), 10);
+	assert_int_equal(wbcache_dirty(wb), 10);
+	assert_int_equal(wbcache_plan_slice(wb, 4, put_cb, &f, &n), 0);
+	assert_int_equal(n, 4);
+	assert_int_equal(f.n, 4);
+	for (int i = 0; i < 4; i++)
+		assert_int_equal(f.keys[i], (uint64_t)i + 1);
+	wbcache_plan_done(wb, n, 100);
+	assert_int_equal(wbcache_planned(wb), 6);
+	assert_int_equal(wbcache_dirty(wb), 6);
+
+	/* 6 is planned, 2 written, 20 new. */
+	stage_set(wb, 6, 66);
+	stage_set(wb, 2, 22);
+	stage_set(wb, 20, 20);
+	wbcache_group_end(wb, true);
+	assert_int_equal(wbcache_dirty(wb), 8);
+	assert_int_equal(wbcache_plan(wb), 0);		/* one under way */
+	assert_int_equal(wbcache_planned(wb), 6);
+
+	/* A failed slice marks nothing; the next writes it all. */
+	f.n = 0;
+	f.fail_at = 3;
+	assert_int_equal(wbcache_plan_slice(wb, 100, put_cb, &f, &n),
+	    -ENOSPC);
+	assert_int_equal(n, 0);
+	assert_int_equal(wbcache_planned(wb), 6);
+	f.n = 0;
+	f.fail_at = 0;
+	assert_int_equal(wbcache_plan_slice(wb, 100, put_cb, &f, &n), 0);
+	assert_int_equal(n, 6);
+	for (int i = 0; i < 6; i++)
+		assert_int_equal(f.keys[i], (uint64_t)i + 5);
+	assert_int_equal(f.vals[1], 66);
+	wbcache_plan_done(wb, n, 100);
+	assert_int_equal(wbcache_planned(wb), 0);
+	assert_int_equal(wbcache_dirty(wb), 2);
+	assert_int_equal(wbcache_size(wb), 11);
+
+	/* The next plan: 2 and 20. 7 changes meanwhile; the plan's end
+	 * drops the clean entries but not 7. */
+	assert_int_equal(wbcache_plan(wb), 0);
+	assert_int_equal(wbcache_planned(wb), 2);
+	stage_set(wb, 7, 77);
+	wbcache_group_end(wb, true);
+	f.n = 0;
+	assert_int_equal(wbcache_plan_slice(wb, 1, put_cb, &f, &n), 0);
+	wbcache_plan_done(wb, n, 0);
+	assert_int_equal(wbcache_size(wb), 11);		/* not yet ended */
+	assert_int_equal(wbcache_plan_slice(wb, 1, put_cb, &f, &n), 0);
+	assert_int_equal(f.n, 2);
+	assert_int_equal(f.keys[0], 2);
+	assert_int_equal(f.vals[0], 22);
+	assert_int_equal(f.keys[1], 20);
+	wbcache_plan_done(wb, n, 0);
+	assert_int_equal(wbcache_size(wb), 1);
+	assert_int_equal(get(wb, 7, false), 77);
+	assert_int_equal(get(wb, 1, false), -1);
+
+	/* A fold at once: the plan's rest and the dirty entries. */
+	stage_set(wb, 3, 33);
+	wbcache_group_end(wb, true);
+	assert_int_equal(wbcache_plan(wb), 0);
+	stage_set(wb, 9, 99);
+	wbcache_group_end(wb, true);
+	f.n = 0;
+	assert_int_equal(wbcache_plan_slice(wb, 1, put_cb, &f, &n), 0);
+	wbcache_plan_done(wb, n, 100);			/* 3 */
+	f.n = 0;
+	assert_int_equal(wbcache_fold(wb, true, put_cb, &f), 0);
+	assert_int_equal(f.n, 2);
+	assert_int_equal(f.keys[0], 7);
+	assert_int_equal(f.keys[1], 9);
+	wbcache_folded(wb, 100);
+	assert_int_equal(wbcache_planned(wb), 0);
+	assert_int_equal(wbcache_dirty(wb), 0);
+
+	/* An update changes a committed value, or drops the entry. */
+	wbcache_update(wb, (const uint8_t[8]){ 0, 0, 0, 0, 0, 0, 0, 9 },
+	    update_cb, NULL);
+	assert_int_equal(get(wb, 9, false), 5);
+	wbcache_update(wb, (const uint8_t[8]){ 0, 0, 0, 0, 0, 0, 0, 9 },
+	    update_cb, wb);
+	assert_int_equal(get(wb, 9, false), -1);
+	assert_int_equal(wbcache_size(wb), 2);
+	wbcache_free(wb);
+}
+
 #define MANY 200000u		/* more keys than buckets: chains */
 
 /* Counts puts and checks key order and values. */
@@ -588,6 +699,7 @@ main(void)
 		cmocka_unit_test(test_fold_order),
 		cmocka_unit_test(test_fold_error),
 		cmocka_unit_test(test_folded_trim),
+		cmocka_unit_test(test_plan_slices),
 		cmocka_unit_test(test_many_keys),
 		cmocka_unit_test(test_alignment),
 		cmocka_unit_test(test_concurrent_reader),

@@ -10,7 +10,7 @@
  * group and the writer goes on, that the queue bound answers -EBUSY, that
  * detached operations are applied and released, that writer_stop
  * applies what is queued before it returns, and that the hooks see every
- * group's outcome and a last tick at stop.
+ * group's outcome and a last tick at stop, and the steps a tick plans.
  */
 #include "testutil.h"
 
@@ -23,6 +23,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "scanner/http.h"
 #include "scanner/writer.h"
@@ -734,6 +735,74 @@ test_hooks(void **state)
 	free(bad);
 }
 
+/* Step hook counters: a tick plans three steps. */
+static atomic_int step_ticks, step_plan, step_steps;
+
+/* tick hook: plans three steps. */
+static void
+step_tick(struct store *st, void *arg)
+{
+	(void)st;
+	(void)arg;
+	atomic_store(&step_plan, 3);
+	atomic_fetch_add(&step_ticks, 1);
+}
+
+/* step hook: does one; 1 while some are left. */
+static int
+step_step(struct store *st, void *arg)
+{
+	(void)st;
+	(void)arg;
+	if (atomic_load(&step_plan) == 0)
+		return 0;
+	atomic_fetch_add(&step_steps, 1);
+	return atomic_fetch_sub(&step_plan, 1) > 1;
+}
+
+/* The steps a tick plans run while the writer is idle, one after another,
+ * and at stop after the last tick; each tick and step is a pause in the
+ * writer's statistics. */
+static void
+test_steps(void **state)
+{
+	struct fx *f = *state;
+	struct writer_hooks h = { .tick = step_tick, .step = step_step,
+	    .tick_ms = 20 };
+	struct writer_stats ws;
+	int ticks, steps;
+
+	atomic_store(&step_ticks, 0);
+	atomic_store(&step_plan, 0);
+	atomic_store(&step_steps, 0);
+	writer_set_hooks(f->w, &h);
+	/* Idle: after two ticks, their steps are all done. */
+	for (;;) {
+		/* The steps of a tick run after it is counted. */
+		ticks = atomic_load(&step_ticks);
+		if (ticks >= 2 && atomic_load(&step_plan) == 0) {
+			steps = atomic_load(&step_steps);
+			if (ticks == atomic_load(&step_ticks))
+				break;
+		}
+		usleep(10000);
+	}
+	assert_true(ticks >= 2);
+	assert_int_equal(steps, 3 * ticks);
+	writer_stop(f->w);
+	f->stopped = true;
+	ticks = atomic_load(&step_ticks);
+	assert_int_equal(atomic_load(&step_steps), 3 * ticks);
+	assert_int_equal(atomic_load(&step_plan), 0);
+	writer_stats_get(f->w, &ws);
+	uint64_t pauses = 0;
+	for (int i = 0; i < 10; i++)
+		pauses += ws.pause_us_hist[i];
+	/* A tick, and each step that found work. */
+	assert_int_equal(pauses, (uint64_t)(4 * ticks));
+	assert_true(ws.pause_us_max <= ws.pause_us_sum);
+}
+
 int
 main(void)
 {
@@ -751,6 +820,7 @@ main(void)
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_hooks, setup_small,
 		    teardown),
+		cmocka_unit_test_setup_teardown(test_steps, setup, teardown),
 	};
 
 	tu_init();
