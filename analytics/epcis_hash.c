@@ -22,6 +22,7 @@
 #include <pthread.h>
 #include <sodium.h>
 
+#include "analytics/output.h"
 #include "codegen/gtin.h"
 
 #define CBV_WEB "https://ref.gs1.org/cbv/"
@@ -49,9 +50,21 @@ static const struct {
 static bool
 span_starts(struct span s, const char *prefix)
 {
-	size_t n = strlen(prefix);
+	size_t n;
 
+	/* Most values differ at once: no strlen, no memcmp then. */
+	if (s.n == 0 || s.p[0] != prefix[0])
+		return prefix[0] == '\0';
+	n = strlen(prefix);
 	return s.n >= n && memcmp(s.p, prefix, n) == 0;
+}
+
+/* True for what canonicalising trims: space, tab, CR, LF (and NUL, which
+ * strchr(" \t\r\n", c) used to find too). */
+static inline bool
+span_blank(char c)
+{
+	return c == ' ' || c == '\t' || c == '\r' || c == '\n' || c == '\0';
 }
 
 /* Counts the ASCII digits at the start of s. */
@@ -232,6 +245,23 @@ canon_epc_urn(struct span s, struct buf *out)
 	return 0;
 }
 
+/* The first pat (n bytes, starting with '/') in s, or NULL: from slash
+ * to slash, quicker than memmem on these short URIs. */
+static const char *
+span_find_slashed(struct span s, const char *pat, size_t n)
+{
+	const char *end = s.p + s.n, *at = s.p;
+
+	while ((at = memchr(at, '/', (size_t)(end - at))) != NULL) {
+		if ((size_t)(end - at) < n)
+			return NULL;
+		if (at[1] == pat[1] && memcmp(at, pat, n) == 0)
+			return at;
+		at++;
+	}
+	return NULL;
+}
+
 /* Finds the first "/AI/" or "/NAME/" in s; returns the offset after it
  * or 0. */
 static size_t
@@ -242,7 +272,7 @@ dl_find_key(struct span s, const char *ai, const char *name)
 
 	for (int k = 0; k < 2; k++) {
 		size_t n = strlen(pat[k]);
-		const char *at = memmem(s.p, s.n, pat[k], n);
+		const char *at = span_find_slashed(s, pat[k], n);
 
 		if (at != NULL && (best == 0 || (size_t)(at - s.p) + n < best))
 			best = (size_t)(at - s.p) + n;
@@ -429,9 +459,9 @@ canon_span(struct span s, struct buf *out)
 	size_t mark;
 	int ret;
 
-	while (s.n > 0 && strchr(" \t\r\n", s.p[0]) != NULL)
+	while (s.n > 0 && span_blank(s.p[0]))
 		s.p++, s.n--;
-	while (s.n > 0 && strchr(" \t\r\n", s.p[s.n - 1]) != NULL)
+	while (s.n > 0 && span_blank(s.p[s.n - 1]))
 		s.n--;
 	for (size_t i = 0; i < sizeof(cbv_urns) / sizeof(cbv_urns[0]); i++)
 		if (span_starts(s, cbv_urns[i].urn)) {
@@ -644,6 +674,13 @@ format_time_ms(int64_t us, char out[64])
 	time_t t = (time_t)sec;
 	struct tm tm;
 
+	/* Years 1970 to 9999 as the exports write times (no printf). */
+	if (sec >= 0 && sec < INT64_C(253402300800)) {
+		output_format_time(ms * 1000, out);
+		out[23] = 'Z';
+		out[24] = '\0';
+		return;
+	}
 	gmtime_r(&t, &tm);
 	snprintf(out, 64, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ",
 	    tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour,
