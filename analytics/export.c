@@ -149,14 +149,17 @@ analytics_scan_read(struct analytics_export *x, struct store_event *ev,
 	return 1;
 }
 
-/* Writes a scan record. */
+/* Writes a scan record; in EPCIS, with its parts made if made is not
+ * NULL. */
 int
-analytics_scan_write(struct analytics_export *x, const struct scan_record *r)
+analytics_scan_write(struct analytics_export *x, const struct scan_record *r,
+    const struct epcis_scan *made)
 {
 	int ret;
 
 	if (x->epcis != NULL) {
-		if ((ret = epcis_write_scan(x->epcis, r)) < 0)
+		if ((ret = made != NULL ? epcis_write_made(x->epcis, r, made) :
+		    epcis_write_scan(x->epcis, r)) < 0)
 			return ret;
 	} else {
 		analytics_scan_row(&x->out, r);
@@ -199,7 +202,7 @@ analytics_scans_step(struct analytics_export *x, size_t budget)
 		if (ret < 0)
 			return ret;
 		examined++;
-		if (ret == 1 && (ret = analytics_scan_write(x, &r)) < 0)
+		if (ret == 1 && (ret = analytics_scan_write(x, &r, NULL)) < 0)
 			return ret;
 	}
 	return analytics_scans_end(x);

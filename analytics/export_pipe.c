@@ -3,8 +3,10 @@
  * event cursor and decodes events into batches of records, the calling
  * thread formats and writes them. `cat` uses one core; an export that
  * reads, decodes, formats and writes on one core is the slower for it.
- * Only exports to the end (the command line) take this path: the server's
- * stepped exports stay on its thread.
+ * An EPCIS event's parts, its hash the most of them, are made on the
+ * reader's side too (with its own maker), so that the halves weigh about
+ * the same. Only exports to the end (the command line) take this path:
+ * the server's stepped exports stay on its thread.
  *
  * The reader alone uses the read transaction, the cursor and the decoder
  * (a read transaction of a store opened MDB_NOTLS may be used from any
@@ -24,11 +26,13 @@
 #define PIPE_BATCH 128
 #define PIPE_BATCHES 4
 
-/* An event and its record, whose strings point into it. */
+/* An event and its record, whose strings point into it; in EPCIS, the
+ * record's event parts. */
 struct pipe_slot {
 	struct store_event ev;
 	struct scan_record r;
 	char line[STORE_LINE_MAX + 1];
+	struct epcis_scan made;
 };
 
 struct pipe_batch {
@@ -38,6 +42,7 @@ struct pipe_batch {
 
 struct export_pipe {
 	struct analytics_export *x;
+	struct epcis_maker *maker;	/* EPCIS: the reader's */
 	pthread_mutex_t lock;
 	pthread_cond_t cond;
 	struct pipe_batch batch[PIPE_BATCHES];
@@ -67,6 +72,9 @@ pipe_fill(struct export_pipe *p, struct pipe_batch *b, int *ret)
 			memcpy(s->line, s->r.line, sizeof(s->line));
 			s->r.line = s->line;
 		}
+		if (p->maker != NULL && (*ret = epcis_scan_make(p->maker,
+		    &s->r, &s->made)) < 0)
+			break;
 		n++;
 	}
 	return n;
@@ -126,7 +134,8 @@ pipe_write(struct export_pipe *p)
 		b = &p->batch[p->drained % PIPE_BATCHES];
 		pthread_mutex_unlock(&p->lock);
 		for (size_t i = 0; i < b->n && ret == 0; i++)
-			ret = analytics_scan_write(p->x, &b->slot[i].r);
+			ret = analytics_scan_write(p->x, &b->slot[i].r,
+			    p->maker != NULL ? &b->slot[i].made : NULL);
 		pthread_mutex_lock(&p->lock);
 		p->drained++;
 		if (ret < 0)
@@ -149,6 +158,8 @@ analytics_scans_pipe(struct analytics_export *x)
 	if ((p = calloc(1, sizeof(*p))) == NULL)
 		return -EAGAIN;
 	p->x = x;
+	if (x->epcis != NULL && epcis_maker_new(x->epcis, &p->maker) < 0)
+		goto fail_lock;
 	if (pthread_mutex_init(&p->lock, NULL) != 0)
 		goto fail_lock;
 	if (pthread_cond_init(&p->cond, NULL) != 0)
@@ -159,6 +170,7 @@ analytics_scans_pipe(struct analytics_export *x)
 	pthread_join(reader, NULL);
 	pthread_cond_destroy(&p->cond);
 	pthread_mutex_destroy(&p->lock);
+	epcis_maker_free(p->maker);
 	free(p);
 	return ret < 0 ? ret : analytics_scans_end(x);
 fail_thread:
@@ -166,6 +178,7 @@ fail_thread:
 fail_cond:
 	pthread_mutex_destroy(&p->lock);
 fail_lock:
+	epcis_maker_free(p->maker);
 	free(p);
 	return -EAGAIN;
 }
