@@ -48,7 +48,7 @@ struct export_pipe {
 	struct pipe_batch batch[PIPE_BATCHES];
 	uint64_t filled;	/* batches the reader has handed over */
 	uint64_t drained;	/* batches the writer has written */
-	bool end;		/* the reader is done (the events ended, or err) */
+	bool end;		/* the reader is done (end or error) */
 	bool stop;		/* the writer failed: the reader stops */
 	int err;		/* the reader's error */
 };
