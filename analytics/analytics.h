@@ -102,7 +102,9 @@ int analytics_export_open(struct store *st, const struct analytics_query *q,
 /* Writes on: at least budget bytes (or everything: SIZE_MAX) before it
  * returns, except at the end. Returns 1 if there is more, 0 when the
  * export is complete and flushed, or a negative errno (store or sink).
- * Only scans resume; the other kinds are written whole in one step. */
+ * Only scans resume; the other kinds are written whole in one step.
+ * Scans to the end (SIZE_MAX) run on two threads, one reading, this one
+ * calling the sink (export_pipe.c); a budget keeps them on this thread. */
 int analytics_export_step(struct analytics_export *x, size_t budget)
     __attribute__((warn_unused_result));
 /* The --since cursor of the next incremental export of scans: the last

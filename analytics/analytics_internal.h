@@ -15,6 +15,7 @@
 #define SCANLOOP_ANALYTICS_INTERNAL_H
 
 #include "analytics/analytics.h"
+#include "analytics/epcis.h"
 #include "analytics/record.h"
 #include "rewards/campaign.h"
 
@@ -110,6 +111,19 @@ int analytics_codes_write(struct analytics_export *x);
 int analytics_batches_write(struct analytics_export *x);
 int analytics_draws_write(struct analytics_export *x);
 int analytics_claims_write(struct analytics_export *x);
+
+/* The scans of an export, one event at a time (export.c): reads the next
+ * event and decodes it if it passes the filters (1; 0 if filtered out,
+ * -ENOENT at the end); writes a record (in EPCIS, with its parts made
+ * elsewhere unless made is NULL); ends the output. */
+int analytics_scan_read(struct analytics_export *x, struct store_event *ev,
+    struct scan_record *r);
+int analytics_scan_write(struct analytics_export *x,
+    const struct scan_record *r, const struct epcis_scan *made);
+int analytics_scans_end(struct analytics_export *x);
+/* Writes all the scans on two threads, one reading and decoding, this one
+ * writing (export_pipe.c); -EAGAIN (nothing done) if no thread starts. */
+int analytics_scans_pipe(struct analytics_export *x);
 
 /* Opens the EPCIS writer of an export (export_epcis.c). */
 int analytics_epcis_open(struct analytics_export *x, output_sink_fn sink,

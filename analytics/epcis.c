@@ -23,19 +23,25 @@
  * change offsets at whole quarter hours. */
 #define EPCIS_TZ_SLOT 900
 
+/* What makes an event's parts (its hash among them), one per thread. */
+struct epcis_maker {
+	const struct epcis_opts *o;	/* the writer's */
+	struct buf scratch;		/* pre-hash strings */
+	int64_t slot;			/* cached offset's slot, or -1 */
+	int offset;			/* its offset east of UTC, seconds */
+};
+
 struct epcis_writer {
 	struct epcis_opts o;
 	epcis_sink_fn sink;
 	void *arg;
 	struct buf out;
-	struct buf scratch;		/* pre-hash strings */
+	struct epcis_maker m;
 	char *saved_tz;
 	bool tz_pushed;
 	int err;			/* sticky: the first error */
 	uint64_t events;
 	uint64_t flushed;		/* bytes given to the sink */
-	int64_t slot;			/* cached offset's slot, or -1 */
-	int offset;			/* its offset east of UTC, seconds */
 };
 
 /* Hands the buffer to the sink; keeps the first error. */
@@ -104,13 +110,13 @@ format_u64(uint64_t v, char out[24])
 
 /* Returns the zone's offset east of UTC at Unix second t. */
 static int
-writer_offset(struct epcis_writer *w, int64_t t)
+maker_offset(struct epcis_maker *w, int64_t t)
 {
 	int64_t slot = t >= 0 ? t / EPCIS_TZ_SLOT : -1 - (-t - 1) / EPCIS_TZ_SLOT;
 	time_t tt = (time_t)(slot * EPCIS_TZ_SLOT);
 	struct tm tm;
 
-	if (w->o.tz == NULL)
+	if (w->o->tz == NULL)
 		return 0;
 	if (slot != w->slot) {
 		localtime_r(&tt, &tm);
@@ -138,11 +144,11 @@ format_offset(int off, char out[7])
  * milliseconds are rounded as the event hash rounds them, so that the
  * text and the hash name the same instant. */
 static void
-format_time(struct epcis_writer *w, int64_t us, char when[40], char off[7])
+format_time(struct epcis_maker *w, int64_t us, char when[40], char off[7])
 {
 	int64_t ms = us >= 0 ? (us + 500) / 1000 : -((-us + 499) / 1000);
 	int64_t sec = ms >= 0 ? ms / 1000 : -((-ms + 999) / 1000);
-	int o = writer_offset(w, sec);
+	int o = maker_offset(w, sec);
 	time_t t = (time_t)(sec + o);
 	int frac = (int)(ms - sec * 1000);
 	struct tm tm;
@@ -223,7 +229,8 @@ epcis_open(const struct epcis_opts *o, epcis_sink_fn sink, void *arg,
 	w->o = *o;
 	w->sink = sink;
 	w->arg = arg;
-	w->slot = INT64_MIN;
+	w->m.o = &w->o;
+	w->m.slot = INT64_MIN;
 	if (o->tz != NULL) {
 		if ((ret = tz_push(o->tz, &w->saved_tz)) < 0)
 			goto fail;
@@ -266,12 +273,12 @@ put_event_head(struct epcis_writer *w, const char *when, const char *off,
 
 /* Formats "geo:LAT,LON" rounded to the writer's digits (no "-0"). */
 static void
-format_geo(const struct epcis_writer *w, double lat, double lon,
+format_geo(const struct epcis_maker *w, double lat, double lon,
     char out[80])
 {
 	char a[32], b[32];
 	const char *pa = a, *pb = b;
-	int d = w->o.geo_digits;
+	int d = w->o->geo_digits;
 
 	snprintf(a, sizeof(a), "%.*f", d, lat);
 	snprintf(b, sizeof(b), "%.*f", d, lon);
@@ -282,26 +289,43 @@ format_geo(const struct epcis_writer *w, double lat, double lon,
 	snprintf(out, 80, "geo:%s,%s", pa, pb);
 }
 
-/* Writes one scan as an ObjectEvent. */
+/* A maker for another thread, over the writer's options. */
 int
-epcis_write_scan(struct epcis_writer *w, const struct scan_record *r)
+epcis_maker_new(const struct epcis_writer *w, struct epcis_maker **out)
 {
-	char when[40], off[7], id[EPCIS_HASH_LEN], epc[STORE_URL_MAX + 64];
-	char geo[80], event[24];
-	const char *epcs[1] = { epc }, *step;
+	if ((*out = calloc(1, sizeof(**out))) == NULL)
+		return -ENOMEM;
+	(*out)->o = &w->o;
+	(*out)->slot = INT64_MIN;
+	return 0;
+}
+
+/* Frees a maker. */
+void
+epcis_maker_free(struct epcis_maker *m)
+{
+	if (m == NULL)
+		return;
+	buf_free(&m->scratch);
+	free(m);
+}
+
+/* Makes a scan's event parts: times, EPC, place, extensions, hash. */
+int
+epcis_scan_make(struct epcis_maker *m, const struct scan_record *r,
+    struct epcis_scan *s)
+{
+	const char *epcs[1] = { s->epc };
 	struct epcis_ext ext[4];
 	struct epcis_hash_event ev = { 0 };
 	size_t n_ext = 0;
-	int ret;
 
-	if (w->err != 0)
-		return w->err;
-	step = w->o.scan_step == EPCIS_SCAN_STEP_INSPECTING ? "inspecting" :
-	    EPCIS_BIZSTEP_SCAN;
-	format_time(w, r->time, when, off);
-	format_u64(r->event_id, event);
+	s->step = m->o->scan_step == EPCIS_SCAN_STEP_INSPECTING ?
+	    "inspecting" : EPCIS_BIZSTEP_SCAN;
+	format_time(m, r->time, s->when, s->off);
+	format_u64(r->event_id, s->event);
 	ext[n_ext++] = (struct epcis_ext){ .ns = EPCIS_NS, .name = "event",
-	    .value = event };
+	    .value = s->event };
 	ext[n_ext++] = (struct epcis_ext){ .ns = EPCIS_NS, .name = "verdict",
 	    .value = r->verdict };
 	ext[n_ext++] = (struct epcis_ext){ .ns = EPCIS_NS, .name = "who",
@@ -311,39 +335,66 @@ epcis_write_scan(struct epcis_writer *w, const struct scan_record *r)
 		    .name = "visitor", .value = r->visitor };
 	ev.type = "ObjectEvent";
 	ev.time_us = r->time;
-	ev.tz_offset = off;
-	if (r->serial[0] != '\0' && r->gtin[0] != '\0') {
-		format_epc(r->base_url, r->gtin, r->serial, epc, sizeof(epc));
+	ev.tz_offset = s->off;
+	s->has_epc = r->serial[0] != '\0' && r->gtin[0] != '\0';
+	if (s->has_epc) {
+		format_epc(r->base_url, r->gtin, r->serial, s->epc,
+		    sizeof(s->epc));
 		ev.epcs = epcs;
 		ev.n_epcs = 1;
 	}
 	ev.action = "OBSERVE";
-	ev.biz_step = step;
+	ev.biz_step = s->step;
 	if (r->has_location) {
-		format_geo(w, r->lat, r->lon, geo);
-		ev.read_point = geo;
+		format_geo(m, r->lat, r->lon, s->geo);
+		ev.read_point = s->geo;
 	}
 	ev.ext = ext;
 	ev.n_ext = n_ext;
-	if ((ret = epcis_event_hash(&ev, &w->scratch, id)) < 0 ||
-	    (ret = put_event_head(w, when, off, id)) < 0 ||
+	return epcis_event_hash(&ev, &m->scratch, s->id);
+}
+
+/* Writes one scan as an ObjectEvent. */
+int
+epcis_write_scan(struct epcis_writer *w, const struct scan_record *r)
+{
+	struct epcis_scan s;
+	int ret;
+
+	if (w->err != 0)
+		return w->err;
+	if ((ret = epcis_scan_make(&w->m, r, &s)) < 0)
+		return w->err = ret;
+	return epcis_write_made(w, r, &s);
+}
+
+/* Writes a scan whose parts are made. */
+int
+epcis_write_made(struct epcis_writer *w, const struct scan_record *r,
+    const struct epcis_scan *s)
+{
+	int ret;
+
+	if (w->err != 0)
+		return w->err;
+	if ((ret = put_event_head(w, s->when, s->off, s->id)) < 0 ||
 	    (ret = buf_puts(&w->out, ",\"epcList\":[")) < 0)
 		goto fail;
-	if (ev.n_epcs == 1 && ((ret = buf_puts(&w->out, "\"")) < 0 ||
-	    (ret = put_escaped(&w->out, epc)) < 0 ||
+	if (s->has_epc && ((ret = buf_puts(&w->out, "\"")) < 0 ||
+	    (ret = put_escaped(&w->out, s->epc)) < 0 ||
 	    (ret = buf_puts(&w->out, "\"")) < 0))
 		goto fail;
 	if ((ret = buf_puts(&w->out, "],\"action\":\"OBSERVE\","
-	    "\"bizStep\":\"")) < 0 || (ret = buf_puts(&w->out, step)) < 0 ||
+	    "\"bizStep\":\"")) < 0 || (ret = buf_puts(&w->out, s->step)) < 0 ||
 	    (ret = buf_puts(&w->out, "\"")) < 0)
 		goto fail;
 	if (r->has_location &&
 	    ((ret = buf_puts(&w->out, ",\"readPoint\":{\"id\":\"")) < 0 ||
-	    (ret = buf_puts(&w->out, geo)) < 0 ||
+	    (ret = buf_puts(&w->out, s->geo)) < 0 ||
 	    (ret = buf_puts(&w->out, "\"}")) < 0))
 		goto fail;
 	if ((ret = buf_puts(&w->out, ",\"" EPCIS_NS_PREFIX ":event\":")) < 0 ||
-	    (ret = buf_puts(&w->out, event)) < 0 ||
+	    (ret = buf_puts(&w->out, s->event)) < 0 ||
 	    (ret = buf_puts(&w->out, ",\"" EPCIS_NS_PREFIX ":verdict\":\"")) < 0 ||
 	    (ret = put_escaped(&w->out, r->verdict)) < 0 ||
 	    (ret = buf_puts(&w->out, "\",\"" EPCIS_NS_PREFIX ":who\":\"")) < 0 ||
@@ -403,7 +454,7 @@ epcis_write_life(struct epcis_writer *w, const struct epcis_life_event *ev)
 		format_epc(ev->base_url, ev->gtin, serial, text + i * epc_len,
 		    epc_len);
 	}
-	format_time(w, ev->time, when, off);
+	format_time(&w->m, ev->time, when, off);
 	snprintf(batch, sizeof(batch), "%u", ev->batch_id);
 	ext[0] = (struct epcis_ext){ .ns = EPCIS_NS, .name = "batch",
 	    .value = batch };
@@ -415,7 +466,7 @@ epcis_write_life(struct epcis_writer *w, const struct epcis_life_event *ev)
 	    .biz_step = life_steps[ev->step].step,
 	    .disposition = life_steps[ev->step].disposition, .ext = ext,
 	    .n_ext = ev->step == EPCIS_LIFE_VOID ? 2 : 1 };
-	if ((ret = epcis_event_hash(&hev, &w->scratch, id)) < 0 ||
+	if ((ret = epcis_event_hash(&hev, &w->m.scratch, id)) < 0 ||
 	    (ret = put_event_head(w, when, off, id)) < 0 ||
 	    (ret = buf_puts(&w->out, ",\"epcList\":[")) < 0)
 		goto fail;
@@ -495,6 +546,6 @@ epcis_free(struct epcis_writer *w)
 	if (w->tz_pushed)
 		tz_pop(w->saved_tz);
 	buf_free(&w->out);
-	buf_free(&w->scratch);
+	buf_free(&w->m.scratch);
 	free(w);
 }

@@ -119,6 +119,26 @@ int epcis_open(const struct epcis_opts *o, epcis_sink_fn sink, void *arg,
 int epcis_write_scan(struct epcis_writer *w, const struct scan_record *r)
     __attribute__((warn_unused_result, nonnull));
 
+/*
+ * The same in two halves, for two threads: a maker (one per thread, over
+ * a writer's options; the writer's zone stays set while it lives) makes
+ * a scan's parts, its event hash among them; the writer writes them.
+ */
+struct epcis_maker;
+struct epcis_scan {
+	char when[40], off[7], id[EPCIS_HASH_LEN], event[24], geo[80];
+	char epc[STORE_URL_MAX + 64];
+	bool has_epc;
+	const char *step;
+};
+int epcis_maker_new(const struct epcis_writer *w, struct epcis_maker **out)
+    __attribute__((warn_unused_result));
+void epcis_maker_free(struct epcis_maker *m);
+int epcis_scan_make(struct epcis_maker *m, const struct scan_record *r,
+    struct epcis_scan *s) __attribute__((warn_unused_result, nonnull));
+int epcis_write_made(struct epcis_writer *w, const struct scan_record *r,
+    const struct epcis_scan *s) __attribute__((warn_unused_result, nonnull));
+
 /* A step in the life of a batch's codes. */
 enum epcis_life {
 	EPCIS_LIFE_MINT = 1,	/* ADD, commissioning, inactive */

@@ -125,7 +125,63 @@ analytics_flush(struct analytics_export *x)
 	return output_flush(&x->out) < 0 ? x->out.err : 0;
 }
 
-/* Writes scans until the budget is spent or the events end. */
+/* Reads the next event into ev and, if it passes the filters, decodes it
+ * into r: 1, 0 if filtered out, -ENOENT at the end, or a negative errno. */
+int
+analytics_scan_read(struct analytics_export *x, struct store_event *ev,
+    struct scan_record *r)
+{
+	int ret;
+
+	if ((ret = store_event_cursor_next(x->cur, ev)) < 0)
+		return ret;
+	if (++x->since_trim == ANALYTICS_TRIM_EVENTS) {
+		store_event_cursor_trim(x->cur);
+		x->since_trim = 0;
+	}
+	if (!analytics_scan_match(&x->q, ev))
+		return 0;
+	if ((ret = record_decode_txn(x->dec, ev, r)) < 0)
+		return ret;
+	if (x->campaign != NULL && !campaign_covers(x->campaign, r->batch_id,
+	    r->gtin))
+		return 0;
+	return 1;
+}
+
+/* Writes a scan record; in EPCIS, with its parts made if made is not
+ * NULL. */
+int
+analytics_scan_write(struct analytics_export *x, const struct scan_record *r,
+    const struct epcis_scan *made)
+{
+	int ret;
+
+	if (x->epcis != NULL) {
+		if ((ret = made != NULL ? epcis_write_made(x->epcis, r, made) :
+		    epcis_write_scan(x->epcis, r)) < 0)
+			return ret;
+	} else {
+		analytics_scan_row(&x->out, r);
+		if (x->out.err != 0)
+			return x->out.err;
+	}
+	x->next_since = r->event_id;
+	return 0;
+}
+
+/* Ends the scans: the document's tail, what is buffered. */
+int
+analytics_scans_end(struct analytics_export *x)
+{
+	x->done = true;
+	if (x->epcis != NULL)
+		return epcis_close(x->epcis);
+	return output_flush(&x->out);
+}
+
+/* Writes scans until the budget is spent or the events end; all of them
+ * on two threads when the budget is unlimited (export_pipe.c). */
 static int
 analytics_scans_step(struct analytics_export *x, size_t budget)
 {
@@ -134,41 +190,22 @@ analytics_scans_step(struct analytics_export *x, size_t budget)
 	size_t examined = 0;
 	int ret;
 
+	if (budget == SIZE_MAX && (ret = analytics_scans_pipe(x)) != -EAGAIN)
+		return ret;
 	for (;;) {
 		if (budget != SIZE_MAX && (analytics_bytes(x) - start >=
 		    budget || examined >= ANALYTICS_EXAMINE_MAX))
 			return (ret = analytics_flush(x)) < 0 ? ret : 1;
-		ret = store_event_cursor_next(x->cur, &x->ev);
+		ret = analytics_scan_read(x, &x->ev, &r);
 		if (ret == -ENOENT)
 			break;
 		if (ret < 0)
 			return ret;
 		examined++;
-		if (++x->since_trim == ANALYTICS_TRIM_EVENTS) {
-			store_event_cursor_trim(x->cur);
-			x->since_trim = 0;
-		}
-		if (!analytics_scan_match(&x->q, &x->ev))
-			continue;
-		if ((ret = record_decode_txn(x->dec, &x->ev, &r)) < 0)
+		if (ret == 1 && (ret = analytics_scan_write(x, &r, NULL)) < 0)
 			return ret;
-		if (x->campaign != NULL && !campaign_covers(x->campaign,
-		    r.batch_id, r.gtin))
-			continue;
-		if (x->epcis != NULL) {
-			if ((ret = epcis_write_scan(x->epcis, &r)) < 0)
-				return ret;
-		} else {
-			analytics_scan_row(&x->out, &r);
-			if (x->out.err != 0)
-				return x->out.err;
-		}
-		x->next_since = x->ev.id;
 	}
-	x->done = true;
-	if (x->epcis != NULL)
-		return epcis_close(x->epcis);
-	return output_flush(&x->out);
+	return analytics_scans_end(x);
 }
 
 /* Checks --since against the snapshot and opens the event cursor. */

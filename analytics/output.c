@@ -8,7 +8,8 @@
 #include <string.h>
 
 /* What a byte needs inside a string: 0 nothing, 1 escaping (JSON: a
- * control character, '"' or '\\'; CSV: quoting), 2 UTF-8 checking. */
+ * control character, '"' or '\\'; CSV: a quote, doubled), 2 UTF-8
+ * checking. */
 static uint8_t output_json_class[256];
 static uint8_t output_csv_class[256];
 
@@ -20,8 +21,7 @@ output_classes_init(void)
 	for (int c = 0; c < 256; c++) {
 		output_json_class[c] = c < 0x20 || c == '"' || c == '\\' ? 1 :
 		    c >= 0x80 ? 2 : 0;
-		output_csv_class[c] = c == ',' || c == '"' || c == '\r' ||
-		    c == '\n' ? 1 : c >= 0x80 ? 2 : 0;
+		output_csv_class[c] = c == '"' ? 1 : c >= 0x80 ? 2 : 0;
 	}
 }
 
@@ -163,23 +163,126 @@ output_utf8(const uint8_t *p, const uint8_t *end)
 	return need + 1;
 }
 
+/*
+ * Word-at-a-time scanning: 8 bytes at once, a whole word of plain bytes
+ * skipped with a few operations instead of 8 table lookups. OUTPUT_ANY(v)
+ * is nonzero if a byte of v is zero (exact, as a test: a false flag only
+ * ever sits above a true one); OUTPUT_BELOW(v, n) is nonzero if a byte
+ * below 0x80 is below n.
+ */
+#define OUTPUT_ONES UINT64_C(0x0101010101010101)
+#define OUTPUT_HIGHS UINT64_C(0x8080808080808080)
+#define OUTPUT_ANY(v) (((v) - OUTPUT_ONES) & ~(v) & OUTPUT_HIGHS)
+#define OUTPUT_BYTE(v, c) OUTPUT_ANY((v) ^ (OUTPUT_ONES * (uint8_t)(c)))
+#define OUTPUT_BELOW(v, n) (((v) - OUTPUT_ONES * (n)) & ~(v) & OUTPUT_HIGHS)
+
+/* The 8 bytes at p. */
+static inline uint64_t
+output_word(const uint8_t *p)
+{
+	uint64_t v;
+
+	memcpy(&v, p, sizeof(v));
+	return v;
+}
+
+/* Nonzero if a word holds a byte that JSON escapes or that needs UTF-8
+ * checking. */
+static inline uint64_t
+output_json_word(uint64_t v)
+{
+	return (v & OUTPUT_HIGHS) | OUTPUT_BELOW(v, 0x20) |
+	    OUTPUT_BYTE(v, '"') | OUTPUT_BYTE(v, '\\');
+}
+
+/* Nonzero if a word holds a byte that makes CSV quote its field. */
+static inline uint64_t
+output_csv_quote_word(uint64_t v)
+{
+	return OUTPUT_BYTE(v, ',') | OUTPUT_BYTE(v, '"') |
+	    OUTPUT_BYTE(v, '\r') | OUTPUT_BYTE(v, '\n');
+}
+
+/* Nonzero if a word holds a byte that CSV doubles (a quote) or that needs
+ * UTF-8 checking. */
+static inline uint64_t
+output_csv_word(uint64_t v)
+{
+	return (v & OUTPUT_HIGHS) | OUTPUT_BYTE(v, '"');
+}
+
+/* Whether a text holds bytes that need more than copying (JSON: escapes
+ * or UTF-8 checking; CSV: doubled quotes or UTF-8 checking), and in CSV
+ * (*quote) whether its field needs quotes; whole words at a time (the
+ * last one overlapping the one before). */
+static inline bool
+output_plain(const uint8_t *p, size_t len, bool json, bool *quote)
+{
+	uint64_t stop = 0, q = 0, v;
+	size_t i;
+
+	if (len < 8) {
+		/* Byte by byte: a short text copied into a word would make the
+		 * load wait for the bytes stored. */
+		for (i = 0; i < len; i++) {
+			stop |= json ? output_json_class[p[i]] :
+			    output_csv_class[p[i]];
+			q |= p[i] == ',' || p[i] == '"' || p[i] == '\r' ||
+			    p[i] == '\n';
+		}
+		*quote = q != 0;
+		return stop == 0;
+	}
+	for (i = 0; i + 8 <= len; i += 8) {
+		v = output_word(p + i);
+		if (json)
+			stop |= output_json_word(v);
+		else {
+			stop |= output_csv_word(v);
+			q |= output_csv_quote_word(v);
+		}
+	}
+	if (i < len) {
+		v = output_word(p + len - 8);
+		if (json)
+			stop |= output_json_word(v);
+		else {
+			stop |= output_csv_word(v);
+			q |= output_csv_quote_word(v);
+		}
+	}
+	*quote = q != 0;
+	return stop == 0;
+}
+
+/* The first byte from p on (before end) whose class is not 0. */
+static inline const uint8_t *
+output_plain_run(const uint8_t *p, const uint8_t *end, const uint8_t *cls,
+    bool json)
+{
+	while (end - p >= 8 && (json ? output_json_word(output_word(p)) :
+	    output_csv_word(output_word(p))) == 0)
+		p += 8;
+	while (p < end && cls[*p] == 0)
+		p++;
+	return p;
+}
+
 /* Copies text, keeping valid UTF-8 and writing U+FFFD for other bytes;
  * json says what class-1 bytes become (escapes, or themselves with a
- * quote doubled). Returns true if a class-1 byte was seen. */
-static bool
+ * quote doubled). */
+static void
 output_text(struct output *o, const uint8_t *p, size_t len,
     const uint8_t *cls, bool json)
 {
 	static const char hex[] = "0123456789abcdef";
 	const uint8_t *end = p + len;
-	bool special = false;
 
 	while (p < end) {
 		const uint8_t *run = p;
 		size_t n;
 
-		while (p < end && cls[*p] == 0)
-			p++;
+		p = output_plain_run(p, end, cls, json);
 		output_put(o, run, (size_t)(p - run));
 		if (p == end)
 			break;
@@ -193,7 +296,6 @@ output_text(struct output *o, const uint8_t *p, size_t len,
 			}
 			continue;
 		}
-		special = true;
 		if (!json) {
 			if (*p == '"')
 				output_put(o, "\"", 1);
@@ -215,7 +317,6 @@ output_text(struct output *o, const uint8_t *p, size_t len,
 		}
 		p++;
 	}
-	return special;
 }
 
 /* A string field of len bytes. */
@@ -223,27 +324,23 @@ void
 output_strn(struct output *o, const char *s, size_t len)
 {
 	const uint8_t *p = (const uint8_t *)s;
-	size_t start;
+	bool json = o->format == OUTPUT_JSONL, quote, plain;
 
 	if (!output_field(o, 6 * len + 2))
 		return;
-	if (o->format == OUTPUT_JSONL) {
+	/* Most fields are plain (copied whole); in CSV, the quotes are there
+	 * if the field holds a comma, quote, CR or LF. */
+	plain = output_plain(p, len, json, &quote);
+	quote = quote || json;
+	if (quote)
 		output_put(o, "\"", 1);
-		output_text(o, p, len, output_json_class, true);
+	if (plain)
+		output_put(o, p, len);
+	else
+		output_text(o, p, len, json ? output_json_class :
+		    output_csv_class, json);
+	if (quote)
 		output_put(o, "\"", 1);
-		return;
-	}
-	/* One pass: the text goes after room for an opening quote, which
-	 * stays only if the text needed quoting (it doubled a quote, or holds
-	 * a comma, CR or LF: output_text says so). */
-	start = o->len;
-	output_put(o, "\"", 1);
-	if (output_text(o, p, len, output_csv_class, false))
-		output_put(o, "\"", 1);
-	else {
-		memmove(o->buf + start, o->buf + start + 1, o->len - start - 1);
-		o->len--;
-	}
 }
 
 /* A NUL-terminated string field, or absent for NULL. */

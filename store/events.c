@@ -559,6 +559,7 @@ struct store_event_cursor {
 	uint64_t after;
 	bool started;
 	uintptr_t lo, hi;		/* map addresses read since a trim */
+	uintptr_t all_lo, all_hi;	/* ... and since the cursor opened */
 };
 
 /* Opens an event cursor after an id. */
@@ -619,7 +620,12 @@ store_event_cursor_next(struct store_event_cursor *c, struct store_event *ev)
  * size. The map is read-only (no MDB_WRITEMAP), so the pages read can be
  * dropped from this process (they stay in the page cache; touching one
  * again maps it again, unchanged). The range is what the cursor has read
- * since the last trim, page-aligned: inside the map, which is contiguous.
+ * since it opened, page-aligned: inside the map, which is contiguous. Not
+ * only since the last trim: the kernel maps the pages around a page read
+ * (fault-around), and the cursor reads branch pages too, so pages outside
+ * the last stretch would stay, a few per thousand events, and the size
+ * would grow with the export after all. Pages already dropped cost the
+ * call nearly nothing.
  */
 void
 store_event_cursor_trim(struct store_event_cursor *c)
@@ -628,8 +634,12 @@ store_event_cursor_trim(struct store_event_cursor *c)
 
 	if (c->lo == 0 || c->hi <= c->lo)
 		return;
-	lo = c->lo & ~(page - 1);
-	hi = (c->hi + page - 1) & ~(page - 1);
+	if (c->all_lo == 0 || c->lo < c->all_lo)
+		c->all_lo = c->lo;
+	if (c->hi > c->all_hi)
+		c->all_hi = c->hi;
+	lo = c->all_lo & ~(page - 1);
+	hi = (c->all_hi + page - 1) & ~(page - 1);
 	madvise((void *)lo, hi - lo, MADV_DONTNEED);
 	c->lo = c->hi = 0;
 }
