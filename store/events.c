@@ -446,6 +446,7 @@ store_event_set_location_txn(struct store_txn *t, uint64_t id, double lat,
     double lon, float accuracy, int64_t now, struct store_event *ev)
 {
 	uint8_t key[8], buf[STORE_EVENT_REC_MAX];
+	struct store_log_entry located;
 	size_t len;
 	int ret;
 
@@ -460,7 +461,14 @@ store_event_set_location_txn(struct store_txn *t, uint64_t id, double lat,
 	ev->location_time = now;
 	store_event_key(id, key);
 	len = store_event_pack(ev, buf);
-	return store_put_txn(t, STORE_DB_EVENTS, key, sizeof(key), buf, len, 0);
+	if ((ret = store_put_txn(t, STORE_DB_EVENTS, key, sizeof(key), buf,
+	    len, 0)) < 0)
+		return ret;
+	/* The event changed after its scan: the outbox sends it again. */
+	memset(&located, 0, sizeof(located));
+	located.time = now;
+	located.event_id = id;
+	return store_log_append_txn(t, STORE_LOG_LOCATED, &located);
 }
 
 /* Walks events backwards by id. */
