@@ -43,9 +43,9 @@ analytics_opt_time(struct output *o, int64_t us)
 		output_time(o, us);
 }
 
-/* Writes one scan record. */
-static void
-analytics_scan_row(struct output *o, const struct scan_record *r)
+/* Writes the fields of one scan record (the row stays open). */
+void
+analytics_scan_write(struct output *o, const struct scan_record *r)
 {
 	output_u64(o, r->event_id);
 	output_time(o, r->time);
@@ -80,7 +80,6 @@ analytics_scan_row(struct output *o, const struct scan_record *r)
 		output_u64(o, r->prev_event_id);
 	else
 		output_null(o);
-	output_row_end(o);
 }
 
 /* True if an event passes the filters that need no decoding. */
@@ -133,7 +132,8 @@ analytics_scans_step(struct analytics_export *x, size_t budget)
 		if (x->campaign != NULL && !campaign_covers(x->campaign,
 		    r.batch_id, r.gtin))
 			continue;
-		analytics_scan_row(&x->out, &r);
+		analytics_scan_write(&x->out, &r);
+		output_row_end(&x->out);
 		if (x->out.err != 0)
 			return x->out.err;
 		x->next_since = x->ev.id;
