@@ -31,8 +31,12 @@ scan_group_end(bool committed, void *arg)
 {
 	struct scan_core *core = arg;
 
+	struct stream *stream = scan_core_stream(core);
+
 	summaries_group_end(core->summaries, committed);
 	drawcache_group_end(core->drawcache, committed);
+	if (committed && stream != NULL)
+		stream_kick(stream);
 }
 
 /* Writer hook: folds the summaries and the draw cache into the store now
@@ -186,7 +190,29 @@ fail:
 	return ret;
 }
 
-/* Stops the writer: it commits what is queued. */
+/* Starts the stream to Kafka. */
+int
+scan_core_stream_start(struct scan_core *core, const struct stream_config *cfg,
+    char *why, size_t whylen)
+{
+	struct stream *s;
+	int ret;
+
+	if ((ret = stream_new(core->st, cfg, &s, why, whylen)) < 0)
+		return ret;
+	atomic_store(&core->stream, s);
+	return 0;
+}
+
+/* The core's stream, or NULL. */
+struct stream *
+scan_core_stream(struct scan_core *core)
+{
+	return atomic_load(&core->stream);
+}
+
+/* Stops the writer: it commits what is queued; then the stream sends
+ * it. */
 void
 scan_core_stop(struct scan_core *core)
 {
@@ -194,6 +220,7 @@ scan_core_stop(struct scan_core *core)
 		writer_stop(core->writer);
 		core->writer_stopped = true;
 	}
+	stream_stop(scan_core_stream(core), STREAM_STOP_FLUSH_MS);
 }
 
 /* Stops the writer if it runs and frees everything. */
@@ -202,6 +229,7 @@ scan_core_close(struct scan_core *core)
 {
 	scan_core_stop(core);
 	writer_free(core->writer);
+	stream_free(scan_core_stream(core));
 	registry_free(core->registry);
 	summaries_free(core->summaries);
 	drawcache_free(core->drawcache);

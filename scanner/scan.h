@@ -15,6 +15,7 @@
 
 #include "scanner/http.h"
 #include "store/store.h"
+#include "stream/stream.h"
 
 struct scan_config {
 	struct http_config http;
@@ -24,6 +25,9 @@ struct scan_config {
 	const char *log_path;		/* access log, or NULL */
 	const char *secrets_path;	/* KEYS/server.secret */
 	bool quiet;			/* no start-up line on stdout */
+	uint32_t node;			/* this node's id (--node), 1.. */
+	/* Committed events to a Kafka-API broker (--kafka), or NULL. */
+	const struct stream_config *kafka;
 };
 
 /* Runs the server until SIGTERM or SIGINT has drained it. Returns the

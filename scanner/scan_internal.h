@@ -64,6 +64,9 @@ struct scan_core {
 	struct tallies draw_tallies;	/* the writer's view of drawcache */
 	struct tallies draw_reader;	/* the loops' view of drawcache */
 	int lock_fd;			/* one server per store */
+	/* The outbox to Kafka (--kafka), or NULL; set once, after the
+	 * writer started (whose hook reads it). */
+	_Atomic(struct stream *) stream;
 };
 
 /* Admin exports that may stream at once (handle_admin.c). */
@@ -264,8 +267,16 @@ void scan_admin_export(struct scan_loop *sl, struct http_req *req,
 int scan_core_open(struct scan_core *core, struct store *st,
     const char *secrets_path, const char **why)
     __attribute__((warn_unused_result));
-/* Stops the writer (it commits what is queued); once every loop that
- * submits to it has stopped. */
+/* Starts streaming what the core commits to a Kafka-API broker. Returns
+ * 0, or a negative errno with the reason in why. */
+int scan_core_stream_start(struct scan_core *core,
+    const struct stream_config *cfg, char *why, size_t whylen)
+    __attribute__((warn_unused_result));
+/* The core's stream, or NULL (any thread). */
+struct stream *scan_core_stream(struct scan_core *core);
+/* Stops the writer (it commits what is queued), then the stream (it sends
+ * what was committed while the broker answers); once every loop that
+ * submits to the writer has stopped. */
 void scan_core_stop(struct scan_core *core);
 /* Stops the writer if it still runs and frees the core. */
 void scan_core_close(struct scan_core *core);

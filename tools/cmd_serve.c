@@ -18,6 +18,8 @@ static const char serve_help[] =
 "                    [--ip-anon | --no-ip-anon] [--log FILE] [--rate N/s]\n"
 "                    [--burst N] [--max-conns N] [--max-conns-per-ip N]\n"
 "                    [--trust-proxy] [--header-timeout S] [--idle-timeout S]\n"
+"                    [--node ID] [--kafka BROKERS [--kafka-topic T]\n"
+"                    [--kafka-max-lag N] [--kafka-option NAME=VALUE]...]\n"
 "                    [--quiet]\n"
 "\n"
 "DESCRIPTION\n"
@@ -39,6 +41,10 @@ static const char serve_help[] =
 "     docs/server.md describes every route. The server needs only public\n"
 "     keys and KEYS/server.secret: it cannot mint. It runs beside\n"
 "     'scanloop mint' on the same store; one server per store.\n"
+"\n"
+"     --kafka also sends what is committed to a Kafka-API broker, keyed\n"
+"     by serial (docs/kafka.md); what it has not acknowledged waits in\n"
+"     the store.\n"
 "\n"
 "     SIGTERM or SIGINT: stop accepting, answer requests in flight, commit,\n"
 "     exit 0. SIGHUP: reopen the access log. An I/O error on commit ends\n"
@@ -62,6 +68,12 @@ static const char serve_help[] =
 "         --trust-proxy         take the client from X-Forwarded-For\n"
 "         --header-timeout S    seconds to send a request head (default 10)\n"
 "         --idle-timeout S      keep-alive seconds (default 30)\n"
+"         --node ID             this node's id, 1-65535 (default 1)\n"
+"         --kafka BROKERS       host:port,... (default: off)\n"
+"         --kafka-topic T       default scanloop.events\n"
+"         --kafka-max-lag N     unacknowledged records past which writes\n"
+"                               get 503 (default 10000000; 0: no limit)\n"
+"         --kafka-option K=V    a librdkafka property (TLS...); repeatable\n"
 "     -q, --quiet               no start-up line\n"
 "     -D, --db DIR              the store (default ./var/scanloop)\n"
 "     -h, --help                this text\n"
@@ -93,7 +105,8 @@ int
 cmd_serve(int argc, char **argv)
 {
 	enum { OPT_IP_ANON = 256, OPT_NO_IP_ANON, OPT_LOG, OPT_RATE, OPT_BURST,
-	    OPT_MAX_CONNS, OPT_MAX_PER_IP, OPT_TRUST, OPT_HDR_TO, OPT_IDLE_TO };
+	    OPT_MAX_CONNS, OPT_MAX_PER_IP, OPT_TRUST, OPT_HDR_TO, OPT_IDLE_TO,
+	    OPT_NODE, OPT_KAFKA, OPT_KAFKA_TOPIC, OPT_KAFKA_LAG, OPT_KAFKA_OPT };
 	static const struct option longopts[] = {
 		{ "listen", required_argument, NULL, 'l' },
 		{ "threads", required_argument, NULL, 'j' },
@@ -107,6 +120,11 @@ cmd_serve(int argc, char **argv)
 		{ "trust-proxy", no_argument, NULL, OPT_TRUST },
 		{ "header-timeout", required_argument, NULL, OPT_HDR_TO },
 		{ "idle-timeout", required_argument, NULL, OPT_IDLE_TO },
+		{ "node", required_argument, NULL, OPT_NODE },
+		{ "kafka", required_argument, NULL, OPT_KAFKA },
+		{ "kafka-topic", required_argument, NULL, OPT_KAFKA_TOPIC },
+		{ "kafka-max-lag", required_argument, NULL, OPT_KAFKA_LAG },
+		{ "kafka-option", required_argument, NULL, OPT_KAFKA_OPT },
 		{ "quiet", no_argument, NULL, 'q' },
 		{ "db", required_argument, NULL, 'D' },
 		{ "help", no_argument, NULL, 'h' },
@@ -115,8 +133,9 @@ cmd_serve(int argc, char **argv)
 	const char *cmd = "serve", *why;
 	char secrets[4096];
 	struct scan_config cfg;
+	struct stream_config kafka;
 	struct store *st = NULL;
-	bool have_burst = false;
+	bool have_burst = false, kafka_extra = false;
 	uint64_t v;
 	int ch, ret, rc;
 
@@ -132,6 +151,10 @@ cmd_serve(int argc, char **argv)
 	cfg.http.drain_timeout_ms = 10000;
 	cfg.ip_anon = true;
 	cfg.rate = 50;
+	cfg.node = 1;
+	memset(&kafka, 0, sizeof(kafka));
+	kafka.topic = STREAM_TOPIC_DEFAULT;
+	kafka.max_lag = STREAM_MAX_LAG_DEFAULT;
 	cli_getopt_reset();
 	while ((ch = cli_getopt(cmd, serve_help, argc, argv,
 	    ":l:j:qD:h", longopts, &rc)) != -1) {
@@ -194,6 +217,43 @@ cmd_serve(int argc, char **argv)
 				    "3600 seconds, not '%s'", optarg);
 			cfg.http.idle_timeout_ms = (int)v * 1000;
 			break;
+		case OPT_NODE:
+			if (!cli_parse_u64(optarg, 1, STREAM_NODE_MAX, &v))
+				return cli_usage(cmd, "--node must be from 1 to "
+				    "%d, not '%s'", STREAM_NODE_MAX, optarg);
+			cfg.node = (uint32_t)v;
+			break;
+		case OPT_KAFKA:
+			if (optarg[0] == '\0')
+				return cli_usage(cmd, "--kafka wants brokers "
+				    "(host:port,...)");
+			kafka.brokers = optarg;
+			break;
+		case OPT_KAFKA_TOPIC:
+			if (!stream_topic_valid(optarg))
+				return cli_usage(cmd, "--kafka-topic must be 1 "
+				    "to %d letters, digits, '.', '_' or '-', not "
+				    "'%s'", STREAM_TOPIC_MAX, optarg);
+			kafka.topic = optarg;
+			kafka_extra = true;
+			break;
+		case OPT_KAFKA_LAG:
+			if (!cli_parse_u64(optarg, 0, UINT64_MAX / 2, &v))
+				return cli_usage(cmd, "--kafka-max-lag must be a "
+				    "number of records, not '%s'", optarg);
+			kafka.max_lag = v;
+			kafka_extra = true;
+			break;
+		case OPT_KAFKA_OPT:
+			if (strchr(optarg, '=') == NULL || optarg[0] == '=')
+				return cli_usage(cmd, "--kafka-option must be "
+				    "NAME=VALUE, not '%s'", optarg);
+			if (kafka.noptions == STREAM_OPTIONS_MAX)
+				return cli_usage(cmd, "at most %d --kafka-option",
+				    STREAM_OPTIONS_MAX);
+			kafka.options[kafka.noptions++] = optarg;
+			kafka_extra = true;
+			break;
 		case 'q':
 			cfg.quiet = true;
 			break;
@@ -203,6 +263,13 @@ cmd_serve(int argc, char **argv)
 	}
 	if (optind < argc)
 		return cli_usage(cmd, "unexpected argument '%s'", argv[optind]);
+	if (kafka_extra && kafka.brokers == NULL)
+		return cli_usage(cmd, "--kafka-topic, --kafka-max-lag and "
+		    "--kafka-option go with --kafka");
+	if (kafka.brokers != NULL) {
+		kafka.node = cfg.node;
+		cfg.kafka = &kafka;
+	}
 	if (!have_burst)
 		cfg.burst = cfg.rate * 2 < 1 ? 1 : cfg.rate * 2;
 	if ((rc = cli_store_open(cmd, 0, &st)) != 0)
