@@ -6,7 +6,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 build_pkgs=(meson ninja-build pkg-config gcc libc6-dev libqrencode-dev libpng-dev
-	liblmdb-dev libsodium-dev libevent-dev libjansson-dev libcmocka-dev tzdata)
+	liblmdb-dev libsodium-dev libevent-dev libjansson-dev libcmocka-dev librdkafka-dev
+	tzdata)
 test_pkgs=(zbar-tools zint qrencode lmdb-utils curl python3 strace faketime
 	util-linux procps slowhttptest chromium fonts-noto-cjk wrk nginx-light)
 
