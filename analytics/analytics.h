@@ -51,6 +51,11 @@ struct analytics_query {
 	unsigned verdicts;		/* bit per enum verdict; 0: any */
 	bool human;			/* scans: human (and app) scans only */
 	bool scanned;			/* codes: scanned at least once */
+	/* --format epcis (analytics/epcis.h, docs/export.md) */
+	bool has_epcis_opts;		/* one of these three was given */
+	char tz[64];			/* IANA zone; "": --campaign's or UTC */
+	int geo_digits;			/* readPoint decimals, default 3 */
+	int biz_step;			/* enum epcis_scan_step */
 };
 
 /* The longest value analytics_query_set takes. */
@@ -65,7 +70,8 @@ int analytics_format_parse(const char *name);
 /* Starts a query of kind in CSV, without filters. */
 void analytics_query_init(struct analytics_query *q, enum analytics_kind kind);
 /* Sets one filter by its option name without dashes ("since", "from",
- * "to", "batch", "campaign", "verdict", "human", "scanned", "format";
+ * "to", "batch", "campaign", "verdict", "human", "scanned", "format",
+ * and for EPCIS "tz", "geo-precision", "biz-step";
  * value NULL for the flags). Returns 0, or -EINVAL with *why for a bad
  * value or an unknown name. */
 int analytics_query_set(struct analytics_query *q, const char *name,

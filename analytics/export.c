@@ -1,6 +1,7 @@
 /* export.c — an export's query, its life in one read transaction, and
  * the scans. */
 #include "analytics/analytics_internal.h"
+#include "analytics/epcis.h"
 #include "common/clock.h"
 #include "common/xmalloc.h"
 
@@ -33,6 +34,16 @@ analytics_opt_str(struct output *o, const char *s)
 		output_str(o, s);
 }
 
+/* Writes a number field, absent when 0. */
+void
+analytics_opt_u64(struct output *o, uint64_t v)
+{
+	if (v == 0)
+		output_null(o);
+	else
+		output_u64(o, v);
+}
+
 /* Writes a time field, absent when 0. */
 void
 analytics_opt_time(struct output *o, int64_t us)
@@ -53,10 +64,7 @@ analytics_scan_write(struct output *o, const struct scan_record *r)
 	output_str(o, r->reason);
 	analytics_opt_str(o, r->serial);
 	analytics_opt_str(o, r->gtin);
-	if (r->batch_id != 0)
-		output_u64(o, r->batch_id);
-	else
-		output_null(o);
+	analytics_opt_u64(o, r->batch_id);
 	analytics_opt_str(o, r->line);
 	output_str(o, r->who);
 	output_u64(o, r->drawcode);
@@ -76,10 +84,7 @@ analytics_scan_write(struct output *o, const struct scan_record *r)
 	analytics_opt_str(o, r->lang);
 	analytics_opt_str(o, r->ua);
 	analytics_opt_str(o, r->raw);
-	if (r->prev_event_id != 0)
-		output_u64(o, r->prev_event_id);
-	else
-		output_null(o);
+	analytics_opt_u64(o, r->prev_event_id);
 }
 
 /* True if an event passes the filters that need no decoding. */
@@ -102,19 +107,36 @@ analytics_scan_match(const struct analytics_query *q,
 	return true;
 }
 
+/* Bytes written so far, given to the sink or buffered. */
+static uint64_t
+analytics_bytes(const struct analytics_export *x)
+{
+	return x->epcis != NULL ? epcis_bytes(x->epcis) :
+	    x->out.bytes + x->out.len;
+}
+
+/* Hands what is buffered to the sink. */
+static int
+analytics_flush(struct analytics_export *x)
+{
+	if (x->epcis != NULL)
+		return epcis_flush(x->epcis);
+	return output_flush(&x->out) < 0 ? x->out.err : 0;
+}
+
 /* Writes scans until the budget is spent or the events end. */
 static int
 analytics_scans_step(struct analytics_export *x, size_t budget)
 {
-	uint64_t start = x->out.bytes + x->out.len;
+	uint64_t start = analytics_bytes(x);
 	struct scan_record r;
 	size_t examined = 0;
 	int ret;
 
 	for (;;) {
-		if (budget != SIZE_MAX && (x->out.bytes + x->out.len - start >=
+		if (budget != SIZE_MAX && (analytics_bytes(x) - start >=
 		    budget || examined >= ANALYTICS_EXAMINE_MAX))
-			return output_flush(&x->out) < 0 ? x->out.err : 1;
+			return (ret = analytics_flush(x)) < 0 ? ret : 1;
 		ret = store_event_cursor_next(x->cur, &x->ev);
 		if (ret == -ENOENT)
 			break;
@@ -132,13 +154,20 @@ analytics_scans_step(struct analytics_export *x, size_t budget)
 		if (x->campaign != NULL && !campaign_covers(x->campaign,
 		    r.batch_id, r.gtin))
 			continue;
-		analytics_scan_write(&x->out, &r);
-		output_row_end(&x->out);
-		if (x->out.err != 0)
-			return x->out.err;
+		if (x->epcis != NULL) {
+			if ((ret = epcis_write_scan(x->epcis, &r)) < 0)
+				return ret;
+		} else {
+			analytics_scan_write(&x->out, &r);
+			output_row_end(&x->out);
+			if (x->out.err != 0)
+				return x->out.err;
+		}
 		x->next_since = x->ev.id;
 	}
 	x->done = true;
+	if (x->epcis != NULL)
+		return epcis_close(x->epcis);
 	return output_flush(&x->out);
 }
 
@@ -200,10 +229,6 @@ analytics_export_open(struct store *st, const struct analytics_query *q,
 	*why = NULL;
 	if ((ret = analytics_query_check(q, why)) < 0)
 		return ret;
-	if (q->format == ANALYTICS_EPCIS) {
-		*why = "--format epcis is not built yet";
-		return -ENOTSUP;
-	}
 	if ((x = calloc(1, sizeof(*x))) == NULL ||
 	    (x->dec = malloc(sizeof(*x->dec))) == NULL) {
 		free(x);
@@ -238,7 +263,11 @@ analytics_export_open(struct store *st, const struct analytics_query *q,
 	if (q->kind == ANALYTICS_SCANS && (ret = analytics_scans_open(x,
 	    why)) < 0)
 		goto fail;
-	output_header(&x->out);
+	if (q->format == ANALYTICS_EPCIS) {
+		if ((ret = analytics_epcis_open(x, sink, arg)) < 0)
+			goto fail;
+	} else
+		output_header(&x->out);
 	*out = x;
 	return 0;
 fail:
@@ -261,7 +290,8 @@ analytics_export_step(struct analytics_export *x, size_t budget)
 		ret = analytics_codes_write(x);
 		break;
 	case ANALYTICS_BATCHES:
-		ret = analytics_batches_write(x);
+		ret = x->epcis != NULL ? analytics_epcis_batches_write(x) :
+		    analytics_batches_write(x);
 		break;
 	case ANALYTICS_DRAWS:
 		ret = analytics_draws_write(x);
@@ -273,9 +303,9 @@ analytics_export_step(struct analytics_export *x, size_t budget)
 		ret = -EINVAL;
 	}
 	x->done = true;
-	if (ret == 0)
+	if (ret == 0 && x->epcis == NULL)
 		ret = x->out.err;
-	return ret < 0 ? ret : output_flush(&x->out);
+	return ret < 0 || x->epcis != NULL ? ret : output_flush(&x->out);
 }
 
 /* The next --since. */
@@ -289,7 +319,7 @@ analytics_export_next_since(const struct analytics_export *x)
 uint64_t
 analytics_export_rows(const struct analytics_export *x)
 {
-	return x->out.rows;
+	return x->epcis != NULL ? epcis_events(x->epcis) : x->out.rows;
 }
 
 /* Ends the export. */
@@ -299,6 +329,7 @@ analytics_export_close(struct analytics_export *x)
 	if (x == NULL)
 		return;
 	store_event_cursor_close(x->cur);
+	epcis_free(x->epcis);
 	if (x->dec != NULL && x->txn_open)
 		record_decoder_deinit(x->dec);
 	if (x->txn_open)

@@ -3,12 +3,7 @@
  * code (its state and scan summary) and one per batch (its counts).
  *
  * Code summaries in the store lag the events by up to a second while a
- * server runs (it folds them into code_scans once a second; see
- * store/store.h). An export adds the unfolded tail itself: it reads the
- * events after the fold watermark once, sorted by serial, and applies
- * them to the summaries it writes, as store_code_scans_current_txn does
- * for one code. Its memory is that tail (a second or so of scans), not
- * the export.
+ * server runs; the exports add the unfolded tail (summaries.c).
  */
 #include "analytics/analytics_internal.h"
 #include "codegen/code.h"
@@ -35,111 +30,10 @@ const char *const analytics_batch_fields[] = {
 const size_t analytics_batch_nfields = sizeof(analytics_batch_fields) /
     sizeof(analytics_batch_fields[0]);
 
-/* What a summary needs of an unfolded event. */
-struct tail_event {
-	uint8_t serial[STORE_SERIAL_BYTES];
-	uint64_t id;
-	int64_t time;
-	uint8_t flags;
-	double lat, lon;
-	float accuracy;
-};
-
-struct tail {
-	struct tail_event *ev;
-	size_t n, cap;
-};
-
-/* Orders tail events by serial, then id. */
-static int
-tail_cmp(const void *a, const void *b)
-{
-	const struct tail_event *x = a, *y = b;
-	int c = memcmp(x->serial, y->serial, STORE_SERIAL_BYTES);
-
-	if (c != 0)
-		return c;
-	return x->id < y->id ? -1 : x->id > y->id;
-}
-
-/* Collects one unfolded event that names a serial. */
-static int
-tail_add_cb(const struct store_event *ev, void *arg)
-{
-	static const uint8_t zero[STORE_SERIAL_BYTES];
-	struct tail *t = arg;
-	struct tail_event *e;
-
-	if (memcmp(ev->serial, zero, sizeof(zero)) == 0)
-		return 0;
-	if (t->n == t->cap) {
-		size_t cap = t->cap ? t->cap * 2 : 1024;
-		struct tail_event *ne = realloc(t->ev, cap * sizeof(*ne));
-
-		if (ne == NULL)
-			return -ENOMEM;
-		t->ev = ne;
-		t->cap = cap;
-	}
-	e = &t->ev[t->n++];
-	memcpy(e->serial, ev->serial, STORE_SERIAL_BYTES);
-	e->id = ev->id;
-	e->time = ev->time;
-	e->flags = ev->flags;
-	e->lat = ev->lat;
-	e->lon = ev->lon;
-	e->accuracy = ev->accuracy;
-	return 0;
-}
-
-/* Reads the events after the fold watermark, sorted by serial. */
-static int
-tail_load_txn(struct store_txn *t, struct tail *tl)
-{
-	uint64_t folded;
-	int ret;
-
-	memset(tl, 0, sizeof(*tl));
-	if ((ret = store_scans_folded_txn(t, &folded)) < 0 ||
-	    (ret = store_event_foreach_after_txn(t, folded, tail_add_cb,
-	    tl)) < 0)
-		return ret;
-	if (tl->n > 1)
-		qsort(tl->ev, tl->n, sizeof(*tl->ev), tail_cmp);
-	return 0;
-}
-
-/* Applies a serial's unfolded events to its summary s. *pos walks the
- * sorted tail along with serials given in ascending order. */
-static void
-tail_apply(const struct tail *tl, size_t *pos,
-    const uint8_t serial[STORE_SERIAL_BYTES], struct store_code_scans *s)
-{
-	struct store_event ev;
-	size_t i = *pos;
-
-	while (i < tl->n && memcmp(tl->ev[i].serial, serial,
-	    STORE_SERIAL_BYTES) < 0)
-		i++;
-	for (; i < tl->n && memcmp(tl->ev[i].serial, serial,
-	    STORE_SERIAL_BYTES) == 0; i++) {
-		const struct tail_event *e = &tl->ev[i];
-
-		memset(&ev, 0, offsetof(struct store_event, ua));
-		ev.id = e->id;
-		ev.time = e->time;
-		ev.flags = e->flags;
-		ev.lat = e->lat;
-		ev.lon = e->lon;
-		ev.accuracy = e->accuracy;
-		store_code_scans_apply(s, &ev);
-	}
-	*pos = i;
-}
-
 /* A code's summary, stored and unfolded (zero when never scanned). */
 static int
-tables_summary_txn(struct store_txn *t, const struct tail *tl, size_t *pos,
+tables_summary_txn(struct store_txn *t, const struct analytics_tail *tl,
+    size_t *pos,
     const uint8_t serial[STORE_SERIAL_BYTES], struct store_code_scans *s)
 {
 	int ret = store_code_scans_get_txn(t, serial, s);
@@ -148,7 +42,7 @@ tables_summary_txn(struct store_txn *t, const struct tail *tl, size_t *pos,
 		memset(s, 0, sizeof(*s));
 	else if (ret < 0)
 		return ret;
-	tail_apply(tl, pos, serial, s);
+	analytics_tail_apply(tl, pos, serial, s);
 	return 0;
 }
 
@@ -163,7 +57,7 @@ tables_code_state(const struct store_batch *b, const struct store_code *c)
 
 struct codes_walk {
 	struct analytics_export *x;
-	struct tail tail;
+	struct analytics_tail tail;
 	size_t pos;
 };
 
@@ -234,7 +128,7 @@ analytics_codes_write(struct analytics_export *x)
 
 	memset(&w, 0, sizeof(w));
 	w.x = x;
-	if ((ret = tail_load_txn(&x->t, &w.tail)) == 0)
+	if ((ret = analytics_tail_load_txn(&x->t, &w.tail)) == 0)
 		ret = store_code_foreach_txn(&x->t, codes_row_cb, &w);
 	free(w.tail.ev);
 	return ret;
@@ -252,22 +146,30 @@ struct batches_walk {
 	struct analytics_export *x;
 	struct batch_count *list;	/* in id order */
 	size_t n, cap;
-	struct tail tail;
-	size_t pos;
 };
 
 /* Finds a batch's counts by id. */
 static struct batch_count *
 batches_find(struct batches_walk *w, uint32_t id)
 {
-	size_t lo = 0, hi = w->n;
+	return analytics_batch_find(w->list, w->n, sizeof(*w->list), id);
+}
+
+/* Finds, in n elements of size bytes that start with a struct
+ * store_batch and are in id order, the one of batch id, or NULL. */
+void *
+analytics_batch_find(void *list, size_t n, size_t size, uint32_t id)
+{
+	size_t lo = 0, hi = n;
 
 	while (lo < hi) {
 		size_t mid = lo + (hi - lo) / 2;
+		const struct store_batch *b = (const struct store_batch *)
+		    ((char *)list + mid * size);
 
-		if (w->list[mid].b.id == id)
-			return &w->list[mid];
-		if (w->list[mid].b.id < id)
+		if (b->id == id)
+			return (char *)list + mid * size;
+		if (b->id < id)
 			lo = mid + 1;
 		else
 			hi = mid;
@@ -324,42 +226,12 @@ batches_code_add(struct batches_walk *w,
 	return 0;
 }
 
-/* Counts a stored summary, with its unfolded tail. */
+/* Counts a code's current summary. */
 static int
 batches_summary_cb(const uint8_t serial[STORE_SERIAL_BYTES],
-    const struct store_code_scans *stored, void *arg)
+    const struct store_code_scans *s, void *arg)
 {
-	struct batches_walk *w = arg;
-	struct store_code_scans s = *stored;
-
-	tail_apply(&w->tail, &w->pos, serial, &s);
-	return batches_code_add(w, serial, &s);
-}
-
-/* Counts the codes that only the tail has scanned (no stored summary). */
-static int
-batches_tail_only(struct batches_walk *w)
-{
-	struct store_code_scans s;
-	size_t pos = 0;
-	int ret;
-
-	while (pos < w->tail.n) {
-		const uint8_t *serial = w->tail.ev[pos].serial;
-
-		ret = store_code_scans_get_txn(&w->x->t, serial, &s);
-		if (ret == 0) {
-			tail_apply(&w->tail, &pos, serial, &s);
-			continue;	/* counted with the stored ones */
-		}
-		if (ret != -ENOENT)
-			return ret;
-		memset(&s, 0, sizeof(s));
-		tail_apply(&w->tail, &pos, serial, &s);
-		if ((ret = batches_code_add(w, serial, &s)) < 0)
-			return ret;
-	}
-	return 0;
+	return batches_code_add(arg, serial, s);
 }
 
 /* Counts forged scans by batch. */
@@ -421,10 +293,8 @@ analytics_batches_write(struct analytics_export *x)
 	memset(&w, 0, sizeof(w));
 	w.x = x;
 	if ((ret = store_batch_foreach_txn(&x->t, batches_list_cb, &w)) < 0 ||
-	    (ret = tail_load_txn(&x->t, &w.tail)) < 0 ||
-	    (ret = store_code_scans_foreach_txn(&x->t, batches_summary_cb,
+	    (ret = analytics_summaries_foreach_txn(&x->t, batches_summary_cb,
 	    &w)) < 0 ||
-	    (ret = batches_tail_only(&w)) < 0 ||
 	    (ret = store_event_foreach_after_txn(&x->t, 0, batches_event_cb,
 	    &w)) < 0)
 		goto out;
@@ -433,6 +303,5 @@ analytics_batches_write(struct analytics_export *x)
 	ret = x->out.err;
 out:
 	free(w.list);
-	free(w.tail.ev);
 	return ret;
 }

@@ -286,6 +286,26 @@ output_u64(struct output *o, uint64_t v)
 		output_digits(o, v);
 }
 
+/* A list of unsigned numbers: a JSON array, or in CSV one field with the
+ * numbers separated by spaces. */
+void
+output_u64_list(struct output *o, const uint64_t *v, size_t n)
+{
+	bool json = o->format == OUTPUT_JSONL;
+
+	if (!output_field(o, 2 + 21 * n))
+		return;
+	if (json)
+		output_put(o, "[", 1);
+	for (size_t i = 0; i < n; i++) {
+		if (i > 0)
+			output_put(o, json ? "," : " ", 1);
+		output_digits(o, v[i]);
+	}
+	if (json)
+		output_put(o, "]", 1);
+}
+
 /* A signed number. */
 void
 output_i64(struct output *o, int64_t v)

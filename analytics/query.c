@@ -1,6 +1,8 @@
 /* query.c — what an export is asked for: kinds, formats, filters, from
  * the command line's options or a URL's query string. */
 #include "analytics/analytics_internal.h"
+#include "analytics/epcis.h"
+#include "common/tz.h"
 #include "store/verdict.h"
 
 #include <errno.h>
@@ -56,11 +58,12 @@ analytics_query_init(struct analytics_query *q, enum analytics_kind kind)
 	memset(q, 0, sizeof(*q));
 	q->kind = kind;
 	q->format = ANALYTICS_CSV;
+	q->geo_digits = EPCIS_GEO_DIGITS_DEFAULT;
 }
 
-/* Parses decimal digits into [1, max] or [0, max]: no sign, no spaces,
- * no overflow. */
-static bool
+/* Parses decimal digits into [min, max]: no sign, no spaces, no
+ * overflow. */
+bool
 analytics_parse_u64(const char *s, uint64_t min, uint64_t max, uint64_t *out)
 {
 	uint64_t v = 0;
@@ -134,6 +137,42 @@ analytics_flag_ok(const char *v)
 	    strcmp(v, "true") == 0;
 }
 
+/* Sets one of the options of --format epcis; 1 if name is none of them. */
+static int
+analytics_epcis_set(struct analytics_query *q, const char *name,
+    const char *v, const char **why)
+{
+	uint64_t n;
+
+	if (strcmp(name, "tz") == 0) {
+		if (strlen(v) >= sizeof(q->tz) || !tz_known(v)) {
+			*why = "tz must be an installed IANA time zone "
+			    "(Asia/Shanghai, UTC)";
+			return -EINVAL;
+		}
+		strcpy(q->tz, v);
+	} else if (strcmp(name, "geo-precision") == 0) {
+		if (!analytics_parse_u64(v, 0, EPCIS_GEO_DIGITS_MAX, &n)) {
+			*why = "geo-precision must be a number of decimals, "
+			    "0 to 9";
+			return -EINVAL;
+		}
+		q->geo_digits = (int)n;
+	} else if (strcmp(name, "biz-step") == 0) {
+		if (strcmp(v, "consumer") == 0)
+			q->biz_step = EPCIS_SCAN_STEP_CONSUMER;
+		else if (strcmp(v, "inspecting") == 0)
+			q->biz_step = EPCIS_SCAN_STEP_INSPECTING;
+		else {
+			*why = "biz-step must be consumer or inspecting";
+			return -EINVAL;
+		}
+	} else
+		return 1;
+	q->has_epcis_opts = true;
+	return 0;
+}
+
 /* Sets one filter. */
 int
 analytics_query_set(struct analytics_query *q, const char *name,
@@ -157,6 +196,8 @@ analytics_query_set(struct analytics_query *q, const char *name,
 		*why = "a value is missing";
 		return -EINVAL;
 	}
+	if ((f = analytics_epcis_set(q, name, v, why)) <= 0)
+		return f;
 	if (strcmp(name, "format") == 0) {
 		if ((f = analytics_format_parse(v)) < 0) {
 			*why = "format must be csv, jsonl or epcis";
@@ -217,6 +258,7 @@ int
 analytics_query_check(const struct analytics_query *q, const char **why)
 {
 	bool scans = q->kind == ANALYTICS_SCANS;
+	bool epcis = q->format == ANALYTICS_EPCIS;
 
 	*why = NULL;
 	if (q->has_since && !scans)
@@ -229,12 +271,16 @@ analytics_query_check(const struct analytics_query *q, const char **why)
 	    q->kind != ANALYTICS_CODES && q->kind != ANALYTICS_BATCHES)
 		*why = "--batch is for scans, codes and batches";
 	else if ((q->has_from || q->has_to) && (q->kind == ANALYTICS_CODES ||
-	    q->kind == ANALYTICS_BATCHES))
-		*why = "--from and --to are for scans, draws and claims";
+	    (q->kind == ANALYTICS_BATCHES && !epcis)))
+		*why = "--from and --to are for scans, draws and claims (and "
+		    "batches in EPCIS)";
 	else if (q->has_from && q->has_to && q->from > q->to)
 		*why = "--from is after --to";
-	else if (q->format == ANALYTICS_EPCIS && !scans)
-		*why = "--format epcis is for scans";
+	else if (epcis && !scans && q->kind != ANALYTICS_BATCHES)
+		*why = "--format epcis is for scans and batches";
+	else if (q->has_epcis_opts && !epcis)
+		*why = "--tz, --geo-precision and --biz-step are for "
+		    "--format epcis";
 	return *why == NULL ? 0 : -EINVAL;
 }
 
@@ -279,13 +325,12 @@ analytics_unescape(const char *s, size_t len, char *out, size_t cap)
 	return true;
 }
 
-/* Reads the filters of a URL's query string. */
+/* Calls set for each parameter of a URL's query string. */
 int
-analytics_query_parse_url(struct analytics_query *q, const char *query,
-    size_t len, const char **why)
+analytics_url_params(const char *query, size_t len,
+    const char *const *names, analytics_param_fn set, void *arg,
+    const char **why)
 {
-	static const char *const names[] = { "since", "format", "from", "to",
-	    "batch", "campaign", "verdict", "human", "scanned", NULL };
 	char name[16], value[ANALYTICS_VALUE_MAX + 1];
 	unsigned seen = 0;
 	size_t i = 0;
@@ -324,9 +369,30 @@ analytics_query_parse_url(struct analytics_query *q, const char *query,
 			    "too long";
 			return -EINVAL;
 		}
-		if (analytics_query_set(q, name, value, why) < 0)
+		if (set(arg, name, value, why) < 0)
 			return -EINVAL;
 		i++;
 	}
 	return 0;
+}
+
+/* analytics_query_set as an analytics_param_fn. */
+static int
+analytics_query_param(void *arg, const char *name, const char *value,
+    const char **why)
+{
+	return analytics_query_set(arg, name, value, why);
+}
+
+/* Reads the filters of a URL's query string. */
+int
+analytics_query_parse_url(struct analytics_query *q, const char *query,
+    size_t len, const char **why)
+{
+	static const char *const names[] = { "since", "format", "from", "to",
+	    "batch", "campaign", "verdict", "human", "scanned", "tz",
+	    "geo-precision", "biz-step", NULL };
+
+	return analytics_url_params(query, len, names, analytics_query_param,
+	    q, why);
 }

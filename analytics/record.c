@@ -1,6 +1,7 @@
 /* record.c — a stored scan event decoded into a struct scan_record. */
 #include "analytics/record.h"
 #include "codegen/code.h"
+#include "codegen/gs1.h"
 #include "store/verdict.h"
 
 #include <arpa/inet.h>
@@ -136,16 +137,19 @@ record_ip(const struct store_event *ev, char out[RECORD_IP_MAX])
 		out[0] = '\0';
 }
 
-/* The GTIN a forged or malformed code's text names, if it parses. */
+/* The GTIN a forged or malformed code's text names, if it is a GS1
+ * Digital Link (its signature may be cut short in the stored text: see
+ * scanner/rawtext.c). */
 static void
 record_raw_gtin(const char *raw, char gtin[STORE_GTIN_LEN + 1])
 {
-	struct code c;
+	struct gs1_dl dl;
+	const char *why;
 
 	gtin[0] = '\0';
-	if (raw[0] == '\0' || code_parse(raw, strlen(raw), &c, NULL) < 0)
+	if (raw[0] == '\0' || gs1_dl_parse(raw, strlen(raw), &dl, &why) < 0)
 		return;
-	memcpy(gtin, c.gtin, STORE_GTIN_LEN);
+	memcpy(gtin, dl.gtin, STORE_GTIN_LEN);
 	gtin[STORE_GTIN_LEN] = '\0';
 }
 

@@ -26,35 +26,54 @@ base32_encode(char *out, const uint8_t *in, size_t len)
 	out[o] = '\0';
 }
 
-/* Returns the 5-bit value of a base32 character in either case, or -1. */
-static int
-base32_value(unsigned char c)
-{
-	if (c >= 'A' && c <= 'Z')
-		return c - 'A';
-	if (c >= 'a' && c <= 'z')
-		return c - 'a';
-	if (c >= '2' && c <= '7')
-		return c - '2' + 26;
-	return -1;
-}
+/* Each byte's 5-bit value plus one, in either case; 0: not base32. */
+#define BASE32_V(c) ((c) >= 'A' && (c) <= 'Z' ? (c) - 'A' + 1 : \
+	(c) >= 'a' && (c) <= 'z' ? (c) - 'a' + 1 : \
+	(c) >= '2' && (c) <= '7' ? (c) - '2' + 27 : 0)
+#define BASE32_V4(c) BASE32_V(c), BASE32_V((c) + 1), BASE32_V((c) + 2), \
+	BASE32_V((c) + 3)
+#define BASE32_V16(c) BASE32_V4(c), BASE32_V4((c) + 4), \
+	BASE32_V4((c) + 8), BASE32_V4((c) + 12)
+#define BASE32_V64(c) BASE32_V16(c), BASE32_V16((c) + 16), \
+	BASE32_V16((c) + 32), BASE32_V16((c) + 48)
 
-/* Decodes a canonical base32 string of exactly the expected length. */
+static const uint8_t base32_values[256] = {
+	BASE32_V64(0), BASE32_V64(64), BASE32_V64(128), BASE32_V64(192),
+};
+
+/* Decodes a canonical base32 string of exactly the expected length: eight
+ * characters (five bytes) at a time from the table, then the tail. */
 int
 base32_decode(uint8_t *out, size_t outlen, const char *in, size_t inlen)
 {
+	const unsigned char *u = (const unsigned char *)in;
 	uint32_t acc = 0;
 	int bits = 0;
-	size_t o = 0;
+	size_t i = 0, o = 0;
 
 	if (inlen != BASE32_LEN(outlen))
 		return -EINVAL;
-	for (size_t i = 0; i < inlen; i++) {
-		int v = base32_value((unsigned char)in[i]);
+	for (; inlen - i >= 8; i += 8, o += 5) {
+		uint64_t group = 0;
+		unsigned bad = 0;
 
-		if (v < 0)
+		for (int k = 0; k < 8; k++) {
+			unsigned v = base32_values[u[i + k]];
+
+			bad |= v == 0;
+			group = group << 5 | (v - 1);
+		}
+		if (bad)
 			return -EINVAL;
-		acc = (acc << 5) | (uint32_t)v;
+		for (int k = 0; k < 5; k++)
+			out[o + k] = (uint8_t)(group >> (32 - 8 * k));
+	}
+	for (; i < inlen; i++) {
+		unsigned v = base32_values[u[i]];
+
+		if (v == 0)
+			return -EINVAL;
+		acc = (acc << 5) | (v - 1);
 		bits += 5;
 		if (bits >= 8) {
 			bits -= 8;

@@ -130,10 +130,21 @@ keys_aad(const struct keypair *kp, uint8_t aad[2 + KEYS_PUBLIC_BYTES])
 	memcpy(aad + 2, kp->public, KEYS_PUBLIC_BYTES);
 }
 
-/* Writes the secret file. */
+/* Writes the secret file, a passphrase's key stretched with Argon2id
+ * MODERATE. */
 int
 keys_save(const struct keypair *kp, const char *path, const char *passphrase,
     size_t passlen)
+{
+	return keys_save_kdf(kp, path, passphrase, passlen, false);
+}
+
+/* Writes the secret file. A random passphrase (keys_passphrase_new: 256
+ * bits) needs no stretching: Argon2id runs at its minimum cost, so that
+ * loading the key costs nothing; a chosen one gets MODERATE. */
+int
+keys_save_kdf(const struct keypair *kp, const char *path,
+    const char *passphrase, size_t passlen, bool random)
 {
 	uint8_t salt[crypto_pwhash_SALTBYTES];
 	uint8_t nonce[crypto_aead_xchacha20poly1305_ietf_NPUBBYTES];
@@ -160,8 +171,10 @@ keys_save(const struct keypair *kp, const char *path, const char *passphrase,
 		    "secret: %s\n", KEYS_MAGIC, kp->id,
 		    keys_scheme_name(kp->scheme), pubhex, sechex);
 	} else {
-		unsigned long long opslimit = crypto_pwhash_OPSLIMIT_MODERATE;
-		size_t memlimit = crypto_pwhash_MEMLIMIT_MODERATE;
+		unsigned long long opslimit = random ?
+		    crypto_pwhash_OPSLIMIT_MIN : crypto_pwhash_OPSLIMIT_MODERATE;
+		size_t memlimit = random ? crypto_pwhash_MEMLIMIT_MIN :
+		    crypto_pwhash_MEMLIMIT_MODERATE;
 
 		if ((k = sodium_malloc(32)) == NULL)
 			goto fail;
@@ -493,6 +506,33 @@ fail:
 	sodium_free(pass);
 	close(fd);
 	return ret;
+}
+
+/* Makes a random passphrase (32 bytes as 64 hex digits) and writes it to
+ * path (mode 0600, never over an existing file). */
+int
+keys_passphrase_new(const char *path, char **passp, size_t *lenp)
+{
+	const size_t len = 2 * KEYS_PASSPHRASE_RANDOM_BYTES;
+	uint8_t raw[KEYS_PASSPHRASE_RANDOM_BYTES];
+	char *pass;
+	int ret;
+
+	if ((pass = sodium_malloc(len + 2)) == NULL)
+		return -ENOMEM;
+	randombytes_buf(raw, sizeof(raw));
+	sodium_bin2hex(pass, len + 1, raw, sizeof(raw));
+	sodium_memzero(raw, sizeof(raw));
+	pass[len] = '\n';
+	ret = fsutil_write_atomic(path, pass, len + 1, 0600, 1);
+	pass[len] = '\0';
+	if (ret < 0) {
+		sodium_free(pass);
+		return ret;
+	}
+	*passp = pass;
+	*lenp = len;
+	return 0;
 }
 
 /* Frees (and wipes) a passphrase. */

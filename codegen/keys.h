@@ -46,6 +46,11 @@ void keys_free(struct keypair *kp);
  * when passphrase is not NULL. Returns 0 or a negative errno. */
 int keys_save(const struct keypair *kp, const char *path,
     const char *passphrase, size_t passlen) __attribute__((warn_unused_result));
+/* The same; random says the passphrase is a random one from
+ * keys_passphrase_new, which needs no costly stretching. */
+int keys_save_kdf(const struct keypair *kp, const char *path,
+    const char *passphrase, size_t passlen, bool random)
+    __attribute__((warn_unused_result));
 /* Reads a secret file. Returns 0; -ENOENT/-EACCES…; -EINVAL for a damaged
  * file; -EPERM for a wrong or missing passphrase. *why explains. */
 int keys_load(const char *path, const char *passphrase, size_t passlen,
@@ -64,6 +69,12 @@ int keys_verify_mac(const uint8_t key[32], const struct code *c)
 /* Reads a passphrase file's first line into sodium_malloc memory. */
 int keys_read_passphrase(const char *path, char **pass, size_t *len,
     const char **why) __attribute__((warn_unused_result));
+/* Makes a random passphrase and writes it to a new file (mode 0600): what
+ * `key new` encrypts a key with by default, so that a print line's mint
+ * needs no one to type it. */
+#define KEYS_PASSPHRASE_RANDOM_BYTES 32
+int keys_passphrase_new(const char *path, char **pass, size_t *len)
+    __attribute__((warn_unused_result));
 /* Frees a passphrase from keys_read_passphrase. */
 void keys_free_passphrase(char *pass);
 

@@ -72,6 +72,21 @@ buf_printf(struct buf *b, const char *fmt, ...)
 	return 0;
 }
 
+/* Writes the decimal digits of v. */
+size_t
+buf_dec(char out[20], uint64_t v)
+{
+	char tmp[20];
+	size_t n = sizeof(tmp);
+
+	do {
+		tmp[--n] = (char)('0' + v % 10);
+		v /= 10;
+	} while (v > 0);
+	memcpy(out, tmp + n, sizeof(tmp) - n);
+	return sizeof(tmp) - n;
+}
+
 /* Empties the buffer. */
 void
 buf_reset(struct buf *b)

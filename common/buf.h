@@ -22,6 +22,9 @@ int buf_append(struct buf *b, const void *data, size_t len);
 int buf_puts(struct buf *b, const char *s);
 /* Appends formatted text. */
 int buf_printf(struct buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* Writes the decimal digits of v to out (at most 20, no NUL); returns
+ * their count. For hot paths that format numbers without printf. */
+size_t buf_dec(char out[20], uint64_t v);
 /* Empties the buffer, keeping its memory. */
 void buf_reset(struct buf *b);
 /* Frees the memory; the buffer is empty afterwards. */

@@ -344,7 +344,9 @@ accesslog_redact_span(const char *t, size_t i, size_t end, size_t keep,
 /* Writes the path for the log with secrets cut to their first characters:
  * a code's signature (S=), an inner draw code (/D/{TOKEN}) and a claim
  * token (/C/{TOKEN}, /api/v1/claims/{TOKEN}/redeem, ?claim=). Each of
- * them draws or redeems a prize, so none may reach the log whole. */
+ * them draws or redeems a prize, so none may reach the log whole. Names
+ * match in any letter case (?CLAIM=, ?s=): the server itself reads only
+ * some spellings, but a client may send any, and the log keeps them all. */
 size_t
 accesslog_redact(const char *target, size_t len, char *out, size_t cap)
 {
@@ -382,7 +384,7 @@ accesslog_redact(const char *target, size_t len, char *out, size_t cap)
 				name = 2;
 				keep = 6;
 			} else if (len - i >= 6 &&
-			    memcmp(target + i, "claim=", 6) == 0) {
+			    strncasecmp(target + i, "claim=", 6) == 0) {
 				name = 6;
 				keep = 4;
 			}

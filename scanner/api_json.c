@@ -48,8 +48,7 @@ scan_json_body(struct http_req *req, const char **why)
 	json_error_t err;
 	json_t *root;
 
-	if (ct.len > 0 && !(ct.len >= 16 &&
-	    strncasecmp(ct.p, "application/json", 16) == 0)) {
+	if (!scan_is_json_type(ct)) {
 		*why = "Content-Type must be application/json";
 		return NULL;
 	}

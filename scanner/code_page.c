@@ -232,6 +232,35 @@ scan_draw_fill(struct scan_loop *sl, const struct scan_op *o,
 	}
 }
 
+/*
+ * Whether the page's scan repeats an earlier one. A person's scan is
+ * weighed by repeat.c; a bot's or HEAD page, or one whose store read
+ * failed, says "scanned before" as soon as a person has scanned the code.
+ */
+static void
+scan_page_repeat(struct scan_loop *sl, const struct scan_op *o,
+    struct page_scan *p)
+{
+	uint8_t both = STORE_EVENT_F_HUMAN | STORE_EVENT_F_AUTH;
+	struct scan_repeat r;
+
+	if ((o->ev.flags & both) != both || scan_repeat_op(sl, o, &r) < 0) {
+		p->repeat = !p->this_is_first && p->scans > 1 ?
+		    PAGE_REPEAT_OTHER : PAGE_REPEAT_NONE;
+		return;
+	}
+	p->repeat = r.kind == SCAN_REPEAT_SELF ? PAGE_REPEAT_SELF :
+	    r.kind == SCAN_REPEAT_OTHER ? PAGE_REPEAT_OTHER : PAGE_REPEAT_NONE;
+	p->repeat_since = r.since;
+	if (r.kind == SCAN_REPEAT_NONE && !p->this_is_first) {
+		/* An inner draw code after its outer code (or the reverse):
+		 * the first scan of this code. */
+		p->this_is_first = true;
+		p->first_time = o->ev.time;
+		p->first_has_location = false;
+	}
+}
+
 /* Renders and sends a verdict page. */
 void
 scan_send_page(struct scan_loop *sl, struct scan_op *o, int status)
@@ -263,6 +292,7 @@ scan_send_page(struct scan_loop *sl, struct scan_op *o, int status)
 		p.first_lat = o->scans.first_lat;
 		p.first_lon = o->scans.first_lon;
 		p.this_is_first = o->scans.first_event == o->ev.id;
+		scan_page_repeat(sl, o, &p);
 		if (o->ev.flags & STORE_EVENT_F_HUMAN) {
 			scan_location_token(sl->srv, o->ev.id, token);
 			p.event_id = o->ev.id;

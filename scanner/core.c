@@ -5,6 +5,7 @@
  * from what a crash left and folded into the store once a second.
  */
 #include "scanner/scan_internal.h"
+#include "common/clock.h"
 #include "common/log.h"
 
 #include <errno.h>
@@ -30,17 +31,78 @@ static void
 scan_group_end(bool committed, void *arg)
 {
 	struct scan_core *core = arg;
-
 	struct stream *stream = scan_core_stream(core);
 
 	summaries_group_end(core->summaries, committed);
 	drawcache_group_end(core->drawcache, committed);
+	for (int k = 0; k < SIGNALS_KINDS; k++) {
+		if (committed && core->signals_staged[k] != 0)
+			atomic_fetch_add(&core->signals_raised[k],
+			    core->signals_staged[k]);
+		core->signals_staged[k] = 0;
+	}
 	if (committed && stream != NULL)
 		stream_kick(stream);
 }
 
+/* Logs what a finished pruning run did, if anything. */
+static void
+scan_prune_report(const struct store_prune_stats *s)
+{
+	if (s->deleted + s->addresses + s->counts_deleted + s->counts_merged ==
+	    0)
+		return;
+	log_warnx("pruned: %llu forged or malformed events deleted (%llu "
+	    "chain links moved), %llu addresses dropped, %llu network-hour "
+	    "counts deleted, %llu merged", (unsigned long long)s->deleted,
+	    (unsigned long long)s->relinked, (unsigned long long)s->addresses,
+	    (unsigned long long)s->counts_deleted,
+	    (unsigned long long)s->counts_merged);
+}
+
+/*
+ * Retention in the writer thread, between groups: a run starts at most
+ * hourly and goes on in steps (store_prune_step, a short transaction
+ * each) for up to SCAN_PRUNE_SLICE_US per tick, so that groups wait at
+ * most that long. The summaries are settled first, and dropped from the
+ * cache when a step changed some in the store.
+ */
+static int
+scan_prune_tick(struct scan_core *core, struct store *st)
+{
+	struct store_prune_policy p = { 0, 0 };
+	int64_t now = clock_now_us(), t0 = clock_mono_us();
+	uint64_t changed = core->pruned.summaries;
+	int ret;
+
+	if (core->retain.forged_days == 0 && core->retain.ip_days == 0)
+		return 0;
+	if (!core->pruning && t0 < core->prune_next)
+		return 0;
+	if (!core->pruning)
+		memset(&core->pruned, 0, sizeof(core->pruned));
+	core->pruning = true;
+	if (core->retain.forged_days > 0)
+		p.forged_before = now - core->retain.forged_days * SCAN_DAY_US;
+	if (core->retain.ip_days > 0)
+		p.ip_before = now - core->retain.ip_days * SCAN_DAY_US;
+	if ((ret = summaries_settle(core->summaries, st)) == 0)
+		while ((ret = store_prune_step(st, &p, &core->pruned)) == 1 &&
+		    clock_mono_us() - t0 < SCAN_PRUNE_SLICE_US)
+			;
+	if (core->pruned.summaries != changed)
+		summaries_forget(core->summaries);
+	if (ret == 1)
+		return 0;
+	core->pruning = false;
+	core->prune_next = t0 + SCAN_PRUNE_EVERY_US;
+	if (ret == 0)
+		scan_prune_report(&core->pruned);
+	return ret;
+}
+
 /* Writer hook: folds the summaries and the draw cache into the store now
- * and then. */
+ * and then, and prunes. */
 static void
 scan_tick(struct store *st, void *arg)
 {
@@ -51,6 +113,10 @@ scan_tick(struct store *st, void *arg)
 	if ((ret = summaries_fold(core->summaries, st)) == 0) {
 		what = "the draw index";
 		ret = drawcache_fold(core->drawcache, st);
+	}
+	if (ret == 0) {
+		what = "old events (retention)";
+		ret = scan_prune_tick(core, st);
 	}
 	if (ret == -EIO) {
 		log_warnx("store: I/O error folding %s; exiting", what);
@@ -124,7 +190,7 @@ scan_recover_summaries(struct store *st, struct summaries **out)
 
 /* Takes the store's server lock: one server per store, since each keeps
  * scan summaries in memory. Returns the descriptor or a negative errno. */
-static int
+int
 scan_lock_store(struct store *st)
 {
 	char path[4096];
@@ -145,7 +211,8 @@ scan_lock_store(struct store *st)
 /* Opens what every server over a store shares. */
 int
 scan_core_open(struct scan_core *core, struct store *st,
-    const char *secrets_path, const char **why)
+    const char *secrets_path, const struct scan_retention *retain,
+    const char **why)
 {
 	struct writer_hooks wh = { .pre_commit = scan_pre_commit,
 	    .group_end = scan_group_end, .tick = scan_tick,
@@ -155,6 +222,8 @@ scan_core_open(struct scan_core *core, struct store *st,
 	memset(core, 0, sizeof(*core));
 	core->st = st;
 	core->lock_fd = -1;
+	if (retain != NULL)
+		core->retain = *retain;
 	if ((ret = store_secret_get(st, "location-token", core->token_key)) <
 	    0) {
 		*why = "cannot read or create the server secret in the store";

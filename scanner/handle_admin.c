@@ -1,5 +1,6 @@
 /*
- * handle_admin.c — the admin API: GET /admin/export/scans streams the
+ * handle_admin.c — the admin API's gate (an admin token), and the
+ * exports (reports: handle_report.c). GET /admin/export/scans streams the
  * scans export (analytics/) to a client holding an admin token
  * ('scanloop admin token new'), as CSV or JSON Lines, chunked.
  *
@@ -11,6 +12,9 @@
  * SCAN_EXPORTS_MAX run at once per server: a long read transaction keeps
  * the pages it sees from being reused, so exports are few and end when
  * their client stalls (the write timeout) or the server stops.
+ *
+ * GET /admin/signals.json lists the signals (analytics/signals.h) as one
+ * JSON object, at most SCAN_SIGNALS_LIMIT a request by default.
  */
 #include "scanner/scan_internal.h"
 #include "analytics/analytics.h"
@@ -26,6 +30,7 @@
 #include <strings.h>
 
 #define SCAN_EXPORT_BUDGET (128 * 1024)
+#define SCAN_SIGNALS_LIMIT 1000
 #define SCAN_EXPORT_HEADERS "Cache-Control: no-store\r\n" \
 	"X-Content-Type-Options: nosniff\r\n"
 
@@ -108,11 +113,35 @@ scan_admin_auth(struct scan_loop *sl, struct http_req *req, bool *ok)
 	return ret;
 }
 
-/* Answers an export that cannot start. */
-static void
-scan_export_refuse(struct http_req *req, int ret, const char *why)
+/* Lets an admin token's holder through; answers anyone else (401, or
+ * 503 when the store cannot be read). */
+bool
+scan_admin_gate(struct scan_loop *sl, struct http_req *req)
 {
-	if (ret == -ENOTSUP)
+	bool ok;
+
+	if (scan_admin_auth(sl, req, &ok) < 0) {
+		scan_json_error(req, 503, "unavailable", "store unavailable");
+		return false;
+	}
+	if (!ok)
+		scan_json(req, 401, json_pack("{s:s, s:s}", "error",
+		    "unauthorized", "message", "an admin token is required "
+		    "(Authorization: Bearer ...; scanloop admin token new)"),
+		    req->head.authorization.len > 0 ?
+		    "WWW-Authenticate: Bearer realm=\"scanloop-admin\", "
+		    "error=\"invalid_token\"\r\n" :
+		    "WWW-Authenticate: Bearer realm=\"scanloop-admin\"\r\n");
+	return ok;
+}
+
+/* Answers an export or a report that cannot start. */
+void
+scan_admin_refuse(struct http_req *req, int ret, const char *why)
+{
+	if (ret == -ENOMEM)
+		scan_json_error(req, 503, "unavailable", "out of memory");
+	else if (ret == -ENOTSUP)
 		scan_json_error(req, 501, "not_implemented", why);
 	else if (ret == -ENOENT)
 		scan_json_error(req, 404, "not_found", why != NULL ? why :
@@ -132,23 +161,10 @@ scan_admin_export(struct scan_loop *sl, struct http_req *req,
 	struct analytics_query q;
 	struct scan_export *e;
 	const char *why = NULL;
-	bool ok;
 	int ret;
 
-	if ((ret = scan_admin_auth(sl, req, &ok)) < 0) {
-		scan_json_error(req, 503, "unavailable", "store unavailable");
+	if (!scan_admin_gate(sl, req))
 		return;
-	}
-	if (!ok) {
-		scan_json(req, 401, json_pack("{s:s, s:s}", "error",
-		    "unauthorized", "message", "an admin token is required "
-		    "(Authorization: Bearer ...; scanloop admin token new)"),
-		    req->head.authorization.len > 0 ?
-		    "WWW-Authenticate: Bearer realm=\"scanloop-admin\", "
-		    "error=\"invalid_token\"\r\n" :
-		    "WWW-Authenticate: Bearer realm=\"scanloop-admin\"\r\n");
-		return;
-	}
 	if (!http_slice_eq(kind, "scans")) {
 		scan_json_error(req, 404, "not_found", "the server exports "
 		    "scans (/admin/export/scans); the other kinds are "
@@ -160,6 +176,16 @@ scan_admin_export(struct scan_loop *sl, struct http_req *req,
 	    req->head.query.len, &why) < 0 ||
 	    analytics_query_check(&q, &why) < 0) {
 		scan_json_error(req, 400, "bad_request", why);
+		return;
+	}
+	/* An EPCIS zone needs TZ, which is the whole process's: the server
+	 * writes EPCIS in UTC only. */
+	if (q.format == ANALYTICS_EPCIS && (q.tz[0] != '\0' ||
+	    q.campaign[0] != '\0')) {
+		scan_json_error(req, 501, "not_implemented", "the server "
+		    "writes EPCIS in UTC: without tz and campaign (use "
+		    "'scanloop export scans --format epcis --tz ZONE' on the "
+		    "store's host)");
 		return;
 	}
 	if (atomic_fetch_add(&srv->exports, 1) >= SCAN_EXPORTS_MAX) {
@@ -178,12 +204,76 @@ scan_admin_export(struct scan_loop *sl, struct http_req *req,
 	if ((ret = analytics_export_open(srv->core->st, &q, scan_export_sink,
 	    e, &e->x, &why)) < 0) {
 		scan_export_free(e);
-		scan_export_refuse(req, ret, why);
+		scan_admin_refuse(req, ret, why);
 		return;
 	}
 	http_stream_begin(req, 200, q.format == ANALYTICS_JSONL ?
-	    "application/jsonl" : "text/csv; charset=utf-8; header=present",
+	    "application/jsonl" : q.format == ANALYTICS_EPCIS ?
+	    "application/ld+json" : "text/csv; charset=utf-8; header=present",
 	    SCAN_EXPORT_HEADERS, "X-Next-Since", scan_export_fill, e);
 	if (req->head.method == HTTP_METHOD_HEAD)
 		scan_export_free(e);
+}
+
+/* Sink of the signals listing: JSON Lines into a buffer. */
+static int
+scan_signals_sink(void *arg, const void *data, size_t len)
+{
+	return buf_append(arg, data, len);
+}
+
+/* GET /admin/signals.json?kind=K&since=ID&from=T&to=T&limit=N: the
+ * signals as {"signals": [...], "next_since": N}, the objects of
+ * 'scanloop signals --format jsonl'. */
+void
+scan_admin_signals(struct scan_loop *sl, struct http_req *req,
+    struct http_slice param)
+{
+	struct signals_query q;
+	struct buf b = { 0 };
+	const char *why = NULL;
+	char tail[64];
+	uint64_t next;
+	int ret;
+
+	(void)param;
+	if (!scan_admin_gate(sl, req))
+		return;
+	memset(&q, 0, sizeof(q));
+	if (signals_query_parse_url(&q, req->head.query.p, req->head.query.len,
+	    &why) < 0) {
+		scan_json_error(req, 400, "bad_request", why);
+		return;
+	}
+	q.format = SIGNALS_JSONL;
+	if (q.limit == 0)
+		q.limit = SCAN_SIGNALS_LIMIT;
+	ret = buf_puts(&b, "{\"signals\":[");
+	if (ret == 0)
+		ret = signals_list(sl->srv->core->st, &q, scan_signals_sink, &b,
+		    &next, &why);
+	if (ret == -EINVAL || ret == -ERANGE) {
+		scan_json_error(req, 400, "bad_request", why);
+		goto out;
+	}
+	if (ret < 0) {
+		scan_json_error(req, 503, "unavailable", "store unavailable");
+		goto out;
+	}
+	/* Objects are one a line (JSON escapes a newline inside a string):
+	 * the line ends become the array's commas. */
+	for (size_t i = 12; i + 1 < b.len; i++)
+		if (b.data[i] == '\n')
+			b.data[i] = ',';
+	if (b.len > 12 && b.data[b.len - 1] == '\n')
+		b.len--;
+	snprintf(tail, sizeof(tail), "],\"next_since\":%" PRIu64 "}\n", next);
+	if (buf_puts(&b, tail) < 0) {
+		scan_json_error(req, 503, "unavailable", "out of memory");
+		goto out;
+	}
+	http_respond(req, 200, "application/json", SCAN_EXPORT_HEADERS,
+	    b.data, b.len, false);
+out:
+	buf_free(&b);
 }

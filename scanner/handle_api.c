@@ -16,10 +16,11 @@
 static void
 scan_api_scan_done(struct scan_loop *sl, struct scan_op *o)
 {
+	static const char *const repeat[] = { NULL, "self", "other" };
 	char serial[CODE_SERIAL_CHARS + 1];
+	struct scan_repeat r;
 	json_t *obj;
 
-	(void)sl;
 	if (o->op.ret < 0) {
 		scan_json_error(o->req, 503, "unavailable",
 		    "the scan could not be recorded; try again");
@@ -27,9 +28,11 @@ scan_api_scan_done(struct scan_loop *sl, struct scan_op *o)
 	}
 	o->req->log_event = o->ev.id;
 	o->req->log_verdict = verify_verdict_name(o->vr.verdict);
-	obj = json_pack("{s:I, s:s, s:i}", "event_id", (json_int_t)o->ev.id,
-	    "verdict", verify_verdict_name(o->vr.verdict), "scans",
-	    (int)o->scans.human);
+	/* A forged or malformed scan past its network's budget is counted,
+	 * not stored: it has no event. */
+	obj = json_pack("{s:o, s:s, s:i}", "event_id", o->ev.id != 0 ?
+	    json_integer((json_int_t)o->ev.id) : json_null(), "verdict",
+	    verify_verdict_name(o->vr.verdict), "scans", (int)o->scans.human);
 	if (obj != NULL && o->vr.parsed) {
 		code_serial_text(o->vr.code.serial, serial);
 		json_object_set_new(obj, "serial", json_string(serial));
@@ -40,8 +43,18 @@ scan_api_scan_done(struct scan_loop *sl, struct scan_op *o)
 	if (obj != NULL && o->vr.reason != NULL &&
 	    o->vr.verdict != VERDICT_GENUINE)
 		json_object_set_new(obj, "reason", json_string(o->vr.reason));
-	if (obj != NULL)
+	if (obj != NULL) {
 		json_object_set_new(obj, "first_scan", scan_json_first(&o->scans));
+		json_object_set_new(obj, "verified_elsewhere",
+		    json_boolean(o->raised.elsewhere));
+	}
+	if (obj != NULL && scan_repeat_op(sl, o, &r) == 0) {
+		json_object_set_new(obj, "repeat", repeat[r.kind] != NULL ?
+		    json_string(repeat[r.kind]) : json_null());
+		if (r.kind == SCAN_REPEAT_SELF)
+			json_object_set_new(obj, "repeat_since",
+			    scan_json_time(r.since));
+	}
 	scan_json_visitor(o, obj);
 }
 
@@ -85,7 +98,7 @@ scan_api_scan(struct scan_loop *sl, struct http_req *req,
 	}
 	scan_event_init(sl, req, &o->ev, &o->new_visitor);
 	o->ev.flags |= STORE_EVENT_F_API;
-	scan_event_verdict(&o->ev, &o->vr, (struct http_slice){
+	scan_event_verdict(sl, &o->ev, &o->vr, (struct http_slice){
 	    json_string_value(code), json_string_length(code) });
 	if (has_loc) {
 		o->ev.flags |= STORE_EVENT_F_LOCATION;
@@ -105,9 +118,16 @@ static int
 scan_apply_location(struct store_txn *t, struct writer_op *op)
 {
 	struct scan_op *o = (struct scan_op *)op;
+	struct store_event ev;
+	uint64_t head;
+	int ret;
 
-	return summaries_set_location_txn(o->summaries, t, o->ev.id, o->lat,
-	    o->lon, o->accuracy, clock_now_us());
+	if ((ret = summaries_set_location_txn(o->summaries, t, o->ev.id, o->lat,
+	    o->lon, o->accuracy, clock_now_us(), &ev, &head)) < 0 ||
+	    (ret = signals_location_txn(t, &ev, head, &o->raised)) < 0)
+		return ret;
+	scan_signals_stage(o);
+	return 0;
 }
 
 /* Answers a location post once the writer has attached it. */
@@ -124,7 +144,8 @@ scan_location_done(struct scan_loop *sl, struct scan_op *o)
 		scan_json_error(o->req, 503, "unavailable",
 		    "the location could not be recorded; try again");
 	else
-		scan_json(o->req, 200, json_pack("{s:b}", "ok", 1), NULL);
+		scan_json(o->req, 200, json_pack("{s:b, s:b}", "ok", 1,
+		    "verified_elsewhere", o->raised.elsewhere), NULL);
 }
 
 /* POST /api/v1/scans/{id}/location. */

@@ -118,7 +118,7 @@ scan_code(struct scan_loop *sl, struct http_req *req, bool drawcode)
 	}
 	o->lang = page_lang_pick(req->head.accept_language, req->head.query);
 	scan_event_init(sl, req, &o->ev, &o->new_visitor);
-	scan_event_verdict(&o->ev, &o->vr, req->head.target);
+	scan_event_verdict(sl, &o->ev, &o->vr, req->head.target);
 	if (drawcode)
 		o->ev.flags |= STORE_EVENT_F_DRAW;
 	if (o->draw.mode == PAGE_DRAW_OFFER)

@@ -114,8 +114,7 @@ scan_apply_draw(struct store_txn *t, struct writer_op *op)
 	int ret;
 
 	if (o->record_event) {
-		if ((ret = summaries_add_event_txn(o->summaries, t, &o->ev,
-		    &o->scans)) < 0)
+		if ((ret = scan_event_append_txn(t, o)) < 0)
 			return ret;
 		o->drq.event_id = o->ev.id;
 	}
@@ -275,7 +274,7 @@ scan_api_draw(struct scan_loop *sl, struct http_req *req,
 	o->ev.flags |= STORE_EVENT_F_API;
 	if (o->vr.drawcode)
 		o->ev.flags |= STORE_EVENT_F_DRAW;
-	scan_event_verdict(&o->ev, &o->vr, (struct http_slice){ NULL, 0 });
+	scan_event_verdict(sl, &o->ev, &o->vr, (struct http_slice){ NULL, 0 });
 	o->record_event = true;
 	json_decref(root);
 	metrics_scan(sl->srv->metrics, sl->index, o->vr.verdict,

@@ -16,7 +16,6 @@
 
 #include <arpa/inet.h>
 #include <errno.h>
-#include <event2/buffer.h>
 #include <event2/event.h>
 #include <event2/listener.h>
 #include <event2/thread.h>
@@ -30,78 +29,8 @@
 #include <time.h>
 #include <unistd.h>
 
-#define HTTP_BACKLOG 1024
 #define HTTP_RESUME_MS 50		/* re-check a paused listener */
 #define HTTP_EMFILE_PAUSE_MS 200	/* after EMFILE/ENFILE */
-
-/* Parses "ADDR:PORT" or "[V6]:PORT". */
-static int
-http_parse_listen(const char *s, struct sockaddr_storage *ss, socklen_t *len)
-{
-	char host[64];
-	const char *colon;
-	unsigned long port;
-	char *end;
-
-	memset(ss, 0, sizeof(*ss));
-	if (s[0] == '[') {
-		const char *rb = strchr(s, ']');
-
-		if (rb == NULL || rb[1] != ':' || (size_t)(rb - s - 1) >=
-		    sizeof(host))
-			return -EINVAL;
-		memcpy(host, s + 1, (size_t)(rb - s - 1));
-		host[rb - s - 1] = '\0';
-		colon = rb + 1;
-	} else {
-		colon = strrchr(s, ':');
-		if (colon == NULL || (size_t)(colon - s) >= sizeof(host))
-			return -EINVAL;
-		memcpy(host, s, (size_t)(colon - s));
-		host[colon - s] = '\0';
-	}
-	errno = 0;
-	port = strtoul(colon + 1, &end, 10);
-	if (colon[1] == '\0' || *end != '\0' || port > 65535 || errno != 0)
-		return -EINVAL;
-	if (host[0] == '\0' || strcmp(host, "*") == 0)
-		strcpy(host, "0.0.0.0");
-	struct sockaddr_in *in4 = (struct sockaddr_in *)ss;
-	struct sockaddr_in6 *in6 = (struct sockaddr_in6 *)ss;
-
-	if (inet_pton(AF_INET, host, &in4->sin_addr) == 1) {
-		in4->sin_family = AF_INET;
-		in4->sin_port = htons((uint16_t)port);
-		*len = sizeof(*in4);
-	} else if (inet_pton(AF_INET6, host, &in6->sin6_addr) == 1) {
-		in6->sin6_family = AF_INET6;
-		in6->sin6_port = htons((uint16_t)port);
-		*len = sizeof(*in6);
-	} else
-		return -EINVAL;
-	return 0;
-}
-
-/* Opens one listening socket with SO_REUSEPORT. */
-static int
-http_listen_socket(const struct sockaddr_storage *ss, socklen_t len)
-{
-	int fd, one = 1;
-
-	fd = socket(ss->ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-	if (fd < 0)
-		return -errno;
-	if (setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) < 0 ||
-	    setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &one, sizeof(one)) < 0 ||
-	    bind(fd, (const struct sockaddr *)ss, len) < 0 ||
-	    listen(fd, HTTP_BACKLOG) < 0) {
-		int err = -errno;
-
-		close(fd);
-		return err;
-	}
-	return fd;
-}
 
 /* Re-enables listeners below the cap. */
 static void
@@ -240,6 +169,23 @@ http_loop_main(void *arg)
 	return NULL;
 }
 
+/* -EADDRINUSE if a socket that is not one of the loops' listens on the
+ * loops' address and port. */
+static int
+http_server_check_alone(struct http_server *srv,
+    const struct sockaddr_storage *ss)
+{
+	int *fds, ret;
+
+	if ((fds = calloc(srv->nloops, sizeof(*fds))) == NULL)
+		return -ENOMEM;
+	for (unsigned i = 0; i < srv->nloops; i++)
+		fds[i] = evconnlistener_get_fd(srv->loops[i].lev);
+	ret = http_listen_check_alone(fds, srv->nloops, ss);
+	free(fds);
+	return ret;
+}
+
 /* Binds sockets and makes the loops. */
 int
 http_server_new(const struct http_config *cfg, const struct http_hooks *hooks,
@@ -253,9 +199,15 @@ http_server_new(const struct http_config *cfg, const struct http_hooks *hooks,
 
 	*out = NULL;
 	*why = NULL;
-	if (http_parse_listen(cfg->listen, &ss, &sslen) < 0) {
+	if (http_listen_parse(cfg->listen, &ss, &sslen) < 0) {
 		*why = "--listen must be ADDR:PORT (IPv6: [ADDR]:PORT)";
 		return -EINVAL;
+	}
+	/* Refuse to join another process's listeners (http_listen.c). */
+	if ((ret = http_listen_probe(&ss, sslen)) < 0) {
+		*why = ret == -EADDRINUSE ? "another process listens on the "
+		    "address" : "cannot listen on the address";
+		return ret;
 	}
 	if (evthread_use_pthreads() < 0) {
 		*why = "libevent has no thread support";
@@ -285,7 +237,7 @@ http_server_new(const struct http_config *cfg, const struct http_hooks *hooks,
 		l->srv = srv;
 		l->index = i;
 		TAILQ_INIT(&l->conns);
-		if ((fd = http_listen_socket(&ss, sslen)) < 0) {
+		if ((fd = http_listen_open(&ss, sslen)) < 0) {
 			ret = fd;
 			*why = "cannot listen on the address";
 			goto fail;
@@ -308,16 +260,18 @@ http_server_new(const struct http_config *cfg, const struct http_hooks *hooks,
 		l->resume_ev = evtimer_new(l->base, http_loop_resume_cb, l);
 		l->drain_ev = event_new(l->base, -1, 0, http_loop_drain_cb, l);
 		l->deadline_ev = evtimer_new(l->base, http_loop_deadline_cb, l);
-		l->scratch = evbuffer_new();
 		if (l->lev == NULL || l->resume_ev == NULL ||
-		    l->drain_ev == NULL || l->deadline_ev == NULL ||
-		    l->scratch == NULL) {
+		    l->drain_ev == NULL || l->deadline_ev == NULL) {
 			if (l->lev == NULL)
 				close(fd);
 			ret = -ENOMEM;
 			goto fail;
 		}
 		evconnlistener_set_error_cb(l->lev, http_accept_error_cb);
+	}
+	if ((ret = http_server_check_alone(srv, &ss)) < 0) {
+		*why = "another process listens on the address too";
+		goto fail;
 	}
 	if (bound != NULL) {
 		char host[64];
@@ -398,8 +352,6 @@ http_server_free(struct http_server *srv)
 			event_free(l->drain_ev);
 		if (l->deadline_ev != NULL)
 			event_free(l->deadline_ev);
-		if (l->scratch != NULL)
-			evbuffer_free(l->scratch);
 		if (l->base != NULL)
 			event_base_free(l->base);
 	}

@@ -145,8 +145,9 @@ void http_stream_abort(struct http_req *req);
 
 /* Sends the answer: status line, standard headers (Date, Server,
  * Content-Length, Connection), extra_headers (complete "Name: v\r\n"
- * lines, may be NULL), and the body (omitted for HEAD). The body is
- * copied unless body_static, in which case it must outlive the process. */
+ * lines, may be NULL), and the body (omitted for HEAD), in one writev.
+ * What the socket does not take at once is copied and sent later, so the
+ * body need not outlive the call; body_static is kept for callers. */
 void http_respond(struct http_req *req, int status, const char *content_type,
     const char *extra_headers, const void *body, size_t len, bool body_static);
 /* True if the client has gone away (the answer would be discarded). */

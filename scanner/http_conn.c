@@ -7,6 +7,7 @@
  */
 #include "scanner/http.h"
 #include "scanner/http_internal.h"
+#include "common/buf.h"
 #include "common/clock.h"
 
 #include <arpa/inet.h>
@@ -22,6 +23,7 @@
 #include <string.h>
 #include <sys/queue.h>
 #include <sys/socket.h>
+#include <sys/uio.h>
 #include <time.h>
 
 #define HTTP_LINGER_MS 2000		/* lingering close at most */
@@ -125,7 +127,7 @@ http_head_rebase(struct http_head *h, const char *from, const char *to)
 	struct http_slice *slices[] = { &h->method_text, &h->target, &h->path,
 	    &h->query, &h->host, &h->user_agent, &h->accept_language,
 	    &h->accept, &h->cookie, &h->content_type, &h->authorization,
-	    &h->forwarded_for };
+	    &h->forwarded_for, &h->origin, &h->sec_fetch_site };
 
 	for (size_t i = 0; i < sizeof(slices) / sizeof(slices[0]); i++)
 		if (slices[i]->p != NULL)
@@ -136,14 +138,27 @@ http_head_rebase(struct http_head *h, const char *from, const char *to)
 void
 http_conn_timer(struct http_conn *c, int ms)
 {
+	struct http_loop *l = c->loop;
+	const struct timeval *common = NULL;
 	struct timeval tv;
+	unsigned i;
 
 	if (ms < 0) {
 		evtimer_del(c->timer);
 		return;
 	}
 	tv = http_tv(ms);
-	evtimer_add(c->timer, &tv);
+	for (i = 0; i < l->ntimeouts && l->timeouts[i].ms != ms; i++)
+		;
+	if (i < l->ntimeouts)
+		common = l->timeouts[i].tv;
+	else if (ms > 0 && i < HTTP_LOOP_TIMEOUTS &&
+	    (common = event_base_init_common_timeout(l->base, &tv)) != NULL) {
+		l->timeouts[i].ms = ms;
+		l->timeouts[i].tv = common;
+		l->ntimeouts++;
+	}
+	evtimer_add(c->timer, common != NULL ? common : &tv);
 }
 
 /* Clears the per-request state, keeping the connection. */
@@ -266,8 +281,9 @@ http_conn_dispatch(struct http_conn *c)
 {
 	struct http_server *srv = c->loop->srv;
 
+	/* The pending deadline stays: in this state it does nothing, and the
+	 * answer sets the next one (one timer operation per request). */
 	c->state = HTTP_CONN_HANDLING;
-	http_conn_timer(c, -1);
 	srv->hooks.handle(&c->req, srv->arg);
 }
 
@@ -294,13 +310,17 @@ http_conn_process(struct http_conn *c)
 		case HTTP_CONN_READ_HEAD:
 			if (avail == 0)
 				goto out;
-			if (!c->head_started) {
-				c->head_started = true;
-				http_conn_timer(c, srv->cfg.header_timeout_ms);
-			}
 			take = avail < HTTP_HEAD_MAX ? avail : HTTP_HEAD_MAX;
 			p = (const char *)evbuffer_pullup(in, (ev_ssize_t)take);
 			n = http_parse_head(p, take, &r->head);
+			/* The head's deadline runs from its first byte; a head
+			 * that came whole needs none. */
+			if (!c->head_started) {
+				c->head_started = true;
+				if (n == 0)
+					http_conn_timer(c,
+					    srv->cfg.header_timeout_ms);
+			}
 			if (n == 0)
 				goto out;
 			if (n < 0) {
@@ -359,6 +379,19 @@ http_conn_process(struct http_conn *c)
 			evbuffer_drain(in, avail);
 			goto out;
 		case HTTP_CONN_HANDLING:
+			/*
+			 * Pipelined requests filled the input to its high
+			 * watermark: stop reading until the answer. Left
+			 * enabled, libevent 2.1 runs this callback again and
+			 * again without reading (its watermark check), so
+			 * the loop spins and its lowest-priority events (the
+			 * hand-off to the writer) never run.
+			 */
+			if (avail >= HTTP_HEAD_MAX + srv->cfg.body_max + 1) {
+				bufferevent_disable(c->bev, EV_READ);
+				c->read_paused = true;
+			}
+			goto out;
 		case HTTP_CONN_CLOSING:
 			goto out;
 		}
@@ -418,41 +451,69 @@ http_conn_event_cb(struct bufferevent *bev, short what, void *arg)
 		http_conn_close(c);
 }
 
-/*
- * Sends what buf holds. When nothing is queued before it, it is written to
- * the socket at once, and only a remainder goes to the bufferevent: most
- * answers then leave in one writev with no EV_WRITE registered and
- * removed again (two epoll_ctl calls per request).
- */
-void
-http_conn_send(struct http_conn *c, struct evbuffer *buf)
+/* An answer's head: the status line and standard headers take at most
+ * ~600 bytes with a content type and framing; extra headers follow in it
+ * when they fit. */
+#define HTTP_CONN_HEAD_MAX 2048
+
+/* Appends n bytes at *p (the caller keeps room). */
+static inline void
+http_put(char **p, const void *s, size_t n)
 {
-	struct evbuffer *out = bufferevent_get_output(c->bev);
-
-	if (evbuffer_get_length(out) == 0) {
-		int n = evbuffer_write(buf, bufferevent_getfd(c->bev));
-
-		if (n < 0 && errno != EAGAIN && errno != EINTR) {
-			evbuffer_drain(buf, evbuffer_get_length(buf));
-			return;	/* the event callback will see the error */
-		}
-	}
-	if (evbuffer_get_length(buf) > 0)
-		evbuffer_add_buffer(out, buf);
+	memcpy(*p, s, n);
+	*p += n;
 }
 
-/* Appends an answer's head to out: status line, Date, Server, framing
- * ("Content-Length: N\r\n" or "Transfer-Encoding: chunked\r\n"),
- * Content-Type, Connection, the extra headers and the blank line.
- * Returns its length. */
-size_t
-http_conn_head(struct http_conn *c, struct evbuffer *out, int status,
-    const char *framing, const char *content_type, const char *extra_headers)
+/* Appends the decimal digits of v. */
+static void
+http_put_dec(char **p, size_t v)
+{
+	*p += buf_dec(*p, v);
+}
+
+/* Writes the parts of an answer (iov[0..n)). When nothing is queued
+ * before them they go to the socket in one writev, and only a remainder is
+ * copied to the bufferevent: most answers leave in one system call, with
+ * no copy of the body and no EV_WRITE registered and removed again. */
+static void
+http_conn_sendv(struct http_conn *c, struct iovec *iov, int n)
+{
+	struct evbuffer *out = bufferevent_get_output(c->bev);
+	ssize_t done = 0;
+
+	if (evbuffer_get_length(out) == 0) {
+		do
+			done = writev(bufferevent_getfd(c->bev), iov, n);
+		while (done < 0 && errno == EINTR);
+		if (done < 0 && errno != EAGAIN)
+			return;	/* the event callback will see the error */
+		if (done < 0)
+			done = 0;
+	}
+	for (int i = 0; i < n; i++) {
+		if ((size_t)done >= iov[i].iov_len) {
+			done -= (ssize_t)iov[i].iov_len;
+			continue;
+		}
+		evbuffer_add(out, (const char *)iov[i].iov_base + done,
+		    iov[i].iov_len - (size_t)done);
+		done = 0;
+	}
+}
+
+/* Writes an answer's head into head[HTTP_CONN_HEAD_MAX]: status line,
+ * Date, Server, the framing (the framing lines given, else Content-Length:
+ * len), Content-Type, Connection, and the extra headers with the blank
+ * line when they fit (*extra_in is then set). Returns its length. */
+static size_t
+http_conn_head_text(struct http_conn *c, char *head, int status,
+    const char *framing, size_t len, const char *content_type,
+    const char *extra_headers, size_t extra, bool *extra_in)
 {
 	struct http_loop *l = c->loop;
-	char head[512];
+	const char *text = http_status_text(status);
+	char *p = head;
 	time_t now;
-	int n;
 
 	now = time(NULL);
 	if (now != l->date_sec) {
@@ -460,25 +521,59 @@ http_conn_head(struct http_conn *c, struct evbuffer *out, int status,
 
 		l->date_sec = now;
 		gmtime_r(&now, &tm);
-		strftime(l->date, sizeof(l->date), "%a, %d %b %Y %H:%M:%S GMT",
-		    &tm);
+		l->date_len = strftime(l->date, sizeof(l->date),
+		    "%a, %d %b %Y %H:%M:%S GMT", &tm);
 	}
 	if (l->draining)
 		c->keep_alive = false;
-	n = snprintf(head, sizeof(head),
-	    "HTTP/1.1 %d %s\r\nDate: %s\r\nServer: scanloop\r\n"
-	    "%s%s%s%s%s",
-	    status, http_status_text(status), l->date, framing,
-	    content_type ? "Content-Type: " : "", content_type ? content_type : "",
-	    content_type ? "\r\n" : "",
-	    c->keep_alive ? "" : "Connection: close\r\n");
-	if (n < 0 || (size_t)n >= sizeof(head))
-		n = 0;
-	evbuffer_add(out, head, (size_t)n);
-	if (extra_headers != NULL)
-		evbuffer_add(out, extra_headers, strlen(extra_headers));
-	evbuffer_add(out, "\r\n", 2);
-	return (size_t)n + 2 + (extra_headers ? strlen(extra_headers) : 0);
+	http_put(&p, "HTTP/1.1 ", 9);
+	http_put_dec(&p, (size_t)status);
+	*p++ = ' ';
+	http_put(&p, text, strlen(text));
+	http_put(&p, "\r\nDate: ", 8);
+	http_put(&p, l->date, l->date_len);
+	http_put(&p, "\r\nServer: scanloop\r\n", 20);
+	if (framing != NULL && strlen(framing) < 256)
+		http_put(&p, framing, strlen(framing));
+	else {
+		http_put(&p, "Content-Length: ", 16);
+		http_put_dec(&p, len);
+		http_put(&p, "\r\n", 2);
+	}
+	if (content_type != NULL && strlen(content_type) < 256) {
+		http_put(&p, "Content-Type: ", 14);
+		http_put(&p, content_type, strlen(content_type));
+		http_put(&p, "\r\n", 2);
+	}
+	if (!c->keep_alive)
+		http_put(&p, "Connection: close\r\n", 19);
+	*extra_in = extra + 2 <= HTTP_CONN_HEAD_MAX - (size_t)(p - head);
+	if (*extra_in) {
+		http_put(&p, extra_headers, extra);
+		http_put(&p, "\r\n", 2);
+	}
+	return (size_t)(p - head);
+}
+
+/* Appends an answer's head to out (http_stream.c). Returns its length. */
+size_t
+http_conn_head(struct http_conn *c, struct evbuffer *out, int status,
+    const char *framing, const char *content_type, const char *extra_headers)
+{
+	char head[HTTP_CONN_HEAD_MAX];
+	size_t extra = extra_headers != NULL ? strlen(extra_headers) : 0;
+	size_t n;
+	bool extra_in;
+
+	n = http_conn_head_text(c, head, status, framing, 0, content_type,
+	    extra_headers, extra, &extra_in);
+	evbuffer_add(out, head, n);
+	if (!extra_in) {
+		evbuffer_add(out, extra_headers, extra);
+		evbuffer_add(out, "\r\n", 2);
+		n += extra + 2;
+	}
+	return n;
 }
 
 /* After an answer went out (or was queued): the done hook, then the
@@ -503,6 +598,10 @@ http_conn_answered(struct http_conn *c)
 	c->state = HTTP_CONN_READ_HEAD;
 	c->head_started = false;
 	http_conn_timer(c, srv->cfg.idle_timeout_ms);
+	if (c->read_paused) {
+		c->read_paused = false;
+		bufferevent_enable(c->bev, EV_READ);
+	}
 	/* A pipelined request may already be waiting. */
 	http_conn_process(c);
 }
@@ -526,26 +625,31 @@ http_respond(struct http_req *r, int status, const char *content_type,
     const char *extra_headers, const void *body, size_t len, bool body_static)
 {
 	struct http_conn *c = r->conn;
-	struct evbuffer *out;
-	char framing[48];
+	char head[HTTP_CONN_HEAD_MAX];
+	size_t extra = extra_headers != NULL ? strlen(extra_headers) : 0;
+	struct iovec iov[4];
+	int niov = 0;
+	bool extra_in;
 
+	(void)body_static;	/* copied only when the socket is full */
 	r->status = status;
 	if (c->gone || c->bev == NULL) {
 		http_conn_answered_gone(c);
 		return;
 	}
-	out = c->loop->scratch;
-	snprintf(framing, sizeof(framing), "Content-Length: %zu\r\n", len);
-	r->bytes_out = http_conn_head(c, out, status, framing, content_type,
-	    extra_headers);
+	iov[niov].iov_base = head;
+	iov[niov++].iov_len = http_conn_head_text(c, head, status, NULL, len,
+	    content_type, extra_headers, extra, &extra_in);
+	if (!extra_in) {
+		iov[niov++] = (struct iovec){ (void *)extra_headers, extra };
+		iov[niov++] = (struct iovec){ "\r\n", 2 };
+	}
+	r->bytes_out = iov[0].iov_len + (extra_in ? 0 : extra + 2);
 	if (r->head.method != HTTP_METHOD_HEAD && len > 0) {
-		if (body_static)
-			evbuffer_add_reference(out, body, len, NULL, NULL);
-		else
-			evbuffer_add(out, body, len);
+		iov[niov++] = (struct iovec){ (void *)body, len };
 		r->bytes_out += len;
 	}
-	http_conn_send(c, out);
+	http_conn_sendv(c, iov, niov);
 	http_conn_answered(c);
 }
 

@@ -25,6 +25,8 @@ struct bufferevent;
 struct evbuffer;
 struct evconnlistener;
 
+#define HTTP_LOOP_TIMEOUTS 8	/* distinct connection timeouts per loop */
+
 enum http_conn_state {
 	HTTP_CONN_READ_HEAD,	/* waiting for a whole head */
 	HTTP_CONN_READ_BODY,	/* waiting for Content-Length bytes */
@@ -46,6 +48,7 @@ struct http_conn {
 	bool admitted;		/* counted by admit_conn */
 	bool in_process;	/* http_conn_process is on the stack */
 	bool keep_alive_broken;	/* closing on an error: input may be unread */
+	bool read_paused;	/* input full while handling: not reading */
 	/* A streamed answer (http_stream.c): its producer, while it runs. */
 	http_stream_fn stream_fill;
 	void *stream_arg;
@@ -69,9 +72,16 @@ struct http_loop {
 	pthread_t thread;
 	bool thread_started;
 	void *user;
+	/* libevent's common timeouts, one per duration the connections use:
+	 * arming one is a list append, not a heap operation. */
+	struct {
+		int ms;
+		const struct timeval *tv;
+	} timeouts[HTTP_LOOP_TIMEOUTS];
+	unsigned ntimeouts;
 	time_t date_sec;
-	char date[40];
-	struct evbuffer *scratch;	/* an answer being assembled */
+	char date[40];			/* the Date header of date_sec */
+	size_t date_len;
 };
 
 struct http_server {
@@ -101,6 +111,19 @@ http_loop_maybe_exit(struct http_loop *l)
 		event_base_loopexit(l->base, NULL);
 }
 
+/* Parses --listen, "ADDR:PORT" or "[V6]:PORT" (http_listen.c). */
+int http_listen_parse(const char *s, struct sockaddr_storage *ss,
+    socklen_t *len);
+/* -EADDRINUSE (or another negative errno) if a socket without
+ * SO_REUSEPORT cannot bind the address: something listens there. */
+int http_listen_probe(const struct sockaddr_storage *ss, socklen_t len);
+/* A listening socket with SO_REUSEPORT, or a negative errno. */
+int http_listen_open(const struct sockaddr_storage *ss, socklen_t len);
+/* -EADDRINUSE if the kernel shows a listening socket on ss's port and
+ * address other than the n fds (ours); 0 otherwise. */
+int http_listen_check_alone(const int *fds, unsigned n,
+    const struct sockaddr_storage *ss);
+
 /* Takes an accepted socket on loop l (http_conn.c), already counted in the
  * server's conns: makes its connection and waits for a head, or answers
  * 429 when admit_conn refuses it. On failure the socket is closed and the
@@ -117,8 +140,6 @@ void http_conn_timer(struct http_conn *c, int ms);
  * Transfer-Encoding line) to out; returns its length. */
 size_t http_conn_head(struct http_conn *c, struct evbuffer *out, int status,
     const char *framing, const char *content_type, const char *extra_headers);
-/* Sends buf (emptied): at once when nothing is queued before it. */
-void http_conn_send(struct http_conn *c, struct evbuffer *buf);
 /* After an answer: the done hook, then the next request or the close. */
 void http_conn_answered(struct http_conn *c);
 /* An answer to a client that left: the done hook, then the free. */

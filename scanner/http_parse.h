@@ -46,6 +46,8 @@ struct http_head {
 	struct http_slice content_type;
 	struct http_slice authorization;
 	struct http_slice forwarded_for;	/* X-Forwarded-For */
+	struct http_slice origin;		/* Origin */
+	struct http_slice sec_fetch_site;	/* Sec-Fetch-Site */
 	bool keep_alive;		/* after Connection and the version */
 	bool expect_continue;
 	bool has_length;

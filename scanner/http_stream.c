@@ -35,15 +35,13 @@ http_stream_begin(struct http_req *r, int status, const char *content_type,
 	snprintf(framing, sizeof(framing), "Transfer-Encoding: chunked\r\n"
 	    "%s%s%s", trailer ? "Trailer: " : "", trailer ? trailer : "",
 	    trailer ? "\r\n" : "");
-	out = c->loop->scratch;
+	out = bufferevent_get_output(c->bev);
 	r->bytes_out = http_conn_head(c, out, status, framing, content_type,
 	    extra_headers);
 	if (r->head.method == HTTP_METHOD_HEAD) {
-		http_conn_send(c, out);
 		http_conn_answered(c);
 		return;
 	}
-	bufferevent_write_buffer(c->bev, out);
 	c->stream_fill = fill;
 	c->stream_arg = arg;
 	bufferevent_setwatermark(c->bev, EV_WRITE, HTTP_STREAM_LOW, 0);

@@ -11,6 +11,7 @@
  */
 #include "scanner/metrics.h"
 #include "scanner/verify.h"
+#include "analytics/signals.h"
 #include "common/clock.h"
 
 #include <errno.h>
@@ -347,5 +348,21 @@ metrics_render(struct metrics *m, const struct writer_stats *ws,
 	    "Seconds since the server started.");
 	metrics_printf(&o, "scanloop_uptime_seconds %" PRId64 ".%06" PRId64
 	    "\n", up / 1000000, up % 1000000);
+	return o.ret;
+}
+
+/* Appends the signals raised, by kind (redemption anomalies are computed
+ * when asked, not raised: they have no counter). */
+int
+metrics_render_signals(const uint64_t *counts, struct buf *out)
+{
+	struct metrics_out o = { .b = out, .ret = 0 };
+
+	metrics_family(&o, "scanloop_signals_total", "counter",
+	    "Signals raised since the start, by kind (docs/signals.md).");
+	for (int k = 1; k < SIGNALS_KINDS; k++)
+		if (k != SIGNALS_REDEMPTION_ANOMALY)
+			metrics_printf(&o, "scanloop_signals_total{kind=\"%s\"} %"
+			    PRIu64 "\n", signals_kind_name(k), counts[k]);
 	return o.ret;
 }

@@ -34,4 +34,10 @@ int metrics_render(struct metrics *m, const struct writer_stats *ws,
     unsigned open_conns, int64_t started_us, struct buf *out)
     __attribute__((warn_unused_result));
 
+/* Appends the signals raised since the start, by kind: counts[k] for
+ * each kind k of analytics/signals.h that the server raises. Returns 0
+ * or -ENOMEM. */
+int metrics_render_signals(const uint64_t *counts, struct buf *out)
+    __attribute__((warn_unused_result));
+
 #endif

@@ -82,10 +82,15 @@ scan_location(struct page_out *o, const struct page_scan *p)
 	    TR(lang,
 		"\" data-wait=\"正在获取位置…\" "
 		"data-ok=\"谢谢！位置已发送。\" "
+		"data-elsewhere=\"谢谢！此码不久前也在很远的另一处被验证过，"
+		"标签可能被复制。请向品牌方核实。\" "
 		"data-deny=\"无法获取位置：未获授权或不可用。\" "
 		"data-err=\"位置未能发送，请稍后再试。\">分享我的位置",
 		"\" data-wait=\"Getting your location…\" "
 		"data-ok=\"Thank you, your location was sent.\" "
+		"data-elsewhere=\"Thank you. This code was also verified far "
+		"from here a short while ago: the label may have been copied. "
+		"Please check with the brand.\" "
 		"data-deny=\"Location is unavailable or permission was denied.\" "
 		"data-err=\"Your location could not be sent. Please try again "
 		"later.\">Share my location"));
@@ -129,14 +134,45 @@ scan_open(struct page_out *o, const struct page_scan *p, const char *title,
 	    page_scan_has_draw(p) ? page_css_draw : NULL);
 }
 
-/* Genuine, active, not void: first scan, scanned before, or neither
- * known (a preview bot's visit). */
+/* Genuine, scanned before by this visitor only: not a copy sign. */
+static void
+scan_genuine_self(struct page_out *o, const struct page_scan *p)
+{
+	enum page_lang lang = p->lang;
+
+	scan_open(o, p, TR(lang, "正品，您扫描过", "Genuine, scanned by you"),
+	    "ok");
+	page_hero(o, page_icon_check, TR(lang, "正品", "Genuine product"));
+	put(o, TR(lang, "<p>您之前扫描过此码", "<p>You scanned this before"));
+	if (p->repeat_since != 0) {
+		put(o, TR(lang, "，时间：", ", on "));
+		page_put_time(o, p->repeat_since);
+	}
+	put(o, TR(lang, "。</p>\n", ".</p>\n"));
+	put(o, "</header>\n");
+	page_scan_draw(o, p);
+	scan_details(o, p, false);
+	put(o, "<p class=\"tx\">");
+	put(o,
+	    TR(lang,
+		"此码只在您的手机上扫描过。如果别人扫描它，页面会提醒您。",
+		"Only your phone has scanned this code. If anyone else scans "
+		"it, its page will say so."));
+	put(o, "</p>\n");
+}
+
+/* Genuine, active, not void: first scan, scanned before (by this visitor
+ * or another), or neither known (a preview bot's visit). */
 static void
 scan_genuine(struct page_out *o, const struct page_scan *p)
 {
 	enum page_lang lang = p->lang;
-	bool again = !p->this_is_first && p->scans > 1;
+	bool again = p->repeat == PAGE_REPEAT_OTHER;
 
+	if (p->repeat == PAGE_REPEAT_SELF) {
+		scan_genuine_self(o, p);
+		return;
+	}
 	if (!again) {
 		scan_open(o, p, TR(lang, "正品", "Genuine product"), "ok");
 		page_hero(o, page_icon_check,

@@ -20,19 +20,60 @@
 static pthread_once_t page_csp_once = PTHREAD_ONCE_INIT;
 static char page_csp_text[512];
 
-/* Appends formatted text. */
-void
-page_putf(struct page_out *o, const char *fmt, ...)
+/* Appends the decimal digits of v, after a '-' when neg. */
+static void
+page_put_dec(struct page_out *o, uint64_t v, bool neg)
+{
+	char tmp[21];
+	size_t n = 0;
+
+	if (neg)
+		tmp[n++] = '-';
+	n += buf_dec(tmp + n, v);
+	if (o->ret == 0)
+		o->ret = buf_append(o->b, tmp, n);
+}
+
+/* Appends v in upper-case hex, at least two digits. */
+static void
+page_put_hex(struct page_out *o, uint64_t v)
+{
+	char tmp[16];
+	size_t n = sizeof(tmp);
+
+	do {
+		tmp[--n] = "0123456789ABCDEF"[v & 15];
+		v >>= 4;
+	} while (v > 0 || n > sizeof(tmp) - 2);
+	if (o->ret == 0)
+		o->ret = buf_append(o->b, tmp + n, sizeof(tmp) - n);
+}
+
+/* Length of a conversion page_putf makes itself (%%, %s, %d, %u, %ld,
+ * %lu, %lld, %llu, %02X: what the pages use but floating point), after
+ * its '%'; 0 for any other. */
+static size_t
+page_conv_len(const char *p)
+{
+	size_t n = 0;
+
+	if (p[0] == '%' || p[0] == 's' || p[0] == 'd' || p[0] == 'u')
+		return 1;
+	if (p[0] == '0' && p[1] == '2' && p[2] == 'X')
+		return 3;
+	while (n < 2 && p[n] == 'l')
+		n++;
+	return n > 0 && (p[n] == 'd' || p[n] == 'u') ? n + 1 : 0;
+}
+
+/* Appends text formatted the slow way (floating point). */
+static void
+page_putf_libc(struct page_out *o, const char *fmt, va_list ap)
 {
 	char tmp[256];
-	va_list ap;
 	int n;
 
-	if (o->ret != 0)
-		return;
-	va_start(ap, fmt);
 	n = vsnprintf(tmp, sizeof(tmp), fmt, ap);
-	va_end(ap);
 	/* Only short numbers are formatted here. */
 	if (n < 0 || (size_t)n >= sizeof(tmp)) {
 		o->ret = -EINVAL;
@@ -40,6 +81,90 @@ page_putf(struct page_out *o, const char *fmt, ...)
 	}
 	o->ret = buf_append(o->b, tmp, (size_t)n);
 }
+
+/* Appends formatted text: integers and strings without the printf
+ * family (a page formats several per scan), the rest through it. */
+void
+page_putf(struct page_out *o, const char *fmt, ...)
+{
+	size_t start = o->b->len;
+	const char *p, *pc;
+	va_list ap;
+
+	if (o->ret != 0)
+		return;
+	for (p = fmt; (pc = strchr(p, '%')) != NULL; p = pc + 1 +
+	    page_conv_len(pc + 1))
+		if (page_conv_len(pc + 1) == 0) {
+			va_start(ap, fmt);
+			page_putf_libc(o, fmt, ap);
+			va_end(ap);
+			return;
+		}
+	va_start(ap, fmt);
+	for (p = fmt; o->ret == 0 && *p != '\0'; ) {
+		size_t run = (pc = strchr(p, '%')) != NULL ? (size_t)(pc - p) :
+		    strlen(p);
+		bool ll = false;
+
+		if (run > 0)
+			o->ret = buf_append(o->b, p, run);
+		if (pc == NULL)
+			break;
+		p = pc + 1 + page_conv_len(pc + 1);
+		switch (pc[1]) {
+		case '%':
+			put(o, "%");
+			break;
+		case 's': {
+			const char *str = va_arg(ap, const char *);
+
+			put(o, str != NULL ? str : "(null)");
+			break;
+		}
+		case 'd': {
+			int v = va_arg(ap, int);
+
+			page_put_dec(o, v < 0 ? 0 - (uint64_t)v : (uint64_t)v,
+			    v < 0);
+			break;
+		}
+		case 'u':
+			page_put_dec(o, va_arg(ap, unsigned), false);
+			break;
+		case '0':
+			page_put_hex(o, va_arg(ap, unsigned));
+			break;
+		default:	/* l, ll */
+			ll = pc[2] == 'l';
+			if (p[-1] == 'u')
+				page_put_dec(o, ll ? va_arg(ap, unsigned long long) :
+				    va_arg(ap, unsigned long), false);
+			else {
+				long long v = ll ? va_arg(ap, long long) :
+				    va_arg(ap, long);
+
+				page_put_dec(o, v < 0 ? 0 - (uint64_t)v :
+				    (uint64_t)v, v < 0);
+			}
+			break;
+		}
+	}
+	va_end(ap);
+	/* As with vsnprintf into 256 bytes: short texts only. */
+	if (o->ret == 0 && o->b->len - start >= 256) {
+		o->b->len = start;
+		o->b->data[start] = '\0';
+		o->ret = -EINVAL;
+	}
+}
+
+/* The entity of each byte that HTML text must not hold raw (NULL: the
+ * byte itself). */
+static const char *const page_entity[256] = {
+	['&'] = "&amp;", ['<'] = "&lt;", ['>'] = "&gt;", ['"'] = "&quot;",
+	['\''] = "&#39;", ['\0'] = "",	/* NUL is never valid in HTML text */
+};
 
 /* Appends HTML-escaped text. */
 int
@@ -50,30 +175,10 @@ page_escape(struct buf *out, const char *s, size_t len)
 	int ret;
 
 	for (i = 0; i < len; i++) {
-		switch (s[i]) {
-		case '&':
-			rep = "&amp;";
-			break;
-		case '<':
-			rep = "&lt;";
-			break;
-		case '>':
-			rep = "&gt;";
-			break;
-		case '"':
-			rep = "&quot;";
-			break;
-		case '\'':
-			rep = "&#39;";
-			break;
-		case '\0':
-			rep = ""; /* NUL is never valid in HTML text */
-			break;
-		default:
+		if ((rep = page_entity[(unsigned char)s[i]]) == NULL)
 			continue;
-		}
 		if ((ret = buf_append(out, s + run, i - run)) < 0 ||
-		    (ret = buf_puts(out, rep)) < 0)
+		    (ret = buf_append(out, rep, strlen(rep))) < 0)
 			return ret;
 		run = i + 1;
 	}
@@ -96,7 +201,8 @@ put_url(struct page_out *o, const char *s, size_t len)
 		    c != '\\' && c != '`' && c != '#')
 			continue;
 		o->ret = page_escape(o->b, s + run, i - run);
-		page_putf(o, "%%%02X", c);
+		put(o, "%");
+		page_put_hex(o, c);
 		run = i + 1;
 	}
 	if (o->ret == 0)
@@ -104,26 +210,38 @@ put_url(struct page_out *o, const char *s, size_t len)
 }
 
 /* Appends a Unix time in µs as <time>, in UTC until the script makes it
- * local. */
+ * local. The text of the last second formatted is kept per thread: a
+ * page's time is mostly its own scan's, so most pages format none. */
 void
 page_put_time(struct page_out *o, int64_t us)
 {
-	char iso[48], human[48];
+	static _Thread_local time_t last = -1;
+	static _Thread_local char text[128];
+	static _Thread_local size_t text_len;
 	time_t sec;
-	struct tm tm;
 
 	sec = (time_t)(us / 1000000 - (us % 1000000 < 0 ? 1 : 0));
-	if (gmtime_r(&sec, &tm) == NULL ||
-	    strftime(iso, sizeof(iso), "%Y-%m-%dT%H:%M:%SZ", &tm) == 0 ||
-	    strftime(human, sizeof(human), "%Y-%m-%d %H:%M UTC", &tm) == 0) {
-		put(o, "?");
-		return;
+	if (sec != last) {
+		char iso[48], human[48];
+		struct tm tm;
+		int n;
+
+		if (gmtime_r(&sec, &tm) == NULL ||
+		    strftime(iso, sizeof(iso), "%Y-%m-%dT%H:%M:%SZ", &tm) == 0 ||
+		    strftime(human, sizeof(human), "%Y-%m-%d %H:%M UTC",
+			&tm) == 0 ||
+		    (n = snprintf(text, sizeof(text),
+			"<time datetime=\"%s\">%s</time>", iso, human)) < 0 ||
+		    (size_t)n >= sizeof(text)) {
+			last = -1;
+			put(o, "?");
+			return;
+		}
+		text_len = (size_t)n;
+		last = sec;
 	}
-	put(o, "<time datetime=\"");
-	put(o, iso);
-	put(o, "\">");
-	put(o, human);
-	put(o, "</time>");
+	if (o->ret == 0)
+		o->ret = buf_append(o->b, text, text_len);
 }
 
 /* Appends everything up to and including <main class="cls">; css2 (or

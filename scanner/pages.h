@@ -68,6 +68,13 @@ struct page_draw {
 	const char *claim_shop;
 };
 
+/* Whether a scan repeats an earlier person's scan of the code. */
+enum page_repeat {
+	PAGE_REPEAT_NONE,
+	PAGE_REPEAT_SELF,	/* this visitor's: "you scanned this before" */
+	PAGE_REPEAT_OTHER,	/* another visitor's: may have been copied */
+};
+
 /* What a scan page shows. */
 struct page_scan {
 	enum page_lang lang;
@@ -83,6 +90,8 @@ struct page_scan {
 	double first_lat;
 	double first_lon;
 	bool this_is_first;		/* this scan is the first human scan */
+	int repeat;			/* enum page_repeat */
+	int64_t repeat_since;		/* SELF: the visitor's first scan */
 	uint64_t event_id;		/* 0: no location button */
 	const char *location_token;	/* for POST .../location */
 	const char *self_path;		/* this page's path+query, for the

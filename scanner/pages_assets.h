@@ -17,8 +17,9 @@
  *  - shows the location section (#loc-box, hidden without script), and on
  *    a tap of #loc asks for the position, then POSTs {"token", "lat",
  *    "lon", "accuracy"} to /api/v1/scans/<data-event>/location and shows
- *    data-ok, data-err, data-deny or data-wait in #loc-msg. Nothing is
- *    asked or sent before the tap.
+ *    data-ok (data-elsewhere when the answer says the code was verified
+ *    far away: a clone signal), data-err, data-deny or data-wait in
+ *    #loc-msg. Nothing is asked or sent before the tap.
  */
 #ifndef SCANLOOP_PAGES_ASSETS_H
 #define SCANLOOP_PAGES_ASSETS_H
@@ -107,7 +108,9 @@ static const char page_script[] =
     "headers:{'Content-Type':'application/json'},"
     "body:JSON.stringify({token:b.getAttribute('data-token'),"
     "lat:c.latitude,lon:c.longitude,accuracy:c.accuracy})})"
-    ".then(function(r){if(!r.ok)throw r;say('ok');b.hidden=true})"
+    ".then(function(r){if(!r.ok)throw r;return r.json()})"
+    ".then(function(j){var e=j&&j.verified_elsewhere;"
+    "say(e?'elsewhere':'ok',e?'e':'');b.hidden=true})"
     ".catch(function(){fail('err')})"
     "},function(e){fail(e&&e.code===1?'deny':'err')},"
     "{enableHighAccuracy:true,timeout:20000,maximumAge:60000})"

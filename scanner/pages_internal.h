@@ -49,12 +49,13 @@ enum page_script_kind {
 	PAGE_SCRIPT_STAFF,	/* the staff page */
 };
 
-/* Appends a string. */
+/* Appends a string. Inline, so that the length of a literal (most of a
+ * page) is known when compiling, not counted for every page. */
 static inline void
 put(struct page_out *o, const char *s)
 {
 	if (o->ret == 0)
-		o->ret = buf_puts(o->b, s);
+		o->ret = buf_append(o->b, s, strlen(s));
 }
 
 /* Appends a string HTML-escaped, cut at max bytes on a UTF-8 boundary. */

@@ -395,6 +395,15 @@ out:
 bool
 ratelimit_conn_open(struct ratelimit *rl, int family, const uint8_t ip[16])
 {
+	return ratelimit_conn_open_max(rl, family, ip, rl->max_conns);
+}
+
+/* Counts a connection unless the client has max (at most max_conns)
+ * open. */
+bool
+ratelimit_conn_open_max(struct ratelimit *rl, int family,
+    const uint8_t ip[16], unsigned max)
+{
 	uint8_t key[RL_KEY_BYTES];
 	struct rl_shard *s;
 	struct rl_entry *e;
@@ -403,6 +412,8 @@ ratelimit_conn_open(struct ratelimit *rl, int family, const uint8_t ip[16])
 
 	if (rl->max_conns == 0)
 		return true;
+	if (max > rl->max_conns)
+		max = rl->max_conns;
 	rl_key(family, ip, key);
 	h = rl_hash(rl, key);
 	s = rl_shard(rl, h);
@@ -410,7 +421,7 @@ ratelimit_conn_open(struct ratelimit *rl, int family, const uint8_t ip[16])
 	if ((e = rl_find(s, key, (uint32_t)(h >> 32))) == NULL &&
 	    (e = rl_insert(rl, s, key, (uint32_t)(h >> 32))) == NULL)
 		goto out;	/* untracked: fail open */
-	if (e->conns >= rl->max_conns)
+	if (e->conns >= max)
 		ok = false;
 	else {
 		if (e->conns == 0)

@@ -28,6 +28,11 @@ bool ratelimit_allow(struct ratelimit *rl, int family, const uint8_t ip[16],
 /* Counts a new connection; false when the client has max_conns open. */
 bool ratelimit_conn_open(struct ratelimit *rl, int family,
     const uint8_t ip[16]);
+/* The same with a lower bound for this connection: false when the client
+ * has max open already (max above the limiter's max_conns counts as it;
+ * with max_conns 0 every connection is admitted, uncounted). */
+bool ratelimit_conn_open_max(struct ratelimit *rl, int family,
+    const uint8_t ip[16], unsigned max);
 /* Uncounts a connection that ratelimit_conn_open admitted. */
 void ratelimit_conn_close(struct ratelimit *rl, int family,
     const uint8_t ip[16]);

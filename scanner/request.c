@@ -4,6 +4,7 @@
  * visitor it records, and the headers of an answer.
  */
 #include "scanner/scan_internal.h"
+#include "scanner/bots.h"
 #include "codegen/base32.h"
 #include "common/clock.h"
 
@@ -48,31 +49,6 @@ scan_copy(char *dst, size_t cap, struct http_slice s)
 	dst[n] = '\0';
 }
 
-/* True if a User-Agent looks like a bot, a link preview or a tool. */
-static bool
-scan_is_bot(struct http_slice ua)
-{
-	static const char *needles[] = {
-		"bot", "spider", "crawl", "slurp", "preview", "facebookexternal",
-		"whatsapp", "telegram", "embedly", "vkshare", "pinterest",
-		"bitlybot", "curl/", "wget/", "python-", "go-http-client",
-		"libwww", "httpclient", "java/", "okhttp/", "headless", "lighthouse",
-	};
-	char lower[STORE_EVENT_UA_MAX + 1];
-	size_t n = ua.len < STORE_EVENT_UA_MAX ? ua.len : STORE_EVENT_UA_MAX;
-
-	if (ua.len == 0)
-		return true;
-	for (size_t i = 0; i < n; i++)
-		lower[i] = (char)((ua.p[i] >= 'A' && ua.p[i] <= 'Z') ?
-		    ua.p[i] + 32 : ua.p[i]);
-	lower[n] = '\0';
-	for (size_t i = 0; i < sizeof(needles) / sizeof(needles[0]); i++)
-		if (strstr(lower, needles[i]) != NULL)
-			return true;
-	return false;
-}
-
 /* Random bytes from a per-thread pool refilled from the CSPRNG, so a new
  * visitor costs no system call. */
 static void
@@ -106,7 +82,18 @@ scan_random(uint8_t *out, size_t n)
  * brand's analysts (docs/export.md).
  */
 
-/* Reads the visitor cookie, or makes a new visitor id. */
+/* True if Sec-Fetch-Site says the request comes from another site. */
+bool
+scan_from_other_site(const struct http_req *req)
+{
+	struct http_slice s = req->head.sec_fetch_site;
+
+	return s.len > 0 && !http_slice_eq(s, "same-origin") &&
+	    !http_slice_eq(s, "none");
+}
+
+/* Reads the visitor cookie, or makes a new visitor id (true: give it as
+ * a cookie). */
 bool
 scan_visitor(const struct http_req *req, uint8_t id[SCAN_VISITOR_BYTES])
 {
@@ -121,7 +108,11 @@ scan_visitor(const struct http_req *req, uint8_t id[SCAN_VISITOR_BYTES])
 		id[i] = (uint8_t)(ms >> (8 * (SCAN_VISITOR_TIME_BYTES - 1 - i)));
 	scan_random(id + SCAN_VISITOR_TIME_BYTES,
 	    SCAN_VISITOR_BYTES - SCAN_VISITOR_TIME_BYTES);
-	return true;
+	/* A request from another site comes without the SameSite=Lax cookie
+	 * even when the visitor has one: a cookie set now would replace
+	 * theirs and cut them off from their points. The id is then used
+	 * for this request only. */
+	return !scan_from_other_site(req);
 }
 
 /* Zeroes the host part: the last octet of IPv4, the last 80 bits of IPv6. */
@@ -154,14 +145,16 @@ scan_event_init(struct scan_loop *sl, const struct http_req *req,
 	scan_copy(ev->lang, sizeof(ev->lang), req->head.accept_language);
 	if (req->head.method == HTTP_METHOD_HEAD)
 		ev->flags |= STORE_EVENT_F_HEAD;
-	else if (!scan_is_bot(req->head.user_agent))
+	else if (!bots_match(srv->cfg.bots, req->head.user_agent.p,
+	    req->head.user_agent.len))
 		ev->flags |= STORE_EVENT_F_HUMAN;
 }
 
-/* Records the verdict part of an event. */
+/* Records the verdict part of an event: for a forged or malformed scan,
+ * the presented text with its secrets redacted (rawtext.c). */
 void
-scan_event_verdict(struct store_event *ev, const struct verify_result *vr,
-    struct http_slice raw)
+scan_event_verdict(struct scan_loop *sl, struct store_event *ev,
+    const struct verify_result *vr, struct http_slice raw)
 {
 	ev->verdict = (uint8_t)vr->verdict;
 	ev->reason = (uint8_t)verdict_reason_code(vr->reason);
@@ -176,7 +169,8 @@ scan_event_verdict(struct store_event *ev, const struct verify_result *vr,
 			ev->flags |= STORE_EVENT_F_AUTH;
 	}
 	if (vr->verdict == VERDICT_FORGED || vr->verdict == VERDICT_MALFORMED)
-		scan_copy(ev->raw, sizeof(ev->raw), raw);
+		scan_raw_redact(sl->srv->core->secrets->drawcode, raw.p,
+		    raw.len, vr->drawcode, ev->raw, sizeof(ev->raw));
 }
 
 /* The Set-Cookie line of a visitor id. */
@@ -200,7 +194,7 @@ scan_page_headers(char *out, size_t cap, const uint8_t *visitor, bool cookie)
 	n = snprintf(out, cap, "Cache-Control: no-store\r\n"
 	    "Content-Security-Policy: %s\r\n"
 	    "X-Content-Type-Options: nosniff\r\n"
-	    "Referrer-Policy: no-referrer\r\n"
+	    "Referrer-Policy: same-origin\r\n"
 	    "Vary: Accept-Language, Cookie\r\n", page_csp());
 	if (cookie && n > 0 && (size_t)n < cap)
 		scan_set_cookie(visitor, out + n, cap - (size_t)n);
@@ -274,7 +268,9 @@ scan_op_new(struct scan_loop *sl, struct http_req *req)
 	if (o == NULL)
 		return NULL;
 	o->req = req;
+	o->core = sl->srv->core;
 	o->summaries = sl->srv->core->summaries;
+	o->forged_budget = sl->srv->cfg.forged_budget;
 	return o;
 }
 
@@ -334,13 +330,43 @@ scan_op_release(struct writer_op *op)
 	scan_op_free((struct scan_op *)op);
 }
 
+static_assert(VERDICT_FORGED == STORE_VERDICT_FORGED &&
+    VERDICT_MALFORMED == STORE_VERDICT_MALFORMED, "stored verdicts");
+
+/* Writer: counts what the op raised into the group's signals. */
+void
+scan_signals_stage(struct scan_op *o)
+{
+	for (int k = 0; k < SIGNALS_KINDS; k++)
+		o->core->signals_staged[k] += o->raised.n[k];
+}
+
+/* Writer: appends the event (a forged or malformed one past its network's
+ * budget for the hour is counted only: ev.id stays 0) and raises its
+ * signals. */
+int
+scan_event_append_txn(struct store_txn *t, struct scan_op *o)
+{
+	bool keep;
+	int ret;
+
+	if ((ret = store_forged_count_txn(t, &o->ev, o->forged_budget,
+	    &keep)) < 0)
+		return ret;
+	if (keep && (ret = summaries_add_event_txn(o->summaries, t, &o->ev,
+	    &o->scans)) < 0)
+		return ret;
+	if ((ret = signals_event_txn(t, &o->ev, &o->raised)) < 0)
+		return ret;
+	scan_signals_stage(o);
+	return 0;
+}
+
 /* Writer: records the event. */
 int
 scan_apply_event(struct store_txn *t, struct writer_op *op)
 {
-	struct scan_op *o = (struct scan_op *)op;
-
-	return summaries_add_event_txn(o->summaries, t, &o->ev, &o->scans);
+	return scan_event_append_txn(t, (struct scan_op *)op);
 }
 
 /* Records an event nobody waits for (forged, malformed, void). */

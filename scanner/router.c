@@ -6,7 +6,8 @@
  * and metrics are exempt from the per-client rate limit, everything else
  * is counted before it is handled, unknown paths included. A route that
  * takes GET and HEAD only answers anything else with 405 (after the rate
- * limit), in JSON for the API.
+ * limit), in JSON for the API. A POST from another site is refused
+ * (origin.c) before its handler runs.
  */
 #include "scanner/scan_internal.h"
 #include "common/clock.h"
@@ -71,9 +72,15 @@ static const struct route scan_routes[] = {
 	{ ROUTE_EXACT, "/store", NULL, ROUTE_GET, scan_staff_page },
 	{ ROUTE_PREFIX, "/C/", NULL, ROUTE_GET | ROUTE_ANY_CASE |
 	    ROUTE_NONEMPTY, scan_staff_page },
-	/* The admin API: exports, with an admin token. */
+	/* The admin API: exports and reports, with an admin token. */
 	{ ROUTE_PREFIX, "/admin/export/", NULL, ROUTE_GET | ROUTE_JSON,
 	    scan_admin_export },
+	{ ROUTE_EXACT, "/admin/signals.json", NULL, ROUTE_GET | ROUTE_JSON,
+	    scan_admin_signals },
+	{ ROUTE_EXACT, "/admin/report", NULL, ROUTE_GET | ROUTE_JSON,
+	    scan_admin_report },
+	{ ROUTE_EXACT, "/admin/report.json", NULL, ROUTE_GET | ROUTE_JSON,
+	    scan_admin_report },
 	{ ROUTE_EXACT, "/robots.txt", NULL, 0, scan_robots },
 	{ ROUTE_EXACT, "/favicon.ico", NULL, 0, scan_favicon },
 };
@@ -158,6 +165,7 @@ scan_handle(struct http_req *req, void *arg)
 	enum http_method m = req->head.method;
 	const struct route *r = NULL;
 	scan_handler_fn handle = NULL;
+	int post;
 	bool api = scan_path_prefix(path, "/api/", false, &rest);
 
 	for (size_t i = 0; i < sizeof(scan_routes) / sizeof(scan_routes[0]);
@@ -186,9 +194,23 @@ scan_handle(struct http_req *req, void *arg)
 			scan_error_page(sl, req, 429, "Retry-After: 1\r\n");
 		return;
 	}
-	if (r == NULL)
+	if (r == NULL) {
 		scan_error_page(sl, req, 404, NULL);
-	else if ((r->flags & ROUTE_GET) && m != HTTP_METHOD_GET &&
+		return;
+	}
+	if (m == HTTP_METHOD_POST && (post = scan_post_check(sl, req,
+	    api)) != 0) {
+		if (post == 415)
+			scan_json_error(req, 415, "unsupported_media_type",
+			    "Content-Type must be application/json");
+		else if (api)
+			scan_json_error(req, 403, "cross_site",
+			    "requests from other sites are refused");
+		else
+			scan_error_page(sl, req, 403, NULL);
+		return;
+	}
+	if ((r->flags & ROUTE_GET) && m != HTTP_METHOD_GET &&
 	    m != HTTP_METHOD_HEAD) {
 		if (r->flags & ROUTE_JSON)
 			scan_json_error(req, 405, "method_not_allowed",
@@ -222,13 +244,17 @@ scan_metrics(struct scan_loop *sl, struct http_req *req,
     struct http_slice param)
 {
 	struct scan_server *srv = sl->srv;
+	uint64_t raised[SIGNALS_KINDS];
 	struct writer_stats ws;
 
 	(void)param;
 	writer_stats_get(srv->core->writer, &ws);
+	for (int k = 0; k < SIGNALS_KINDS; k++)
+		raised[k] = atomic_load(&srv->core->signals_raised[k]);
 	buf_reset(&sl->page);
 	if (metrics_render(srv->metrics, &ws, http_server_conns(srv->http),
 	    srv->started, &sl->page) < 0 ||
+	    metrics_render_signals(raised, &sl->page) < 0 ||
 	    (scan_core_stream(srv->core) != NULL &&
 	    stream_metrics_render(scan_core_stream(srv->core), &sl->page) < 0)) {
 		scan_error_page(sl, req, 503, NULL);

@@ -17,6 +17,21 @@
 #include "store/store.h"
 #include "stream/stream.h"
 
+/* Automatic retention: days after which forged and malformed events are
+ * deleted and addresses dropped (0: kept). */
+struct scan_retention {
+	int forged_days;
+	int ip_days;
+};
+
+#define SCAN_RETAIN_FORGED_DAYS 90	/* serve's defaults */
+#define SCAN_RETAIN_IP_DAYS 100
+#define SCAN_RETAIN_DAYS_MAX 36500
+#define SCAN_DAY_US (86400LL * 1000000)
+#define SCAN_PRUNE_EVERY_US (3600LL * 1000000)	/* a run at most hourly */
+#define SCAN_PRUNE_SLICE_US 50000	/* per tick, between groups */
+struct bots;
+
 struct scan_config {
 	struct http_config http;
 	bool ip_anon;			/* zero the host part of addresses */
@@ -28,7 +43,16 @@ struct scan_config {
 	uint32_t node;			/* this node's id (--node), 1.. */
 	/* Committed events to a Kafka-API broker (--kafka), or NULL. */
 	const struct stream_config *kafka;
+	uint64_t forged_budget;		/* forged and malformed events
+					 * stored per network and hour */
+	struct scan_retention retain;	/* automatic pruning */
+	struct bots *bots;		/* bots.h; NULL: the own rules alone */
 };
+
+/* Takes the store's server lock (<store>/serve.lock), which a running
+ * server holds: returns its descriptor (close it to release), -EBUSY
+ * while a server runs, or another negative errno. */
+int scan_lock_store(struct store *st);
 
 /* Runs the server until SIGTERM or SIGINT has drained it. Returns the
  * process exit status (0 after a clean drain), or a negative errno with

@@ -10,11 +10,13 @@
  *                   operations, scan events, the visitor cookie, headers
  *   api_json.c      JSON request bodies and answers
  *   code_page.c     a code's page: its verdict and its draw part
+ *   repeat.c        whether a scan repeats the visitor's own or another's
  *   handle_code.c   GET of a code (outer or inner) and of a product
  *   handle_api.c    the scan API: scans, locations, code look-ups
  *   handle_draw.c   draws: the page's button and the draw API
  *   handle_claim.c  redemption, the staff page, points
- *   handle_admin.c  the admin API: streamed exports (analytics/)
+ *   handle_admin.c  the admin API: its token, streamed exports (analytics/)
+ *   handle_report.c the admin API: reports (analytics/report.h), cached
  *   router.c        the route table, health and metrics
  *   core.c          what every server over a store shares: the writer,
  *                   the caches it keeps, the campaigns, the secrets
@@ -24,8 +26,10 @@
 #define SCANLOOP_SCAN_INTERNAL_H
 
 #include <jansson.h>
+#include <pthread.h>
 #include <stdatomic.h>
 
+#include "analytics/signals.h"
 #include "codegen/code.h"
 #include "codegen/keys.h"
 #include "common/buf.h"
@@ -67,10 +71,36 @@ struct scan_core {
 	/* The outbox to Kafka (--kafka), or NULL; set once, after the
 	 * writer started (whose hook reads it). */
 	_Atomic(struct stream *) stream;
+	/* Retention (writer thread only): the policy, when the next run is
+	 * due (monotonic µs), and the run under way. */
+	struct scan_retention retain;
+	int64_t prune_next;
+	bool pruning;
+	struct store_prune_stats pruned;
+	/* Signals raised: in this group (writer), and committed. */
+	uint64_t signals_staged[SIGNALS_KINDS];
+	_Atomic uint64_t signals_raised[SIGNALS_KINDS];
 };
 
 /* Admin exports that may stream at once (handle_admin.c). */
 #define SCAN_EXPORTS_MAX 2
+
+/* Reports computed at once, and how long a computed one is served again
+ * (handle_report.c). */
+#define SCAN_REPORTS_MAX 2
+#define SCAN_REPORT_CACHE 4
+#define SCAN_REPORT_TTL_US (5 * 1000000LL)
+
+/* The last reports made, by query (handle_report.c). */
+struct scan_report_cache {
+	pthread_mutex_t lock;
+	atomic_uint running;
+	struct {
+		char key[600];		/* format, language, query string */
+		int64_t made;		/* monotonic µs; 0: empty */
+		struct buf body;
+	} e[SCAN_REPORT_CACHE];
+};
 
 /* One server: its listeners and loops, over a core. */
 struct scan_server {
@@ -82,6 +112,10 @@ struct scan_server {
 	struct accesslog *log;
 	int64_t started;
 	atomic_uint exports;		/* admin exports streaming now */
+	char bound[80];			/* the listen address, ADDR:PORT */
+	unsigned reserve_at;		/* open connections past which... */
+	unsigned reserve_hold;		/* ...a client needs fewer than this */
+	struct scan_report_cache reports;
 };
 
 struct scan_loop {
@@ -114,7 +148,10 @@ typedef void (*scan_done_fn)(struct scan_loop *sl, struct scan_op *o);
 struct scan_op {
 	struct writer_op op;		/* first: writer_op * ↔ scan_op * */
 	scan_done_fn done;		/* NULL: nobody waits (detached) */
+	struct scan_core *core;
 	struct summaries *summaries;
+	uint64_t forged_budget;		/* of the server (scan_config) */
+	struct signals_raised raised;	/* out: what the write raised */
 	struct http_req *req;
 	struct store_event ev;
 	struct store_code_scans scans;	/* out */
@@ -147,16 +184,22 @@ const char *scan_shop_name(struct scan_loop *sl, const char *id);
 void scan_rtxn_end(struct scan_loop *sl);
 /* Copies a slice into a fixed NUL-terminated field, truncating. */
 void scan_copy(char *dst, size_t cap, struct http_slice s);
-/* Reads the visitor cookie into id (false), or makes a new id (true). */
+/* True if Sec-Fetch-Site says the request comes from another site
+ * (same-site or cross-site). */
+bool scan_from_other_site(const struct http_req *req);
+/* Reads the visitor cookie into id (false), or makes a new id: true when
+ * it is to be given as a cookie, false for a request from another site
+ * (which comes without the visitor's cookie: it must not replace it). */
 bool scan_visitor(const struct http_req *req, uint8_t id[SCAN_VISITOR_BYTES]);
 /* Zeroes the host part: the last octet of IPv4, the last 80 bits of IPv6. */
 void scan_ip_anon(int family, uint8_t ip[16]);
 /* Fills the parts of an event every scan has. */
 void scan_event_init(struct scan_loop *sl, const struct http_req *req,
     struct store_event *ev, bool *new_visitor);
-/* Records the verdict part of an event; raw is the text as presented. */
-void scan_event_verdict(struct store_event *ev, const struct verify_result *vr,
-    struct http_slice raw);
+/* Records the verdict part of an event; raw is the text as presented
+ * (kept, its secrets redacted, for a forged or malformed scan). */
+void scan_event_verdict(struct scan_loop *sl, struct store_event *ev,
+    const struct verify_result *vr, struct http_slice raw);
 /* The extra headers of an HTML page, with the visitor's cookie if new. */
 void scan_page_headers(char *out, size_t cap, const uint8_t *visitor,
     bool cookie);
@@ -182,8 +225,30 @@ void scan_op_submit(struct scan_loop *sl, struct http_req *req,
 void scan_record_detached(struct scan_loop *sl, const struct store_event *ev);
 /* Writer: records the op's scan event (and updates its code's summary). */
 int scan_apply_event(struct store_txn *t, struct writer_op *op);
+/* Writer: appends the op's scan event, updates its code's summary and
+ * raises the signals it meets (analytics/signals.h), in one transaction. */
+int scan_event_append_txn(struct store_txn *t, struct scan_op *o);
+/* Writer: counts what the op raised into the group's signals. */
+void scan_signals_stage(struct scan_op *o);
 /* A finished operation back on its loop (the writer port's done). */
 void scan_op_done(struct writer_op *op, void *arg);
+
+/* ---- rawtext.c: the raw text of a forged or malformed scan ------------ */
+
+/* Writes text with its secrets (a draw token, S= values) cut to their
+ * first characters and a keyed hash, into out (cap bytes with the NUL);
+ * drawcode: presented as an inner draw code. Returns the length. */
+size_t scan_raw_redact(const uint8_t key[32], const char *text, size_t len,
+    bool drawcode, char *out, size_t cap);
+
+/* ---- origin.c: where a request comes from ---------------------------- */
+
+/* True if a Content-Type is application/json (with parameters or not). */
+bool scan_is_json_type(struct http_slice ct);
+/* Whether a POST may go on: 0, 403 (from another site, or a form post
+ * from no browser) or 415 (a JSON API body not sent as application/json). */
+int scan_post_check(struct scan_loop *sl, const struct http_req *req,
+    bool api);
 
 /* ---- api_json.c: JSON bodies and answers ------------------------------ */
 
@@ -228,6 +293,29 @@ void scan_draw_token(const struct scan_server *srv, const uint8_t serial[8],
 /* Renders and sends the page of a code (its verdict and draw part). */
 void scan_send_page(struct scan_loop *sl, struct scan_op *o, int status);
 
+/* ---- repeat.c: a repeated scan ----------------------------------------- */
+
+enum scan_repeat_kind {
+	SCAN_REPEAT_NONE,	/* no earlier person's scan of this code */
+	SCAN_REPEAT_SELF,	/* only this visitor scanned it before */
+	SCAN_REPEAT_OTHER,	/* another visitor did: it may be copied */
+};
+
+struct scan_repeat {
+	int kind;			/* enum scan_repeat_kind */
+	int64_t since;			/* SELF: the visitor's first scan */
+};
+
+/* Whether ev, committed, repeats an earlier scan of its code (s is the
+ * code's summary with ev applied); a bot's or HEAD scan is NONE. Reads
+ * the code's chain of events in t. Returns 0 or a store error. */
+int scan_repeat_txn(struct store_txn *t, const struct store_event *ev,
+    const struct store_code_scans *s, struct scan_repeat *out)
+    __attribute__((warn_unused_result));
+/* The same for a committed operation, in the loop's read transaction. */
+int scan_repeat_op(struct scan_loop *sl, const struct scan_op *o,
+    struct scan_repeat *out) __attribute__((warn_unused_result));
+
 /* ---- handlers (route table in router.c) ----------------------------- */
 
 /* A handler: param is the part of the path its route leaves (a token, a
@@ -257,15 +345,28 @@ void scan_staff_page(struct scan_loop *sl, struct http_req *req,
     struct http_slice claim);
 void scan_admin_export(struct scan_loop *sl, struct http_req *req,
     struct http_slice kind);
+void scan_admin_signals(struct scan_loop *sl, struct http_req *req,
+    struct http_slice param);
+void scan_admin_report(struct scan_loop *sl, struct http_req *req,
+    struct http_slice param);
+/* Answers an export or a report that cannot start (404, 400, 501, 503). */
+void scan_admin_refuse(struct http_req *req, int ret, const char *why);
+/* Lets an admin token's holder through; answers anyone else. */
+bool scan_admin_gate(struct scan_loop *sl, struct http_req *req);
+/* Starts and frees a server's report cache. */
+void scan_report_cache_init(struct scan_report_cache *c);
+void scan_report_cache_deinit(struct scan_report_cache *c);
 
 /* ---- core.c --------------------------------------------------------- */
 
 /* Opens a core over st: takes the store's server lock, reads the secrets,
  * loads the campaigns, folds or keeps what a crash left of the scan
- * summaries and the draw index, and starts the writer with its hooks.
+ * summaries and the draw index, and starts the writer with its hooks
+ * (retain: automatic pruning, or NULL for none).
  * Returns 0, or a negative errno with *why (and nothing left open). */
 int scan_core_open(struct scan_core *core, struct store *st,
-    const char *secrets_path, const char **why)
+    const char *secrets_path, const struct scan_retention *retain,
+    const char **why)
     __attribute__((warn_unused_result));
 /* Starts streaming what the core commits to a Kafka-API broker. Returns
  * 0, or a negative errno with the reason in why. */

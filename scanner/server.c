@@ -22,6 +22,10 @@
 #include <sys/resource.h>
 #include <unistd.h>
 
+/* In the last quarter of the connection slots, only a client holding
+ * fewer connections than this is admitted (a browser opens up to 6). */
+#define SCAN_RESERVE_HOLD 8
+
 /* SIGTERM/SIGINT: begin the drain. */
 static void
 scan_signal_stop_cb(evutil_socket_t sig, short what, void *arg)
@@ -71,6 +75,35 @@ scan_fit_fds(unsigned max_conns)
 		return fit;
 	}
 	return max_conns;
+}
+
+/*
+ * Shares the connection slots out: no client may hold more than a quarter
+ * of them (--max-conns-per-ip is lowered to that when descriptors are few
+ * and --max-conns was lowered), and the last quarter admits only clients
+ * holding fewer than SCAN_RESERVE_HOLD. One slowloris or slow-read client
+ * then holds at most a quarter of the slots, a few of them together at
+ * most three quarters, and a phone that scans still finds a slot. With
+ * --max-conns-per-ip 0 (behind a proxy, where every connection comes from
+ * it) neither applies.
+ */
+static void
+scan_share_conns(struct scan_server *srv, struct http_config *hc)
+{
+	unsigned quarter = hc->max_conns / 4 > 0 ? hc->max_conns / 4 : 1;
+
+	if (hc->max_conns_per_ip == 0)
+		return;
+	if (hc->max_conns_per_ip > quarter) {
+		log_warnx("--max-conns-per-ip lowered from %u to %u: one client "
+		    "may hold at most a quarter of the %u connections",
+		    hc->max_conns_per_ip, quarter, hc->max_conns);
+		hc->max_conns_per_ip = quarter;
+	}
+	if (hc->max_conns >= 4 * SCAN_RESERVE_HOLD) {
+		srv->reserve_at = hc->max_conns - quarter;
+		srv->reserve_hold = SCAN_RESERVE_HOLD;
+	}
 }
 
 /* ---- per-loop state and per-request hooks ------------------------- */
@@ -159,12 +192,17 @@ scan_done(struct http_req *req, void *arg)
 	}
 }
 
-/* Admits a connection if its client has room. */
+/* Admits a connection if its client has room: below its cap, and in the
+ * reserved slots only while it holds fewer than reserve_hold. */
 static bool
 scan_admit_conn(int family, const uint8_t ip[16], void *arg)
 {
 	struct scan_server *srv = arg;
 
+	if (srv->reserve_hold > 0 && srv->http != NULL &&
+	    http_server_conns(srv->http) > srv->reserve_at)
+		return ratelimit_conn_open_max(srv->rl, family, ip,
+		    srv->reserve_hold);
 	return ratelimit_conn_open(srv->rl, family, ip);
 }
 
@@ -197,7 +235,7 @@ scan_serve(struct store *st, const struct scan_config *cfg, const char **why)
 	struct http_config hc;
 	struct event_base *base0;
 	static char kafka_why[512];
-	char bound[80];
+	char *bound = srv.bound;
 	int ret;
 
 	memset(&srv, 0, sizeof(srv));
@@ -205,15 +243,18 @@ scan_serve(struct store *st, const struct scan_config *cfg, const char **why)
 	srv.core = &core;
 	srv.cfg = *cfg;
 	srv.started = clock_now_us();	/* metrics report uptime from it */
+	scan_report_cache_init(&srv.reports);
 	hc = cfg->http;
 	hc.max_conns = scan_fit_fds(hc.max_conns);
+	scan_share_conns(&srv, &hc);
 	signal(SIGPIPE, SIG_IGN);
 	/* Answers are allocated and freed by the round; trimming the heap
 	 * after every round made the next one fault its pages back in. */
 	mallopt(M_TRIM_THRESHOLD, 64 << 20);
 	mallopt(M_TOP_PAD, 16 << 20);
 
-	if ((ret = scan_core_open(&core, st, cfg->secrets_path, why)) < 0)
+	if ((ret = scan_core_open(&core, st, cfg->secrets_path,
+	    &cfg->retain, why)) < 0)
 		return ret;
 	if (cfg->kafka != NULL && (ret = scan_core_stream_start(&core,
 	    cfg->kafka, kafka_why, sizeof(kafka_why))) < 0) {
@@ -231,7 +272,7 @@ scan_serve(struct store *st, const struct scan_config *cfg, const char **why)
 		goto out;
 	}
 	if ((ret = http_server_new(&hc, &scan_http_hooks, &srv, &srv.http,
-	    bound, sizeof(bound), why)) < 0)
+	    bound, sizeof(srv.bound), why)) < 0)
 		goto out;
 	srv.metrics = metrics_new(http_server_threads(srv.http));
 	if (srv.metrics == NULL) {
@@ -250,10 +291,14 @@ scan_serve(struct store *st, const struct scan_config *cfg, const char **why)
 		goto out_http;
 	}
 	if (!cfg->quiet) {
+		char per[32] = "no cap";
+
+		if (hc.max_conns_per_ip > 0)
+			snprintf(per, sizeof(per), "%u", hc.max_conns_per_ip);
 		printf("scanloop serve: listening on http://%s (%u threads, "
-		    "max %u connections, IP anonymisation %s)\n", bound,
-		    http_server_threads(srv.http), hc.max_conns,
-		    cfg->ip_anon ? "on" : "off");
+		    "max %u connections, %s per client, IP anonymisation "
+		    "%s)\n", bound, http_server_threads(srv.http), hc.max_conns,
+		    per, cfg->ip_anon ? "on" : "off");
 		if (cfg->kafka != NULL)
 			printf("scanloop serve: streaming events to topic %s "
 			    "at %s as node %u\n", cfg->kafka->topic,
@@ -278,5 +323,6 @@ out:
 	metrics_free(srv.metrics);
 	ratelimit_free(srv.rl);
 	accesslog_close(srv.log);
+	scan_report_cache_deinit(&srv.reports);
 	return ret;
 }

@@ -145,20 +145,22 @@ summaries_load_tail(struct summaries *sm, struct store *st)
 /* Attaches a location and stages the summary. */
 int
 summaries_set_location_txn(struct summaries *sm, struct store_txn *t,
-    uint64_t id, double lat, double lon, float accuracy, int64_t now)
+    uint64_t id, double lat, double lon, float accuracy, int64_t now,
+    struct store_event *ev, uint64_t *head)
 {
 	struct store_code_scans *s;
-	struct store_event ev;
 	int ret;
 
+	*head = 0;
 	if ((ret = store_event_set_location_txn(t, id, lat, lon, accuracy, now,
-	    &ev)) < 0)
+	    ev)) < 0)
 		return ret;
-	if (memcmp(ev.serial, summaries_zero, STORE_SERIAL_BYTES) == 0)
+	if (memcmp(ev->serial, summaries_zero, STORE_SERIAL_BYTES) == 0)
 		return 0;
-	if ((ret = summaries_stage(sm, t, ev.serial, &s)) < 0)
+	if ((ret = summaries_stage(sm, t, ev->serial, &s)) < 0)
 		return ret;
-	store_code_scans_locate(s, &ev);
+	store_code_scans_locate(s, ev);
+	*head = s->last_event;
 	return 0;
 }
 
@@ -201,6 +203,39 @@ summaries_fold(struct summaries *sm, struct store *st)
 		return ret;
 	wbcache_folded(sm->wb, SUMMARIES_MAX_CLEAN);
 	return 0;
+}
+
+/* Folds, then moves the watermark over the committed events that changed
+ * no summary (those without a serial), so that code_scans is whole. */
+int
+summaries_settle(struct summaries *sm, struct store *st)
+{
+	struct store_txn t;
+	uint64_t folded;
+	int ret;
+
+	if ((ret = summaries_fold(sm, st)) < 0)
+		return ret;
+	if ((ret = store_txn_begin(st, false, &t)) < 0)
+		return ret;
+	if ((ret = store_scans_folded_txn(&t, &folded)) < 0 ||
+	    folded >= sm->committed_last) {
+		store_txn_abort(&t);
+		return ret;
+	}
+	if ((ret = store_scans_set_folded_txn(&t, sm->committed_last)) < 0) {
+		store_txn_abort(&t);
+		return ret;
+	}
+	return store_txn_commit(&t);
+}
+
+/* Drops the cached summaries (all folded) after the store's changed. */
+void
+summaries_forget(struct summaries *sm)
+{
+	if (wbcache_dirty(sm->wb) == 0)
+		wbcache_folded(sm->wb, 0);
 }
 
 /* A committed summary, if cached. */

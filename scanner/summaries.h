@@ -40,14 +40,25 @@ void summaries_free(struct summaries *sm);
 int summaries_add_event_txn(struct summaries *sm, struct store_txn *t,
     struct store_event *ev, struct store_code_scans *out);
 /* Writer, in a group: a location for an event, into its code's summary
- * when it was the first human scan. -EEXIST if it has one already. */
+ * when it was the first human scan. -EEXIST if it has one already. The
+ * located event is returned in *ev, and its code's newest event (0 for
+ * none) in *head. */
 int summaries_set_location_txn(struct summaries *sm, struct store_txn *t,
-    uint64_t id, double lat, double lon, float accuracy, int64_t now);
+    uint64_t id, double lat, double lon, float accuracy, int64_t now,
+    struct store_event *ev, uint64_t *head);
 /* Writer: the group committed (staged becomes committed) or not (staged
  * changes are dropped). */
 void summaries_group_end(struct summaries *sm, bool committed);
 /* Writer, between groups: writes what changed and the watermark. */
 int summaries_fold(struct summaries *sm, struct store *st);
+/* Writer, between groups: folds, and moves the watermark to the newest
+ * committed event, so that the store's code_scans is whole (for
+ * store_prune_step). */
+int summaries_settle(struct summaries *sm, struct store *st)
+    __attribute__((warn_unused_result));
+/* Writer, after a settle: drops every cached summary, for the store's
+ * summaries changed under it (pruning). */
+void summaries_forget(struct summaries *sm);
 /* Any thread: a code's committed summary, if cached. */
 bool summaries_lookup(struct summaries *sm,
     const uint8_t serial[STORE_SERIAL_BYTES], struct store_code_scans *out);

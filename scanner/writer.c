@@ -245,6 +245,8 @@ writer_set_hooks(struct writer *w, const struct writer_hooks *hooks)
 {
 	pthread_mutex_lock(&w->mu);
 	w->hooks = *hooks;
+	/* The thread may wait without a timeout: it had no tick before. */
+	pthread_cond_signal(&w->cond);
 	pthread_mutex_unlock(&w->mu);
 }
 

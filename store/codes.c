@@ -98,6 +98,32 @@ store_codes_check_batch(struct store *st, uint32_t batch_id,
 	return ret;
 }
 
+/* The meta key of a batch's void run: "void_run/", batch and run, big
+ * endian. */
+static void
+store_void_run_key(uint32_t batch_id, uint16_t run, uint8_t key[15])
+{
+	memcpy(key, "void_run/", 9);
+	key[9] = (uint8_t)(batch_id >> 24);
+	key[10] = (uint8_t)(batch_id >> 16);
+	key[11] = (uint8_t)(batch_id >> 8);
+	key[12] = (uint8_t)batch_id;
+	key[13] = (uint8_t)(run >> 8);
+	key[14] = (uint8_t)run;
+}
+
+/* Reads a void run of a batch. */
+int
+store_void_run_get_txn(struct store_txn *t, uint32_t batch_id, uint16_t run,
+    struct store_void_run *r)
+{
+	uint8_t key[15];
+
+	store_void_run_key(batch_id, run, key);
+	return store_get_txn(t, STORE_DB_META, key, sizeof(key), r,
+	    sizeof(*r));
+}
+
 /* Voids listed codes of a batch, in chunks. */
 int
 store_codes_void(struct store *st, uint32_t batch_id,
@@ -105,12 +131,14 @@ store_codes_void(struct store *st, uint32_t batch_id,
     int64_t now, size_t *bad, uint64_t *newly_voided)
 {
 	uint8_t (*sorted)[STORE_SERIAL_BYTES] = NULL;
+	struct store_void_run run = { .time = now, .reason = (uint8_t)reason };
+	uint8_t run_key[15];
 	struct store_txn t;
 	struct store_batch b;
 	uint64_t total = 0;
+	uint16_t run_no = 0;
 	int ret;
 
-	(void)now;
 	*newly_voided = 0;
 	*bad = n;
 	if (reason <= STORE_VOID_NONE || reason > STORE_VOID_OTHER)
@@ -137,7 +165,18 @@ store_codes_void(struct store *st, uint32_t batch_id,
 
 		if ((ret = store_txn_begin(st, false, &t)) < 0)
 			goto out;
-		for (size_t i = off; i < end; i++) {
+		/* The first chunk numbers this call's run in the batch. */
+		if (run_no == 0 &&
+		    (ret = store_batch_get_txn(&t, batch_id, &b)) == 0) {
+			if (b.void_runs == UINT16_MAX)
+				ret = -ENOSPC;
+			else
+				run_no = ++b.void_runs;
+			if (ret == 0)
+				ret = store_batch_put_txn(&t, &b);
+			store_void_run_key(batch_id, run_no, run_key);
+		}
+		for (size_t i = off; i < end && ret == 0; i++) {
 			struct store_code c;
 
 			if (i > 0 && memcmp(sorted[i], sorted[i - 1],
@@ -148,6 +187,7 @@ store_codes_void(struct store *st, uint32_t batch_id,
 			if (c.void_reason != STORE_VOID_NONE)
 				continue;
 			c.void_reason = (uint8_t)reason;
+			c.void_run = run_no;
 			if ((ret = store_put_txn(&t, STORE_DB_CODES, sorted[i],
 			    STORE_SERIAL_BYTES, &c, sizeof(c), 0)) < 0)
 				break;
@@ -157,6 +197,10 @@ store_codes_void(struct store *st, uint32_t batch_id,
 			b.voided += count;
 			ret = store_batch_put_txn(&t, &b);
 		}
+		run.count += count;
+		if (ret == 0)
+			ret = store_put_txn(&t, STORE_DB_META, run_key,
+			    sizeof(run_key), &run, sizeof(run), 0);
 		if (ret < 0) {
 			store_txn_abort(&t);
 			goto out;

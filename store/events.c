@@ -41,14 +41,6 @@ static_assert(sizeof(struct store_event_rec) == 112, "event layout is schema");
 
 static const uint8_t store_zero_serial[STORE_SERIAL_BYTES];
 
-/* Big-endian key of an event id, so ids sort numerically. */
-static void
-store_event_key(uint64_t id, uint8_t key[8])
-{
-	for (int i = 0; i < 8; i++)
-		key[i] = (uint8_t)(id >> (56 - 8 * i));
-}
-
 /* Length of a string, capped. */
 static size_t
 store_strnlen(const char *s, size_t max)
@@ -198,7 +190,7 @@ store_event_append_txn(struct store_txn *t, struct store_event *ev)
 	if ((ret = store_counter_next_txn(t, "next_event", &id)) < 0)
 		return ret;
 	ev->id = id;
-	store_event_key(id, key);
+	store_u64_key(id, key);
 	len = store_event_pack(ev, buf);
 	return store_put_txn(t, STORE_DB_EVENTS, key, sizeof(key), buf, len,
 	    MDB_APPEND);
@@ -259,8 +251,9 @@ store_event_add_txn(struct store_txn *t, struct store_event *ev,
 		if ((ret = store_code_scans_put_txn(t, ev->serial, scans)) < 0)
 			return ret;
 	}
-	/* Nothing was pending: the watermark follows. */
-	return folded == last ? store_scans_set_folded_txn(t, ev->id) : 0;
+	/* Nothing was pending (the newest events may have been pruned,
+	 * leaving the watermark above them): the watermark follows. */
+	return folded >= last ? store_scans_set_folded_txn(t, ev->id) : 0;
 }
 
 struct store_fold_walk {
@@ -316,7 +309,7 @@ store_walk_events_after(struct store_txn *t, uint64_t after,
 
 	if ((ret = store_cursor_open_txn(t, STORE_DB_EVENTS, &cur)) != 0)
 		return ret;
-	store_event_key(after + 1, key);
+	store_u64_key(after + 1, key);
 	k.mv_size = sizeof(key);
 	k.mv_data = key;
 	for (rc = mdb_cursor_get(cur, &k, &v, MDB_SET_RANGE); rc == 0;
@@ -423,20 +416,14 @@ fail:
 int
 store_event_get_txn(struct store_txn *t, uint64_t id, struct store_event *ev)
 {
-	MDB_val k, v;
+	MDB_val v;
 	uint8_t key[8];
-	int rc;
+	int ret;
 
-	if (t->ret != 0)
-		return t->ret;
-	store_event_key(id, key);
-	k.mv_size = sizeof(key);
-	k.mv_data = key;
-	rc = mdb_get(store_mdb_txn(t), t->st->dbi[STORE_DB_EVENTS], &k, &v);
-	if (rc == MDB_NOTFOUND)
-		return -ENOENT;
-	if (rc != 0)
-		return store_txn_fail(t, store_error(rc));
+	store_u64_key(id, key);
+	if ((ret = store_lookup_txn(t, STORE_DB_EVENTS, key, sizeof(key),
+	    &v)) < 0)
+		return ret;
 	return store_event_unpack(v.mv_data, v.mv_size, ev);
 }
 
@@ -445,9 +432,7 @@ int
 store_event_set_location_txn(struct store_txn *t, uint64_t id, double lat,
     double lon, float accuracy, int64_t now, struct store_event *ev)
 {
-	uint8_t key[8], buf[STORE_EVENT_REC_MAX];
 	struct store_log_entry located;
-	size_t len;
 	int ret;
 
 	if ((ret = store_event_get_txn(t, id, ev)) < 0)
@@ -459,16 +444,44 @@ store_event_set_location_txn(struct store_txn *t, uint64_t id, double lat,
 	ev->lon = lon;
 	ev->accuracy = accuracy;
 	ev->location_time = now;
-	store_event_key(id, key);
-	len = store_event_pack(ev, buf);
-	if ((ret = store_put_txn(t, STORE_DB_EVENTS, key, sizeof(key), buf,
-	    len, 0)) < 0)
+	if ((ret = store_event_put_txn(t, ev)) < 0)
 		return ret;
 	/* The event changed after its scan: the outbox sends it again. */
 	memset(&located, 0, sizeof(located));
 	located.time = now;
 	located.event_id = id;
 	return store_log_append_txn(t, STORE_LOG_LOCATED, &located);
+}
+
+/* Rewrites an event in place. */
+int
+store_event_put_txn(struct store_txn *t, const struct store_event *ev)
+{
+	uint8_t key[8], buf[STORE_EVENT_REC_MAX];
+	size_t len;
+
+	store_u64_key(ev->id, key);
+	len = store_event_pack(ev, buf);
+	return store_put_txn(t, STORE_DB_EVENTS, key, sizeof(key), buf, len, 0);
+}
+
+/* Deletes an event. */
+int
+store_event_del_txn(struct store_txn *t, uint64_t id)
+{
+	uint8_t key[8];
+
+	store_u64_key(id, key);
+	return store_del_txn(t, STORE_DB_EVENTS, key, sizeof(key));
+}
+
+/* Deletes a code's summary. */
+int
+store_code_scans_del_txn(struct store_txn *t,
+    const uint8_t serial[STORE_SERIAL_BYTES])
+{
+	return store_del_txn(t, STORE_DB_CODE_SCANS, serial,
+	    STORE_SERIAL_BYTES);
 }
 
 /* Walks events backwards by id. */
@@ -487,7 +500,7 @@ store_event_foreach_desc_txn(struct store_txn *t, uint64_t before,
 	if (before == UINT64_MAX)
 		rc = mdb_cursor_get(cur, &k, &v, MDB_LAST);
 	else {
-		store_event_key(before, key);
+		store_u64_key(before, key);
 		k.mv_size = sizeof(key);
 		k.mv_data = key;
 		rc = mdb_cursor_get(cur, &k, &v, MDB_SET_RANGE);
@@ -577,7 +590,7 @@ store_event_cursor_next(struct store_event_cursor *c, struct store_event *ev)
 		c->started = true;
 		if (c->after == UINT64_MAX)
 			return -ENOENT;
-		store_event_key(c->after + 1, key);
+		store_u64_key(c->after + 1, key);
 		k.mv_size = sizeof(key);
 		k.mv_data = key;
 		rc = mdb_cursor_get(c->cur, &k, &v, MDB_SET_RANGE);

@@ -35,6 +35,9 @@ static const char *store_db_names[STORE_DB_COUNT] = {
 	[STORE_DB_SHOP_TOKENS] = "shop_tokens",
 	[STORE_DB_POINTS] = "points",
 	[STORE_DB_DRAWCODES] = "drawcodes",
+	[STORE_DB_FORGED_COUNTS] = "forged_counts",
+	[STORE_DB_SIGNALS] = "signals",
+	[STORE_DB_FORGERY_COUNTS] = "forgery_counts",
 };
 
 /* Maps LMDB return codes to negative errnos. */
@@ -356,19 +359,32 @@ int
 store_get_txn(struct store_txn *t, enum store_db db, const void *key,
     size_t klen, void *val, size_t vlen)
 {
-	MDB_val k = { klen, (void *)key }, v;
+	MDB_val v;
+	int ret;
+
+	if ((ret = store_lookup_txn(t, db, key, klen, &v)) < 0)
+		return ret;
+	if (v.mv_size != vlen)
+		return store_txn_fail(t, -EIO);
+	memcpy(val, v.mv_data, vlen);
+	return 0;
+}
+
+/* Looks a key up. */
+int
+store_lookup_txn(struct store_txn *t, enum store_db db, const void *key,
+    size_t klen, MDB_val *v)
+{
+	MDB_val k = { klen, (void *)key };
 	int rc;
 
 	if (t->ret != 0)
 		return t->ret;
-	rc = mdb_get(store_mdb_txn(t), t->st->dbi[db], &k, &v);
+	rc = mdb_get(store_mdb_txn(t), t->st->dbi[db], &k, v);
 	if (rc == MDB_NOTFOUND)
 		return -ENOENT;	/* not sticky: absence is an answer */
 	if (rc != 0)
 		return store_txn_fail(t, store_error(rc));
-	if (v.mv_size != vlen)
-		return store_txn_fail(t, -EIO);
-	memcpy(val, v.mv_data, vlen);
 	return 0;
 }
 

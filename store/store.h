@@ -130,7 +130,8 @@ struct store_batch {
 	uint8_t draw_lo[16];
 	uint8_t draw_hi[16];
 	uint64_t draw_inserted;
-	uint8_t reserved[24];
+	uint16_t void_runs;	/* store_codes_void calls so far */
+	uint8_t reserved[22];
 };
 
 /* Returns "minting", "ready", "active", "void" or "?". */
@@ -163,7 +164,9 @@ struct store_code {
 	uint32_t batch_id;
 	uint8_t void_reason;	/* enum store_void_reason */
 	uint8_t flags;
-	uint16_t reserved;
+	/* Which store_codes_void call of its batch voided it (1, 2, …; see
+	 * store_void_run_get_txn); 0 if none or if the store predates it. */
+	uint16_t void_run;
 	/* BLAKE2b-64 of the code's message and tag (code_check_digest): enough
 	 * to authenticate a presented code, useless for printing one. */
 	uint8_t check[STORE_CHECK_BYTES];
@@ -201,6 +204,20 @@ int store_codes_void(struct store *st, uint32_t batch_id,
     int64_t now, size_t *bad, uint64_t *newly_voided);
 /* Voids a whole batch. */
 int store_batch_void(struct store *st, uint32_t id, int reason, int64_t now);
+
+/* One store_codes_void call ("void run") of a batch: when, why, and how
+ * many codes it voided. Kept in meta under "void_run/" + batch + run. */
+struct store_void_run {
+	int64_t time;		/* Unix µs */
+	uint64_t count;		/* codes it voided */
+	uint8_t reason;		/* enum store_void_reason */
+	uint8_t reserved[7];
+};
+static_assert(sizeof(struct store_void_run) == 24, "void run is 24 bytes");
+
+/* Reads void run number run (1..b.void_runs) of a batch. */
+int store_void_run_get_txn(struct store_txn *t, uint32_t batch_id,
+    uint16_t run, struct store_void_run *r);
 
 /* ---- minting --------------------------------------------------------
  * A mint creates its batch in state MINTING, inserts its codes in sorted
@@ -374,6 +391,79 @@ int store_code_scans_foreach_txn(struct store_txn *t,
 int store_event_last_id_txn(struct store_txn *t, uint64_t *id);
 /* Reads the named 32-byte server secret from meta, creating it once. */
 int store_secret_get(struct store *st, const char *name, uint8_t out[32]);
+
+/* ---- forged and malformed scans: the budget, and retention -----------
+ * A forged or malformed scan costs an event and, with a parsed serial, a
+ * code_scans record: a flood of them would fill the disk. They are counted
+ * per client network (IPv4 /24, IPv6 /48) and UTC hour in forged_counts,
+ * and only the first `budget` of each network-hour are stored one by one
+ * (the sample: their raw text and User-Agent); past it they are counted,
+ * not stored. Retention (store_prune_step) deletes forged and malformed
+ * events and their counts after some days, and drops the client address
+ * of older events, in short transactions (docs/store.md section 13). */
+
+#define STORE_VERDICT_FORGED 3		/* as in scanner/verify.h */
+#define STORE_VERDICT_MALFORMED 4
+#define STORE_NET_BYTES 8		/* 4 or 6 (0: none), the /24 or /48 */
+#define STORE_FORGED_BUDGET_DEFAULT 1000	/* events per network-hour */
+
+/* What forged_counts keeps per network and hour. */
+struct store_forged_count {
+	uint64_t forged;		/* forged scans counted */
+	uint64_t malformed;		/* malformed scans counted */
+	uint64_t kept;			/* of them, stored as events */
+	int64_t first;			/* Unix µs of the first */
+	int64_t last;			/* and of the last */
+};
+static_assert(sizeof(struct store_forged_count) == 40, "count layout");
+
+/* The client network of an event: its family (4 or 6; 0 when it has no
+ * address) and the /24 or /48 of its address, zero-padded. */
+void store_event_net(const struct store_event *ev,
+    uint8_t net[STORE_NET_BYTES]);
+/* Counts a forged or malformed event in its network's hour and sets
+ * *keep when it is within the first budget of them (store it); other
+ * verdicts are not counted and always kept. */
+int store_forged_count_txn(struct store_txn *t, const struct store_event *ev,
+    uint64_t budget, bool *keep);
+/* Reads one network-hour's count (-ENOENT if none). */
+int store_forged_count_get_txn(struct store_txn *t, uint32_t hour,
+    const uint8_t net[STORE_NET_BYTES], struct store_forged_count *c);
+/* Calls cb for every count from hour first on, by hour, then network. */
+int store_forged_count_foreach_txn(struct store_txn *t, uint32_t first,
+    int (*cb)(uint32_t hour, const uint8_t net[STORE_NET_BYTES],
+    const struct store_forged_count *, void *), void *arg);
+
+/* What to prune; a time of 0 prunes nothing of that kind. */
+struct store_prune_policy {
+	int64_t forged_before;		/* Unix µs: forged and malformed
+					 * events and counts older go */
+	int64_t ip_before;		/* Unix µs: older events (and counts)
+					 * lose their address */
+};
+
+struct store_prune_stats {
+	uint64_t examined;		/* events looked at */
+	uint64_t deleted;		/* forged/malformed events deleted */
+	uint64_t relinked;		/* chain links moved past them */
+	uint64_t summaries;		/* code summaries changed, deleted */
+	uint64_t addresses;		/* events whose address went */
+	uint64_t counts_deleted;	/* network-hour counts deleted */
+	uint64_t counts_merged;		/* counts merged into "no network" */
+};
+
+#define STORE_PRUNE_EXAMINE 10000	/* events looked at per pass and step */
+#define STORE_PRUNE_CHANGE 2000		/* records changed per pass and step */
+
+/* One step of pruning in its own write transaction: each kind goes on
+ * from where the last step left it (watermarks in meta), at most
+ * STORE_PRUNE_EXAMINE events looked at and STORE_PRUNE_CHANGE records
+ * changed per kind. Only events the fold watermark covers are deleted:
+ * the code summaries must be folded, and no other process may keep them
+ * in memory (no scan server runs, or it is the caller). Adds what it did
+ * to *s once committed. Returns 1 if more is left, 0 when done. */
+int store_prune_step(struct store *st, const struct store_prune_policy *p,
+    struct store_prune_stats *s) __attribute__((warn_unused_result));
 
 /* ---- rewards: campaigns, draws, claims, shops, points ----------------
  * A campaign's configuration is immutable once loaded (the audit replays
@@ -715,6 +805,92 @@ int store_log_foreach_txn(struct store_txn *t, enum store_log log,
 int store_outbox_get_txn(struct store_txn *t, const char *name, uint64_t *id);
 /* Writes an outbox watermark. */
 int store_outbox_set_txn(struct store_txn *t, const char *name, uint64_t id);
+
+/* ---- signals ---------------------------------------------------------
+ * What a scan can tell the brand's protection team (analytics/signals.h
+ * holds the rules, docs/signals.md describes them): a record per signal,
+ * under an id from the counter "next_signal" in meta, written in the
+ * transaction of the scan that raised it. Forged and malformed scans are
+ * counted per network prefix and UTC hour (forgery_counts). Settings of
+ * the installation ("config/<name>", text) and the sales region of a
+ * batch ("region/<batch id BE>") live in meta. */
+
+#define STORE_SIGNAL_EVENTS_MAX 4
+#define STORE_SIGNAL_DETAIL_MAX 200
+#define STORE_SIGNAL_F_LOCATION 0x01	/* lat, lon are where */
+#define STORE_SIGNAL_F_PREFIX 0x02	/* ip/prefix_len is where */
+
+struct store_signal {
+	uint64_t id;
+	int64_t time;			/* Unix µs: when it was raised */
+	uint8_t kind;			/* enum signals_kind (analytics) */
+	uint8_t flags;			/* STORE_SIGNAL_F_* */
+	uint8_t ip_family;		/* 4 or 6 with STORE_SIGNAL_F_PREFIX */
+	uint8_t prefix_len;		/* 24 or 48 */
+	uint32_t batch_id;		/* 0: none */
+	uint8_t serial[STORE_SERIAL_BYTES];	/* zero: none */
+	uint8_t nevents;
+	uint64_t event_ids[STORE_SIGNAL_EVENTS_MAX];	/* oldest first */
+	double lat, lon;
+	uint8_t ip[16];			/* the prefix, host bits zero */
+	char detail[STORE_SIGNAL_DETAIL_MAX + 1];	/* UTF-8, for people */
+};
+
+/* Appends a signal: assigns s->id. */
+int store_signal_add_txn(struct store_txn *t, struct store_signal *s);
+/* Reads one signal (-ENOENT if none). */
+int store_signal_get_txn(struct store_txn *t, uint64_t id,
+    struct store_signal *s);
+/* Calls cb for each signal with an id greater than after, in id order; a
+ * non-zero cb return stops and is returned. */
+int store_signal_foreach_txn(struct store_txn *t, uint64_t after,
+    int (*cb)(const struct store_signal *, void *), void *arg);
+/* The newest signal id (0 if none). */
+int store_signal_last_id_txn(struct store_txn *t, uint64_t *id);
+
+/* Forged and malformed scans of one network prefix in one UTC hour. */
+struct store_burst {
+	uint64_t count;
+	uint64_t first_event;
+	uint64_t signal_id;		/* the burst's signal, 0 until raised */
+};
+static_assert(sizeof(struct store_burst) == 24, "burst layout");
+
+/* Reads the count of a prefix (family 4 or 6, the address with its host
+ * bits zero) in hour (hours since 1970); zeroes when absent. */
+int store_burst_get_txn(struct store_txn *t, uint32_t hour, uint8_t family,
+    const uint8_t prefix[16], struct store_burst *b);
+/* Writes it. */
+int store_burst_put_txn(struct store_txn *t, uint32_t hour, uint8_t family,
+    const uint8_t prefix[16], const struct store_burst *b);
+
+#define STORE_CONFIG_NAME_MAX 32
+#define STORE_CONFIG_VALUE_MAX 64
+
+/* Reads a setting's text (-ENOENT: not set). */
+int store_config_get_txn(struct store_txn *t, const char *name, char *value,
+    size_t cap);
+/* Sets a setting, or removes it with value NULL (-ENOENT if it was not
+ * set). */
+int store_config_put_txn(struct store_txn *t, const char *name,
+    const char *value);
+
+/* A batch's sales region: circles, at most STORE_REGION_MAX. */
+#define STORE_REGION_MAX 32
+struct store_circle {
+	double lat, lon;		/* degrees */
+	double km;			/* radius */
+};
+static_assert(sizeof(struct store_circle) == 24, "circle layout");
+
+/* Reads a batch's region into c (STORE_REGION_MAX slots); -ENOENT if it
+ * has none. */
+int store_region_get_txn(struct store_txn *t, uint32_t batch_id,
+    struct store_circle *c, size_t *n);
+/* Sets a batch's region, or clears it with n 0 (-ENOENT if it had
+ * none). */
+int store_region_put_txn(struct store_txn *t, uint32_t batch_id,
+    const struct store_circle *c, size_t n);
 
 /* ---- statistics ---------------------------------------------------- */
 

@@ -28,6 +28,9 @@ enum store_db {
 	STORE_DB_SHOP_TOKENS,	/* selector → shop id */
 	STORE_DB_POINTS,	/* visitor|n → struct store_points_entry; n 0: balance */
 	STORE_DB_DRAWCODES,	/* keyed hash of a token → outer serial */
+	STORE_DB_FORGED_COUNTS,	/* u32 BE hour|net → struct store_forged_count */
+	STORE_DB_SIGNALS,	/* u64 BE signal id → signal record */
+	STORE_DB_FORGERY_COUNTS, /* hour|family|prefix → struct store_burst */
 	STORE_DB_COUNT
 };
 
@@ -80,6 +83,10 @@ int store_batch_commit(struct store_txn *t, const struct store_batch *b);
 /* Reads a value into a fixed-size record; -EIO if its size is wrong. */
 int store_get_txn(struct store_txn *t, enum store_db db, const void *key,
     size_t klen, void *val, size_t vlen);
+/* Looks a key up: *v points into the map until the transaction ends.
+ * 0, -ENOENT (not sticky), or a store error (sticky). */
+int store_lookup_txn(struct store_txn *t, enum store_db db, const void *key,
+    size_t klen, MDB_val *v);
 /* Writes a value (flags as for mdb_put). */
 int store_put_txn(struct store_txn *t, enum store_db db, const void *key,
     size_t klen, const void *val, size_t vlen, unsigned flags);
@@ -95,6 +102,22 @@ int store_walk_txn(struct store_txn *t, enum store_db db, const uint8_t *from,
 /* Increments the u64 counter named name in meta and returns the new value. */
 int store_counter_next_txn(struct store_txn *t, const char *name,
     uint64_t *value);
+
+/* Rewrites a stored event in place (same id). */
+int store_event_put_txn(struct store_txn *t, const struct store_event *ev);
+/* Deletes an event (-ENOENT if missing); its chain is the caller's. */
+int store_event_del_txn(struct store_txn *t, uint64_t id);
+/* Deletes a code's summary (-ENOENT if none). */
+int store_code_scans_del_txn(struct store_txn *t,
+    const uint8_t serial[STORE_SERIAL_BYTES]);
+/* Encodes a u64 (an event or signal id) as a big-endian key, so that
+ * keys sort numerically. */
+static inline void
+store_u64_key(uint64_t v, uint8_t key[8])
+{
+	for (int i = 0; i < 8; i++)
+		key[i] = (uint8_t)(v >> (56 - 8 * i));
+}
 
 /* Encodes a batch id as a big-endian key. */
 static inline void

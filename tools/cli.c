@@ -1,5 +1,7 @@
 /* cli.c — helpers shared by the subcommands. */
 #include "tools/cli.h"
+#include "codegen/keys.h"
+#include "common/fsutil.h"
 #include "common/log.h"
 
 #include <errno.h>
@@ -10,9 +12,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
+#include <unistd.h>
 
 static const char *cli_db_dir;
+static const char *cli_secret_dir;
 
 /* Remembers --db. */
 void
@@ -33,19 +38,54 @@ cli_db(void)
 	return env != NULL && *env != '\0' ? env : STORE_DEFAULT_DIR;
 }
 
+/* $env if set, else the directory name beside the store (in dir). */
+static const char *
+cli_dir_beside_store(const char *env, const char *name, char dir[PATH_MAX])
+{
+	const char *v = getenv(env);
+	char copy[PATH_MAX];
+
+	if (v != NULL && *v != '\0')
+		return v;
+	snprintf(copy, sizeof(copy), "%s", cli_db());
+	snprintf(dir, PATH_MAX, "%s/%s", dirname(copy), name);
+	return dir;
+}
+
 /* Resolves the keys directory. */
 const char *
 cli_keys_dir(void)
 {
 	static char dir[PATH_MAX];
-	const char *env = getenv("SCANLOOP_KEYS");
-	char copy[PATH_MAX];
 
-	if (env != NULL && *env != '\0')
-		return env;
-	snprintf(copy, sizeof(copy), "%s", cli_db());
-	snprintf(dir, sizeof(dir), "%s/keys", dirname(copy));
-	return dir;
+	return cli_dir_beside_store("SCANLOOP_KEYS", "keys", dir);
+}
+
+/* Remembers --secret-keys. */
+void
+cli_set_secret_keys(const char *dir)
+{
+	cli_secret_dir = dir;
+}
+
+/* Resolves the signing keys' directory. */
+const char *
+cli_secret_keys_dir(void)
+{
+	static char dir[PATH_MAX];
+
+	if (cli_secret_dir != NULL)
+		return cli_secret_dir;
+	return cli_dir_beside_store("SCANLOOP_SECRET_KEYS", "secret-keys", dir);
+}
+
+/* DIR/key-ID.EXT into path. */
+static const char *
+cli_key_file(char path[PATH_MAX + 32], const char *dir, unsigned id,
+    const char *ext)
+{
+	snprintf(path, PATH_MAX + 32, "%s/key-%u.%s", dir, id, ext);
+	return path;
 }
 
 /* Secret file of a key. */
@@ -54,8 +94,70 @@ cli_key_path(unsigned id)
 {
 	static char path[PATH_MAX + 32];
 
-	snprintf(path, sizeof(path), "%s/key-%u.secret", cli_keys_dir(), id);
-	return path;
+	return cli_key_file(path, cli_secret_keys_dir(), id, "secret");
+}
+
+/* Passphrase file of a key. */
+const char *
+cli_key_pass_path(unsigned id)
+{
+	static char path[PATH_MAX + 32];
+
+	return cli_key_file(path, cli_secret_keys_dir(), id, "pass");
+}
+
+/* A key's secret file in the server's directory (before migration). */
+const char *
+cli_key_old_path(unsigned id)
+{
+	static char path[PATH_MAX + 32];
+
+	return cli_key_file(path, cli_keys_dir(), id, "secret");
+}
+
+/* Loads a signing key, finding its passphrase file. */
+int
+cli_key_load(const char *cmd, const char *keyfile, const char *passfile,
+    struct keypair **kp)
+{
+	char autopass[PATH_MAX + 32];
+	size_t n = strlen(keyfile), passlen = 0;
+	const char *why;
+	char *pass = NULL;
+	int ret;
+
+	if (passfile == NULL && n > 7 && strcmp(keyfile + n - 7, ".secret") ==
+	    0 && (size_t)snprintf(autopass, sizeof(autopass), "%.*s.pass",
+	    (int)(n - 7), keyfile) < sizeof(autopass) &&
+	    access(autopass, F_OK) == 0)
+		passfile = autopass;
+	if (passfile != NULL && (ret = keys_read_passphrase(passfile, &pass,
+	    &passlen, &why)) < 0)
+		return cli_reject(cmd, "%s: %s", passfile, why);
+	ret = keys_load(keyfile, pass, passlen, kp, &why);
+	keys_free_passphrase(pass);
+	if (ret < 0)
+		return cli_reject(cmd, "%s: %s%s%s", keyfile, why,
+		    ret == -ENOENT || ret == -EACCES ? ": " : "",
+		    ret == -ENOENT || ret == -EACCES ? strerror(-ret) : "");
+	return 0;
+}
+
+/* Makes a directory private to its owner. */
+int
+cli_dir_private(const char *dir)
+{
+	struct stat sb;
+	int ret;
+
+	if ((ret = fsutil_mkdirs(dir, 0700)) < 0)
+		return ret;
+	if (stat(dir, &sb) < 0)
+		return -errno;
+	if ((sb.st_mode & 077) != 0 && sb.st_uid == geteuid() &&
+	    chmod(dir, sb.st_mode & 07700) < 0)
+		return -errno;
+	return 0;
 }
 
 /* Prints a usage error. */

@@ -27,11 +27,31 @@ struct cli_cmd {
 void cli_set_db(const char *dir);
 /* The store directory: --db, else $SCANLOOP_DB, else ./var/scanloop. */
 const char *cli_db(void);
-/* The directory of secret key files: $SCANLOOP_KEYS, else a "keys"
- * directory beside the store (so copying the store copies no secret). */
+/* The server's secrets directory (server.secret, what serve reads):
+ * $SCANLOOP_KEYS, else a "keys" directory beside the store (so copying
+ * the store copies no secret). */
 const char *cli_keys_dir(void);
+/* Sets the signing keys' directory (from --secret-keys). */
+void cli_set_secret_keys(const char *dir);
+/* The signing keys' directory, which only key and mint read: --secret-keys,
+ * else $SCANLOOP_SECRET_KEYS, else "secret-keys" beside the store. */
+const char *cli_secret_keys_dir(void);
 /* Path of the secret file of key id (static buffer). */
 const char *cli_key_path(unsigned id);
+/* Path of the passphrase file `key new` made for key id (static buffer). */
+const char *cli_key_pass_path(unsigned id);
+/* Where key id's secret was before signing keys had their own directory:
+ * KEYS/key-N.secret (static buffer). */
+const char *cli_key_old_path(unsigned id);
+struct keypair;
+/* Loads a signing key file with the passphrase of passfile, or else of the
+ * passphrase file beside it (key-N.pass for key-N.secret) when there is
+ * one. Returns 0 or an exit code after an error line. */
+int cli_key_load(const char *cmd, const char *keyfile, const char *passfile,
+    struct keypair **kp);
+/* Creates dir with mode 0700, or takes group and other access away from
+ * an existing one. Returns 0 or a negative errno. */
+int cli_dir_private(const char *dir);
 /* Prints "scanloop CMD: message" and a hint; returns EXIT_USAGE. */
 int cli_usage(const char *cmd, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
@@ -95,7 +115,11 @@ int cmd_campaign(int argc, char **argv);
 int cmd_shop(int argc, char **argv);	/* "scanloop store" */
 int cmd_claim(int argc, char **argv);
 int cmd_export(int argc, char **argv);
+int cmd_report(int argc, char **argv);
 int cmd_admin(int argc, char **argv);
+int cmd_prune(int argc, char **argv);
+int cmd_signals(int argc, char **argv);
+int cmd_config(int argc, char **argv);
 
 /* Rewards helpers (tools/cmd_shop.c). */
 /* True for a campaign or store id: 1 to 32 of [A-Za-z0-9_-]. */

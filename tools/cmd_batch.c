@@ -1,9 +1,10 @@
-/* cmd_batch.c — scanloop batch list | show | activate | void. */
+/* cmd_batch.c — scanloop batch list | show | activate | void | region. */
 #include "tools/cli.h"
+#include "analytics/signals.h"
 #include "codegen/code.h"
 #include "codegen/render.h"
+#include "codegen/serial_list.h"
 #include "common/clock.h"
-#include "common/xmalloc.h"
 
 #include <errno.h>
 #include <getopt.h>
@@ -21,6 +22,8 @@ static const char batch_help[] =
 "     scanloop batch activate ID [--db DIR]\n"
 "     scanloop batch void ID --serials FILE [--reason R] [--db DIR]\n"
 "     scanloop batch void ID --all [--reason R] [--db DIR]\n"
+"     scanloop batch region ID --circle LAT,LON,KM [--circle ...] [--db DIR]\n"
+"     scanloop batch region ID --clear [--db DIR]\n"
 "\n"
 "DESCRIPTION\n"
 "     A new batch is ready but not active: its codes scan as 'not yet\n"
@@ -32,10 +35,17 @@ static const char batch_help[] =
 "     must name a code of this batch, or nothing changes. --all voids the\n"
 "     whole batch (lost or stolen stock). Void codes scan as void.\n"
 "\n"
+"     batch region binds a batch to its sales region: up to 32 circles\n"
+"     (degrees, kilometres), replacing any it had; --clear removes it. A\n"
+"     located human scan of one of its codes outside every circle raises\n"
+"     a diversion signal (scanloop signals, docs/signals.md).\n"
+"\n"
 "OPTIONS\n"
 "     -s, --serials FILE   serials or URLs to void, one a line\n"
 "     -a, --all            void every code of the batch\n"
 "     -r, --reason R       misprint (default), damaged, lost, stolen, other\n"
+"     -c, --circle C       region: LAT,LON,KM, e.g. 31.23,121.47,300\n"
+"         --clear          region: remove the batch's region\n"
 "     -D, --db DIR         the store (default ./var/scanloop)\n"
 "     -h, --help           this text\n"
 "\n"
@@ -79,67 +89,79 @@ batch_print(const struct store_batch *b)
 		printf("draw_codes: yes\n");
 }
 
+/* Prints a batch's sales region, if it has one. */
+static int
+batch_print_region(struct store_txn *t, uint32_t id)
+{
+	struct store_circle c[STORE_REGION_MAX];
+	size_t n;
+	int ret;
+
+	if ((ret = store_region_get_txn(t, id, c, &n)) == -ENOENT)
+		return 0;
+	for (size_t i = 0; i < n && ret == 0; i++)
+		printf("region: %.6g,%.6g,%.6g\n", c[i].lat, c[i].lon, c[i].km);
+	return ret;
+}
+
+/* Sets or clears a batch's sales region. */
+static int
+batch_region(const char *cmd, struct store *st, uint32_t id,
+    const struct store_circle *c, size_t n)
+{
+	struct store_batch b;
+	struct store_txn t;
+	int ret;
+
+	if ((ret = store_txn_begin(st, false, &t)) < 0)
+		return cli_reject(cmd, "%s", store_strerror(ret));
+	if ((ret = store_batch_get_txn(&t, id, &b)) == 0) {
+		ret = store_region_put_txn(&t, id, c, n);
+		if (ret == -ENOENT && n == 0)
+			ret = 0;	/* cleared already */
+	}
+	if (ret == 0)
+		ret = store_txn_commit(&t);
+	else
+		store_txn_abort(&t);
+	if (ret == -ENOENT)
+		return cli_reject(cmd, "no batch %u", id);
+	if (ret < 0)
+		return cli_reject(cmd, "%s", store_strerror(ret));
+	if (n == 0)
+		printf("batch %u has no sales region\n", id);
+	else
+		printf("batch %u: sales region of %zu circle%s\n", id, n,
+		    n == 1 ? "" : "s");
+	return 0;
+}
+
 /* Reads serials (or code URLs) from a file, one a line. */
 static int
 batch_read_serials(const char *cmd, const char *path,
     uint8_t (**out)[STORE_SERIAL_BYTES], size_t *n)
 {
-	uint8_t (*v)[STORE_SERIAL_BYTES] = NULL;
-	size_t cap = 0, len = 0, lineno = 0, linecap = 0;
 	FILE *f = strcmp(path, "-") == 0 ? stdin : fopen(path, "r");
-	char *line = NULL;
-	ssize_t got;
-	int rc = 0;
+	const char *why;
+	size_t lineno;
+	int ret;
 
 	if (f == NULL)
 		return cli_reject(cmd, "cannot read %s: %s", path,
 		    strerror(errno));
-	while ((got = getline(&line, &linecap, f)) >= 0) {
-		char *s = line, *e = line + got;
-		struct code c;
-		const char *why;
-
-		lineno++;
-		while (s < e && (*s == ' ' || *s == '\t'))
-			s++;
-		while (e > s && (e[-1] == '\n' || e[-1] == '\r' ||
-		    e[-1] == ' ' || e[-1] == '\t'))
-			e--;
-		if (s == e || *s == '#')
-			continue;
-		if (len == cap) {
-			cap = cap ? cap * 2 : 1024;
-			v = xreallocarray(v, cap, sizeof(*v));
-		}
-		if (memchr(s, '/', (size_t)(e - s)) != NULL) {
-			if (code_parse(s, (size_t)(e - s), &c, &why) < 0) {
-				rc = cli_reject(cmd, "%s line %zu: not a code: %s",
-				    path, lineno, why);
-				break;
-			}
-			memcpy(v[len], c.serial, STORE_SERIAL_BYTES);
-		} else if (code_serial_parse(s, (size_t)(e - s), v[len]) < 0) {
-			rc = cli_reject(cmd, "%s line %zu: not a serial (13 "
-			    "base32 characters) or code URL", path, lineno);
-			break;
-		}
-		len++;
-	}
-	if (rc == 0 && ferror(f))
-		rc = cli_reject(cmd, "cannot read %s: %s", path, strerror(errno));
+	ret = serial_list_read(f, out, n, &lineno, &why);
 	if (f != stdin)
 		fclose(f);
-	free(line);
-	if (rc != 0) {
-		free(v);
-		return rc;
-	}
-	if (len == 0) {
-		free(v);
+	if (ret == -EINVAL)
+		return cli_reject(cmd, "%s line %zu: not a code: %s", path,
+		    lineno, why);
+	if (ret == -EIO)
+		return cli_reject(cmd, "cannot read %s: %s", path,
+		    strerror(errno));
+	if (ret < 0)
+		return cli_reject(cmd, "%s: %s", path, strerror(-ret));
+	if (*n == 0)
 		return cli_reject(cmd, "%s names no serials", path);
-	}
-	*out = v;
-	*n = len;
 	return 0;
 }
 
@@ -151,12 +173,17 @@ cmd_batch(int argc, char **argv)
 		{ "serials", required_argument, NULL, 's' },
 		{ "all", no_argument, NULL, 'a' },
 		{ "reason", required_argument, NULL, 'r' },
+		{ "circle", required_argument, NULL, 'c' },
+		{ "clear", no_argument, NULL, 'C' },
 		{ "db", required_argument, NULL, 'D' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
 	static const char *const subs[] = { "list", "show", "activate", "void",
-	    NULL };
+	    "region", NULL };
+	struct store_circle circles[STORE_REGION_MAX];
+	size_t ncircles = 0;
+	bool clear = false;
 	const char *sub, *arg, *serials = NULL, *reason_name = NULL;
 	uint8_t (*list)[STORE_SERIAL_BYTES] = NULL;
 	struct store *st = NULL;
@@ -173,8 +200,23 @@ cmd_batch(int argc, char **argv)
 	    &argc, &argv, cmd, &rc)) == NULL)
 		return rc;
 	while ((ch = cli_getopt(cmd, batch_help, argc, argv,
-	    ":s:ar:D:h", longopts, &rc)) != -1) {
+	    ":s:ar:c:D:h", longopts, &rc)) != -1) {
+		const char *why;
+
 		switch (ch) {
+		case 'c':
+			if (ncircles == STORE_REGION_MAX)
+				return cli_usage(cmd, "at most %d circles",
+				    STORE_REGION_MAX);
+			if (signals_circle_parse(optarg, &circles[ncircles],
+			    &why) < 0)
+				return cli_usage(cmd, "--circle '%s': %s", optarg,
+				    why);
+			ncircles++;
+			break;
+		case 'C':
+			clear = true;
+			break;
 		case 's':
 			serials = optarg;
 			break;
@@ -202,6 +244,12 @@ cmd_batch(int argc, char **argv)
 		    "'batch void'");
 	if (strcmp(sub, "void") == 0 && (serials != NULL) == all)
 		return cli_usage(cmd, "give either --serials FILE or --all");
+	if (strcmp(sub, "region") != 0 && (ncircles > 0 || clear))
+		return cli_usage(cmd, "--circle and --clear belong to "
+		    "'batch region'");
+	if (strcmp(sub, "region") == 0 && (ncircles > 0) == clear)
+		return cli_usage(cmd, "give --circle LAT,LON,KM (one or more) "
+		    "or --clear");
 
 	if (strcmp(sub, "void") == 0 && serials != NULL &&
 	    (rc = batch_read_serials(cmd, serials, &list, &n)) != 0)
@@ -220,8 +268,10 @@ cmd_batch(int argc, char **argv)
 			    "state", "product", "key", "count", "voided",
 			    "created", "line");
 			ret = store_batch_foreach_txn(&t, batch_list_cb, NULL);
-		} else if ((ret = store_batch_get_txn(&t, (uint32_t)id, &b)) == 0)
+		} else if ((ret = store_batch_get_txn(&t, (uint32_t)id, &b)) == 0) {
 			batch_print(&b);
+			ret = batch_print_region(&t, (uint32_t)id);
+		}
 		store_txn_abort(&t);
 		if (ret == -ENOENT)
 			cli_reject(cmd, "no batch %llu", (unsigned long long)id);
@@ -229,6 +279,10 @@ cmd_batch(int argc, char **argv)
 			cli_reject(cmd, "%s", store_strerror(ret));
 		else
 			rc = 0;
+		goto out;
+	}
+	if (strcmp(sub, "region") == 0) {
+		rc = batch_region(cmd, st, (uint32_t)id, circles, ncircles);
 		goto out;
 	}
 	if (strcmp(sub, "activate") == 0) {

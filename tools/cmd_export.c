@@ -1,5 +1,6 @@
 /* cmd_export.c — scanloop export: scans, codes, batches, draws and claims
- * as CSV or JSON Lines (analytics/), to stdout or atomically to a file. */
+ * as CSV or JSON Lines, scans and batches as GS1 EPCIS 2.0 (analytics/),
+ * to stdout or atomically to a file. */
 #include "tools/cli.h"
 #include "analytics/analytics.h"
 #include "common/fsutil.h"
@@ -24,7 +25,8 @@ static const char export_help[] =
 "     scanloop export scans|codes|batches|draws|claims [--format F]\n"
 "                     [--since ID] [--from TIME] [--to TIME] [--batch ID]\n"
 "                     [--campaign ID] [--verdict V[,V...]] [--human]\n"
-"                     [--scanned] [--out FILE] [--db DIR]\n"
+"                     [--scanned] [--tz ZONE] [--geo-precision N]\n"
+"                     [--biz-step S] [--out FILE] [--db DIR]\n"
 "\n"
 "DESCRIPTION\n"
 "     scans    one record per scan event: event_id, time, verdict, reason,\n"
@@ -43,9 +45,8 @@ static const char export_help[] =
 "              human), scan_rate (codes_scanned / activated codes),\n"
 "              human_scans, forged_scans (naming its serials), void_reason,\n"
 "              voided.\n"
-"     draws    the campaigns' draw logs (docs/draws.md); in JSONL each\n"
-"              campaign's draws follow its header object, as 'scanloop\n"
-"              campaign audit --log' reads them.\n"
+"     draws    the campaigns' draw logs (docs/draws.md); JSONL as\n"
+"              'scanloop campaign audit --log' reads them.\n"
 "     claims   every claim: id, campaign, tier, ticket, state, serial,\n"
 "              draw_seq, open_seq, created, expires, redeemed, shop.\n"
 "\n"
@@ -58,7 +59,7 @@ static const char export_help[] =
 "     Each export reads one consistent snapshot of the store, in constant\n"
 "     memory, and never blocks the scan server. The output goes to stdout\n"
 "     (pipe it to gzip or psql), or with --out to FILE, which appears\n"
-"     complete or not at all (a temporary file, fsync, rename).\n"
+"     complete or not at all.\n"
 "\n"
 "     Incremental loads: --since ID exports exactly the scans with an id\n"
 "     greater than ID, and the command ends by printing on stderr\n"
@@ -67,7 +68,8 @@ static const char export_help[] =
 "     byte (CSV without the repeated header).\n"
 "\n"
 "OPTIONS\n"
-"     -f, --format F       csv (default) or jsonl\n"
+"     -f, --format F       csv (default), jsonl, epcis (GS1 EPCIS 2.0:\n"
+"                          scans, batches' life)\n"
 "     -s, --since ID       scans: only event ids greater than ID\n"
 "         --from TIME      scans, draws, claims: at or after TIME\n"
 "         --to TIME        ... and before TIME. TIME: ISO 8601 with Z or\n"
@@ -79,15 +81,18 @@ static const char export_help[] =
 "                          malformed, or several with commas\n"
 "         --human          scans: by people (page or app), not bots, HEAD\n"
 "         --scanned        codes: scanned at least once\n"
+"         --tz ZONE        epcis: times in ZONE (--campaign's, else UTC)\n"
+"         --geo-precision N  epcis: location decimals (3)\n"
+"         --biz-step S     epcis: consumer (default) or inspecting\n"
 "     -o, --out FILE       write FILE instead of stdout\n"
 "     -D, --db DIR         the store (default ./var/scanloop)\n"
 "     -h, --help           this text\n"
 "\n"
 "EXIT STATUS\n"
 "     0 on success; 1 when rejected (no such campaign or batch, --since\n"
-"     beyond the newest event, cannot write); 2 on a usage error (unknown\n"
-"     kind or format, a bad value, --from after --to). On an error nothing\n"
-"     is written.\n";
+"     beyond the newest event, cannot write); 2 on a usage error (a bad\n"
+"     kind, format or value, --from after --to). On an error nothing is\n"
+"     written.\n";
 
 struct export_out {
 	int fd;
@@ -195,7 +200,8 @@ export_run(const char *cmd, struct store *st, const struct analytics_query *q,
 int
 cmd_export(int argc, char **argv)
 {
-	enum { OPT_FROM = 256, OPT_TO, OPT_VERDICT, OPT_HUMAN, OPT_SCANNED };
+	enum { OPT_FROM = 256, OPT_TO, OPT_VERDICT, OPT_HUMAN, OPT_SCANNED,
+	    OPT_TZ, OPT_GEO, OPT_STEP };
 	static const struct option longopts[] = {
 		{ "format", required_argument, NULL, 'f' },
 		{ "since", required_argument, NULL, 's' },
@@ -206,6 +212,9 @@ cmd_export(int argc, char **argv)
 		{ "verdict", required_argument, NULL, OPT_VERDICT },
 		{ "human", no_argument, NULL, OPT_HUMAN },
 		{ "scanned", no_argument, NULL, OPT_SCANNED },
+		{ "tz", required_argument, NULL, OPT_TZ },
+		{ "geo-precision", required_argument, NULL, OPT_GEO },
+		{ "biz-step", required_argument, NULL, OPT_STEP },
 		{ "out", required_argument, NULL, 'o' },
 		{ "db", required_argument, NULL, 'D' },
 		{ "help", no_argument, NULL, 'h' },
@@ -240,6 +249,9 @@ cmd_export(int argc, char **argv)
 		case OPT_VERDICT: name = "verdict"; break;
 		case OPT_HUMAN: name = "human"; break;
 		case OPT_SCANNED: name = "scanned"; break;
+		case OPT_TZ: name = "tz"; break;
+		case OPT_GEO: name = "geo-precision"; break;
+		case OPT_STEP: name = "biz-step"; break;
 		default:
 			return cli_usage(cmd, "unexpected option");
 		}
@@ -253,8 +265,6 @@ cmd_export(int argc, char **argv)
 		return cli_usage(cmd, "unexpected argument '%s'", argv[optind]);
 	if (analytics_query_check(&q, &why) < 0)
 		return cli_usage(cmd, "%s", why);
-	if (q.format == ANALYTICS_EPCIS)
-		return cli_usage(cmd, "--format epcis is not built yet");
 	if ((rc = cli_store_open(cmd, STORE_RDONLY, &st)) != 0)
 		return rc;
 	rc = export_run(cmd, st, &q, out);

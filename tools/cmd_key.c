@@ -22,17 +22,28 @@ static const char key_help[] =
 "\n"
 "SYNOPSIS\n"
 "     scanloop key new --id N [--scheme ed25519|mac] [--base-url URL]\n"
-"                      [--passphrase-file F] [--db DIR]\n"
+"                      [--passphrase-file F] [--secret-keys DIR] [--db DIR]\n"
 "     scanloop key list [--db DIR]\n"
-"     scanloop key show --id N [--db DIR]\n"
+"     scanloop key show --id N [--secret-keys DIR] [--db DIR]\n"
+"     scanloop key migrate [--secret-keys DIR] [--db DIR]\n"
 "\n"
 "DESCRIPTION\n"
 "     key new creates key N (0-255). Its public part goes into the store;\n"
-"     its secret goes to KEYS/key-N.secret with mode 0600, where KEYS is\n"
-"     $SCANLOOP_KEYS or the directory 'keys' beside the store, so that a\n"
-"     copy of the store (or a scan server) holds no secret. With\n"
-"     --passphrase-file the secret is encrypted at rest (Argon2id and\n"
-"     XChaCha20-Poly1305); mint then needs the same file.\n"
+"     its secret goes to SECRET/key-N.secret with mode 0600, where SECRET\n"
+"     (mode 0700) is --secret-keys, $SCANLOOP_SECRET_KEYS or the directory\n"
+"     'secret-keys' beside the store: apart from the store and from KEYS\n"
+"     (server.secret), the only directories the scan server reads, so\n"
+"     that neither a copy of the store nor the server holds a signing key.\n"
+"     The secret is encrypted at rest (Argon2id and XChaCha20-Poly1305):\n"
+"     with the first line of --passphrase-file, or else with a random\n"
+"     passphrase written to SECRET/key-N.pass (mode 0600), which mint\n"
+"     finds there by itself. Keep key-N.pass apart from the key file (in\n"
+"     the print line's credential store; mint --passphrase-file) and the\n"
+"     key file alone is useless.\n"
+"\n"
+"     key migrate moves the signing keys an older version left in KEYS to\n"
+"     SECRET, encrypting an unencrypted one with a new key-N.pass: until\n"
+"     then serve refuses to start.\n"
 "\n"
 "     ed25519 (the default) signs codes with Ed25519: anyone holding the\n"
 "     public key can verify a code offline. mac makes short codes (a QR\n"
@@ -47,6 +58,7 @@ static const char key_help[] =
 "     -s, --scheme S           ed25519 (default) or mac\n"
 "     -u, --base-url URL       host of the codes (default HTTPS://S.EXAMPLE.COM)\n"
 "     -P, --passphrase-file F  encrypt the secret with the first line of F\n"
+"     -S, --secret-keys DIR    the signing keys' directory\n"
 "     -D, --db DIR             the store (default ./var/scanloop)\n"
 "     -h, --help               this text\n"
 "\n"
@@ -72,6 +84,7 @@ key_parse(int argc, char **argv, const char *cmd, struct key_opts *o)
 		{ "scheme", required_argument, NULL, 's' },
 		{ "base-url", required_argument, NULL, 'u' },
 		{ "passphrase-file", required_argument, NULL, 'P' },
+		{ "secret-keys", required_argument, NULL, 'S' },
 		{ "db", required_argument, NULL, 'D' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
@@ -82,7 +95,7 @@ key_parse(int argc, char **argv, const char *cmd, struct key_opts *o)
 	o->scheme = CODE_SCHEME_ED25519;
 	cli_getopt_reset();
 	while ((ch = cli_getopt(cmd, key_help, argc, argv,
-	    ":i:s:u:P:D:h", longopts, &rc)) != -1) {
+	    ":i:s:u:P:S:D:h", longopts, &rc)) != -1) {
 		switch (ch) {
 		case 'i':
 			if (!cli_parse_u64(optarg, 0, 255, &o->id))
@@ -101,6 +114,9 @@ key_parse(int argc, char **argv, const char *cmd, struct key_opts *o)
 		case 'P':
 			o->passfile = optarg;
 			break;
+		case 'S':
+			cli_set_secret_keys(optarg);
+			break;
 		case CLI_OPT_EXIT:
 			return rc == 0 ? -1 : rc;
 		}
@@ -114,7 +130,7 @@ key_parse(int argc, char **argv, const char *cmd, struct key_opts *o)
 static int
 key_new(const struct key_opts *o)
 {
-	const char *cmd = "key new", *why, *path;
+	const char *cmd = "key new", *why, *path, *passpath = NULL;
 	char url[CODE_BASE_URL_MAX + 1], hex[65];
 	struct keypair *kp = NULL;
 	struct store *st = NULL;
@@ -151,12 +167,28 @@ key_new(const struct key_opts *o)
 		goto out;
 	}
 	path = cli_key_path((unsigned)o->id);
-	if ((ret = fsutil_mkdirs(cli_keys_dir(), 0700)) < 0) {
-		cli_reject(cmd, "cannot create %s: %s", cli_keys_dir(),
+	if ((ret = cli_dir_private(cli_secret_keys_dir())) < 0) {
+		cli_reject(cmd, "cannot create %s: %s", cli_secret_keys_dir(),
 		    strerror(-ret));
 		goto out;
 	}
-	if ((ret = keys_save(kp, path, pass, passlen)) < 0) {
+	if (access(path, F_OK) == 0) {
+		cli_reject(cmd, "cannot write %s: a secret key file is already "
+		    "there", path);
+		goto out;
+	}
+	if (pass == NULL) {
+		passpath = cli_key_pass_path((unsigned)o->id);
+		if ((ret = keys_passphrase_new(passpath, &pass, &passlen)) < 0) {
+			cli_reject(cmd, "cannot write %s: %s", passpath,
+			    ret == -EEXIST ? "a passphrase file is already "
+			    "there" : strerror(-ret));
+			passpath = NULL;
+			goto out;
+		}
+	}
+	if ((ret = keys_save_kdf(kp, path, pass, passlen, passpath != NULL)) <
+	    0) {
 		cli_reject(cmd, "cannot write %s: %s", path, ret == -EEXIST ?
 		    "a secret key file is already there" : strerror(-ret));
 		goto out;
@@ -171,12 +203,18 @@ key_new(const struct key_opts *o)
 	}
 	sodium_bin2hex(hex, sizeof(hex), kp->public, sizeof(kp->public));
 	printf("key_id: %u\nscheme: %s\nbase_url: %s\n%s: %s\nsecret: %s "
-	    "(mode 0600, %s)\n", kp->id, code_scheme_name(kp->scheme), url,
+	    "(mode 0600, encrypted)\npassphrase: %s\n", kp->id,
+	    code_scheme_name(kp->scheme), url,
 	    kp->scheme == CODE_SCHEME_ED25519 ? "public_key" : "fingerprint",
-	    hex, path, pass ? "encrypted with the passphrase" :
-	    "not encrypted: consider --passphrase-file");
+	    hex, path, passpath != NULL ? passpath : o->passfile);
+	if (passpath != NULL)
+		printf("note: keep %s apart from the key file (mint finds it "
+		    "there, or takes --passphrase-file)\n", passpath);
+	passpath = NULL;
 	rc = 0;
 out:
+	if (passpath != NULL)
+		unlink(passpath);
 	keys_free(kp);
 	keys_free_passphrase(pass);
 	store_close(st);
@@ -239,11 +277,111 @@ key_read(const struct key_opts *o, bool show)
 			printf("fingerprint: %s\n", hex);
 		printf("secret_file: %s%s\n", cli_key_path(k.id),
 		    access(cli_key_path(k.id), F_OK) == 0 ? "" :
-		    " (not on this machine)");
+		    access(cli_key_old_path(k.id), F_OK) == 0 ?
+		    " (still in the server's directory: run 'scanloop key "
+		    "migrate')" : " (not on this machine)");
 	}
 	store_txn_abort(&t);
 	store_close(st);
 	return rc;
+}
+
+/* Moves key id's secret file from the server's directory to the signing
+ * keys' one, encrypting an unencrypted one with a new passphrase file.
+ * Returns 1 if moved, 0 if there was none, or an exit code after an
+ * error line. */
+/* Moves key id's secret file from the server's directory to the signing
+ * keys' one, encrypting an unencrypted one with a new passphrase file.
+ * Returns 1 if moved, 0 if there was none, -1 after an error line. */
+static int
+key_migrate_one(const char *cmd, unsigned id)
+{
+	char old[PATH_MAX + 32], to[PATH_MAX + 32];
+	struct keypair *kp = NULL;
+	char *pass = NULL;
+	const char *why;
+	size_t passlen;
+	int ret, rc = -1;
+
+	snprintf(old, sizeof(old), "%s", cli_key_old_path(id));
+	snprintf(to, sizeof(to), "%s", cli_key_path(id));
+	if (access(old, F_OK) < 0)
+		return 0;
+	if (access(to, F_OK) == 0) {
+		cli_reject(cmd, "%s: %s is already there; move or remove one "
+		    "of them", old, to);
+		return -1;
+	}
+	ret = keys_load(old, NULL, 0, &kp, &why);
+	if (ret == -EPERM) {
+		/* Encrypted with the operator's passphrase: move it as is. */
+		if (rename(old, to) < 0) {
+			cli_reject(cmd, "cannot move %s to %s: %s", old, to,
+			    strerror(errno));
+			return -1;
+		}
+		printf("moved %s to %s (encrypted with your passphrase)\n", old,
+		    to);
+		return 1;
+	}
+	if (ret < 0) {
+		cli_reject(cmd, "%s: %s", old, why);
+		return -1;
+	}
+	if ((ret = keys_passphrase_new(cli_key_pass_path(id), &pass,
+	    &passlen)) < 0) {
+		cli_reject(cmd, "cannot write %s: %s", cli_key_pass_path(id),
+		    strerror(-ret));
+		goto out;
+	}
+	if ((ret = keys_save_kdf(kp, to, pass, passlen, true)) < 0) {
+		unlink(cli_key_pass_path(id));
+		cli_reject(cmd, "cannot write %s: %s", to, strerror(-ret));
+		goto out;
+	}
+	if (unlink(old) < 0) {
+		cli_reject(cmd, "%s is encrypted in %s, but cannot be removed: "
+		    "%s", old, to, strerror(errno));
+		goto out;
+	}
+	printf("moved %s to %s, encrypted with %s\n", old, to,
+	    cli_key_pass_path(id));
+	rc = 1;
+out:
+	keys_free(kp);
+	keys_free_passphrase(pass);
+	return rc;
+}
+
+/* key migrate: every signing key out of the server's directory. */
+static int
+key_migrate(const struct key_opts *o)
+{
+	const char *cmd = "key migrate";
+	unsigned moved = 0;
+	int ret;
+
+	if (o->have_id || o->base_url || o->passfile ||
+	    o->scheme != CODE_SCHEME_ED25519)
+		return cli_usage(cmd, "only --secret-keys and --db apply here");
+	if ((ret = cli_dir_private(cli_secret_keys_dir())) < 0)
+		return cli_reject(cmd, "cannot create %s: %s",
+		    cli_secret_keys_dir(), strerror(-ret));
+	if (access(cli_keys_dir(), F_OK) == 0 &&
+	    (ret = cli_dir_private(cli_keys_dir())) < 0)
+		return cli_reject(cmd, "cannot make %s private: %s",
+		    cli_keys_dir(), strerror(-ret));
+	for (unsigned id = 0; id <= 255; id++) {
+		int r = key_migrate_one(cmd, id);
+
+		if (r < 0)
+			return EXIT_REJECTED;
+		moved += (unsigned)r;
+	}
+	if (moved == 0)
+		printf("no signing key in %s: nothing to move\n",
+		    cli_keys_dir());
+	return 0;
 }
 
 /* Dispatches key subcommands. */
@@ -251,7 +389,8 @@ int
 cmd_key(int argc, char **argv)
 {
 	struct key_opts o;
-	static const char *const subs[] = { "new", "list", "show", NULL };
+	static const char *const subs[] = { "new", "list", "show", "migrate",
+	    NULL };
 	const char *sub;
 	char cmd[CLI_CMD_MAX];
 	int rc;
@@ -263,5 +402,7 @@ cmd_key(int argc, char **argv)
 		return rc < 0 ? 0 : rc;
 	if (strcmp(sub, "new") == 0)
 		return key_new(&o);
+	if (strcmp(sub, "migrate") == 0)
+		return key_migrate(&o);
 	return key_read(&o, strcmp(sub, "show") == 0);
 }

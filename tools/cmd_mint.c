@@ -21,7 +21,7 @@ static const char mint_help[] =
 "     scanloop mint --key N --product GTIN --count N --out JOBDIR\n"
 "                   [--line NAME] [--png] [--svg] [--module-px N]\n"
 "                   [--ecc L|M|Q|H] [--seal-to FILE] [--draw-codes]\n"
-"                   [--passphrase-file F]\n"
+"                   [--passphrase-file F] [--secret-keys DIR]\n"
 "                   [--threads N] [--quiet] [--db DIR]\n"
 "\n"
 "DESCRIPTION\n"
@@ -60,8 +60,12 @@ static const char mint_help[] =
 "                               random 80-bit token to print inside the\n"
 "                               package) that prize draws take; the store\n"
 "                               keeps only a keyed hash (KEYS/server.secret)\n"
-"     -P, --passphrase-file F   passphrase of an encrypted signing key\n"
-"         --key-file F          secret key file (default KEYS/key-N.secret)\n"
+"     -P, --passphrase-file F   passphrase of the signing key (default\n"
+"                               SECRET/key-N.pass, which key new made)\n"
+"         --key-file F          secret key file (default SECRET/key-N.secret)\n"
+"     -S, --secret-keys DIR     the signing keys' directory SECRET (default\n"
+"                               $SCANLOOP_SECRET_KEYS, else secret-keys\n"
+"                               beside the store; never the server's KEYS)\n"
 "     -j, --threads N           worker threads (default: one per core)\n"
 "     -q, --quiet               no progress bar and no summary\n"
 "     -D, --db DIR              the store (default ./var/scanloop)\n"
@@ -160,6 +164,7 @@ cmd_mint(int argc, char **argv)
 		{ "draw-codes", no_argument, NULL, OPT_DRAW },
 		{ "passphrase-file", required_argument, NULL, 'P' },
 		{ "key-file", required_argument, NULL, OPT_KEYFILE },
+		{ "secret-keys", required_argument, NULL, 'S' },
 		{ "threads", required_argument, NULL, 'j' },
 		{ "quiet", no_argument, NULL, 'q' },
 		{ "db", required_argument, NULL, 'D' },
@@ -179,8 +184,6 @@ cmd_mint(int argc, char **argv)
 	uint8_t seal_pk[32];
 	uint64_t keyid = 0, v;
 	bool have_key = false, quiet = false;
-	char *pass = NULL;
-	size_t passlen = 0;
 	int ch, ret, rc = EXIT_REJECTED;
 
 	memset(&p, 0, sizeof(p));
@@ -188,7 +191,7 @@ cmd_mint(int argc, char **argv)
 	p.ecc = QR_ECLEVEL_M;
 	cli_getopt_reset();
 	while ((ch = cli_getopt(cmd, mint_help, argc, argv,
-	    ":k:p:n:o:l:P:j:qD:h", longopts, &rc)) != -1) {
+	    ":k:p:n:o:l:P:S:j:qD:h", longopts, &rc)) != -1) {
 		switch (ch) {
 		case 'k':
 			if (!cli_parse_u64(optarg, 0, 255, &keyid))
@@ -241,6 +244,9 @@ cmd_mint(int argc, char **argv)
 			break;
 		case OPT_KEYFILE:
 			keyfile = optarg;
+			break;
+		case 'S':
+			cli_set_secret_keys(optarg);
 			break;
 		case 'j':
 			if (!cli_parse_u64(optarg, 1, 256, &v))
@@ -297,19 +303,18 @@ cmd_mint(int argc, char **argv)
 		    (unsigned)keyid, (unsigned)keyid);
 		goto out;
 	}
-	if (keyfile == NULL)
+	if (keyfile == NULL) {
 		keyfile = cli_key_path((unsigned)keyid);
-	if (passfile != NULL && (ret = keys_read_passphrase(passfile, &pass,
-	    &passlen, &why)) < 0) {
-		cli_reject(cmd, "%s: %s", passfile, why);
-		goto out;
+		if (access(keyfile, F_OK) < 0 &&
+		    access(cli_key_old_path((unsigned)keyid), F_OK) == 0) {
+			cli_reject(cmd, "key %u's secret is in %s, which the scan "
+			    "server reads: move it with 'scanloop key migrate'",
+			    (unsigned)keyid, cli_keys_dir());
+			goto out;
+		}
 	}
-	if ((ret = keys_load(keyfile, pass, passlen, &kp, &why)) < 0) {
-		cli_reject(cmd, "%s: %s%s%s", keyfile, why,
-		    ret == -ENOENT || ret == -EACCES ? ": " : "",
-		    ret == -ENOENT || ret == -EACCES ? strerror(-ret) : "");
+	if (cli_key_load(cmd, keyfile, passfile, &kp) != 0)
 		goto out;
-	}
 	if (kp->id != key.id || kp->scheme != key.scheme ||
 	    memcmp(kp->public, key.public, sizeof(key.public)) != 0) {
 		cli_reject(cmd, "%s is not the secret of key %u in this store",
@@ -319,6 +324,11 @@ cmd_mint(int argc, char **argv)
 	if (p.draw_codes) {
 		char path[4096];
 
+		if ((ret = cli_dir_private(cli_keys_dir())) < 0) {
+			cli_reject(cmd, "cannot create %s: %s", cli_keys_dir(),
+			    strerror(-ret));
+			goto out;
+		}
 		snprintf(path, sizeof(path), "%s/%s", cli_keys_dir(),
 		    KEYS_SERVER_FILE);
 		if ((ret = keys_server_secrets(path, true, &secrets, &why)) < 0) {
@@ -372,7 +382,6 @@ cmd_mint(int argc, char **argv)
 out:
 	keys_server_secrets_free(secrets);
 	keys_free(kp);
-	keys_free_passphrase(pass);
 	store_close(st);
 	return rc;
 }

@@ -1,7 +1,9 @@
-/* cmd_scans.c — scanloop scans tail | show: recorded scans for a person. */
+/* cmd_scans.c — scanloop scans tail | show | forged: recorded scans for a
+ * person. */
 #include "tools/cli.h"
 #include "codegen/base32.h"
 #include "codegen/code.h"
+#include "common/clock.h"
 #include "scanner/verify.h"
 
 #include <arpa/inet.h>
@@ -18,6 +20,7 @@ static const char scans_help[] =
 "SYNOPSIS\n"
 "     scanloop scans tail [-n N] [--db DIR]\n"
 "     scanloop scans show --serial SERIAL-OR-URL [-n N] [--db DIR]\n"
+"     scanloop scans forged [--hours N] [--db DIR]\n"
 "\n"
 "DESCRIPTION\n"
 "     tail prints the newest N scans (default 20), oldest first. show\n"
@@ -27,9 +30,17 @@ static const char scans_help[] =
 "     (the end of its id),\n"
 "     location, User-Agent.\n"
 "\n"
+"     forged prints the forged and malformed scans counted per client\n"
+"     network (IPv4 /24, IPv6 /48) and hour over the last N hours (default\n"
+"     24), oldest first: hour (UTC), network, forged, malformed, and how\n"
+"     many were stored as events (serve --forged-budget; the rest were\n"
+"     counted only). A network of \"-\" holds the hours whose addresses\n"
+"     were dropped (retention).\n"
+"\n"
 "OPTIONS\n"
 "     -n, --count N        how many events (default 20, at most 100000)\n"
 "     -s, --serial S       a serial (13 characters) or a code URL\n"
+"         --hours N        forged: how many hours back (default 24)\n"
 "     -D, --db DIR         the store (default ./var/scanloop)\n"
 "     -h, --help           this text\n"
 "\n"
@@ -95,6 +106,28 @@ scans_collect_cb(const struct store_event *ev, void *arg)
 	return 0;
 }
 
+/* Prints one network-hour's count of forged and malformed scans. */
+static int
+scans_forged_cb(uint32_t hour, const uint8_t net[STORE_NET_BYTES],
+    const struct store_forged_count *c, void *arg)
+{
+	char when[40], ip[48], text[56];
+	uint8_t a[16] = { 0 };
+
+	(void)arg;
+	cli_time((int64_t)hour * 3600 * 1000000, when);
+	if (net[0] == 4 || net[0] == 6) {
+		memcpy(a, net + 1, net[0] == 4 ? 3 : 6);
+		inet_ntop(net[0] == 4 ? AF_INET : AF_INET6, a, ip, sizeof(ip));
+		snprintf(text, sizeof(text), "%s/%d", ip, net[0] == 4 ? 24 : 48);
+	} else
+		strcpy(text, "-");
+	printf("%s  %-24s forged %-9llu malformed %-9llu stored %llu\n", when,
+	    text, (unsigned long long)c->forged,
+	    (unsigned long long)c->malformed, (unsigned long long)c->kept);
+	return 0;
+}
+
 /* Runs the scans command. */
 int
 cmd_scans(int argc, char **argv)
@@ -102,15 +135,16 @@ cmd_scans(int argc, char **argv)
 	static const struct option longopts[] = {
 		{ "count", required_argument, NULL, 'n' },
 		{ "serial", required_argument, NULL, 's' },
+		{ "hours", required_argument, NULL, 'H' },
 		{ "db", required_argument, NULL, 'D' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
-	static const char *const subs[] = { "tail", "show", NULL };
+	static const char *const subs[] = { "tail", "show", "forged", NULL };
 	const char *sub, *serialtext = NULL;
 	struct store *st = NULL;
 	struct store_txn t;
-	uint64_t count = 20;
+	uint64_t count = 20, hours = 24;
 	char cmd[CLI_CMD_MAX];
 	int ch, ret, rc;
 
@@ -128,6 +162,11 @@ cmd_scans(int argc, char **argv)
 		case 's':
 			serialtext = optarg;
 			break;
+		case 'H':
+			if (!cli_parse_u64(optarg, 1, 1000000, &hours))
+				return cli_usage(cmd, "--hours must be from 1 to "
+				    "1000000, not '%s'", optarg);
+			break;
 		case CLI_OPT_EXIT:
 			return rc;
 		}
@@ -136,12 +175,21 @@ cmd_scans(int argc, char **argv)
 		return cli_usage(cmd, "unexpected argument '%s'", argv[optind]);
 	if (strcmp(sub, "show") == 0 && serialtext == NULL)
 		return cli_usage(cmd, "--serial is required");
-	if (strcmp(sub, "tail") == 0 && serialtext != NULL)
+	if (strcmp(sub, "show") != 0 && serialtext != NULL)
 		return cli_usage(cmd, "--serial belongs to 'scans show'");
 	if ((rc = cli_store_begin(cmd, STORE_RDONLY, &st, &t)) != 0)
 		return rc;
 	rc = EXIT_REJECTED;
-	if (strcmp(sub, "tail") == 0) {
+	if (strcmp(sub, "forged") == 0) {
+		uint64_t now = (uint64_t)clock_now_us() / 3600000000u;
+
+		ret = store_forged_count_foreach_txn(&t, now >= hours ?
+		    (uint32_t)(now - hours + 1) : 0, scans_forged_cb, NULL);
+		if (ret < 0)
+			cli_reject(cmd, "%s", store_strerror(ret));
+		else
+			rc = 0;
+	} else if (strcmp(sub, "tail") == 0) {
 		struct scans_list l = { NULL, 0 };
 
 		if ((l.ev = calloc(count, sizeof(*l.ev))) == NULL) {

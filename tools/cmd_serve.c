@@ -1,14 +1,20 @@
 /* cmd_serve.c — scanloop serve: the scan server. */
 #include "tools/cli.h"
 #include "codegen/keys.h"
+#include "scanner/bots.h"
 #include "scanner/scan.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
+/* The server's help outgrew the 4,095 characters C11 promises every
+ * compiler takes in one string; GCC and Clang take any length. */
+#pragma GCC diagnostic ignored "-Woverlength-strings"
 static const char serve_help[] =
 "NAME\n"
 "     scanloop serve — the scan server: verify codes, record scans\n"
@@ -18,6 +24,8 @@ static const char serve_help[] =
 "                    [--ip-anon | --no-ip-anon] [--log FILE] [--rate N/s]\n"
 "                    [--burst N] [--max-conns N] [--max-conns-per-ip N]\n"
 "                    [--trust-proxy] [--header-timeout S] [--idle-timeout S]\n"
+"                    [--forged-budget N] [--retain-forged DAYS]\n"
+"                    [--retain-ip DAYS] [--bots FILE]\n"
 "                    [--node ID] [--kafka BROKERS [--kafka-topic T]\n"
 "                    [--kafka-max-lag N] [--kafka-option NAME=VALUE]...]\n"
 "                    [--quiet]\n"
@@ -39,8 +47,12 @@ static const char serve_help[] =
 "     /api/v1/draws, POST /api/v1/claims/{TOKEN}/redeem (a store's Bearer\n"
 "     token), GET /api/v1/visitors/me/points, GET /store (the staff page).\n"
 "     docs/server.md describes every route. The server needs only public\n"
-"     keys and KEYS/server.secret: it cannot mint. It runs beside\n"
-"     'scanloop mint' on the same store; one server per store.\n"
+"     keys and KEYS/server.secret: it cannot mint. It refuses to start if\n"
+"     it can read a signing key (key-N.secret, key-N.pass) in KEYS or the\n"
+"     store's directory: those live in the signing keys' own directory\n"
+"     (scanloop key --help; 'scanloop key migrate' moves older ones). It\n"
+"     makes KEYS (mode 0700) if missing. It runs beside 'scanloop mint' on\n"
+"     the same store; one server per store.\n"
 "\n"
 "     --kafka also sends what is committed to a Kafka-API broker, keyed\n"
 "     by serial (docs/kafka.md); what it has not acknowledged waits in\n"
@@ -53,7 +65,8 @@ static const char serve_help[] =
 "\n"
 "OPTIONS\n"
 "     -l, --listen ADDR:PORT    address (default 127.0.0.1:8080; port 0 picks\n"
-"                               a free one, printed on stdout)\n"
+"                               a free one, printed on stdout); refused if\n"
+"                               another process listens there\n"
 "     -j, --threads N           event-loop threads (default: one per core)\n"
 "         --ip-anon             zero the host part of client addresses\n"
 "                               (IPv4 last octet, IPv6 last 80 bits): default\n"
@@ -64,10 +77,26 @@ static const char serve_help[] =
 "         --burst N             token bucket size (default: twice the rate)\n"
 "         --max-conns N         open connections; past it accepting pauses\n"
 "                               (default 4096)\n"
-"         --max-conns-per-ip N  per client (default 256; 0: no limit)\n"
+"         --max-conns-per-ip N  per client (default 256; 0: no limit); at\n"
+"                               most a quarter of --max-conns, and in the\n"
+"                               last quarter only clients holding fewer\n"
+"                               than 8 get in\n"
 "         --trust-proxy         take the client from X-Forwarded-For\n"
 "         --header-timeout S    seconds to send a request head (default 10)\n"
 "         --idle-timeout S      keep-alive seconds (default 30)\n"
+"         --forged-budget N     forged and malformed scans stored one by one\n"
+"                               per client network (IPv4 /24, IPv6 /48) and\n"
+"                               hour; past it they are only counted\n"
+"                               (default 1000)\n"
+"         --retain-forged DAYS  delete forged and malformed events and their\n"
+"                               counts after DAYS (default 90; 0: keep)\n"
+"         --retain-ip DAYS      drop client addresses from events older than\n"
+"                               DAYS (default 100; 0: keep)\n"
+"         --bots FILE           the crawler-user-agents list (JSON) that\n"
+"                               tells bots from people (default: the copy\n"
+"                               that tools/setup.sh installs, below); if\n"
+"                               the default is missing, built-in rules\n"
+"                               alone, with a warning\n"
 "         --node ID             this node's id, 1-65535 (default 1)\n"
 "         --kafka BROKERS       host:port,... (default: off)\n"
 "         --kafka-topic T       default scanloop.events\n"
@@ -78,9 +107,78 @@ static const char serve_help[] =
 "     -D, --db DIR              the store (default ./var/scanloop)\n"
 "     -h, --help                this text\n"
 "\n"
+"FILES\n"
+"     " SCANLOOP_BOTS_LIST "\n"
+"                               the installed crawler list\n"
+"\n"
 "EXIT STATUS\n"
 "     0 after a clean shutdown, 1 when it cannot start, 2 on a usage error,\n"
 "     74 after an I/O error on the store.\n";
+
+/* Refuses to serve if the server could read a signing key (key-N.secret,
+ * key-N.pass) in dir: 0, or EXIT_REJECTED after an error line. Only the
+ * names are read (readdir and access): the key files are never opened. */
+static int
+serve_check_no_signing_keys(const char *cmd, const char *dir)
+{
+	struct dirent *de;
+	int rc = 0;
+	DIR *d;
+
+	if ((d = opendir(dir)) == NULL)
+		return 0;
+	while (rc == 0 && (de = readdir(d)) != NULL) {
+		size_t n = strlen(de->d_name);
+		char path[4096];
+
+		if (strncmp(de->d_name, "key-", 4) != 0 || !((n > 7 &&
+		    strcmp(de->d_name + n - 7, ".secret") == 0) || (n > 5 &&
+		    strcmp(de->d_name + n - 5, ".pass") == 0)))
+			continue;
+		snprintf(path, sizeof(path), "%s/%s", dir, de->d_name);
+		if (access(path, R_OK) == 0)
+			rc = cli_reject(cmd, "%s: the scan server could read this "
+			    "signing key; move the signing keys out of its reach "
+			    "with 'scanloop key migrate' (docs/store.md §8)", path);
+	}
+	closedir(d);
+	return rc;
+}
+
+/* Loads the bot list: the given file must load; the default may be
+ * missing (a machine where the set-up could not reach the npm registry),
+ * and then the built-in rules serve alone, said loudly. */
+static int
+serve_load_bots(const char *cmd, const char *path, bool quiet,
+    struct bots **out)
+{
+	const char *file = path != NULL ? path : SCANLOOP_BOTS_LIST;
+	struct bots_info in;
+	char why[512], why2[160];
+	int ret;
+
+	if ((ret = bots_load(file, out, why, sizeof(why))) < 0) {
+		if (path != NULL || ret == -ENOMEM)
+			return cli_reject(cmd, "--bots: %s", why[0] != '\0' ?
+			    why : strerror(-ret));
+		if ((ret = bots_load(NULL, out, why2, sizeof(why2))) < 0)
+			return cli_reject(cmd, "bots: %s", strerror(-ret));
+		bots_get_info(*out, &in);
+		fprintf(stderr, "scanloop serve: WARNING: no crawler list (%s): "
+		    "bots are told by the %u built-in rules alone; install the "
+		    "list with tools/setup.sh or give --bots FILE\n", why,
+		    in.own_rules);
+		return 0;
+	}
+	bots_get_info(*out, &in);
+	if (!quiet)
+		fprintf(stderr, "scanloop serve: bots: %u patterns from %s (%u "
+		    "strings, %u expressions, %u dropped as known false "
+		    "positives, %u invalid) and %u own rules\n",
+		    in.list_patterns, file, in.literals, in.regexes, in.ignored,
+		    in.invalid, in.own_rules);
+	return 0;
+}
 
 /* Parses "N", "N/s" or "N/sec" as a rate. */
 static bool
@@ -106,6 +204,7 @@ cmd_serve(int argc, char **argv)
 {
 	enum { OPT_IP_ANON = 256, OPT_NO_IP_ANON, OPT_LOG, OPT_RATE, OPT_BURST,
 	    OPT_MAX_CONNS, OPT_MAX_PER_IP, OPT_TRUST, OPT_HDR_TO, OPT_IDLE_TO,
+	    OPT_BUDGET, OPT_RETAIN_FORGED, OPT_RETAIN_IP, OPT_BOTS,
 	    OPT_NODE, OPT_KAFKA, OPT_KAFKA_TOPIC, OPT_KAFKA_LAG, OPT_KAFKA_OPT };
 	static const struct option longopts[] = {
 		{ "listen", required_argument, NULL, 'l' },
@@ -120,6 +219,10 @@ cmd_serve(int argc, char **argv)
 		{ "trust-proxy", no_argument, NULL, OPT_TRUST },
 		{ "header-timeout", required_argument, NULL, OPT_HDR_TO },
 		{ "idle-timeout", required_argument, NULL, OPT_IDLE_TO },
+		{ "forged-budget", required_argument, NULL, OPT_BUDGET },
+		{ "retain-forged", required_argument, NULL, OPT_RETAIN_FORGED },
+		{ "retain-ip", required_argument, NULL, OPT_RETAIN_IP },
+		{ "bots", required_argument, NULL, OPT_BOTS },
 		{ "node", required_argument, NULL, OPT_NODE },
 		{ "kafka", required_argument, NULL, OPT_KAFKA },
 		{ "kafka-topic", required_argument, NULL, OPT_KAFKA_TOPIC },
@@ -130,7 +233,7 @@ cmd_serve(int argc, char **argv)
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
-	const char *cmd = "serve", *why;
+	const char *cmd = "serve", *why, *bots_path = NULL;
 	char secrets[4096];
 	struct scan_config cfg;
 	struct stream_config kafka;
@@ -151,6 +254,9 @@ cmd_serve(int argc, char **argv)
 	cfg.http.drain_timeout_ms = 10000;
 	cfg.ip_anon = true;
 	cfg.rate = 50;
+	cfg.forged_budget = STORE_FORGED_BUDGET_DEFAULT;
+	cfg.retain.forged_days = SCAN_RETAIN_FORGED_DAYS;
+	cfg.retain.ip_days = SCAN_RETAIN_IP_DAYS;
 	cfg.node = 1;
 	memset(&kafka, 0, sizeof(kafka));
 	kafka.topic = STREAM_TOPIC_DEFAULT;
@@ -217,6 +323,26 @@ cmd_serve(int argc, char **argv)
 				    "3600 seconds, not '%s'", optarg);
 			cfg.http.idle_timeout_ms = (int)v * 1000;
 			break;
+		case OPT_BUDGET:
+			if (!cli_parse_u64(optarg, 0, 1000000000, &v))
+				return cli_usage(cmd, "--forged-budget must be a "
+				    "number of scans, not '%s'", optarg);
+			cfg.forged_budget = v;
+			break;
+		case OPT_RETAIN_FORGED:
+		case OPT_RETAIN_IP:
+			if (!cli_parse_u64(optarg, 0, SCAN_RETAIN_DAYS_MAX, &v))
+				return cli_usage(cmd, "--%s must be 0 to %d days, "
+				    "not '%s'", ch == OPT_RETAIN_IP ? "retain-ip" :
+				    "retain-forged", SCAN_RETAIN_DAYS_MAX, optarg);
+			if (ch == OPT_RETAIN_IP)
+				cfg.retain.ip_days = (int)v;
+			else
+				cfg.retain.forged_days = (int)v;
+			break;
+		case OPT_BOTS:
+			bots_path = optarg;
+			break;
 		case OPT_NODE:
 			if (!cli_parse_u64(optarg, 1, STREAM_NODE_MAX, &v))
 				return cli_usage(cmd, "--node must be from 1 to "
@@ -272,13 +398,24 @@ cmd_serve(int argc, char **argv)
 	}
 	if (!have_burst)
 		cfg.burst = cfg.rate * 2 < 1 ? 1 : cfg.rate * 2;
-	if ((rc = cli_store_open(cmd, 0, &st)) != 0)
+	if ((rc = serve_check_no_signing_keys(cmd, cli_keys_dir())) != 0 ||
+	    (rc = serve_check_no_signing_keys(cmd, cli_db())) != 0)
 		return rc;
+	if ((ret = cli_dir_private(cli_keys_dir())) < 0)
+		return cli_reject(cmd, "cannot create %s: %s", cli_keys_dir(),
+		    strerror(-ret));
+	if ((rc = serve_load_bots(cmd, bots_path, cfg.quiet, &cfg.bots)) != 0)
+		return rc;
+	if ((rc = cli_store_open(cmd, 0, &st)) != 0) {
+		bots_free(cfg.bots);
+		return rc;
+	}
 	snprintf(secrets, sizeof(secrets), "%s/%s", cli_keys_dir(),
 	    KEYS_SERVER_FILE);
 	cfg.secrets_path = secrets;
 	ret = scan_serve(st, &cfg, &why);
 	store_close(st);
+	bots_free(cfg.bots);
 	if (ret < 0)
 		return cli_reject(cmd, "%s: %s", why ? why : "cannot start",
 		    strerror(-ret));

@@ -140,11 +140,11 @@ cmd_verify(int argc, char **argv)
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
-	const char *cmd = "verify", *keyfile = NULL, *passfile = NULL, *why;
+	const char *cmd = "verify", *keyfile = NULL, *passfile = NULL;
 	struct verify_ctx v;
 	struct store *st = NULL;
-	char *line = NULL, *pass = NULL;
-	size_t linecap = 0, passlen = 0, got;
+	char *line = NULL;
+	size_t linecap = 0, got;
 	int ch, ret, rc = EXIT_REJECTED;
 
 	memset(&v, 0, sizeof(v));
@@ -182,15 +182,9 @@ cmd_verify(int argc, char **argv)
 		return cli_usage(cmd, "--pubkey and --key-file need --offline");
 	if (v.offline && v.full)
 		return cli_usage(cmd, "--full applies to store verification");
-	if (keyfile != NULL) {
-		if (passfile != NULL && (ret = keys_read_passphrase(passfile,
-		    &pass, &passlen, &why)) < 0)
-			return cli_reject(cmd, "%s: %s", passfile, why);
-		ret = keys_load(keyfile, pass, passlen, &v.kp, &why);
-		keys_free_passphrase(pass);
-		if (ret < 0)
-			return cli_reject(cmd, "%s: %s", keyfile, why);
-	}
+	if (keyfile != NULL &&
+	    (rc = cli_key_load(cmd, keyfile, passfile, &v.kp)) != 0)
+		return rc;
 	if (!v.offline) {
 		if ((rc = cli_store_open(cmd, STORE_RDONLY, &st)) != 0)
 			goto out;

@@ -22,7 +22,16 @@ static const struct cli_cmd commands[] = {
 	{ "claim", "redeem or show a prize claim", cmd_claim },
 	{ "export", "scans, codes, batches, draws, claims for analysts (CSV, "
 	    "JSONL)", cmd_export },
-	{ "admin", "tokens of the server's admin API (exports)", cmd_admin },
+	{ "report", "the brand's report over a period: HTML or JSON",
+	    cmd_report },
+	{ "admin", "tokens of the server's admin API (exports, reports, signals)",
+	    cmd_admin },
+	{ "prune", "delete old forged scans, drop old client addresses",
+	    cmd_prune },
+	{ "signals", "leaked jobs, clones, diversion, forgery bursts, "
+	    "redemption anomalies", cmd_signals },
+	{ "config", "settings of the installation (the signals' rules)",
+	    cmd_config },
 };
 
 static const char usage_text[] =

@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # quickstart.sh — the main job on the embedded default store: build, create
-# ./var/scanloop and signing key 1 if missing, mint the sample print job
-# (samples/print-job.env: 1,000 codes with PNGs), activate it, say where
-# the print job is, then serve scans in the foreground (Ctrl-C stops it)
-# and print one code's URL to open.
+# ./var/scanloop and signing key 1 if missing (its secret, encrypted, in
+# ./var/secret-keys; the server reads only ./var/keys), mint the sample
+# print job (samples/print-job.env: 1,000 codes with PNGs), activate it,
+# say where the print job is, then serve scans in the foreground (Ctrl-C
+# stops it) and print one code's URL to open.
 #   SCANLOOP_LISTEN=ADDR:PORT   where to serve (default 127.0.0.1:8080)
 #   QUICKSTART_SERVE=0          mint only, do not start the server
 set -euo pipefail
@@ -19,6 +20,9 @@ listen=${SCANLOOP_LISTEN:-127.0.0.1:8080}
 if ! "$scanloop" key show --id "$KEY_ID" >/dev/null 2>&1; then
 	"$scanloop" key new --id "$KEY_ID" --base-url "$BASE_URL"
 fi
+# A ./var of an older version keeps its signing keys in var/keys, which the
+# server reads: move them to var/secret-keys (encrypted), or serve refuses.
+"$scanloop" key migrate | grep -v '^no signing key' || true
 
 mkdir -p var/jobs
 job=var/jobs/sample-$(date -u +%Y%m%dT%H%M%SZ)

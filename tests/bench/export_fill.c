@@ -7,12 +7,20 @@
  *
  *   export_fill DB N     adds N events (creating the store, key and batch
  *                        the first time)
+ *   export_fill DB N --history
+ *                        adds N events as a running server would leave
+ *                        them for the report benchmark: spread over the
+ *                        60 days before now, each code's events chained
+ *                        and its summary kept (store_event_add_txn), and a
+ *                        mix of people, apps, bots and HEAD requests, of
+ *                        verdicts (forged, malformed, void) and of places
  */
 #include "common/clock.h"
 #include "store/store.h"
 #include "store/verdict.h"
 
 #include <errno.h>
+#include <stdbool.h>
 #include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -117,6 +125,49 @@ fill_event(uint64_t i, uint8_t (*serials)[STORE_SERIAL_BYTES],
 	}
 }
 
+/* Reshapes event i of n into the report's mix (--history). */
+static void
+fill_history(uint64_t i, uint64_t n, int64_t now, struct store_event *ev)
+{
+	static const double cities[][2] = {
+		{ 31.23, 121.47 }, { 39.90, 116.40 }, { 23.13, 113.26 },
+		{ 30.57, 104.07 }, { 22.54, 114.06 }, { 1.35, 103.82 },
+	};
+	uint32_t h = (uint32_t)(i * 2654435761u);
+	unsigned who = h % 100;
+
+	ev->time = now - 60LL * 86400 * 1000000 + (int64_t)((double)i /
+	    (double)n * 60.0 * 86400 * 1000000);
+	ev->flags &= (uint8_t)~(STORE_EVENT_F_HUMAN | STORE_EVENT_F_LOCATION);
+	if (who < 70)
+		ev->flags |= STORE_EVENT_F_HUMAN;
+	else if (who < 76)
+		ev->flags |= STORE_EVENT_F_HUMAN | STORE_EVENT_F_API;
+	else if (who < 79)
+		ev->flags |= STORE_EVENT_F_HEAD;
+	if (ev->verdict == VERDICT_GENUINE && h % 211 == 0)
+		ev->verdict = VERDICT_VOID;
+	if (h % 97 == 0) {
+		ev->verdict = VERDICT_MALFORMED;
+		ev->flags &= (uint8_t)~(STORE_EVENT_F_AUTH |
+		    STORE_EVENT_F_KNOWN);
+		memset(ev->serial, 0, sizeof(ev->serial));
+		ev->batch_id = 0;
+		snprintf(ev->raw, sizeof(ev->raw), "https://example.org/%u", h);
+	}
+	if (who < 76 && h % 7 == 0) {
+		const double *c = cities[h / 7 % 6];
+
+		ev->flags |= STORE_EVENT_F_LOCATION;
+		ev->lat = c[0] + (double)(h % 200) / 100 - 1;
+		ev->lon = c[1] + (double)(h / 200 % 200) / 100 - 1;
+		ev->accuracy = 20.0f;
+		ev->location_time = ev->time + 3000000;
+	}
+	ev->ip[1] = (uint8_t)(h >> 8);
+	ev->ip[2] = (uint8_t)(h >> 16);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -125,12 +176,16 @@ main(int argc, char **argv)
 	struct store_txn t;
 	struct store_event ev;
 	struct store_key k;
+	struct store_code_scans scans;
 	uint64_t n, done = 0;
+	int64_t now = clock_now_us();
+	bool history = argc == 4 && strcmp(argv[3], "--history") == 0;
 	char *end;
 	int ret;
 
-	if (argc != 3 || (n = strtoull(argv[2], &end, 10)) == 0 || *end) {
-		fprintf(stderr, "usage: export_fill DB N\n");
+	if ((argc != 3 && !history) || (n = strtoull(argv[2], &end, 10)) == 0 ||
+	    *end) {
+		fprintf(stderr, "usage: export_fill DB N [--history]\n");
 		return 2;
 	}
 	if (sodium_init() < 0 || (ret = store_open(argv[1], STORE_CREATE,
@@ -153,7 +208,11 @@ main(int argc, char **argv)
 		for (size_t i = 0; i < FILL_CHUNK && done < n && ret == 0; i++,
 		    done++) {
 			fill_event(done, serials, &ev);
-			ret = store_event_append_txn(&t, &ev);
+			if (history) {
+				fill_history(done, n, now, &ev);
+				ret = store_event_add_txn(&t, &ev, &scans);
+			} else
+				ret = store_event_append_txn(&t, &ev);
 		}
 		if (ret == 0)
 			ret = store_txn_commit(&t);

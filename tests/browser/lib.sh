@@ -16,6 +16,8 @@ HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 . "$HERE/../lib/serve.sh"
 # fail, skip, note, check_sanitizer.
 . "$HERE/../lib/report.sh"
+# npm_ci_locked.
+. "$HERE/../lib/npm.sh"
 # meson test sets no MESON_BUILD_ROOT (only run targets get it): the
 # build root comes from SCANLOOP_BUILD (test_env), else from $SCANLOOP.
 BUILD=${MESON_BUILD_ROOT:-${SCANLOOP_BUILD:-$(cd "$(dirname "$SCANLOOP")/.." && pwd)}}
@@ -98,27 +100,9 @@ need_tools() {
 }
 
 # Installs playwright-core from package-lock.json unless node_modules
-# already holds that version. The lock is on package.json (only read):
-# exclusive to install, then shared for as long as this test uses
-# node_modules, so that no other run replaces it under us.
+# already holds that version (../lib/npm.sh), without its browsers.
 need_playwright() {
-	local want have
-	want=$(node -p 'require(process.argv[1]).packages["node_modules/playwright-core"].version' \
-	    "$HERE/package-lock.json")
-	exec 9<"$HERE/package.json"
-	flock -w 300 9 || fail "timed out waiting for another run's npm ci in $HERE"
-	have=$(node -p 'try { require(process.argv[1]).version } catch (e) { "" }' \
-	    "$HERE/node_modules/playwright-core/package.json")
-	if [ "$have" != "$want" ]; then
-		note "npm ci in $HERE (playwright-core $want)"
-		if ! (cd "$HERE" && PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 \
-		    npm ci --no-audit --no-fund) >"$T/npm.log" 2>&1; then
-			cat "$T/npm.log"
-			npm ping >/dev/null 2>&1 || skip "npm registry unreachable: cannot install playwright-core"
-			fail "npm ci failed in $HERE (see above)"
-		fi
-	fi
-	flock -s 9
+	PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 npm_ci_locked "$HERE" playwright-core
 }
 
 # Runs scanloop, failing with its output unless it exits 0.

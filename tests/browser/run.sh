@@ -49,7 +49,8 @@ EVENT=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["event_i
     "$T/result.json")
 
 # The code's summary, before the server stops: first scan where the phone
-# said it was, two human scans (Chinese and English pages).
+# said it was, three human scans (Chinese and English pages, and the
+# phone far away).
 curl -sS --max-time "$WAIT" -o "$T/code.json" -w '%{http_code}' \
     "$BASE/api/v1/codes/$SERIAL" >"$T/status" || fail "GET /api/v1/codes/$SERIAL failed"
 [ "$(cat "$T/status")" = 200 ] || fail "GET /api/v1/codes/$SERIAL: status $(cat "$T/status")"
@@ -63,8 +64,8 @@ if c.get("serial") != serial:
     bad.append("serial %r" % c.get("serial"))
 if c.get("state") != "active":
     bad.append("state %r" % c.get("state"))
-if c.get("scans") != 2 or c.get("scans_total") != 2:
-    bad.append("scans %r, scans_total %r (want 2 and 2)" % (c.get("scans"), c.get("scans_total")))
+if c.get("scans") != 3 or c.get("scans_total") != 3:
+    bad.append("scans %r, scans_total %r (want 3 and 3)" % (c.get("scans"), c.get("scans_total")))
 if f.get("lat") != lat or f.get("lon") != lon:
     bad.append("first_scan at %r, %r (want %r, %r)" % (f.get("lat"), f.get("lon"), lat, lon))
 if "accuracy" in f and f["accuracy"] != acc:
@@ -76,6 +77,13 @@ if bad:
 sys.exit(1 if bad else 0)
 EOF
     fail "GET /api/v1/codes/$SERIAL does not hold the browser's position"
+# The phone far away raised a clone with the first phone's scan.
+FAR=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["elsewhere_event_id"])' \
+    "$T/result.json")
+CLONES=$("$SCANLOOP" signals --kind clone --format jsonl 2>/dev/null) ||
+    fail "scanloop signals failed"
+grep -qF "\"event_ids\":[$EVENT,$FAR]" <<<"$CLONES" ||
+    fail "no clone of events $EVENT and $FAR: $CLONES"
 
 serve_stop
 
@@ -88,11 +96,16 @@ case "$LINE" in
 *" genuine "*" $SERIAL "*" human "*" $WANT "*) ;;
 *) fail "event #$EVENT is not a human genuine scan at $WANT: $LINE" ;;
 esac
-grep -q '^human scans: 2$' "$T/out" || fail "scans show: not 2 human scans: $(cat "$T/out")"
+grep -q '^human scans: 3$' "$T/out" || fail "scans show: not 3 human scans: $(cat "$T/out")"
 n=$(grep -cF -- "$WANT" "$T/out" || true)
 [ "$n" -eq 1 ] || fail "$n events hold $WANT, want only #$EVENT: $(cat "$T/out")"
-# Both visits carry the visitor cookie the first page set.
-v=$(awk '$4 ~ /^#[0-9]+$/ && $9 == "human" { print $11 }' "$T/out" | sort -u)
+# Both visits of the first phone carry the visitor cookie its first page
+# set (the phone far away is another visitor).
+v=$(awk -v far="#$FAR" '$4 ~ /^#[0-9]+$/ && $4 != far && $9 == "human" { print $11 }' \
+    "$T/out" | sort -u)
+vfar=$(awk -v far="#$FAR" '$4 == far { print $11 }' "$T/out")
+[ -n "$vfar" ] && [ "$vfar" != "$v" ] ||
+    fail "the phone far away is not another visitor: $(cat "$T/out")"
 [ "$(wc -l <<<"$v")" -eq 1 ] && [ -n "$v" ] && [ "$v" != - ] ||
     fail "the two visits do not share one visitor id: $(cat "$T/out")"
 # The headless visit was recorded, as a bot.

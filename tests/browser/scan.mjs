@@ -14,8 +14,9 @@
 // geolocation opens the code page; the test checks the genuine verdict, that
 // the page's script ran under its Content-Security-Policy (nothing blocked,
 // no request to another origin), taps "share my location", and checks the
-// POST the page sent and the thank-you message. run.sh then checks that the
-// store holds the position. Every wait is bounded.
+// POST the page sent and the thank-you message; another phone far away
+// then gets the "verified elsewhere" warning (a clone signal). run.sh
+// then checks that the store holds the position. Every wait is bounded.
 import { harness, phoneContext, WAIT_MS } from './harness.mjs';
 
 const h = harness('browser', 'run.sh');
@@ -56,7 +57,8 @@ async function verdict(page) {
 }
 
 // The phone: the scan, the tap, the position; then the English page of
-// the same code (now "scanned before", near the position just shared).
+// the same code from the same phone: "you scanned this before", with no
+// copy warning (the visitor cookie says it is the same phone).
 async function phone(browser) {
 	const ctx = await phoneContext(browser,
 	    { geolocation: geo, permissions: ['geolocation'] });
@@ -143,26 +145,25 @@ async function phone(browser) {
 	check(await page.evaluate(() => document.cookie) === '',
 	    'document.cookie shows the visitor cookie');
 
-	// The same code again, in English: scanned before, first scan near
-	// the shared position (two decimals).
+	// The same code again, in English, from the same phone: a repeat of
+	// its own scan, not a sign of a copied label.
 	const en = await ctx.newPage();
 	watch(en, 'English page');
 	const r2 = await open(en, code + '&lang=en');
 	check(r2.status() === 200, `English page: status ${r2.status()}`);
 	v = await verdict(en);
 	check(v.lang === 'en', `English page: lang "${v.lang}", want en`);
-	check(v.cls === 'warn', `English page: class "${v.cls}", want warn`);
-	check(v.h1 === 'Genuine code, scanned before',
-	    `English page: headline "${v.h1}"`);
-	const near = `near ${geo.latitude.toFixed(2)}, ${geo.longitude.toFixed(2)}`;
-	check(v.text.includes('This code has been scanned 2 times.'),
-	    'English page: does not say "scanned 2 times"');
-	check(v.text.includes(near), `English page: does not say "${near}"`);
+	check(v.cls === 'ok', `English page: class "${v.cls}", want ok`);
+	check(v.h1 === 'Genuine product', `English page: headline "${v.h1}"`);
+	check(v.text.includes('You scanned this before, on '),
+	    'English page: does not say "You scanned this before"');
+	check(!v.text.includes('may have been copied.'),
+	    'English page: warns of a copy on the same phone\'s repeat');
 	await en.locator('#loc-box').waitFor({ state: 'visible' });
 	check((await en.locator('#loc').textContent()) === 'Share my location',
 	    'English page: button text');
 	await checkCsp(en, 'English page');
-	await shot(en, 'genuine-en-scanned-before.png');
+	await shot(en, 'genuine-en-scanned-by-you.png');
 	result.en_event_id = Number(await en.locator('#loc')
 	    .getAttribute('data-event'));
 
@@ -178,6 +179,34 @@ async function phone(browser) {
 	    'forged page: has a location button');
 	await checkCsp(fp, 'forged page');
 	await shot(fp, 'forged-zh.png');
+	await ctx.close();
+}
+
+// Another phone (another visitor) far away shares its position for the
+// same code: a clone, and the page says the code was verified elsewhere.
+async function elsewhere(browser) {
+	const far = { latitude: geo.latitude + 10, longitude: geo.longitude,
+	    accuracy: 20 };
+	const ctx = await phoneContext(browser,
+	    { geolocation: far, permissions: ['geolocation'] });
+	const page = await ctx.newPage();
+	watch(page, 'page far away');
+	const r = await open(page, need('SL_CODE'));
+	check(r.status() === 200, `page far away: status ${r.status()}`);
+	const btn = page.locator('#loc');
+	await page.locator('#loc-box').waitFor({ state: 'visible' });
+	const want = await btn.getAttribute('data-elsewhere');
+	check(want === '谢谢！此码不久前也在很远的另一处被验证过，' +
+	    '标签可能被复制。请向品牌方核实。', `data-elsewhere is "${want}"`);
+	await page.tap('#loc', { timeout: WAIT_MS });
+	await page.waitForFunction(
+	    (w) => document.getElementById('loc-msg').textContent === w,
+	    want, { timeout: WAIT_MS });
+	check(/\be\b/.test((await page.locator('#loc-msg')
+	    .getAttribute('class')) || ''), 'the warning has no class e');
+	await checkCsp(page, 'page far away');
+	await shot(page, 'genuine-zh-verified-elsewhere.png');
+	result.elsewhere_event_id = Number(await btn.getAttribute('data-event'));
 	await ctx.close();
 }
 
@@ -205,4 +234,4 @@ async function headless(browser) {
 	await ctx.close();
 }
 
-h.main([phone, headless], 'failure.png');
+h.main([phone, elsewhere, headless], 'failure.png');

@@ -71,6 +71,8 @@ fuzz_same_head(const struct http_head *a, const char *abase,
 	SAME_SLICE(content_type);
 	SAME_SLICE(authorization);
 	SAME_SLICE(forwarded_for);
+	SAME_SLICE(origin);
+	SAME_SLICE(sec_fetch_site);
 #undef SAME_SLICE
 	FUZZ_CHECK(a->method == b->method);
 	FUZZ_CHECK(a->minor == b->minor);
@@ -100,7 +102,7 @@ fuzz_parse_copy(const char *data, size_t len, struct http_head *out)
 		struct http_slice *s[] = { &h.method_text, &h.target, &h.path,
 		    &h.query, &h.host, &h.user_agent, &h.accept_language,
 		    &h.accept, &h.cookie, &h.content_type, &h.authorization,
-		    &h.forwarded_for };
+		    &h.forwarded_for, &h.origin, &h.sec_fetch_site };
 
 		for (size_t i = 0; i < sizeof(s) / sizeof(s[0]); i++)
 			if (s[i]->p != NULL)
@@ -161,6 +163,8 @@ fuzz_check_head(const char *p, size_t len, int r, const struct http_head *h)
 	FUZZ_CHECK(fuzz_inside(h->content_type, p, n));
 	FUZZ_CHECK(fuzz_inside(h->authorization, p, n));
 	FUZZ_CHECK(fuzz_inside(h->forwarded_for, p, n));
+	FUZZ_CHECK(fuzz_inside(h->origin, p, n));
+	FUZZ_CHECK(fuzz_inside(h->sec_fetch_site, p, n));
 	/* The request line: method, an origin-form target, path and query. */
 	FUZZ_CHECK(h->method_text.p == p + lead && h->method_text.len > 0);
 	FUZZ_CHECK(h->method_text.p[h->method_text.len] == ' ');

@@ -219,7 +219,7 @@ rt_start(void)
 	fuzz_path(path, fuzz_tmpdir(), "server.secret");
 	rt_store = fx_store(dir, path, NULL);
 	/* As scan_serve: the writer, its caches, the campaigns, the secrets. */
-	if (scan_core_open(&rt_core, rt_store, path, &why) < 0) {
+	if (scan_core_open(&rt_core, rt_store, path, NULL, &why) < 0) {
 		fprintf(stderr, "fuzz_router: %s\n", why ? why : "no core");
 		abort();
 	}

@@ -85,10 +85,14 @@ static void
 gen_post(const char *name, const char *path, const char *type,
     const char *body)
 {
+	/* A form (not the API) comes from the server's own page in a
+	 * browser, which says so: other form posts are refused. */
+	bool form = strncmp(path, "/api/", 5) != 0;
+
 	gen_printf(name, "POST %s HTTP/1.1\r\nHost: s.example.com\r\n"
-	    "User-Agent: MiniProgram/1.0\r\nContent-Type: %s\r\n"
+	    "User-Agent: MiniProgram/1.0\r\nContent-Type: %s\r\n%s"
 	    "Content-Length: %zu\r\nConnection: close\r\n\r\n%s", path, type,
-	    strlen(body), body);
+	    form ? "Sec-Fetch-Site: same-origin\r\n" : "", strlen(body), body);
 }
 
 /* Lowercases a copy of s. */
@@ -394,6 +398,20 @@ gen_draws(void)
 	    "application/x-www-form-urlencoded", "c=%2Fd%2FAAAA&e=1");
 	gen_printf("draw-form-get-405", "GET /draw HTTP/1.1\r\nHost: s\r\n"
 	    "\r\n");
+	/* Cross-site requests (403), and the API without a JSON type (415). */
+	gen_printf("draw-form-cross-site", "POST /draw HTTP/1.1\r\n"
+	    "Host: s.example.com\r\nSec-Fetch-Site: cross-site\r\n"
+	    "Content-Type: application/x-www-form-urlencoded\r\n"
+	    "Content-Length: 3\r\nConnection: close\r\n\r\nc=x");
+	gen_printf("draw-form-foreign-origin", "POST /draw HTTP/1.1\r\n"
+	    "Host: s.example.com\r\nOrigin: https://evil.example\r\n"
+	    "Content-Length: 3\r\nConnection: close\r\n\r\nc=x");
+	gen_printf("draw-form-own-origin", "POST /draw HTTP/1.1\r\n"
+	    "Host: s.example.com\r\nOrigin: https://S.example.COM\r\n"
+	    "Content-Length: 3\r\nConnection: close\r\n\r\nc=x");
+	gen_printf("draw-api-no-type", "POST /api/v1/draws HTTP/1.1\r\n"
+	    "Host: s.example.com\r\nContent-Length: 2\r\n"
+	    "Connection: close\r\n\r\n{}");
 	snprintf(url, sizeof(url), "%s%s", CODE_DEFAULT_BASE_URL,
 	    gen_path[FX_ACTIVE_ED][1]);
 	gen_draw_api("draw-api", url, NULL);

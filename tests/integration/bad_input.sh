@@ -15,6 +15,8 @@ snapshot() {
 	(cd "$T" && find . -path ./run -prune -o -path ./var/scanloop -prune \
 	    -o -printf '%p %y %s %m\n' | sort)
 	[ ! -d "$SCANLOOP_KEYS" ] || (cd "$SCANLOOP_KEYS" && sha256sum -- * | sort)
+	[ ! -d "$SCANLOOP_SECRET_KEYS" ] ||
+	    (cd "$SCANLOOP_SECRET_KEYS" && sha256sum -- * | sort)
 }
 
 # bad RC NEEDLE WHAT ARGS...: scanloop ARGS must exit RC with one error
@@ -71,14 +73,14 @@ done
 bad 1 "no key 7" "mint --key of a key not in the store" \
     mint --key 7 --product "$GTIN" --count 5 --out "$J"
 make_key 3
-mv "$SCANLOOP_KEYS/key-3.secret" "$T/key-3.secret.away"
+mv "$SCANLOOP_SECRET_KEYS/key-3.secret" "$T/key-3.secret.away"
 bad 1 key-3.secret "mint with the key's secret file missing" \
     mint --key 3 --product "$GTIN" --count 5 --out "$J"
-mv "$T/key-3.secret.away" "$SCANLOOP_KEYS/key-3.secret"
+mv "$T/key-3.secret.away" "$SCANLOOP_SECRET_KEYS/key-3.secret"
 bad 1 "" "mint --key-file of a missing file" \
     mint --key 1 --key-file "$T/nope.secret" --product "$GTIN" --count 5 --out "$J"
 bad 1 "not the secret of key 1" "mint --key-file of another key" \
-    mint --key 1 --key-file "$SCANLOOP_KEYS/key-3.secret" --product "$GTIN" \
+    mint --key 1 --key-file "$SCANLOOP_SECRET_KEYS/key-3.secret" --product "$GTIN" \
     --count 5 --out "$J"
 echo garbage >"$T/garbage.secret"
 bad 1 "" "mint --key-file of a garbage file" \
@@ -170,7 +172,7 @@ bad 1 empty "key new --passphrase-file of an empty file" key new --id 5 \
 bad 2 --frobnicate "key new --frobnicate" key new --id 5 --frobnicate
 bad 2 "" "key with an unknown subcommand" key frob
 bad 1 "no key 200" "key show of a missing key" key show --id 200
-assert_absent "$SCANLOOP_KEYS/key-5.secret" "key 5 secret"
+assert_absent "$SCANLOOP_SECRET_KEYS/key-5.secret" "key 5 secret"
 
 # batch.
 bad 1 "no batch 999" "batch activate 999" batch activate 999

@@ -59,7 +59,7 @@ check_job "$T/small/fits" 50 png
 
 # 2. The store's disk fills up (the print job is on the normal disk).
 export SCANLOOP_DB="$T/smalldb/scanloop"
-export SCANLOOP_KEYS="$T/keys2"
+export SCANLOOP_KEYS="$T/keys2" SCANLOOP_SECRET_KEYS="$T/secret-keys2"
 mount_small "$T/smalldb" 2m
 make_key 1
 mint 1 500 "$T/s1"

@@ -49,6 +49,7 @@ setup() {
 	mkdir -p "$T/run" "$T/var"
 	export SCANLOOP_DB="$T/var/scanloop"
 	export SCANLOOP_KEYS="$T/keys"
+	export SCANLOOP_SECRET_KEYS="$T/secret-keys"
 	cd "$T"
 }
 
@@ -172,7 +173,7 @@ manifest_get() {
 mint_active() {
 	local n=$1 dir=$2
 	shift 2
-	[ -f "$SCANLOOP_KEYS/key-1.secret" ] || make_key 1
+	[ -f "$SCANLOOP_SECRET_KEYS/key-1.secret" ] || make_key 1
 	mint 1 "$n" "$dir" "$@"
 	BATCH=$(manifest_get "$dir" batch_id)
 	ok batch activate "$BATCH"

@@ -129,7 +129,8 @@ expect void 1 "void batch stays void" "$UD"
 
 # Unknown key, and a foreign key with our key id: another store.
 (
-	export SCANLOOP_DB="$T/other/scanloop" SCANLOOP_KEYS="$T/otherkeys"
+	export SCANLOOP_DB="$T/other/scanloop" SCANLOOP_KEYS="$T/otherkeys" \
+	    SCANLOOP_SECRET_KEYS="$T/othersecret"
 	"$SCANLOOP" key new --id 9 >/dev/null
 	"$SCANLOOP" key new --id 1 >/dev/null
 	"$SCANLOOP" mint --key 9 --product "$GTIN" --count 3 --out "$T/o9" -q
@@ -198,7 +199,7 @@ msig=${UM#*\?S=}
 expect forged 1 "MAC code with a changed tag" \
     "${UM%\?S=*}?S=$(flip_char "$msig" $((${#msig} - 4)))"
 expect valid 0 "MAC code offline with its key file" --offline \
-    --key-file "$SCANLOOP_KEYS/key-2.secret" "$UM"
+    --key-file "$SCANLOOP_SECRET_KEYS/key-2.secret" "$UM"
 expect forged 1 "ed25519 code offline against the MAC key" --offline \
-    --key-file "$SCANLOOP_KEYS/key-2.secret" "$U"
+    --key-file "$SCANLOOP_SECRET_KEYS/key-2.secret" "$U"
 note "ok"

@@ -33,6 +33,8 @@ mk(int verdict, uint32_t scans, bool first, bool loc, uint64_t ev)
 	p.verdict = verdict;
 	p.scans = scans;
 	p.this_is_first = first;
+	/* As the server judges a page whose scan it cannot weigh. */
+	p.repeat = !first && scans > 1 ? PAGE_REPEAT_OTHER : PAGE_REPEAT_NONE;
 	p.first_has_location = loc;
 	p.first_lat = 31.2304;
 	p.first_lon = 121.4737;

@@ -1,5 +1,6 @@
 /* test_accesslog.c — JSON access log lines: fields, escaping of hostile
- * input, caps, and reopening after rotation while threads write. */
+ * input, caps, reopening after rotation while threads write, and the
+ * redaction of secrets in request targets. */
 #include "testutil.h"
 
 #include <errno.h>
@@ -548,6 +549,40 @@ test_concurrent_reopen(void **state)
 	json_decref(arr);
 }
 
+/* Secrets in targets are cut to their first characters, whatever the
+ * letter case of the parameter's name; other parameters stay whole. */
+static void
+test_redact(void **state)
+{
+	static const struct {
+		const char *in, *out;
+	} cases[] = {
+		{ "/01/09506000134352/21/ABC?S=SIGNATURE1234",
+		    "/01/09506000134352/21/ABC?S=SIGNAT..." },
+		{ "/01/09506000134352/21/abc?s=signature1234&lang=en",
+		    "/01/09506000134352/21/abc?s=signat...&lang=en" },
+		{ "/store?claim=3HVMNAYC53X4", "/store?claim=3HVM..." },
+		{ "/store?CLAIM=3HVMNAYC53X4", "/store?CLAIM=3HVM..." },
+		{ "/store?lang=en&Claim=3HVMNAYC53X4&x=1",
+		    "/store?lang=en&Claim=3HVM...&x=1" },
+		{ "/store?xclaim=3HVMNAYC53X4", "/store?xclaim=3HVMNAYC53X4" },
+		{ "/D/ABCDEFGHJKLM", "/D/ABCD..." },
+		{ "/c/abcdefghjklm?CLAIM=zz", "/c/abcd...?CLAIM=zz..." },
+		{ "/API/V1/CLAIMS/ABCDEFGHJKLM/redeem",
+		    "/API/V1/CLAIMS/ABCD.../redeem" },
+	};
+	char out[256];
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		size_t n = accesslog_redact(cases[i].in, strlen(cases[i].in),
+		    out, sizeof(out));
+
+		assert_int_equal(n, strlen(out));
+		assert_string_equal(out, cases[i].out);
+	}
+}
+
 int
 main(void)
 {
@@ -560,6 +595,7 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_reopen, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_concurrent_reopen, setup,
 		    teardown),
+		cmocka_unit_test(test_redact),
 	};
 
 	tu_init();

@@ -291,6 +291,8 @@ test_headers(void **state)
 	    "Content-Type: application/json\r\n"
 	    "Authorization: Bearer x\r\n"
 	    "X-Forwarded-For: 198.51.100.7, 203.0.113.9\r\n"
+	    "origin: https://s.example.com\r\n"
+	    "Sec-Fetch-Site:  same-origin\r\n"
 	    "Expect: 100-Continue\r\n"
 	    "X-Unknown: ignored\r\n"
 	    "Content-Length: 42\r\n"
@@ -301,7 +303,7 @@ test_headers(void **state)
 	(void)state;
 	assert_int_equal(parse_str(text, &h, &copy), (int)strlen(text));
 	assert_int_equal(h.head_len, strlen(text));
-	assert_int_equal(h.nheaders, 11);
+	assert_int_equal(h.nheaders, 13);
 	assert_slice(h.host, "s.example.com");
 	assert_slice(h.user_agent, "Mozilla/5.0 (iPhone)");
 	assert_slice(h.accept_language, "zh-CN,zh;q=0.9");
@@ -310,6 +312,8 @@ test_headers(void **state)
 	assert_slice(h.content_type, "application/json");
 	assert_slice(h.authorization, "Bearer x");
 	assert_slice(h.forwarded_for, "198.51.100.7, 203.0.113.9");
+	assert_slice(h.origin, "https://s.example.com");
+	assert_slice(h.sec_fetch_site, "same-origin");
 	assert_true(h.expect_continue);
 	assert_true(h.has_length);
 	assert_int_equal(h.content_length, 42);

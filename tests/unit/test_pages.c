@@ -32,7 +32,7 @@ struct pcase {
 static struct pcase *
 cases(size_t *n)
 {
-	static struct pcase c[16];
+	static struct pcase c[20];
 	size_t i = 0;
 
 	c[i++] = (struct pcase){ "genuine-first",
@@ -66,6 +66,15 @@ cases(size_t *n)
 		mk(VERDICT_GENUINE, 2, false, false, 43), "warn",
 		{ "此码已被扫描 2 次。首次扫描：" },
 		{ "This code has been scanned 2 times. First scan: " } };
+	c[i] = (struct pcase){ "genuine-again-self",
+		mk(VERDICT_GENUINE, 3, false, false, 48), "ok",
+		{ "您之前扫描过此码，时间：<time datetime=\"2024-05-03T06:05:09Z\">",
+		    "此码只在您的手机上扫描过。" },
+		{ "You scanned this before, on <time datetime=\""
+		  "2024-05-03T06:05:09Z\">",
+		    "Only your phone has scanned this code." } };
+	c[i].p.repeat = PAGE_REPEAT_SELF;
+	c[i++].p.repeat_since = 1714716309250000LL;
 	c[i++] = (struct pcase){ "genuine-bot",
 		mk(VERDICT_GENUINE, 0, false, false, 0), "ok",
 		{ "<h1>正品</h1>", "验证通过" },
@@ -158,6 +167,35 @@ test_scan_pages(void **state)
 			buf_free(&b);
 		}
 	}
+}
+
+/* A repeat by the same visitor is not a copy sign: no warning, no advice
+ * card; the same counts scanned by others are. */
+static void
+test_scan_self_repeat(void **state)
+{
+	struct page_scan p = mk(VERDICT_GENUINE, 3, false, false, 48);
+
+	(void)state;
+	for (int r = PAGE_REPEAT_SELF; r <= PAGE_REPEAT_OTHER; r++)
+		for (int l = PAGE_LANG_ZH; l <= PAGE_LANG_EN; l++) {
+			struct buf b = { 0 };
+			const char *html;
+
+			p.repeat = r;
+			p.repeat_since = 1714716309250000LL;
+			p.lang = (enum page_lang)l;
+			assert_int_equal(page_render_scan(&p, &b), 0);
+			html = (const char *)b.data;
+			assert_int_equal(strstr(html, "<main class=\"warn\">")
+			    != NULL, r == PAGE_REPEAT_OTHER);
+			assert_int_equal(strstr(html, "class=\"cd adv\"") !=
+			    NULL, r == PAGE_REPEAT_OTHER);
+			assert_int_equal(strstr(html, l == PAGE_LANG_EN ?
+			    "You scanned this before" : "您之前扫描过此码") !=
+			    NULL, r == PAGE_REPEAT_SELF);
+			buf_free(&b);
+		}
 }
 
 /* What a genuine code's page shows and what a forged or malformed one
@@ -525,6 +563,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_scan_pages),
 		cmocka_unit_test(test_scan_fields),
+		cmocka_unit_test(test_scan_self_repeat),
 		cmocka_unit_test(test_location_button),
 		cmocka_unit_test(test_hostile_input),
 		cmocka_unit_test(test_product_page),

@@ -190,6 +190,28 @@ test_conn_count(void **state)
 	assert_false(ratelimit_conn_open(rl, AF_INET, a));
 	ratelimit_free(rl);		/* frees entries still in use */
 
+	/* A lower bound per connection (the server's reserved slots): a
+	 * client holding max is refused, one below it admitted; a bound
+	 * above max_conns counts as max_conns. */
+	assert_non_null(rl = ratelimit_new(0, 0, 4));
+	assert_true(ratelimit_conn_open_max(rl, AF_INET, a, 1));
+	assert_false(ratelimit_conn_open_max(rl, AF_INET, a, 1));
+	assert_true(ratelimit_conn_open_max(rl, AF_INET, a, 100));
+	assert_true(ratelimit_conn_open(rl, AF_INET, a));
+	assert_true(ratelimit_conn_open(rl, AF_INET, a));
+	assert_false(ratelimit_conn_open_max(rl, AF_INET, a, 100));
+	assert_true(ratelimit_conn_open_max(rl, AF_INET, b, 1));
+	ratelimit_conn_close(rl, AF_INET, a);
+	assert_false(ratelimit_conn_open_max(rl, AF_INET, a, 3));
+	assert_true(ratelimit_conn_open_max(rl, AF_INET, a, 4));
+	ratelimit_free(rl);
+	/* Without a per-client cap nothing is counted or refused. */
+	assert_non_null(rl = ratelimit_new(0, 0, 0));
+	assert_true(ratelimit_conn_open_max(rl, AF_INET, a, 0));
+	assert_true(ratelimit_conn_open_max(rl, AF_INET, a, 1));
+	assert_int_equal(ratelimit_entries(rl), 0);
+	ratelimit_free(rl);
+
 	/* With a rate, an entry whose bucket is not full outlives its
 	 * connections; one whose bucket is full does not. */
 	assert_non_null(rl = ratelimit_new(1, 3, 1));

@@ -190,11 +190,13 @@ assert_no_form() {
 	assert_not_contains "$BODY" 'action="/draw"' "$1: a draw form"
 }
 
-# draw_form C E T [VISITOR]: posts the draw form (English), as a browser.
+# draw_form C E T [VISITOR]: posts the draw form (English), as a browser
+# on the server's own page does (Sec-Fetch-Site and Origin).
 draw_form() {
 	local vid=${4:-} ck=()
 	[ -n "$vid" ] && ck=(-H "Cookie: sl_vid=$vid")
-	req POST "/draw?lang=en" "${ck[@]}" --data-urlencode "c=$1" \
+	req POST "/draw?lang=en" "${ck[@]}" -H "Origin: $SRV_URL" \
+	    -H 'Sec-Fetch-Site: same-origin' --data-urlencode "c=$1" \
 	    --data-urlencode "e=$2" --data-urlencode "t=$3"
 }
 

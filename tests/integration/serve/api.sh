@@ -161,7 +161,7 @@ check_json 'assert j["first_scan"]["lat"] is None, j'
 # The right token: 200 once, then 409.
 post_json "$API/$EV/location" "{\"token\":\"$TOK\",\"lat\":22.5431,\"lon\":114.0579,\"accuracy\":30}"
 expect_code 200 "location post"
-check_json 'assert j == {"ok": True}, j'
+check_json 'assert j == {"ok": True, "verified_elsewhere": False}, j'
 code_state "$GENUINE5" active
 check_json '
 f = j["first_scan"]

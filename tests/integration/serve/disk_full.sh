@@ -136,7 +136,7 @@ mkdir -p "$T/small"
 mount -t tmpfs -o size=768k,mode=0700 tmpfs "$T/small" 2>"$T/run/mount.err" ||
     skip "cannot mount a tmpfs for the ENOSPC part (the map-full part passed): $(cat "$T/run/mount.err")"
 on_cleanup "umount '$T/small'"
-export SCANLOOP_DB="$T/small/db" SCANLOOP_KEYS="$T/keys2"
+export SCANLOOP_DB="$T/small/db" SCANLOOP_KEYS="$T/keys2" SCANLOOP_SECRET_KEYS="$T/secret-keys2"
 mkdir -p "$T/jobs2"
 mint_active 20 "$T/jobs2/a"
 GENUINE=$(row "$T/jobs2/a" 1)

@@ -13,24 +13,9 @@
 . "$(dirname "$0")/lib.sh"
 serve_setup
 serve_fixture
-EC="python3 $SERVE_LIB_DIR/export_client.py"
 
 serve_start --rate 0
-cat >"$T/codes.json" <<JSON
-{"genuine": "$GENUINE", "genuine2": "$GENUINE2", "genuine3": "$GENUINE3",
- "genuine4": "$GENUINE4", "not_active": "$NOT_ACTIVE", "void": "$VOID",
- "void_batch": "$VOID_BATCH", "batch_a": $BATCH_A, "batch_b": $BATCH_B,
- "batch_c": $BATCH_C}
-JSON
-$EC scan --port "$SRV_PORT" --codes "$T/codes.json" --out "$T/records.json" ||
-    fail "the client's scans failed"
-NREC=$(python3 -c 'import json,sys; print(len(json.load(open(sys.argv[1]))))' \
-    "$T/records.json")
-# Forged and malformed pages are recorded without waiting: wait for all.
-events_at_least() {
-	[ "$("$SCANLOOP" export scans 2>/dev/null | tail -n +2 | wc -l)" -ge "$1" ]
-}
-poll 50 0.2 events_at_least "$NREC" || fail "the store has fewer than $NREC events"
+export_scan_all
 
 # 1. Round trips: CSV and JSONL against what the client sent.
 ok export scans --out "$T/all.csv"

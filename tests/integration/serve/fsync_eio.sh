@@ -41,36 +41,12 @@ expect_exit_74() {
 # 1. One scan at a time: the fifth sync of the writer thread fails.
 SERVE_WRAP="strace -f -o /dev/null -e trace=$SYNC -e inject=$SYNC:error=EIO:when=5+" \
     serve_start --rate 0
-python3 - "$SRV_PORT" "$T/codes.txt" "$T/run/seq.jsonl" <<'PY' || fail "sequential scans (see above)"
-import json, sys, httpc
-port, codes, out = int(sys.argv[1]), sys.argv[2], sys.argv[3]
-codes = [l.strip() for l in open(codes)]
-recs = []
-for i in range(20):
-    rec = {"status": None, "event": None, "error": None}
-    try:
-        r = httpc.request("127.0.0.1", port, "POST", "/api/v1/scans",
-                          body=json.dumps({"code": codes[10 + i]}))
-        rec["status"] = r.status
-        if r.status == 200:
-            rec["event"] = r.json()["event_id"]
-    except httpc.Closed:
-        rec["error"] = "closed"
-    except (ConnectionResetError, ConnectionRefusedError):
-        rec["error"] = "reset"
-    recs.append(rec)
-    if rec["status"] != 200:
-        break
-with open(out, "w") as f:
-    for r in recs:
-        f.write(json.dumps(r) + "\n")
-ok = [r for r in recs if r["status"] == 200]
-print("sequential: %d answered 200, then %r" % (len(ok), recs[-1]))
-if len(ok) != 4:
-    sys.exit("want exactly 4 scans answered before the failing 5th commit")
-if recs[-1]["status"] is not None and recs[-1]["status"] < 500:
-    sys.exit("the failing commit was answered %d" % recs[-1]["status"])
-PY
+acked=$(python3 "$SERVE_LIB_DIR/httpc.py" seq --port "$SRV_PORT" \
+    --codes "$T/codes.txt" --out "$T/run/seq.jsonl" --max 20) ||
+    fail "sequential scans: the failing commit was answered below 500"
+note "sequential: $acked answered 200, then $(tail -1 "$T/run/seq.jsonl")"
+# Exactly the four commits before the failing fifth.
+assert_eq "$acked" 4 "scans answered before the failing 5th commit"
 expect_exit_74
 events_check "$T/run/seq.jsonl" sequential --status 200,500,503 \
     --errors closed,reset

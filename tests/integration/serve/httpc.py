@@ -17,6 +17,13 @@ answer, "truncated" when it closed in the middle of one, "refused",
 "reset" or "timeout". event is the event id of a 2xx answer (the API's
 event_id, or the page's data-event). Mode mixed: even clients use the
 API, odd ones the page.
+  python3 httpc.py seq --port P --codes FILE --out FILE [--first I]
+                       [--max M]
+sends API scans one at a time, each on a new connection, codes I, I+1...
+(default 10), until one is not answered 200 (at most M, default 40);
+writes {"status", "event", "error"} per request and prints how many were
+answered 200. Exits 1 if the last one was answered below 500 (a failure
+injected at a commit must not be answered as a success or a refusal).
   python3 httpc.py check --records FILE --events FILE [--status LIST]
                          [--errors LIST]
 checks those records against `scanloop scans tail` output: every 2xx
@@ -61,9 +68,10 @@ class Response:
         return json.loads(self.body)
 
 
-def connect(host, port, timeout=10.0):
-    """Opens a connection."""
-    s = socket.create_connection((host, port), timeout=timeout)
+def connect(host, port, timeout=10.0, source=None):
+    """Opens a connection (from the address source, if given)."""
+    s = socket.create_connection((host, port), timeout=timeout,
+                                 source_address=(source, 0) if source else None)
     s.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
     return s
 
@@ -315,6 +323,31 @@ def check(records, events, statuses, errors):
     return 1 if bad else 0
 
 
+def seq(port, codes, out, first, most):
+    """API scans one at a time until one is not answered 200; returns
+    the records."""
+    recs = []
+    for i in range(most):
+        rec = {"status": None, "event": None, "error": None}
+        try:
+            r = request("127.0.0.1", port, "POST", "/api/v1/scans",
+                        body=json.dumps({"code": codes[first + i]}))
+            rec["status"] = r.status
+            if r.status == 200:
+                rec["event"] = r.json()["event_id"]
+        except Closed:
+            rec["error"] = "closed"
+        except (ConnectionResetError, ConnectionRefusedError, Truncated):
+            rec["error"] = "reset"
+        recs.append(rec)
+        if rec["status"] != 200:
+            break
+    with open(out, "w") as f:
+        for r in recs:
+            f.write(json.dumps(r) + "\n")
+    return recs
+
+
 def main():
     p = argparse.ArgumentParser()
     sub = p.add_subparsers(dest="cmd", required=True)
@@ -332,6 +365,12 @@ def main():
                     help="stop every client after an answer with this status")
     lp.add_argument("--stop-file", default=None,
                     help="stop every client once this file exists")
+    sp = sub.add_parser("seq")
+    sp.add_argument("--port", type=int, required=True)
+    sp.add_argument("--codes", required=True)
+    sp.add_argument("--out", required=True)
+    sp.add_argument("--first", type=int, default=10)
+    sp.add_argument("--max", type=int, default=40)
     cp = sub.add_parser("check")
     cp.add_argument("--records", required=True)
     cp.add_argument("--events", required=True)
@@ -342,6 +381,16 @@ def main():
     a = p.parse_args()
     if a.cmd == "check":
         return check(a.records, a.events, a.status, a.errors)
+    if a.cmd == "seq":
+        recs = seq(a.port, [l.strip() for l in open(a.codes)], a.out,
+                   a.first, a.max)
+        print(sum(1 for r in recs if r["status"] == 200))
+        last = recs[-1]["status"]
+        if last is not None and last < 500:
+            print("the failed commit was answered %d" % last,
+                  file=sys.stderr)
+            return 1
+        return 0
     codes = [l.strip() for l in open(a.codes) if l.strip()]
     recs = load(a.host, a.port, a.clients, a.seconds, a.max, a.mode, codes,
                 a.out, a.stop_on, a.stop_file)

@@ -66,10 +66,11 @@ serve_start() {
 	    --err "$T/run/serve$SRV_N.err" -- "$@" || rc=1
 	[ -z "$SRV_PID" ] || SERVE_PIDS+=("$SRV_PID")
 	[ "$rc" -eq 0 ] || fail "$SRV_ERROR"
-	# Under a wrapper (strace) signals go to the server itself.
+	# Under a wrapper (strace) signals go to the server itself; a wrapper
+	# that execs the server (prlimit) has no child: it is the server.
 	if [ -n "${SERVE_WRAP:-}" ]; then
 		SRV_SIG_PID=$(pgrep -P "$SRV_PID" | head -1 || true)
-		[ -n "$SRV_SIG_PID" ] || fail "no server process under $SERVE_WRAP"
+		[ -n "$SRV_SIG_PID" ] || SRV_SIG_PID=$SRV_PID
 		SERVE_PIDS+=("$SRV_SIG_PID")
 	fi
 }
@@ -293,4 +294,33 @@ event_ids() {
 # event_line ID: the scans tail line of event ID in $OUT.
 event_line() {
 	grep -E "  #$1 " <<<"$OUT" || fail "event #$1 is not in: $OUT"
+}
+
+# export_scan_all: the scans of the export tests (export.sh,
+# export_epcis.sh): export_client.py ($EC) scans serve_fixture's codes
+# against the running server (every verdict, the page, HEAD, a bot, the
+# API, locations, odd User-Agents), writing what it did to
+# $T/records.json; then waits until the store holds every event. Sets
+# NREC, the number of events.
+EC="python3 $SERVE_LIB_DIR/export_client.py"
+export_scan_all() {
+	cat >"$T/codes.json" <<JSON
+{"genuine": "$GENUINE", "genuine2": "$GENUINE2", "genuine3": "$GENUINE3",
+ "genuine4": "$GENUINE4", "not_active": "$NOT_ACTIVE", "void": "$VOID",
+ "void_batch": "$VOID_BATCH", "batch_a": $BATCH_A, "batch_b": $BATCH_B,
+ "batch_c": $BATCH_C}
+JSON
+	$EC scan --port "$SRV_PORT" --codes "$T/codes.json" \
+	    --out "$T/records.json" || fail "the client's scans failed"
+	NREC=$(python3 -c 'import json,sys; print(len(json.load(open(sys.argv[1]))))' \
+	    "$T/records.json")
+	# Forged and malformed pages are recorded without waiting: wait for
+	# all.
+	poll 50 0.2 export_events_at_least "$NREC" ||
+	    fail "the store has fewer than $NREC events"
+}
+
+# export_events_at_least N: the store holds at least N scan events.
+export_events_at_least() {
+	[ "$("$SCANLOOP" export scans 2>/dev/null | tail -n +2 | wc -l)" -ge "$1" ]
 }

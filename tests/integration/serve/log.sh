@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # log.sh — the access log (--log FILE): one JSON object per line per
-# request, whatever the client sent; a code's signature is redacted;
+# request, whatever the client sent; a code's signature and a claim token
+# (?claim=, in any letter case) are redacted;
 # SIGHUP after `mv` of the log makes the server write a new file at the
 # original path while the moved file is complete (also under load).
 . "$(dirname "$0")/lib.sh"
@@ -55,11 +56,14 @@ expect_code 404 "unknown path"
 raw_http "GET /healthz HTTP/1.1\r\nHost: x\r\nUser-Agent: bad\xff\xfe utf8\ttab\r\nConnection: close\r\n\r\n"
 raw_http "GET /x HTTP/1.1\r\n\r\n"
 raw_http "GARBAGE\r\n\r\n"
+CLAIM_TOKEN=3HVMNAYC53X4MX3KUVBOHI6C
+get "/store?CLAIM=$CLAIM_TOKEN"
+expect_code 200 "staff page with ?CLAIM="
 req HEAD "$P"
 expect_code 200 "HEAD"
-python3 - "$LOG" "$SIG" "$EV" "$(serial_of "$GENUINE")" <<'PY' || fail "access log content: see above"
+python3 - "$LOG" "$SIG" "$EV" "$(serial_of "$GENUINE")" "$CLAIM_TOKEN" <<'PY' || fail "access log content: see above"
 import json, sys, time
-path, sig, ev, serial = sys.argv[1], sys.argv[2], int(sys.argv[3]), sys.argv[4]
+path, sig, ev, serial, claim = sys.argv[1], sys.argv[2], int(sys.argv[3]), sys.argv[4], sys.argv[5]
 # The log is written after each answer: wait for the last line (HEAD).
 for _ in range(100):
     lines = open(path, "rb").read().split(b"\n")[:-1]
@@ -69,11 +73,13 @@ for _ in range(100):
 text = open(path, "rb").read().decode("utf-8")
 if sig in text or sig.lower() in text or sig[20:60] in text.upper():
     sys.exit("the signature is in the access log")
+if claim[4:] in text:
+    sys.exit("the claim token of ?CLAIM= is in the access log")
 es = [json.loads(l) for l in text.splitlines()]
 es = [e for e in es if not (e["path"] == "/healthz" and e["ua"].startswith("curl/"))]
 want = [("GET", 200), ("GET", 200), ("POST", 200), ("GET", 410),
         ("GET", 404), ("GET", 404), ("GET", 200), (None, 400), (None, 400),
-        ("HEAD", 200)]
+        ("GET", 200), ("HEAD", 200)]
 got = [(e["method"], e["status"]) for e in es]
 if len(got) != len(want) or any(w[0] and w != g for w, g in zip(want, got)):
     sys.exit("requests in the log: %r" % got)
@@ -85,6 +91,8 @@ if not first["path"].startswith("/01/04006381333931/21/%s?S=%s" % (serial, sig[:
     sys.exit("redacted path: %r" % first["path"])
 if "s=" + sig.lower()[:6] not in es[1]["path"] or "singlemessage" not in es[1]["path"]:
     sys.exit("lowercase redacted path: %r" % es[1]["path"])
+if es[-2]["path"] != "/store?CLAIM=%s..." % claim[:4]:
+    sys.exit("?CLAIM= redacted: %r" % es[-2]["path"])
 if es[2].get("verdict") != "genuine" or not isinstance(es[2].get("event"), int):
     sys.exit("API line: %r" % es[2])
 if es[5]["ua"] != 'evil "quoted" \\back\\slash':

@@ -1,15 +1,18 @@
 #!/usr/bin/env bash
 # slowloris.sh — 200 slow-header connections (slowhttptest) against
-# --max-conns 100 --header-timeout 3 for at most 15 s: during the attack a
-# good request is answered within 5 s each second and the server stays
-# up; afterwards it scans and holds no connection. Skipped (77) without
-# slowhttptest.
+# --max-conns 100 --max-conns-per-ip 0 --header-timeout 3 for at most
+# 15 s: during the attack a good request is answered within 5 s each
+# second and the server stays up; afterwards it scans and holds no
+# connection. Skipped (77) without slowhttptest.
 . "$(dirname "$0")/lib.sh"
 command -v slowhttptest >/dev/null ||
     skip "slowhttptest is not installed (apt-get install slowhttptest)"
 serve_setup
 serve_fixture
-serve_start --rate 0 --threads 2 --max-conns 100 --header-timeout 3
+# The attack and the probes share 127.0.0.1: no per-client cap, so that
+# the attack meets the global one (tests/integration/abuse/ for the cap).
+serve_start --rate 0 --threads 2 --max-conns 100 --max-conns-per-ip 0 \
+    --header-timeout 3
 slowhttptest -H -c 200 -r 200 -i 1 -x 24 -l 15 -p 5 \
     -u "$SRV_URL/01/$GTIN14" >"$T/run/slow.out" 2>&1 &
 SLOW=$!

@@ -15,7 +15,8 @@ SG=$(serial_of "$GENUINE")
 # Codes the store does not know: a second store with its own key 1 (same
 # id, another key) and one with key 7, which our store does not have.
 (
-	export SCANLOOP_DB="$T/other/db" SCANLOOP_KEYS="$T/other/keys"
+	export SCANLOOP_DB="$T/other/db" SCANLOOP_KEYS="$T/other/keys" \
+	    SCANLOOP_SECRET_KEYS="$T/other/secret-keys"
 	make_key 1
 	make_key 7
 	mint 1 1 "$T/other/job1"
@@ -224,10 +225,14 @@ assert_eq "$nf" 5 "forged events"
 assert_eq "$nm" 5 "malformed events"
 grep ' forged ' <<<"$OUT" | grep -v -q 'raw="' &&
     fail "a forged event without its raw text: $OUT"
-grep ' malformed ' <<<"$OUT" | grep -q "raw=\"/01/$GTIN14/21/ABC?S=XYZ\"" ||
+# The raw text keeps the code's public part and, of S=, 6 characters
+# and a keyed hash (a mistyped signature is a near-valid one).
+grep ' malformed ' <<<"$OUT" | grep -q "raw=\"/01/$GTIN14/21/ABC?S=XYZ\.\.\.#[0-9a-f]\{12\}\"" ||
     fail "malformed raw text not recorded: $OUT"
-grep ' forged ' <<<"$OUT" | grep -q "raw=\"${BADSIG:0:60}" ||
+BADSIG_S=${BADSIG#*\?S=}
+grep ' forged ' <<<"$OUT" | grep -qF "raw=\"${BADSIG%%\?S=*}?S=${BADSIG_S:0:6}...#" ||
     fail "forged raw text not recorded: $OUT"
+assert_not_contains "$OUT" "${BADSIG_S:6:30}" "the forged signature in the raw text"
 assert_eq "$(grep -c ' void ' <<<"$OUT")" 3 "void events"
 assert_eq "$(grep -c ' not_active ' <<<"$OUT")" 2 "not_active events"
 # The forged copies of GENUINE4 are in its history, not in its counts.
