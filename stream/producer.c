@@ -217,6 +217,19 @@ stream_produce(struct stream *s, uint32_t source, uint64_t id,
 	return 0;
 }
 
+/* Passes over a record that is gone. */
+int
+stream_skip(struct stream *s, uint32_t source, uint64_t id)
+{
+	uint64_t pos;
+
+	if (inflight_push(&s->fl, source, id, &pos) < 0)
+		return -ENOBUFS;
+	(void)inflight_settle(&s->fl, pos, true);
+	s->src[source].sent = id;
+	return 0;
+}
+
 /* Moves a source's acknowledged prefix. */
 static void
 stream_acked_cb(void *arg, uint32_t source, uint64_t id)
@@ -426,7 +439,7 @@ stream_new(struct store *st, const struct stream_config *cfg,
     struct stream **out, char *why, size_t whylen)
 {
 	static const char *const logs[] = { "scans", "locations",
-	    "redemptions" };
+	    "redemptions", "signals" };
 	const char *topic = cfg->topic != NULL ? cfg->topic :
 	    STREAM_TOPIC_DEFAULT;
 	struct store_txn t;

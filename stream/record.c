@@ -1,11 +1,13 @@
 /*
- * record.c — the records: a stored scan event, draw or redemption as the
- * JSON object the exports write (docs/export.md, docs/draws.md), with
- * "type" and "node" first. Scans go through the exports' own writer and
- * field order; draws and claims through their JSON objects.
+ * record.c — the records: a stored scan event, draw, redemption or signal
+ * as the JSON object the exports write (docs/export.md, docs/draws.md,
+ * docs/signals.md), with "type" and "node" first. Scans and signals go
+ * through the exports' own writer and field order; draws and claims
+ * through their JSON objects.
  */
 #include "stream/stream_internal.h"
 #include "analytics/analytics.h"
+#include "analytics/signals.h"
 #include "rewards/drawlog.h"
 
 #include <errno.h>
@@ -22,30 +24,47 @@ stream_record_sink(void *arg, const void *data, size_t len)
 	return buf_append(&s->value, data, len);
 }
 
-/* Prepares the writer of scan records. */
-int
-stream_record_init(struct stream *s)
+/* Prepares a JSON Lines writer of "type", "node" and fields into
+ * s->value. */
+static int
+stream_writer_init(struct stream *s, struct output *o, const char ***names,
+    const char *const *fields, size_t nfields)
 {
-	size_t n = analytics_scan_nfields + 2;
-
-	if ((s->names = calloc(n, sizeof(*s->names))) == NULL)
+	if ((*names = calloc(nfields + 2, sizeof(**names))) == NULL)
 		return -ENOMEM;
-	s->names[0] = "type";
-	s->names[1] = "node";
-	for (size_t i = 0; i < analytics_scan_nfields; i++)
-		s->names[i + 2] = analytics_scan_fields[i];
-	return output_init(&s->out, OUTPUT_JSONL, s->names, n,
+	(*names)[0] = "type";
+	(*names)[1] = "node";
+	for (size_t i = 0; i < nfields; i++)
+		(*names)[i + 2] = fields[i];
+	return output_init(o, OUTPUT_JSONL, *names, nfields + 2,
 	    stream_record_sink, s);
 }
 
-/* Frees the writer. */
+/* Prepares the writers of scan and signal records. */
+int
+stream_record_init(struct stream *s)
+{
+	int ret;
+
+	if ((ret = stream_writer_init(s, &s->out, &s->names,
+	    analytics_scan_fields, analytics_scan_nfields)) < 0)
+		return ret;
+	return stream_writer_init(s, &s->sig_out, &s->sig_names,
+	    signals_fields, signals_nfields);
+}
+
+/* Frees the writers. */
 void
 stream_record_deinit(struct stream *s)
 {
 	if (s->names != NULL)
 		output_deinit(&s->out);
+	if (s->sig_names != NULL)
+		output_deinit(&s->sig_out);
 	free(s->names);
+	free(s->sig_names);
 	s->names = NULL;
+	s->sig_names = NULL;
 	buf_free(&s->value);
 }
 
@@ -73,6 +92,32 @@ stream_record_scan(struct stream *s, struct record_decoder *dec,
 	analytics_scan_write(&s->out, &r);
 	output_row_end(&s->out);
 	if ((ret = output_flush(&s->out)) < 0)
+		return ret;
+	stream_record_trim(s);
+	return 0;
+}
+
+/* A stored signal's record: the signals listing's row. */
+int
+stream_record_signal(struct stream *s, struct record_decoder *dec,
+    const struct store_signal *sig)
+{
+	const struct store_batch *b;
+	int ret;
+
+	buf_reset(&s->value);
+	/* The batch is read here first, so that a store error comes before
+	 * the row is begun (a row left half written poisons the writer);
+	 * signals_stored_write then finds it in the decoder's cache. */
+	if (sig->batch_id != 0 && (ret = record_batch_txn(dec, sig->batch_id,
+	    &b)) < 0 && ret != -ENOENT)
+		return ret;
+	output_str(&s->sig_out, "signal");
+	output_u64(&s->sig_out, s->node);
+	if ((ret = signals_stored_write(&s->sig_out, dec, sig)) < 0)
+		return ret;
+	output_row_end(&s->sig_out);
+	if ((ret = output_flush(&s->sig_out)) < 0)
 		return ret;
 	stream_record_trim(s);
 	return 0;

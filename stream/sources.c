@@ -5,15 +5,24 @@
  * The order of a pass keeps each serial's records in commit order across
  * logs: the scans first; then late locations, each only once its scan
  * was sent; then the draws, each only once the scan event it names was
- * sent; then redemptions, each only once its claim's draws were sent.
- * Within a log the ids grow, and the broker keeps a partition (a key) in
- * the order produced.
+ * sent; then redemptions, each only once its claim's draws were sent;
+ * then signals, each only once the scans it names and every location
+ * committed with or before it were sent. Within a log the ids grow, and
+ * the broker keeps a partition (a key) in the order produced.
+ *
+ * Retention (store/prune.c) deletes forged and malformed events, maybe
+ * before they were sent: the scan walk's cursor steps over the gap; a
+ * record that waits for a scan stops waiting once every event the store
+ * still holds was sent; a late location whose event is gone is skipped
+ * (stream_skip), acknowledged in its turn without a record.
  */
 #include "stream/stream_internal.h"
+#include "analytics/signals.h"
 #include "codegen/code.h"
 #include "common/clock.h"
 
 #include <errno.h>
+#include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -46,6 +55,16 @@ pass_key(const uint8_t serial[STORE_SERIAL_BYTES],
 		return NULL;
 	code_serial_text(serial, buf);
 	return buf;
+}
+
+/* True once scan event id was sent, or is gone: every event the store
+ * holds was sent (retention deletes events, never the newest's id). */
+static bool
+pass_scan_sent(const struct pass *p, uint64_t id)
+{
+	const struct stream_source *src = &p->s->src[STREAM_SCANS];
+
+	return id <= src->sent || src->sent >= src->last;
 }
 
 /* Finds or adds the source of a campaign's draws. */
@@ -123,6 +142,8 @@ pass_lasts(struct pass *p)
 	    &s->src[STREAM_LOCATIONS].last)) < 0 ||
 	    (ret = store_log_last_txn(&p->t, STORE_LOG_REDEEMED,
 	    &s->src[STREAM_REDEMPTIONS].last)) < 0 ||
+	    (ret = store_signal_last_id_txn(&p->t,
+	    &s->src[STREAM_SIGNALS].last)) < 0 ||
 	    (ret = store_campaign_foreach_txn(&p->t, pass_campaign_cb, p)) < 0)
 		return ret;
 	for (size_t i = 0; i < p->ncamps; i++) {
@@ -171,10 +192,13 @@ pass_location_cb(const struct store_log_entry *e, void *arg)
 	char key[CODE_SERIAL_CHARS + 1];
 	int ret;
 
-	if (e->event_id > s->src[STREAM_SCANS].sent)
+	if (!pass_scan_sent(p, e->event_id))
 		return 1;			/* its scan first */
-	if ((ret = store_event_get_txn(&p->t, e->event_id, &ev)) < 0 ||
-	    (ret = stream_record_scan(s, &p->dec, &ev, "location")) < 0)
+	ret = store_event_get_txn(&p->t, e->event_id, &ev);
+	if (ret == -ENOENT)			/* pruned */
+		return stream_skip(s, STREAM_LOCATIONS, e->seq);
+	if (ret < 0 || (ret = stream_record_scan(s, &p->dec, &ev,
+	    "location")) < 0)
 		return ret;
 	return stream_produce(s, STREAM_LOCATIONS, e->seq, pass_key(ev.serial,
 	    key));
@@ -191,7 +215,7 @@ pass_draw_cb(const struct store_draw *d, void *arg)
 
 	if (d->seq > s->src[p->source].last)
 		return 1;			/* committed after the lasts */
-	if (d->event_id > s->src[STREAM_SCANS].sent)
+	if (!pass_scan_sent(p, d->event_id))
 		return 1;			/* its scan first */
 	if ((ret = stream_record_draw(s, p->c, d)) < 0)
 		return ret;
@@ -246,6 +270,57 @@ pass_redemption_cb(const struct store_log_entry *e, void *arg)
 	    pass_key(cl.serial, key));
 }
 
+/* The key of a signal: its serial; else "batch/ID"; else its network
+ * prefix; else none. */
+static const char *
+pass_signal_key(const struct store_signal *sig, char *buf, size_t cap)
+{
+	if (memcmp(sig->serial, pass_zero_serial, STORE_SERIAL_BYTES) != 0)
+		return pass_key(sig->serial, buf);
+	if (sig->batch_id != 0) {
+		snprintf(buf, cap, "batch/%" PRIu32, sig->batch_id);
+		return buf;
+	}
+	signals_prefix_text(sig, buf, cap);
+	return buf[0] != '\0' ? buf : NULL;
+}
+
+/* Produces a signal, once the scans it names and the locations committed
+ * with or before it were sent. */
+static int
+pass_signal_cb(const struct store_signal *sig, void *arg)
+{
+	struct pass *p = arg;
+	struct stream *s = p->s;
+	const struct stream_source *loc = &s->src[STREAM_LOCATIONS];
+	char key[SIGNALS_PREFIX_TEXT];
+	int ret;
+
+	if (sig->id > s->src[STREAM_SIGNALS].last)
+		return 1;			/* committed after the lasts */
+	for (size_t i = 0; i < sig->nevents && i < STORE_SIGNAL_EVENTS_MAX;
+	    i++)
+		if (!pass_scan_sent(p, sig->event_ids[i]))
+			return 1;		/* its scans first */
+	if (loc->sent < loc->last)
+		return 1;			/* a location it may follow */
+	if ((ret = stream_record_signal(s, &p->dec, sig)) < 0)
+		return ret;
+	return stream_produce(s, STREAM_SIGNALS, sig->id,
+	    pass_signal_key(sig, key, sizeof(key)));
+}
+
+/* Produces the signals after the sent one. */
+static int
+pass_signals(struct pass *p)
+{
+	struct stream_source *src = &p->s->src[STREAM_SIGNALS];
+
+	if (src->sent >= src->last)
+		return 0;
+	return store_signal_foreach_txn(&p->t, src->sent, pass_signal_cb, p);
+}
+
 /* Walks a change log after its sent entry. */
 static int
 pass_log(struct pass *p, uint32_t source, enum store_log log,
@@ -278,9 +353,10 @@ stream_pass(struct stream *s, bool produce)
 		ret = -ENOBUFS;
 	else if (ret == 0 && (ret = pass_scans(&p)) == 0 &&
 	    (ret = pass_log(&p, STREAM_LOCATIONS, STORE_LOG_LOCATED,
-	    pass_location_cb)) >= 0 && (ret = pass_draws(&p)) >= 0)
-		ret = pass_log(&p, STREAM_REDEMPTIONS, STORE_LOG_REDEEMED,
-		    pass_redemption_cb);
+	    pass_location_cb)) >= 0 && (ret = pass_draws(&p)) >= 0 &&
+	    (ret = pass_log(&p, STREAM_REDEMPTIONS, STORE_LOG_REDEEMED,
+	    pass_redemption_cb)) >= 0)
+		ret = pass_signals(&p);
 	if (ret == -ENOBUFS) {
 		s->more = true;			/* on when room frees */
 		ret = 0;

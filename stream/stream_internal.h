@@ -3,7 +3,8 @@
  *
  *   inflight.c  the records in flight, in the order produced, and the
  *               acknowledged prefix that moves the watermarks
- *   record.c    a stored event, draw or redemption as a record's JSON
+ *   record.c    a stored event, draw, redemption or signal as a
+ *               record's JSON
  *   sources.c   one pass over the store: each log after what was sent
  *   producer.c  librdkafka, the thread, the watermarks, the metrics
  */
@@ -72,6 +73,7 @@ enum stream_log {
 	STREAM_SCANS,			/* events: event id */
 	STREAM_LOCATIONS,		/* the location log: its seq */
 	STREAM_REDEMPTIONS,		/* the redemption log: its seq */
+	STREAM_SIGNALS,			/* signals: signal id */
 	STREAM_DRAWS,			/* a campaign's draw log: seq */
 };
 
@@ -96,8 +98,9 @@ struct stream {
 	size_t noptions;
 	void *rk;			/* rd_kafka_t */
 	struct inflight fl;
-	struct stream_source *src;	/* 0..2: scans, locations,
-					 * redemptions; then one per campaign */
+	struct stream_source *src;	/* 0..3: scans, locations,
+					 * redemptions, signals; then one per
+					 * campaign */
 	size_t nsrc, srccap;
 	bool failed;			/* a delivery failed: rewind */
 	bool fatal;			/* the producer must be remade */
@@ -110,6 +113,8 @@ struct stream {
 	/* Record making (record.c), on the thread only. */
 	struct output out;
 	const char **names;		/* type, node, the scan fields */
+	struct output sig_out;		/* the signal records' writer */
+	const char **sig_names;		/* type, node, the signal fields */
 	struct buf value;
 	/* The thread. */
 	pthread_t thread;
@@ -140,6 +145,10 @@ int stream_record_redemption(struct stream *s, const struct campaign *c,
     const struct store_claim *cl, int64_t now)
     __attribute__((warn_unused_result));
 
+/* Makes the record of a stored signal in s->value. */
+int stream_record_signal(struct stream *s, struct record_decoder *dec,
+    const struct store_signal *sig) __attribute__((warn_unused_result));
+
 /* ---- sources.c ------------------------------------------------------- */
 
 /* Finds (or adds, reading its watermark in t) the source of a campaign's
@@ -153,6 +162,12 @@ int stream_pass(struct stream *s, bool produce)
     __attribute__((warn_unused_result));
 
 /* ---- producer.c ------------------------------------------------------ */
+
+/* Passes over record id of source without producing it (what it names
+ * is gone: a pruned event): it counts as acknowledged in its turn.
+ * Returns 0 or -ENOBUFS. */
+int stream_skip(struct stream *s, uint32_t source, uint64_t id)
+    __attribute__((warn_unused_result));
 
 /* Enqueues s->value keyed by key (NULL: none) as record id of source.
  * Returns 0, -ENOBUFS when the queue is full, or -EIO when librdkafka

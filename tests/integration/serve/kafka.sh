@@ -10,9 +10,13 @@
 #    gauge grows), then the server is SIGKILLed mid-stream and restarted
 #    on the same store (it resends from the stored watermark).
 #    kafka_check.py then checks what the consumer read against the store's
-#    exports: every committed scan, draw, redemption and late location is
-#    in the topic, equal to its export record, keyed by serial, in order
-#    per key; duplicates only as repeats of a (node, type, id).
+#    exports: every committed scan, draw, redemption, late location and
+#    signal (leaked_job: scans of a batch not activated, keyed by serial;
+#    forgery_burst: forged scans from one network, keyed by its prefix;
+#    raised before and after the kill) is in the topic, equal to its
+#    export record (`scanloop signals --format jsonl` for signals), keyed
+#    by serial, in order per key; duplicates only as repeats of a (node,
+#    type, id).
 # 2. --kafka-max-lag: with the brokers down, writes past the limit get 503
 #    with Retry-After (and /metrics counts them); once the brokers are
 #    back the lag drains and scans answer 200 again.
@@ -31,6 +35,18 @@ codes_file "$T/job" "$T/codes.txt"
 campaign_write "$T/c.json" kdraws
 campaign_load "$T/c.json"
 store_add s1
+# Signals: a batch that is never activated (its scans are leaked_job),
+# forged codes (a burst past burst.per_hour 3 is a forgery_burst).
+mint 1 4 "$T/leak"
+ok config set burst.per_hour 3
+forged_url() {
+	local u
+	u=$(outer "$T/job" "$1")
+	case "$u" in
+	*A) printf '%sB\n' "${u%A}" ;;
+	*) printf '%sA\n' "${u%?}" ;;
+	esac
+}
 
 # The broker, its commands through a FIFO.
 mkfifo "$T/run/mb.ctl"
@@ -94,6 +110,14 @@ post_json "/api/v1/scans/$EV/location" \
     "{\"token\":\"$TOK\",\"lat\":31.2304,\"lon\":121.4737,\"accuracy\":12}"
 expect_code 200 "a late location"
 LOCATED=$EV
+# Signals before the broker's trouble: two leaked codes, a forged burst.
+for i in 1 2; do
+	get "$(path_of "$(outer "$T/leak" "$i")")"
+	expect_code 200 "a scan of a batch not activated"
+done
+for i in 1 2 3 4 5; do
+	get "$(path_of "$(forged_url "$((20 + i))")")"
+done
 # Produce requests fail: not leader, timed out, not enough replicas.
 mb errors 40 6
 sleep 1
@@ -132,6 +156,8 @@ for i in 8 9; do
 done
 redeem "${CL[4]}" "$STORE_TOKEN"
 expect_code 200 "redemption 4"
+get "$(path_of "$(outer "$T/leak" 3)")"
+expect_code 200 "a leaked code after the restart"
 sleep 2
 lag_sample
 touch "$T/run/stop"
@@ -143,10 +169,16 @@ serve_stop
 ok export scans --format jsonl --out "$T/scans.jsonl"
 ok export draws --format jsonl --out "$T/draws.jsonl"
 ok export claims --format jsonl --out "$T/claims.jsonl"
+ok signals --format jsonl
+printf '%s\n' "$OUT" >"$T/signals.jsonl"
+[ "$(grep -c '"kind":"leaked_job"' "$T/signals.jsonl")" -eq 3 ] ||
+    fail "not 3 leaked_job signals: $(cat "$T/signals.jsonl")"
+grep -q '"kind":"forgery_burst"' "$T/signals.jsonl" ||
+    fail "no forgery_burst signal: $(cat "$T/signals.jsonl")"
 NEV=$(grep -c '' "$T/scans.jsonl")
 KC=(python3 "$SERVE_LIB_DIR/kafka_check.py" --consumed "$T/run/consumed.tsv"
     --scans "$T/scans.jsonl" --draws "$T/draws.jsonl"
-    --claims "$T/claims.jsonl" --node 7 --records "$T/run/load.jsonl"
+    --claims "$T/claims.jsonl" --signals "$T/signals.jsonl" --node 7 --records "$T/run/load.jsonl"
     --located "$LOCATED")
 # A delivery the server could not confirm (librdkafka 2.0's mock cluster
 # acknowledges, without an offset, batches it never stored after an

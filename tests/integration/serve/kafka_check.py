@@ -2,7 +2,8 @@
 against the store's own exports (tests/integration/serve/kafka.sh).
 
   python3 kafka_check.py --consumed FILE --scans S.jsonl --draws D.jsonl
-        --claims C.jsonl --node N [--records LOAD.jsonl] [--located IDS]
+        --claims C.jsonl --signals G.jsonl --node N [--records LOAD.jsonl]
+        [--located IDS]
 
 FILE is mock_broker's output (PARTITION TAB OFFSET TAB KEY TAB VALUE).
 Checks, with Python's json as the reader:
@@ -10,17 +11,20 @@ Checks, with Python's json as the reader:
     the rest is the exports' record: a scan (or a location) is the line
     `export scans --format jsonl` has for its event (a scan sent before
     its late location may lack the location), a draw the draws export's
-    object without "date", a redemption the claims export's object;
+    object without "date", a redemption the claims export's object, a
+    signal the row `scanloop signals --format jsonl` has for it;
   - nothing is missing: every event, every draw, every redeemed claim of
-    the exports, every event in LOCATED (a location record), and every
+    the exports, every stored signal, every event in LOCATED (a location record), and every
     event a client got a 2xx for (RECORDS) is in the topic;
   - nothing else: no record the store does not hold;
-  - keys: a record's key is its serial (none for events without one), and
+  - keys: a record's key is its serial (none for events without one; a
+    signal without a serial: "batch/ID", else its ip_prefix), and
     all the records of a key are in one partition;
   - order per key: read in offset order, each (type, id) once, a record
     comes after every record it follows in the store (scans by increasing
     event id, a draw after its scan event, a location after its scan, a
-    redemption after its claim's draw). Reading the last copies, always;
+    redemption after its claim's draw, a signal after the scans it names
+    that have its key). Reading the last copies, always;
     reading the first copies (a consumer that drops repeats), unless the
     server resent from its watermark after a delivery it could not
     confirm (--resent): records after the lost one were stored before
@@ -58,12 +62,12 @@ def ident(rec):
         return (t, rec["event_id"])
     if t == "draw":
         return (t, rec["campaign"], rec["seq"])
-    if t == "redemption":
+    if t in ("redemption", "signal"):
         return (t, rec["id"])
     fail("unknown type %r" % t)
 
 
-def order_violations(p, recs, claim_draw):
+def order_violations(p, recs, claim_draw, events_of_key):
     """The records of partition p (offset order, repeats dropped) that
     come before one they follow in the store."""
     bad = []
@@ -96,6 +100,11 @@ def order_violations(p, recs, claim_draw):
                            % (key, rec["campaign"], rec["seq"],
                               rec["event_id"]))
             st["draws"].add((rec["campaign"], rec["seq"]))
+        elif t == "signal":
+            for e in rec["event_ids"]:
+                if e in events_of_key.get(key, ()) and e not in st["scans"]:
+                    bad.append("key %s: signal %d before its scan event %d"
+                               % (key, rec["id"], e))
         else:
             d = claim_draw.get(rec["id"])
             if d is not None and d not in st["draws"]:
@@ -110,6 +119,7 @@ def main():
     ap.add_argument("--scans", required=True)
     ap.add_argument("--draws", required=True)
     ap.add_argument("--claims", required=True)
+    ap.add_argument("--signals", required=True)
     ap.add_argument("--node", type=int, required=True)
     ap.add_argument("--records")
     ap.add_argument("--located", default="")
@@ -123,6 +133,11 @@ def main():
     claims = {o["id"]: o for o in read_jsonl(a.claims)}
     redeemed = {k for k, o in claims.items() if o["state"] == "redeemed"}
     located = {int(x) for x in a.located.split(",") if x}
+    signals = {o["id"]: o for o in read_jsonl(a.signals)}
+    events_of_key = {}
+    for o in scans.values():
+        if o["serial"] is not None:
+            events_of_key.setdefault(o["serial"], set()).add(o["event_id"])
 
     consumed = []
     with open(a.consumed, encoding="utf-8") as f:
@@ -174,6 +189,16 @@ def main():
                 fail("draw record differs from the export:\n  %s\n  %s"
                      % (body, want))
             want_key = want["serial"]
+        elif t == "signal":
+            want = signals.get(rec["id"])
+            if want is None:
+                fail("signal %d, which the store does not hold" % rec["id"])
+            if body != want:
+                fail("signal record differs from the listing:\n  %s\n  %s"
+                     % (body, want))
+            want_key = (want["serial"] or
+                        ("batch/%d" % want["batch_id"] if want["batch_id"]
+                         else want["ip_prefix"]))
         else:
             want = claims.get(rec["id"])
             if want is None or rec["id"] not in redeemed:
@@ -203,6 +228,9 @@ def main():
         if ("redemption", cid) not in seen:
             fail("claim %s was redeemed but no redemption is in the topic"
                  % cid)
+    for sid in signals:
+        if ("signal", sid) not in seen:
+            fail("signal %d is stored but not in the topic" % sid)
     for eid in located:
         if ("location", eid) not in seen:
             fail("event %d got a location but no location record is in "
@@ -229,12 +257,12 @@ def main():
         recs.sort(key=lambda x: x[0])
     first_bad = []
     for p, recs in sorted(by_part.items()):
-        first_bad += order_violations(p, recs, claim_draw)
+        first_bad += order_violations(p, recs, claim_draw, events_of_key)
         last = {}
         for i, (off, key, rec) in enumerate(recs):
             last[ident(rec)] = i
         lasts = [r for i, r in enumerate(recs) if last[ident(r[2])] == i]
-        bad = order_violations(p, lasts, claim_draw)
+        bad = order_violations(p, lasts, claim_draw, events_of_key)
         if bad:
             fail("out of order, reading the last copies: " + bad[0])
     if first_bad and not a.resent:
@@ -244,11 +272,11 @@ def main():
     distinct = len(seen)
     print("kafka: %d records read, %d distinct, %d duplicates (repeats of "
           "a (node, type, id)); committed: %d scan events, %d draws, %d "
-          "redemptions, %d late locations; %d scans answered 2xx to the "
+          "redemptions, %d late locations, %d signals; %d scans answered 2xx to the "
           "load, all in the topic; order per key: the last copies in "
           "order, the first copies %s"
           % (total, distinct, total - distinct, len(scans), len(draws),
-             len(redeemed), len(located), acked,
+             len(redeemed), len(located), len(signals), acked,
              "in order" if not first_bad else
              "out of order %d times (after resends)" % len(first_bad)))
 
