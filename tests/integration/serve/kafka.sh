@@ -17,6 +17,13 @@
 #    export record (`scanloop signals --format jsonl` for signals), keyed
 #    by serial, in order per key; duplicates only as repeats of a (node,
 #    type, id).
+# 1b. Retention deletes events the broker never got: a genuine scan, then
+#    forged scans from one network (the newest events) that raise a
+#    forgery_burst naming two of them, all while the brokers are down;
+#    stopped, pruned (scanloop prune --forged-older 0), restarted with the
+#    brokers up: the lag drains, the genuine scan and the signal arrive,
+#    none of the pruned events does, and the store is never reported
+#    unreadable.
 # 2. --kafka-max-lag: with the brokers down, writes past the limit get 503
 #    with Retry-After (and /metrics counts them); once the brokers are
 #    back the lag drains and scans answer 200 again.
@@ -200,6 +207,49 @@ poll 120 1 consumed_settled || true
     fail "the topic and the store disagree: $(cat "$T/run/check.out")"
 note "$(cat "$T/run/check.out"); max lag $MAXLAG"
 [ "$NEV" -gt 100 ] || fail "only $NEV events: the load did not run"
+
+# 1b. Pruned before produced.
+serve_start --rate 0 --trust-proxy "${KOPTS[@]}"
+mb alldown
+post_json /api/v1/scans "{\"code\":\"$(outer "$T/job" 32)\"}"
+expect_code 200 "a genuine scan while the brokers are down"
+G=$(json_get 'j["event_id"]')
+F=()
+for i in 33 34 35 36 37; do
+	post_json /api/v1/scans "{\"code\":\"$(forged_url "$i")\"}" \
+	    -H 'X-Forwarded-For: 198.51.100.7'
+	F+=("$(json_get 'j["event_id"]')")
+done
+[ "${F[0]}" -gt "$G" ] || fail "the forged scans were not the newest events"
+serve_stop
+ok signals --kind forgery_burst --format jsonl
+BURST=$(grep '"ip_prefix":"198.51.100.0/24"' <<<"$OUT" |
+    sed -n 's/^{"id":\([0-9]*\),.*/\1/p')
+[ -n "$BURST" ] || fail "no forgery_burst of 198.51.100.0/24: $OUT"
+ok prune --forged-older 0
+mb allup
+LISTEN="127.0.0.1:$PORT" serve_start --rate 0 "${KOPTS[@]}"
+poll 300 0.1 eval '[ "$(lag)" -eq 0 ]' ||
+    fail "the lag did not drain over pruned events: $(lag)"
+serve_stop
+! grep -q 'cannot read the store' "$T"/run/serve*.err ||
+    fail "the outbox failed over pruned events"
+# consumed KEY PATTERN: a record keyed KEY whose value matches PATTERN
+# has been read.
+consumed() {
+	awk -F '\t' -v k="$1" -v p="$2" '$3 == k && $4 ~ p { f = 1 }
+	    END { exit !f }' "$T/run/consumed.tsv"
+}
+poll 100 0.1 consumed "$(serial_of "$(outer "$T/job" 32)")" \
+    "\"type\":\"scan\".*\"event_id\":$G," ||
+    fail "scan $G, committed beside pruned events, is not in the topic"
+poll 100 0.1 consumed 198.51.100.0/24 "\"type\":\"signal\",.*\"id\":$BURST," ||
+    fail "the burst signal $BURST, whose scans were pruned, is not in the topic"
+for e in "${F[@]}"; do
+	! grep -q "\"type\":\"scan\".*\"event_id\":$e," "$T/run/consumed.tsv" ||
+	    fail "pruned event $e reached the topic"
+done
+note "pruned before produced: events ${F[*]} skipped; scan $G and signal $BURST (naming pruned events) sent"
 
 # 2. The lag limit.
 serve_start --rate 0 "${KOPTS[@]}" --kafka-max-lag 5
