@@ -4,7 +4,8 @@
  * reference: the records, their keys, the guarantees.
  *
  * LMDB is the outbox. The logs the store keeps (scan events, each
- * campaign's draw log, the redemption and location logs) are read after
+ * campaign's draw log, the redemption and location logs, signals) are
+ * read after
  * the last id the broker acknowledged, which is stored in LMDB
  * ("outbox/TOPIC/LOG" in meta), and produced keyed by serial, each record
  * a JSON object (the JSON Lines export's record with "type" and "node").

@@ -175,6 +175,49 @@ SELECT
 FROM scanloop.events_queue
 WHERE JSONExtractString(raw, 'type') = 'redemption';
 
+-- 5. Signals: one row per (node, id), the listing's fields
+--    (docs/signals.md); redemption anomalies are computed when asked and
+--    never sent.
+CREATE TABLE IF NOT EXISTS scanloop.signals
+(
+    node      UInt16,
+    id        UInt64,
+    kind      LowCardinality(String),
+    time      DateTime64(6, 'UTC'),
+    serial    Nullable(String),
+    gtin      Nullable(String),
+    batch_id  Nullable(UInt32),
+    line      Nullable(String),
+    event_ids Array(UInt64),
+    lat       Nullable(Float64),
+    lon       Nullable(Float64),
+    ip_prefix Nullable(String),
+    store     Nullable(String),
+    detail    String
+)
+ENGINE = ReplacingMergeTree
+PARTITION BY toYYYYMM(time)
+ORDER BY (node, id);
+
+CREATE MATERIALIZED VIEW IF NOT EXISTS scanloop.signals_mv TO scanloop.signals AS
+SELECT
+    JSONExtract(raw, 'node', 'UInt16') AS node,
+    JSONExtract(raw, 'id', 'UInt64') AS id,
+    JSONExtractString(raw, 'kind') AS kind,
+    parseDateTime64BestEffort(JSONExtractString(raw, 'time'), 6, 'UTC') AS time,
+    JSONExtract(raw, 'serial', 'Nullable(String)') AS serial,
+    JSONExtract(raw, 'gtin', 'Nullable(String)') AS gtin,
+    JSONExtract(raw, 'batch_id', 'Nullable(UInt32)') AS batch_id,
+    JSONExtract(raw, 'line', 'Nullable(String)') AS line,
+    JSONExtract(raw, 'event_ids', 'Array(UInt64)') AS event_ids,
+    JSONExtract(raw, 'lat', 'Nullable(Float64)') AS lat,
+    JSONExtract(raw, 'lon', 'Nullable(Float64)') AS lon,
+    JSONExtract(raw, 'ip_prefix', 'Nullable(String)') AS ip_prefix,
+    JSONExtract(raw, 'store', 'Nullable(String)') AS store,
+    JSONExtractString(raw, 'detail') AS detail
+FROM scanloop.events_queue
+WHERE JSONExtractString(raw, 'type') = 'signal';
+
 -- Human scans per batch and month, repeats dropped:
 --   SELECT batch_id, toStartOfMonth(time) AS month, count() AS scans
 --   FROM scanloop.scans FINAL
