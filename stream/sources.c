@@ -57,8 +57,9 @@ pass_key(const uint8_t serial[STORE_SERIAL_BYTES],
 	return buf;
 }
 
-/* True once scan event id was sent, or is gone: every event the store
- * holds was sent (retention deletes events, never the newest's id). */
+/* True once scan event id was sent, or once every event the store still
+ * holds was (then id was sent or deleted by retention, maybe the newest:
+ * last is the newest event there is, ids are never given again). */
 static bool
 pass_scan_sent(const struct pass *p, uint64_t id)
 {
