@@ -1,7 +1,8 @@
 /*
  * test_stream.c — the outbox's parts that need no broker: the ring of
  * records in flight (stream/inflight.c), whose acknowledged prefix moves
- * the watermarks whatever order the delivery reports come in, and the
+ * the watermarks whatever order the delivery reports come in (a record
+ * skipped because its event was pruned takes its turn), and the
  * store's change logs and watermarks (store/outbox.c), which a late
  * location appends to by itself. The producer against a broker is
  * integration.serve_kafka.
@@ -80,6 +81,43 @@ test_inflight_prefix(void **state)
 	assert_int_equal(inflight_retire(&f, retired_cb, &r), 1);
 	assert_int_equal(r.id[4], 13);
 	inflight_deinit(&f);
+}
+
+/* A skipped record (its event pruned) takes its turn in the prefix: it
+ * retires after the records produced before it, and before those after;
+ * a full ring refuses it like a record. */
+static void
+test_skip_in_turn(void **state)
+{
+	struct stream s;
+	struct stream_source src[STREAM_DRAWS];
+	struct retired r = { .n = 0 };
+	uint64_t p0, p2;
+
+	(void)state;
+	memset(&s, 0, sizeof(s));
+	memset(src, 0, sizeof(src));
+	s.src = src;
+	s.nsrc = s.srccap = STREAM_DRAWS;
+	assert_int_equal(inflight_init(&s.fl, 3), 0);
+	p0 = push(&s.fl, STREAM_SCANS, 7);
+	assert_int_equal(stream_skip(&s, STREAM_LOCATIONS, 4), 0);
+	assert_int_equal(src[STREAM_LOCATIONS].sent, 4);
+	p2 = push(&s.fl, STREAM_SIGNALS, 2);
+	assert_int_equal(stream_skip(&s, STREAM_LOCATIONS, 5), -ENOBUFS);
+	assert_int_equal(src[STREAM_LOCATIONS].sent, 4);
+	assert_int_equal(inflight_retire(&s.fl, retired_cb, &r), 0);
+	assert_true(inflight_settle(&s.fl, p2, true));
+	assert_int_equal(inflight_retire(&s.fl, retired_cb, &r), 0);
+	assert_true(inflight_settle(&s.fl, p0, true));
+	assert_int_equal(inflight_retire(&s.fl, retired_cb, &r), 3);
+	assert_int_equal(r.source[0], STREAM_SCANS);
+	assert_int_equal(r.id[0], 7);
+	assert_int_equal(r.source[1], STREAM_LOCATIONS);
+	assert_int_equal(r.id[1], 4);
+	assert_int_equal(r.source[2], STREAM_SIGNALS);
+	assert_int_equal(r.id[2], 2);
+	inflight_deinit(&s.fl);
 }
 
 /* A failed slot stops the prefix; a clear forgets every slot, and late
@@ -264,6 +302,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_inflight_prefix),
 		cmocka_unit_test(test_inflight_failure),
+		cmocka_unit_test(test_skip_in_turn),
 		cmocka_unit_test_setup_teardown(test_logs_and_watermarks,
 		    fixture_setup, fixture_teardown),
 		cmocka_unit_test_setup_teardown(test_location_logged,
