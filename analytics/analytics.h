@@ -19,6 +19,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include <jansson.h>
+
 #include "analytics/output.h"
 #include "store/store.h"
 
@@ -88,6 +90,23 @@ int analytics_query_parse_url(struct analytics_query *q, const char *query,
  * ("2026-06-01", midnight UTC) or Unix seconds ("1780000000"). */
 int analytics_parse_time(const char *s, int64_t *us)
     __attribute__((warn_unused_result));
+
+/* The scans' field names in their order (docs/export.md). */
+extern const char *const analytics_scan_fields[];
+extern const size_t analytics_scan_nfields;
+
+struct scan_record;
+struct campaign;
+struct store_claim;
+/* Writes the analytics_scan_nfields fields of one scan record, leaving
+ * the row open (a caller may add fields after them, then end it). */
+void analytics_scan_fields_write(struct output *o,
+    const struct scan_record *r);
+/* The JSON Lines object of a claim ("type": "claim", docs/draws.md) as
+ * at now; c is its campaign (NULL if gone: tiers are named "#N"). NULL
+ * when out of memory. */
+json_t *analytics_claim_json(const struct campaign *c,
+    const struct store_claim *cl, int64_t now);
 
 struct analytics_export;
 

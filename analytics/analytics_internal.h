@@ -38,8 +38,6 @@ struct analytics_export {
 };
 
 /* The field names of each kind, in their order (docs/export.md). */
-extern const char *const analytics_scan_fields[];
-extern const size_t analytics_scan_nfields;
 extern const char *const analytics_code_fields[];
 extern const size_t analytics_code_nfields;
 extern const char *const analytics_batch_fields[];

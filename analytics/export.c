@@ -54,9 +54,9 @@ analytics_opt_time(struct output *o, int64_t us)
 		output_time(o, us);
 }
 
-/* Writes one scan record. */
-static void
-analytics_scan_row(struct output *o, const struct scan_record *r)
+/* Writes the fields of one scan record (the row stays open). */
+void
+analytics_scan_fields_write(struct output *o, const struct scan_record *r)
 {
 	output_u64(o, r->event_id);
 	output_time(o, r->time);
@@ -85,7 +85,6 @@ analytics_scan_row(struct output *o, const struct scan_record *r)
 	analytics_opt_str(o, r->ua);
 	analytics_opt_str(o, r->raw);
 	analytics_opt_u64(o, r->prev_event_id);
-	output_row_end(o);
 }
 
 /* True if an event passes the filters that need no decoding. */
@@ -162,7 +161,8 @@ analytics_scan_write(struct analytics_export *x, const struct scan_record *r,
 		    epcis_write_scan(x->epcis, r)) < 0)
 			return ret;
 	} else {
-		analytics_scan_row(&x->out, r);
+		analytics_scan_fields_write(&x->out, r);
+		output_row_end(&x->out);
 		if (x->out.err != 0)
 			return x->out.err;
 	}

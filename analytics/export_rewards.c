@@ -180,6 +180,71 @@ struct claims_walk {
 	struct campaign *c;		/* of the last claim */
 };
 
+/* A claim's tier as text: the tier id, "#N" for a tier the campaign (c,
+ * may be NULL) does not name, "ticket" or "miss" for a sealed ticket. */
+static const char *
+claims_tier_name(const struct campaign *c, const struct store_claim *cl,
+    char buf[16])
+{
+	const struct campaign_tier *t = c != NULL && cl->tier > 0 ?
+	    campaign_tier_at(c, cl->tier - 1u) : NULL;
+
+	if (t != NULL)
+		return t->id;
+	if (cl->tier > 0) {
+		snprintf(buf, 16, "#%u", cl->tier - 1u);
+		return buf;
+	}
+	return cl->ticket && cl->open_seq != 0 ? "miss" : "ticket";
+}
+
+/* A claim's state at now: "redeemed", "expired" or "open". */
+static const char *
+claims_state_name(const struct store_claim *cl, int64_t now)
+{
+	return cl->state == STORE_CLAIM_REDEEMED ? "redeemed" :
+	    now >= cl->expires ? "expired" : "open";
+}
+
+/* The JSON Lines object of a claim. */
+json_t *
+analytics_claim_json(const struct campaign *c, const struct store_claim *cl,
+    int64_t now)
+{
+	char id[BASE32_LEN(STORE_CLAIM_ID_BYTES) + 1], sn[CODE_SERIAL_CHARS + 1];
+	char tierbuf[16], created[28], expires[28], redeemed[28] = "";
+	json_t *j = json_object();
+
+	if (j == NULL)
+		return NULL;
+	base32_encode(id, cl->id, STORE_CLAIM_ID_BYTES);
+	code_serial_text(cl->serial, sn);
+	output_format_time(cl->created, created);
+	output_format_time(cl->expires, expires);
+	if (cl->redeemed != 0)
+		output_format_time(cl->redeemed, redeemed);
+	json_object_set_new(j, "type", json_string("claim"));
+	json_object_set_new(j, "id", json_string(id));
+	json_object_set_new(j, "campaign", json_string(cl->campaign));
+	json_object_set_new(j, "tier", json_string(claims_tier_name(c, cl,
+	    tierbuf)));
+	json_object_set_new(j, "ticket", json_boolean(cl->ticket));
+	json_object_set_new(j, "state", json_string(claims_state_name(cl,
+	    now)));
+	json_object_set_new(j, "serial", json_string(sn));
+	json_object_set_new(j, "draw_seq",
+	    json_integer((json_int_t)cl->draw_seq));
+	json_object_set_new(j, "open_seq", cl->open_seq ?
+	    json_integer((json_int_t)cl->open_seq) : json_null());
+	json_object_set_new(j, "created", json_string(created));
+	json_object_set_new(j, "expires", json_string(expires));
+	json_object_set_new(j, "redeemed", redeemed[0] ?
+	    json_string(redeemed) : json_null());
+	json_object_set_new(j, "shop", cl->shop[0] ?
+	    json_string(cl->shop) : json_null());
+	return j;
+}
+
 /* Writes one claim. */
 static int
 claims_row_cb(const struct store_claim *cl, void *arg)
@@ -187,10 +252,8 @@ claims_row_cb(const struct store_claim *cl, void *arg)
 	struct claims_walk *w = arg;
 	struct analytics_export *x = w->x;
 	struct output *o = &x->out;
-	const struct campaign_tier *t;
 	char id[BASE32_LEN(STORE_CLAIM_ID_BYTES) + 1], sn[CODE_SERIAL_CHARS + 1];
-	char tierbuf[16], created[28], expires[28], redeemed[28] = "";
-	const char *tier, *state;
+	char tierbuf[16];
 	int ret;
 
 	if (!rewards_in_window(&x->q, cl->created))
@@ -202,50 +265,15 @@ claims_row_cb(const struct store_claim *cl, void *arg)
 		if (ret < 0 && ret != -ENOENT)
 			return ret;
 	}
-	t = w->c != NULL && cl->tier > 0 ? campaign_tier_at(w->c,
-	    cl->tier - 1u) : NULL;
+	if (x->q.format == ANALYTICS_JSONL)
+		return rewards_jsonl(o, analytics_claim_json(w->c, cl, x->now));
 	base32_encode(id, cl->id, STORE_CLAIM_ID_BYTES);
 	code_serial_text(cl->serial, sn);
-	if (t != NULL)
-		tier = t->id;
-	else if (cl->tier > 0) {
-		snprintf(tierbuf, sizeof(tierbuf), "#%u", cl->tier - 1u);
-		tier = tierbuf;
-	} else
-		tier = cl->ticket && cl->open_seq != 0 ? "miss" : "ticket";
-	state = cl->state == STORE_CLAIM_REDEEMED ? "redeemed" :
-	    x->now >= cl->expires ? "expired" : "open";
-	if (x->q.format == ANALYTICS_JSONL) {
-		json_t *j = json_object();
-
-		output_format_time(cl->created, created);
-		output_format_time(cl->expires, expires);
-		if (cl->redeemed != 0)
-			output_format_time(cl->redeemed, redeemed);
-		json_object_set_new(j, "type", json_string("claim"));
-		json_object_set_new(j, "id", json_string(id));
-		json_object_set_new(j, "campaign", json_string(cl->campaign));
-		json_object_set_new(j, "tier", json_string(tier));
-		json_object_set_new(j, "ticket", json_boolean(cl->ticket));
-		json_object_set_new(j, "state", json_string(state));
-		json_object_set_new(j, "serial", json_string(sn));
-		json_object_set_new(j, "draw_seq",
-		    json_integer((json_int_t)cl->draw_seq));
-		json_object_set_new(j, "open_seq", cl->open_seq ?
-		    json_integer((json_int_t)cl->open_seq) : json_null());
-		json_object_set_new(j, "created", json_string(created));
-		json_object_set_new(j, "expires", json_string(expires));
-		json_object_set_new(j, "redeemed", redeemed[0] ?
-		    json_string(redeemed) : json_null());
-		json_object_set_new(j, "shop", cl->shop[0] ?
-		    json_string(cl->shop) : json_null());
-		return rewards_jsonl(o, j);
-	}
 	output_str(o, id);
 	output_str(o, cl->campaign);
-	output_str(o, tier);
+	output_str(o, claims_tier_name(w->c, cl, tierbuf));
 	output_u64(o, cl->ticket ? 1 : 0);
-	output_str(o, state);
+	output_str(o, claims_state_name(cl, x->now));
 	output_str(o, sn);
 	output_u64(o, cl->draw_seq);
 	if (cl->open_seq != 0)

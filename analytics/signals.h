@@ -139,9 +139,6 @@ struct signals_query {
 extern const char *const signals_fields[];
 extern const size_t signals_nfields;
 
-/* The network prefix of a signal ("203.0.113.0/24", "2001:db8::/48"),
- * or "" when it has none; cap 64 holds any. */
-void signals_prefix_text(const struct store_signal *s, char *out, size_t cap);
 /* Sets one option of a query by its name without dashes ("kind",
  * "since", "from", "to", "format", "limit"). 0, or -EINVAL with *why. */
 int signals_query_set(struct signals_query *q, const char *name,
@@ -150,6 +147,20 @@ int signals_query_set(struct signals_query *q, const char *name,
  * 0, or -EINVAL with *why. */
 int signals_query_parse_url(struct signals_query *q, const char *query,
     size_t len, const char **why) __attribute__((warn_unused_result));
+
+struct record_decoder;			/* analytics/record.h */
+
+#define SIGNALS_PREFIX_TEXT 64
+/* A signal's network prefix as text ("203.0.113.0/24"), or "" when it
+ * names none; cap at least SIGNALS_PREFIX_TEXT. */
+void signals_prefix_text(const struct store_signal *s, char *out, size_t cap);
+
+/* Writes the fields of a stored signal in the order of signals_fields
+ * (the row stays open), its batch's GTIN and line read through dec: the
+ * listing's row, for callers outside it (the Kafka records). Returns 0
+ * or a store error. */
+int signals_stored_write(struct output *o, struct record_decoder *dec,
+    const struct store_signal *s) __attribute__((warn_unused_result));
 
 /* Writes the signals the query names to a sink, in one read transaction
  * of st: the stored ones in id order, then (when the query names the

@@ -38,7 +38,7 @@ struct signals_row {
 	size_t nevents;
 	bool has_location;
 	double lat, lon;
-	char prefix[64];		/* "203.0.113.0/24", "" */
+	char prefix[SIGNALS_PREFIX_TEXT];		/* "203.0.113.0/24", "" */
 	char store[STORE_ID_MAX + 1];
 	char detail[512];
 };
@@ -186,17 +186,10 @@ signals_text_row(struct output *o, const struct signals_row *r)
 	output_raw(o, line, n);
 }
 
-/* Writes a row. */
+/* Writes a row's fields (the row stays open). */
 static void
-signals_row_write(struct signals_lister *l, const struct signals_row *r)
+signals_row_fields(struct output *o, const struct signals_row *r)
 {
-	struct output *o = &l->out;
-
-	l->rows++;
-	if (l->q->format == SIGNALS_TEXT) {
-		signals_text_row(o, r);
-		return;
-	}
 	analytics_opt_u64(o, r->id);
 	output_str(o, signals_kind_name(r->kind));
 	output_time(o, r->time);
@@ -215,7 +208,19 @@ signals_row_write(struct signals_lister *l, const struct signals_row *r)
 	analytics_opt_str(o, r->prefix);
 	analytics_opt_str(o, r->store);
 	output_str(o, r->detail);
-	output_row_end(o);
+}
+
+/* Writes a row. */
+static void
+signals_row_write(struct signals_lister *l, const struct signals_row *r)
+{
+	l->rows++;
+	if (l->q->format == SIGNALS_TEXT) {
+		signals_text_row(&l->out, r);
+		return;
+	}
+	signals_row_fields(&l->out, r);
+	output_row_end(&l->out);
 }
 
 /* True when the query lists this kind. */
@@ -227,12 +232,57 @@ signals_wants(const struct signals_query *q, int kind)
 	return (q->kinds & (1u << kind)) != 0;
 }
 
-/* Writes one stored signal, with its batch's GTIN and line. */
+/* A stored signal as a row, with its batch's GTIN and line. */
+static int
+signals_row_stored(struct record_decoder *dec, const struct store_signal *s,
+    struct signals_row *r)
+{
+	const struct store_batch *b = NULL;
+	int ret;
+
+	memset(r, 0, sizeof(*r));
+	r->id = s->id;
+	r->kind = s->kind;
+	r->time = s->time;
+	if (memcmp(s->serial, signals_no_serial, STORE_SERIAL_BYTES) != 0)
+		code_serial_text(s->serial, r->serial);
+	r->batch_id = s->batch_id;
+	if (s->batch_id != 0 && (ret = record_batch_txn(dec, s->batch_id,
+	    &b)) < 0 && ret != -ENOENT)
+		return ret;
+	if (b != NULL) {
+		memcpy(r->gtin, b->gtin, STORE_GTIN_LEN);
+		memcpy(r->line, b->line, STORE_LINE_MAX);
+	}
+	r->nevents = s->nevents;
+	memcpy(r->event_ids, s->event_ids, sizeof(r->event_ids));
+	r->has_location = (s->flags & STORE_SIGNAL_F_LOCATION) != 0;
+	r->lat = s->lat;
+	r->lon = s->lon;
+	signals_prefix_text(s, r->prefix, sizeof(r->prefix));
+	snprintf(r->detail, sizeof(r->detail), "%s", s->detail);
+	return 0;
+}
+
+/* Writes the fields of a stored signal (the row stays open). */
+int
+signals_stored_write(struct output *o, struct record_decoder *dec,
+    const struct store_signal *s)
+{
+	struct signals_row r;
+	int ret;
+
+	if ((ret = signals_row_stored(dec, s, &r)) < 0)
+		return ret;
+	signals_row_fields(o, &r);
+	return 0;
+}
+
+/* Writes one stored signal. */
 static int
 signals_stored_cb(const struct store_signal *s, void *arg)
 {
 	struct signals_lister *l = arg;
-	const struct store_batch *b = NULL;
 	struct signals_row r;
 	int ret;
 
@@ -244,27 +294,8 @@ signals_stored_cb(const struct store_signal *s, void *arg)
 		l->next = s->id;
 		return 0;
 	}
-	memset(&r, 0, sizeof(r));
-	r.id = s->id;
-	r.kind = s->kind;
-	r.time = s->time;
-	if (memcmp(s->serial, signals_no_serial, STORE_SERIAL_BYTES) != 0)
-		code_serial_text(s->serial, r.serial);
-	r.batch_id = s->batch_id;
-	if (s->batch_id != 0 && (ret = record_batch_txn(&l->dec, s->batch_id,
-	    &b)) < 0 && ret != -ENOENT)
+	if ((ret = signals_row_stored(&l->dec, s, &r)) < 0)
 		return ret;
-	if (b != NULL) {
-		memcpy(r.gtin, b->gtin, STORE_GTIN_LEN);
-		memcpy(r.line, b->line, STORE_LINE_MAX);
-	}
-	r.nevents = s->nevents;
-	memcpy(r.event_ids, s->event_ids, sizeof(r.event_ids));
-	r.has_location = (s->flags & STORE_SIGNAL_F_LOCATION) != 0;
-	r.lat = s->lat;
-	r.lon = s->lon;
-	signals_prefix_text(s, r.prefix, sizeof(r.prefix));
-	snprintf(r.detail, sizeof(r.detail), "%s", s->detail);
 	signals_row_write(l, &r);
 	l->next = s->id;
 	return l->out.err;

@@ -46,6 +46,7 @@ redeem_txn(struct store_txn *t, const struct redeem_request *rq,
     struct redeem_result *res)
 {
 	struct store_claim *cl = &res->claim;
+	struct store_log_entry logged;
 	bool ok, found;
 	int ret;
 
@@ -84,7 +85,11 @@ redeem_txn(struct store_txn *t, const struct redeem_request *rq,
 	cl->state = STORE_CLAIM_REDEEMED;
 	cl->redeemed = rq->now;
 	snprintf(cl->shop, sizeof(cl->shop), "%s", res->shop.id);
+	memset(&logged, 0, sizeof(logged));
+	logged.time = rq->now;
+	memcpy(logged.claim_id, cl->id, sizeof(logged.claim_id));
 	if ((ret = store_claim_put_txn(t, cl)) < 0 ||
+	    (ret = store_log_append_txn(t, STORE_LOG_REDEEMED, &logged)) < 0 ||
 	    (ret = tallies_sum_add(rq->tallies, t, cl->campaign,
 	    STORE_SUM_REDEEMED, 1)) < 0)
 		return ret;

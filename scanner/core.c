@@ -32,6 +32,7 @@ static void
 scan_group_end(bool committed, void *arg)
 {
 	struct scan_core *core = arg;
+	struct stream *stream = scan_core_stream(core);
 
 	summaries_group_end(core->summaries, committed);
 	drawcache_group_end(core->drawcache, committed);
@@ -41,6 +42,8 @@ scan_group_end(bool committed, void *arg)
 			    core->signals_staged[k]);
 		core->signals_staged[k] = 0;
 	}
+	if (committed && stream != NULL)
+		stream_kick(stream);
 }
 
 /* Logs what a finished pruning run did, if anything. */
@@ -290,7 +293,29 @@ fail:
 	return ret;
 }
 
-/* Stops the writer: it commits what is queued. */
+/* Starts the stream to Kafka. */
+int
+scan_core_stream_start(struct scan_core *core, const struct stream_config *cfg,
+    char *why, size_t whylen)
+{
+	struct stream *s;
+	int ret;
+
+	if ((ret = stream_new(core->st, cfg, &s, why, whylen)) < 0)
+		return ret;
+	atomic_store(&core->stream, s);
+	return 0;
+}
+
+/* The core's stream, or NULL. */
+struct stream *
+scan_core_stream(struct scan_core *core)
+{
+	return atomic_load(&core->stream);
+}
+
+/* Stops the writer: it commits what is queued; then the stream sends
+ * it. */
 void
 scan_core_stop(struct scan_core *core)
 {
@@ -298,6 +323,7 @@ scan_core_stop(struct scan_core *core)
 		writer_stop(core->writer);
 		core->writer_stopped = true;
 	}
+	stream_stop(scan_core_stream(core), STREAM_STOP_FLUSH_MS);
 }
 
 /* Stops the writer if it runs and frees everything. */
@@ -306,6 +332,7 @@ scan_core_close(struct scan_core *core)
 {
 	scan_core_stop(core);
 	writer_free(core->writer);
+	stream_free(scan_core_stream(core));
 	registry_free(core->registry);
 	summaries_free(core->summaries);
 	drawcache_free(core->drawcache);

@@ -304,15 +304,21 @@ void
 scan_op_submit(struct scan_loop *sl, struct http_req *req, struct scan_op *o,
     writer_apply_fn apply, scan_done_fn done, bool api)
 {
+	struct stream *stream = scan_core_stream(sl->srv->core);
+	bool behind = stream != NULL && stream_refuse(stream);
+
 	o->op.apply = apply;
 	o->done = done;
 	req->user = o;
-	if (writer_submit(sl->port, &o->op) == 0)
+	/* Past --kafka-max-lag, no new event until the outbox catches up. */
+	if (!behind && writer_submit(sl->port, &o->op) == 0)
 		return;
 	req->user = NULL;
 	scan_op_free(o);
 	if (api)
-		scan_json_error(req, 503, "unavailable", "too many writes queued");
+		scan_json_error(req, 503, "unavailable", behind ? "the event "
+		    "outbox is too far behind its broker" :
+		    "too many writes queued");
 	else
 		scan_error_page(sl, req, 503, "Retry-After: 5\r\n");
 }

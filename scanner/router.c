@@ -254,7 +254,9 @@ scan_metrics(struct scan_loop *sl, struct http_req *req,
 	buf_reset(&sl->page);
 	if (metrics_render(srv->metrics, &ws, http_server_conns(srv->http),
 	    srv->started, &sl->page) < 0 ||
-	    metrics_render_signals(raised, &sl->page) < 0) {
+	    metrics_render_signals(raised, &sl->page) < 0 ||
+	    (scan_core_stream(srv->core) != NULL &&
+	    stream_metrics_render(scan_core_stream(srv->core), &sl->page) < 0)) {
 		scan_error_page(sl, req, 503, NULL);
 		return;
 	}

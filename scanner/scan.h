@@ -15,6 +15,7 @@
 
 #include "scanner/http.h"
 #include "store/store.h"
+#include "stream/stream.h"
 
 /* Automatic retention: days after which forged and malformed events are
  * deleted and addresses dropped (0: kept). */
@@ -39,6 +40,9 @@ struct scan_config {
 	const char *log_path;		/* access log, or NULL */
 	const char *secrets_path;	/* KEYS/server.secret */
 	bool quiet;			/* no start-up line on stdout */
+	uint32_t node;			/* this node's id (--node), 1.. */
+	/* Committed events to a Kafka-API broker (--kafka), or NULL. */
+	const struct stream_config *kafka;
 	uint64_t forged_budget;		/* forged and malformed events
 					 * stored per network and hour */
 	struct scan_retention retain;	/* automatic pruning */

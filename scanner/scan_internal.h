@@ -68,6 +68,9 @@ struct scan_core {
 	struct tallies draw_tallies;	/* the writer's view of drawcache */
 	struct tallies draw_reader;	/* the loops' view of drawcache */
 	int lock_fd;			/* one server per store */
+	/* The outbox to Kafka (--kafka), or NULL; set once, after the
+	 * writer started (whose hook reads it). */
+	_Atomic(struct stream *) stream;
 	/* Retention (writer thread only): the policy, when the next run is
 	 * due (monotonic µs), and the run under way. */
 	struct scan_retention retain;
@@ -365,8 +368,16 @@ int scan_core_open(struct scan_core *core, struct store *st,
     const char *secrets_path, const struct scan_retention *retain,
     const char **why)
     __attribute__((warn_unused_result));
-/* Stops the writer (it commits what is queued); once every loop that
- * submits to it has stopped. */
+/* Starts streaming what the core commits to a Kafka-API broker. Returns
+ * 0, or a negative errno with the reason in why. */
+int scan_core_stream_start(struct scan_core *core,
+    const struct stream_config *cfg, char *why, size_t whylen)
+    __attribute__((warn_unused_result));
+/* The core's stream, or NULL (any thread). */
+struct stream *scan_core_stream(struct scan_core *core);
+/* Stops the writer (it commits what is queued), then the stream (it sends
+ * what was committed while the broker answers); once every loop that
+ * submits to the writer has stopped. */
 void scan_core_stop(struct scan_core *core);
 /* Stops the writer if it still runs and frees the core. */
 void scan_core_close(struct scan_core *core);

@@ -234,6 +234,7 @@ scan_serve(struct store *st, const struct scan_config *cfg, const char **why)
 	struct event *sigterm = NULL, *sigint = NULL, *sighup = NULL;
 	struct http_config hc;
 	struct event_base *base0;
+	static char kafka_why[512];
 	char *bound = srv.bound;
 	int ret;
 
@@ -255,6 +256,11 @@ scan_serve(struct store *st, const struct scan_config *cfg, const char **why)
 	if ((ret = scan_core_open(&core, st, cfg->secrets_path,
 	    &cfg->retain, why)) < 0)
 		return ret;
+	if (cfg->kafka != NULL && (ret = scan_core_stream_start(&core,
+	    cfg->kafka, kafka_why, sizeof(kafka_why))) < 0) {
+		*why = kafka_why;
+		goto out;
+	}
 	if (cfg->log_path != NULL &&
 	    (ret = accesslog_open(cfg->log_path, &srv.log)) < 0) {
 		*why = "cannot open the access log";
@@ -293,6 +299,10 @@ scan_serve(struct store *st, const struct scan_config *cfg, const char **why)
 		    "max %u connections, %s per client, IP anonymisation "
 		    "%s)\n", bound, http_server_threads(srv.http), hc.max_conns,
 		    per, cfg->ip_anon ? "on" : "off");
+		if (cfg->kafka != NULL)
+			printf("scanloop serve: streaming events to topic %s "
+			    "at %s as node %u\n", cfg->kafka->topic,
+			    cfg->kafka->brokers, cfg->node);
 		fflush(stdout);
 	}
 	ret = http_server_run(srv.http);

@@ -445,6 +445,7 @@ int
 store_event_set_location_txn(struct store_txn *t, uint64_t id, double lat,
     double lon, float accuracy, int64_t now, struct store_event *ev)
 {
+	struct store_log_entry located;
 	int ret;
 
 	if ((ret = store_event_get_txn(t, id, ev)) < 0)
@@ -456,7 +457,13 @@ store_event_set_location_txn(struct store_txn *t, uint64_t id, double lat,
 	ev->lon = lon;
 	ev->accuracy = accuracy;
 	ev->location_time = now;
-	return store_event_put_txn(t, ev);
+	if ((ret = store_event_put_txn(t, ev)) < 0)
+		return ret;
+	/* The event changed after its scan: the outbox sends it again. */
+	memset(&located, 0, sizeof(located));
+	located.time = now;
+	located.event_id = id;
+	return store_log_append_txn(t, STORE_LOG_LOCATED, &located);
 }
 
 /* Rewrites an event in place. */

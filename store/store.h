@@ -784,6 +784,49 @@ int store_admin_token_put_txn(struct store_txn *t,
 int store_admin_token_foreach_txn(struct store_txn *t,
     int (*cb)(const struct store_admin_token *, void *), void *arg);
 
+/* ---- the outbox: what leaves the node --------------------------------
+ * A node streams what it commits to a Kafka-API broker (stream/,
+ * docs/kafka.md). Scan events and the draw logs are logs already: their
+ * ids and sequence numbers only grow. Two changes that rewrite a record
+ * are logged as well, so that they leave the node too: a claim redeemed
+ * (its id) and an event given a location after its scan (its id). They
+ * live in meta under "log/", so that stores made before them need no new
+ * database; each log numbers its entries 1, 2, ... in commit order.
+ * An outbox watermark ("outbox/NAME" in meta) is how far a broker has
+ * acknowledged one log. */
+
+enum store_log {
+	STORE_LOG_REDEEMED = 'R',	/* a claim was redeemed */
+	STORE_LOG_LOCATED = 'L',	/* an event was given a location */
+};
+
+struct store_log_entry {
+	uint64_t seq;			/* assigned on append */
+	int64_t time;			/* Unix µs */
+	uint64_t event_id;		/* LOCATED: the event */
+	uint8_t claim_id[STORE_CLAIM_ID_BYTES];	/* REDEEMED: the claim */
+	uint8_t reserved[3];
+};
+static_assert(sizeof(struct store_log_entry) == 32, "log entry layout");
+
+/* The longest outbox watermark name. */
+#define STORE_OUTBOX_NAME_MAX 400
+
+/* Appends an entry to a log; sets e->seq. */
+int store_log_append_txn(struct store_txn *t, enum store_log log,
+    struct store_log_entry *e);
+/* The newest entry's seq (0: none). */
+int store_log_last_txn(struct store_txn *t, enum store_log log, uint64_t *seq);
+/* Calls cb for the entries with a seq greater than after, in order; a
+ * non-zero cb return stops the walk and is returned. */
+int store_log_foreach_txn(struct store_txn *t, enum store_log log,
+    uint64_t after, int (*cb)(const struct store_log_entry *, void *),
+    void *arg);
+/* Reads an outbox watermark (0 if never set). -EINVAL: name too long. */
+int store_outbox_get_txn(struct store_txn *t, const char *name, uint64_t *id);
+/* Writes an outbox watermark. */
+int store_outbox_set_txn(struct store_txn *t, const char *name, uint64_t id);
+
 /* ---- signals ---------------------------------------------------------
  * What a scan can tell the brand's protection team (analytics/signals.h
  * holds the rules, docs/signals.md describes them): a record per signal,

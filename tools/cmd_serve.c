@@ -25,8 +25,10 @@ static const char serve_help[] =
 "                    [--burst N] [--max-conns N] [--max-conns-per-ip N]\n"
 "                    [--trust-proxy] [--header-timeout S] [--idle-timeout S]\n"
 "                    [--forged-budget N] [--retain-forged DAYS]\n"
-"                    [--retain-ip DAYS]\n"
-"                    [--bots FILE] [--quiet]\n"
+"                    [--retain-ip DAYS] [--bots FILE]\n"
+"                    [--node ID] [--kafka BROKERS [--kafka-topic T]\n"
+"                    [--kafka-max-lag N] [--kafka-option NAME=VALUE]...]\n"
+"                    [--quiet]\n"
 "\n"
 "DESCRIPTION\n"
 "     Answers the URLs printed in the QR codes, GET /01/{GTIN}/21/{SERIAL}\n"
@@ -51,6 +53,10 @@ static const char serve_help[] =
 "     (scanloop key --help; 'scanloop key migrate' moves older ones). It\n"
 "     makes KEYS (mode 0700) if missing. It runs beside 'scanloop mint' on\n"
 "     the same store; one server per store.\n"
+"\n"
+"     --kafka also sends what is committed to a Kafka-API broker, keyed\n"
+"     by serial (docs/kafka.md); what it has not acknowledged waits in\n"
+"     the store.\n"
 "\n"
 "     SIGTERM or SIGINT: stop accepting, answer requests in flight, commit,\n"
 "     exit 0. SIGHUP: reopen the access log. An I/O error on commit ends\n"
@@ -91,6 +97,12 @@ static const char serve_help[] =
 "                               that tools/setup.sh installs, below); if\n"
 "                               the default is missing, built-in rules\n"
 "                               alone, with a warning\n"
+"         --node ID             this node's id, 1-65535 (default 1)\n"
+"         --kafka BROKERS       host:port,... (default: off)\n"
+"         --kafka-topic T       default scanloop.events\n"
+"         --kafka-max-lag N     unacknowledged records past which writes\n"
+"                               get 503 (default 10000000; 0: no limit)\n"
+"         --kafka-option K=V    a librdkafka property (TLS...); repeatable\n"
 "     -q, --quiet               no start-up line\n"
 "     -D, --db DIR              the store (default ./var/scanloop)\n"
 "     -h, --help                this text\n"
@@ -192,7 +204,8 @@ cmd_serve(int argc, char **argv)
 {
 	enum { OPT_IP_ANON = 256, OPT_NO_IP_ANON, OPT_LOG, OPT_RATE, OPT_BURST,
 	    OPT_MAX_CONNS, OPT_MAX_PER_IP, OPT_TRUST, OPT_HDR_TO, OPT_IDLE_TO,
-	    OPT_BUDGET, OPT_RETAIN_FORGED, OPT_RETAIN_IP, OPT_BOTS };
+	    OPT_BUDGET, OPT_RETAIN_FORGED, OPT_RETAIN_IP, OPT_BOTS,
+	    OPT_NODE, OPT_KAFKA, OPT_KAFKA_TOPIC, OPT_KAFKA_LAG, OPT_KAFKA_OPT };
 	static const struct option longopts[] = {
 		{ "listen", required_argument, NULL, 'l' },
 		{ "threads", required_argument, NULL, 'j' },
@@ -210,6 +223,11 @@ cmd_serve(int argc, char **argv)
 		{ "retain-forged", required_argument, NULL, OPT_RETAIN_FORGED },
 		{ "retain-ip", required_argument, NULL, OPT_RETAIN_IP },
 		{ "bots", required_argument, NULL, OPT_BOTS },
+		{ "node", required_argument, NULL, OPT_NODE },
+		{ "kafka", required_argument, NULL, OPT_KAFKA },
+		{ "kafka-topic", required_argument, NULL, OPT_KAFKA_TOPIC },
+		{ "kafka-max-lag", required_argument, NULL, OPT_KAFKA_LAG },
+		{ "kafka-option", required_argument, NULL, OPT_KAFKA_OPT },
 		{ "quiet", no_argument, NULL, 'q' },
 		{ "db", required_argument, NULL, 'D' },
 		{ "help", no_argument, NULL, 'h' },
@@ -218,8 +236,9 @@ cmd_serve(int argc, char **argv)
 	const char *cmd = "serve", *why, *bots_path = NULL;
 	char secrets[4096];
 	struct scan_config cfg;
+	struct stream_config kafka;
 	struct store *st = NULL;
-	bool have_burst = false;
+	bool have_burst = false, kafka_extra = false;
 	uint64_t v;
 	int ch, ret, rc;
 
@@ -238,6 +257,10 @@ cmd_serve(int argc, char **argv)
 	cfg.forged_budget = STORE_FORGED_BUDGET_DEFAULT;
 	cfg.retain.forged_days = SCAN_RETAIN_FORGED_DAYS;
 	cfg.retain.ip_days = SCAN_RETAIN_IP_DAYS;
+	cfg.node = 1;
+	memset(&kafka, 0, sizeof(kafka));
+	kafka.topic = STREAM_TOPIC_DEFAULT;
+	kafka.max_lag = STREAM_MAX_LAG_DEFAULT;
 	cli_getopt_reset();
 	while ((ch = cli_getopt(cmd, serve_help, argc, argv,
 	    ":l:j:qD:h", longopts, &rc)) != -1) {
@@ -320,6 +343,43 @@ cmd_serve(int argc, char **argv)
 		case OPT_BOTS:
 			bots_path = optarg;
 			break;
+		case OPT_NODE:
+			if (!cli_parse_u64(optarg, 1, STREAM_NODE_MAX, &v))
+				return cli_usage(cmd, "--node must be from 1 to "
+				    "%d, not '%s'", STREAM_NODE_MAX, optarg);
+			cfg.node = (uint32_t)v;
+			break;
+		case OPT_KAFKA:
+			if (optarg[0] == '\0')
+				return cli_usage(cmd, "--kafka wants brokers "
+				    "(host:port,...)");
+			kafka.brokers = optarg;
+			break;
+		case OPT_KAFKA_TOPIC:
+			if (!stream_topic_valid(optarg))
+				return cli_usage(cmd, "--kafka-topic must be 1 "
+				    "to %d letters, digits, '.', '_' or '-', not "
+				    "'%s'", STREAM_TOPIC_MAX, optarg);
+			kafka.topic = optarg;
+			kafka_extra = true;
+			break;
+		case OPT_KAFKA_LAG:
+			if (!cli_parse_u64(optarg, 0, UINT64_MAX / 2, &v))
+				return cli_usage(cmd, "--kafka-max-lag must be a "
+				    "number of records, not '%s'", optarg);
+			kafka.max_lag = v;
+			kafka_extra = true;
+			break;
+		case OPT_KAFKA_OPT:
+			if (strchr(optarg, '=') == NULL || optarg[0] == '=')
+				return cli_usage(cmd, "--kafka-option must be "
+				    "NAME=VALUE, not '%s'", optarg);
+			if (kafka.noptions == STREAM_OPTIONS_MAX)
+				return cli_usage(cmd, "at most %d --kafka-option",
+				    STREAM_OPTIONS_MAX);
+			kafka.options[kafka.noptions++] = optarg;
+			kafka_extra = true;
+			break;
 		case 'q':
 			cfg.quiet = true;
 			break;
@@ -329,6 +389,13 @@ cmd_serve(int argc, char **argv)
 	}
 	if (optind < argc)
 		return cli_usage(cmd, "unexpected argument '%s'", argv[optind]);
+	if (kafka_extra && kafka.brokers == NULL)
+		return cli_usage(cmd, "--kafka-topic, --kafka-max-lag and "
+		    "--kafka-option go with --kafka");
+	if (kafka.brokers != NULL) {
+		kafka.node = cfg.node;
+		cfg.kafka = &kafka;
+	}
 	if (!have_burst)
 		cfg.burst = cfg.rate * 2 < 1 ? 1 : cfg.rate * 2;
 	if ((rc = serve_check_no_signing_keys(cmd, cli_keys_dir())) != 0 ||

@@ -1,0 +1,142 @@
+/* outbox.c — the change logs that leave the node (redemptions, locations)
+ * and the outbox watermarks, all in meta. */
+#include "store/store_internal.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+#define STORE_LOG_PREFIX "log/"
+#define STORE_LOG_PREFIX_LEN (sizeof(STORE_LOG_PREFIX) - 1)
+/* "log/", the log's letter, "/", the big-endian seq. */
+#define STORE_LOG_KEY_LEN (STORE_LOG_PREFIX_LEN + 2 + 8)
+#define STORE_OUTBOX_PREFIX "outbox/"
+
+/* The meta key of a log's entry (prefix only when seq is 0). */
+static void
+store_log_key(enum store_log log, uint64_t seq, uint8_t key[STORE_LOG_KEY_LEN])
+{
+	memcpy(key, STORE_LOG_PREFIX, STORE_LOG_PREFIX_LEN);
+	key[STORE_LOG_PREFIX_LEN] = (uint8_t)log;
+	key[STORE_LOG_PREFIX_LEN + 1] = '/';
+	for (int i = 0; i < 8; i++)
+		key[STORE_LOG_PREFIX_LEN + 2 + i] = (uint8_t)(seq >>
+		    (56 - 8 * i));
+}
+
+/* The meta name of a log's counter. */
+static void
+store_log_counter(enum store_log log, char name[16])
+{
+	snprintf(name, 16, "log_next/%c", (char)log);
+}
+
+/* Appends an entry. */
+int
+store_log_append_txn(struct store_txn *t, enum store_log log,
+    struct store_log_entry *e)
+{
+	uint8_t key[STORE_LOG_KEY_LEN];
+	char counter[16];
+	int ret;
+
+	store_log_counter(log, counter);
+	if ((ret = store_counter_next_txn(t, counter, &e->seq)) < 0)
+		return ret;
+	memset(e->reserved, 0, sizeof(e->reserved));
+	store_log_key(log, e->seq, key);
+	ret = store_put_txn(t, STORE_DB_META, key, sizeof(key), e, sizeof(*e),
+	    MDB_NOOVERWRITE);
+	/* Sequence numbers only grow: an entry in the way is damage. */
+	return ret == -EEXIST ? store_txn_fail(t, -EIO) : ret;
+}
+
+/* The newest seq of a log. */
+int
+store_log_last_txn(struct store_txn *t, enum store_log log, uint64_t *seq)
+{
+	char counter[16];
+	int ret;
+
+	*seq = 0;
+	store_log_counter(log, counter);
+	ret = store_get_txn(t, STORE_DB_META, counter, strlen(counter), seq,
+	    sizeof(*seq));
+	return ret == -ENOENT ? 0 : ret;
+}
+
+struct store_log_walk {
+	int (*cb)(const struct store_log_entry *, void *);
+	void *arg;
+};
+
+/* Walk callback for log entries. */
+static int
+store_log_walk_cb(const MDB_val *k, const MDB_val *v, void *arg)
+{
+	struct store_log_walk *w = arg;
+	struct store_log_entry e;
+
+	if (k->mv_size != STORE_LOG_KEY_LEN || v->mv_size != sizeof(e))
+		return -EIO;
+	memcpy(&e, v->mv_data, sizeof(e));
+	return w->cb(&e, w->arg);
+}
+
+/* Walks a log after a seq. */
+int
+store_log_foreach_txn(struct store_txn *t, enum store_log log, uint64_t after,
+    int (*cb)(const struct store_log_entry *, void *), void *arg)
+{
+	struct store_log_walk w = { cb, arg };
+	uint8_t key[STORE_LOG_KEY_LEN];
+
+	if (after == UINT64_MAX)
+		return 0;
+	store_log_key(log, after + 1, key);
+	return store_walk_txn(t, STORE_DB_META, key, sizeof(key),
+	    STORE_LOG_PREFIX_LEN + 2, store_log_walk_cb, &w);
+}
+
+/* The meta key of a watermark; -EINVAL if the name is too long. */
+static int
+store_outbox_key(const char *name, char key[STORE_OUTBOX_NAME_MAX + 8],
+    size_t *len)
+{
+	int n;
+
+	if (strlen(name) > STORE_OUTBOX_NAME_MAX)
+		return -EINVAL;
+	n = snprintf(key, STORE_OUTBOX_NAME_MAX + 8, STORE_OUTBOX_PREFIX "%s",
+	    name);
+	*len = (size_t)n;
+	return 0;
+}
+
+/* Reads a watermark. */
+int
+store_outbox_get_txn(struct store_txn *t, const char *name, uint64_t *id)
+{
+	char key[STORE_OUTBOX_NAME_MAX + 8];
+	size_t len;
+	int ret;
+
+	*id = 0;
+	if ((ret = store_outbox_key(name, key, &len)) < 0)
+		return ret;
+	ret = store_get_txn(t, STORE_DB_META, key, len, id, sizeof(*id));
+	return ret == -ENOENT ? 0 : ret;
+}
+
+/* Writes a watermark. */
+int
+store_outbox_set_txn(struct store_txn *t, const char *name, uint64_t id)
+{
+	char key[STORE_OUTBOX_NAME_MAX + 8];
+	size_t len;
+	int ret;
+
+	if ((ret = store_outbox_key(name, key, &len)) < 0)
+		return ret;
+	return store_put_txn(t, STORE_DB_META, key, len, &id, sizeof(id), 0);
+}
