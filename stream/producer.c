@@ -194,17 +194,31 @@ int
 stream_produce(struct stream *s, uint32_t source, uint64_t id,
     const char *key)
 {
-	size_t keylen = key != NULL ? strlen(key) : 0;
-	rd_kafka_resp_err_t err;
+	rd_kafka_vu_t vu[5];
+	rd_kafka_error_t *error;
+	rd_kafka_resp_err_t err = RD_KAFKA_RESP_ERR_NO_ERROR;
 	uint64_t pos;
 
 	if (inflight_push(&s->fl, source, id, &pos) < 0)
 		return -ENOBUFS;
-	err = rd_kafka_producev(s->rk, RD_KAFKA_V_TOPIC(s->topic),
-	    RD_KAFKA_V_KEY(key, keylen),
-	    RD_KAFKA_V_VALUE(s->value.data, s->value.len),
-	    RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY),
-	    RD_KAFKA_V_OPAQUE((void *)(uintptr_t)pos), RD_KAFKA_V_END);
+	/* The array form: RD_KAFKA_V_*() are GNU statement expressions. */
+	memset(vu, 0, sizeof(vu));
+	vu[0].vtype = RD_KAFKA_VTYPE_TOPIC;
+	vu[0].u.cstr = s->topic;
+	vu[1].vtype = RD_KAFKA_VTYPE_KEY;
+	vu[1].u.mem.ptr = (void *)(uintptr_t)key;
+	vu[1].u.mem.size = key != NULL ? strlen(key) : 0;
+	vu[2].vtype = RD_KAFKA_VTYPE_VALUE;
+	vu[2].u.mem.ptr = s->value.data;
+	vu[2].u.mem.size = s->value.len;
+	vu[3].vtype = RD_KAFKA_VTYPE_MSGFLAGS;
+	vu[3].u.i = RD_KAFKA_MSG_F_COPY;
+	vu[4].vtype = RD_KAFKA_VTYPE_OPAQUE;
+	vu[4].u.ptr = (void *)(uintptr_t)pos;
+	if ((error = rd_kafka_produceva(s->rk, vu, 5)) != NULL) {
+		err = rd_kafka_error_code(error);
+		rd_kafka_error_destroy(error);
+	}
 	if (err != RD_KAFKA_RESP_ERR_NO_ERROR) {
 		inflight_unpush(&s->fl);
 		if (err == RD_KAFKA_RESP_ERR__QUEUE_FULL)
