@@ -108,6 +108,8 @@ scan_raw_redact(const uint8_t key[32], const char *t, size_t len,
 		if (d != NULL && i == (size_t)(d - t) + 3) {
 			end = raw_value_end(t, i, len, "?#");
 			raw_put_secret(&o, key, t + i, end - i, RAW_KEEP_TOKEN);
+			/* Once: an empty token ("/d/?S=") leaves i where it is. */
+			d = NULL;
 			i = end;
 			continue;
 		}

@@ -117,12 +117,30 @@ test_long(void **state)
 	assert_string_equal(out, "?S=aaaaaa");
 }
 
+/* An empty draw token ("/d/" then the query) is redacted once and the
+ * rest still read: a "/d/" inside the S= value is not a second token. */
+static void
+test_empty_token(void **state)
+{
+	const char *r;
+
+	(void)state;
+	r = redact(key1, "/01/09506000134352/21/AMUE24UXXT/d/?S=CEAYR3KLYPJ7"
+	    "/d/DMPPTBMJ", false);
+	assert_int_equal(strncmp(r, "/01/09506000134352/21/AMUE24UXXT/d/...#",
+	    39), 0);
+	assert_int_equal(strncmp(r + 39 + 12, "?S=CEAYR3...#", 13), 0);
+	assert_int_equal(strlen(r), 39 + 12 + 13 + 12);
+	assert_string_equal(redact(key1, "/D/", false), "/D/");
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_shapes),
 		cmocka_unit_test(test_long),
+		cmocka_unit_test(test_empty_token),
 	};
 
 	tu_init();
