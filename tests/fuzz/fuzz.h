@@ -55,6 +55,16 @@ void fuzz_rng_install(void);
 /* Restarts the deterministic stream. */
 void fuzz_rng_reset(void);
 
+/* A URL query parser under test: fills out and, on refusal, *why. */
+typedef int (*fuzz_query_fn)(const char *q, size_t len, void *out,
+    const char **why);
+/* Parses an exact-size copy of data (so that ASan sees a read one byte
+ * too far) twice with parse, into a and b (objsize bytes each): checks
+ * both give the same result and the same fields (no hidden state), a
+ * refusal says why and an acceptance is 0. Returns the result. */
+int fuzz_query_twice(const uint8_t *data, size_t size, fuzz_query_fn parse,
+    void *a, void *b, size_t objsize);
+
 /* fuzz_campaigns.c: the file names of the sample campaigns. */
 extern const char *const fuzz_sample_names[FUZZ_SAMPLES];
 /* Reads a sample campaign file (NUL-terminated); aborts on failure. */

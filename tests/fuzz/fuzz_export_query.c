@@ -17,34 +17,23 @@
 
 /* Runs one parse of the input. */
 static int
-fuzz_parse(const char *q, size_t len, struct analytics_query *out,
-    const char **why)
+fuzz_parse(const char *q, size_t len, void *arg, const char **why)
 {
+	struct analytics_query *out = arg;
+
 	analytics_query_init(out, ANALYTICS_SCANS);
-	*why = NULL;
 	return analytics_query_parse_url(out, q, len, why);
 }
-
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 /* One input. */
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct analytics_query a, b;
-	const char *why, *why2;
-	char *q = malloc(size ? size : 1);
-	int ra, rb;
+	const char *why;
 
-	FUZZ_CHECK(q != NULL);
-	memcpy(q, data, size);
-	ra = fuzz_parse(q, size, &a, &why);
-	rb = fuzz_parse(q, size, &b, &why2);
-	FUZZ_CHECK(ra == rb && memcmp(&a, &b, sizeof(a)) == 0);
-	if (ra < 0) {
-		FUZZ_CHECK(why != NULL && why[0] != '\0');
-	} else {
-		FUZZ_CHECK(ra == 0);
+	if (fuzz_query_twice(data, size, fuzz_parse, &a, &b,
+	    sizeof(a)) == 0) {
 		FUZZ_CHECK(a.format == ANALYTICS_CSV ||
 		    a.format == ANALYTICS_JSONL || a.format == ANALYTICS_EPCIS);
 		FUZZ_CHECK((a.verdicts & ~0x1fu) == 0);
@@ -55,6 +44,5 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		else
 			FUZZ_CHECK(!(a.has_from && a.has_to && a.from > a.to));
 	}
-	free(q);
 	return 0;
 }

@@ -17,34 +17,22 @@
 
 /* Runs one parse of the input. */
 static int
-fuzz_parse(const char *q, size_t len, struct report_query *out,
-    const char **why)
+fuzz_parse(const char *q, size_t len, void *arg, const char **why)
 {
+	struct report_query *out = arg;
+
 	report_query_init(out);
-	*why = NULL;
 	return report_query_parse_url(out, q, len, why);
 }
-
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 /* One input. */
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct report_query a, b;
-	const char *why, *why2;
-	char *q = malloc(size ? size : 1);
-	int ra, rb;
 
-	FUZZ_CHECK(q != NULL);
-	memcpy(q, data, size);
-	ra = fuzz_parse(q, size, &a, &why);
-	rb = fuzz_parse(q, size, &b, &why2);
-	FUZZ_CHECK(ra == rb && memcmp(&a, &b, sizeof(a)) == 0);
-	if (ra < 0) {
-		FUZZ_CHECK(why != NULL && why[0] != '\0');
-	} else {
-		FUZZ_CHECK(ra == 0);
+	if (fuzz_query_twice(data, size, fuzz_parse, &a, &b,
+	    sizeof(a)) == 0) {
 		FUZZ_CHECK(a.campaign[0] == '\0' || campaign_id_ok(a.campaign));
 		FUZZ_CHECK(a.tz[0] == '\0' || tz_known(a.tz));
 		FUZZ_CHECK(!a.has_from || a.from >= 0);
@@ -52,6 +40,5 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		FUZZ_CHECK(!a.has_lang || a.lang == REPORT_LANG_ZH ||
 		    a.lang == REPORT_LANG_EN);
 	}
-	free(q);
 	return 0;
 }

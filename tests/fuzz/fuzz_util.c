@@ -116,3 +116,27 @@ fuzz_rng_reset(void)
 {
 	atomic_store(&fuzz_rng_counter, 0);
 }
+
+/* Parses a copy of data twice and checks both parses agree. */
+int
+fuzz_query_twice(const uint8_t *data, size_t size, fuzz_query_fn parse,
+    void *a, void *b, size_t objsize)
+{
+	const char *why = NULL, *why2 = NULL;
+	char *q = malloc(size ? size : 1);
+	int ra, rb;
+
+	FUZZ_CHECK(q != NULL);
+	memcpy(q, data, size);
+	memset(a, 0, objsize);
+	memset(b, 0, objsize);
+	ra = parse(q, size, a, &why);
+	rb = parse(q, size, b, &why2);
+	FUZZ_CHECK(ra == rb && memcmp(a, b, objsize) == 0);
+	if (ra < 0)
+		FUZZ_CHECK(why != NULL && why[0] != '\0');
+	else
+		FUZZ_CHECK(ra == 0);
+	free(q);
+	return ra;
+}
