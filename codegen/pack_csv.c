@@ -18,7 +18,7 @@ pack_agg_id(const char sscc[SSCC_LEN], uint8_t id[8])
 
 /* A field: an SSCC, a serial, or the URL of either. */
 int
-pack_ref_parse(const char *text, size_t len, struct pack_ref *out,
+pack_ref_parse(const char *text, size_t len, struct store_pack_ref *out,
     const char **why)
 {
 	struct sscc_code sc;
@@ -41,7 +41,7 @@ pack_ref_parse(const char *text, size_t len, struct pack_ref *out,
 			    "digit)";
 			return -EINVAL;
 		}
-		out->kind = PACK_REF_AGG;
+		out->kind = STORE_PACK_AGG;
 		pack_agg_id(text, out->id);
 		return 0;
 	}
@@ -50,13 +50,13 @@ pack_ref_parse(const char *text, size_t len, struct pack_ref *out,
 			*why = "not a serial (13 base32 characters)";
 			return -EINVAL;
 		}
-		out->kind = PACK_REF_ITEM;
+		out->kind = STORE_PACK_ITEM;
 		return 0;
 	}
 	if (sscc_path_is(text, len)) {
 		if (sscc_parse(text, len, &sc, why) < 0)
 			return -EINVAL;
-		out->kind = PACK_REF_AGG;
+		out->kind = STORE_PACK_AGG;
 		out->has_check = true;
 		pack_agg_id(sc.sscc, out->id);
 		sscc_check_digest(&sc, out->check);
@@ -64,7 +64,7 @@ pack_ref_parse(const char *text, size_t len, struct pack_ref *out,
 	}
 	if (code_parse(text, len, &c, why) < 0)
 		return -EINVAL;
-	out->kind = PACK_REF_ITEM;
+	out->kind = STORE_PACK_ITEM;
 	out->has_check = true;
 	memcpy(out->id, c.serial, sizeof(out->id));
 	code_check_digest(&c, out->check);
@@ -73,11 +73,11 @@ pack_ref_parse(const char *text, size_t len, struct pack_ref *out,
 
 /* The SSCC or serial of a reference. */
 void
-pack_ref_text(const struct pack_ref *r, char out[19])
+pack_ref_text(const struct store_pack_ref *r, char out[19])
 {
 	uint64_t v = 0;
 
-	if (r->kind == PACK_REF_ITEM) {
+	if (r->kind == STORE_PACK_ITEM) {
 		code_serial_text(r->id, out);
 		return;
 	}
@@ -196,11 +196,11 @@ pack_is_header(const struct pack_parse *ps)
 
 /* Parses every row. */
 int
-pack_csv_parse(const char *data, size_t len, struct pack_row **rows,
+pack_csv_parse(const char *data, size_t len, struct store_pack_row **rows,
     size_t *n, uint64_t *line, const char **why)
 {
 	struct pack_parse *ps;
-	struct pack_row *r = NULL, *nr;
+	struct store_pack_row *r = NULL, *nr;
 	size_t cap = 0, cnt = 0;
 	int ret = 0;
 
@@ -242,7 +242,7 @@ pack_csv_parse(const char *data, size_t len, struct pack_row **rows,
 		    (ret = pack_ref_parse(ps->field[1], ps->flen[1],
 		    &r[cnt].child, why)) < 0)
 			goto fail;
-		if (r[cnt].parent.kind != PACK_REF_AGG) {
+		if (r[cnt].parent.kind != STORE_PACK_AGG) {
 			*why = "a parent that is not a case or pallet code";
 			ret = -EINVAL;
 			goto fail;

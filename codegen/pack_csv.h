@@ -17,40 +17,21 @@
 #include <stdint.h>
 
 #include "codegen/code.h"
+#include "store/store.h"
 
 #define PACK_ROWS_MAX 50000000	/* rows of one file at most */
 #define PACK_FIELD_MAX 1024	/* bytes of one field at most */
 
-enum pack_ref_kind {
-	PACK_REF_AGG = 1,	/* a case or pallet: id is its SSCC as a u64 BE */
-	PACK_REF_ITEM = 2,	/* an item: id is its serial */
-};
-
-/* A code named in a row; with has_check, the row gave its whole URL and
- * check is the digest the store must hold for it. */
-struct pack_ref {
-	uint8_t kind;		/* enum pack_ref_kind */
-	bool has_check;
-	uint8_t id[8];
-	uint8_t check[CODE_CHECK_BYTES];
-};
-
-struct pack_row {
-	struct pack_ref parent;
-	struct pack_ref child;
-	uint64_t line;		/* 1-based line in the file */
-};
-
 /* Reads one field as a code. 0, or -EINVAL with *why. */
-int pack_ref_parse(const char *text, size_t len, struct pack_ref *out,
+int pack_ref_parse(const char *text, size_t len, struct store_pack_ref *out,
     const char **why) __attribute__((warn_unused_result, nonnull));
 /* Parses a whole file. Returns 0 with *rows (malloc'd) and *n; or
  * -EINVAL with *why and *line (the line at fault), or -ENOMEM. */
-int pack_csv_parse(const char *data, size_t len, struct pack_row **rows,
+int pack_csv_parse(const char *data, size_t len, struct store_pack_row **rows,
     size_t *n, uint64_t *line, const char **why)
     __attribute__((warn_unused_result, nonnull));
 /* A reference as text: the SSCC or the serial (out: 19 bytes). */
-void pack_ref_text(const struct pack_ref *r, char out[19])
+void pack_ref_text(const struct store_pack_ref *r, char out[19])
     __attribute__((nonnull));
 
 #endif

@@ -11,6 +11,7 @@
 #define TOKEN_CLAIM_HASH_DOMAIN "SCANLOOP-CLAIM-HASH"
 #define TOKEN_SHOP_DOMAIN "SCANLOOP-SHOP"
 #define TOKEN_ADMIN_DOMAIN "SCANLOOP-ADMIN"
+#define TOKEN_DEALER_DOMAIN "SCANLOOP-DEALER"
 #define TOKEN_CLAIM_ID_TRIES 8
 
 /* BLAKE2b, keyed with 32 bytes unless key is NULL, of a domain string,
@@ -164,9 +165,11 @@ token_claim_check_txn(struct store_txn *t, const char *token,
  */
 #define TOKEN_PAIR_BYTES (TOKEN_SELECTOR_BYTES + TOKEN_SECRET_BYTES)
 static_assert(STORE_SHOP_SELECTOR_BYTES == TOKEN_SELECTOR_BYTES &&
-    STORE_ADMIN_SELECTOR_BYTES == TOKEN_SELECTOR_BYTES, "selectors");
+    STORE_ADMIN_SELECTOR_BYTES == TOKEN_SELECTOR_BYTES &&
+    STORE_DEALER_SELECTOR_BYTES == TOKEN_SELECTOR_BYTES, "selectors");
 static_assert(STORE_SHOP_HASH_BYTES == TOKEN_PAIR_HASH_BYTES &&
-    STORE_ADMIN_HASH_BYTES == TOKEN_PAIR_HASH_BYTES, "hashes");
+    STORE_ADMIN_HASH_BYTES == TOKEN_PAIR_HASH_BYTES &&
+    STORE_DEALER_HASH_BYTES == TOKEN_PAIR_HASH_BYTES, "hashes");
 
 /* What the store keeps of a selector and secret. */
 static void
@@ -275,6 +278,37 @@ token_admin_auth_txn(struct store_txn *t, const char *token,
 	    !a->revoked;
 	if (!*ok)
 		memset(a, 0, sizeof(*a));
+	return 0;
+}
+
+/* Draws a new dealer token; the dealer keeps selector and hash. */
+void
+token_dealer_new(struct store_dealer *d, char out[TOKEN_DEALER_CHARS + 1])
+{
+	token_pair_new(TOKEN_DEALER_DOMAIN, d->selector, d->hash, out);
+}
+
+/* Authenticates a dealer by its token, in constant time whether or not
+ * its selector is known. */
+int
+token_dealer_auth_txn(struct store_txn *t, const char *token,
+    struct store_dealer *d, bool *ok)
+{
+	uint8_t raw[TOKEN_PAIR_BYTES];
+	int ret;
+
+	*ok = false;
+	memset(d, 0, sizeof(*d));
+	token_pair_parse(token, raw);
+	ret = store_dealer_by_selector_txn(t, raw, d);
+	if (ret < 0 && ret != -ENOENT) {
+		sodium_memzero(raw, sizeof(raw));
+		return ret;
+	}
+	*ok = token_pair_check(TOKEN_DEALER_DOMAIN, raw, d->hash, ret == 0) &&
+	    !d->revoked;
+	if (!*ok)
+		memset(d, 0, sizeof(*d));
 	return 0;
 }
 
