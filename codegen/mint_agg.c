@@ -88,20 +88,14 @@ mint_agg_row(struct mint_agg *g, const struct store_agg *parent,
 
 	memset(row, 0, sizeof(*row));
 	row->parent.kind = STORE_PACK_AGG;
-	for (int i = 0; i < 8; i++)
-		row->parent.id[i] = (uint8_t)(parent->sscc >> (56 - 8 * i));
+	sscc_id_from_u64(parent->sscc, row->parent.id);
 	row->child.kind = (uint8_t)kind;
 	memcpy(row->child.id, id, 8);
 	sscc_from_u64(parent->sscc, p);
 	if (kind == STORE_PACK_ITEM)
 		code_serial_text(id, c);
-	else {
-		uint64_t v = 0;
-
-		for (int i = 0; i < 8; i++)
-			v = v << 8 | id[i];
-		sscc_from_u64(v, c);
-	}
+	else
+		sscc_from_u64(sscc_id_to_u64(id), c);
 	len = snprintf(line, sizeof(line), "%s,%s\r\n", p, c);
 	return buf_append(&g->csv, line, (size_t)len) < 0 ? -ENOMEM : 0;
 }
@@ -178,7 +172,7 @@ mint_agg_pallets(struct mint_agg *g)
 {
 	const struct mint_params *p = g->p;
 	struct store_pack_row *rows;
-	struct store_agg a, c;
+	struct store_agg a;
 	uint8_t id[8];
 	int ret = 0;
 
@@ -197,10 +191,7 @@ mint_agg_pallets(struct mint_agg *g)
 			break;
 		for (uint64_t k = 0; k < nc && ret == 0; k++) {
 			sscc_make(p->company_prefix, g->first + k0 + k, sscc);
-			memset(&c, 0, sizeof(c));
-			c.sscc = sscc_to_u64(sscc);
-			for (int i = 0; i < 8; i++)
-				id[i] = (uint8_t)(c.sscc >> (56 - 8 * i));
+			sscc_id_from_u64(sscc_to_u64(sscc), id);
 			ret = mint_agg_row(g, &a, STORE_PACK_AGG, id, &rows[k]);
 		}
 		if (ret == 0)

@@ -6,16 +6,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* An SSCC as the 8-byte big-endian key the store uses. */
-static void
-pack_agg_id(const char sscc[SSCC_LEN], uint8_t id[8])
-{
-	uint64_t v = sscc_to_u64(sscc);
-
-	for (int i = 0; i < 8; i++)
-		id[i] = (uint8_t)(v >> (56 - 8 * i));
-}
-
 /* A field: an SSCC, a serial, or the URL of either. */
 int
 pack_ref_parse(const char *text, size_t len, struct store_pack_ref *out,
@@ -42,7 +32,7 @@ pack_ref_parse(const char *text, size_t len, struct store_pack_ref *out,
 			return -EINVAL;
 		}
 		out->kind = STORE_PACK_AGG;
-		pack_agg_id(text, out->id);
+		sscc_id_from_u64(sscc_to_u64(text), out->id);
 		return 0;
 	}
 	if (len == CODE_SERIAL_CHARS) {
@@ -58,7 +48,7 @@ pack_ref_parse(const char *text, size_t len, struct store_pack_ref *out,
 			return -EINVAL;
 		out->kind = STORE_PACK_AGG;
 		out->has_check = true;
-		pack_agg_id(sc.sscc, out->id);
+		sscc_id_from_u64(sscc_to_u64(sc.sscc), out->id);
 		sscc_check_digest(&sc, out->check);
 		return 0;
 	}
@@ -75,15 +65,10 @@ pack_ref_parse(const char *text, size_t len, struct store_pack_ref *out,
 void
 pack_ref_text(const struct store_pack_ref *r, char out[19])
 {
-	uint64_t v = 0;
-
-	if (r->kind == STORE_PACK_ITEM) {
+	if (r->kind == STORE_PACK_ITEM)
 		code_serial_text(r->id, out);
-		return;
-	}
-	for (int i = 0; i < 8; i++)
-		v = v << 8 | r->id[i];
-	sscc_from_u64(v, out);
+	else
+		sscc_from_u64(sscc_id_to_u64(r->id), out);
 }
 
 /* The state of a parse: where it is, the line, the fields of a row. */

@@ -90,6 +90,25 @@ sscc_from_u64(uint64_t v, char out[SSCC_LEN + 1])
 	out[SSCC_LEN] = '\0';
 }
 
+/* Big-endian, so that ids sort as numbers. */
+void
+sscc_id_from_u64(uint64_t v, uint8_t id[8])
+{
+	for (int i = 0; i < 8; i++)
+		id[i] = (uint8_t)(v >> (56 - 8 * i));
+}
+
+/* The number of an id. */
+uint64_t
+sscc_id_to_u64(const uint8_t id[8])
+{
+	uint64_t v = 0;
+
+	for (int i = 0; i < 8; i++)
+		v = v << 8 | id[i];
+	return v;
+}
+
 /* The signed message. */
 static void
 sscc_message(const struct sscc_code *c, uint8_t msg[SSCC_MSG_BYTES])

@@ -52,6 +52,11 @@ uint64_t sscc_to_u64(const char sscc[SSCC_LEN]) __attribute__((nonnull));
 void sscc_from_u64(uint64_t v, char out[SSCC_LEN + 1])
     __attribute__((nonnull));
 
+/* An SSCC's number as the 8-byte big-endian id of the store's records
+ * (struct store_pack_ref), and back. */
+void sscc_id_from_u64(uint64_t v, uint8_t id[8]) __attribute__((nonnull));
+uint64_t sscc_id_to_u64(const uint8_t id[8]) __attribute__((nonnull));
+
 /* Signs c->sscc with a key (sets version, scheme, key_id, tag). */
 void sscc_sign(const struct keypair *kp, struct sscc_code *c)
     __attribute__((nonnull));

@@ -366,6 +366,36 @@ struct pack_child_info {
 	unsigned height;		/* 0: an item */
 };
 
+/* Reads the case or pallet a row names (its parent, or a child) and
+ * checks it: known, the row's digest (if it gave a URL) the store's, not
+ * received by a dealer. -EINVAL with *why. */
+static int
+pack_agg_check_txn(struct store_txn *t, const struct store_pack_ref *r,
+    bool parent, struct store_agg *a, const char **why)
+{
+	int ret;
+
+	if ((ret = store_agg_get_txn(t, pack_be64(r->id), a)) == -ENOENT) {
+		*why = parent ? "unknown case or pallet code (parent)" :
+		    "unknown case or pallet code (child)";
+		return -EINVAL;
+	}
+	if (ret < 0)
+		return ret;
+	if (r->has_check && memcmp(a->check, r->check,
+	    STORE_CHECK_BYTES) != 0) {
+		*why = parent ? "the parent's signature is not the store's" :
+		    "the child's signature is not the store's";
+		return -EINVAL;
+	}
+	if (a->received != 0) {
+		*why = parent ? "the parent was received by a dealer already" :
+		    "the child was received by a dealer already";
+		return -EINVAL;
+	}
+	return 0;
+}
+
 /* Checks a row's child and reads what it brings. -EINVAL with *why. */
 static int
 pack_child_txn(struct store_txn *t, const struct store_pack_row *row,
@@ -378,22 +408,9 @@ pack_child_txn(struct store_txn *t, const struct store_pack_row *row,
 
 	memset(ci, 0, sizeof(*ci));
 	if (row->child.kind == STORE_PACK_AGG) {
-		if ((ret = store_agg_get_txn(t, pack_be64(row->child.id),
-		    &a)) == -ENOENT) {
-			*why = "unknown case or pallet code (child)";
-			return -EINVAL;
-		}
-		if (ret < 0)
+		if ((ret = pack_agg_check_txn(t, &row->child, false, &a,
+		    why)) < 0)
 			return ret;
-		if (row->child.has_check && memcmp(a.check, row->child.check,
-		    STORE_CHECK_BYTES) != 0) {
-			*why = "the child's signature is not the store's";
-			return -EINVAL;
-		}
-		if (a.received != 0) {
-			*why = "the child was received by a dealer already";
-			return -EINVAL;
-		}
 		ci->items = a.items;
 		memcpy(ci->gtin, a.gtin, sizeof(ci->gtin));
 		ci->mixed = (a.flags & STORE_AGG_F_MIXED) != 0;
@@ -433,21 +450,8 @@ pack_row_txn(struct store_txn *t, const struct store_pack_row *row,
 	bool cycle;
 	int ret;
 
-	if ((ret = store_agg_get_txn(t, parent, &p)) == -ENOENT) {
-		*why = "unknown case or pallet code (parent)";
-		return -EINVAL;
-	}
-	if (ret < 0)
+	if ((ret = pack_agg_check_txn(t, &row->parent, true, &p, why)) < 0)
 		return ret;
-	if (row->parent.has_check && memcmp(p.check, row->parent.check,
-	    STORE_CHECK_BYTES) != 0) {
-		*why = "the parent's signature is not the store's";
-		return -EINVAL;
-	}
-	if (p.received != 0) {
-		*why = "the parent was received by a dealer already";
-		return -EINVAL;
-	}
 	if ((ret = pack_child_txn(t, row, &ci, why)) < 0)
 		return ret;
 	if ((ret = store_pack_parent_txn(t, &row->child, &old)) == 0) {

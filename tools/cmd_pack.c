@@ -107,9 +107,7 @@ pack_agg_arg(const char *cmd, const char *text, uint64_t *sscc)
 		return cli_usage(cmd, "'%s': %s", text, why);
 	if (r.kind != STORE_PACK_AGG)
 		return cli_usage(cmd, "'%s' is not a case or pallet code", text);
-	*sscc = 0;
-	for (int i = 0; i < 8; i++)
-		*sscc = *sscc << 8 | r.id[i];
+	*sscc = sscc_id_to_u64(r.id);
 	return 0;
 }
 
@@ -163,11 +161,9 @@ pack_show_agg(struct store_txn *t, const struct store_pack_ref *r)
 {
 	char text[SSCC_LEN + 1], when[40];
 	struct store_agg a;
-	uint64_t sscc = 0;
+	uint64_t sscc = sscc_id_to_u64(r->id);
 	int ret;
 
-	for (int i = 0; i < 8; i++)
-		sscc = sscc << 8 | r->id[i];
 	if ((ret = store_agg_get_txn(t, sscc, &a)) < 0)
 		return ret;
 	sscc_from_u64(sscc, text);
