@@ -61,10 +61,9 @@ fuzz_reference(const char *p, size_t size, const struct store_pack_row *rows,
 		c = memchr(p, ',', (size_t)(e - p));
 		if (c == NULL || memchr(c + 1, ',', (size_t)(e - c - 1)) != NULL)
 			return -1;
-		if (line == 1 && (((size_t)(c - p) == 13 &&
-		    memcmp(p, "parent_serial,child_serial", 26) == 0 &&
-		    e - p == 26) || (e - p == 12 &&
-		    memcmp(p, "parent,child", 12) == 0))) {
+		if (line == 1 && ((e - p == 26 &&
+		    memcmp(p, "parent_serial,child_serial", 26) == 0) ||
+		    (e - p == 12 && memcmp(p, "parent,child", 12) == 0))) {
 			p = nl + 1;
 			continue;
 		}
