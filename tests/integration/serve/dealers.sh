@@ -160,10 +160,24 @@ sl pack load "$T/cycle.csv"
 assert_contains "$ERR" "cycle" "the cycle is named"
 sl pack load "$T/twice.csv"
 assert_contains "$ERR" "line 4" "the second naming of a child is the line at fault"
-# The job's own packing.csv loads again (as a line would send it), by URL
-# too.
+# By URL: a tampered signature is refused, the true one loads.
+KU=$(sed -n 2p "$T/job2/cases.csv" | cut -d, -f3 | tr -d '\r')
+IU=$(sed -n 2p "$T/job2/codes.csv" | cut -d, -f3 | tr -d '\r')
+c=${KU: -10:1}
+if [ "$c" = A ]; then c=B; else c=A; fi
+printf '"%s",%s\n' "${KU:0:${#KU}-10}$c${KU: -9}" "$IU" >"$T/tampered.csv"
+sl pack load "$T/tampered.csv"
+assert_rc 1 "pack load with a tampered case URL"
+assert_contains "$ERR" "signature is not the store's" "the tampered URL is named"
+assert_eq "$(dump_meta | sha256sum)" "$BEFORE" "pack load tampered.csv changed the store"
+printf '"%s",%s\n' "$KU" "$IU" >"$T/urls.csv"
+ok pack load "$T/urls.csv"
+assert_contains "$OUT" "1 new" "a row by URLs"
+ok pack show "$IU"
+assert_contains "$OUT" "parent: ${K[0]}" "the item's case, loaded by URL"
+# The job's own packing.csv loads again (as a line would send it).
 ok pack load "$T/job2/packing.csv"
-assert_contains "$OUT" "30 new" "packing.csv reloaded"
+assert_contains "$OUT" "29 new" "packing.csv reloaded"
 ok pack show "${K[2]}"
 assert_contains "$OUT" "items: 10" "a reloaded case"
 ok pack unlink --parent "$(sed -n 2p "$T/job2/cases.csv" | cut -d, -f3 | tr -d '\r')"
