@@ -128,7 +128,6 @@ PALLET=$(sed -n 2p "$T/job/pallets.csv" | cut -d, -f3 | tr -d '\r')
 PSSCC=$(sed -n 2p "$T/job/pallets.csv" | cut -d, -f2)
 CASE1=$(sed -n 2p "$T/job/cases.csv" | cut -d, -f3 | tr -d '\r')
 C1=$(sed -n 2p "$T/job/cases.csv" | cut -d, -f2)
-C2=$(sed -n 3p "$T/job/cases.csv" | cut -d, -f2)
 ok pack show "$PSSCC"
 assert_contains "$OUT" "items: 10000" "the pallet's items"
 assert_contains "$OUT" "children: 100" "the pallet's cases"
