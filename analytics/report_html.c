@@ -614,6 +614,38 @@ rh_signal_table(struct rh *h, int kind)
 	rh_tend(h);
 }
 
+/* Diversions per dealer whose region the items left. */
+static void
+rh_dealer_table(struct rh *h)
+{
+	const struct report_signals *g = &h->r->p[0].sig;
+	static const char *const cols[] = { "dealer", "diversion_count" };
+	size_t order[REPORT_DEALERS_MAX];
+
+	if (g->ndealers == 0)
+		return;
+	rh_puts(h, "<h3>");
+	rh_esc(h, RH_T("by_dealer"));
+	rh_puts(h, "</h3>");
+	rh_thead_cols(h, cols, sizeof(cols) / sizeof(cols[0]));
+	report_dealers_order(g, order);
+	for (size_t i = 0; i < g->ndealers; i++) {
+		const struct report_dealer_count *d = &g->dealers[order[i]];
+
+		rh_puts(h, "<tr><td>");
+		rh_esc(h, d->dealer[0] != '\0' ? d->dealer : RH_T("no_dealer"));
+		rh_puts(h, "</td><td>");
+		rh_num(h, d->n);
+		rh_puts(h, "</td></tr>");
+	}
+	rh_tend(h);
+	if (g->dealers_full) {
+		rh_puts(h, "<p class=\"note\">");
+		rh_esc(h, RH_T("incomplete"));
+		rh_puts(h, "</p>");
+	}
+}
+
 /* The signals: counts per kind, the newest of each, the anomalies. */
 static void
 rh_signals(struct rh *h)
@@ -627,9 +659,12 @@ rh_signals(struct rh *h)
 		rh_row(h, signals_kind_name(kind), g->count[kind],
 		    q->count[kind]);
 	rh_tend(h);
-	for (int kind = 1; kind < SIGNALS_KINDS; kind++)
+	for (int kind = 1; kind < SIGNALS_KINDS; kind++) {
 		if (kind != SIGNALS_REDEMPTION_ANOMALY)
 			rh_signal_table(h, kind);
+		if (kind == SIGNALS_DIVERSION)
+			rh_dealer_table(h);
+	}
 	rh_puts(h, "<h3>");
 	rh_esc(h, RH_T("anomalies"));
 	rh_puts(h, " · ");

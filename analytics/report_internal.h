@@ -30,6 +30,7 @@
 #define REPORT_CELLS (360 * 180)
 #define REPORT_TZ_SEGS 64
 #define REPORT_SIGNALS_LATEST 10	/* newest signals kept per kind */
+#define REPORT_DEALERS_MAX 64		/* dealers in the diversion table */
 #define REPORT_ANOMALIES_MAX 1024	/* redemption anomalies listed */
 
 /* A time zone over the report's span: UTC offsets from each instant on. */
@@ -109,6 +110,14 @@ struct report_campaign_fig {
  * from latest_at[kind]) and the anomalies. */
 struct report_signals {
 	uint64_t count[SIGNALS_KINDS];
+	/* Diversions per dealer whose region the item left ("": its
+	 * batch's region), in the order first met. */
+	struct report_dealer_count {
+		char dealer[STORE_ID_MAX + 1];
+		uint64_t n;
+	} dealers[REPORT_DEALERS_MAX];
+	size_t ndealers;
+	bool dealers_full;
 	struct store_signal latest[SIGNALS_KINDS][REPORT_SIGNALS_LATEST];
 	struct signals_anomaly *anomalies;	/* [nanomalies] */
 	size_t nanomalies;
@@ -222,6 +231,9 @@ bool report_covers_batch(struct report *r, uint32_t batch_id);
  * anomalies, in the report's transaction. */
 int report_signals_count(struct report *r)
     __attribute__((warn_unused_result));
+/* The indexes of a period's diversion dealers, most diversions first. */
+void report_dealers_order(const struct report_signals *g,
+    size_t order[REPORT_DEALERS_MAX]);
 /* The newest signals of a kind in period p, newest first: up to
  * REPORT_SIGNALS_LATEST pointers into p->sig.latest; returns how many. */
 size_t report_signals_latest(const struct report_period *p, int kind,

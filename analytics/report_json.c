@@ -306,6 +306,26 @@ rj_signal(const struct store_signal *s)
 	return o;
 }
 
+/* Diversions per dealer, most first; dealer null: batch regions. */
+static json_t *
+rj_dealers(const struct report_signals *g)
+{
+	json_t *a = json_array();
+	size_t order[REPORT_DEALERS_MAX];
+
+	report_dealers_order(g, order);
+	for (size_t i = 0; i < g->ndealers; i++) {
+		const struct report_dealer_count *d = &g->dealers[order[i]];
+		json_t *e = json_object();
+
+		json_object_set_new(e, "dealer", d->dealer[0] != '\0' ?
+		    json_string(d->dealer) : json_null());
+		rj_u64(e, "count", d->n);
+		json_array_append_new(a, e);
+	}
+	return a;
+}
+
 /* The signals of period k: counts, the newest of each kind (newest
  * first), the redemption anomalies. */
 static json_t *
@@ -349,6 +369,7 @@ rj_signals(const struct report *r, int k)
 		json_array_append_new(anomalies, e);
 	}
 	json_object_set_new(o, "counts", counts);
+	json_object_set_new(o, "diversion_by_dealer", rj_dealers(g));
 	json_object_set_new(o, "latest", latest);
 	json_object_set_new(o, "redemption_anomalies", anomalies);
 	json_object_set_new(o, "redemption_anomalies_complete", json_boolean(

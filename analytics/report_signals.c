@@ -14,6 +14,7 @@
 #include "analytics/report_internal.h"
 
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -56,6 +57,27 @@ report_signals_seek(struct report *r, int64_t at, uint64_t *after)
 	return 0;
 }
 
+/* Counts a diversion under the dealer whose region it left. */
+static void
+report_dealer_count(struct report_signals *g, const char *dealer)
+{
+	size_t i;
+
+	for (i = 0; i < g->ndealers; i++)
+		if (strcmp(g->dealers[i].dealer, dealer) == 0)
+			break;
+	if (i == g->ndealers) {
+		if (i == REPORT_DEALERS_MAX) {
+			g->dealers_full = true;
+			return;
+		}
+		snprintf(g->dealers[i].dealer, sizeof(g->dealers[i].dealer),
+		    "%s", dealer);
+		g->ndealers++;
+	}
+	g->dealers[i].n++;
+}
+
 /* Counts a stored signal in its period; stops past the current one. */
 static int
 report_signal_cb(const struct store_signal *s, void *arg)
@@ -76,6 +98,8 @@ report_signal_cb(const struct store_signal *s, void *arg)
 		g->latest[s->kind][g->count[s->kind] % REPORT_SIGNALS_LATEST] =
 		    *s;
 		g->count[s->kind]++;
+		if (s->kind == SIGNALS_DIVERSION)
+			report_dealer_count(g, s->dealer);
 	}
 	return 0;
 }
@@ -134,4 +158,24 @@ report_signals_latest(const struct report_period *p, int kind,
 		out[i] = &p->sig.latest[kind][(n - 1 - i) %
 		    REPORT_SIGNALS_LATEST];
 	return m;
+}
+
+/* Orders a period's dealers by diversions, most first (then by id). */
+void
+report_dealers_order(const struct report_signals *g,
+    size_t order[REPORT_DEALERS_MAX])
+{
+	for (size_t i = 0; i < g->ndealers; i++) {
+		size_t j = i;
+
+		/* Insertion sort: at most REPORT_DEALERS_MAX entries. */
+		while (j > 0 && (g->dealers[order[j - 1]].n < g->dealers[i].n ||
+		    (g->dealers[order[j - 1]].n == g->dealers[i].n &&
+		    strcmp(g->dealers[order[j - 1]].dealer,
+		    g->dealers[i].dealer) > 0))) {
+			order[j] = order[j - 1];
+			j--;
+		}
+		order[j] = i;
+	}
 }

@@ -361,40 +361,74 @@ signals_clone(struct store_txn *t, const struct store_event *ev,
 	return signals_raise(t, &s, r);
 }
 
-/* diversion: a located human scan outside every circle of its batch's
- * region. */
+/* The region a scanned item is expected in: that of the dealer who
+ * received it (when it has one; d->id set), else its batch's. -ENOENT
+ * when neither has one. */
+static int
+signals_region_txn(struct store_txn *t, const struct store_event *ev,
+    struct store_circle *c, size_t *n, struct store_dealer *d)
+{
+	struct store_binding b;
+	int ret;
+
+	d->id[0] = '\0';
+	if ((ret = store_binding_get_txn(t, ev->serial, &b)) == 0 &&
+	    (ret = store_dealer_get_txn(t, b.dealer, d)) == 0 &&
+	    d->nregion > 0 && d->nregion <= STORE_REGION_MAX) {
+		*n = d->nregion;
+		memcpy(c, d->region, *n * sizeof(*c));
+		return 0;
+	}
+	if (ret < 0 && ret != -ENOENT)
+		return ret;
+	d->id[0] = '\0';
+	return store_region_get_txn(t, ev->batch_id, c, n);
+}
+
+/* diversion: a located human scan outside every circle of its region:
+ * its dealer's, else its batch's. */
 static int
 signals_diversion(struct store_txn *t, const struct store_event *ev,
     struct signals_raised *r)
 {
 	struct store_circle c[STORE_REGION_MAX];
+	struct store_dealer d;
 	struct store_signal s;
-	double acc, d, nearest = INFINITY;
+	double acc, dist, nearest = INFINITY;
 	char batch[64];
-	size_t n;
+	size_t n, near = 0;
 	int ret;
 
 	if (ev->batch_id == 0 || !signals_human_auth(ev) ||
 	    !(ev->flags & STORE_EVENT_F_LOCATION))
 		return 0;
-	if ((ret = store_region_get_txn(t, ev->batch_id, c, &n)) == -ENOENT)
+	if ((ret = signals_region_txn(t, ev, c, &n, &d)) == -ENOENT)
 		return 0;
 	if (ret < 0)
 		return ret;
 	acc = (double)ev->accuracy / 1000;
 	for (size_t i = 0; i < n; i++) {
-		d = signals_distance_km(c[i].lat, c[i].lon, ev->lat, ev->lon) -
-		    c[i].km - acc;
-		if (d <= 0)
+		dist = signals_distance_km(c[i].lat, c[i].lon, ev->lat,
+		    ev->lon) - c[i].km - acc;
+		if (dist <= 0)
 			return 0;
-		if (d < nearest)
-			nearest = d;
+		if (dist < nearest) {
+			nearest = dist;
+			near = i;
+		}
 	}
 	signals_init(&s, SIGNALS_DIVERSION, ev);
 	signals_batch_text(t, ev->batch_id, batch, sizeof(batch));
-	snprintf(s.detail, sizeof(s.detail), "%s scanned at %.4f, %.4f, "
-	    "%.0f km outside its sales region", batch, ev->lat, ev->lon,
-	    nearest);
+	if (d.id[0] != '\0') {
+		memcpy(s.dealer, d.id, sizeof(s.dealer));
+		snprintf(s.detail, sizeof(s.detail), "%s scanned at %.4f, "
+		    "%.4f, %.0f km outside the region of dealer %s (nearest: "
+		    "%.4g, %.4g, %.4g km)", batch, ev->lat, ev->lon, nearest,
+		    d.id, c[near].lat, c[near].lon, c[near].km);
+	} else
+		snprintf(s.detail, sizeof(s.detail), "%s scanned at %.4f, "
+		    "%.4f, %.0f km outside its sales region", batch, ev->lat,
+		    ev->lon, nearest);
 	return signals_raise(t, &s, r);
 }
 

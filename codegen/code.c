@@ -72,15 +72,24 @@ code_message(const struct code *c, uint8_t msg[CODE_MSG_BYTES])
 void
 code_check_digest(const struct code *c, uint8_t out[CODE_CHECK_BYTES])
 {
-	crypto_generichash_state st;
 	uint8_t msg[CODE_MSG_BYTES];
 
 	code_message(c, msg);
+	code_digest_bytes(msg, sizeof(msg), c->tag, c->tag_len, out);
+}
+
+/* BLAKE2b-64 over the check domain, a message and its tag. */
+void
+code_digest_bytes(const uint8_t *msg, size_t len, const uint8_t *tag,
+    size_t taglen, uint8_t out[CODE_CHECK_BYTES])
+{
+	crypto_generichash_state st;
+
 	crypto_generichash_init(&st, NULL, 0, CODE_CHECK_BYTES);
 	crypto_generichash_update(&st, (const uint8_t *)CODE_CHECK_DOMAIN,
 	    sizeof(CODE_CHECK_DOMAIN) - 1);
-	crypto_generichash_update(&st, msg, sizeof(msg));
-	crypto_generichash_update(&st, c->tag, c->tag_len);
+	crypto_generichash_update(&st, msg, len);
+	crypto_generichash_update(&st, tag, taglen);
 	crypto_generichash_final(&st, out, CODE_CHECK_BYTES);
 }
 
@@ -168,7 +177,7 @@ code_param_is_s(const char *name, size_t len)
  * percent-decoded, has a signature's length. Two such values are
  * ambiguous and rejected.
  */
-static int
+int
 code_parse_query(const char *q, size_t len, struct code *out, const char **why)
 {
 	uint8_t sig[CODE_SIG_MAX_BYTES];

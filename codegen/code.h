@@ -62,6 +62,9 @@ void code_message(const struct code *c, uint8_t msg[CODE_MSG_BYTES])
  * reveals neither the tag nor, therefore, the code text. */
 void code_check_digest(const struct code *c, uint8_t out[CODE_CHECK_BYTES])
     __attribute__((nonnull));
+/* The same digest of any signed message and its tag (case codes). */
+void code_digest_bytes(const uint8_t *msg, size_t len, const uint8_t *tag,
+    size_t taglen, uint8_t out[CODE_CHECK_BYTES]) __attribute__((nonnull));
 /* Formats a code's text into out (NUL-terminated). Returns its length,
  * or -ENOSPC when outlen is too small. */
 int code_format(const struct code *c, const char *base_url, char *out,
@@ -74,6 +77,10 @@ int code_format(const struct code *c, const char *base_url, char *out,
  * set to a short reason. */
 int code_parse(const char *text, size_t len, struct code *out,
     const char **why) __attribute__((warn_unused_result, nonnull(1, 3)));
+/* Reads the signature (the S parameter) of a query string into out's
+ * version, scheme, key_id and tag. Returns 0 or -EINVAL with *why. */
+int code_parse_query(const char *q, size_t len, struct code *out,
+    const char **why) __attribute__((warn_unused_result, nonnull));
 /* Formats a serial as its 13 base32 characters. */
 void code_serial_text(const uint8_t serial[CODE_SERIAL_BYTES],
     char out[CODE_SERIAL_CHARS + 1]) __attribute__((nonnull));

@@ -423,15 +423,23 @@ keys_sign(const struct keypair *kp, struct code *c)
 	c->key_id = kp->id;
 	c->tag_len = (uint8_t)code_tag_len(kp->scheme);
 	code_message(c, msg);
+	keys_sign_bytes(kp, msg, sizeof(msg), c->tag);
+}
+
+/* An Ed25519 signature, or the MAC truncated to CODE_MAC_TAG_BYTES. */
+void
+keys_sign_bytes(const struct keypair *kp, const uint8_t *msg, size_t len,
+    uint8_t tag[CODE_TAG_MAX])
+{
 	if (kp->scheme == CODE_SCHEME_ED25519) {
-		crypto_sign_detached(c->tag, NULL, msg, sizeof(msg),
+		crypto_sign_detached(tag, NULL, msg, len,
 		    kp->secret + KEYS_SK_OFF);
 	} else {
 		uint8_t h[16];
 
-		crypto_generichash(h, sizeof(h), msg, sizeof(msg),
+		crypto_generichash(h, sizeof(h), msg, len,
 		    kp->secret + KEYS_SK_OFF, 32);
-		memcpy(c->tag, h, CODE_MAC_TAG_BYTES);
+		memcpy(tag, h, CODE_MAC_TAG_BYTES);
 	}
 }
 

@@ -60,6 +60,10 @@ const uint8_t *keys_secret(const struct keypair *kp) __attribute__((nonnull));
 /* Fills version, scheme, key_id and the tag of a code whose gtin and
  * serial are set. */
 void keys_sign(const struct keypair *kp, struct code *c) __attribute__((nonnull));
+/* Signs len bytes of msg with the key's scheme: tag gets
+ * code_tag_len(scheme) bytes (Ed25519 signature or truncated MAC). */
+void keys_sign_bytes(const struct keypair *kp, const uint8_t *msg,
+    size_t len, uint8_t tag[CODE_TAG_MAX]) __attribute__((nonnull));
 /* Checks an Ed25519 code against a public key: 0 or -EBADMSG. */
 int keys_verify_ed25519(const uint8_t public[KEYS_PUBLIC_BYTES],
     const struct code *c) __attribute__((warn_unused_result, nonnull));

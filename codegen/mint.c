@@ -1,5 +1,6 @@
 /* mint.c — the batch minting pipeline. */
 #include "codegen/mint.h"
+#include "codegen/mint_internal.h"
 #include "codegen/job.h"
 #include "codegen/render.h"
 #include "common/buf.h"
@@ -622,6 +623,19 @@ mint_manifest(struct mint_ctx *c, const struct mint_result *r, char **out)
 	    "draw_codes_sha256", p->draw_codes ? r->draw_codes_sha256 : NULL);
 	if (m == NULL)
 		return -ENOMEM;
+	if (p->case_size > 0) {
+		json_object_set_new(m, "company_prefix",
+		    json_string(p->company_prefix));
+		json_object_set_new(m, "case_size", json_integer(
+		    (json_int_t)p->case_size));
+		json_object_set_new(m, "cases", json_integer(
+		    (json_int_t)r->cases));
+		json_object_set_new(m, "pallet_size", json_integer(
+		    (json_int_t)p->pallet_size));
+		json_object_set_new(m, "pallets", json_integer(
+		    (json_int_t)r->pallets));
+		json_object_set_new(m, "packing", json_string("packing.csv"));
+	}
 	*out = json_dumps(m, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
 	json_decref(m);
 	if (*out == NULL)
@@ -743,6 +757,10 @@ mint_run(const struct mint_params *p, struct mint_result *r, const char **why)
 	if ((ret = mint_store_all(&c, m, b.id, e)) < 0)
 		goto fail;
 	if (p->draw_codes && (ret = mint_store_drawcodes(&c, m, b.id)) < 0)
+		goto fail;
+	if (p->case_size > 0 && (ret = mint_agg_run(p, c.job,
+	    (const uint8_t (*)[CODE_SERIAL_BYTES])c.serials, b.id, r,
+	    &c.why)) < 0)
 		goto fail;
 	if ((ret = mint_manifest(&c, r, &manifest)) < 0 ||
 	    (ret = job_put(c.job, "manifest.json", manifest,

@@ -21,6 +21,7 @@
 #include "store/store.h"
 
 #define MINT_MAX_CODES 100000000ULL
+#define MINT_AGG_SIZE_MAX 1000000	/* items per case, cases per pallet */
 
 struct mint_params {
 	struct store *st;
@@ -45,6 +46,12 @@ struct mint_params {
 	void (*progress)(const char *phase, uint64_t done, uint64_t total,
 	    void *arg);
 	void *progress_arg;
+	/* Aggregation codes (mint_agg.c): one case code per case_size
+	 * items (0: none) and one pallet code per pallet_size cases (0:
+	 * none), SSCCs of company_prefix. */
+	uint64_t case_size;
+	uint64_t pallet_size;
+	const char *company_prefix;
 	/* Set by a signal handler to stop the mint cleanly. */
 	volatile sig_atomic_t *cancel;
 };
@@ -56,6 +63,9 @@ struct mint_result {
 	char draw_codes_sha256[65];	/* with draw codes */
 	int64_t created;
 	double seconds;
+	uint64_t cases;			/* case codes minted */
+	uint64_t pallets;		/* pallet codes minted */
+	char first_sscc[19];		/* the first case's SSCC */
 };
 
 /* Runs a mint. Returns 0, or a negative errno with *why; on failure the

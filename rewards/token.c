@@ -11,6 +11,7 @@
 #define TOKEN_CLAIM_HASH_DOMAIN "SCANLOOP-CLAIM-HASH"
 #define TOKEN_SHOP_DOMAIN "SCANLOOP-SHOP"
 #define TOKEN_ADMIN_DOMAIN "SCANLOOP-ADMIN"
+#define TOKEN_DEALER_DOMAIN "SCANLOOP-DEALER"
 #define TOKEN_CLAIM_ID_TRIES 8
 
 /* BLAKE2b, keyed with 32 bytes unless key is NULL, of a domain string,
@@ -164,9 +165,11 @@ token_claim_check_txn(struct store_txn *t, const char *token,
  */
 #define TOKEN_PAIR_BYTES (TOKEN_SELECTOR_BYTES + TOKEN_SECRET_BYTES)
 static_assert(STORE_SHOP_SELECTOR_BYTES == TOKEN_SELECTOR_BYTES &&
-    STORE_ADMIN_SELECTOR_BYTES == TOKEN_SELECTOR_BYTES, "selectors");
+    STORE_ADMIN_SELECTOR_BYTES == TOKEN_SELECTOR_BYTES &&
+    STORE_DEALER_SELECTOR_BYTES == TOKEN_SELECTOR_BYTES, "selectors");
 static_assert(STORE_SHOP_HASH_BYTES == TOKEN_PAIR_HASH_BYTES &&
-    STORE_ADMIN_HASH_BYTES == TOKEN_PAIR_HASH_BYTES, "hashes");
+    STORE_ADMIN_HASH_BYTES == TOKEN_PAIR_HASH_BYTES &&
+    STORE_DEALER_HASH_BYTES == TOKEN_PAIR_HASH_BYTES, "hashes");
 
 /* What the store keeps of a selector and secret. */
 static void
@@ -254,28 +257,72 @@ token_admin_new(struct store_admin_token *a, char out[TOKEN_ADMIN_CHARS + 1])
 	token_pair_new(TOKEN_ADMIN_DOMAIN, a->selector, a->hash, out);
 }
 
+/* Looks a presented token up by its selector (get fills rec, of size
+ * bytes, into whose fields hash and revoked point) and checks it in
+ * constant time whether or not the selector is known: *ok when it is a
+ * known, unrevoked one's; rec is zeroed otherwise. */
+static int
+token_pair_auth_txn(struct store_txn *t, const char *domain,
+    const char *token, int (*get)(struct store_txn *, const uint8_t *,
+    void *), void *rec, size_t size, const uint8_t *hash,
+    const uint8_t *revoked, bool *ok)
+{
+	uint8_t raw[TOKEN_PAIR_BYTES];
+	int ret;
+
+	*ok = false;
+	memset(rec, 0, size);
+	token_pair_parse(token, raw);
+	ret = get(t, raw, rec);
+	if (ret < 0 && ret != -ENOENT) {
+		sodium_memzero(raw, sizeof(raw));
+		return ret;
+	}
+	*ok = token_pair_check(domain, raw, hash, ret == 0) && !*revoked;
+	if (!*ok)
+		memset(rec, 0, size);
+	return 0;
+}
+
+/* An admin token by selector, for token_pair_auth_txn. */
+static int
+token_admin_get(struct store_txn *t, const uint8_t *sel, void *rec)
+{
+	return store_admin_token_get_txn(t, sel, rec);
+}
+
 /* Authenticates an admin token, in constant time whether or not its
  * selector is known. */
 int
 token_admin_auth_txn(struct store_txn *t, const char *token,
     struct store_admin_token *a, bool *ok)
 {
-	uint8_t raw[TOKEN_PAIR_BYTES];
-	int ret;
+	return token_pair_auth_txn(t, TOKEN_ADMIN_DOMAIN, token,
+	    token_admin_get, a, sizeof(*a), a->hash, &a->revoked, ok);
+}
 
-	*ok = false;
-	memset(a, 0, sizeof(*a));
-	token_pair_parse(token, raw);
-	ret = store_admin_token_get_txn(t, raw, a);
-	if (ret < 0 && ret != -ENOENT) {
-		sodium_memzero(raw, sizeof(raw));
-		return ret;
-	}
-	*ok = token_pair_check(TOKEN_ADMIN_DOMAIN, raw, a->hash, ret == 0) &&
-	    !a->revoked;
-	if (!*ok)
-		memset(a, 0, sizeof(*a));
-	return 0;
+/* Draws a new dealer token; the dealer keeps selector and hash. */
+void
+token_dealer_new(struct store_dealer *d, char out[TOKEN_DEALER_CHARS + 1])
+{
+	token_pair_new(TOKEN_DEALER_DOMAIN, d->selector, d->hash, out);
+}
+
+/* A dealer by selector, for token_pair_auth_txn. */
+static int
+token_dealer_get(struct store_txn *t, const uint8_t *sel, void *rec)
+{
+	return store_dealer_by_selector_txn(t, sel, rec);
+}
+
+/* Authenticates a dealer by its token, in constant time whether or not
+ * its selector is known. */
+int
+token_dealer_auth_txn(struct store_txn *t, const char *token,
+    struct store_dealer *d, bool *ok)
+{
+	return token_pair_auth_txn(t, TOKEN_DEALER_DOMAIN, token,
+	    token_dealer_get, d, sizeof(*d), d->hash, &d->revoked, ok);
 }
 
 /* Parses the public part of a token or a selector given alone (the

@@ -30,6 +30,7 @@
 #define TOKEN_SHOP_SECRET_BYTES TOKEN_SECRET_BYTES
 #define TOKEN_SHOP_CHARS TOKEN_PAIR_CHARS
 #define TOKEN_ADMIN_CHARS TOKEN_PAIR_CHARS
+#define TOKEN_DEALER_CHARS TOKEN_PAIR_CHARS
 
 /* Stores a new open claim (cl filled but for id and hash) under a fresh
  * random id, and formats its token. Returns 0, -EAGAIN when no free id
@@ -75,6 +76,15 @@ void token_admin_new(struct store_admin_token *a,
  * 0 or a negative errno from the store. */
 int token_admin_auth_txn(struct store_txn *t, const char *token,
     struct store_admin_token *a, bool *ok) __attribute__((warn_unused_result));
+/* Makes a dealer API token and what the store keeps of it (selector,
+ * hash). */
+void token_dealer_new(struct store_dealer *d,
+    char out[TOKEN_DEALER_CHARS + 1]);
+/* Authenticates a dealer token in constant time whether or not it
+ * exists: *ok when it is a known, unrevoked dealer's (then in *d).
+ * Returns 0 or a negative errno from the store. */
+int token_dealer_auth_txn(struct store_txn *t, const char *token,
+    struct store_dealer *d, bool *ok) __attribute__((warn_unused_result));
 /* Parses a token's selector: the first TOKEN_SELECTOR_CHARS characters
  * of the token (or the selector alone, as 'admin token list' shows it). */
 int token_selector_parse(const char *text, uint8_t sel[TOKEN_SELECTOR_BYTES])

@@ -116,6 +116,21 @@ int page_render_staff(enum page_lang lang, const char *claim_prefill,
 /* Appends the page for GET /01/{GTIN} (a product, no serial). */
 int page_render_product(enum page_lang lang, const char *gtin, struct buf *out)
     __attribute__((warn_unused_result));
+/* What the page of a case or pallet code shows. */
+struct page_case {
+	enum page_lang lang;
+	bool pallet;
+	const char *sscc;		/* 18 digits */
+	const char *gtin;		/* its items' product, or "" */
+	bool mixed;			/* items of several products */
+	uint64_t items;			/* below it, at any depth */
+	uint64_t children;		/* cases right below a pallet */
+	const char *self_path;		/* for the language link */
+};
+
+/* Appends the page of a case or pallet code: what it holds; no draw. */
+int page_render_case(const struct page_case *p, struct buf *out)
+    __attribute__((warn_unused_result));
 /* Appends a short page for an HTTP error (404 unknown path, 429, 503...). */
 int page_render_error(enum page_lang lang, int status, struct buf *out)
     __attribute__((warn_unused_result));

@@ -10,6 +10,7 @@
  * (origin.c) before its handler runs.
  */
 #include "scanner/scan_internal.h"
+#include "codegen/sscc.h"
 #include "common/clock.h"
 
 #include <string.h>
@@ -20,6 +21,7 @@ enum route_kind {
 	ROUTE_PARAM,		/* pattern, the parameter up to the next '/',
 				 * then exactly suffix */
 	ROUTE_GS1,		/* .../01/...: the parameter follows "/01/" */
+	ROUTE_SSCC,		/* .../00/...: a case or pallet code */
 };
 
 #define ROUTE_POST 0x1		/* takes POST besides GET and HEAD */
@@ -62,9 +64,12 @@ static const struct route scan_routes[] = {
 	    scan_api_redeem },
 	{ ROUTE_EXACT, "/api/v1/visitors/me/points", NULL,
 	    ROUTE_JSON | ROUTE_GET, scan_api_points },
+	{ ROUTE_EXACT, "/api/v1/dealer/receive", NULL, ROUTE_JSON,
+	    scan_api_receive },
 	{ ROUTE_PREFIX, "/api/v1/", NULL, ROUTE_JSON, scan_api_unknown },
 	/* What phones open: codes, draw codes, the draw button. */
 	{ ROUTE_GS1, NULL, NULL, ROUTE_GET, scan_gs1_get },
+	{ ROUTE_SSCC, NULL, NULL, ROUTE_GET, scan_case_get },
 	{ ROUTE_PREFIX, "/D/", NULL, ROUTE_GET | ROUTE_ANY_CASE |
 	    ROUTE_NONEMPTY, scan_drawcode_get },
 	{ ROUTE_EXACT, "/draw", NULL, ROUTE_POST, scan_draw_form },
@@ -151,6 +156,8 @@ scan_route_match(const struct route *r, struct http_slice path,
 		return r->handle;
 	case ROUTE_GS1:
 		return scan_path_gs1(path, param) ? r->handle : NULL;
+	case ROUTE_SSCC:
+		return sscc_path_is(path.p, path.len) ? r->handle : NULL;
 	}
 	return NULL;
 }

@@ -15,6 +15,8 @@
  *   handle_api.c    the scan API: scans, locations, code look-ups
  *   handle_draw.c   draws: the page's button and the draw API
  *   handle_claim.c  redemption, the staff page, points
+ *   handle_dealer.c a dealer's receipt of a case or pallet, and the page
+ *                   of a case or pallet code
  *   handle_admin.c  the admin API: its token, streamed exports (analytics/)
  *   handle_report.c the admin API: reports (analytics/report.h), cached
  *   router.c        the route table, health and metrics
@@ -170,6 +172,10 @@ struct scan_op {
 	struct redeem_result rres;
 	char claim_token[160];	/* as typed: full-width takes 3 bytes */
 	char shop_token[64];
+	/* a case or pallet code: its receipt, its page (handle_dealer.c) */
+	struct store_agg agg;
+	char dealer[STORE_ID_MAX + 1];
+	struct store_receipt receipt;
 };
 
 /* ---- request.c: plumbing ---------------------------------------------- */
@@ -340,6 +346,10 @@ void scan_api_draw(struct scan_loop *sl, struct http_req *req,
 void scan_api_redeem(struct scan_loop *sl, struct http_req *req,
     struct http_slice token);
 void scan_api_points(struct scan_loop *sl, struct http_req *req,
+    struct http_slice param);
+void scan_api_receive(struct scan_loop *sl, struct http_req *req,
+    struct http_slice param);
+void scan_case_get(struct scan_loop *sl, struct http_req *req,
     struct http_slice param);
 void scan_staff_page(struct scan_loop *sl, struct http_req *req,
     struct http_slice claim);

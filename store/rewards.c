@@ -18,7 +18,7 @@ struct store_points_balance {
 };
 
 /* Pads an id to its key form; -EINVAL if empty or too long. */
-static int
+int
 store_id_key(const char *id, uint8_t key[STORE_ID_MAX])
 {
 	size_t n = strlen(id);

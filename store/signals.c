@@ -16,7 +16,8 @@ struct store_signal_rec {
 	uint32_t batch_id;
 	uint8_t serial[STORE_SERIAL_BYTES];
 	uint8_t nevents;
-	uint8_t pad[5];
+	uint8_t dealer_len;		/* the dealer's id follows the detail */
+	uint8_t pad[4];
 	uint16_t detail_len;
 	uint64_t event_ids[STORE_SIGNAL_EVENTS_MAX];
 	double lat;
@@ -35,6 +36,7 @@ store_signal_pack(const struct store_signal *s, uint8_t *buf)
 {
 	struct store_signal_rec rec;
 	size_t n = strnlen(s->detail, STORE_SIGNAL_DETAIL_MAX);
+	size_t dn = strnlen(s->dealer, STORE_ID_MAX);
 
 	memset(&rec, 0, sizeof(rec));
 	rec.id = s->id;
@@ -48,13 +50,15 @@ store_signal_pack(const struct store_signal *s, uint8_t *buf)
 	rec.nevents = s->nevents > STORE_SIGNAL_EVENTS_MAX ?
 	    STORE_SIGNAL_EVENTS_MAX : s->nevents;
 	rec.detail_len = (uint16_t)n;
+	rec.dealer_len = (uint8_t)dn;
 	memcpy(rec.event_ids, s->event_ids, sizeof(rec.event_ids));
 	rec.lat = s->lat;
 	rec.lon = s->lon;
 	memcpy(rec.ip, s->ip, sizeof(rec.ip));
 	memcpy(buf, &rec, sizeof(rec));
 	memcpy(buf + sizeof(rec), s->detail, n);
-	return sizeof(rec) + n;
+	memcpy(buf + sizeof(rec) + n, s->dealer, dn);
+	return sizeof(rec) + n + dn;
 }
 
 /* Deserialises a signal; -EIO if the record is damaged. */
@@ -67,7 +71,8 @@ store_signal_unpack(const uint8_t *buf, size_t len, struct store_signal *s)
 		return -EIO;
 	memcpy(&rec, buf, sizeof(rec));
 	if (rec.detail_len > STORE_SIGNAL_DETAIL_MAX ||
-	    len != sizeof(rec) + rec.detail_len ||
+	    rec.dealer_len > STORE_ID_MAX ||
+	    len != sizeof(rec) + rec.detail_len + rec.dealer_len ||
 	    rec.nevents > STORE_SIGNAL_EVENTS_MAX)
 		return -EIO;
 	memset(s, 0, sizeof(*s));
@@ -86,6 +91,8 @@ store_signal_unpack(const uint8_t *buf, size_t len, struct store_signal *s)
 	memcpy(s->ip, rec.ip, sizeof(s->ip));
 	memcpy(s->detail, buf + sizeof(rec), rec.detail_len);
 	s->detail[rec.detail_len] = '\0';
+	memcpy(s->dealer, buf + sizeof(rec) + rec.detail_len, rec.dealer_len);
+	s->dealer[rec.dealer_len] = '\0';
 	return 0;
 }
 
@@ -94,7 +101,7 @@ int
 store_signal_add_txn(struct store_txn *t, struct store_signal *s)
 {
 	uint8_t key[8], buf[sizeof(struct store_signal_rec) +
-	    STORE_SIGNAL_DETAIL_MAX];
+	    STORE_SIGNAL_DETAIL_MAX + STORE_ID_MAX];
 	uint64_t id;
 	size_t len;
 	int ret;

@@ -102,6 +102,9 @@ int store_walk_txn(struct store_txn *t, enum store_db db, const uint8_t *from,
 int store_counter_next_txn(struct store_txn *t, const char *name,
     uint64_t *value);
 
+/* The key of an id (a campaign, shop or dealer): zero-padded to
+ * STORE_ID_MAX bytes; -EINVAL if empty or too long. */
+int store_id_key(const char *id, uint8_t key[STORE_ID_MAX]);
 /* Rewrites a stored event in place (same id). */
 int store_event_put_txn(struct store_txn *t, const struct store_event *ev);
 /* Deletes an event (-ENOENT if missing); its chain is the caller's. */

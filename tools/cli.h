@@ -120,6 +120,8 @@ int cmd_admin(int argc, char **argv);
 int cmd_prune(int argc, char **argv);
 int cmd_signals(int argc, char **argv);
 int cmd_config(int argc, char **argv);
+int cmd_dealer(int argc, char **argv);
+int cmd_pack(int argc, char **argv);
 
 /* Rewards helpers (tools/cmd_shop.c). */
 /* True for a campaign or store id: 1 to 32 of [A-Za-z0-9_-]. */

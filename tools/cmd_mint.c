@@ -3,6 +3,7 @@
 #include "codegen/job.h"
 #include "codegen/keys.h"
 #include "codegen/mint.h"
+#include "codegen/sscc.h"
 #include "codegen/render.h"
 #include "common/clock.h"
 
@@ -21,6 +22,7 @@ static const char mint_help[] =
 "     scanloop mint --key N --product GTIN --count N --out JOBDIR\n"
 "                   [--line NAME] [--png] [--svg] [--module-px N]\n"
 "                   [--ecc L|M|Q|H] [--seal-to FILE] [--draw-codes]\n"
+"                   [--case-size N [--pallet-size M] --company-prefix P]\n"
 "                   [--passphrase-file F] [--secret-keys DIR]\n"
 "                   [--threads N] [--quiet] [--db DIR]\n"
 "\n"
@@ -35,6 +37,10 @@ static const char mint_help[] =
 "         svg/SERIAL.svg one SVG per code (--svg)\n"
 "         draw-codes.csv seq,serial,draw_url,draw_text (--draw-codes), with\n"
 "                        draw-png/ and draw-svg/ images of the inner codes\n"
+"         cases.csv      seq,serial,url: a case code per N items\n"
+"                        (BASE/00/SSCC?S=SIG; serial is the SSCC),\n"
+"                        pallets.csv the pallet codes, packing.csv\n"
+"                        parent_serial,child_serial (docs/dealers.md)\n"
 "     Serials are 8 random bytes from the CSPRNG, unique in the store.\n"
 "     Signing and rendering use all cores. The mint is all or nothing: if\n"
 "     it fails or is killed, the store keeps no part of the batch and\n"
@@ -60,6 +66,9 @@ static const char mint_help[] =
 "                               random 80-bit token to print inside the\n"
 "                               package) that prize draws take; the store\n"
 "                               keeps only a keyed hash (KEYS/server.secret)\n"
+"         --case-size N         a case code per N items (1 to 1000000)\n"
+"         --pallet-size M       a pallet code per M cases (1 to 1000000)\n"
+"         --company-prefix P    GS1 company prefix of the SSCCs (6-12 digits)\n"
 "     -P, --passphrase-file F   passphrase of the signing key (default\n"
 "                               SECRET/key-N.pass, which key new made)\n"
 "         --key-file F          secret key file (default SECRET/key-N.secret)\n"
@@ -149,7 +158,7 @@ int
 cmd_mint(int argc, char **argv)
 {
 	enum { OPT_PNG = 256, OPT_SVG, OPT_MODULE_PX, OPT_ECC, OPT_SEAL,
-	    OPT_KEYFILE, OPT_DRAW };
+	    OPT_KEYFILE, OPT_DRAW, OPT_CASE, OPT_PALLET, OPT_PREFIX };
 	static const struct option longopts[] = {
 		{ "key", required_argument, NULL, 'k' },
 		{ "product", required_argument, NULL, 'p' },
@@ -162,6 +171,9 @@ cmd_mint(int argc, char **argv)
 		{ "ecc", required_argument, NULL, OPT_ECC },
 		{ "seal-to", required_argument, NULL, OPT_SEAL },
 		{ "draw-codes", no_argument, NULL, OPT_DRAW },
+		{ "case-size", required_argument, NULL, OPT_CASE },
+		{ "pallet-size", required_argument, NULL, OPT_PALLET },
+		{ "company-prefix", required_argument, NULL, OPT_PREFIX },
 		{ "passphrase-file", required_argument, NULL, 'P' },
 		{ "key-file", required_argument, NULL, OPT_KEYFILE },
 		{ "secret-keys", required_argument, NULL, 'S' },
@@ -239,6 +251,21 @@ cmd_mint(int argc, char **argv)
 		case OPT_DRAW:
 			p.draw_codes = true;
 			break;
+		case OPT_CASE:
+		case OPT_PALLET:
+			if (!cli_parse_u64(optarg, 1, MINT_AGG_SIZE_MAX, &v))
+				return cli_usage(cmd, "--%s must be from 1 to "
+				    "%d, not '%s'", ch == OPT_CASE ? "case-size" :
+				    "pallet-size", MINT_AGG_SIZE_MAX, optarg);
+			*(ch == OPT_CASE ? &p.case_size : &p.pallet_size) = v;
+			break;
+		case OPT_PREFIX:
+			if (sscc_prefix_check(optarg) < 0)
+				return cli_usage(cmd, "--company-prefix must be "
+				    "a GS1 company prefix of 6 to 12 digits, not "
+				    "'%s'", optarg);
+			p.company_prefix = optarg;
+			break;
 		case 'P':
 			passfile = optarg;
 			break;
@@ -271,6 +298,11 @@ cmd_mint(int argc, char **argv)
 		return cli_usage(cmd, "--count is required");
 	if (p.jobdir == NULL)
 		return cli_usage(cmd, "--out is required");
+	if (p.pallet_size > 0 && p.case_size == 0)
+		return cli_usage(cmd, "--pallet-size needs --case-size");
+	if ((p.case_size > 0) != (p.company_prefix != NULL))
+		return cli_usage(cmd, "--case-size and --company-prefix go "
+		    "together");
 	ret = gtin_normalize(product, strlen(product), p.gtin);
 	if (ret == -EBADMSG) {
 		char padded[GTIN_LEN + 1];
@@ -372,9 +404,17 @@ cmd_mint(int argc, char **argv)
 			printf("print job: %s/%s (sealed to %s)\n", p.jobdir,
 			    JOB_SEALED_NAME, sealfile);
 		else
-			printf("print job: %s (codes.csv%s, manifest.json%s%s)\n",
-			    p.jobdir, p.draw_codes ? ", draw-codes.csv" : "",
+			printf("print job: %s (codes.csv%s%s%s, manifest.json%s%s)"
+			    "\n", p.jobdir, p.draw_codes ? ", draw-codes.csv" :
+			    "", p.case_size ? ", cases.csv, packing.csv" : "",
+			    r.pallets ? ", pallets.csv" : "",
 			    p.png ? ", png/" : "", p.svg ? ", svg/" : "");
+		if (p.case_size)
+			printf("case codes: %llu of up to %llu items, pallet "
+			    "codes: %llu; first SSCC %s\n",
+			    (unsigned long long)r.cases,
+			    (unsigned long long)p.case_size,
+			    (unsigned long long)r.pallets, r.first_sscc);
 		printf("not active yet: scanloop batch activate %u\n",
 		    r.batch_id);
 	}

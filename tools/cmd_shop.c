@@ -23,7 +23,7 @@ static const char shop_help[] =
 "\n"
 "SYNOPSIS\n"
 "     scanloop store add --id ID --name NAME [--lat L --lon L]\n"
-"                        [--radius-m N] [--db DIR]\n"
+"                        [--radius-m N] [--dealer ID] [--db DIR]\n"
 "     scanloop store list [--db DIR]\n"
 "     scanloop store revoke ID [--db DIR]\n"
 "\n"
@@ -37,10 +37,12 @@ static const char shop_help[] =
 "     ID is 1 to 32 letters, digits, '_' or '-' (campaign files name\n"
 "     stores by it in claim.stores); NAME is up to 192 bytes of UTF-8.\n"
 "     The location is optional: latitude and longitude in degrees, and\n"
-"     the radius in metres (default 200).\n"
+"     the radius in metres (default 200). --dealer names the dealer the\n"
+"     store buys from (scanloop dealer add), which settlements and the\n"
+"     report group it under.\n"
 "\n"
 "     list prints each store: id, state (active, revoked), location,\n"
-"     created, name; never its token. revoke refuses the store's token\n"
+"     created, dealer ('-': none), name; never its token. revoke refuses the store's token\n"
 "     from now on; claims it redeemed stay redeemed.\n"
 "\n"
 "OPTIONS\n"
@@ -49,6 +51,7 @@ static const char shop_help[] =
 "         --lat L          latitude, -90 to 90\n"
 "         --lon L          longitude, -180 to 180\n"
 "         --radius-m N     radius in metres, 1 to 100000 (default 200)\n"
+"         --dealer ID      the dealer it belongs to\n"
 "     -D, --db DIR         the store (default ./var/scanloop)\n"
 "     -h, --help           this text\n"
 "\n"
@@ -88,8 +91,9 @@ shop_parse_deg(const char *s, double max, double *out)
 /* store add. */
 static int
 shop_add(const char *cmd, const char *id, const char *name, bool has_loc,
-    double lat, double lon, uint32_t radius)
+    double lat, double lon, uint32_t radius, const char *dealer)
 {
+	struct store_dealer d;
 	char token[TOKEN_SHOP_CHARS + 1];
 	struct store_shop s;
 	struct store *st = NULL;
@@ -111,18 +115,31 @@ shop_add(const char *cmd, const char *id, const char *name, bool has_loc,
 		if ((ret = store_txn_begin(st, false, &t)) < 0)
 			break;
 		token_shop_new(&s, token);
-		if ((ret = store_shop_add_txn(&t, &s)) == 0)
+		if (dealer != NULL &&
+		    (ret = store_dealer_get_txn(&t, dealer, &d)) == 0 &&
+		    d.revoked)
+			ret = -EPERM;
+		if ((dealer == NULL || ret == 0) &&
+		    (ret = store_shop_add_txn(&t, &s)) == 0 &&
+		    (dealer == NULL || (ret = store_shop_dealer_put_txn(&t, id,
+		    dealer)) == 0))
 			ret = store_txn_commit(&t);
 		else
 			store_txn_abort(&t);	/* a taken selector: redraw */
 	}
 	if (ret == -EEXIST)
 		cli_reject(cmd, "a store with id %s exists", id);
+	else if (ret == -ENOENT && dealer != NULL)
+		cli_reject(cmd, "no dealer %s (scanloop dealer add)", dealer);
+	else if (ret == -EPERM)
+		cli_reject(cmd, "dealer %s is revoked", dealer);
 	else if (ret < 0)
 		cli_reject(cmd, "cannot add store %s: %s", id,
 		    store_strerror(ret));
 	else {
 		printf("store: %s\nname: %s\n", s.id, s.name);
+		if (dealer != NULL)
+			printf("dealer: %s\n", dealer);
 		if (has_loc)
 			printf("location: %.6f,%.6f radius %u m\n", lat, lon,
 			    radius);
@@ -142,16 +159,21 @@ shop_add(const char *cmd, const char *id, const char *name, bool has_loc,
 static int
 shop_list_cb(const struct store_shop *s, void *arg)
 {
-	char when[40], loc[64];
+	char when[40], loc[64], dealer[STORE_ID_MAX + 1];
+	int ret;
 
-	(void)arg;
+	if ((ret = store_shop_dealer_get_txn(arg, s->id, dealer)) == -ENOENT)
+		strcpy(dealer, "-");
+	else if (ret < 0)
+		return ret;
 	if (s->has_location)
 		snprintf(loc, sizeof(loc), "%.5f,%.5f r=%um", s->lat, s->lon,
 		    s->radius_m);
 	else
 		strcpy(loc, "-");
-	printf("%-20s %-8s %-32s %-24s %s\n", s->id, s->revoked ? "revoked" :
-	    "active", loc, cli_time(s->created, when), s->name);
+	printf("%-20s %-8s %-32s %-24s %-20s %s\n", s->id, s->revoked ?
+	    "revoked" : "active", loc, cli_time(s->created, when), dealer,
+	    s->name);
 	return 0;
 }
 
@@ -166,9 +188,9 @@ shop_list(const char *cmd)
 	if ((rc = cli_store_open(cmd, STORE_RDONLY, &st)) != 0)
 		return rc;
 	if ((ret = store_txn_begin(st, true, &t)) == 0) {
-		printf("%-20s %-8s %-32s %-24s %s\n", "id", "state", "location",
-		    "created", "name");
-		ret = store_shop_foreach_txn(&t, shop_list_cb, NULL);
+		printf("%-20s %-8s %-32s %-24s %-20s %s\n", "id", "state",
+		    "location", "created", "dealer", "name");
+		ret = store_shop_foreach_txn(&t, shop_list_cb, &t);
 		store_txn_abort(&t);
 	}
 	store_close(st);
@@ -225,20 +247,21 @@ out:
 int
 cmd_shop(int argc, char **argv)
 {
-	enum { OPT_LAT = 256, OPT_LON, OPT_RADIUS };
+	enum { OPT_LAT = 256, OPT_LON, OPT_RADIUS, OPT_DEALER };
 	static const struct option longopts[] = {
 		{ "id", required_argument, NULL, 'i' },
 		{ "name", required_argument, NULL, 'n' },
 		{ "lat", required_argument, NULL, OPT_LAT },
 		{ "lon", required_argument, NULL, OPT_LON },
 		{ "radius-m", required_argument, NULL, OPT_RADIUS },
+		{ "dealer", required_argument, NULL, OPT_DEALER },
 		{ "db", required_argument, NULL, 'D' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
 	static const char *const subs[] = { "add", "list", "revoke", NULL };
 	const char *sub, *arg, *id = NULL, *name = NULL, *lat_s = NULL;
-	const char *lon_s = NULL, *radius_s = NULL;
+	const char *lon_s = NULL, *radius_s = NULL, *dealer = NULL;
 	double lat = 0, lon = 0;
 	uint64_t radius = SHOP_RADIUS_DEFAULT;
 	char cmd[CLI_CMD_MAX];
@@ -265,14 +288,17 @@ cmd_shop(int argc, char **argv)
 		case OPT_RADIUS:
 			radius_s = optarg;
 			break;
+		case OPT_DEALER:
+			dealer = optarg;
+			break;
 		case CLI_OPT_EXIT:
 			return rc;
 		}
 	}
 	if (strcmp(sub, "add") != 0 && (id || name || lat_s || lon_s ||
-	    radius_s))
-		return cli_usage(cmd, "--id, --name, --lat, --lon and --radius-m "
-		    "belong to 'store add'");
+	    radius_s || dealer))
+		return cli_usage(cmd, "--id, --name, --lat, --lon, --radius-m "
+		    "and --dealer belong to 'store add'");
 	if ((rc = cli_operand(cmd, strcmp(sub, "revoke") == 0 ?
 	    "a store ID" : NULL, argc, argv, &arg)) != 0)
 		return rc;
@@ -306,6 +332,8 @@ cmd_shop(int argc, char **argv)
 	    &radius))
 		return cli_usage(cmd, "--radius-m must be from 1 to %d, not '%s'",
 		    SHOP_RADIUS_MAX, radius_s);
+	if (dealer != NULL && !cli_id_ok(dealer))
+		return cli_usage(cmd, "'%s' is not a dealer id", dealer);
 	return shop_add(cmd, id, name, lat_s != NULL, lat, lon,
-	    (uint32_t)radius);
+	    (uint32_t)radius, dealer);
 }

@@ -19,6 +19,10 @@ static const struct cli_cmd commands[] = {
 	{ "campaign", "prize campaigns: load, show, pause, end, reveal, audit",
 	    cmd_campaign },
 	{ "store", "stores that redeem prizes: add, list, revoke", cmd_shop },
+	{ "dealer", "dealers who receive cases and pallets: add, list, show, "
+	    "revoke", cmd_dealer },
+	{ "pack", "cases and pallets: load a packing table, unlink, show",
+	    cmd_pack },
 	{ "claim", "redeem or show a prize claim", cmd_claim },
 	{ "export", "scans, codes, batches, draws, claims for analysts (CSV, "
 	    "JSONL)", cmd_export },
