@@ -331,12 +331,6 @@ settle_close_txn(struct store_txn *t, const char *id, const char *tz,
 		snprintf(why->text, sizeof(why->text), "not a period: %s", id);
 		return ret;
 	}
-	if (p->end > now) {
-		clock_format_iso8601(p->end, when);
-		snprintf(why->text, sizeof(why->text), "%s has not ended yet "
-		    "(it ends at %s)", id, when);
-		return -EINVAL;
-	}
 	if (!sc.first) {
 		settle_period_next(last.id, next);
 		if (strcmp(id, next) != 0) {
@@ -349,6 +343,12 @@ settle_close_txn(struct store_txn *t, const char *id, const char *tz,
 		}
 		p->after = last.through;
 		memcpy(p->prev_head, last.head, sizeof(p->prev_head));
+	}
+	if (p->end > now) {
+		clock_format_iso8601(p->end, when);
+		snprintf(why->text, sizeof(why->text), "%s has not ended yet "
+		    "(it ends at %s)", id, when);
+		return -EINVAL;
 	}
 	p->through = p->after;
 	memcpy(p->head, p->prev_head, sizeof(p->head));

@@ -32,6 +32,8 @@ static const struct cli_cmd commands[] = {
 	    "redemption anomalies", cmd_signals },
 	{ "config", "settings of the installation (the signals' rules)",
 	    cmd_config },
+	{ "settle", "close a month of redemptions: signed statements per "
+	    "store, dealer, brand", cmd_settle },
 };
 
 static const char usage_text[] =
