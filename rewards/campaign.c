@@ -271,8 +271,8 @@ campaign_amount_ok(const char *s)
 	return s[n] == '\0' && strcspn(s, "123456789") < n;
 }
 
-/* Reads face_value and currency (default CNY) of a coupon object or a
- * physical tier into t. */
+/* Reads face_value and currency (default CNY) of a coupon object, or of a
+ * physical tier, where both are optional (none: nothing is set). */
 static void
 campaign_face_value(json_t *v, const char *path, bool required,
     struct campaign_tier *t, struct campaign_errors *e)
@@ -285,6 +285,10 @@ campaign_face_value(json_t *v, const char *path, bool required,
 	if (fv == NULL) {
 		if (required)
 			campaign_err(e, field, "is required");
+		else if (json_object_get(v, "currency") != NULL)
+			campaign_err(e, field, "is required with currency");
+		if (!required)
+			return;
 	} else if (json_is_string(fv) && json_string_length(fv) > 0 &&
 	    json_string_length(fv) < sizeof(t->face_value) &&
 	    strspn(json_string_value(fv), "0123456789.") ==
