@@ -301,6 +301,10 @@ campaign_face_value(json_t *v, const char *path, bool required,
 		    json_number_value(fv));
 	else
 		campaign_err(e, field, "must be a positive amount, e.g. \"10.00\"");
+	/* Checked above: digits, a point, at most SETTLE_AMOUNT_DIGITS. */
+	if (t->face_value[0] != '\0' &&
+	    settle_amount_parse(t->face_value, &t->face) < 0)
+		campaign_err(e, field, "must be a positive amount, e.g. \"10.00\"");
 	snprintf(field, sizeof(field), "%s.currency", path);
 	if (!campaign_str(v, "currency", field, false, 7, t->currency,
 	    sizeof(t->currency), e))

@@ -109,9 +109,7 @@ settle_append_txn(struct store_txn *t, const struct store_claim *cl,
 		snprintf(l.tier_id, sizeof(l.tier_id), "%s", tr->id);
 		snprintf(l.prize, sizeof(l.prize), "%s", tr->name);
 		snprintf(l.currency, sizeof(l.currency), "%s", tr->currency);
-		/* Checked when the campaign was loaded. */
-		if (settle_amount_parse(tr->face_value, &l.face) < 0)
-			return -EINVAL;
+		l.face = tr->face;
 	}
 	settle_line_text(&l, &tx);
 	settle_hash_fields(l.prev, tx.v, l.hash);

@@ -53,6 +53,7 @@ redeem_line(struct fixture *f, uint8_t n, const char *shop, int64_t t)
 	snprintf(c->tiers[0].name, sizeof(c->tiers[0].name), "Mug, \"blue\"");
 	snprintf(c->tiers[0].face_value, sizeof(c->tiers[0].face_value),
 	    "12.5");
+	c->tiers[0].face = 1250;
 	snprintf(c->tiers[0].currency, sizeof(c->tiers[0].currency), "CNY");
 	memset(&cl, 0, sizeof(cl));
 	memset(cl.id, n, sizeof(cl.id));
