@@ -30,9 +30,9 @@ static const char *const sv_head_names[4] = {
 struct sv_doc {
 	char *head[SV_HEAD_FIELDS];	/* sv_head_names, period, seal */
 	char *(*totals)[4];		/* group, currency, count, amount */
-	size_t ntotals;
+	size_t ntotals, captotals;
 	char *(*lines)[SV_LINE_COLUMNS];
-	size_t nlines;
+	size_t nlines, caplines;
 };
 
 /* The name of head field i. */
@@ -73,14 +73,21 @@ sv_doc_free(struct sv_doc *d)
 	memset(d, 0, sizeof(*d));
 }
 
-/* Grows an array of n elements of size sz by one zeroed element. */
+/* Makes room in an array of n elements of size sz for one more, zeroed,
+ * doubling its capacity *cap when full. Returns the array, NULL when out
+ * of memory (a is then still valid). */
 static void *
-sv_grow(void *a, size_t n, size_t sz)
+sv_grow(void *a, size_t n, size_t *cap, size_t sz)
 {
-	uint8_t *p = realloc(a, (n + 1) * sz);
+	uint8_t *p = a;
 
-	if (p != NULL)
-		memset(p + n * sz, 0, sz);
+	if (n == *cap) {
+		if ((p = reallocarray(a, *cap == 0 ? 16 : *cap * 2, sz)) ==
+		    NULL)
+			return NULL;
+		*cap = *cap == 0 ? 16 : *cap * 2;
+	}
+	memset(p + n * sz, 0, sz);
 	return p;
 }
 
@@ -126,6 +133,7 @@ sv_json(const char *data, size_t len, struct sv_doc *d,
 	const char *lnames[SV_LINE_COLUMNS];
 	json_t *doc, *v, *per;
 	json_error_t err;
+	void *grown;
 	size_t i;
 	int ret = 0;
 
@@ -145,22 +153,24 @@ sv_json(const char *data, size_t len, struct sv_doc *d,
 		goto out;
 	}
 	json_array_foreach(json_object_get(doc, "totals"), i, v) {
-		if ((d->totals = sv_grow(d->totals, d->ntotals,
+		if ((grown = sv_grow(d->totals, d->ntotals, &d->captotals,
 		    sizeof(*d->totals))) == NULL) {
 			ret = -ENOMEM;
 			goto out;
 		}
+		d->totals = grown;
 		if (sv_json_members(v, tnames, 4, d->totals[d->ntotals++]) < 0) {
 			ret = sv_fail(c, "totals[%zu] lacks a field", i);
 			goto out;
 		}
 	}
 	json_array_foreach(json_object_get(doc, "lines"), i, v) {
-		if ((d->lines = sv_grow(d->lines, d->nlines,
+		if ((grown = sv_grow(d->lines, d->nlines, &d->caplines,
 		    sizeof(*d->lines))) == NULL) {
 			ret = -ENOMEM;
 			goto out;
 		}
+		d->lines = grown;
 		if (sv_json_members(v, lnames, SV_LINE_COLUMNS,
 		    d->lines[d->nlines++]) < 0) {
 			ret = sv_fail(c, "lines[%zu] lacks a field", i);
@@ -177,8 +187,17 @@ out:
 
 /* ---- CSV ------------------------------------------------------------- */
 
+/* Frees a row. */
+static void
+sv_row_free(char **fields, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		free(fields[i]);
+	free(fields);
+}
+
 /* Reads one RFC 4180 row at *p (CRLF or LF ends it) into malloc'd
- * fields. Returns 0, -EBADMSG or -ENOMEM. */
+ * fields (none after an error). Returns 0, -EBADMSG or -ENOMEM. */
 static int
 sv_csv_row(const char **p, const char *end, char ***fields, size_t *n)
 {
@@ -195,25 +214,34 @@ sv_csv_row(const char **p, const char *end, char ***fields, size_t *n)
 	}
 	for (;;) {
 		bool quoted = s < end && *s == '"';
+		const char *q = s + (quoted ? 1 : 0);
 
-		if ((f = malloc((size_t)(end - s) + 1)) == NULL)
-			goto nomem;
+		/* The field's end and length first, then a copy of it. */
 		len = 0;
 		if (quoted) {
-			for (s++;; s++) {
-				if (s >= end)
+			for (;; q++, len++) {
+				if (q >= end)
 					goto bad;
-				if (*s == '"' && (s + 1 >= end || s[1] != '"'))
+				if (*q == '"' && (q + 1 >= end || q[1] != '"'))
 					break;
-				if (*s == '"')
-					s++;
-				f[len++] = *s;
+				if (*q == '"')
+					q++;
 			}
-			s++;
 		} else
-			while (s < end && *s != ',' && *s != '\r' && *s != '\n'
-			    && *s != '"')
-				f[len++] = *s++;
+			while (q < end && *q != ',' && *q != '\r' && *q != '\n'
+			    && *q != '"')
+				q++, len++;
+		if ((f = malloc(len + 1)) == NULL)
+			goto nomem;
+		if (quoted)
+			for (size_t i = 0, k = 1; i < len; i++, k++) {
+				if (s[k] == '"')
+					k++;
+				f[i] = s[k];
+			}
+		else
+			memcpy(f, s, len);
+		s = quoted ? q + 1 : q;
 		f[len] = '\0';
 		if ((grown = realloc(*fields, (*n + 1) * sizeof(*grown))) ==
 		    NULL)
@@ -234,19 +262,16 @@ sv_csv_row(const char **p, const char *end, char ***fields, size_t *n)
 	}
 bad:
 	free(f);
+	sv_row_free(*fields, *n);
+	*fields = NULL;
+	*n = 0;
 	return -EBADMSG;
 nomem:
 	free(f);
+	sv_row_free(*fields, *n);
+	*fields = NULL;
+	*n = 0;
 	return -ENOMEM;
-}
-
-/* Frees a row. */
-static void
-sv_row_free(char **fields, size_t n)
-{
-	for (size_t i = 0; i < n; i++)
-		free(fields[i]);
-	free(fields);
 }
 
 /* Reads a CSV statement's text: the head's name,value rows, the total
@@ -257,6 +282,7 @@ sv_csv(const char *data, size_t len, struct sv_doc *d,
 {
 	enum { HEAD, TOTALS, HEADER, LINES } state = HEAD;
 	const char *p = data, *end = data + len;
+	void *grown;
 	char **f = NULL;
 	size_t nf = 0, row = 0;
 	int ret = 0;
@@ -276,18 +302,21 @@ sv_csv(const char *data, size_t len, struct sv_doc *d,
 		} else if (state == TOTALS && nf == 0)
 			state = HEADER;
 		else if (state == TOTALS) {
-			if ((d->totals = sv_grow(d->totals, d->ntotals,
-			    sizeof(*d->totals))) == NULL)
+			if ((grown = sv_grow(d->totals, d->ntotals,
+			    &d->captotals, sizeof(*d->totals))) == NULL)
 				ret = -ENOMEM;
-			else if (nf == 5 && strcmp(f[0], "total") == 0)
+			else if (nf == 5 && strcmp(f[0], "total") == 0) {
+				d->totals = grown;
 				for (size_t k = 0; k < 4; k++) {
 					d->totals[d->ntotals][k] = f[k + 1];
 					f[k + 1] = NULL;
 				}
-			else
+				d->ntotals++;
+			} else {
+				d->totals = grown;
 				ret = sv_fail(c, "row %zu: want a total",
 				    row + 1);
-			d->ntotals++;
+			}
 		} else if (state == HEADER) {
 			state = LINES;
 			for (size_t k = 0; k < SV_LINE_COLUMNS && ret == 0; k++)
@@ -297,18 +326,21 @@ sv_csv(const char *data, size_t len, struct sv_doc *d,
 					ret = sv_fail(c, "row %zu: want the "
 					    "lines' header", row + 1);
 		} else {
-			if ((d->lines = sv_grow(d->lines, d->nlines,
-			    sizeof(*d->lines))) == NULL)
+			if ((grown = sv_grow(d->lines, d->nlines,
+			    &d->caplines, sizeof(*d->lines))) == NULL)
 				ret = -ENOMEM;
-			else if (nf == SV_LINE_COLUMNS)
+			else if (nf == SV_LINE_COLUMNS) {
+				d->lines = grown;
 				for (size_t k = 0; k < nf; k++) {
 					d->lines[d->nlines][k] = f[k];
 					f[k] = NULL;
 				}
-			else
+				d->nlines++;
+			} else {
+				d->lines = grown;
 				ret = sv_fail(c, "row %zu: want a line of %d "
 				    "fields", row + 1, SV_LINE_COLUMNS);
-			d->nlines++;
+			}
 		}
 		sv_row_free(f, nf);
 		f = NULL;
