@@ -1,5 +1,6 @@
 /* campaign.c — parsing and validating campaign files. */
 #include "rewards/campaign.h"
+#include "rewards/settle.h"
 #include "common/log.h"
 #include "common/tz.h"
 
@@ -255,40 +256,40 @@ campaign_time(json_t *obj, const char *key, const char *field, bool required,
 	return true;
 }
 
-/* A positive amount: digits with at most one '.', not all zero. */
+/* A positive amount: digits with at most one '.', not all zero, and at
+ * most SETTLE_AMOUNT_DIGITS before the point. */
 static bool
 campaign_amount_ok(const char *s)
 {
 	size_t n = strspn(s, "0123456789");
+
+	if (n > SETTLE_AMOUNT_DIGITS)
+		return false;
 
 	if (s[n] == '.')
 		n += 1 + strspn(s + n + 1, "0123456789");
 	return s[n] == '\0' && strcspn(s, "123456789") < n;
 }
 
-/* Parses a coupon object. */
+/* Reads face_value and currency (default CNY) of a coupon object, or of a
+ * physical tier, where both are optional (none: nothing is set). */
 static void
-campaign_coupon(json_t *v, const char *path, struct campaign_tier *t,
-    struct campaign_errors *e)
+campaign_face_value(json_t *v, const char *path, bool required,
+    struct campaign_tier *t, struct campaign_errors *e)
 {
-	static const char *const keys[] = { "face_value", "currency",
-	    "condition", "valid_from", "valid_to", "valid_days", NULL };
 	char field[160];
 	json_t *fv;
-	uint64_t days = 0;
-	bool to_ok, days_ok;
 
-	if (!json_is_object(v)) {
-		campaign_err(e, path, "must be an object with face_value, "
-		    "condition and a validity window");
-		return;
-	}
-	campaign_known_keys(v, path, keys, e);
 	snprintf(field, sizeof(field), "%s.face_value", path);
 	fv = json_object_get(v, "face_value");
-	if (fv == NULL)
-		campaign_err(e, field, "is required");
-	else if (json_is_string(fv) && json_string_length(fv) > 0 &&
+	if (fv == NULL) {
+		if (required)
+			campaign_err(e, field, "is required");
+		else if (json_object_get(v, "currency") != NULL)
+			campaign_err(e, field, "is required with currency");
+		if (!required)
+			return;
+	} else if (json_is_string(fv) && json_string_length(fv) > 0 &&
 	    json_string_length(fv) < sizeof(t->face_value) &&
 	    strspn(json_string_value(fv), "0123456789.") ==
 	    json_string_length(fv) && campaign_amount_ok(json_string_value(fv)))
@@ -300,12 +301,36 @@ campaign_coupon(json_t *v, const char *path, struct campaign_tier *t,
 		    json_number_value(fv));
 	else
 		campaign_err(e, field, "must be a positive amount, e.g. \"10.00\"");
+	/* Checked above: digits, a point, at most SETTLE_AMOUNT_DIGITS. */
+	if (t->face_value[0] != '\0' &&
+	    settle_amount_parse(t->face_value, &t->face) < 0)
+		campaign_err(e, field, "must be a positive amount, e.g. \"10.00\"");
 	snprintf(field, sizeof(field), "%s.currency", path);
 	if (!campaign_str(v, "currency", field, false, 7, t->currency,
 	    sizeof(t->currency), e))
 		;
 	else if (t->currency[0] == '\0')
 		strcpy(t->currency, "CNY");
+}
+
+/* Parses a coupon object. */
+static void
+campaign_coupon(json_t *v, const char *path, struct campaign_tier *t,
+    struct campaign_errors *e)
+{
+	static const char *const keys[] = { "face_value", "currency",
+	    "condition", "valid_from", "valid_to", "valid_days", NULL };
+	char field[160];
+	uint64_t days = 0;
+	bool to_ok, days_ok;
+
+	if (!json_is_object(v)) {
+		campaign_err(e, path, "must be an object with face_value, "
+		    "condition and a validity window");
+		return;
+	}
+	campaign_known_keys(v, path, keys, e);
+	campaign_face_value(v, path, true, t, e);
 	snprintf(field, sizeof(field), "%s.condition", path);
 	campaign_str(v, "condition", field, true, CAMPAIGN_CONDITION_MAX,
 	    t->condition, sizeof(t->condition), e);
@@ -330,7 +355,8 @@ static void
 campaign_tier(json_t *v, size_t i, struct campaign *c, struct campaign_errors *e)
 {
 	static const char *const keys[] = { "id", "name", "kind", "total",
-	    "daily_cap", "odds", "reveal", "points", "coupon", NULL };
+	    "daily_cap", "odds", "reveal", "points", "coupon", "face_value",
+	    "currency", NULL };
 	struct campaign_tier *t = &c->tiers[i];
 	char path[32], field[96], word[16];
 	uint64_t n;
@@ -401,6 +427,16 @@ campaign_tier(json_t *v, size_t i, struct campaign *c, struct campaign_errors *e
 			campaign_coupon(cv, field, t, e);
 	} else if (json_object_get(v, "coupon") != NULL)
 		campaign_err(e, field, "belongs to coupon tiers only");
+	/* What a physical prize is worth in settlement (docs/settlement.md);
+	 * a coupon's is in its coupon object. */
+	if (t->kind == CAMPAIGN_PHYSICAL)
+		campaign_face_value(v, path, false, t, e);
+	else if (json_object_get(v, "face_value") != NULL ||
+	    json_object_get(v, "currency") != NULL) {
+		snprintf(field, sizeof(field), "%s.face_value", path);
+		campaign_err(e, field, "belongs to physical tiers only (a "
+		    "coupon's is in its coupon object)");
+	}
 }
 
 /* Resolves local midnights of the campaign in its time zone (CLI only:

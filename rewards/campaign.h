@@ -48,8 +48,9 @@ struct campaign_tier {
 	uint64_t daily_cap;		/* 0: none */
 	uint32_t odds;			/* wins per million draws */
 	int64_t points;			/* points tiers */
-	/* coupon tiers */
+	/* coupon tiers; physical ones may have a face value too */
 	char face_value[32];		/* decimal text, e.g. "10.00" */
+	int64_t face;			/* it in hundredths (settlement) */
 	char currency[8];
 	char condition[CAMPAIGN_CONDITION_MAX + 1];
 	int64_t valid_from;		/* 0: from the draw */

@@ -1,6 +1,7 @@
 /* redeem.c — redeeming a claim at a store: once, by an allowed store. */
 #include "rewards/redeem.h"
 #include "rewards/draw.h"
+#include "rewards/settle.h"
 #include "rewards/token.h"
 
 #include <errno.h>
@@ -89,7 +90,7 @@ redeem_txn(struct store_txn *t, const struct redeem_request *rq,
 	logged.time = rq->now;
 	memcpy(logged.claim_id, cl->id, sizeof(logged.claim_id));
 	if ((ret = store_claim_put_txn(t, cl)) < 0 ||
-	    (ret = store_log_append_txn(t, STORE_LOG_REDEEMED, &logged)) < 0 ||
+	    (ret = settle_append_txn(t, cl, res->c, &res->shop, &logged)) < 0 ||
 	    (ret = tallies_sum_add(rq->tallies, t, cl->campaign,
 	    STORE_SUM_REDEEMED, 1)) < 0)
 		return ret;

@@ -1,7 +1,8 @@
-/* outbox.c — the change logs that leave the node (redemptions, locations)
- * and the outbox watermarks, all in meta. */
+/* outbox.c — the change logs that leave the node (redemptions with their
+ * settlement lines, locations) and the outbox watermarks, all in meta. */
 #include "store/store_internal.h"
 
+#include <assert.h>
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
@@ -31,24 +32,79 @@ store_log_counter(enum store_log log, char name[16])
 	snprintf(name, 16, "log_next/%c", (char)log);
 }
 
+/* Appends an entry, with len bytes of tail after it in its value. */
+static int
+store_log_put_txn(struct store_txn *t, enum store_log log,
+    struct store_log_entry *e, const void *tail, size_t len)
+{
+	uint8_t key[STORE_LOG_KEY_LEN];
+	uint8_t val[sizeof(*e) + sizeof(struct store_settle_line)];
+	char counter[16];
+	int ret;
+
+	assert(len <= sizeof(val) - sizeof(*e));
+	store_log_counter(log, counter);
+	if ((ret = store_counter_next_txn(t, counter, &e->seq)) < 0)
+		return ret;
+	memset(e->reserved, 0, sizeof(e->reserved));
+	memcpy(val, e, sizeof(*e));
+	if (len > 0)
+		memcpy(val + sizeof(*e), tail, len);
+	store_log_key(log, e->seq, key);
+	ret = store_put_txn(t, STORE_DB_META, key, sizeof(key), val,
+	    sizeof(*e) + len, MDB_NOOVERWRITE);
+	/* Sequence numbers only grow: an entry in the way is damage. */
+	return ret == -EEXIST ? store_txn_fail(t, -EIO) : ret;
+}
+
 /* Appends an entry. */
 int
 store_log_append_txn(struct store_txn *t, enum store_log log,
     struct store_log_entry *e)
 {
-	uint8_t key[STORE_LOG_KEY_LEN];
-	char counter[16];
+	return store_log_put_txn(t, log, e, NULL, 0);
+}
+
+/* Appends a redemption with its settlement line. */
+int
+store_settle_append_txn(struct store_txn *t, struct store_log_entry *e,
+    const struct store_settle_line *line)
+{
 	int ret;
 
-	store_log_counter(log, counter);
-	if ((ret = store_counter_next_txn(t, counter, &e->seq)) < 0)
+	if ((ret = store_log_put_txn(t, STORE_LOG_REDEEMED, e, line,
+	    sizeof(*line))) < 0)
 		return ret;
-	memset(e->reserved, 0, sizeof(e->reserved));
-	store_log_key(log, e->seq, key);
-	ret = store_put_txn(t, STORE_DB_META, key, sizeof(key), e, sizeof(*e),
-	    MDB_NOOVERWRITE);
-	/* Sequence numbers only grow: an entry in the way is damage. */
-	return ret == -EEXIST ? store_txn_fail(t, -EIO) : ret;
+	/* The line's hash covers its seq: the caller must have foreseen it. */
+	return e->seq == line->seq ? 0 : store_txn_fail(t, -EIO);
+}
+
+/* The newest redemption's seq and its line's hash. */
+int
+store_settle_head_txn(struct store_txn *t, uint64_t *seq,
+    uint8_t hash[STORE_SETTLE_HASH_BYTES])
+{
+	uint8_t key[STORE_LOG_KEY_LEN];
+	struct store_settle_line line;
+	MDB_val v;
+	int ret;
+
+	memset(hash, 0, STORE_SETTLE_HASH_BYTES);
+	if ((ret = store_log_last_txn(t, STORE_LOG_REDEEMED, seq)) < 0 ||
+	    *seq == 0)
+		return ret;
+	store_log_key(STORE_LOG_REDEEMED, *seq, key);
+	if ((ret = store_lookup_txn(t, STORE_DB_META, key, sizeof(key),
+	    &v)) < 0)
+		return ret == -ENOENT ? store_txn_fail(t, -EIO) : ret;
+	if (v.mv_size == sizeof(struct store_log_entry))
+		return 0;
+	if (v.mv_size != sizeof(struct store_log_entry) + sizeof(line))
+		return store_txn_fail(t, -EIO);
+	memcpy(&line, (const uint8_t *)v.mv_data +
+	    sizeof(struct store_log_entry), sizeof(line));
+	memcpy(hash, line.hash, STORE_SETTLE_HASH_BYTES);
+	return 0;
 }
 
 /* The newest seq of a log. */
@@ -67,20 +123,33 @@ store_log_last_txn(struct store_txn *t, enum store_log log, uint64_t *seq)
 
 struct store_log_walk {
 	int (*cb)(const struct store_log_entry *, void *);
+	int (*line_cb)(const struct store_settle_line *, void *);
+	uint64_t through;
 	void *arg;
 };
 
-/* Walk callback for log entries. */
+/* Walk callback for log entries (and their settlement lines). */
 static int
 store_log_walk_cb(const MDB_val *k, const MDB_val *v, void *arg)
 {
 	struct store_log_walk *w = arg;
+	struct store_settle_line line;
 	struct store_log_entry e;
 
-	if (k->mv_size != STORE_LOG_KEY_LEN || v->mv_size != sizeof(e))
+	if (k->mv_size != STORE_LOG_KEY_LEN || (v->mv_size != sizeof(e) &&
+	    v->mv_size != sizeof(e) + sizeof(line)))
 		return -EIO;
 	memcpy(&e, v->mv_data, sizeof(e));
-	return w->cb(&e, w->arg);
+	if (w->cb != NULL)
+		return w->cb(&e, w->arg);
+	if (e.seq > w->through)
+		return 1;
+	if (v->mv_size == sizeof(e))
+		return 0;	/* redeemed before settlement lines */
+	memcpy(&line, (const uint8_t *)v->mv_data + sizeof(e), sizeof(line));
+	if (line.seq != e.seq)
+		return -EIO;
+	return w->line_cb(&line, w->arg);
 }
 
 /* Walks a log after a seq. */
@@ -88,7 +157,7 @@ int
 store_log_foreach_txn(struct store_txn *t, enum store_log log, uint64_t after,
     int (*cb)(const struct store_log_entry *, void *), void *arg)
 {
-	struct store_log_walk w = { cb, arg };
+	struct store_log_walk w = { cb, NULL, UINT64_MAX, arg };
 	uint8_t key[STORE_LOG_KEY_LEN];
 
 	if (after == UINT64_MAX)
@@ -96,6 +165,24 @@ store_log_foreach_txn(struct store_txn *t, enum store_log log, uint64_t after,
 	store_log_key(log, after + 1, key);
 	return store_walk_txn(t, STORE_DB_META, key, sizeof(key),
 	    STORE_LOG_PREFIX_LEN + 2, store_log_walk_cb, &w);
+}
+
+/* Walks the settlement lines in (after, through]. */
+int
+store_settle_foreach_txn(struct store_txn *t, uint64_t after,
+    uint64_t through, int (*cb)(const struct store_settle_line *, void *),
+    void *arg)
+{
+	struct store_log_walk w = { NULL, cb, through, arg };
+	uint8_t key[STORE_LOG_KEY_LEN];
+	int ret;
+
+	if (after >= through)
+		return 0;
+	store_log_key(STORE_LOG_REDEEMED, after + 1, key);
+	ret = store_walk_txn(t, STORE_DB_META, key, sizeof(key),
+	    STORE_LOG_PREFIX_LEN + 2, store_log_walk_cb, &w);
+	return ret == 1 ? 0 : ret;
 }
 
 /* The meta key of a watermark; -EINVAL if the name is too long. */

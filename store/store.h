@@ -827,6 +827,83 @@ int store_outbox_get_txn(struct store_txn *t, const char *name, uint64_t *id);
 /* Writes an outbox watermark. */
 int store_outbox_set_txn(struct store_txn *t, const char *name, uint64_t id);
 
+/* ---- settlement: the redemption log as a hash chain, closed periods ----
+ * A redemption's log entry (STORE_LOG_REDEEMED) carries its settlement
+ * line after it, written in the redemption's transaction: what was
+ * redeemed where, its face value, and the line's place in a hash chain
+ * (rewards/settle.h computes the hashes; docs/settlement.md). Entries of
+ * stores made before settlement have no line. A closed period ("settle/
+ * period/YYYY-MM" in meta) records which lines it holds and the chain's
+ * head after them, sealed with the brand's key; it never changes. */
+
+#define STORE_SETTLE_HASH_BYTES 32
+#define STORE_SETTLE_PRIZE_MAX 192	/* bytes of a prize's name */
+#define STORE_SETTLE_PERIOD_LEN 7	/* "YYYY-MM" */
+#define STORE_SETTLE_TZ_MAX 63
+
+struct store_settle_line {
+	uint64_t seq;			/* the redemption log's seq */
+	int64_t time;			/* Unix µs of the redemption */
+	int64_t face;			/* face value in hundredths */
+	uint8_t claim_id[STORE_CLAIM_ID_BYTES];
+	uint8_t tier;			/* tier index + 1; 0: nothing won */
+	char currency[8];
+	char campaign[STORE_ID_MAX + 1];
+	char tier_id[STORE_ID_MAX + 1];
+	char shop[STORE_ID_MAX + 1];
+	char dealer[STORE_ID_MAX + 1];	/* "": the store has no dealer */
+	char prize[STORE_SETTLE_PRIZE_MAX + 1];
+	uint8_t pad[5];
+	uint8_t prev[STORE_SETTLE_HASH_BYTES];	/* the previous line's hash */
+	uint8_t hash[STORE_SETTLE_HASH_BYTES];
+};
+static_assert(sizeof(struct store_settle_line) == 432, "settle line layout");
+
+/* A closed period. */
+struct store_settle_period {
+	char id[STORE_SETTLE_PERIOD_LEN + 1];	/* "2026-11" */
+	char tz[STORE_SETTLE_TZ_MAX + 1];	/* its months' time zone */
+	int64_t start, end;		/* Unix µs: [start, end) */
+	int64_t closed;			/* when it was closed */
+	uint64_t after;			/* the log seq it starts after */
+	uint64_t through;		/* the last log seq it covers */
+	uint64_t lines;			/* settlement lines in it */
+	uint8_t prev_head[STORE_SETTLE_HASH_BYTES];	/* chain head before */
+	uint8_t head[STORE_SETTLE_HASH_BYTES];		/* and after */
+	uint8_t key_id;			/* the key that sealed it */
+	uint8_t reserved[7];
+	uint8_t public_key[32];
+	uint8_t seal[64];		/* Ed25519 signature */
+};
+static_assert(sizeof(struct store_settle_period) == 288, "period layout");
+
+/* Appends a redemption's log entry with its settlement line; line->seq
+ * must be the seq the entry gets (store_log_last_txn + 1), else -EIO. */
+int store_settle_append_txn(struct store_txn *t, struct store_log_entry *e,
+    const struct store_settle_line *line);
+/* The newest redemption's seq and its line's hash (zero when there is no
+ * redemption or it has no line). */
+int store_settle_head_txn(struct store_txn *t, uint64_t *seq,
+    uint8_t hash[STORE_SETTLE_HASH_BYTES]);
+/* Calls cb for the settlement lines of redemptions after seq after, up to
+ * through (inclusive; UINT64_MAX: all), in order, skipping entries that
+ * have none; a non-zero cb return stops and is returned. */
+int store_settle_foreach_txn(struct store_txn *t, uint64_t after,
+    uint64_t through, int (*cb)(const struct store_settle_line *, void *),
+    void *arg);
+/* Stores a closed period; -EEXIST if it was closed already. */
+int store_settle_period_add_txn(struct store_txn *t,
+    const struct store_settle_period *p);
+/* Reads a closed period by id (-ENOENT if open). */
+int store_settle_period_get_txn(struct store_txn *t, const char *id,
+    struct store_settle_period *p);
+/* Reads the newest closed period (-ENOENT if none was closed). */
+int store_settle_period_last_txn(struct store_txn *t,
+    struct store_settle_period *p);
+/* Calls cb for every closed period, oldest first. */
+int store_settle_period_foreach_txn(struct store_txn *t,
+    int (*cb)(const struct store_settle_period *, void *), void *arg);
+
 /* ---- signals ---------------------------------------------------------
  * What a scan can tell the brand's protection team (analytics/signals.h
  * holds the rules, docs/signals.md describes them): a record per signal,

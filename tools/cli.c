@@ -143,6 +143,45 @@ cli_key_load(const char *cmd, const char *keyfile, const char *passfile,
 	return 0;
 }
 
+/* Loads the secret of a key in the store: its file in the signing keys'
+ * directory (or keyfile), which must match the stored public part. */
+int
+cli_signing_key(const char *cmd, struct store *st, uint8_t id,
+    const char *keyfile, const char *passfile, struct store_key *key,
+    struct keypair **kp)
+{
+	struct store_txn t;
+	int ret;
+
+	*kp = NULL;
+	if ((ret = store_txn_begin(st, true, &t)) < 0)
+		return cli_reject(cmd, "%s", store_strerror(ret));
+	ret = store_key_get_txn(&t, id, key);
+	store_txn_abort(&t);
+	if (ret < 0)
+		return cli_reject(cmd, ret == -ENOENT ? "no key %u in the store "
+		    "(create it with 'scanloop key new --id %u')" :
+		    "cannot read key %u", (unsigned)id, (unsigned)id);
+	if (keyfile == NULL) {
+		keyfile = cli_key_path(id);
+		if (access(keyfile, F_OK) < 0 &&
+		    access(cli_key_old_path(id), F_OK) == 0)
+			return cli_reject(cmd, "key %u's secret is in %s, which "
+			    "the scan server reads: move it with 'scanloop key "
+			    "migrate'", (unsigned)id, cli_keys_dir());
+	}
+	if (cli_key_load(cmd, keyfile, passfile, kp) != 0)
+		return EXIT_REJECTED;
+	if ((*kp)->id != key->id || (*kp)->scheme != key->scheme ||
+	    memcmp((*kp)->public, key->public, sizeof(key->public)) != 0) {
+		keys_free(*kp);
+		*kp = NULL;
+		return cli_reject(cmd, "%s is not the secret of key %u in this "
+		    "store", keyfile, (unsigned)id);
+	}
+	return 0;
+}
+
 /* Makes a directory private to its owner. */
 int
 cli_dir_private(const char *dir)

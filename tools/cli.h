@@ -49,6 +49,13 @@ struct keypair;
  * one. Returns 0 or an exit code after an error line. */
 int cli_key_load(const char *cmd, const char *keyfile, const char *passfile,
     struct keypair **kp);
+/* Loads the secret of key id of the store: keyfile, or else its file in
+ * the signing keys' directory, with the passphrase as cli_key_load; the
+ * key must match the store's record (*key). Returns 0 or an exit code
+ * after an error line. */
+int cli_signing_key(const char *cmd, struct store *st, uint8_t id,
+    const char *keyfile, const char *passfile, struct store_key *key,
+    struct keypair **kp);
 /* Creates dir with mode 0700, or takes group and other access away from
  * an existing one. Returns 0 or a negative errno. */
 int cli_dir_private(const char *dir);
@@ -122,6 +129,7 @@ int cmd_signals(int argc, char **argv);
 int cmd_config(int argc, char **argv);
 int cmd_dealer(int argc, char **argv);
 int cmd_pack(int argc, char **argv);
+int cmd_settle(int argc, char **argv);
 
 /* Rewards helpers (tools/cmd_shop.c). */
 /* True for a campaign or store id: 1 to 32 of [A-Za-z0-9_-]. */

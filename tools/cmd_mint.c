@@ -192,7 +192,6 @@ cmd_mint(int argc, char **argv)
 	struct server_secrets *secrets = NULL;
 	struct store *st = NULL;
 	struct store_key key;
-	struct store_txn t;
 	uint8_t seal_pk[32];
 	uint64_t keyid = 0, v;
 	bool have_key = false, quiet = false;
@@ -323,36 +322,9 @@ cmd_mint(int argc, char **argv)
 	if ((rc = cli_store_open(cmd, 0, &st)) != 0)
 		goto out;
 	rc = EXIT_REJECTED;
-	if ((ret = store_txn_begin(st, true, &t)) < 0) {
-		cli_reject(cmd, "%s", store_strerror(ret));
+	if (cli_signing_key(cmd, st, (uint8_t)keyid, keyfile, passfile, &key,
+	    &kp) != 0)
 		goto out;
-	}
-	ret = store_key_get_txn(&t, (uint8_t)keyid, &key);
-	store_txn_abort(&t);
-	if (ret < 0) {
-		cli_reject(cmd, ret == -ENOENT ? "no key %u in the store (create "
-		    "it with 'scanloop key new --id %u')" : "cannot read key %u",
-		    (unsigned)keyid, (unsigned)keyid);
-		goto out;
-	}
-	if (keyfile == NULL) {
-		keyfile = cli_key_path((unsigned)keyid);
-		if (access(keyfile, F_OK) < 0 &&
-		    access(cli_key_old_path((unsigned)keyid), F_OK) == 0) {
-			cli_reject(cmd, "key %u's secret is in %s, which the scan "
-			    "server reads: move it with 'scanloop key migrate'",
-			    (unsigned)keyid, cli_keys_dir());
-			goto out;
-		}
-	}
-	if (cli_key_load(cmd, keyfile, passfile, &kp) != 0)
-		goto out;
-	if (kp->id != key.id || kp->scheme != key.scheme ||
-	    memcmp(kp->public, key.public, sizeof(key.public)) != 0) {
-		cli_reject(cmd, "%s is not the secret of key %u in this store",
-		    keyfile, (unsigned)keyid);
-		goto out;
-	}
 	if (p.draw_codes) {
 		char path[4096];
 

@@ -36,6 +36,8 @@ static const struct cli_cmd commands[] = {
 	    "redemption anomalies", cmd_signals },
 	{ "config", "settings of the installation (the signals' rules)",
 	    cmd_config },
+	{ "settle", "close a month of redemptions: signed statements per "
+	    "store, dealer, brand", cmd_settle },
 };
 
 static const char usage_text[] =
@@ -65,10 +67,12 @@ static const char usage_text[] =
 static void
 main_usage(FILE *f)
 {
-	char list[2048];
+	char list[8192];
 	size_t o = 0;
 
-	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
+	/* snprintf says how much it wanted: stop, cut, once the list is full. */
+	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]) &&
+	    o < sizeof(list); i++)
 		o += (size_t)snprintf(list + o, sizeof(list) - o,
 		    "     %-8s %s\n", commands[i].name, commands[i].summary);
 	fprintf(f, usage_text, list);

@@ -9,7 +9,7 @@ cd "$(dirname "$0")/.."
 build_pkgs=(meson ninja-build pkg-config gcc libc6-dev libqrencode-dev libpng-dev
 	liblmdb-dev libsodium-dev libevent-dev libjansson-dev libcmocka-dev
 	libpcre2-dev libssl-dev librdkafka-dev tzdata)
-test_pkgs=(zbar-tools zint qrencode lmdb-utils curl python3 strace faketime
+test_pkgs=(zbar-tools zint qrencode lmdb-utils curl python3 python3-cryptography strace faketime
 	util-linux procps slowhttptest chromium fonts-noto-cjk wrk nginx-light
 	clang libclang-rt-dev sqlite3)
 

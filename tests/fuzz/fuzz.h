@@ -32,6 +32,9 @@
 /* The seed (32 bytes with the NUL) of every campaign in the drawlog
  * target's seed logs, and the seed its audits run with. */
 #define FUZZ_DRAW_SEED "scanloop fuzz draw seed, public"
+/* The seed (32 bytes with the NUL) of the brand key that the statement
+ * target's seeds are sealed and signed with. */
+#define FUZZ_STATEMENT_SEED "scanloop fuzz brand key, public"
 /* The sample campaigns (samples/campaigns/, FUZZ_SAMPLES_DIR is set by
  * meson) that the rewards targets and their seeds start from. */
 #define FUZZ_SAMPLES 3

@@ -54,7 +54,8 @@ cp_text_ok(const char *s, size_t max)
 	return s[0] != '\0' && strlen(s) <= max;
 }
 
-/* A positive decimal amount: digits with at most one '.', not zero. */
+/* A positive decimal amount: digits with at most one '.', at most 12 before
+ * it, not zero. */
 static bool
 cp_amount_ok(const char *s)
 {
@@ -63,7 +64,7 @@ cp_amount_ok(const char *s)
 	if (s[digits] == '.')
 		frac = strspn(s + digits + 1, "0123456789");
 	if (strlen(s) != digits + (s[digits] == '.' ? 1 + frac : 0) ||
-	    digits + frac == 0)
+	    digits + frac == 0 || digits > 12)
 		return false;
 	return strspn(s, "0.") != strlen(s);
 }
@@ -136,9 +137,16 @@ cp_check_tier(const struct campaign *c, size_t i)
 	FUZZ_CHECK(t->odds <= CAMPAIGN_ODDS_SCALE);
 	FUZZ_CHECK(t->kind == CAMPAIGN_POINTS ? t->points >= 1 &&
 	    (uint64_t)t->points <= CP_BILLION : t->points == 0);
+	/* A physical prize's face value, for settlement, and its currency
+	 * come together or not at all. */
+	if (t->kind == CAMPAIGN_PHYSICAL && t->face_value[0] != '\0')
+		FUZZ_CHECK(cp_amount_ok(t->face_value) &&
+		    cp_text_ok(t->currency, 7));
+	else if (t->kind != CAMPAIGN_COUPON)
+		FUZZ_CHECK(t->face_value[0] == '\0' &&
+		    t->currency[0] == '\0');
 	if (t->kind != CAMPAIGN_COUPON) {
-		FUZZ_CHECK(t->face_value[0] == '\0' && t->currency[0] == '\0' &&
-		    t->condition[0] == '\0');
+		FUZZ_CHECK(t->condition[0] == '\0');
 		FUZZ_CHECK(t->valid_from == 0 && t->valid_to == 0 &&
 		    t->valid_days == 0);
 		return;

@@ -574,6 +574,7 @@ main(int argc, char **argv)
 	gen_job_open(tmp, ed, box);
 	gen_campaign_parse();
 	gen_drawlog(tmp);
+	gen_statement();
 	keys_free(ed);
 	keys_free(mac);
 	keys_free(box);

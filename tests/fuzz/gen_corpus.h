@@ -19,4 +19,7 @@ void gen_campaign_parse(void);
  * temporary store under tmp, and broken copies. */
 void gen_drawlog(const char *tmp);
 
+/* Seeds of the settlement statement reader (gen_corpus_settle.c). */
+void gen_statement(void);
+
 #endif
