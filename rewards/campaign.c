@@ -1,5 +1,6 @@
 /* campaign.c — parsing and validating campaign files. */
 #include "rewards/campaign.h"
+#include "rewards/campaign_internal.h"
 #include "common/log.h"
 #include "common/tz.h"
 
@@ -18,7 +19,7 @@
     "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-"
 
 /* Adds one "field: problem" message. */
-static void __attribute__((format(printf, 3, 4)))
+void
 campaign_err(struct campaign_errors *e, const char *field, const char *fmt, ...)
 {
 	char msg[512], line[640];
@@ -152,7 +153,7 @@ campaign_parse_time(const char *s, int64_t *us)
 }
 
 /* Checks that an object has only the given keys. */
-static void
+void
 campaign_known_keys(json_t *obj, const char *path, const char *const *keys,
     struct campaign_errors *e)
 {
@@ -181,7 +182,7 @@ campaign_known_keys(json_t *obj, const char *path, const char *const *keys,
 }
 
 /* Reads a required or optional string field of bounded length. */
-static bool
+bool
 campaign_str(json_t *obj, const char *key, const char *field, bool required,
     size_t max, char *out, size_t outlen, struct campaign_errors *e)
 {
@@ -208,7 +209,7 @@ campaign_str(json_t *obj, const char *key, const char *field, bool required,
 }
 
 /* Reads an optional non-negative integer in [lo, hi]; *present tells. */
-static bool
+bool
 campaign_uint(json_t *obj, const char *key, const char *field, uint64_t lo,
     uint64_t hi, bool required, uint64_t *out, struct campaign_errors *e)
 {
@@ -653,6 +654,7 @@ campaign_free(struct campaign *c)
 	free(c->batches);
 	free(c->products);
 	free(c->shops);
+	free(c->checkin.stores);
 	free(c->day_starts);
 	free(c->config);
 	free(c);
@@ -665,7 +667,7 @@ campaign_parse(const char *json, size_t len, bool resolve_days,
 {
 	static const char *const keys[] = { "id", "name", "description",
 	    "start", "end", "time_zone", "scope", "draw_on", "tiers", "claim",
-	    "limits", "day_starts", NULL };
+	    "limits", "checkin", "day_starts", NULL };
 	struct campaign_errors local = { NULL, 0 };
 	struct campaign_errors *e = errs ? errs : &local;
 	struct campaign *c;
@@ -762,6 +764,7 @@ campaign_parse(const char *json, size_t len, bool resolve_days,
 	}
 	campaign_claim(root, c, e);
 	campaign_limits(root, c, e);
+	campaign_checkin_parse(root, c, e);
 	if (e->n == before) {
 		int r = resolve_days ? campaign_resolve_days(c, e) :
 		    campaign_read_days(root, c, e);
