@@ -25,6 +25,7 @@ static const char shop_help[] =
 "     scanloop store add --id ID --name NAME [--lat L --lon L]\n"
 "                        [--radius-m N] [--db DIR]\n"
 "     scanloop store list [--db DIR]\n"
+"     scanloop store code ID [--png FILE] [--base-url URL] [--db DIR]\n"
 "     scanloop store revoke ID [--db DIR]\n"
 "\n"
 "DESCRIPTION\n"
@@ -39,6 +40,13 @@ static const char shop_help[] =
 "     The location is optional: latitude and longitude in degrees, and\n"
 "     the radius in metres (default 200).\n"
 "\n"
+"     The location and radius are the store's check-in fence (到店打卡,\n"
+"     docs/checkin.md): code prints the URL of the store's printed code,\n"
+"     BASE/K/ID/SIG, and with --png writes it as a QR image. SIG is a\n"
+"     keyed hash of the id under the server's secret (server.secret), so\n"
+"     nobody can make the code of another store from it. BASE is the\n"
+"     newest signing key's base URL unless --base-url is given.\n"
+"\n"
 "     list prints each store: id, state (active, revoked), location,\n"
 "     created, name; never its token. revoke refuses the store's token\n"
 "     from now on; claims it redeemed stay redeemed.\n"
@@ -49,6 +57,8 @@ static const char shop_help[] =
 "         --lat L          latitude, -90 to 90\n"
 "         --lon L          longitude, -180 to 180\n"
 "         --radius-m N     radius in metres, 1 to 100000 (default 200)\n"
+"         --png FILE       code: write the QR code as a PNG image\n"
+"         --base-url URL   code: the codes' base URL\n"
 "     -D, --db DIR         the store (default ./var/scanloop)\n"
 "     -h, --help           this text\n"
 "\n"
@@ -225,20 +235,23 @@ out:
 int
 cmd_shop(int argc, char **argv)
 {
-	enum { OPT_LAT = 256, OPT_LON, OPT_RADIUS };
+	enum { OPT_LAT = 256, OPT_LON, OPT_RADIUS, OPT_PNG, OPT_BASE };
 	static const struct option longopts[] = {
 		{ "id", required_argument, NULL, 'i' },
 		{ "name", required_argument, NULL, 'n' },
 		{ "lat", required_argument, NULL, OPT_LAT },
 		{ "lon", required_argument, NULL, OPT_LON },
 		{ "radius-m", required_argument, NULL, OPT_RADIUS },
+		{ "png", required_argument, NULL, OPT_PNG },
+		{ "base-url", required_argument, NULL, OPT_BASE },
 		{ "db", required_argument, NULL, 'D' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
-	static const char *const subs[] = { "add", "list", "revoke", NULL };
+	static const char *const subs[] = { "add", "list", "revoke", "code",
+	    NULL };
 	const char *sub, *arg, *id = NULL, *name = NULL, *lat_s = NULL;
-	const char *lon_s = NULL, *radius_s = NULL;
+	const char *lon_s = NULL, *radius_s = NULL, *png = NULL, *base = NULL;
 	double lat = 0, lon = 0;
 	uint64_t radius = SHOP_RADIUS_DEFAULT;
 	char cmd[CLI_CMD_MAX];
@@ -265,6 +278,12 @@ cmd_shop(int argc, char **argv)
 		case OPT_RADIUS:
 			radius_s = optarg;
 			break;
+		case OPT_PNG:
+			png = optarg;
+			break;
+		case OPT_BASE:
+			base = optarg;
+			break;
 		case CLI_OPT_EXIT:
 			return rc;
 		}
@@ -273,9 +292,18 @@ cmd_shop(int argc, char **argv)
 	    radius_s))
 		return cli_usage(cmd, "--id, --name, --lat, --lon and --radius-m "
 		    "belong to 'store add'");
-	if ((rc = cli_operand(cmd, strcmp(sub, "revoke") == 0 ?
-	    "a store ID" : NULL, argc, argv, &arg)) != 0)
+	if (strcmp(sub, "code") != 0 && (png || base))
+		return cli_usage(cmd, "--png and --base-url belong to 'store "
+		    "code'");
+	if ((rc = cli_operand(cmd, strcmp(sub, "revoke") == 0 ||
+	    strcmp(sub, "code") == 0 ? "a store ID" : NULL, argc, argv,
+	    &arg)) != 0)
 		return rc;
+	if (strcmp(sub, "code") == 0) {
+		if (!cli_id_ok(arg))
+			return cli_usage(cmd, "'%s' is not a store id", arg);
+		return cli_shop_code(cmd, arg, png, base);
+	}
 	if (strcmp(sub, "list") == 0)
 		return shop_list(cmd);
 	if (strcmp(sub, "revoke") == 0) {
