@@ -60,6 +60,9 @@ static const struct route scan_routes[] = {
 	{ ROUTE_EXACT, "/api/v1/draws", NULL, ROUTE_JSON, scan_api_draw },
 	{ ROUTE_PARAM, "/api/v1/claims/", "/redeem", ROUTE_JSON,
 	    scan_api_redeem },
+	{ ROUTE_EXACT, "/api/v1/checkins", NULL, ROUTE_JSON, scan_api_checkin },
+	{ ROUTE_EXACT, "/api/v1/stores/me/checkin-code", NULL, ROUTE_JSON,
+	    scan_api_checkin_code },
 	{ ROUTE_EXACT, "/api/v1/visitors/me/points", NULL,
 	    ROUTE_JSON | ROUTE_GET, scan_api_points },
 	{ ROUTE_PREFIX, "/api/v1/", NULL, ROUTE_JSON, scan_api_unknown },
@@ -68,6 +71,12 @@ static const struct route scan_routes[] = {
 	{ ROUTE_PREFIX, "/D/", NULL, ROUTE_GET | ROUTE_ANY_CASE |
 	    ROUTE_NONEMPTY, scan_drawcode_get },
 	{ ROUTE_EXACT, "/draw", NULL, ROUTE_POST, scan_draw_form },
+	/* A store's check-in code (/K/ alone: the store is found by the
+	 * location), and the staff's exemption codes. */
+	{ ROUTE_PREFIX, "/K/", NULL, ROUTE_GET | ROUTE_ANY_CASE,
+	    scan_checkin_page },
+	{ ROUTE_EXACT, "/store/checkin-code", NULL, ROUTE_GET,
+	    scan_checkin_staff_page },
 	/* Store staff: the page, and a claim's QR code. */
 	{ ROUTE_EXACT, "/store", NULL, ROUTE_GET, scan_staff_page },
 	{ ROUTE_PREFIX, "/C/", NULL, ROUTE_GET | ROUTE_ANY_CASE |

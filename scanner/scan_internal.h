@@ -15,6 +15,8 @@
  *   handle_api.c    the scan API: scans, locations, code look-ups
  *   handle_draw.c   draws: the page's button and the draw API
  *   handle_claim.c  redemption, the staff page, points
+ *   handle_checkin.c store check-ins: the store's page, the check-in API,
+ *                   the staff's exemption codes
  *   handle_admin.c  the admin API: its token, streamed exports (analytics/)
  *   handle_report.c the admin API: reports (analytics/report.h), cached
  *   router.c        the route table, health and metrics
@@ -33,6 +35,7 @@
 #include "codegen/code.h"
 #include "codegen/keys.h"
 #include "common/buf.h"
+#include "rewards/checkin.h"
 #include "rewards/draw.h"
 #include "rewards/redeem.h"
 #include "rewards/registry.h"
@@ -170,6 +173,10 @@ struct scan_op {
 	struct redeem_result rres;
 	char claim_token[160];	/* as typed: full-width takes 3 bytes */
 	char shop_token[64];
+	/* check-ins (handle_checkin.c); the campaign's reference is drq.c */
+	uint8_t checkin_key[32];
+	struct checkin_request ckq;
+	struct checkin_result ckr;
 };
 
 /* ---- request.c: plumbing ---------------------------------------------- */
@@ -343,6 +350,14 @@ void scan_api_points(struct scan_loop *sl, struct http_req *req,
     struct http_slice param);
 void scan_staff_page(struct scan_loop *sl, struct http_req *req,
     struct http_slice claim);
+void scan_checkin_page(struct scan_loop *sl, struct http_req *req,
+    struct http_slice param);
+void scan_checkin_staff_page(struct scan_loop *sl, struct http_req *req,
+    struct http_slice param);
+void scan_api_checkin(struct scan_loop *sl, struct http_req *req,
+    struct http_slice param);
+void scan_api_checkin_code(struct scan_loop *sl, struct http_req *req,
+    struct http_slice param);
 void scan_admin_export(struct scan_loop *sl, struct http_req *req,
     struct http_slice kind);
 void scan_admin_signals(struct scan_loop *sl, struct http_req *req,
