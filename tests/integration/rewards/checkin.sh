@@ -143,7 +143,7 @@ for d in 0 1 2 3 4 5 6; do
 	check_json "assert j['status'] == 'new', j
 assert j['streak']['days'] == $d + 1, j
 assert j['streak']['rewarded'] == ($d == 6), j
-assert j["points"] == (110 if $d == 6 else 10), j
+assert j['points'] == (110 if $d == 6 else 10), j
 assert j['points_balance'] == 10 * ($d + 1) + (100 if $d == 6 else 0), j"
 	serve_stop
 done
