@@ -166,6 +166,35 @@ assert [int(r["day"]) for r in week] == list(range(int(week[0]["day"]), int(week
 assert week[6]["streak_rewarded"] == "1" and week[6]["points"] == "110"
 assert all(r["draw_outcome"] == "mug" for r in rows), rows
 PY
+# 8. The report: check-ins per store and per local day, as the export's
+# rows counted by Python (zoneinfo) say.
+ok report --tz Asia/Shanghai --from "$(iso_at -$((3 * 86400)))" \
+    --to "$(iso_at $((9 * 86400)))" --json "$T/report.json"
+ok export checkins --format jsonl
+python3 - "$T/report.json" "$OUT" <<'PY' || fail "report check-ins"
+import collections, datetime, json, sys, zoneinfo
+rep = json.load(open(sys.argv[1]))
+rows = [json.loads(l) for l in sys.argv[2].splitlines() if l]
+tz = zoneinfo.ZoneInfo("Asia/Shanghai")
+want = collections.Counter()
+for r in rows:
+    t = datetime.datetime.fromisoformat(r["time"].replace("Z", "+00:00"))
+    want[(r["store"], t.astimezone(tz).date().isoformat())] += 1
+ck = rep["checkins"]
+assert ck["total"] == len(rows) == 10 and ck["complete"], ck
+got = collections.Counter()
+for s in ck["stores"]:
+    assert s["checkins"] == sum(d["checkins"] for d in s["days"]), s
+    for d in s["days"]:
+        if d["checkins"]:
+            got[(s["id"], d["date"])] = d["checkins"]
+assert got == want, (got, want)
+assert rep["previous"]["checkins"]["total"] == 0
+PY
+ok report --tz Asia/Shanghai --lang en --from "$(iso_at -$((3 * 86400)))" \
+    --to "$(iso_at $((9 * 86400)))" --html "$T/report.html"
+grep -q 'Check-ins by day and store' "$T/report.html" ||
+    fail "the HTML report has no check-ins table"
 draws_csv ck
 [ "$(printf '%s\n' "$OUT" | tail -n +2 | grep -c .)" = 10 ] ||
     fail "each check-in drew once: $OUT"
