@@ -44,6 +44,8 @@ struct page_draw {
 	int mode;			/* enum page_draw_mode */
 	const char *campaign_name;
 	int64_t campaign_end;		/* Unix µs */
+	bool checkin;			/* the campaign rewards store check-ins:
+					 * a link to the check-in page (/K/) */
 	/* PAGE_DRAW_OFFER: the form's hidden fields. */
 	const char *form_code;		/* the code's path (outer or /D/...) */
 	uint64_t form_event;		/* the event of this page */

@@ -57,6 +57,10 @@ expect_code 404 "another store's id with s1's signature"
 BAD=$(tr 'A-Z' 'B-ZA' <<<"$SIG1")
 get "/K/s1/$BAD"
 expect_code 404 "a changed signature"
+CODE1=$(outer "$T/job" 1)
+page "/${CODE1#*://*/}"
+expect_code 200 "a code page of the campaign"
+assert_contains "$BODY" 'href="/K/?lang=en"' "the code page's check-in link"
 get "/K/?lang=en"
 expect_code 200 "the page that finds the store by location"
 get "/store/checkin-code"
