@@ -147,11 +147,20 @@ rh_thead_cols(struct rh *h, const char *const *cols, size_t n)
 }
 
 /* A row of a count this period and the previous. */
+static void rh_named_row(struct rh *, const char *, uint64_t, uint64_t);
+
 static void
 rh_row(struct rh *h, const char *key, uint64_t cur, uint64_t prev)
 {
+	rh_named_row(h, RH_T(key), cur, prev);
+}
+
+/* A row of a name (escaped), a count this period and the previous. */
+static void
+rh_named_row(struct rh *h, const char *name, uint64_t cur, uint64_t prev)
+{
 	rh_puts(h, "<tr><td>");
-	rh_esc(h, RH_T(key));
+	rh_esc(h, name);
 	rh_puts(h, "</td><td>");
 	rh_num(h, cur);
 	rh_puts(h, "</td><td>");
@@ -537,17 +546,9 @@ rh_campaign(struct rh *h)
 	rh_tend(h);
 	rh_section(h, "stores");
 	rh_thead(h, RH_T("store"), true);
-	for (size_t i = 0; i < r->nshops; i++) {
-		rh_puts(h, "<tr><td>");
-		rh_esc(h, r->shops[i].name);
-		rh_puts(h, "</td><td>");
-		rh_num(h, r->shops[i].redeemed[0]);
-		rh_puts(h, "</td><td>");
-		rh_num(h, r->shops[i].redeemed[1]);
-		rh_puts(h, "</td><td>");
-		rh_change(h, r->shops[i].redeemed[0], r->shops[i].redeemed[1]);
-		rh_puts(h, "</td></tr>");
-	}
+	for (size_t i = 0; i < r->nshops; i++)
+		rh_named_row(h, r->shops[i].name, r->shops[i].redeemed[0],
+		    r->shops[i].redeemed[1]);
 	rh_tend(h);
 	if (r->nshops == 0)
 		rh_esc(h, RH_T("none"));
@@ -568,17 +569,9 @@ rh_checkins(struct rh *h)
 	rh_section(h, "checkins");
 	rh_thead(h, RH_T("store"), true);
 	rh_row(h, "checkins", r->ck_total[0], r->ck_total[1]);
-	for (size_t i = 0; i < r->nck_shops; i++) {
-		rh_puts(h, "<tr><td>");
-		rh_esc(h, r->ck_shops[i].name);
-		rh_puts(h, "</td><td>");
-		rh_num(h, r->ck_shops[i].total[0]);
-		rh_puts(h, "</td><td>");
-		rh_num(h, r->ck_shops[i].total[1]);
-		rh_puts(h, "</td><td>");
-		rh_change(h, r->ck_shops[i].total[0], r->ck_shops[i].total[1]);
-		rh_puts(h, "</td></tr>");
-	}
+	for (size_t i = 0; i < r->nck_shops; i++)
+		rh_named_row(h, r->ck_shops[i].name, r->ck_shops[i].total[0],
+		    r->ck_shops[i].total[1]);
 	rh_tend(h);
 	if (r->ck_full)
 		rh_esc(h, RH_T("incomplete"));

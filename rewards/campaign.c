@@ -573,9 +573,8 @@ static void
 campaign_claim(json_t *root, struct campaign *c, struct campaign_errors *e)
 {
 	static const char *const keys[] = { "window_days", "stores", NULL };
-	json_t *claim = json_object_get(root, "claim"), *arr, *v;
+	json_t *claim = json_object_get(root, "claim");
 	uint64_t days = 0;
-	size_t i;
 
 	c->all_shops = true;
 	if (claim == NULL) {
@@ -590,29 +589,8 @@ campaign_claim(json_t *root, struct campaign *c, struct campaign_errors *e)
 	campaign_uint(claim, "window_days", "claim.window_days", 1, 3650, true,
 	    &days, e);
 	c->claim_days = (uint32_t)days;
-	arr = json_object_get(claim, "stores");
-	if (arr == NULL || (json_is_string(arr) &&
-	    strcmp(json_string_value(arr), "all") == 0))
-		return;
-	if (!json_is_array(arr) || json_array_size(arr) == 0 ||
-	    json_array_size(arr) > CAMPAIGN_SHOPS_MAX) {
-		campaign_err(e, "claim.stores", "must be \"all\" or a list of "
-		    "1 to %d store ids", CAMPAIGN_SHOPS_MAX);
-		return;
-	}
-	c->all_shops = false;
-	if ((c->shops = calloc(json_array_size(arr), sizeof(*c->shops))) == NULL)
-		return;
-	json_array_foreach(arr, i, v) {
-		char field[40];
-
-		snprintf(field, sizeof(field), "claim.stores[%zu]", i);
-		if (!json_is_string(v) || !campaign_id_ok(json_string_value(v)))
-			campaign_err(e, field, "must be a store id");
-		else
-			snprintf(c->shops[c->nshops++], STORE_ID_MAX + 1, "%s",
-			    json_string_value(v));
-	}
+	campaign_store_ids(json_object_get(claim, "stores"), "claim.stores",
+	    &c->all_shops, &c->shops, &c->nshops, e);
 }
 
 /* Parses risk limits. */

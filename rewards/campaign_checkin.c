@@ -47,45 +47,39 @@ checkin_reward(json_t *v, const char *path, struct campaign_reward *r,
 		    "\"draw\": true");
 }
 
-/* Parses checkin.stores: "all" or a list of store ids. */
-static void
-checkin_stores(json_t *arr, struct campaign_checkin *ck,
-    struct campaign_errors *e)
+/* Parses a list of stores: "all" (or absent) or 1 to CAMPAIGN_SHOPS_MAX
+ * store ids (claim.stores, checkin.stores). */
+void
+campaign_store_ids(json_t *arr, const char *path, bool *all,
+    char (**ids)[STORE_ID_MAX + 1], size_t *n, struct campaign_errors *e)
 {
 	json_t *v;
 	size_t i;
 
-	ck->all_stores = true;
+	*all = true;
 	if (arr == NULL || (json_is_string(arr) &&
 	    strcmp(json_string_value(arr), "all") == 0))
 		return;
 	if (!json_is_array(arr) || json_array_size(arr) == 0 ||
 	    json_array_size(arr) > CAMPAIGN_SHOPS_MAX) {
-		campaign_err(e, "checkin.stores", "must be \"all\" or a list of "
-		    "1 to %d store ids", CAMPAIGN_SHOPS_MAX);
+		campaign_err(e, path, "must be \"all\" or a list of 1 to %d "
+		    "store ids", CAMPAIGN_SHOPS_MAX);
 		return;
 	}
-	ck->all_stores = false;
-	if ((ck->stores = calloc(json_array_size(arr), sizeof(*ck->stores))) ==
-	    NULL) {
-		campaign_err(e, "checkin.stores", "out of memory");
+	*all = false;
+	if ((*ids = calloc(json_array_size(arr), sizeof(**ids))) == NULL) {
+		campaign_err(e, path, "out of memory");
 		return;
 	}
 	json_array_foreach(arr, i, v) {
-		char field[40];
+		char field[48];
 
-		snprintf(field, sizeof(field), "checkin.stores[%zu]", i);
-		if (!json_is_string(v) || !campaign_id_ok(json_string_value(v))) {
+		snprintf(field, sizeof(field), "%s[%zu]", path, i);
+		if (!json_is_string(v) || !campaign_id_ok(json_string_value(v)))
 			campaign_err(e, field, "must be a store id");
-			continue;
-		}
-		if (campaign_checkin_store(ck, json_string_value(v))) {
-			campaign_err(e, field, "repeats store %s",
+		else
+			snprintf((*ids)[(*n)++], STORE_ID_MAX + 1, "%s",
 			    json_string_value(v));
-			continue;
-		}
-		snprintf(ck->stores[ck->nstores++], STORE_ID_MAX + 1, "%s",
-		    json_string_value(v));
 	}
 }
 
@@ -142,7 +136,8 @@ campaign_checkin_parse(json_t *root, struct campaign *c,
 	}
 	ck->on = true;
 	campaign_known_keys(v, "checkin", keys, e);
-	checkin_stores(json_object_get(v, "stores"), ck, e);
+	campaign_store_ids(json_object_get(v, "stores"), "checkin.stores",
+	    &ck->all_stores, &ck->stores, &ck->nstores, e);
 	checkin_reward(json_object_get(v, "reward"), "checkin.reward",
 	    &ck->reward, e);
 	if (campaign_uint(v, "per_store_per_day", "checkin.per_store_per_day",

@@ -25,6 +25,11 @@ bool campaign_str(json_t *obj, const char *key, const char *field,
 bool campaign_uint(json_t *obj, const char *key, const char *field,
     uint64_t lo, uint64_t hi, bool required, uint64_t *out,
     struct campaign_errors *e);
+/* Parses a list of stores at path: "all" (or absent: *all) or 1 to
+ * CAMPAIGN_SHOPS_MAX store ids into *ids (malloc'd), *n of them
+ * (campaign_checkin.c). */
+void campaign_store_ids(json_t *arr, const char *path, bool *all,
+    char (**ids)[STORE_ID_MAX + 1], size_t *n, struct campaign_errors *e);
 /* Parses the optional "checkin" rules of root into c->checkin
  * (campaign_checkin.c). */
 void campaign_checkin_parse(json_t *root, struct campaign *c,

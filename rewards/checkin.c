@@ -1,6 +1,7 @@
 /* checkin.c — store check-ins: codes, fences, and the decision. */
 #include "rewards/checkin.h"
 #include "codegen/base32.h"
+#include "common/earth.h"
 
 #include <assert.h>
 #include <errno.h>
@@ -14,7 +15,6 @@
 #define CHECKIN_EXEMPT_DOMAIN "SCANLOOP-EXEMPT-1"
 #define CHECKIN_SERIAL_DOMAIN "SCANLOOP-CHECKIN-DRAW-1"
 #define CHECKIN_HOUR_US (3600LL * 1000000)
-#define CHECKIN_EARTH_M 6371008.8
 
 static_assert(BASE32_LEN(CHECKIN_SIG_BYTES) == CHECKIN_SIG_CHARS,
     "signature text length");
@@ -72,20 +72,6 @@ checkin_store_sig_ok(const uint8_t key[32], const char *shop, const char *sig,
 	got[len] = '\0';
 	checkin_store_sig(key, shop, want);
 	return sodium_memcmp(want, got, CHECKIN_SIG_CHARS) == 0;
-}
-
-/* Great-circle distance (haversine). */
-double
-checkin_distance_m(double lat1, double lon1, double lat2, double lon2)
-{
-	const double rad = M_PI / 180;
-	double dlat = (lat2 - lat1) * rad, dlon = (lon2 - lon1) * rad;
-	double a = sin(dlat / 2) * sin(dlat / 2) + cos(lat1 * rad) *
-	    cos(lat2 * rad) * sin(dlon / 2) * sin(dlon / 2);
-
-	if (a > 1)
-		a = 1;
-	return 2 * CHECKIN_EARTH_M * asin(sqrt(a));
 }
 
 /* A status's machine name. */
@@ -355,7 +341,7 @@ checkin_presence(struct store_txn *t, const struct checkin_request *rq,
 		return 0;
 	}
 	res->radius_m = s->radius_m;
-	res->distance_m = checkin_distance_m(s->lat, s->lon, rq->lat, rq->lon);
+	res->distance_m = earth_distance_m(s->lat, s->lon, rq->lat, rq->lon);
 	if (!(rq->accuracy >= 0) || rq->accuracy > (float)s->radius_m)
 		res->status = CHECKIN_INACCURATE;
 	else if (res->distance_m > s->radius_m)

@@ -81,8 +81,6 @@ void checkin_store_sig(const uint8_t key[32], const char *shop,
  * time. */
 bool checkin_store_sig_ok(const uint8_t key[32], const char *shop,
     const char *sig, size_t len);
-/* Great-circle distance in metres (haversine, mean earth radius). */
-double checkin_distance_m(double lat1, double lon1, double lat2, double lon2);
 /* The words of a status (a refusal's from draw_refusal_text), for people. */
 const char *checkin_status_text(const struct checkin_result *r, bool zh);
 /* A status's machine name: "new", "already", "outside", ... */

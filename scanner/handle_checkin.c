@@ -8,6 +8,7 @@
  */
 #include "scanner/scan_internal.h"
 #include "common/clock.h"
+#include "common/earth.h"
 #include "rewards/token.h"
 
 #include <errno.h>
@@ -122,7 +123,7 @@ scan_nearest_cb(const struct store_shop *s, void *arg)
 
 	if (s->revoked || !s->has_location || s->radius_m == 0)
 		return 0;
-	d = checkin_distance_m(s->lat, s->lon, w->lat, w->lon);
+	d = earth_distance_m(s->lat, s->lon, w->lat, w->lon);
 	if (w->shop[0] == '\0' || d < w->best) {
 		w->best = d;
 		snprintf(w->shop, sizeof(w->shop), "%s", s->id);
@@ -163,23 +164,10 @@ static json_t *
 scan_checkin_draw_json(const struct campaign *c, const struct draw_result *r)
 {
 	static const char *status[] = { "new", "repeat", "refused", "closed" };
-	const char *outcome;
-	int tier = 0;
+	int tier;
+	const char *outcome = scan_draw_outcome(c, r, &tier);
 	json_t *obj;
 
-	if (r->status == DRAW_REFUSED)
-		outcome = "refused";
-	else if (r->status == DRAW_CLOSED)
-		outcome = "closed";
-	else if (r->draw.outcome == STORE_OUTCOME_MISS)
-		outcome = "miss";
-	else if (r->draw.outcome == STORE_OUTCOME_TICKET)
-		outcome = "ticket";
-	else {
-		tier = r->draw.outcome;
-		outcome = c->tiers[tier - 1].kind == CAMPAIGN_POINTS ? "points" :
-		    "win";
-	}
 	obj = json_pack("{s:s, s:s, s:I, s:o}", "status", status[r->status],
 	    "outcome", outcome, "draw", (json_int_t)r->draw.seq, "prize",
 	    scan_json_prize(c, tier));
@@ -359,20 +347,12 @@ void
 scan_api_checkin(struct scan_loop *sl, struct http_req *req,
     struct http_slice param)
 {
-	const char *why = NULL;
 	struct scan_op *o;
 	json_t *root;
 
 	(void)param;
-	if (req->head.method != HTTP_METHOD_POST) {
-		scan_json_error(req, 405, "method_not_allowed", "use POST");
+	if ((root = scan_json_post(req)) == NULL)
 		return;
-	}
-	if ((root = scan_json_body(req, &why)) == NULL) {
-		scan_json_error(req, why[0] == 'C' ? 415 : 400, "bad_request",
-		    why);
-		return;
-	}
 	if ((o = scan_op_new(sl, req)) == NULL) {
 		json_decref(root);
 		scan_json_error(req, 503, "unavailable", "out of memory");

@@ -268,6 +268,13 @@ void scan_json_error(struct http_req *req, int status, const char *code,
 /* Parses a JSON object body; NULL with *why (starting with 'C' for a wrong
  * Content-Type). */
 json_t *scan_json_body(struct http_req *req, const char **why);
+/* Reads a POST's JSON object body: the body, else answers (405, 415 or
+ * 400) and returns NULL. */
+json_t *scan_json_post(struct http_req *req);
+/* The outcome word of a draw result ("win", "points", "miss", "ticket",
+ * "refused", "closed"); *tier the won tier (1-based) or 0. */
+const char *scan_draw_outcome(const struct campaign *c,
+    const struct draw_result *r, int *tier);
 /* Reads a POST whose JSON body has a "code" string (1 to CODE_TEXT_MAX
  * bytes, no NUL): the body, *code inside it; else answers (405, 415 or
  * 400 with the message must) and returns NULL. */

@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "common/earth.h"
 #include "common/tz.h"
 #include "rewards/checkin.h"
 #include "rewards/token.h"
@@ -166,8 +167,8 @@ test_rules(void **state)
 		    "field" },
 		{ "{\"reward\": {\"points\": 1}, \"stores\": []}",
 		    "checkin.stores: must be \"all\" or a list" },
-		{ "{\"reward\": {\"points\": 1}, \"stores\": [\"a\", \"a\"]}",
-		    "checkin.stores[1]: repeats store a" },
+		{ "{\"reward\": {\"points\": 1}, \"stores\": [\"a\", 2]}",
+		    "checkin.stores[1]: must be a store id" },
 		{ "{\"reward\": {\"points\": 1}, \"per_store_per_day\": 0}",
 		    "checkin.per_store_per_day: must be" },
 		{ "{\"reward\": {\"points\": 1}, \"streak\": {\"days\": 1, "
@@ -239,10 +240,10 @@ test_geometry_and_codes(void **state)
 
 	(void)state;
 	/* One degree of a great circle of radius 6371008.8 m. */
-	assert_true(fabs(checkin_distance_m(0, 0, 1, 0) - 111195.08) < 0.01);
-	assert_true(fabs(checkin_distance_m(10, 20, 10, 20)) < 1e-9);
+	assert_true(fabs(earth_distance_m(0, 0, 1, 0) - 111195.08) < 0.01);
+	assert_true(fabs(earth_distance_m(10, 20, 10, 20)) < 1e-9);
 	/* Antipodes: half the circumference. */
-	assert_true(fabs(checkin_distance_m(0, 0, 0, 180) -
+	assert_true(fabs(earth_distance_m(0, 0, 0, 180) -
 	    M_PI * 6371008.8) < 0.01);
 	checkin_store_sig(ck_key, "s1", sig);
 	assert_int_equal(strlen(sig), CHECKIN_SIG_CHARS);
