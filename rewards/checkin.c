@@ -286,10 +286,10 @@ checkin_reward(struct store_txn *t, const struct checkin_request *rq,
 
 	*drew = false;
 	if (rw->points > 0) {
+		/* Not in the campaign's points summary, which is the draw
+		 * log's (the audit checks one against the other). */
 		if ((ret = store_points_add_txn(t, rq->visitor, rq->c->id, 0,
-		    rw->points, 0, rq->now, &balance)) < 0 ||
-		    (ret = tallies_sum_add(rq->tallies, t, rq->c->id,
-		    STORE_SUM_POINTS, (uint64_t)rw->points)) < 0)
+		    rw->points, 0, rq->now, &balance)) < 0)
 			return ret;
 		*points += rw->points;
 	}
