@@ -12,7 +12,9 @@
 # A seven-day streak, its first two check-ins a minute before and after a
 # local midnight (Asia/Shanghai), the server under faketime, completes on
 # the seventh day with the streak's points. `export checkins` (CSV read by
-# Python's csv) lists exactly the recorded check-ins, fields in order.
+# Python's csv) lists exactly the recorded check-ins, fields in order; the
+# report counts them per store and local day as Python does from the
+# export; their draws pass `campaign audit` and docs/audit_draws.py.
 . "$(dirname "$0")/lib.sh"
 rw_setup
 command -v zbarimg >/dev/null || fail "zbarimg is not installed"
@@ -202,4 +204,12 @@ grep -q 'Check-ins by day and store' "$T/report.html" ||
 draws_csv ck
 [ "$(printf '%s\n' "$OUT" | tail -n +2 | grep -c .)" = 10 ] ||
     fail "each check-in drew once: $OUT"
+# 9. The check-ins' draws pass the audit, the CLI's and the independent
+# script's, like any online draw.
+campaign_seed ck
+ok campaign audit ck --seed "$CAMPAIGN_SEED"
+ok export draws --format jsonl --campaign ck --out "$T/log.jsonl"
+run python3 "$SCANLOOP_SRC/docs/audit_draws.py" --seed "$CAMPAIGN_SEED" "$T/log.jsonl"
+assert_rc 0 "audit_draws.py over the check-ins' draws"
+assert_contains "$OUT" "audit: passed" "audit_draws.py"
 note "ok"
