@@ -59,10 +59,22 @@ scan_checkin_page(struct scan_loop *sl, struct http_req *req,
 	int ret = 0;
 
 	p.lang = page_lang_pick(req->head.accept_language, req->head.query);
+	if (param.len > 0 && !scan_checkin_param(param, shop, sig)) {
+		/* Not a store code: a GS1 Digital Link under a base URL whose
+		 * path starts with /K ("/K/01/{GTIN}/21/..."), or nothing. */
+		for (size_t i = 0; i + 4 <= req->head.path.len; i++)
+			if (memcmp(req->head.path.p + i, "/01/", 4) == 0) {
+				scan_gs1_get(sl, req, (struct http_slice){
+				    req->head.path.p + i + 4,
+				    req->head.path.len - i - 4 });
+				return;
+			}
+		scan_error_page(sl, req, 404, NULL);
+		return;
+	}
 	if (param.len > 0) {
 		scan_checkin_key(sl, key);
-		if (!scan_checkin_param(param, shop, sig) ||
-		    !checkin_store_sig_ok(key, shop, sig, strlen(sig))) {
+		if (!checkin_store_sig_ok(key, shop, sig, strlen(sig))) {
 			sodium_memzero(key, sizeof(key));
 			scan_error_page(sl, req, 404, NULL);
 			return;

@@ -63,6 +63,13 @@ CODE1=$(outer "$T/job" 1)
 page "/${CODE1#*://*/}"
 expect_code 200 "a code page of the campaign"
 assert_contains "$BODY" 'href="/K/?lang=en"' "the code page's check-in link"
+# A store whose id looks like a GS1 key ("01") still has its page.
+store_add 01 --lat 31.2 --lon 121.4
+ok store code 01
+SIG01=$(sed -n 's|^url: .*/||p' <<<"$OUT")
+get "/K/01/$SIG01"
+expect_code 200 "store 01's page"
+assert_contains "$BODY" 'data-store="01"' "store 01's page"
 get "/K/?lang=en"
 expect_code 200 "the page that finds the store by location"
 get "/store/checkin-code"
