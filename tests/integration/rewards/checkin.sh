@@ -70,6 +70,18 @@ SIG01=$(sed -n 's|^url: .*/||p' <<<"$OUT")
 get "/K/01/$SIG01"
 expect_code 200 "store 01's page"
 assert_contains "$BODY" 'data-store="01"' "store 01's page"
+# A code whose base URL's path is /K still opens its code's page.
+ok key new --id 2 --base-url https://s.example.com/K
+mint 2 1 "$T/jobK"
+ok batch activate "$(manifest_get "$T/jobK" batch_id)"
+CODEK=$(outer "$T/jobK" 1)
+case $CODEK in
+"$CODE_BASE"/K/01/*) ;;
+*) fail "a code under /K is $CODEK" ;;
+esac
+page "/${CODEK#*://*/}"
+expect_code 200 "a code under /K"
+assert_contains "$BODY" '<main class="ok"' "a code under /K is genuine"
 get "/K/?lang=en"
 expect_code 200 "the page that finds the store by location"
 get "/store/checkin-code"
