@@ -30,6 +30,7 @@ enum analytics_kind {
 	ANALYTICS_BATCHES,
 	ANALYTICS_DRAWS,
 	ANALYTICS_CLAIMS,
+	ANALYTICS_CHECKINS,
 };
 
 enum analytics_format {

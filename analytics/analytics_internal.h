@@ -46,6 +46,8 @@ extern const char *const analytics_draw_fields[];
 extern const size_t analytics_draw_nfields;
 extern const char *const analytics_claim_fields[];
 extern const size_t analytics_claim_nfields;
+extern const char *const analytics_checkin_fields[];
+extern const size_t analytics_checkin_nfields;
 
 /* What a summary needs of an event after the fold watermark. */
 struct analytics_tail_event {
@@ -109,6 +111,8 @@ int analytics_codes_write(struct analytics_export *x);
 int analytics_batches_write(struct analytics_export *x);
 int analytics_draws_write(struct analytics_export *x);
 int analytics_claims_write(struct analytics_export *x);
+/* The check-ins (export_checkins.c). */
+int analytics_checkins_write(struct analytics_export *x);
 
 /* The scans of an export, one event at a time (export.c): reads the next
  * event and decodes it if it passes the filters (1; 0 if filtered out,

@@ -245,6 +245,9 @@ analytics_fields(enum analytics_kind kind, const char *const **names,
 	} else if (kind == ANALYTICS_CLAIMS) {
 		*names = analytics_claim_fields;
 		*n = analytics_claim_nfields;
+	} else if (kind == ANALYTICS_CHECKINS) {
+		*names = analytics_checkin_fields;
+		*n = analytics_checkin_nfields;
 	}
 }
 
@@ -335,6 +338,9 @@ analytics_export_step(struct analytics_export *x, size_t budget)
 		break;
 	case ANALYTICS_CLAIMS:
 		ret = analytics_claims_write(x);
+		break;
+	case ANALYTICS_CHECKINS:
+		ret = analytics_checkins_write(x);
 		break;
 	default:
 		ret = -EINVAL;

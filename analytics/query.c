@@ -18,13 +18,14 @@ static const char *const analytics_kinds[] = {
 	[ANALYTICS_BATCHES] = "batches",
 	[ANALYTICS_DRAWS] = "draws",
 	[ANALYTICS_CLAIMS] = "claims",
+	[ANALYTICS_CHECKINS] = "checkins",
 };
 
 /* Names a kind. */
 const char *
 analytics_kind_name(int kind)
 {
-	return kind >= 0 && kind <= ANALYTICS_CLAIMS ? analytics_kinds[kind] :
+	return kind >= 0 && kind <= ANALYTICS_CHECKINS ? analytics_kinds[kind] :
 	    "?";
 }
 
@@ -32,7 +33,7 @@ analytics_kind_name(int kind)
 int
 analytics_kind_parse(const char *name)
 {
-	for (int k = 0; k <= ANALYTICS_CLAIMS; k++)
+	for (int k = 0; k <= ANALYTICS_CHECKINS; k++)
 		if (strcmp(name, analytics_kinds[k]) == 0)
 			return k;
 	return -EINVAL;
@@ -272,8 +273,8 @@ analytics_query_check(const struct analytics_query *q, const char **why)
 		*why = "--batch is for scans, codes and batches";
 	else if ((q->has_from || q->has_to) && (q->kind == ANALYTICS_CODES ||
 	    (q->kind == ANALYTICS_BATCHES && !epcis)))
-		*why = "--from and --to are for scans, draws and claims (and "
-		    "batches in EPCIS)";
+		*why = "--from and --to are for scans, draws, claims and "
+		    "check-ins (and batches in EPCIS)";
 	else if (q->has_from && q->has_to && q->from > q->to)
 		*why = "--from is after --to";
 	else if (epcis && !scans && q->kind != ANALYTICS_BATCHES)

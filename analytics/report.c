@@ -495,7 +495,8 @@ report_step(struct report *r, size_t budget)
 	}
 	if ((ret = report_batches_scanned(r)) < 0 ||
 	    (r->campaign != NULL && (ret = report_campaign_count(r)) < 0) ||
-	    (ret = report_signals_count(r)) < 0)
+	    (ret = report_signals_count(r)) < 0 ||
+	    (ret = report_checkins_count(r)) < 0)
 		return ret;
 	r->done = true;
 	return 0;
@@ -517,6 +518,7 @@ report_close(struct report *r)
 		report_period_free(&r->p[k]);
 	free(r->batches);
 	free(r->shops);
+	report_checkins_free(r);
 	free(r->tail.ev);
 	free(r->dec);
 	free(r);

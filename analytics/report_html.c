@@ -147,11 +147,20 @@ rh_thead_cols(struct rh *h, const char *const *cols, size_t n)
 }
 
 /* A row of a count this period and the previous. */
+static void rh_named_row(struct rh *, const char *, uint64_t, uint64_t);
+
 static void
 rh_row(struct rh *h, const char *key, uint64_t cur, uint64_t prev)
 {
+	rh_named_row(h, RH_T(key), cur, prev);
+}
+
+/* A row of a name (escaped), a count this period and the previous. */
+static void
+rh_named_row(struct rh *h, const char *name, uint64_t cur, uint64_t prev)
+{
 	rh_puts(h, "<tr><td>");
-	rh_esc(h, RH_T(key));
+	rh_esc(h, name);
 	rh_puts(h, "</td><td>");
 	rh_num(h, cur);
 	rh_puts(h, "</td><td>");
@@ -537,20 +546,53 @@ rh_campaign(struct rh *h)
 	rh_tend(h);
 	rh_section(h, "stores");
 	rh_thead(h, RH_T("store"), true);
-	for (size_t i = 0; i < r->nshops; i++) {
-		rh_puts(h, "<tr><td>");
-		rh_esc(h, r->shops[i].name);
-		rh_puts(h, "</td><td>");
-		rh_num(h, r->shops[i].redeemed[0]);
-		rh_puts(h, "</td><td>");
-		rh_num(h, r->shops[i].redeemed[1]);
-		rh_puts(h, "</td><td>");
-		rh_change(h, r->shops[i].redeemed[0], r->shops[i].redeemed[1]);
-		rh_puts(h, "</td></tr>");
-	}
+	for (size_t i = 0; i < r->nshops; i++)
+		rh_named_row(h, r->shops[i].name, r->shops[i].redeemed[0],
+		    r->shops[i].redeemed[1]);
 	rh_tend(h);
 	if (r->nshops == 0)
 		rh_esc(h, RH_T("none"));
+}
+
+/* Store check-ins: per store beside the previous period, then per local
+ * day and store (days without any left out). */
+static void
+rh_checkins(struct rh *h)
+{
+	const struct report *r = h->r;
+	const struct report_period *p = &r->p[0];
+	static const char *const cols[] = { "date", "store", "checkins" };
+	char date[11];
+
+	if (r->ck_total[0] == 0 && r->ck_total[1] == 0)
+		return;
+	rh_section(h, "checkins");
+	rh_thead(h, RH_T("store"), true);
+	rh_row(h, "checkins", r->ck_total[0], r->ck_total[1]);
+	for (size_t i = 0; i < r->nck_shops; i++)
+		rh_named_row(h, r->ck_shops[i].name, r->ck_shops[i].total[0],
+		    r->ck_shops[i].total[1]);
+	rh_tend(h);
+	if (r->ck_full)
+		rh_esc(h, RH_T("incomplete"));
+	rh_puts(h, "<h3>");
+	rh_esc(h, RH_T("checkin_days"));
+	rh_puts(h, "</h3>");
+	rh_thead_cols(h, cols, 3);
+	for (size_t d = 0; d < p->ndays; d++)
+		for (size_t i = 0; i < r->nck_shops; i++) {
+			if (r->ck_shops[i].days[0][d] == 0)
+				continue;
+			report_day_text(p->day0 + (int64_t)d, date);
+			rh_puts(h, "<tr><td>");
+			rh_esc(h, date);
+			rh_puts(h, "</td><td>");
+			rh_esc(h, r->ck_shops[i].name);
+			rh_puts(h, "</td><td>");
+			rh_num(h, r->ck_shops[i].days[0][d]);
+			rh_puts(h, "</td></tr>");
+		}
+	rh_tend(h);
 }
 
 /* Where a signal was: "31.2304, 121.4737" and/or its network. */
@@ -731,6 +773,7 @@ report_html(const struct report *r, enum report_lang lang, struct buf *out)
 	rh_where(&h);
 	rh_ranked(&h);
 	rh_campaign(&h);
+	rh_checkins(&h);
 	rh_signals(&h);
 	rh_puts(&h, "</section><p class=\"note\">");
 	rh_esc(&h, report_text(lang, "notes"));

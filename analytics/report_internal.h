@@ -26,6 +26,7 @@
 #define REPORT_PREFIXES_MAX 4096	/* address prefixes of forgeries */
 #define REPORT_TOP 10			/* rows of the ranked tables */
 #define REPORT_SHOPS_MAX 4096
+#define REPORT_CHECKIN_SHOPS_MAX 1024	/* stores with check-ins */
 #define REPORT_CELL_DEG 1		/* map cells: 1 x 1 degree */
 #define REPORT_CELLS (360 * 180)
 #define REPORT_TZ_SEGS 64
@@ -91,6 +92,14 @@ struct report_shop {
 	char id[STORE_ID_MAX + 1];
 	char name[STORE_NAME_MAX * 3 + 1];
 	uint64_t redeemed[2];
+};
+
+/* A store's check-ins in each period, and per local day of it. */
+struct report_ck_shop {
+	char id[STORE_ID_MAX + 1];
+	char name[STORE_NAME_MAX * 3 + 1];
+	uint64_t total[2];
+	uint32_t *days[2];		/* [p[k].ndays] */
 };
 
 /* A campaign's figures in a period. */
@@ -160,6 +169,10 @@ struct report {
 	struct report_shop *shops;
 	size_t nshops;
 	bool shops_full;
+	struct report_ck_shop *ck_shops;	/* check-ins, in id order */
+	size_t nck_shops;
+	bool ck_full;
+	uint64_t ck_total[2];
 	uint64_t last_event;		/* the newest event of the snapshot */
 	struct analytics_tail tail;	/* events not in the summaries yet */
 	/* the pass over the events */
@@ -265,5 +278,13 @@ int report_html_escape(struct buf *o, const char *s)
 
 /* The words of the page, by key ("title"), in lang. */
 const char *report_text(enum report_lang lang, const char *key);
+
+/* ---- report_checkins.c ------------------------------------------------ */
+
+/* Counts the store check-ins of both periods (per store, per day). */
+int report_checkins_count(struct report *r)
+    __attribute__((warn_unused_result));
+/* Frees what report_checkins_count made. */
+void report_checkins_free(struct report *r);
 
 #endif

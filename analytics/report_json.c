@@ -377,6 +377,42 @@ rj_signals(const struct report *r, int k)
 	return o;
 }
 
+/* The store check-ins of period k, per store and per day. */
+static json_t *
+rj_checkins(const struct report *r, int k)
+{
+	const struct report_period *p = &r->p[k];
+	json_t *o = json_object(), *stores = json_array();
+	char date[11];
+
+	rj_u64(o, "total", r->ck_total[k]);
+	for (size_t i = 0; i < r->nck_shops; i++) {
+		const struct report_ck_shop *s = &r->ck_shops[i];
+		json_t *e, *days;
+
+		if (s->total[k] == 0)
+			continue;
+		e = json_object();
+		days = json_array();
+		json_object_set_new(e, "id", json_string(s->id));
+		json_object_set_new(e, "name", json_string(s->name));
+		rj_u64(e, "checkins", s->total[k]);
+		for (size_t d = 0; d < p->ndays; d++) {
+			json_t *x = json_object();
+
+			report_day_text(p->day0 + (int64_t)d, date);
+			json_object_set_new(x, "date", json_string(date));
+			rj_u64(x, "checkins", s->days[k][d]);
+			json_array_append_new(days, x);
+		}
+		json_object_set_new(e, "days", days);
+		json_array_append_new(stores, e);
+	}
+	json_object_set_new(o, "stores", stores);
+	json_object_set_new(o, "complete", json_boolean(!r->ck_full));
+	return o;
+}
+
 /* The figures of period k. */
 static json_t *
 rj_period(const struct report *r, int k)
@@ -398,6 +434,7 @@ rj_period(const struct report *r, int k)
 	rj_ranked(o, r, k);
 	json_object_set_new(o, "campaign", rj_campaign(r, k));
 	json_object_set_new(o, "signals", rj_signals(r, k));
+	json_object_set_new(o, "checkins", rj_checkins(r, k));
 	return o;
 }
 

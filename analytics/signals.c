@@ -4,6 +4,7 @@
  * circles. docs/signals.md states each rule; keep the two in step.
  */
 #include "analytics/signals.h"
+#include "common/earth.h"
 #include "store/verdict.h"
 
 #include <arpa/inet.h>
@@ -208,14 +209,7 @@ signals_circle_parse(const char *text, struct store_circle *c,
 double
 signals_distance_km(double lat1, double lon1, double lat2, double lon2)
 {
-	const double r = 6371.0088, rad = M_PI / 180;
-	double dlat = (lat2 - lat1) * rad, dlon = (lon2 - lon1) * rad;
-	double a = sin(dlat / 2) * sin(dlat / 2) + cos(lat1 * rad) *
-	    cos(lat2 * rad) * sin(dlon / 2) * sin(dlon / 2);
-
-	if (a > 1)
-		a = 1;
-	return 2 * r * asin(sqrt(a));
+	return earth_distance_m(lat1, lon1, lat2, lon2) / 1000;
 }
 
 /* True for a scan a person made of a code whose signature matched. */

@@ -1,6 +1,7 @@
 /* campaign.c — parsing and validating campaign files. */
 #include "rewards/campaign.h"
 #include "rewards/settle.h"
+#include "rewards/campaign_internal.h"
 #include "common/log.h"
 #include "common/tz.h"
 
@@ -19,7 +20,7 @@
     "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-"
 
 /* Adds one "field: problem" message. */
-static void __attribute__((format(printf, 3, 4)))
+void
 campaign_err(struct campaign_errors *e, const char *field, const char *fmt, ...)
 {
 	char msg[512], line[640];
@@ -153,7 +154,7 @@ campaign_parse_time(const char *s, int64_t *us)
 }
 
 /* Checks that an object has only the given keys. */
-static void
+void
 campaign_known_keys(json_t *obj, const char *path, const char *const *keys,
     struct campaign_errors *e)
 {
@@ -182,7 +183,7 @@ campaign_known_keys(json_t *obj, const char *path, const char *const *keys,
 }
 
 /* Reads a required or optional string field of bounded length. */
-static bool
+bool
 campaign_str(json_t *obj, const char *key, const char *field, bool required,
     size_t max, char *out, size_t outlen, struct campaign_errors *e)
 {
@@ -209,7 +210,7 @@ campaign_str(json_t *obj, const char *key, const char *field, bool required,
 }
 
 /* Reads an optional non-negative integer in [lo, hi]; *present tells. */
-static bool
+bool
 campaign_uint(json_t *obj, const char *key, const char *field, uint64_t lo,
     uint64_t hi, bool required, uint64_t *out, struct campaign_errors *e)
 {
@@ -608,9 +609,8 @@ static void
 campaign_claim(json_t *root, struct campaign *c, struct campaign_errors *e)
 {
 	static const char *const keys[] = { "window_days", "stores", NULL };
-	json_t *claim = json_object_get(root, "claim"), *arr, *v;
+	json_t *claim = json_object_get(root, "claim");
 	uint64_t days = 0;
-	size_t i;
 
 	c->all_shops = true;
 	if (claim == NULL) {
@@ -625,29 +625,8 @@ campaign_claim(json_t *root, struct campaign *c, struct campaign_errors *e)
 	campaign_uint(claim, "window_days", "claim.window_days", 1, 3650, true,
 	    &days, e);
 	c->claim_days = (uint32_t)days;
-	arr = json_object_get(claim, "stores");
-	if (arr == NULL || (json_is_string(arr) &&
-	    strcmp(json_string_value(arr), "all") == 0))
-		return;
-	if (!json_is_array(arr) || json_array_size(arr) == 0 ||
-	    json_array_size(arr) > CAMPAIGN_SHOPS_MAX) {
-		campaign_err(e, "claim.stores", "must be \"all\" or a list of "
-		    "1 to %d store ids", CAMPAIGN_SHOPS_MAX);
-		return;
-	}
-	c->all_shops = false;
-	if ((c->shops = calloc(json_array_size(arr), sizeof(*c->shops))) == NULL)
-		return;
-	json_array_foreach(arr, i, v) {
-		char field[40];
-
-		snprintf(field, sizeof(field), "claim.stores[%zu]", i);
-		if (!json_is_string(v) || !campaign_id_ok(json_string_value(v)))
-			campaign_err(e, field, "must be a store id");
-		else
-			snprintf(c->shops[c->nshops++], STORE_ID_MAX + 1, "%s",
-			    json_string_value(v));
-	}
+	campaign_store_ids(json_object_get(claim, "stores"), "claim.stores",
+	    &c->all_shops, &c->shops, &c->nshops, e);
 }
 
 /* Parses risk limits. */
@@ -689,6 +668,7 @@ campaign_free(struct campaign *c)
 	free(c->batches);
 	free(c->products);
 	free(c->shops);
+	free(c->checkin.stores);
 	free(c->day_starts);
 	free(c->config);
 	free(c);
@@ -701,7 +681,7 @@ campaign_parse(const char *json, size_t len, bool resolve_days,
 {
 	static const char *const keys[] = { "id", "name", "description",
 	    "start", "end", "time_zone", "scope", "draw_on", "tiers", "claim",
-	    "limits", "day_starts", NULL };
+	    "limits", "checkin", "day_starts", NULL };
 	struct campaign_errors local = { NULL, 0 };
 	struct campaign_errors *e = errs ? errs : &local;
 	struct campaign *c;
@@ -798,6 +778,7 @@ campaign_parse(const char *json, size_t len, bool resolve_days,
 	}
 	campaign_claim(root, c, e);
 	campaign_limits(root, c, e);
+	campaign_checkin_parse(root, c, e);
 	if (e->n == before) {
 		int r = resolve_days ? campaign_resolve_days(c, e) :
 		    campaign_read_days(root, c, e);

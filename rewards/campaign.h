@@ -58,6 +58,26 @@ struct campaign_tier {
 	uint32_t valid_days;
 };
 
+/* What a check-in (or a streak of them) earns: points, a draw, or both. */
+struct campaign_reward {
+	int64_t points;			/* 0: none */
+	bool draw;			/* one online draw */
+};
+
+/* The "checkin" rules (docs/checkin.md): where check-ins count, what they
+ * earn, the per-store daily cap, and a streak rule. */
+struct campaign_checkin {
+	bool on;			/* the file has "checkin" */
+	bool all_stores;
+	char (*stores)[STORE_ID_MAX + 1];
+	size_t nstores;
+	struct campaign_reward reward;
+	uint32_t per_store_per_day;	/* 0: no cap */
+	uint32_t streak_days;		/* 0: no streak rule */
+	char streak_store[STORE_ID_MAX + 1];	/* "": at any store */
+	struct campaign_reward streak_reward;
+};
+
 struct campaign {
 	atomic_int refs;
 	char id[STORE_ID_MAX + 1];
@@ -81,6 +101,7 @@ struct campaign {
 	uint32_t lim_visitor_day;	/* 0: no limit */
 	uint32_t lim_ip_hour;
 	uint32_t lim_visitor_wins;
+	struct campaign_checkin checkin;
 	int64_t *day_starts;		/* UTC µs of each local midnight */
 	size_t ndays;			/* ndays + 1 entries in day_starts */
 	char *config;			/* the stored configuration text */
@@ -122,6 +143,10 @@ bool campaign_covers(const struct campaign *c, uint32_t batch_id,
     const char *gtin);
 /* True when the shop may redeem the campaign's claims. */
 bool campaign_shop_allowed(const struct campaign *c, const char *shop);
+/* True when check-ins at a store count in the campaign's check-in rules
+ * (which it may lack: see c->checkin.on). */
+bool campaign_checkin_store(const struct campaign_checkin *ck,
+    const char *shop);
 /* Finds a tier by index (0-based). */
 const struct campaign_tier *campaign_tier_at(const struct campaign *c,
     size_t index);

@@ -109,10 +109,9 @@ scan_json_location(json_t *obj, bool *has, double *lat, double *lon,
 	return true;
 }
 
-/* Reads a POST whose JSON body names a code: 1 to CODE_TEXT_MAX bytes,
- * no NUL. */
+/* Reads a POST's JSON object body. */
 json_t *
-scan_json_code_post(struct http_req *req, const char *must, json_t **code)
+scan_json_post(struct http_req *req)
 {
 	const char *why = NULL;
 	json_t *root;
@@ -121,11 +120,39 @@ scan_json_code_post(struct http_req *req, const char *must, json_t **code)
 		scan_json_error(req, 405, "method_not_allowed", "use POST");
 		return NULL;
 	}
-	if ((root = scan_json_body(req, &why)) == NULL) {
+	if ((root = scan_json_body(req, &why)) == NULL)
 		scan_json_error(req, why[0] == 'C' ? 415 : 400, "bad_request",
 		    why);
+	return root;
+}
+
+/* The outcome word of a draw result, and its tier (1-based; 0: none). */
+const char *
+scan_draw_outcome(const struct campaign *c, const struct draw_result *r,
+    int *tier)
+{
+	*tier = 0;
+	if (r->status == DRAW_REFUSED)
+		return "refused";
+	if (r->status == DRAW_CLOSED)
+		return "closed";
+	if (r->draw.outcome == STORE_OUTCOME_MISS)
+		return "miss";
+	if (r->draw.outcome == STORE_OUTCOME_TICKET)
+		return "ticket";
+	*tier = r->draw.outcome;
+	return c->tiers[*tier - 1].kind == CAMPAIGN_POINTS ? "points" : "win";
+}
+
+/* Reads a POST whose JSON body names a code: 1 to CODE_TEXT_MAX bytes,
+ * no NUL. */
+json_t *
+scan_json_code_post(struct http_req *req, const char *must, json_t **code)
+{
+	json_t *root;
+
+	if ((root = scan_json_post(req)) == NULL)
 		return NULL;
-	}
 	*code = json_object_get(root, "code");
 	if (!json_is_string(*code) || json_string_length(*code) == 0 ||
 	    json_string_length(*code) > CODE_TEXT_MAX ||

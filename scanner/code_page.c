@@ -211,6 +211,7 @@ scan_draw_fill(struct scan_loop *sl, const struct scan_op *o,
 		return -ENOENT;
 	pd->campaign_name = ctx->c->name;
 	pd->campaign_end = ctx->c->end;
+	pd->checkin = ctx->c->checkin.on;
 	switch (ctx->mode) {
 	case PAGE_DRAW_OPEN_PACKAGE:
 		pd->mode = PAGE_DRAW_OPEN_PACKAGE;

@@ -215,19 +215,7 @@ scan_api_draw_done(struct scan_loop *sl, struct scan_op *o)
 		    "could not be recorded; try again");
 		return;
 	}
-	if (r->status == DRAW_REFUSED)
-		outcome = "refused";
-	else if (r->status == DRAW_CLOSED)
-		outcome = "closed";
-	else if (r->draw.outcome == STORE_OUTCOME_MISS)
-		outcome = "miss";
-	else if (r->draw.outcome == STORE_OUTCOME_TICKET)
-		outcome = "ticket";
-	else {
-		tier = r->draw.outcome;
-		outcome = c->tiers[tier - 1].kind == CAMPAIGN_POINTS ? "points" :
-		    "win";
-	}
+	outcome = scan_draw_outcome(c, r, &tier);
 	o->req->log_event = o->ev.id;
 	o->req->log_verdict = "draw";
 	obj = json_pack("{s:I, s:s, s:s, s:s, s:o, s:I}", "event_id",

@@ -361,5 +361,11 @@ page_scan_draw(struct page_out *o, const struct page_scan *p)
 		draw_result(o, lang, d);
 		break;
 	}
+	if (d->checkin)
+		put(o, TR(lang,
+		    "<p class=\"hw\"><a href=\"/K/\">到店打卡，赢积分和抽奖机会"
+		    "</a></p>\n",
+		    "<p class=\"hw\"><a href=\"/K/?lang=en\">Check in at a store "
+		    "for points and draws</a></p>\n"));
 	put(o, "</section>\n");
 }

@@ -329,7 +329,8 @@ page_close(struct page_out *o, enum page_lang lang, const char *self,
 {
 	page_lang_link(o, lang, self);
 	put(o, "</main>\n<script>");
-	put(o, script == PAGE_SCRIPT_STAFF ? page_staff_script : page_script);
+	put(o, script == PAGE_SCRIPT_STAFF ? page_staff_script :
+	    script == PAGE_SCRIPT_CHECKIN ? page_checkin_script : page_script);
 	put(o, "</script>\n</body>\n</html>\n");
 }
 
@@ -462,17 +463,19 @@ page_csp_hash(char *out, size_t outlen, const char *script, size_t len)
 	return n > 0 && (size_t)n < outlen - used;
 }
 
-/* Builds the policy once: the SHA-256 of both scripts in base64. */
+/* Builds the policy once: the SHA-256 of the scripts in base64. */
 static void
 page_csp_init(void)
 {
-	char scripts[160] = "";
+	char scripts[256] = "";
 
 	if (sodium_init() < 0 ||
 	    !page_csp_hash(scripts, sizeof(scripts), page_script,
 		sizeof(page_script) - 1) ||
 	    !page_csp_hash(scripts, sizeof(scripts), page_staff_script,
-		sizeof(page_staff_script) - 1))
+		sizeof(page_staff_script) - 1) ||
+	    !page_csp_hash(scripts, sizeof(scripts), page_checkin_script,
+		sizeof(page_checkin_script) - 1))
 		strcpy(scripts, "'none'");
 	/* Without the hashes the code pages still work: times stay in UTC
 	 * and the location section stays hidden (the staff page says it

@@ -44,6 +44,8 @@ struct page_draw {
 	int mode;			/* enum page_draw_mode */
 	const char *campaign_name;
 	int64_t campaign_end;		/* Unix µs */
+	bool checkin;			/* the campaign rewards store check-ins:
+					 * a link to the check-in page (/K/) */
 	/* PAGE_DRAW_OFFER: the form's hidden fields. */
 	const char *form_code;		/* the code's path (outer or /D/...) */
 	uint64_t form_event;		/* the event of this page */
@@ -113,6 +115,23 @@ int page_render_scan(const struct page_scan *p, struct buf *out)
  * claim_prefill (escaped) fills the claim field (from /C/{TOKEN}). */
 int page_render_staff(enum page_lang lang, const char *claim_prefill,
     struct buf *out) __attribute__((warn_unused_result));
+/* What a check-in page shows (page_checkin.c). */
+struct page_checkin {
+	enum page_lang lang;
+	const char *shop;		/* its id, or NULL: found by location */
+	const char *shop_name;
+	const char *sig;		/* the store code's signature */
+	const char *self_path;		/* for the language link */
+};
+
+/* Appends a store's check-in page (GET /K/{STORE}/{SIG}, or GET /K/ to
+ * check in at the store the location is in). */
+int page_render_checkin(const struct page_checkin *p, struct buf *out)
+    __attribute__((warn_unused_result));
+/* Appends the staff's check-in code page (GET /store/checkin-code): one
+ * exemption code at a time, for a phone without GPS. */
+int page_render_checkin_staff(enum page_lang lang, struct buf *out)
+    __attribute__((warn_unused_result));
 /* Appends the page for GET /01/{GTIN} (a product, no serial). */
 int page_render_product(enum page_lang lang, const char *gtin, struct buf *out)
     __attribute__((warn_unused_result));

@@ -283,6 +283,89 @@ static const char page_staff_script[] =
 static_assert(sizeof(page_staff_script) < 4095,
     "C11 portable string length");
 
+/* The check-in pages' script (page_checkin.c), hashed into the policy
+ * like the others. On the consumer's page (#ck, hidden without script) a
+ * tap of #ckb asks for the position and POSTs {"store", "sig", "lat",
+ * "lon", "accuracy", "lang"} to /api/v1/checkins, or #ckxb the typed
+ * exemption code instead of the position; it writes the answer's message
+ * (in the page's language), the streak's progress, the points and a
+ * draw's prize and claim code into #ckm with textContent only. On the
+ * staff page (#xs) #xgo POSTs /api/v1/stores/me/checkin-code with the
+ * store's token (kept in localStorage "scanloop.store", as the
+ * redemption page keeps it) and shows the code and until when. */
+static const char page_checkin_script[] =
+    "(function(){"
+    "var d=document,K='scanloop.store',l=d.documentElement.lang;"
+    "function g(i){return d.getElementById(i)}"
+    "function A(e,k){return e.getAttribute('data-'+k)||''}"
+    "var c=g('ck'),x=g('xs');"
+    "if(!window.fetch)return;"
+    "function post(u,b,h){h=h||{};h['Content-Type']='application/json';"
+    "return fetch(u,{method:'POST',credentials:'same-origin',"
+    "cache:'no-store',headers:h,body:JSON.stringify(b)})"
+    ".then(function(r){return r.json().then(function(j){return[r.status,j]},"
+    "function(){return[r.status,{}]})})}"
+    "function say(m,L,e){m.textContent='';for(var i=0;i<L.length;i++){"
+    "if(!L[i])continue;var p=d.createElement('p');p.textContent=L[i];"
+    "m.appendChild(p)}m.className=e?'e':''}"
+    "if(c){var m=g('ckm'),b=g('ckb'),cc=g('ckc'),xb=g('ckxb'),"
+    "n=navigator.geolocation;c.hidden=false;"
+    "function busy(v){b.disabled=v;if(xb)xb.disabled=v}"
+    "function send(o){if(A(c,'store')){o.store=A(c,'store');"
+    "o.sig=A(c,'sig')}o.lang=l;busy(true);say(m,[A(c,'wait')]);"
+    "post('/api/v1/checkins',o).then(function(a){var j=a[1]||{},w=j.draw,"
+    "s=j.streak,L=[j.message||A(c,'err')];"
+    "if(s&&s.goal)L.push(A(c,'streak').replace('{n}',s.days)"
+    ".replace('{N}',s.goal));"
+    "if(j.points)L.push(A(c,'pts').replace('{p}',j.points)"
+    ".replace('{b}',j.points_balance));"
+    "if(w&&w.prize&&w.prize.name)L.push(A(c,'win').replace('{z}',"
+    "w.prize.name));"
+    "if(w&&w.claim&&w.claim.text)L.push(A(c,'claim').replace('{c}',"
+    "w.claim.text));"
+    "say(m,L,j.status!='new');busy(false)},"
+    "function(){say(m,[A(c,'net')],1);busy(false)})}"
+    "if(!n)b.hidden=true;"
+    "b.addEventListener('click',function(){busy(true);"
+    "say(m,[A(c,'locating')]);"
+    "n.getCurrentPosition(function(p){var q=p.coords;send({lat:q.latitude,"
+    "lon:q.longitude,accuracy:q.accuracy})},function(e){busy(false);"
+    "say(m,[A(c,e&&e.code===1?'deny':'noloc')],1)},"
+    "{enableHighAccuracy:true,timeout:20000,maximumAge:0})});"
+    "if(xb)xb.addEventListener('click',function(){"
+    "var v=cc.value.replace(/\\D/g,'');if(!v){cc.focus();return}"
+    "send({exemption:v})})}"
+    "if(x){var t=null,si=g('xt'),sb=g('xtb'),go=g('xgo'),o=g('xo');"
+    "x.hidden=false;try{t=localStorage.getItem(K)}catch(e){}sb.hidden=!!t;"
+    "go.addEventListener('click',function(){"
+    "var k=t||si.value.replace(/\\s+/g,'');if(!k){si.focus();return}"
+    "go.disabled=true;post('/api/v1/stores/me/checkin-code',{},"
+    "{'Authorization':'Bearer '+k}).then(function(a){var j=a[1]||{},v;"
+    "go.disabled=false;"
+    "if(a[0]==200){if(!t){t=k;try{localStorage.setItem(K,k)}catch(e){}"
+    "sb.hidden=true}v=new Date(j.expires);"
+    "say(o,[j.code,A(x,'until').replace('{t}',isNaN(v.getTime())?"
+    "j.expires:v.toLocaleTimeString(l))]);o.firstChild.className='big';"
+    "return}"
+    "if(a[0]==401){t=null;try{localStorage.removeItem(K)}catch(e){}"
+    "sb.hidden=false}say(o,[A(x,'e'+a[0])||A(x,'err')],1)},"
+    "function(){go.disabled=false;say(o,[A(x,'net')],1)})})}"
+    "})();";
+static_assert(sizeof(page_checkin_script) < 4095,
+    "C11 portable string length");
+
+/* The check-in pages' style: the staff's code in large digits. */
+static const char page_css_checkin[] =
+    "label{display:block;font-weight:600;margin:14px 0 6px}"
+    "input{display:block;width:100%;min-height:50px;font:inherit;"
+    "padding:10px 12px;border:1px solid var(--mu);border-radius:10px;"
+    "background:var(--bg);color:var(--fg)}"
+    ".b2{background:none;color:var(--a);border:1px solid var(--a)}"
+    "#ckm p,#xo p{margin:8px 0 0;overflow-wrap:anywhere}"
+    ".big{font:700 2.6rem/1.2 ui-monospace,SFMono-Regular,Menlo,Consolas,"
+    "monospace;letter-spacing:.12em;text-align:center}";
+static_assert(sizeof(page_css_checkin) < 4095, "C11 portable string length");
+
 /* A gift box, drawn in the draw's red (a .gi icon). */
 static const char page_icon_gift[] =
     "<svg class=\"gi\" viewBox=\"0 0 48 48\" aria-hidden=\"true\">"

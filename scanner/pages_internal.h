@@ -43,10 +43,11 @@ struct page_out {
 	int ret;
 };
 
-/* The script a page ends with; page_csp() allows exactly these two. */
+/* The script a page ends with; page_csp() allows exactly these. */
 enum page_script_kind {
 	PAGE_SCRIPT_CODE,	/* code, product and error pages */
 	PAGE_SCRIPT_STAFF,	/* the staff page */
+	PAGE_SCRIPT_CHECKIN,	/* the check-in pages (page_checkin.c) */
 };
 
 /* Appends a string. Inline, so that the length of a literal (most of a

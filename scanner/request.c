@@ -295,6 +295,8 @@ scan_op_free(struct scan_op *o)
 	sodium_memzero(o->claim_token, sizeof(o->claim_token));
 	sodium_memzero(o->shop_token, sizeof(o->shop_token));
 	sodium_memzero(&o->dres, sizeof(o->dres));
+	sodium_memzero(o->checkin_key, sizeof(o->checkin_key));
+	sodium_memzero(&o->ckr, sizeof(o->ckr));
 	free(o);
 }
 

@@ -62,17 +62,27 @@ static const struct route scan_routes[] = {
 	{ ROUTE_EXACT, "/api/v1/draws", NULL, ROUTE_JSON, scan_api_draw },
 	{ ROUTE_PARAM, "/api/v1/claims/", "/redeem", ROUTE_JSON,
 	    scan_api_redeem },
+	{ ROUTE_EXACT, "/api/v1/checkins", NULL, ROUTE_JSON, scan_api_checkin },
+	{ ROUTE_EXACT, "/api/v1/stores/me/checkin-code", NULL, ROUTE_JSON,
+	    scan_api_checkin_code },
 	{ ROUTE_EXACT, "/api/v1/visitors/me/points", NULL,
 	    ROUTE_JSON | ROUTE_GET, scan_api_points },
 	{ ROUTE_EXACT, "/api/v1/dealer/receive", NULL, ROUTE_JSON,
 	    scan_api_receive },
 	{ ROUTE_PREFIX, "/api/v1/", NULL, ROUTE_JSON, scan_api_unknown },
+	/* A store's check-in code (/K/ alone: the store is found by the
+	 * location), before the codes: a store id may be "01". */
+	{ ROUTE_PREFIX, "/K/", NULL, ROUTE_GET | ROUTE_ANY_CASE,
+	    scan_checkin_page },
 	/* What phones open: codes, draw codes, the draw button. */
 	{ ROUTE_GS1, NULL, NULL, ROUTE_GET, scan_gs1_get },
 	{ ROUTE_SSCC, NULL, NULL, ROUTE_GET, scan_case_get },
 	{ ROUTE_PREFIX, "/D/", NULL, ROUTE_GET | ROUTE_ANY_CASE |
 	    ROUTE_NONEMPTY, scan_drawcode_get },
 	{ ROUTE_EXACT, "/draw", NULL, ROUTE_POST, scan_draw_form },
+	/* The staff's exemption codes. */
+	{ ROUTE_EXACT, "/store/checkin-code", NULL, ROUTE_GET,
+	    scan_checkin_staff_page },
 	/* Store staff: the page, and a claim's QR code. */
 	{ ROUTE_EXACT, "/store", NULL, ROUTE_GET, scan_staff_page },
 	{ ROUTE_PREFIX, "/C/", NULL, ROUTE_GET | ROUTE_ANY_CASE |

@@ -17,6 +17,8 @@
  *   handle_claim.c  redemption, the staff page, points
  *   handle_dealer.c a dealer's receipt of a case or pallet, and the page
  *                   of a case or pallet code
+ *   handle_checkin.c store check-ins: the store's page, the check-in API,
+ *                   the staff's exemption codes
  *   handle_admin.c  the admin API: its token, streamed exports (analytics/)
  *   handle_report.c the admin API: reports (analytics/report.h), cached
  *   router.c        the route table, health and metrics
@@ -35,6 +37,7 @@
 #include "codegen/code.h"
 #include "codegen/keys.h"
 #include "common/buf.h"
+#include "rewards/checkin.h"
 #include "rewards/draw.h"
 #include "rewards/redeem.h"
 #include "rewards/registry.h"
@@ -176,6 +179,10 @@ struct scan_op {
 	struct store_agg agg;
 	char dealer[STORE_ID_MAX + 1];
 	struct store_receipt receipt;
+	/* check-ins (handle_checkin.c); the campaign's reference is drq.c */
+	uint8_t checkin_key[32];
+	struct checkin_request ckq;
+	struct checkin_result ckr;
 };
 
 /* ---- request.c: plumbing ---------------------------------------------- */
@@ -267,6 +274,13 @@ void scan_json_error(struct http_req *req, int status, const char *code,
 /* Parses a JSON object body; NULL with *why (starting with 'C' for a wrong
  * Content-Type). */
 json_t *scan_json_body(struct http_req *req, const char **why);
+/* Reads a POST's JSON object body: the body, else answers (405, 415 or
+ * 400) and returns NULL. */
+json_t *scan_json_post(struct http_req *req);
+/* The outcome word of a draw result ("win", "points", "miss", "ticket",
+ * "refused", "closed"); *tier the won tier (1-based) or 0. */
+const char *scan_draw_outcome(const struct campaign *c,
+    const struct draw_result *r, int *tier);
 /* Reads a POST whose JSON body has a "code" string (1 to CODE_TEXT_MAX
  * bytes, no NUL): the body, *code inside it; else answers (405, 415 or
  * 400 with the message must) and returns NULL. */
@@ -353,6 +367,14 @@ void scan_case_get(struct scan_loop *sl, struct http_req *req,
     struct http_slice param);
 void scan_staff_page(struct scan_loop *sl, struct http_req *req,
     struct http_slice claim);
+void scan_checkin_page(struct scan_loop *sl, struct http_req *req,
+    struct http_slice param);
+void scan_checkin_staff_page(struct scan_loop *sl, struct http_req *req,
+    struct http_slice param);
+void scan_api_checkin(struct scan_loop *sl, struct http_req *req,
+    struct http_slice param);
+void scan_api_checkin_code(struct scan_loop *sl, struct http_req *req,
+    struct http_slice param);
 void scan_admin_export(struct scan_loop *sl, struct http_req *req,
     struct http_slice kind);
 void scan_admin_signals(struct scan_loop *sl, struct http_req *req,

@@ -69,6 +69,11 @@ int cli_reject(const char *cmd, const char *fmt, ...)
 bool cli_parse_u64(const char *s, uint64_t min, uint64_t max, uint64_t *out);
 /* Opens the store, printing a clear error; returns 0 or an exit code. */
 int cli_store_open(const char *cmd, int flags, struct store **st);
+/* scanloop store code ID: prints (and with png writes as a QR image) the
+ * store's check-in code (cmd_shop_code.c); base_url NULL: the newest
+ * key's. Returns an exit status. */
+int cli_shop_code(const char *cmd, const char *id, const char *png,
+    const char *base_url);
 /* Opens the store and begins a transaction in it (read-only with
  * STORE_RDONLY), printing a clear error; returns 0 or an exit code (the
  * store closed). */

@@ -1,4 +1,5 @@
-/* cmd_export.c — scanloop export: scans, codes, batches, draws and claims
+/* cmd_export.c — scanloop export: scans, codes, batches, draws, claims and
+ * check-ins
  * as CSV or JSON Lines, scans and batches as GS1 EPCIS 2.0 (analytics/),
  * to stdout or atomically to a file. */
 #include "tools/cli.h"
@@ -18,11 +19,11 @@
 
 static const char export_help[] =
 "NAME\n"
-"     scanloop export — scans, codes, batches, draws and claims for\n"
-"     analysts\n"
+"     scanloop export — scans, codes, batches, draws, claims, check-ins\n"
+"     for analysts\n"
 "\n"
 "SYNOPSIS\n"
-"     scanloop export scans|codes|batches|draws|claims [--format F]\n"
+"     scanloop export scans|codes|batches|draws|claims|checkins [--format F]\n"
 "                     [--since ID] [--from TIME] [--to TIME] [--batch ID]\n"
 "                     [--campaign ID] [--verdict V[,V...]] [--human]\n"
 "                     [--scanned] [--tz ZONE] [--geo-precision N]\n"
@@ -47,8 +48,8 @@ static const char export_help[] =
 "              voided.\n"
 "     draws    the campaigns' draw logs (docs/draws.md); JSONL as\n"
 "              'scanloop campaign audit --log' reads them.\n"
-"     claims   every claim: id, campaign, tier, ticket, state, serial,\n"
-"              draw_seq, open_seq, created, expires, redeemed, shop.\n"
+"     claims   every claim, its state and where it was redeemed.\n"
+"     checkins every store check-in (docs/checkin.md).\n"
 "\n"
 "     docs/export.md gives every field's type. Names and order are stable:\n"
 "     later versions add fields at the end only. CSV follows RFC 4180 (a\n"
@@ -71,12 +72,12 @@ static const char export_help[] =
 "     -f, --format F       csv (default), jsonl, epcis (GS1 EPCIS 2.0:\n"
 "                          scans, batches' life)\n"
 "     -s, --since ID       scans: only event ids greater than ID\n"
-"         --from TIME      scans, draws, claims: at or after TIME\n"
+"         --from TIME      (not codes, batches) at or after TIME\n"
 "         --to TIME        ... and before TIME. TIME: ISO 8601 with Z or\n"
 "                          an offset, a date (midnight UTC) or Unix seconds\n"
 "     -b, --batch ID       scans, codes, batches: of this batch\n"
-"     -c, --campaign ID    draws, claims: of this campaign; scans, codes,\n"
-"                          batches: of the batches and products it covers\n"
+"     -c, --campaign ID    draws, claims, checkins: of this campaign;\n"
+"                          others: of its batches and products\n"
 "         --verdict V      scans: genuine, not_active, void, forged,\n"
 "                          malformed, or several with commas\n"
 "         --human          scans: by people (page or app), not bots, HEAD\n"
@@ -221,7 +222,7 @@ cmd_export(int argc, char **argv)
 		{ NULL, 0, NULL, 0 },
 	};
 	static const char *const subs[] = { "scans", "codes", "batches",
-	    "draws", "claims", NULL };
+	    "draws", "claims", "checkins", NULL };
 	struct analytics_query q;
 	struct store *st = NULL;
 	const char *sub, *out = NULL, *why, *name;

@@ -25,6 +25,7 @@ static const char shop_help[] =
 "     scanloop store add --id ID --name NAME [--lat L --lon L]\n"
 "                        [--radius-m N] [--dealer ID] [--db DIR]\n"
 "     scanloop store list [--db DIR]\n"
+"     scanloop store code ID [--png FILE] [--base-url URL] [--db DIR]\n"
 "     scanloop store revoke ID [--db DIR]\n"
 "\n"
 "DESCRIPTION\n"
@@ -41,6 +42,13 @@ static const char shop_help[] =
 "     store buys from (scanloop dealer add), which settlements and the\n"
 "     report group it under.\n"
 "\n"
+"     The location and radius are the store's check-in fence (到店打卡,\n"
+"     docs/checkin.md): code prints the URL of the store's printed code,\n"
+"     BASE/K/ID/SIG, and with --png writes it as a QR image. SIG is a\n"
+"     keyed hash of the id under the server's secret (server.secret), so\n"
+"     nobody can make the code of another store from it. BASE is the\n"
+"     newest signing key's base URL unless --base-url is given.\n"
+"\n"
 "     list prints each store: id, state (active, revoked), location,\n"
 "     created, dealer ('-': none), name; never its token. revoke refuses the store's token\n"
 "     from now on; claims it redeemed stay redeemed.\n"
@@ -52,6 +60,8 @@ static const char shop_help[] =
 "         --lon L          longitude, -180 to 180\n"
 "         --radius-m N     radius in metres, 1 to 100000 (default 200)\n"
 "         --dealer ID      the dealer it belongs to\n"
+"         --png FILE       code: write the QR code as a PNG image\n"
+"         --base-url URL   code: the codes' base URL\n"
 "     -D, --db DIR         the store (default ./var/scanloop)\n"
 "     -h, --help           this text\n"
 "\n"
@@ -247,7 +257,7 @@ out:
 int
 cmd_shop(int argc, char **argv)
 {
-	enum { OPT_LAT = 256, OPT_LON, OPT_RADIUS, OPT_DEALER };
+	enum { OPT_LAT = 256, OPT_LON, OPT_RADIUS, OPT_DEALER, OPT_PNG, OPT_BASE };
 	static const struct option longopts[] = {
 		{ "id", required_argument, NULL, 'i' },
 		{ "name", required_argument, NULL, 'n' },
@@ -255,13 +265,17 @@ cmd_shop(int argc, char **argv)
 		{ "lon", required_argument, NULL, OPT_LON },
 		{ "radius-m", required_argument, NULL, OPT_RADIUS },
 		{ "dealer", required_argument, NULL, OPT_DEALER },
+		{ "png", required_argument, NULL, OPT_PNG },
+		{ "base-url", required_argument, NULL, OPT_BASE },
 		{ "db", required_argument, NULL, 'D' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
-	static const char *const subs[] = { "add", "list", "revoke", NULL };
+	static const char *const subs[] = { "add", "list", "revoke", "code",
+	    NULL };
 	const char *sub, *arg, *id = NULL, *name = NULL, *lat_s = NULL;
 	const char *lon_s = NULL, *radius_s = NULL, *dealer = NULL;
+	const char *png = NULL, *base = NULL;
 	double lat = 0, lon = 0;
 	uint64_t radius = SHOP_RADIUS_DEFAULT;
 	char cmd[CLI_CMD_MAX];
@@ -291,6 +305,12 @@ cmd_shop(int argc, char **argv)
 		case OPT_DEALER:
 			dealer = optarg;
 			break;
+		case OPT_PNG:
+			png = optarg;
+			break;
+		case OPT_BASE:
+			base = optarg;
+			break;
 		case CLI_OPT_EXIT:
 			return rc;
 		}
@@ -299,9 +319,18 @@ cmd_shop(int argc, char **argv)
 	    radius_s || dealer))
 		return cli_usage(cmd, "--id, --name, --lat, --lon, --radius-m "
 		    "and --dealer belong to 'store add'");
-	if ((rc = cli_operand(cmd, strcmp(sub, "revoke") == 0 ?
-	    "a store ID" : NULL, argc, argv, &arg)) != 0)
+	if (strcmp(sub, "code") != 0 && (png || base))
+		return cli_usage(cmd, "--png and --base-url belong to 'store "
+		    "code'");
+	if ((rc = cli_operand(cmd, strcmp(sub, "revoke") == 0 ||
+	    strcmp(sub, "code") == 0 ? "a store ID" : NULL, argc, argv,
+	    &arg)) != 0)
 		return rc;
+	if (strcmp(sub, "code") == 0) {
+		if (!cli_id_ok(arg))
+			return cli_usage(cmd, "'%s' is not a store id", arg);
+		return cli_shop_code(cmd, arg, png, base);
+	}
 	if (strcmp(sub, "list") == 0)
 		return shop_list(cmd);
 	if (strcmp(sub, "revoke") == 0) {

@@ -18,7 +18,8 @@ static const struct cli_cmd commands[] = {
 	{ "scans", "print recorded scan events", cmd_scans },
 	{ "campaign", "prize campaigns: load, show, pause, end, reveal, audit",
 	    cmd_campaign },
-	{ "store", "stores that redeem prizes: add, list, revoke", cmd_shop },
+	{ "store", "stores that redeem prizes: add, list, code, revoke",
+	    cmd_shop },
 	{ "dealer", "dealers who receive cases and pallets: add, list, show, "
 	    "revoke", cmd_dealer },
 	{ "pack", "cases and pallets: load a packing table, unlink, show",

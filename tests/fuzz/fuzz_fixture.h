@@ -63,6 +63,10 @@ void fx_path(const struct code *c, char *out, size_t cap);
 #define FX_PREDRAWS 5
 
 enum fx_shop { FX_SHOP_OK, FX_SHOP_OTHER, FX_SHOP_REVOKED, FX_SHOPS };
+/* Where FX_SHOP_OK is (its check-in fence: 200 m); "fx-shop" its id. */
+#define FX_SHOP_LAT 31.2304
+#define FX_SHOP_LON 121.4737
+#define FX_SHOP_ID "fx-shop"
 /* The claims of the start-up draws. */
 enum fx_claim { FX_CLAIM_PRIZE, FX_CLAIM_LATER, FX_CLAIM_GONE,
     FX_CLAIM_TICKET, FX_CLAIMS };

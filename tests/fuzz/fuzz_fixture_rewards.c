@@ -17,7 +17,7 @@
 #define FX_SEED_TRIES 10000000
 
 static const char *const fx_shop_id[FX_SHOPS] = {
-	[FX_SHOP_OK] = "fx-shop",
+	[FX_SHOP_OK] = FX_SHOP_ID,
 	[FX_SHOP_OTHER] = "fx-other",
 	[FX_SHOP_REVOKED] = "fx-revoked",
 };
@@ -126,6 +126,12 @@ fx_shops(struct store *st, int64_t now, struct fx_rewards *rw)
 		snprintf(sh.name, sizeof(sh.name), "Shop <x-fuzz> %d", i);
 		sh.created = now;
 		token_shop_new(&sh, rw->shop_token[i]);
+		if (i == FX_SHOP_OK) {	/* its check-in fence */
+			sh.has_location = 1;
+			sh.lat = FX_SHOP_LAT;
+			sh.lon = FX_SHOP_LON;
+			sh.radius_m = 200;
+		}
 		if (i == FX_SHOP_REVOKED) {
 			sh.revoked = 1;
 			sh.revoked_at = now;
@@ -175,7 +181,10 @@ fx_campaign(uint32_t ed_id, uint32_t mac_id, int64_t now)
 	    "\"reveal\":\"at_store\"}],"
 	    "\"claim\":{\"window_days\":14,\"stores\":[\"%s\",\"%s\"]},"
 	    "\"limits\":{\"draws_per_visitor_per_day\":1000,"
-	    "\"draws_per_ip_prefix_per_hour\":100000,\"wins_per_visitor\":1}}",
+	    "\"draws_per_ip_prefix_per_hour\":100000,\"wins_per_visitor\":1},"
+	    "\"checkin\":{\"reward\":{\"points\":5,\"draw\":true},"
+	    "\"per_store_per_day\":1000,\"streak\":{\"days\":3,"
+	    "\"reward\":{\"points\":50}}}}",
 	    start, end, ed_id, mac_id, later, gone, fx_shop_id[FX_SHOP_OK],
 	    fx_shop_id[FX_SHOP_REVOKED]);
 	FUZZ_CHECK(n > 0 && n < (int)sizeof(text));

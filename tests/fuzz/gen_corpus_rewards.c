@@ -51,7 +51,10 @@ static const char gen_campaign[] =
 "\"daily_cap\":2,\"odds\":300000,\"reveal\":\"at_store\"}],"
 "\"claim\":{\"window_days\":5,\"stores\":[\"s1\",\"s-2\"]},"
 "\"limits\":{\"draws_per_visitor_per_day\":3,"
-"\"draws_per_ip_prefix_per_hour\":100,\"wins_per_visitor\":2}}";
+"\"draws_per_ip_prefix_per_hour\":100,\"wins_per_visitor\":2},"
+"\"checkin\":{\"stores\":[\"s1\",\"s-2\"],\"reward\":{\"points\":5,"
+"\"draw\":true},\"per_store_per_day\":100,\"streak\":{\"days\":7,"
+"\"store\":\"s1\",\"reward\":{\"points\":50}}}}";
 
 /* Writes gen_campaign with the first occurrence of each from replaced by
  * its to (pairs of strings, NULL after the last). */
@@ -166,6 +169,15 @@ gen_campaign_parse(void)
 	gen_campaign_edit("reject-unknown-and-wrong-types",
 	    "\"description\":\"d\"", "\"description\":1,\"colour\":\"red\"",
 	    "\"outer\"", "\"sideways\"", "\"Asia/Shanghai\"", "8", NULL);
+	gen_campaign_edit("checkin-all-stores-draw-only",
+	    "\"stores\":[\"s1\",\"s-2\"],\"reward\":{\"points\":5,",
+	    "\"reward\":{", "\"store\":\"s1\",", "", NULL);
+	gen_campaign_edit("reject-checkin", "\"draw\":true", "\"draw\":1",
+	    "\"days\":7", "\"days\":1", "\"store\":\"s1\"",
+	    "\"store\":\"s9\"", "\"per_store_per_day\":100",
+	    "\"per_store_per_day\":0,\"x\":1", NULL);
+	gen_campaign_edit("reject-checkin-reward-empty",
+	    "\"reward\":{\"points\":5,\"draw\":true}", "\"reward\":{}", NULL);
 	gen_campaign_edit("reject-duplicate-key", "\"description\":\"d\"",
 	    "\"description\":\"d\",\"description\":\"e\"", NULL);
 	/* Thirty-three tiers, all of them odds 0. */

@@ -18,6 +18,7 @@
 #include "fuzz.h"
 #include "fuzz_fixture.h"
 #include "codegen/base32.h"
+#include "rewards/checkin.h"
 #include "common/fsutil.h"
 
 #include <limits.h>
@@ -497,6 +498,72 @@ gen_claims(void)
 	    body, prize, ok, vid);
 }
 
+/* A check-in POST with a JSON body, from visitor vid ("" for none). */
+static void
+gen_checkin(const char *name, const char *body, const char *vid)
+{
+	gen_printf(name, "POST /api/v1/checkins HTTP/1.1\r\nHost: s\r\n"
+	    "Content-Type: application/json\r\n%s%s%sContent-Length: %zu\r\n"
+	    "Connection: close\r\n\r\n%s", vid[0] ? "Cookie: sl_vid=" : "",
+	    vid, vid[0] ? "\r\n" : "", strlen(body), body);
+}
+
+/* Store check-ins: the store code's page, the API inside, outside, with
+ * poor accuracy, by location alone, with exemption codes; the staff's
+ * code page and API. */
+static void
+gen_checkins(void)
+{
+	char sig[CHECKIN_SIG_CHARS + 1], body[512], vid[FX_TOKEN_CHARS + 1];
+	uint8_t key[32];
+
+	checkin_key(gen_rw.claim_key, key);
+	checkin_store_sig(key, FX_SHOP_ID, sig);
+	base32_encode(vid, gen_rw.points_visitor, STORE_VISITOR_BYTES);
+	gen_printf("checkin-page", "GET /K/" FX_SHOP_ID "/%s HTTP/1.1\r\n"
+	    "Host: s\r\nAccept-Language: zh-CN\r\n\r\n", sig);
+	gen_printf("checkin-page-lower", "GET /k/" FX_SHOP_ID "/%s"
+	    "?lang=en HTTP/1.1\r\nHost: s\r\n\r\n", gen_lower(sig));
+	gen_printf("checkin-page-other-shop", "GET /K/fx-other/%s HTTP/1.1\r\n"
+	    "Host: s\r\n\r\n", sig);
+	gen_printf("checkin-page-find", "GET /K/?lang=en HTTP/1.1\r\n"
+	    "Host: s\r\n\r\n");
+	gen_printf("checkin-staff-page", "GET /store/checkin-code HTTP/1.1\r\n"
+	    "Host: s\r\n\r\n");
+	snprintf(body, sizeof(body), "{\"store\":\"" FX_SHOP_ID "\","
+	    "\"sig\":\"%s\",\"lat\":%.4f,\"lon\":%.4f,\"accuracy\":20,"
+	    "\"lang\":\"en\"}", sig, FX_SHOP_LAT, FX_SHOP_LON);
+	gen_checkin("checkin-inside", body, vid);
+	snprintf(body, sizeof(body), "{\"store\":\"" FX_SHOP_ID "\","
+	    "\"sig\":\"%s\",\"lat\":%.4f,\"lon\":%.4f,\"accuracy\":20}",
+	    sig, FX_SHOP_LAT + 0.01, FX_SHOP_LON);
+	gen_checkin("checkin-outside", body, "");
+	snprintf(body, sizeof(body), "{\"store\":\"" FX_SHOP_ID "\","
+	    "\"sig\":\"%s\",\"lat\":%.4f,\"lon\":%.4f,\"accuracy\":900}",
+	    sig, FX_SHOP_LAT, FX_SHOP_LON);
+	gen_checkin("checkin-inaccurate", body, "");
+	snprintf(body, sizeof(body), "{\"lat\":%.4f,\"lon\":%.4f,"
+	    "\"accuracy\":5,\"lang\":\"zh\"}", FX_SHOP_LAT, FX_SHOP_LON);
+	gen_checkin("checkin-by-location", body, "");
+	snprintf(body, sizeof(body), "{\"store\":\"" FX_SHOP_ID "\","
+	    "\"sig\":\"%s\",\"exemption\":\"12345678\"}", sig);
+	gen_checkin("checkin-exemption", body, vid);
+	gen_checkin("checkin-bad-sig", "{\"store\":\"" FX_SHOP_ID "\","
+	    "\"sig\":\"AAAAAAAAAAAAAAAA\",\"lat\":1,\"lon\":2,"
+	    "\"accuracy\":3}", "");
+	gen_checkin("checkin-no-accuracy", "{\"lat\":1,\"lon\":2}", "");
+	gen_checkin("checkin-nothing", "{}", "");
+	gen_printf("checkin-code", "POST /api/v1/stores/me/checkin-code "
+	    "HTTP/1.1\r\nHost: s\r\nAuthorization: Bearer %s\r\n"
+	    "Content-Type: application/json\r\nContent-Length: 2\r\n\r\n{}",
+	    gen_rw.shop_token[FX_SHOP_OK]);
+	gen_printf("checkin-code-revoked", "POST /api/v1/stores/me/checkin-code "
+	    "HTTP/1.1\r\nHost: s\r\nAuthorization: Bearer %s\r\n"
+	    "Content-Type: application/json\r\nContent-Length: 0\r\n\r\n",
+	    gen_rw.shop_token[FX_SHOP_REVOKED]);
+	sodium_memzero(key, sizeof(key));
+}
+
 /* Operations, other routes, pipelines and protocol errors. */
 static void
 gen_misc(void)
@@ -626,6 +693,7 @@ main(int argc, char **argv)
 	gen_location();
 	gen_draws();
 	gen_claims();
+	gen_checkins();
 	gen_misc();
 	keys_free(ed);
 	keys_free(mac);

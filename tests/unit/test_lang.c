@@ -199,7 +199,8 @@ test_csp(void **state)
 	pthread_t th[4];
 	const char *got[4];
 	const char *csp;
-	char want[400], staff[160];
+	char want[400], staff[160], checkin[160], other[160];
+	struct page_checkin pc = { PAGE_LANG_EN, NULL, NULL, NULL, NULL };
 	struct buf b = { 0 };
 
 	(void)state;
@@ -218,7 +219,8 @@ test_csp(void **state)
 	assert_null(strstr(csp, "unsafe-eval"));
 	assert_int_equal(count(csp, "unsafe-inline"), 1);
 	assert_non_null(strstr(csp, "style-src 'unsafe-inline';"));
-	/* Two scripts: the code pages' and the staff page's, each the same
+	/* Three scripts: the code pages', the staff page's and the check-in
+	 * pages', each the same
 	 * on every page of its kind (check_page checks each page). */
 	assert_int_equal(page_render_error(PAGE_LANG_EN, 404, &b), 0);
 	script_source((const char *)b.data, want, sizeof(want));
@@ -229,9 +231,18 @@ test_csp(void **state)
 	script_source((const char *)b.data, staff, sizeof(staff));
 	assert_true(csp_allows(csp, staff));
 	assert_string_not_equal(want, staff);
-	assert_int_equal(count(csp, "'sha256-"), 2);
-	snprintf(want + strlen(want), sizeof(want) - strlen(want), " %s;",
-	    staff);
+	buf_reset(&b);
+	assert_int_equal(page_render_checkin(&pc, &b), 0);
+	script_source((const char *)b.data, checkin, sizeof(checkin));
+	assert_true(csp_allows(csp, checkin));
+	buf_reset(&b);
+	assert_int_equal(page_render_checkin_staff(PAGE_LANG_ZH, &b), 0);
+	script_source((const char *)b.data, other, sizeof(other));
+	assert_string_equal(other, checkin);
+	assert_string_not_equal(checkin, staff);
+	assert_int_equal(count(csp, "'sha256-"), 3);
+	snprintf(want + strlen(want), sizeof(want) - strlen(want), " %s %s;",
+	    staff, checkin);
 	assert_non_null(strstr(csp, "script-src 'sha256-"));
 	assert_non_null(strstr(csp, want));
 	/* Forms may post to this site only; nothing else may load. */

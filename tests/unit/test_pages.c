@@ -493,6 +493,41 @@ enomem_child(void)
 }
 
 /* Out of memory: -ENOMEM, no crash, the buffer unchanged. */
+/* The check-in pages: valid pages in both languages; a hostile store name
+ * escaped; the exemption form only with a named store. */
+static void
+test_checkin_pages(void **state)
+{
+	struct page_checkin p = { PAGE_LANG_ZH, "s1", HOSTILE, "ABCDEFGHIJKLMNOP",
+	    NULL };
+	struct buf b = { 0 };
+
+	(void)state;
+	for (int l = 0; l < 2; l++) {
+		p.lang = l ? PAGE_LANG_EN : PAGE_LANG_ZH;
+		buf_reset(&b);
+		assert_int_equal(page_render_checkin(&p, &b), 0);
+		check_page(&b, p.lang);
+		assert_non_null(strstr((char *)b.data, HOSTILE_ESC));
+		assert_null(strstr((char *)b.data, HOSTILE));
+		assert_non_null(strstr((char *)b.data, "data-store=\"s1\""));
+		assert_non_null(strstr((char *)b.data,
+		    "data-sig=\"ABCDEFGHIJKLMNOP\""));
+		assert_non_null(strstr((char *)b.data, "id=\"ckc\""));
+		preview("checkin", l ? "en" : "zh", &b);
+		buf_reset(&b);
+		assert_int_equal(page_render_checkin_staff(p.lang, &b), 0);
+		check_page(&b, p.lang);
+		assert_non_null(strstr((char *)b.data, "id=\"xgo\""));
+	}
+	p.shop = p.shop_name = p.sig = NULL;
+	buf_reset(&b);
+	assert_int_equal(page_render_checkin(&p, &b), 0);
+	check_page(&b, p.lang);
+	assert_null(strstr((char *)b.data, "id=\"ckc\""));
+	buf_free(&b);
+}
+
 static void
 test_enomem(void **state)
 {
@@ -568,6 +603,7 @@ main(void)
 		cmocka_unit_test(test_hostile_input),
 		cmocka_unit_test(test_product_page),
 		cmocka_unit_test(test_error_pages),
+		cmocka_unit_test(test_checkin_pages),
 		cmocka_unit_test(test_append),
 		cmocka_unit_test(test_enomem),
 		cmocka_unit_test(test_escape),

@@ -1,0 +1,76 @@
+#!/bin/bash
+# run_checkin.sh — the real-browser test of store check-ins (issue 15).
+#
+# Makes a store with a key, a small active batch and a campaign running
+# now whose check-ins earn 10 points and a draw (its only tier always
+# wins), a store sh-1 with a location (radius 150 m) and its printed code
+# (`scanloop store code`); starts `scanloop serve` on a free port and has
+# headless Chromium (checkin.mjs) check in from inside the fence, again,
+# from 2 km away, and with a staff's exemption code, twice. Then the
+# export holds exactly the two check-ins made (one by location, one by
+# code), the first with the claim the browser showed. Screenshots
+# (checkin-*.png) go to $SCANLOOP_BUILD/meson-logs/browser/.
+#
+# Needs: chromium, node and npm (Debian: chromium fonts-noto-cjk nodejs
+# npm); playwright-core is installed here with `npm ci` on first use.
+# Exit status: 0 pass, 1 fail, 77 skip (no browser or node and none can be
+# installed, or the npm registry is unreachable).
+TEST_NAME=browser_checkin
+. "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+CAMPAIGN=browser-checkin
+PRIZE='到店礼'
+LAT=31.2304
+LON=121.4737
+
+browser_setup
+rm -f "$OUT"/checkin-*.png "$OUT"/checkin-result.json
+
+mint_batch 2
+python3 - "$T/campaign.json" "$CAMPAIGN" "$BATCH" "$PRIZE" <<'PY'
+import json, sys, time
+path, cid, batch, prize = sys.argv[1], sys.argv[2], int(sys.argv[3]), sys.argv[4]
+iso = lambda s: time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(time.time() + s))
+json.dump({"id": cid, "name": "到店打卡", "start": iso(-3600), "end": iso(86400),
+           "time_zone": "Asia/Shanghai", "scope": {"batches": [batch]},
+           "tiers": [{"id": "gift", "name": prize, "kind": "physical",
+                      "total": 10, "odds": 1000000}],
+           "claim": {"window_days": 14},
+           "checkin": {"reward": {"points": 10, "draw": True}}},
+          open(path, "w"), ensure_ascii=False)
+PY
+sl campaign load "$T/campaign.json"
+sl store add --id sh-1 --name '徐家汇店' --lat $LAT --lon $LON --radius-m 150
+STORE_TOKEN=$(sed -n 's/^api_token: \([A-Z2-7]\{32\}\)$/\1/p' "$T/out")
+[ -n "$STORE_TOKEN" ] || fail "store add printed no token: $(cat "$T/out")"
+sl store code sh-1
+STORE_PATH=$(sed -n 's|^url: [A-Za-z]*://[^/]*||p' "$T/out")
+case $STORE_PATH in
+/K/sh-1/*) ;;
+*) fail "store code printed $(cat "$T/out")" ;;
+esac
+
+serve_start
+note "server $BASE, store code $STORE_PATH, screenshots in $OUT"
+SL_STORE=$STORE_PATH SL_LAT=$LAT SL_LON=$LON SL_TOKEN=$STORE_TOKEN \
+    SL_PRIZE=$PRIZE browser_run checkin.mjs checkin-result.json
+
+sl export checkins --format jsonl
+python3 - "$T/out" "$T/result.json" <<'PY' ||
+import json, sys
+rows = [json.loads(l) for l in open(sys.argv[1])]
+res = json.load(open(sys.argv[2]))
+ok = (len(rows) == 2 and [r["method"] for r in rows] == ["gps", "code"] and
+      all(r["store"] == "sh-1" and r["points"] == 10 and
+          r["draw_outcome"] == "gift" for r in rows) and
+      rows[0]["distance_m"] < 50)
+if not ok:
+    print("FAIL [browser_checkin]: export checkins holds %s" % rows, file=sys.stderr)
+    sys.exit(1)
+PY
+    fail "the store does not hold the browser's check-ins"
+sl claim show "$(cut -d'"' -f4 <<<"$(grep '"claim"' "$T/result.json")" | tr -d -)"
+grep -q '^state: open$' "$T/out" || fail "the browser's claim: $(cat "$T/out")"
+
+serve_stop
+echo "PASS [browser_checkin]: checked in by location and by a staff code" \
+    "in the browser; screenshots in $OUT"
