@@ -1,0 +1,218 @@
+/* conn.c — the connection to PostgreSQL, its errors and the schema. */
+#include "pg/pg_internal.h"
+
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/*
+ * The tables. The ledger's CHECKs hold the invariant even against a bug
+ * or a hand-made UPDATE: remaining never below 0 nor above the stock.
+ */
+static const char *const pg_schema_sql =
+    "CREATE TABLE IF NOT EXISTS scanloop_schema ("
+    " version integer NOT NULL);"
+    "CREATE TABLE IF NOT EXISTS scanloop_stock ("
+    " campaign text NOT NULL,"
+    " tier integer NOT NULL CHECK (tier >= 0),"
+    " period integer NOT NULL CHECK (period >= 0),"
+    " total bigint NOT NULL CHECK (total >= 0),"
+    " remaining bigint NOT NULL CHECK (remaining >= 0 AND"
+    " remaining <= total),"
+    " PRIMARY KEY (campaign, tier, period));"
+    "CREATE TABLE IF NOT EXISTS scanloop_leases ("
+    " campaign text NOT NULL,"
+    " tier integer NOT NULL,"
+    " period integer NOT NULL,"
+    " node bigint NOT NULL,"
+    " leased bigint NOT NULL CHECK (leased >= 0),"
+    " used bigint NOT NULL DEFAULT 0 CHECK (used >= 0),"
+    " updated timestamptz NOT NULL DEFAULT now(),"
+    " PRIMARY KEY (campaign, tier, period, node),"
+    " FOREIGN KEY (campaign, tier, period)"
+    "  REFERENCES scanloop_stock (campaign, tier, period));"
+    "CREATE TABLE IF NOT EXISTS scanloop_redemptions ("
+    " claim_id bytea PRIMARY KEY CHECK (length(claim_id) = 16),"
+    " node bigint NOT NULL,"
+    " shop text NOT NULL,"
+    " redeemed_at timestamptz NOT NULL);";
+
+/* Keeps the server's or libpq's words, one line. */
+static void
+pg_set_error(struct pg *pg, const char *what, const char *msg)
+{
+	char *nl;
+
+	snprintf(pg->err, sizeof(pg->err), "%s: %s", what,
+	    msg != NULL && *msg != '\0' ? msg : "no answer");
+	while ((nl = strchr(pg->err, '\n')) != NULL)
+		*nl = nl[1] == '\0' ? '\0' : ' ';
+}
+
+/* Connects, or reconnects after a loss. */
+static int
+pg_connect(struct pg *pg)
+{
+	if (pg->conn != NULL)
+		PQfinish(pg->conn);
+	pg->conn = PQconnectdb(pg->conninfo);
+	if (pg->conn == NULL || PQstatus(pg->conn) != CONNECTION_OK) {
+		pg_set_error(pg, "cannot connect to PostgreSQL",
+		    pg->conn != NULL ? PQerrorMessage(pg->conn) : NULL);
+		return -ECONNRESET;
+	}
+	/* Every transaction here takes the rows it changes FOR UPDATE;
+	 * READ COMMITTED is enough, and a lock wait is bounded. */
+	PQclear(PQexec(pg->conn, "SET lock_timeout = '10s';"
+	    "SET statement_timeout = '30s'"));
+	return 0;
+}
+
+/* Opens a connection. */
+int
+pg_open(const char *conninfo, struct pg **out)
+{
+	struct pg *pg;
+	int ret;
+
+	*out = NULL;
+	if ((pg = calloc(1, sizeof(*pg))) == NULL)
+		return -ENOMEM;
+	if (strlen(conninfo) >= sizeof(pg->conninfo)) {
+		free(pg);
+		return -ENAMETOOLONG;
+	}
+	snprintf(pg->conninfo, sizeof(pg->conninfo), "%s", conninfo);
+	ret = pg_connect(pg);
+	*out = pg;		/* also on failure: pg_error() tells why */
+	return ret;
+}
+
+/* Closes a connection. */
+void
+pg_close(struct pg *pg)
+{
+	if (pg == NULL)
+		return;
+	if (pg->conn != NULL)
+		PQfinish(pg->conn);
+	free(pg);
+}
+
+/* The last error. */
+const char *
+pg_error(const struct pg *pg)
+{
+	return pg->err[0] != '\0' ? pg->err : "no error";
+}
+
+/* Runs a statement with text parameters. */
+int
+pg_exec(struct pg *pg, const char *sql, int n, const char *const *params,
+    PGresult **res)
+{
+	ExecStatusType st;
+	PGresult *r;
+
+	*res = NULL;
+	if ((pg->conn == NULL || PQstatus(pg->conn) != CONNECTION_OK) &&
+	    pg_connect(pg) < 0)
+		return -ECONNRESET;
+	r = PQexecParams(pg->conn, sql, n, NULL, params, NULL, NULL, 0);
+	st = r != NULL ? PQresultStatus(r) : PGRES_FATAL_ERROR;
+	if (st == PGRES_COMMAND_OK || st == PGRES_TUPLES_OK) {
+		*res = r;
+		return 0;
+	}
+	pg_set_error(pg, "PostgreSQL", r != NULL ? PQresultErrorMessage(r) :
+	    PQerrorMessage(pg->conn));
+	PQclear(r);
+	if (PQstatus(pg->conn) != CONNECTION_OK)
+		return -ECONNRESET;
+	return -EPROTO;
+}
+
+/* Runs a statement, dropping its result. */
+int
+pg_run(struct pg *pg, const char *sql, int n, const char *const *params)
+{
+	PGresult *r;
+	int ret;
+
+	if ((ret = pg_exec(pg, sql, n, params, &r)) == 0)
+		PQclear(r);
+	return ret;
+}
+
+/* Rolls back, ignoring errors (the connection may be gone). */
+void
+pg_rollback(struct pg *pg)
+{
+	if (pg->conn != NULL && PQstatus(pg->conn) == CONNECTION_OK)
+		PQclear(PQexec(pg->conn, "ROLLBACK"));
+}
+
+/* A column as an unsigned integer (0 if NULL). */
+uint64_t
+pg_u64(const PGresult *r, int row, int col)
+{
+	if (PQgetisnull(r, row, col))
+		return 0;
+	return strtoull(PQgetvalue(r, row, col), NULL, 10);
+}
+
+/* A column as a signed integer (0 if NULL). */
+int64_t
+pg_i64(const PGresult *r, int row, int col)
+{
+	if (PQgetisnull(r, row, col))
+		return 0;
+	return strtoll(PQgetvalue(r, row, col), NULL, 10);
+}
+
+/* Creates the tables and records the version, in one transaction. */
+int
+pg_schema_init(struct pg *pg)
+{
+	char v[16];
+	const char *p[1] = { v };
+	int ret;
+
+	snprintf(v, sizeof(v), "%d", PG_SCHEMA_VERSION);
+	if ((ret = pg_run(pg, "BEGIN", 0, NULL)) < 0)
+		return ret;
+	if ((ret = pg_run(pg, pg_schema_sql, 0, NULL)) < 0 ||
+	    (ret = pg_run(pg, "INSERT INTO scanloop_schema (version) "
+	    "SELECT $1::integer WHERE NOT EXISTS "
+	    "(SELECT 1 FROM scanloop_schema)", 1, p)) < 0 ||
+	    (ret = pg_run(pg, "COMMIT", 0, NULL)) < 0) {
+		pg_rollback(pg);
+		return ret;
+	}
+	return pg_schema_check(pg);
+}
+
+/* Checks that the schema is there, at this version. */
+int
+pg_schema_check(struct pg *pg)
+{
+	PGresult *r;
+	int ret;
+
+	if ((ret = pg_exec(pg, "SELECT version FROM scanloop_schema", 0,
+	    NULL, &r)) < 0) {
+		if (ret == -EPROTO)
+			snprintf(pg->err, sizeof(pg->err), "no scanloop "
+			    "tables in this database: run 'scanloop pg init'");
+		return ret;
+	}
+	if (PQntuples(r) != 1 || pg_i64(r, 0, 0) != PG_SCHEMA_VERSION) {
+		snprintf(pg->err, sizeof(pg->err), "the scanloop tables are "
+		    "at another version than %d", PG_SCHEMA_VERSION);
+		ret = -EPROTO;
+	}
+	PQclear(r);
+	return ret;
+}

@@ -1,0 +1,55 @@
+/*
+ * leaser.h — the scan server's leases of prize stock from PostgreSQL
+ * (serve --pg; docs/scale-out.md).
+ *
+ * One thread talks to PostgreSQL; nothing else in the server waits on it.
+ * It leases blocks of a tier's stock ahead of the draws (pg_lease), and
+ * each block becomes the node's through a writer operation that adds it
+ * to the store's lease counters in a group commit, with the draws it then
+ * funds. A draw awards only from what the node holds; when a tier has
+ * none held the draw answers "try again shortly" and the thread is woken
+ * to lease more (or learns that the ledger has none left: a miss).
+ *
+ * Stock goes back in the other order: a writer operation first moves what
+ * the node holds to the store's returned counter, then the thread settles
+ * the ledger to the store's lease (pg_settle, idempotent). So the store's
+ * lease never exceeds the ledger's, a crash in between leaves the ledger
+ * holding more than the node, and the restarted node's first settle (or
+ * `campaign reconcile --node`) gives the difference back. Unused stock of
+ * a tier goes back once it was idle for --pg-return seconds, at once when
+ * its campaign stops running or its day is over, and at shutdown.
+ */
+#ifndef SCANLOOP_LEASER_H
+#define SCANLOOP_LEASER_H
+
+#include <stdint.h>
+
+#include "rewards/tallies.h"
+
+#define LEASER_BLOCK_DEFAULT 20		/* units per lease */
+#define LEASER_IDLE_DEFAULT 30		/* seconds before idle stock goes */
+#define LEASER_KEYS_MAX 512		/* campaign × tier × period */
+
+struct scan_core;
+struct leaser;
+
+struct leaser_config {
+	const char *conninfo;		/* libpq's, --pg */
+	uint32_t node;			/* --node */
+	uint32_t block;			/* --pg-lease */
+	uint32_t idle_s;		/* --pg-return */
+};
+
+/* Starts the thread (it connects by itself, and again after a loss). */
+int leaser_start(struct scan_core *core, const struct leaser_config *cfg,
+    struct leaser **out) __attribute__((warn_unused_result));
+/* What draws consult (tallies.h). */
+const struct tallies_lease *leaser_lease(struct leaser *l);
+/* Gives back every unit held and settles the ledger (for a few seconds
+ * at most while PostgreSQL answers), then stops the thread; while the
+ * writer still runs and after the loops stopped drawing. */
+void leaser_stop(struct leaser *l);
+/* Frees a stopped leaser. NULL is allowed. */
+void leaser_free(struct leaser *l);
+
+#endif
