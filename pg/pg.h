@@ -92,7 +92,8 @@ struct pg_redemption {
 	char shop[64];
 	int64_t time;			/* Unix µs */
 };
-/* Records a redemption of claim id by node at shop, at now, unless one is
+/* Records a redemption of the claim keyed id (the same on every node
+ * that knows the claim) by node at shop, at now, unless one is
  * there: *first is the first one (this one when *won). */
 int pg_redeem(struct pg *pg, const uint8_t id[PG_CLAIM_ID_BYTES],
     int64_t node, const char *shop, int64_t now, bool *won,

@@ -9,6 +9,7 @@
 #include <errno.h>
 #include <inttypes.h>
 #include <pthread.h>
+#include <sodium.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -50,6 +51,9 @@ struct leaser {
 	bool wake, stop, stopped;
 	struct leaser_key keys[LEASER_KEYS_MAX];
 	size_t nkeys;
+	/* Redemptions waiting for their insert (under mu). */
+	struct writer_op *rq_head, *rq_tail;
+	size_t rq_n;
 };
 
 /* A writer operation that takes a lease into the store or gives the
@@ -275,6 +279,79 @@ leaser_connect(struct leaser *l)
 	return true;
 }
 
+/* Queues a redemption for the thread. */
+int
+leaser_redeem(struct leaser *l, struct writer_port *port, struct scan_op *o)
+{
+	pthread_mutex_lock(&l->mu);
+	if (l->rq_n >= LEASER_REDEEM_MAX || l->stop) {
+		pthread_mutex_unlock(&l->mu);
+		return -EBUSY;
+	}
+	o->op.port = port;
+	o->op.next = NULL;
+	if (l->rq_tail != NULL)
+		l->rq_tail->next = &o->op;
+	else
+		l->rq_head = &o->op;
+	l->rq_tail = &o->op;
+	l->rq_n++;
+	l->wake = true;
+	pthread_cond_signal(&l->cond);
+	pthread_mutex_unlock(&l->mu);
+	return 0;
+}
+
+/* A claim's key across nodes: its id alone (5 bytes) is unique in one
+ * store only, so BLAKE2b-128 of its campaign, id and token hash. */
+static void
+leaser_claim_key(const struct store_claim *cl, uint8_t out[PG_CLAIM_ID_BYTES])
+{
+	crypto_generichash_state st;
+
+	crypto_generichash_init(&st, NULL, 0, PG_CLAIM_ID_BYTES);
+	crypto_generichash_update(&st, (const uint8_t *)cl->campaign,
+	    strlen(cl->campaign) + 1);
+	crypto_generichash_update(&st, cl->id, sizeof(cl->id));
+	crypto_generichash_update(&st, cl->hash, sizeof(cl->hash));
+	crypto_generichash_final(&st, out, PG_CLAIM_ID_BYTES);
+}
+
+/* Makes the waiting redemptions' inserts and hands each back. */
+static void
+leaser_redeem_all(struct leaser *l)
+{
+	struct writer_op *op;
+
+	for (;;) {
+		uint8_t key[PG_CLAIM_ID_BYTES];
+		struct scan_op *o;
+
+		pthread_mutex_lock(&l->mu);
+		if ((op = l->rq_head) != NULL) {
+			l->rq_head = op->next;
+			if (l->rq_head == NULL)
+				l->rq_tail = NULL;
+			l->rq_n--;
+		}
+		pthread_mutex_unlock(&l->mu);
+		if (op == NULL)
+			return;
+		o = (struct scan_op *)op;
+		leaser_claim_key(&o->rres.claim, key);
+		if (!leaser_connect(l))
+			op->ret = -ECONNRESET;
+		else if ((op->ret = pg_redeem(l->pg, key,
+		    l->cfg.node, o->rres.shop.id, o->rrq.now, &o->pg_won,
+		    &o->pg_first)) < 0) {
+			if (op->ret == -ECONNRESET)
+				l->ready = false;
+			leaser_warn(l, "cannot record a redemption");
+		}
+		writer_port_hand_back(op->port, op);
+	}
+}
+
 /* Whether a key's stock should all go back now: its campaign is not
  * running, or its day is over; and its total (stock or daily cap). */
 static bool
@@ -407,7 +484,7 @@ leaser_wait(struct leaser *l, int64_t ms)
 	ts.tv_nsec += (long)(ms % 1000) * 1000000L;
 	ts.tv_sec += (time_t)(ms / 1000) + ts.tv_nsec / 1000000000L;
 	ts.tv_nsec %= 1000000000L;
-	while (!l->wake && !l->stop)
+	while (!l->wake && !l->stop && l->rq_head == NULL)
 		if (pthread_cond_timedwait(&l->cond, &l->mu, &ts) != 0)
 			break;
 	l->wake = false;
@@ -423,11 +500,13 @@ leaser_main(void *arg)
 	pthread_mutex_lock(&l->mu);
 	while (!l->stop) {
 		pthread_mutex_unlock(&l->mu);
+		leaser_redeem_all(l);
 		(void)leaser_round(l, false);
 		pthread_mutex_lock(&l->mu);
 		leaser_wait(l, LEASER_ROUND_MS);
 	}
 	pthread_mutex_unlock(&l->mu);
+	leaser_redeem_all(l);
 	until = clock_mono_us() + LEASER_STOP_US;
 	while (!leaser_round(l, true) && clock_mono_us() < until) {
 		pthread_mutex_lock(&l->mu);

@@ -18,6 +18,9 @@
  * `campaign reconcile --node`) gives the difference back. Unused stock of
  * a tier goes back once it was idle for --pg-return seconds, at once when
  * its campaign stops running or its day is over, and at shutdown.
+ *
+ * The same thread makes redemptions' conditional inserts, before the
+ * writer records them (handle_claim.c).
  */
 #ifndef SCANLOOP_LEASER_H
 #define SCANLOOP_LEASER_H
@@ -29,8 +32,11 @@
 #define LEASER_BLOCK_DEFAULT 20		/* units per lease */
 #define LEASER_IDLE_DEFAULT 30		/* seconds before idle stock goes */
 #define LEASER_KEYS_MAX 512		/* campaign × tier × period */
+#define LEASER_REDEEM_MAX 1024		/* redemptions waiting at most */
 
 struct scan_core;
+struct scan_op;
+struct writer_port;
 struct leaser;
 
 struct leaser_config {
@@ -45,6 +51,12 @@ int leaser_start(struct scan_core *core, const struct leaser_config *cfg,
     struct leaser **out) __attribute__((warn_unused_result));
 /* What draws consult (tallies.h). */
 const struct tallies_lease *leaser_lease(struct leaser *l);
+/* Queues the redemption checked in o (its claim by its shop) for the
+ * conditional insert in PostgreSQL: the thread runs it and hands o back
+ * to port (writer_port_hand_back) with o->op.ret, o->pg_won and
+ * o->pg_first. -EBUSY when LEASER_REDEEM_MAX wait already. */
+int leaser_redeem(struct leaser *l, struct writer_port *port,
+    struct scan_op *o) __attribute__((warn_unused_result));
 /* Gives back every unit held and settles the ledger (for a few seconds
  * at most while PostgreSQL answers), then stops the thread; while the
  * writer still runs and after the loops stopped drawing. */

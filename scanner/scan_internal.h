@@ -39,6 +39,7 @@
 #include "scanner/accesslog.h"
 #include "scanner/drawcache.h"
 #include "scanner/leaser.h"
+#include "pg/pg.h"
 #include "scanner/http.h"
 #include "scanner/metrics.h"
 #include "scanner/pages.h"
@@ -174,6 +175,10 @@ struct scan_op {
 	struct redeem_result rres;
 	char claim_token[160];	/* as typed: full-width takes 3 bytes */
 	char shop_token[64];
+	/* With --pg: the redemption's insert in PostgreSQL won, or the
+	 * first redemption it found (leaser.c). */
+	bool pg_won;
+	struct pg_redemption pg_first;
 };
 
 /* ---- request.c: plumbing ---------------------------------------------- */

@@ -120,6 +120,10 @@ int cmd_admin(int argc, char **argv);
 int cmd_prune(int argc, char **argv);
 int cmd_signals(int argc, char **argv);
 int cmd_config(int argc, char **argv);
+int cmd_pg(int argc, char **argv);
+/* campaign reconcile (cmd_pg.c). */
+int cli_campaign_reconcile(const char *cmd, const char *id,
+    const char *conninfo, int64_t node, bool give_back);
 
 /* Rewards helpers (tools/cmd_shop.c). */
 /* True for a campaign or store id: 1 to 32 of [A-Za-z0-9_-]. */

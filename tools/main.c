@@ -16,7 +16,8 @@ static const struct cli_cmd commands[] = {
 	{ "job", "print house keys; open a sealed print job", cmd_job },
 	{ "serve", "the scan server: verify codes, record scans", cmd_serve },
 	{ "scans", "print recorded scan events", cmd_scans },
-	{ "campaign", "prize campaigns: load, show, pause, end, reveal, audit",
+	{ "campaign", "prize campaigns: load, show, pause, end, reveal, audit, "
+	    "reconcile",
 	    cmd_campaign },
 	{ "store", "stores that redeem prizes: add, list, revoke", cmd_shop },
 	{ "claim", "redeem or show a prize claim", cmd_claim },
@@ -32,6 +33,8 @@ static const struct cli_cmd commands[] = {
 	    "redemption anomalies", cmd_signals },
 	{ "config", "settings of the installation (the signals' rules)",
 	    cmd_config },
+	{ "pg", "the PostgreSQL tables of prize stock shared by nodes",
+	    cmd_pg },
 };
 
 static const char usage_text[] =
