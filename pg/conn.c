@@ -51,6 +51,14 @@ pg_set_error(struct pg *pg, const char *what, const char *msg)
 		*nl = nl[1] == '\0' ? '\0' : ' ';
 }
 
+/* Drops the server's notices ("relation ... already exists, skipping"). */
+static void
+pg_notice_drop(void *arg, const char *msg)
+{
+	(void)arg;
+	(void)msg;
+}
+
 /* Connects, or reconnects after a loss. */
 static int
 pg_connect(struct pg *pg)
@@ -65,6 +73,7 @@ pg_connect(struct pg *pg)
 	}
 	/* Every transaction here takes the rows it changes FOR UPDATE;
 	 * READ COMMITTED is enough, and a lock wait is bounded. */
+	PQsetNoticeProcessor(pg->conn, pg_notice_drop, NULL);
 	PQclear(PQexec(pg->conn, "SET lock_timeout = '10s';"
 	    "SET statement_timeout = '30s'"));
 	return 0;
@@ -117,12 +126,20 @@ pg_exec(struct pg *pg, const char *sql, int n, const char *const *params,
 	PGresult *r;
 
 	*res = NULL;
-	if ((pg->conn == NULL || PQstatus(pg->conn) != CONNECTION_OK) &&
-	    pg_connect(pg) < 0)
-		return -ECONNRESET;
-	r = PQexecParams(pg->conn, sql, n, NULL, params, NULL, NULL, 0);
+	if (pg->conn == NULL || PQstatus(pg->conn) != CONNECTION_OK) {
+		/* Never half a transaction on a new connection. */
+		if (pg->in_txn || pg_connect(pg) < 0)
+			return -ECONNRESET;
+	}
+	/* Without parameters, the simple protocol: several statements. */
+	r = n == 0 ? PQexec(pg->conn, sql) : PQexecParams(pg->conn, sql, n,
+	    NULL, params, NULL, NULL, 0);
 	st = r != NULL ? PQresultStatus(r) : PGRES_FATAL_ERROR;
 	if (st == PGRES_COMMAND_OK || st == PGRES_TUPLES_OK) {
+		if (strcmp(sql, "BEGIN") == 0)
+			pg->in_txn = true;
+		else if (strcmp(sql, "COMMIT") == 0)
+			pg->in_txn = false;
 		*res = r;
 		return 0;
 	}
@@ -152,6 +169,7 @@ pg_rollback(struct pg *pg)
 {
 	if (pg->conn != NULL && PQstatus(pg->conn) == CONNECTION_OK)
 		PQclear(PQexec(pg->conn, "ROLLBACK"));
+	pg->in_txn = false;
 }
 
 /* A column as an unsigned integer (0 if NULL). */

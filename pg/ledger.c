@@ -110,7 +110,7 @@ pg_settle(struct pg *pg, const struct pg_key *k, int64_t node, uint64_t held,
 {
 	struct pg_key_text kt;
 	char nd[24], h[24], u[24], back[24];
-	const char *p[7];
+	const char *p[6], *q[4];
 	PGresult *r = NULL;
 	uint64_t leased;
 	int ret;
@@ -149,10 +149,13 @@ pg_settle(struct pg *pg, const struct pg_key *k, int64_t node, uint64_t held,
 		goto fail;
 	}
 	snprintf(back, sizeof(back), "%" PRIu64, leased - held);
-	p[6] = back;
+	q[0] = p[0];
+	q[1] = p[1];
+	q[2] = p[2];
+	q[3] = back;
 	if ((ret = pg_run(pg, "UPDATE scanloop_stock SET remaining = "
-	    "remaining + $7 WHERE campaign = $1 AND tier = $2 AND "
-	    "period = $3", 7, p)) < 0 ||
+	    "remaining + $4 WHERE campaign = $1 AND tier = $2 AND "
+	    "period = $3", 4, q)) < 0 ||
 	    (ret = pg_run(pg, "UPDATE scanloop_leases SET leased = $5, "
 	    "used = $6, updated = now() WHERE campaign = $1 AND tier = $2 "
 	    "AND period = $3 AND node = $4", 6, p)) < 0 ||

@@ -11,11 +11,13 @@ struct pg {
 	PGconn *conn;
 	char conninfo[1024];
 	char err[512];
+	bool in_txn;			/* between BEGIN and COMMIT */
 };
 
-/* Runs a statement with text parameters; *res is the result on success
- * (PQclear it), NULL otherwise. Reconnects once when the connection was
- * lost, outside a transaction. */
+/* Runs a statement with text parameters (without any: several statements
+ * may be given); *res is the result on success (PQclear it), NULL
+ * otherwise. A lost connection is made again before the statement; a
+ * transaction it cut short is gone, and its next statement fails. */
 int pg_exec(struct pg *pg, const char *sql, int n, const char *const *params,
     PGresult **res) __attribute__((warn_unused_result));
 /* Runs a statement whose result is not needed. */

@@ -115,7 +115,10 @@ scan_api_redeem_pg_done(struct scan_loop *sl, struct scan_op *o)
 		    "recorded; try again"), "Retry-After: 5\r\n");
 		return;
 	}
-	if (o->pg_won) {
+	/* This node and store won before (a try whose answer was lost):
+	 * the store records it now, or says when it did. */
+	if (o->pg_won || (o->pg_first.node == (int64_t)sl->srv->cfg.node &&
+	    strcmp(o->pg_first.shop, o->rres.shop.id) == 0)) {
 		/* Back to the writer; scan_op_done keeps o while req->user
 		 * names it, and frees it when the submission failed. */
 		redeem_result_free(&o->rres);

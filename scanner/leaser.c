@@ -18,6 +18,7 @@
 #define LEASER_RECHECK_US 1000000LL	/* an exhausted tier asked again */
 #define LEASER_STOP_US 5000000LL	/* giving back at shutdown, at most */
 #define LEASER_WARN_US 60000000LL	/* one warning a minute */
+#define LEASER_REPORT_US 5000000LL	/* awards told to the ledger */
 
 /* A ledger row this node leases from: a tier of a campaign in a period. */
 struct leaser_key {
@@ -34,6 +35,8 @@ struct leaser_key {
 	/* The thread's own. */
 	uint64_t used_seen;
 	int64_t used_at;		/* when used_seen last changed */
+	uint64_t reported;		/* used, as the ledger last heard */
+	int64_t reported_at;
 };
 
 struct leaser {
@@ -414,7 +417,10 @@ leaser_key_round(struct leaser *l, size_t i, bool closing)
 		leaser_submit(l, i, leaser_return_apply, 0);
 		return false;
 	}
-	if (!snap.settled) {
+	/* The awards are told to the ledger (for reconcile) every few
+	 * seconds while they change, and at shutdown. */
+	if (!snap.settled || (used != k->reported && (give ||
+	    now - k->reported_at >= LEASER_REPORT_US))) {
 		if ((ret = pg_settle(l->pg, &(struct pg_key){ snap.campaign,
 		    snap.tier, snap.period }, l->cfg.node, taken - back, used,
 		    &ret_n)) < 0) {
@@ -427,13 +433,15 @@ leaser_key_round(struct leaser *l, size_t i, bool closing)
 		/* A grant submitted since would have kept inflight > 0. */
 		k->settled = true;
 		pthread_mutex_unlock(&l->mu);
+		k->reported = used;
+		k->reported_at = now;
 		if (ret_n > 0)
 			log_info("prize stock: gave back %" PRIu64 " of %s tier "
 			    "%d period %" PRIu32, ret_n, snap.campaign,
 			    snap.tier, snap.period);
 	}
 	if (give)
-		return held == 0;
+		return held == 0 && used == k->reported;
 	if (!snap.wanted && !(snap.active && held < (l->cfg.block + 1) / 2))
 		return false;
 	if (snap.exhausted && now - snap.exhausted_at < LEASER_RECHECK_US)
