@@ -403,7 +403,8 @@ leaser_key_round(struct leaser *l, size_t i, bool closing)
 	if (ret < 0)
 		return false;
 	held = leaser_held(taken, back, used);
-	if (used != k->used_seen || k->used_at == 0) {
+	/* Idle: no award since the last lease or award. */
+	if (used != k->used_seen || k->used_at == 0 || snap.wanted) {
 		k->used_seen = used;
 		k->used_at = now;
 	}
@@ -459,8 +460,10 @@ leaser_key_round(struct leaser *l, size_t i, bool closing)
 	k->exhausted = got == 0;
 	k->exhausted_at = now;
 	pthread_mutex_unlock(&l->mu);
-	if (got > 0)
+	if (got > 0) {
+		k->used_at = now;
 		leaser_submit(l, i, leaser_grant_apply, got);
+	}
 	return false;
 }
 

@@ -57,7 +57,7 @@ TOK2=$STORE_TOKEN
 # The race's claim, drawn on the first store before it is copied.
 serve_start --rate 0
 post_json /api/v1/draws "{\"code\": \"$(sed -n 2p "$T/racejob/codes.csv" | cut -d, -f3 | tr -d '\r')\"}"
-expect_code 200
+expect_code 200 "the race draw"
 CLAIM=$(json_get "j['claim']['token']" | tr -d '"')
 [ -n "$CLAIM" ] && [ "$CLAIM" != None ] || fail "no claim: $BODY"
 serve_stop
@@ -122,7 +122,7 @@ grep -q '"error": "try_again"' "$T/run/draws.jsonl" ||
 node_start 1
 pg_pause
 get "/$(sed -n 1p "$T/later.txt" | sed 's|^[A-Za-z]*://[^/]*/||')"
-expect_code 200
+expect_code 200 "a scan while PostgreSQL is down"
 retry=0 wins=0
 : >"$T/run/pgdown.txt"
 for i in $(seq 1 30); do
@@ -146,7 +146,7 @@ while read -r code; do
 		[ "$CODE" = 503 ] || break
 		sleep 0.1
 	done
-	expect_code 200
+	[ "$CODE" = 200 ] || fail "a draw once PostgreSQL is back: $CODE $BODY; the node said: $(tail -n 5 "$SRV_ERR")"
 done <"$T/run/pgdown.txt"
 note "PostgreSQL down: $retry of 30 draws answered try_again, none won; all answered once it was back"
 
@@ -189,14 +189,16 @@ python3 "$PGDRAWS" check --records "$T/run/all.jsonl" \
 node_start 1
 node_start 2
 node_start 3
+racers=()
 for n in 1 2; do
 	tok=TOK$n
 	curl -s -o "$T/run/redeem$n.json" -w '%{http_code}' -X POST \
 	    -H "Authorization: Bearer ${!tok}" -d '' \
 	    "http://127.0.0.1:${PORT[$n]}/api/v1/claims/$CLAIM/redeem" \
 	    >"$T/run/redeem$n.code" &
+	racers+=($!)
 done
-wait
+wait "${racers[@]}"
 codes="$(cat "$T/run/redeem1.code") $(cat "$T/run/redeem2.code")"
 case $codes in
 "200 409"|"409 200") ;;
