@@ -23,6 +23,18 @@ pg_key_params(const struct pg_key *k, struct pg_key_text *kt,
 	p[2] = kt->period;
 }
 
+/* Ends a transaction: COMMIT after success (ret 0), else ROLLBACK; frees
+ * r. Returns ret, or the COMMIT's failure. */
+static int
+pg_end(struct pg *pg, PGresult *r, int ret)
+{
+	PQclear(r);
+	if (ret == 0 && (ret = pg_run(pg, "COMMIT", 0, NULL)) == 0)
+		return 0;
+	pg_rollback(pg);
+	return ret;
+}
+
 /*
  * One transaction: the ledger row (made at total if new) locked, the
  * block taken with the conditional UPDATE, the node's lease raised. The
@@ -55,7 +67,7 @@ pg_lease(struct pg *pg, const struct pg_key *k, uint64_t total, int64_t node,
 	    (ret = pg_exec(pg, "SELECT remaining FROM scanloop_stock WHERE "
 	    "campaign = $1 AND tier = $2 AND period = $3 FOR UPDATE", 3, p,
 	    &r)) < 0)
-		goto fail;
+		goto done;
 	remaining = pg_u64(r, 0, 0);
 	PQclear(r);
 	r = NULL;
@@ -69,12 +81,12 @@ pg_lease(struct pg *pg, const struct pg_key *k, uint64_t total, int64_t node,
 		    "remaining - $4 WHERE campaign = $1 AND tier = $2 AND "
 		    "period = $3 AND remaining >= $4 RETURNING remaining", 4,
 		    p, &r)) < 0)
-			goto fail;
+			goto done;
 		if (PQntuples(r) != 1) {
 			snprintf(pg->err, sizeof(pg->err), "the ledger of %s "
 			    "changed under its row lock", k->campaign);
 			ret = -EPROTO;
-			goto fail;
+			goto done;
 		}
 		*left = pg_u64(r, 0, 0);
 		PQclear(r);
@@ -84,16 +96,13 @@ pg_lease(struct pg *pg, const struct pg_key *k, uint64_t total, int64_t node,
 		    "ON CONFLICT (campaign, tier, period, node) DO UPDATE "
 		    "SET leased = scanloop_leases.leased + EXCLUDED.leased, "
 		    "updated = now()", 5, p)) < 0)
-			goto fail;
+			goto done;
 	}
-	if ((ret = pg_run(pg, "COMMIT", 0, NULL)) < 0)
-		goto fail;
-	*got = take;
-	return 0;
-fail:
-	PQclear(r);
-	pg_rollback(pg);
-	*left = 0;
+done:
+	if ((ret = pg_end(pg, r, ret)) == 0)
+		*got = take;
+	else
+		*left = 0;
 	return ret;
 }
 
@@ -130,13 +139,10 @@ pg_settle(struct pg *pg, const struct pg_key *k, int64_t node, uint64_t held,
 	    (ret = pg_exec(pg, "SELECT leased FROM scanloop_leases WHERE "
 	    "campaign = $1 AND tier = $2 AND period = $3 AND node = $4 "
 	    "FOR UPDATE", 4, p, &r)) < 0)
-		goto fail;
+		goto done;
 	leased = PQntuples(r) == 1 ? pg_u64(r, 0, 0) : 0;
-	if (PQntuples(r) != 1 && held == 0) {
-		/* Nothing leased, nothing held: nothing to settle. */
-		PQclear(r);
-		return pg_run(pg, "COMMIT", 0, NULL);
-	}
+	if (PQntuples(r) != 1 && held == 0)
+		return pg_end(pg, r, 0);	/* nothing leased or held */
 	PQclear(r);
 	r = NULL;
 	if (leased < held) {
@@ -146,7 +152,7 @@ pg_settle(struct pg *pg, const struct pg_key *k, int64_t node, uint64_t held,
 		    "node leased from?", node, held, k->campaign, k->tier,
 		    k->period, leased);
 		ret = -EPROTO;
-		goto fail;
+		goto done;
 	}
 	snprintf(back, sizeof(back), "%" PRIu64, leased - held);
 	q[0] = p[0];
@@ -155,17 +161,13 @@ pg_settle(struct pg *pg, const struct pg_key *k, int64_t node, uint64_t held,
 	q[3] = back;
 	if ((ret = pg_run(pg, "UPDATE scanloop_stock SET remaining = "
 	    "remaining + $4 WHERE campaign = $1 AND tier = $2 AND "
-	    "period = $3", 4, q)) < 0 ||
-	    (ret = pg_run(pg, "UPDATE scanloop_leases SET leased = $5, "
-	    "used = $6, updated = now() WHERE campaign = $1 AND tier = $2 "
-	    "AND period = $3 AND node = $4", 6, p)) < 0 ||
-	    (ret = pg_run(pg, "COMMIT", 0, NULL)) < 0)
-		goto fail;
-	*returned = leased - held;
-	return 0;
-fail:
-	PQclear(r);
-	pg_rollback(pg);
+	    "period = $3", 4, q)) == 0)
+		ret = pg_run(pg, "UPDATE scanloop_leases SET leased = $5, "
+		    "used = $6, updated = now() WHERE campaign = $1 AND "
+		    "tier = $2 AND period = $3 AND node = $4", 6, p);
+done:
+	if ((ret = pg_end(pg, r, ret)) == 0)
+		*returned = leased - held;
 	return ret;
 }
 

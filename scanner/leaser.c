@@ -241,6 +241,17 @@ leaser_warn(struct leaser *l, const char *what)
 	    pg_error(l->pg) : "out of memory");
 }
 
+/* After a failed call: a lost connection is made again before the next
+ * one; warns. Returns false (for the callers' own return). */
+static bool
+leaser_failed(struct leaser *l, int ret, const char *what)
+{
+	if (ret == -ECONNRESET)
+		l->ready = false;
+	leaser_warn(l, what);
+	return false;
+}
+
 /* pg_node_leases callback: a row to settle after a restart. */
 static int
 leaser_load_cb(const struct pg_key *pk, void *arg)
@@ -346,11 +357,9 @@ leaser_redeem_all(struct leaser *l)
 			op->ret = -ECONNRESET;
 		else if ((op->ret = pg_redeem(l->pg, key,
 		    l->cfg.node, o->rres.shop.id, o->rrq.now, &o->pg_won,
-		    &o->pg_first)) < 0) {
-			if (op->ret == -ECONNRESET)
-				l->ready = false;
-			leaser_warn(l, "cannot record a redemption");
-		}
+		    &o->pg_first)) < 0)
+			(void)leaser_failed(l, op->ret,
+			    "cannot record a redemption");
 		writer_port_hand_back(op->port, op);
 	}
 }
@@ -424,12 +433,8 @@ leaser_key_round(struct leaser *l, size_t i, bool closing)
 	    now - k->reported_at >= LEASER_REPORT_US))) {
 		if ((ret = pg_settle(l->pg, &(struct pg_key){ snap.campaign,
 		    snap.tier, snap.period }, l->cfg.node, taken - back, used,
-		    &ret_n)) < 0) {
-			if (ret == -ECONNRESET)
-				l->ready = false;
-			leaser_warn(l, "cannot settle a lease");
-			return false;
-		}
+		    &ret_n)) < 0)
+			return leaser_failed(l, ret, "cannot settle a lease");
 		pthread_mutex_lock(&l->mu);
 		/* A grant submitted since would have kept inflight > 0. */
 		k->settled = true;
@@ -449,12 +454,8 @@ leaser_key_round(struct leaser *l, size_t i, bool closing)
 		return false;
 	if ((ret = pg_lease(l->pg, &(struct pg_key){ snap.campaign,
 	    snap.tier, snap.period }, total, l->cfg.node, l->cfg.block, &got,
-	    &left)) < 0) {
-		if (ret == -ECONNRESET)
-			l->ready = false;
-		leaser_warn(l, "cannot lease stock");
-		return false;
-	}
+	    &left)) < 0)
+		return leaser_failed(l, ret, "cannot lease stock");
 	pthread_mutex_lock(&l->mu);
 	k->wanted = false;
 	k->exhausted = got == 0;
