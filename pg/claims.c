@@ -3,8 +3,24 @@
 
 #include <errno.h>
 #include <inttypes.h>
+#include <sodium.h>
 #include <stdio.h>
 #include <string.h>
+
+/* A claim's key across nodes. */
+void
+pg_claim_key(const char *campaign, const uint8_t *id, size_t idlen,
+    const uint8_t *hash, size_t hashlen, uint8_t out[PG_CLAIM_ID_BYTES])
+{
+	crypto_generichash_state st;
+
+	crypto_generichash_init(&st, NULL, 0, PG_CLAIM_ID_BYTES);
+	crypto_generichash_update(&st, (const uint8_t *)campaign,
+	    strlen(campaign) + 1);
+	crypto_generichash_update(&st, id, idlen);
+	crypto_generichash_update(&st, hash, hashlen);
+	crypto_generichash_final(&st, out, PG_CLAIM_ID_BYTES);
+}
 
 /* Reads a redemption row (node, shop, µs). */
 static void

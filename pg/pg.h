@@ -92,6 +92,11 @@ struct pg_redemption {
 	char shop[64];
 	int64_t time;			/* Unix µs */
 };
+/* A claim's key across nodes: BLAKE2b-128 of its campaign (with its NUL),
+ * id and token hash. The id alone (5 bytes) is unique in one store only;
+ * a claim that several stores hold (a copied store) has one key. */
+void pg_claim_key(const char *campaign, const uint8_t *id, size_t idlen,
+    const uint8_t *hash, size_t hashlen, uint8_t out[PG_CLAIM_ID_BYTES]);
 /* Records a redemption of the claim keyed id (the same on every node
  * that knows the claim) by node at shop, at now, unless one is
  * there: *first is the first one (this one when *won). */

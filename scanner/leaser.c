@@ -9,7 +9,6 @@
 #include <errno.h>
 #include <inttypes.h>
 #include <pthread.h>
-#include <sodium.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -316,21 +315,6 @@ leaser_redeem(struct leaser *l, struct writer_port *port, struct scan_op *o)
 	return 0;
 }
 
-/* A claim's key across nodes: its id alone (5 bytes) is unique in one
- * store only, so BLAKE2b-128 of its campaign, id and token hash. */
-static void
-leaser_claim_key(const struct store_claim *cl, uint8_t out[PG_CLAIM_ID_BYTES])
-{
-	crypto_generichash_state st;
-
-	crypto_generichash_init(&st, NULL, 0, PG_CLAIM_ID_BYTES);
-	crypto_generichash_update(&st, (const uint8_t *)cl->campaign,
-	    strlen(cl->campaign) + 1);
-	crypto_generichash_update(&st, cl->id, sizeof(cl->id));
-	crypto_generichash_update(&st, cl->hash, sizeof(cl->hash));
-	crypto_generichash_final(&st, out, PG_CLAIM_ID_BYTES);
-}
-
 /* Makes the waiting redemptions' inserts and hands each back. */
 static void
 leaser_redeem_all(struct leaser *l)
@@ -352,7 +336,9 @@ leaser_redeem_all(struct leaser *l)
 		if (op == NULL)
 			return;
 		o = (struct scan_op *)op;
-		leaser_claim_key(&o->rres.claim, key);
+		pg_claim_key(o->rres.claim.campaign, o->rres.claim.id,
+		    sizeof(o->rres.claim.id), o->rres.claim.hash,
+		    sizeof(o->rres.claim.hash), key);
 		if (!leaser_connect(l))
 			op->ret = -ECONNRESET;
 		else if ((op->ret = pg_redeem(l->pg, key,

@@ -13,7 +13,8 @@
 #   - a node SIGKILLed holding stock: `campaign reconcile --node --return`
 #     on its store gives the rest back;
 #   - one claim (on every store) redeemed on two nodes at once succeeds
-#     once; a third try on the third node gets the first one's result.
+#     once; a third try on the third node gets the first one's result,
+#     and so does `claim redeem --pg` on the third node's store.
 # Skipped, saying so, only when the PostgreSQL server binaries are
 # missing (tools/setup.sh --tests installs them).
 . "$(dirname "$0")/../rewards_load/lib.sh"
@@ -219,6 +220,11 @@ PY
 [ "$(pg_sql "SELECT count(*) FROM scanloop_redemptions")" = 1 ] ||
     fail "redemptions in PostgreSQL: $(pg_sql "SELECT * FROM scanloop_redemptions")"
 for n in 1 2 3; do node_stop "$n" TERM; done
+run "$SCANLOOP" claim redeem "$CLAIM" --store s2 --pg "$PG_CONNINFO" \
+    --node 3 --db "$T/n3"
+assert_rc 1 "claim redeem --pg on node 3's store"
+assert_contains "$ERR" "already redeemed"
+assert_contains "$ERR" "store s$winner (node $winner)"
 SCANLOOP_DB=$T/n$winner ok claim show "$CLAIM"
 assert_contains "$OUT" "redeemed: "
 note "a claim redeemed on nodes 1 and 2 at once: $codes; node 3 then answered 409 with node $winner's redemption"
