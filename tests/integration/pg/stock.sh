@@ -65,7 +65,7 @@ serve_stop
 for n in 1 2 3; do cp -a "$SCANLOOP_DB" "$T/n$n"; done
 
 # node_start N [ARGS]: node N on its store (and its port, if it had one).
-declare -A PORT PID
+declare -A PORT PID ERRF
 node_start() {
 	local n=$1
 	shift
@@ -74,6 +74,7 @@ node_start() {
 	    --pg-return 2 "$@"
 	PORT[$n]=$SRV_PORT
 	PID[$n]=$SRV_SIG_PID
+	ERRF[$n]=$SRV_ERR
 }
 # node_stop N SIG: stops node N with SIG (TERM: it must exit 0).
 node_stop() {
@@ -81,6 +82,7 @@ node_stop() {
 	kill -"$2" "${PID[$1]}"
 	serve_reap 30 2>/dev/null
 	[ -n "$SRV_RC" ] || fail "node $1 did not exit"
+	check_sanitizer "${ERRF[$1]}"
 	if [ "$2" = TERM ]; then
 		[ "$SRV_RC" -eq 0 ] || fail "node $1 exited $SRV_RC"
 	fi
