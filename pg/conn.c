@@ -33,6 +33,10 @@ static const char *const pg_schema_sql =
     " PRIMARY KEY (campaign, tier, period, node),"
     " FOREIGN KEY (campaign, tier, period)"
     "  REFERENCES scanloop_stock (campaign, tier, period));"
+    "CREATE TABLE IF NOT EXISTS scanloop_nodes ("
+    " node bigint PRIMARY KEY,"
+    " store text NOT NULL,"
+    " since timestamptz NOT NULL DEFAULT now());"
     "CREATE TABLE IF NOT EXISTS scanloop_redemptions ("
     " claim_id bytea PRIMARY KEY CHECK (length(claim_id) = 16),"
     " node bigint NOT NULL,"
@@ -233,4 +237,30 @@ pg_schema_check(struct pg *pg)
 	}
 	PQclear(r);
 	return ret;
+}
+
+/* Binds node to the store that first served as it. */
+int
+pg_node_bind(struct pg *pg, int64_t node, const char *store, bool *mine)
+{
+	char nd[24];
+	const char *p[2] = { nd, store };
+	PGresult *r;
+	int ret;
+
+	*mine = false;
+	snprintf(nd, sizeof(nd), "%" PRId64, node);
+	if ((ret = pg_run(pg, "INSERT INTO scanloop_nodes (node, store) "
+	    "VALUES ($1, $2) ON CONFLICT (node) DO NOTHING", 2, p)) < 0 ||
+	    (ret = pg_exec(pg, "SELECT store FROM scanloop_nodes WHERE "
+	    "node = $1", 1, p, &r)) < 0)
+		return ret;
+	*mine = PQntuples(r) == 1 && strcmp(PQgetvalue(r, 0, 0), store) == 0;
+	if (!*mine)
+		snprintf(pg->err, sizeof(pg->err), "node %" PRId64 " is "
+		    "another store's in this database (its store %s, this "
+		    "one %s): give each node its own --node", node,
+		    PQntuples(r) == 1 ? PQgetvalue(r, 0, 0) : "?", store);
+	PQclear(r);
+	return 0;
 }

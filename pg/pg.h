@@ -11,6 +11,9 @@
  * goes back to remaining). So remaining plus every node's lease is always
  * the stock, and a node awards at most its lease: no over-award.
  *
+ * Each node id belongs to one store (pg_node_bind): two stores serving as
+ * one node would settle each other's leases.
+ *
  * A redemption is a conditional insert keyed by the claim id: the first
  * one wins, every later try (any node) reads the first one's result.
  *
@@ -50,6 +53,13 @@ const char *pg_error(const struct pg *pg);
 int pg_schema_init(struct pg *pg) __attribute__((warn_unused_result));
 /* -EPROTO unless the schema is there, at this version. */
 int pg_schema_check(struct pg *pg) __attribute__((warn_unused_result));
+
+/* Binds node (its id) to store (a text that names the node's store, the
+ * same at every start): the first store to serve as node keeps it;
+ * *mine is false (with the reason in pg_error) for another store, whose
+ * leases would be settled against the first one's. */
+int pg_node_bind(struct pg *pg, int64_t node, const char *store, bool *mine)
+    __attribute__((warn_unused_result));
 
 /* Leases up to want units of k for node; the ledger row is made with total
  * units if it is new. *got: what was leased (0 when none is left), *left:

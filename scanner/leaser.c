@@ -9,6 +9,7 @@
 #include <errno.h>
 #include <inttypes.h>
 #include <pthread.h>
+#include <sodium.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -44,6 +45,7 @@ struct leaser {
 	char conninfo[1024];
 	struct tallies_lease iface;
 	struct pg *pg;
+	char store_id[LEASER_STORE_ID_CHARS + 1];
 	bool ready;			/* connected, schema checked, loaded */
 	int64_t warned;			/* the last warning, monotonic µs */
 	pthread_t thread;
@@ -267,6 +269,7 @@ leaser_load_cb(const struct pg_key *pk, void *arg)
 static bool
 leaser_connect(struct leaser *l)
 {
+	bool mine = false;
 	int ret;
 
 	if (l->ready)
@@ -280,6 +283,8 @@ leaser_connect(struct leaser *l)
 		}
 	}
 	if ((ret = pg_schema_check(l->pg)) < 0 ||
+	    (ret = pg_node_bind(l->pg, l->cfg.node, l->store_id, &mine)) <
+	    0 || !mine ||
 	    (ret = pg_node_leases(l->pg, l->cfg.node, leaser_load_cb, l)) <
 	    0) {
 		leaser_warn(l, "PostgreSQL");
@@ -514,18 +519,38 @@ leaser_main(void *arg)
 	return NULL;
 }
 
+/* The store's name in the ledger. */
+int
+leaser_store_id(struct store *st, char out[LEASER_STORE_ID_CHARS + 1])
+{
+	uint8_t secret[32], h[LEASER_STORE_ID_CHARS / 2];
+	int ret;
+
+	if ((ret = store_secret_get(st, "pg-node", secret)) < 0)
+		return ret;
+	crypto_generichash(h, sizeof(h), secret, sizeof(secret), NULL, 0);
+	sodium_memzero(secret, sizeof(secret));
+	sodium_bin2hex(out, LEASER_STORE_ID_CHARS + 1, h, sizeof(h));
+	return 0;
+}
+
 /* Starts the leaser. */
 int
 leaser_start(struct scan_core *core, const struct leaser_config *cfg,
     struct leaser **out)
 {
 	struct leaser *l;
+	int ret;
 
 	*out = NULL;
 	if ((l = calloc(1, sizeof(*l))) == NULL)
 		return -ENOMEM;
 	l->core = core;
 	l->cfg = *cfg;
+	if ((ret = leaser_store_id(core->st, l->store_id)) < 0) {
+		free(l);
+		return ret;
+	}
 	if (l->cfg.block == 0)
 		l->cfg.block = LEASER_BLOCK_DEFAULT;
 	snprintf(l->conninfo, sizeof(l->conninfo), "%s", cfg->conninfo);

@@ -28,6 +28,7 @@
 #include <stdint.h>
 
 #include "rewards/tallies.h"
+#include "store/store.h"
 
 #define LEASER_BLOCK_DEFAULT 20		/* units per lease */
 #define LEASER_IDLE_DEFAULT 30		/* seconds before idle stock goes */
@@ -46,6 +47,12 @@ struct leaser_config {
 	uint32_t idle_s;		/* --pg-return */
 };
 
+#define LEASER_STORE_ID_CHARS 32		/* hex of 16 bytes */
+
+/* The name a store goes by in the ledger (pg_node_bind): hex of a hash of
+ * a secret the store makes once; the same at every start of a node. */
+int leaser_store_id(struct store *st, char out[LEASER_STORE_ID_CHARS + 1])
+    __attribute__((warn_unused_result));
 /* Starts the thread (it connects by itself, and again after a loss). */
 int leaser_start(struct scan_core *core, const struct leaser_config *cfg,
     struct leaser **out) __attribute__((warn_unused_result));

@@ -220,11 +220,14 @@ rec_check_group(const struct rec_rows *r, size_t from, size_t to)
 }
 
 /* Opens the node's store for reconcile (locked against its server when it
- * is to be changed). */
+ * is to be changed, and only if it is node's store in the ledger). */
 static int
-rec_store_open(const char *cmd, bool give_back, struct store **st, int *lock)
+rec_store_open(const char *cmd, struct pg *pg, int64_t node, bool give_back,
+    struct store **st, int *lock)
 {
-	int rc;
+	char id[LEASER_STORE_ID_CHARS + 1];
+	bool mine = false;
+	int rc, ret;
 
 	*lock = -1;
 	if ((rc = cli_store_open(cmd, give_back ? 0 : STORE_RDONLY, st)) != 0)
@@ -235,6 +238,16 @@ rec_store_open(const char *cmd, bool give_back, struct store **st, int *lock)
 		return cli_reject(cmd, "the node's server is running on %s: "
 		    "stop it first (it gives back its stock itself)",
 		    cli_db());
+	}
+	if (give_back && ((ret = leaser_store_id(*st, id)) < 0 ||
+	    (ret = pg_node_bind(pg, node, id, &mine)) < 0 || !mine)) {
+		rc = cli_reject(cmd, "%s", ret < 0 && ret != -ECONNRESET &&
+		    ret != -EPROTO ? store_strerror(ret) : pg_error(pg));
+		close(*lock);
+		*lock = -1;
+		store_close(*st);
+		*st = NULL;
+		return rc;
 	}
 	return 0;
 }
@@ -263,8 +276,8 @@ cli_campaign_reconcile(const char *cmd, const char *id, const char *conninfo,
 		    "node has leased from it)", id);
 		goto out;
 	}
-	if (node > 0 && (rc = rec_store_open(cmd, give_back, &st, &lock)) !=
-	    0)
+	if (node > 0 && (rc = rec_store_open(cmd, pg, node, give_back, &st,
+	    &lock)) != 0)
 		goto out;
 	rc = EXIT_REJECTED;
 	for (size_t i = 0; give_back && i < r.n; i++)

@@ -65,6 +65,7 @@ static const char serve_help[] =
 "     stock or a daily cap together. A draw whose tier has no leased stock\n"
 "     here yet answers 503 \"try again\" (Retry-After: 1) while a lease is\n"
 "     fetched, also while PostgreSQL is down; scans are not affected.\n"
+"     Each node needs its own --node.\n"
 "\n"
 "     SIGTERM or SIGINT: stop accepting, answer requests in flight, commit,\n"
 "     exit 0. SIGHUP: reopen the access log. An I/O error on commit ends\n"
@@ -259,6 +260,7 @@ cmd_serve(int argc, char **argv)
 	    .idle_s = LEASER_IDLE_DEFAULT };
 	struct store *st = NULL;
 	bool have_burst = false, kafka_extra = false, pg_extra = false;
+	bool node_given = false;
 	uint64_t v;
 	int ch, ret, rc;
 
@@ -368,6 +370,7 @@ cmd_serve(int argc, char **argv)
 				return cli_usage(cmd, "--node must be from 1 to "
 				    "%d, not '%s'", STREAM_NODE_MAX, optarg);
 			cfg.node = (uint32_t)v;
+			node_given = true;
 			break;
 		case OPT_KAFKA:
 			if (optarg[0] == '\0')
@@ -436,6 +439,8 @@ cmd_serve(int argc, char **argv)
 	}
 	if (pg_extra && pg.conninfo == NULL)
 		return cli_usage(cmd, "--pg-lease and --pg-return go with --pg");
+	if (pg.conninfo != NULL && !node_given)
+		return cli_usage(cmd, "--pg needs --node ID: each node its own");
 	if (pg.conninfo != NULL) {
 		pg.node = cfg.node;
 		cfg.pg = &pg;

@@ -14,7 +14,8 @@
 #     on its store gives the rest back;
 #   - one claim (on every store) redeemed on two nodes at once succeeds
 #     once; a third try on the third node gets the first one's result,
-#     and so does `claim redeem --pg` on the third node's store.
+#     and so does `claim redeem --pg` on the third node's store;
+#   - a second store serving as node 1 leases nothing.
 # Skipped, saying so, only when the PostgreSQL server binaries are
 # missing (tools/setup.sh --tests installs them).
 . "$(dirname "$0")/../rewards_load/lib.sh"
@@ -26,7 +27,7 @@ rl_setup
 pg_start || fail "$PG_ERROR"
 on_cleanup pg_stop
 ok pg init "$PG_CONNINFO"
-assert_contains "$OUT" "schema version 1"
+assert_contains "$OUT" "schema version 1" "pg init"
 
 # The campaign: A (total 40, daily cap 12), B (total 10), P (points,
 # total 25); and a second one, "race", whose claim every store gets.
@@ -132,7 +133,7 @@ for i in $(seq 1 30); do
 	code=$(sed -n "${i}p" "$T/later.txt")
 	post_json /api/v1/draws "{\"code\": \"$code\"}"
 	case $CODE in
-	503) assert_contains "$BODY" try_again; retry=$((retry + 1))
+	503) assert_contains "$BODY" try_again "a 503 draw"; retry=$((retry + 1))
 	     echo "$code" >>"$T/run/pgdown.txt" ;;
 	200) [ "$(json_get "j['outcome']")" = '"miss"' ] ||
 	         fail "a draw won while PostgreSQL was down: $BODY" ;;
@@ -170,7 +171,7 @@ node_stop 1 TERM
 run "$SCANLOOP" campaign reconcile "$ID" --pg "$PG_CONNINFO" --node 3 \
     --db "$T/n3" --return
 assert_rc 0 "campaign reconcile --node 3 --return"
-assert_contains "$OUT" "gave back"
+assert_contains "$OUT" "gave back" "reconcile --return"
 note "node 3 killed ($held of tier B leased beyond its last report): $(grep 'gave back' <<<"$OUT" | tr '\n' ';')"
 SCANLOOP_DB=$T/n3 ok export draws --campaign "$ID" --format jsonl \
     --out "$T/run/n3-draws.jsonl"
@@ -225,9 +226,19 @@ for n in 1 2 3; do node_stop "$n" TERM; done
 run "$SCANLOOP" claim redeem "$CLAIM" --store s2 --pg "$PG_CONNINFO" \
     --node 3 --db "$T/n3"
 assert_rc 1 "claim redeem --pg on node 3's store"
-assert_contains "$ERR" "already redeemed"
-assert_contains "$ERR" "store s$winner (node $winner)"
+assert_contains "$ERR" "already redeemed" "claim redeem --pg on node 3"
+assert_contains "$ERR" "store s$winner (node $winner)" "claim redeem --pg on node 3"
 SCANLOOP_DB=$T/n$winner ok claim show "$CLAIM"
-assert_contains "$OUT" "redeemed: "
-note "a claim redeemed on nodes 1 and 2 at once: $codes; node 3 then answered 409 with node $winner's redemption"
+assert_contains "$OUT" "redeemed: " "claim show on the winner"
+note "a claim redeemed on nodes 1 and 2 at once: $codes; node 3 then answered 409 with node $winner's redemption, and so did claim redeem --pg on its store"
+
+# 5. A node id is one store's: node 2's store serving as node 1 leases
+# nothing (it would settle node 1's leases) and says why.
+SCANLOOP_DB=$T/n2 serve_start --rate 0 --pg "$PG_CONNINFO" --node 1
+poll 50 0.2 grep -q "is another store's" "$SRV_ERR" ||
+    fail "a second store as node 1: $(tail -n 3 "$SRV_ERR")"
+serve_stop
+run "$SCANLOOP" serve --pg "$PG_CONNINFO"
+assert_rc 2 "serve --pg without --node"
+note "a second store as node 1: refused by the ledger"
 note "ok"
