@@ -51,8 +51,12 @@ pg_set_error(struct pg *pg, const char *what, const char *msg)
 
 	snprintf(pg->err, sizeof(pg->err), "%s: %s", what,
 	    msg != NULL && *msg != '\0' ? msg : "no answer");
-	while ((nl = strchr(pg->err, '\n')) != NULL)
-		*nl = nl[1] == '\0' ? '\0' : ' ';
+	/* libpq's own: "...failed: ...\n\tIs the server running...\n". */
+	for (nl = pg->err; *nl != '\0'; nl++)
+		if (*nl == '\n' || *nl == '\t')
+			*nl = ' ';
+	while (nl > pg->err && nl[-1] == ' ')
+		*--nl = '\0';
 }
 
 /* Drops the server's notices ("relation ... already exists, skipping"). */
