@@ -20,6 +20,8 @@
  *   router.c        the route table, health and metrics
  *   core.c          what every server over a store shares: the writer,
  *                   the caches it keeps, the campaigns, the secrets
+ *   leaser.c        --pg: prize stock leased from PostgreSQL, and the
+ *                   redemptions' inserts there, on a thread of their own
  *   server.c        scan_serve: listeners, per-loop state, signals
  */
 #ifndef SCANLOOP_SCAN_INTERNAL_H
