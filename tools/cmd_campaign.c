@@ -715,9 +715,8 @@ cmd_campaign(int argc, char **argv)
 			pg = optarg;
 			break;
 		case 'N':
-			if (!cli_parse_u64(optarg, 1, 65535, &node))
-				return cli_usage(cmd, "--node must be from 1 to "
-				    "65535, not '%s'", optarg);
+			if ((rc = cli_node_arg(cmd, optarg, &node)) != 0)
+				return rc;
 			break;
 		case 'R':
 			give_back = true;

@@ -37,6 +37,15 @@ static const char pg_help[] =
 "     0 on success, 1 when PostgreSQL refuses or cannot be reached, 2 on\n"
 "     a usage error.\n";
 
+/* Parses --node N (1 to 65535): 0, or a usage error's status. */
+int
+cli_node_arg(const char *cmd, const char *arg, uint64_t *node)
+{
+	if (cli_parse_u64(arg, 1, 65535, node))
+		return 0;
+	return cli_usage(cmd, "--node must be from 1 to 65535, not '%s'", arg);
+}
+
 /* scanloop pg init CONNINFO. */
 int
 cmd_pg(int argc, char **argv)
