@@ -132,15 +132,18 @@ draw_leased(struct store_txn *t, const struct tallies *tl,
 	return 0;
 }
 
-/* True if tier i still has stock in total and on day (and, leased, this
- * node holds some: else *retry when more may come). */
+/* True if tier i still has stock in total and on day; then, leased, if
+ * this node holds some: else *retry when more may come, or *ledger when
+ * the shared ledger has none left. The stock of the log comes first, so
+ * that a ledger miss is one the audit's replay would have awarded. */
 static int
 draw_in_stock(struct store_txn *t, const struct tallies *tl,
-    const struct campaign *c, size_t i, int day, bool *ok, bool *retry)
+    const struct campaign *c, size_t i, int day, bool *ok, bool *retry,
+    bool *ledger)
 {
 	const struct campaign_tier *tier = &c->tiers[i];
 	uint8_t subject[16] = { (uint8_t)i };
-	uint64_t n;
+	uint64_t n, today = 0;
 	int ret;
 
 	assert(i < c->ntiers);
@@ -150,34 +153,34 @@ draw_in_stock(struct store_txn *t, const struct tallies *tl,
 		return ret;
 	if (n >= tier->total)
 		return 0;
-	if ((ret = draw_leased(t, tl, c, i, 0, n, ok, retry)) < 0 || !*ok)
-		return ret;
-	*ok = false;
 	if (tier->daily_cap != 0) {
 		if (day < 0)
 			return 0;
 		if ((ret = tallies_count_get(tl, t, c->id, STORE_COUNT_STOCK,
-		    subject, (uint32_t)day + 1, &n)) < 0)
+		    subject, (uint32_t)day + 1, &today)) < 0)
 			return ret;
-		if (n >= tier->daily_cap)
+		if (today >= tier->daily_cap)
 			return 0;
-		if ((ret = draw_leased(t, tl, c, i, (uint32_t)day + 1, n, ok,
-		    retry)) < 0 || !*ok)
-			return ret;
 	}
-	*ok = true;
+	if ((ret = draw_leased(t, tl, c, i, 0, n, ok, retry)) < 0)
+		return ret;
+	if (*ok && tier->daily_cap != 0 && (ret = draw_leased(t, tl, c, i,
+	    (uint32_t)day + 1, today, ok, retry)) < 0)
+		return ret;
+	*ledger = !*ok && !*retry;
 	return 0;
 }
 
 /* Picks the tier of d's random number among the tiers of one reveal;
- * a tier out of stock, in total or today, is a miss (-1); *retry when
- * the tier's stock is leased and more is being fetched. */
+ * a tier out of stock, in total or today, is a miss (-1), and one the
+ * shared ledger has none left of sets d->reason; *retry when the tier's
+ * stock is leased and more is being fetched. */
 static int
 draw_pick_in_stock(struct store_txn *t, const struct tallies *tl,
-    const struct campaign *c, int reveal, const struct store_draw *d,
+    const struct campaign *c, int reveal, struct store_draw *d,
     int day, int *tier, bool *retry)
 {
-	bool ok = false;
+	bool ok = false, ledger = false;
 	int ret;
 
 	*retry = false;
@@ -185,10 +188,12 @@ draw_pick_in_stock(struct store_txn *t, const struct tallies *tl,
 	if (*tier < 0)
 		return 0;
 	if ((ret = draw_in_stock(t, tl, c, (size_t)*tier, day, &ok,
-	    retry)) < 0)
+	    retry, &ledger)) < 0)
 		return ret;
 	if (!ok)
 		*tier = -1;
+	if (ledger)
+		d->reason = (uint8_t)DRAW_MISS_LEDGER;
 	return 0;
 }
 

@@ -40,6 +40,10 @@ enum draw_refusal {
 	DRAW_REFUSE_VISITOR_DAY,	/* draws per visitor per day */
 	DRAW_REFUSE_IP_HOUR,		/* draws per network per hour */
 	DRAW_REFUSE_VISITOR_WINS,	/* wins per visitor */
+	/* Not a refusal: the reason of an online draw or an opening whose
+	 * tier had stock by the node's log but none left in the shared
+	 * ledger (serve --pg): no prize, and the audit knows why. */
+	DRAW_MISS_LEDGER,
 };
 
 struct draw_request {

@@ -109,11 +109,13 @@ test_server_lease(void **state)
 	assert_int_equal(m.period, 0);
 	assert_int_equal(counter(f, "caps", STORE_COUNT_STOCK, 0, 0), 2);
 
-	/* The ledger has none left: a miss, recorded as one. */
+	/* The ledger has none left: a miss, recorded as one, with its reason
+	 * (the audit's replay would have awarded it). */
 	m.exhausted = true;
 	r = draw_with(f, &tl, 3, now);
 	assert_int_equal(r.status, DRAW_NEW);
 	assert_int_equal(r.draw.outcome, STORE_OUTCOME_MISS);
+	assert_int_equal(r.draw.reason, DRAW_MISS_LEDGER);
 	assert_int_equal(r.draw.seq, 3);
 	assert_int_equal(counter(f, "caps", STORE_COUNT_STOCK, 0, 0), 2);
 	assert_int_equal(counter(f, "caps", STORE_COUNT_STOCK, 0, 1), 2);

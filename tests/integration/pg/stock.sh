@@ -15,7 +15,9 @@
 #   - one claim (on every store) redeemed on two nodes at once succeeds
 #     once; a third try on the third node gets the first one's result,
 #     and so does `claim redeem --pg` on the third node's store;
-#   - a second store serving as node 1 leases nothing.
+#   - a second store serving as node 1 leases nothing;
+#   - a node's draw log passes the audit (store, log, audit_draws.py),
+#     its misses for the ledger included.
 # Skipped, saying so, only when the PostgreSQL server binaries are
 # missing (tools/setup.sh --tests installs them).
 . "$(dirname "$0")/../rewards_load/lib.sh"
@@ -241,4 +243,12 @@ serve_stop
 run "$SCANLOOP" serve --pg "$PG_CONNINFO"
 assert_rc 2 "serve --pg without --node"
 note "a second store as node 1: refused by the ledger"
+
+# 6. Each node's draw log audits on its own: a draw that missed for the
+# ledger (its tier had stock by the node's log) carries its reason.
+SCANLOOP_DB=$T/n1 ok export draws --campaign "$ID" --format jsonl \
+    --out "$T/run/n1-final.jsonl"
+grep -q '"reason": *"ledger_empty"' "$T/run/n1-final.jsonl" ||
+    fail "node 1 never missed for the ledger: $(grep -c . "$T/run/n1-final.jsonl") entries"
+SCANLOOP_DB=$T/n1 rl_audit "$ID" "$T/run/n1-final.jsonl"
 note "ok"
