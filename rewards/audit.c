@@ -341,8 +341,8 @@ audit_online(struct audit *a, const struct store_draw *d, int day)
 		    e->seq);
 		return -EINVAL;
 	}
-	if (audit_pick(a, d, CAMPAIGN_ONLINE, day, &tier, why, sizeof(why)) < 0 ||
-	    audit_ledger(a, d, &tier, why, sizeof(why)) < 0)
+	if (audit_pick(a, d, CAMPAIGN_ONLINE, day, &tier, why,
+	    sizeof(why)) < 0 || audit_ledger(a, d, &tier, why, sizeof(why)) < 0)
 		return -EINVAL;
 	want = tier >= 0 ? (unsigned)tier + 1 : c->has_at_store ?
 	    STORE_OUTCOME_TICKET : STORE_OUTCOME_MISS;

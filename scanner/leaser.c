@@ -30,7 +30,7 @@ struct leaser_key {
 	bool active;			/* draws use it: lease ahead */
 	bool exhausted;			/* the ledger had none left */
 	int64_t exhausted_at;		/* monotonic µs */
-	bool settled;			/* the ledger's lease is the store's */
+	bool settled;			/* the ledger's lease = the store's */
 	int inflight;			/* writer operations not yet back */
 	/* The thread's own. */
 	uint64_t used_seen;
@@ -433,8 +433,8 @@ leaser_key_round(struct leaser *l, size_t i, bool closing)
 		k->reported = used;
 		k->reported_at = now;
 		if (ret_n > 0)
-			log_info("prize stock: gave back %" PRIu64 " of %s tier "
-			    "%d period %" PRIu32, ret_n, snap.campaign,
+			log_info("prize stock: gave back %" PRIu64 " of %s "
+			    "tier %d period %" PRIu32, ret_n, snap.campaign,
 			    snap.tier, snap.period);
 	}
 	if (give)

@@ -438,7 +438,8 @@ cmd_serve(int argc, char **argv)
 		cfg.kafka = &kafka;
 	}
 	if (pg_extra && pg.conninfo == NULL)
-		return cli_usage(cmd, "--pg-lease and --pg-return go with --pg");
+		return cli_usage(cmd, "--pg-lease and --pg-return go with "
+		    "--pg");
 	if (pg.conninfo != NULL && !node_given)
 		return cli_usage(cmd, "--pg needs --node ID: each node its own");
 	if (pg.conninfo != NULL) {
