@@ -132,7 +132,8 @@ class Replay:
             if code[0]:
                 raise AuditError(f"seq {seq}: serial {d['serial']} drew online before, at seq {code[0]}")
         if kind == "refused":
-            if outcome != 0xFF or int(d["rnd"], 16) != 0 or d["claim"] or not d["reason"]:
+            if outcome != 0xFF or int(d["rnd"], 16) != 0 or d["claim"] or not d["reason"] \
+                    or d["reason"] == "ledger_empty":
                 raise AuditError(f"seq {seq}: malformed refusal")
             self.count["refused"] += 1
             return
@@ -150,6 +151,14 @@ class Replay:
         i = pick(self.tiers, "online" if kind == "online" else "at_store", uniform(rnd))
         if i >= 0 and not self.in_stock(i, day):
             i = -1
+        if d["reason"] == "ledger_empty":
+            # Nodes sharing a PostgreSQL ledger (serve --pg): the tier had
+            # stock by this log, none left in the ledger.
+            if i < 0:
+                raise AuditError(f"seq {seq}: reason ledger_empty, but the draw picks no tier in stock")
+            i = -1
+        elif d["reason"] is not None:
+            raise AuditError(f"seq {seq}: a {kind} draw has no reason")
         want = i + 1 if i >= 0 else (0xFE if kind == "online" and self.at_store else 0)
         if outcome != want:
             raise AuditError(f"seq {seq}: outcome: expected {self.name(want)}, found {self.name(outcome)}")

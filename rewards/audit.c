@@ -282,6 +282,31 @@ audit_pick(struct audit *a, const struct store_draw *d, int reveal, int day,
 	return 0;
 }
 
+/*
+ * A draw of nodes sharing a PostgreSQL ledger (serve --pg) may miss a tier
+ * that the node's own log still had stock of: its reason says so, and the
+ * replay takes it as capped. The ledger's figures across the nodes
+ * (campaign reconcile) are what shows that no stock went unawarded
+ * beyond it. Only a pick that the replay would award may carry it.
+ */
+static int
+audit_ledger(struct audit *a, const struct store_draw *d, int *tier,
+    char *why, size_t n)
+{
+	if (d->reason != DRAW_MISS_LEDGER)
+		return 0;
+	if (*tier < 0) {
+		audit_fail(a, "seq %" PRIu64 ": reason: 'ledger_empty', but "
+		    "the draw picks no tier in stock%s", d->seq, why);
+		return -EINVAL;
+	}
+	snprintf(why, n, " (tier '%s' in stock here, none left in the "
+	    "shared ledger)", a->c->tiers[*tier].id);
+	*tier = -1;
+	a->sum.capped++;
+	return 0;
+}
+
 /* Checks the window of an online draw or a refusal. */
 static int
 audit_window(struct audit *a, const struct store_draw *d)
@@ -316,7 +341,8 @@ audit_online(struct audit *a, const struct store_draw *d, int day)
 		    e->seq);
 		return -EINVAL;
 	}
-	if (audit_pick(a, d, CAMPAIGN_ONLINE, day, &tier, why, sizeof(why)) < 0)
+	if (audit_pick(a, d, CAMPAIGN_ONLINE, day, &tier, why,
+	    sizeof(why)) < 0 || audit_ledger(a, d, &tier, why, sizeof(why)) < 0)
 		return -EINVAL;
 	want = tier >= 0 ? (unsigned)tier + 1 : c->has_at_store ?
 	    STORE_OUTCOME_TICKET : STORE_OUTCOME_MISS;
@@ -326,7 +352,7 @@ audit_online(struct audit *a, const struct store_draw *d, int day)
 		    why, drawlog_outcome_name(c, d->outcome));
 		return -EINVAL;
 	}
-	if (d->reason != 0) {
+	if (d->reason != 0 && d->reason != DRAW_MISS_LEDGER) {
 		audit_fail(a, "seq %" PRIu64 ": reason: an online draw has none",
 		    d->seq);
 		return -EINVAL;
@@ -387,7 +413,7 @@ audit_open(struct audit *a, const struct store_draw *d, int day)
 		return -EINVAL;
 	}
 	if (audit_pick(a, d, CAMPAIGN_AT_STORE, day, &tier, why,
-	    sizeof(why)) < 0)
+	    sizeof(why)) < 0 || audit_ledger(a, d, &tier, why, sizeof(why)) < 0)
 		return -EINVAL;
 	want = tier >= 0 ? (unsigned)tier + 1 : STORE_OUTCOME_MISS;
 	if (d->outcome != want) {
@@ -397,7 +423,8 @@ audit_open(struct audit *a, const struct store_draw *d, int day)
 		    drawlog_outcome_name(c, d->outcome));
 		return -EINVAL;
 	}
-	if (!d->has_claim || d->reason != 0) {
+	if (!d->has_claim || (d->reason != 0 &&
+	    d->reason != DRAW_MISS_LEDGER)) {
 		audit_fail(a, "seq %" PRIu64 ": an opening names its claim and "
 		    "has no reason", d->seq);
 		return -EINVAL;
@@ -425,7 +452,8 @@ audit_refused(struct audit *a, const struct store_draw *d, int day)
 	if (audit_window(a, d) < 0)
 		return -EINVAL;
 	if (d->outcome != STORE_OUTCOME_REFUSED || d->rnd != 0 ||
-	    d->has_claim || drawlog_reason_name(d->reason) == NULL) {
+	    d->has_claim || drawlog_reason_name(d->reason) == NULL ||
+	    d->reason == DRAW_MISS_LEDGER) {
 		audit_fail(a, "seq %" PRIu64 ": a refusal has outcome 'refused', "
 		    "rnd 0, no claim and a reason", d->seq);
 		return -EINVAL;

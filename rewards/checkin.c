@@ -316,7 +316,9 @@ checkin_reward(struct store_txn *t, const struct checkin_request *rq,
 	drq.tallies = rq->tallies;
 	if ((ret = draw_online_txn(t, &drq, dr)) < 0)
 		return ret;
-	*drew = true;
+	/* With stock leased from PostgreSQL and none held yet, the draw
+	 * wrote nothing: the check-in counts, without a draw. */
+	*drew = dr->status != DRAW_RETRY;
 	return 0;
 }
 

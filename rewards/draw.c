@@ -98,14 +98,52 @@ draw_refusal_text(int refusal, bool zh)
 	}
 }
 
-/* True if tier i still has stock in total and on day. */
+/*
+ * With leased stock: whether this node holds a unit of tier i in period
+ * beyond the used it awarded. A tier is leased when the server has a
+ * ledger (serve --pg) or when the store took a lease of it (the command
+ * line on a node's store then awards only what the node holds). When none
+ * is held, *retry unless the ledger has none left (the command line
+ * cannot lease: always *retry).
+ */
+static int
+draw_leased(struct store_txn *t, const struct tallies *tl,
+    const struct campaign *c, size_t i, uint32_t period, uint64_t used,
+    bool *ok, bool *retry)
+{
+	uint8_t subject[16] = { (uint8_t)i, STORE_LEASE_TAKEN };
+	uint64_t taken, back;
+	int ret;
+
+	*ok = true;
+	if ((ret = tallies_count_get(tl, t, c->id, STORE_COUNT_LEASE, subject,
+	    period, &taken)) < 0)
+		return ret;
+	if (tl->lease == NULL && taken == 0)
+		return 0;
+	subject[1] = STORE_LEASE_RETURNED;
+	if ((ret = tallies_count_get(tl, t, c->id, STORE_COUNT_LEASE, subject,
+	    period, &back)) < 0)
+		return ret;
+	*ok = taken > back && taken - back > used;
+	if (!*ok)
+		*retry = tl->lease == NULL || !tl->lease->exhausted(
+		    tl->lease->arg, c->id, (int)i, period);
+	return 0;
+}
+
+/* True if tier i still has stock in total and on day; then, leased, if
+ * this node holds some: else *retry when more may come, or *ledger when
+ * the shared ledger has none left. The stock of the log comes first, so
+ * that a ledger miss is one the audit's replay would have awarded. */
 static int
 draw_in_stock(struct store_txn *t, const struct tallies *tl,
-    const struct campaign *c, size_t i, int day, bool *ok)
+    const struct campaign *c, size_t i, int day, bool *ok, bool *retry,
+    bool *ledger)
 {
 	const struct campaign_tier *tier = &c->tiers[i];
 	uint8_t subject[16] = { (uint8_t)i };
-	uint64_t n;
+	uint64_t n, today = 0;
 	int ret;
 
 	assert(i < c->ntiers);
@@ -119,32 +157,43 @@ draw_in_stock(struct store_txn *t, const struct tallies *tl,
 		if (day < 0)
 			return 0;
 		if ((ret = tallies_count_get(tl, t, c->id, STORE_COUNT_STOCK,
-		    subject, (uint32_t)day + 1, &n)) < 0)
+		    subject, (uint32_t)day + 1, &today)) < 0)
 			return ret;
-		if (n >= tier->daily_cap)
+		if (today >= tier->daily_cap)
 			return 0;
 	}
-	*ok = true;
+	if ((ret = draw_leased(t, tl, c, i, 0, n, ok, retry)) < 0)
+		return ret;
+	if (*ok && tier->daily_cap != 0 && (ret = draw_leased(t, tl, c, i,
+	    (uint32_t)day + 1, today, ok, retry)) < 0)
+		return ret;
+	*ledger = !*ok && !*retry;
 	return 0;
 }
 
 /* Picks the tier of d's random number among the tiers of one reveal;
- * a tier out of stock, in total or today, is a miss (-1). */
+ * a tier out of stock, in total or today, is a miss (-1), and one the
+ * shared ledger has none left of sets d->reason; *retry when the tier's
+ * stock is leased and more is being fetched. */
 static int
 draw_pick_in_stock(struct store_txn *t, const struct tallies *tl,
-    const struct campaign *c, int reveal, const struct store_draw *d,
-    int day, int *tier)
+    const struct campaign *c, int reveal, struct store_draw *d,
+    int day, int *tier, bool *retry)
 {
-	bool ok = false;
+	bool ok = false, ledger = false;
 	int ret;
 
+	*retry = false;
 	*tier = draw_pick(c, reveal, draw_uniform(d->rnd));
 	if (*tier < 0)
 		return 0;
-	if ((ret = draw_in_stock(t, tl, c, (size_t)*tier, day, &ok)) < 0)
+	if ((ret = draw_in_stock(t, tl, c, (size_t)*tier, day, &ok,
+	    retry, &ledger)) < 0)
 		return ret;
 	if (!ok)
 		*tier = -1;
+	if (ledger)
+		d->reason = (uint8_t)DRAW_MISS_LEDGER;
 	return 0;
 }
 
@@ -401,6 +450,7 @@ draw_online_txn(struct store_txn *t, const struct draw_request *rq,
 	struct store_draw *d = &res->draw;
 	uint32_t hour = (uint32_t)(rq->now / DRAW_HOUR_US);
 	int day, tier = -1, refusal, ret;
+	bool retry;
 
 	memset(res, 0, sizeof(*res));
 	if ((ret = tallies_header_get(tl, t, c->id, &hdr)) < 0)
@@ -425,8 +475,15 @@ draw_online_txn(struct store_txn *t, const struct draw_request *rq,
 	    rq->now, day);
 	d->event_id = rq->event_id;
 	if ((ret = draw_pick_in_stock(t, tl, c, CAMPAIGN_ONLINE, d, day,
-	    &tier)) < 0)
+	    &tier, &retry)) < 0)
 		return ret;
+	if (retry) {
+		/* Nothing is written: the code keeps its draw, and its
+		 * sequence number is not used. */
+		memset(res, 0, sizeof(*res));
+		res->status = DRAW_RETRY;
+		return 0;
+	}
 	if (tier >= 0) {
 		if ((ret = draw_award(t, tl, tl, c, tier, day, d,
 		    &res->points_balance)) < 0)
@@ -483,6 +540,7 @@ draw_open_txn(struct store_txn *t, const struct tallies *tl,
 {
 	struct store_campaign hdr;
 	int day = campaign_day(c, now), tier, ret;
+	bool retry;
 
 	if ((ret = tallies_header_get(tl, t, c->id, &hdr)) < 0)
 		return ret == -ENOENT ? -EIO : ret;
@@ -493,8 +551,10 @@ draw_open_txn(struct store_txn *t, const struct tallies *tl,
 	d->has_claim = 1;
 	snprintf(d->shop, sizeof(d->shop), "%s", shop);
 	if ((ret = draw_pick_in_stock(t, tl, c, CAMPAIGN_AT_STORE, d, day,
-	    &tier)) < 0)
+	    &tier, &retry)) < 0)
 		return ret;
+	if (retry)
+		return -EAGAIN;		/* nothing written yet */
 	d->outcome = STORE_OUTCOME_MISS;
 	/* The opening's win counts in the store itself: the scan server
 	 * replays only online draws into its write-back after a crash. */

@@ -31,6 +31,8 @@ enum draw_status {
 	DRAW_REPEAT,		/* the code drew before: its first result */
 	DRAW_REFUSED,		/* a risk limit refused; the code keeps its draw */
 	DRAW_CLOSED,		/* the campaign is not running now */
+	DRAW_RETRY,		/* leased stock is being fetched: nothing was
+				 * recorded, try again shortly */
 };
 
 enum draw_refusal {
@@ -38,6 +40,10 @@ enum draw_refusal {
 	DRAW_REFUSE_VISITOR_DAY,	/* draws per visitor per day */
 	DRAW_REFUSE_IP_HOUR,		/* draws per network per hour */
 	DRAW_REFUSE_VISITOR_WINS,	/* wins per visitor */
+	/* Not a refusal: the reason of an online draw or an opening whose
+	 * tier had stock by the node's log but none left in the shared
+	 * ledger (serve --pg): no prize, and the audit knows why. */
+	DRAW_MISS_LEDGER,
 };
 
 struct draw_request {
@@ -86,7 +92,8 @@ int draw_lookup_txn(struct store_txn *t, const struct tallies *tl,
     __attribute__((warn_unused_result));
 /* Opens the sealed ticket of claim cl at shop: draws over the at-store
  * tiers; on a win sets cl->tier. Fills the log entry (opening) and, for
- * points, the visitor's new balance. Returns 0 or a negative errno. */
+ * points, the visitor's new balance. Returns 0 or a negative errno:
+ * -EAGAIN when the tier drawn is leased stock none of which is held now. */
 int draw_open_txn(struct store_txn *t, const struct tallies *tl,
     const struct campaign *c, struct store_claim *cl, const char *shop,
     int64_t now, struct store_draw *opening, int64_t *points_balance)

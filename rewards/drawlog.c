@@ -29,7 +29,7 @@ drawlog_kind_name(int kind)
 	}
 }
 
-/* Refusal reason names. */
+/* Reason names: refusals, and a miss of the shared ledger. */
 const char *
 drawlog_reason_name(int reason)
 {
@@ -40,6 +40,8 @@ drawlog_reason_name(int reason)
 		return "ip_hour";
 	case DRAW_REFUSE_VISITOR_WINS:
 		return "visitor_wins";
+	case DRAW_MISS_LEDGER:
+		return "ledger_empty";
 	default:
 		return NULL;
 	}
@@ -245,11 +247,11 @@ drawlog_draw_from_json(const struct campaign *c, json_t *o,
 	if (!json_is_null(v)) {
 		if ((s = json_string_value(v)) == NULL)
 			BAD("reason");
-		for (d->reason = 1; d->reason <= DRAW_REFUSE_VISITOR_WINS;
+		for (d->reason = 1; d->reason <= DRAW_MISS_LEDGER;
 		    d->reason++)
 			if (strcmp(s, drawlog_reason_name(d->reason)) == 0)
 				break;
-		if (d->reason > DRAW_REFUSE_VISITOR_WINS)
+		if (d->reason > DRAW_MISS_LEDGER)
 			BAD("reason");
 	}
 	v = json_object_get(o, "claim");

@@ -41,13 +41,12 @@ redeem_refusal(const struct redeem_request *rq, const struct redeem_result *res)
 	return REDEEM_OK;
 }
 
-/* Redeems a claim for a shop. */
+/* Checks a redemption without making it. */
 int
-redeem_txn(struct store_txn *t, const struct redeem_request *rq,
+redeem_check_txn(struct store_txn *t, const struct redeem_request *rq,
     struct redeem_result *res)
 {
 	struct store_claim *cl = &res->claim;
-	struct store_log_entry logged;
 	bool ok, found;
 	int ret;
 
@@ -74,8 +73,22 @@ redeem_txn(struct store_txn *t, const struct redeem_request *rq,
 	}
 	if ((res->c = rq->lookup(cl->campaign, rq->lookup_arg)) == NULL)
 		return -EIO;
-	if ((res->status = redeem_refusal(rq, res)) != REDEEM_OK)
-		return 0;
+	res->status = redeem_refusal(rq, res);
+	return 0;
+}
+
+/* Redeems a claim for a shop. */
+int
+redeem_txn(struct store_txn *t, const struct redeem_request *rq,
+    struct redeem_result *res)
+{
+	struct store_claim *cl = &res->claim;
+	struct store_log_entry logged;
+	int ret;
+
+	if ((ret = redeem_check_txn(t, rq, res)) < 0 ||
+	    res->status != REDEEM_OK)
+		return ret;
 	if (cl->ticket) {
 		if ((ret = draw_open_txn(t, rq->tallies, res->c, cl,
 		    res->shop.id, rq->now, &res->opening,

@@ -51,6 +51,10 @@ struct redeem_result {
 	struct campaign *c;		/* a reference; redeem_result_free */
 };
 
+/* The checks of redeem_txn without the redemption (a read transaction
+ * will do): res->status REDEEM_OK when redeem_txn would redeem now. */
+int redeem_check_txn(struct store_txn *t, const struct redeem_request *rq,
+    struct redeem_result *res) __attribute__((warn_unused_result));
 /* Redeems a claim (opening a sealed ticket) for a shop. Returns 0 (see
  * res->status) or a negative errno from the store. */
 int redeem_txn(struct store_txn *t, const struct redeem_request *rq,

@@ -67,4 +67,5 @@ static const struct tallies_ops tallies_store_ops = {
 	.draw_add = tallies_store_draw_add,
 };
 
-const struct tallies tallies_store = { &tallies_store_ops, NULL, true };
+const struct tallies tallies_store = { .ops = &tallies_store_ops,
+    .writer = true };

@@ -51,8 +51,23 @@ struct tallies_ops {
 	    const char *campaign, const struct store_draw *d);
 };
 
+/*
+ * Stock leased from a shared ledger (serve --pg, docs/scale-out.md): a
+ * tier awards only what its node holds (STORE_COUNT_LEASE). When a draw
+ * finds none held, exhausted says whether the ledger had none left to
+ * lease (the tier is out of stock: a miss) or not (a lease is being
+ * fetched: the draw is to be tried again shortly). Called in the
+ * writer's transaction: it must not block.
+ */
+struct tallies_lease {
+	bool (*exhausted)(void *arg, const char *campaign, int tier,
+	    uint32_t period);
+	void *arg;
+};
+
 struct tallies {
 	const struct tallies_ops *ops;
+	const struct tallies_lease *lease;	/* NULL: no ledger */
 	void *be;			/* the back end's own state */
 	bool writer;			/* a writer's view (may write), not a
 					 * reader's */

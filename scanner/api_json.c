@@ -132,6 +132,8 @@ scan_draw_outcome(const struct campaign *c, const struct draw_result *r,
     int *tier)
 {
 	*tier = 0;
+	if (r->status == DRAW_RETRY)
+		return "try_again";
 	if (r->status == DRAW_REFUSED)
 		return "refused";
 	if (r->status == DRAW_CLOSED)

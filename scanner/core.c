@@ -307,6 +307,18 @@ scan_core_stream_start(struct scan_core *core, const struct stream_config *cfg,
 	return 0;
 }
 
+/* Starts the leases: the writer's draws consult them from now on. */
+int
+scan_core_pg_start(struct scan_core *core, const struct leaser_config *cfg)
+{
+	int ret;
+
+	if ((ret = leaser_start(core, cfg, &core->leaser)) < 0)
+		return ret;
+	core->draw_tallies.lease = leaser_lease(core->leaser);
+	return 0;
+}
+
 /* The core's stream, or NULL. */
 struct stream *
 scan_core_stream(struct scan_core *core)
@@ -319,6 +331,8 @@ scan_core_stream(struct scan_core *core)
 void
 scan_core_stop(struct scan_core *core)
 {
+	/* The leaser gives back through the writer: first. */
+	leaser_stop(core->leaser);
 	if (core->writer != NULL && !core->writer_stopped) {
 		writer_stop(core->writer);
 		core->writer_stopped = true;
@@ -332,6 +346,7 @@ scan_core_close(struct scan_core *core)
 {
 	scan_core_stop(core);
 	writer_free(core->writer);
+	leaser_free(core->leaser);
 	stream_free(scan_core_stream(core));
 	registry_free(core->registry);
 	summaries_free(core->summaries);

@@ -11,12 +11,13 @@
 #include <string.h>
 #include <sys/socket.h>
 
-/* True for the counters a group keeps (stock and summaries); the others
- * (risk counters) are written back once a second. */
+/* True for the counters a group keeps (stock, leases, summaries); the
+ * others (risk counters) are written back once a second. */
 static bool
 dt_group_kind(int kind)
 {
-	return kind == STORE_COUNT_STOCK || kind == STORE_COUNT_SUMMARY;
+	return kind == STORE_COUNT_STOCK || kind == STORE_COUNT_SUMMARY ||
+	    kind == STORE_COUNT_LEASE;
 }
 
 /* A header: as the writer's group sees it, or as the store has it. */
@@ -121,14 +122,14 @@ static const struct tallies_ops dt_ops = {
 struct tallies
 drawcache_tallies(struct drawcache *dc)
 {
-	return (struct tallies){ &dt_ops, dc, true };
+	return (struct tallies){ .ops = &dt_ops, .be = dc, .writer = true };
 }
 
 /* The loops' view. */
 struct tallies
 drawcache_reader(struct drawcache *dc)
 {
-	return (struct tallies){ &dt_ops, dc, false };
+	return (struct tallies){ .ops = &dt_ops, .be = dc, .writer = false };
 }
 
 struct dt_replay {

@@ -101,6 +101,80 @@ scan_api_redeem_done(struct scan_loop *sl, struct scan_op *o)
 	scan_json(o->req, 200, obj, NULL);
 }
 
+/* With --pg, after the insert in PostgreSQL: the first redemption of
+ * the claim on any node is recorded here, any later one answered with
+ * the first one's result. */
+static void
+scan_api_redeem_pg_done(struct scan_loop *sl, struct scan_op *o)
+{
+	char msg[256], when[CLOCK_ISO8601_LEN];
+
+	if (o->op.ret < 0) {
+		scan_json(o->req, 503, json_pack("{s:s, s:s}", "error",
+		    "unavailable", "message", "the redemption could not be "
+		    "recorded; try again"), "Retry-After: 5\r\n");
+		return;
+	}
+	/* This node and store won before (a try whose answer was lost):
+	 * the store records it now, or says when it did. */
+	if (o->pg_won || (o->pg_first.node == (int64_t)sl->srv->cfg.node &&
+	    strcmp(o->pg_first.shop, o->rres.shop.id) == 0)) {
+		/* Back to the writer; scan_op_done keeps o while req->user
+		 * names it, and frees it when the submission failed. */
+		redeem_result_free(&o->rres);
+		o->op.apply = scan_apply_redeem;
+		o->done = scan_api_redeem_done;
+		o->req->user = o;
+		if (writer_submit(sl->port, &o->op) == 0)
+			return;
+		o->req->user = NULL;
+		scan_json_error(o->req, 503, "unavailable",
+		    "too many writes queued");
+		return;
+	}
+	clock_format_iso8601(o->pg_first.time, when);
+	snprintf(msg, sizeof(msg), "already redeemed on %s at store %s",
+	    when, o->pg_first.shop);
+	scan_json(o->req, 409, json_pack("{s:s, s:s, s:s, s:s, s:s, s:I}",
+	    "error", redeem_status_code(REDEEM_ALREADY), "message", msg,
+	    "redeemed", when, "shop", o->pg_first.shop, "shop_name",
+	    scan_shop_name(sl, o->pg_first.shop), "node",
+	    (json_int_t)o->pg_first.node), NULL);
+}
+
+/*
+ * With --pg: the redemption is checked here (the loop's read transaction),
+ * then its claim id goes to PostgreSQL as a conditional insert on the
+ * leaser's thread, and only the first one, across nodes, is recorded in
+ * this node's store. A refusal answers at once.
+ */
+static void
+scan_api_redeem_pg(struct scan_loop *sl, struct http_req *req,
+    struct scan_op *o)
+{
+	int ret;
+
+	if ((ret = scan_rtxn_begin(sl)) == 0) {
+		ret = redeem_check_txn(&sl->rtxn, &o->rrq, &o->rres);
+		scan_rtxn_end(sl);
+	}
+	o->op.ret = ret;
+	o->req = req;
+	if (ret < 0 || o->rres.status != REDEEM_OK) {
+		scan_api_redeem_done(sl, o);
+		scan_op_free(o);
+		return;
+	}
+	o->done = scan_api_redeem_pg_done;
+	req->user = o;
+	if (leaser_redeem(sl->srv->core->leaser, sl->port, o) == 0)
+		return;
+	req->user = NULL;
+	scan_op_free(o);
+	scan_json_error(req, 503, "unavailable", "too many redemptions "
+	    "queued");
+}
+
 /* POST /api/v1/claims/{token}/redeem with the shop's Bearer token. */
 void
 scan_api_redeem(struct scan_loop *sl, struct http_req *req,
@@ -149,6 +223,10 @@ scan_api_redeem(struct scan_loop *sl, struct http_req *req,
 	o->rrq.lookup = scan_lookup_campaign;
 	o->rrq.lookup_arg = sl->srv;
 	o->rrq.tallies = &sl->srv->core->draw_tallies;
+	if (sl->srv->core->leaser != NULL) {
+		scan_api_redeem_pg(sl, req, o);
+		return;
+	}
 	scan_op_submit(sl, req, o, scan_apply_redeem, scan_api_redeem_done,
 	    true);
 }

@@ -13,6 +13,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#define SCAN_DRAW_RETRY_AFTER "1"	/* seconds, for a draw to retry */
+
 /* Percent-decodes a form field into out; false if absent or malformed. */
 static bool
 scan_form_get(const struct http_req *req, const char *name, char *out,
@@ -146,6 +148,12 @@ scan_draw_form_done(struct scan_loop *sl, struct scan_op *o)
 		scan_error_page(sl, o->req, 503, "Retry-After: 5\r\n");
 		return;
 	}
+	if (o->dres.status == DRAW_RETRY) {
+		/* Leased stock is on its way (docs/scale-out.md). */
+		scan_error_page(sl, o->req, 503, "Retry-After: "
+		    SCAN_DRAW_RETRY_AFTER "\r\n");
+		return;
+	}
 	o->draw.mode = PAGE_DRAW_RESULT;
 	o->draw.res = o->dres;
 	scan_send_page(sl, o, 200);
@@ -213,6 +221,15 @@ scan_api_draw_done(struct scan_loop *sl, struct scan_op *o)
 	if (o->op.ret < 0) {
 		scan_json_error(o->req, 503, "unavailable",
 		    "could not be recorded; try again");
+		return;
+	}
+	if (r->status == DRAW_RETRY) {
+		/* Not a loss: the code keeps its draw. */
+		scan_json(o->req, 503, json_pack("{s:s, s:s, s:I}", "error",
+		    "try_again", "message", "the prize stock is being "
+		    "fetched; draw again in a moment", "event_id",
+		    (json_int_t)o->ev.id), "Retry-After: " SCAN_DRAW_RETRY_AFTER
+		    "\r\n");
 		return;
 	}
 	outcome = scan_draw_outcome(c, r, &tier);

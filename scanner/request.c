@@ -403,7 +403,12 @@ scan_op_done(struct writer_op *op, void *arg)
 	req->user = NULL;
 	if (http_req_gone(req))
 		http_respond(req, 499, NULL, NULL, NULL, 0, true);
-	else
+	else {
 		o->done(sl, o);
+		/* Submitted again for a next step (a redemption after its
+		 * PostgreSQL insert): it comes back here later. */
+		if (req->user == o)
+			return;
+	}
 	scan_op_free(o);
 }

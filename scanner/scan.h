@@ -15,6 +15,7 @@
 
 #include "scanner/http.h"
 #include "store/store.h"
+#include "scanner/leaser.h"
 #include "stream/stream.h"
 
 /* Automatic retention: days after which forged and malformed events are
@@ -43,6 +44,8 @@ struct scan_config {
 	uint32_t node;			/* this node's id (--node), 1.. */
 	/* Committed events to a Kafka-API broker (--kafka), or NULL. */
 	const struct stream_config *kafka;
+	/* Prize stock leased from PostgreSQL (--pg), or NULL. */
+	const struct leaser_config *pg;
 	uint64_t forged_budget;		/* forged and malformed events
 					 * stored per network and hour */
 	struct scan_retention retain;	/* automatic pruning */

@@ -24,6 +24,8 @@
  *   router.c        the route table, health and metrics
  *   core.c          what every server over a store shares: the writer,
  *                   the caches it keeps, the campaigns, the secrets
+ *   leaser.c        --pg: prize stock leased from PostgreSQL, and the
+ *                   redemptions' inserts there, on a thread of their own
  *   server.c        scan_serve: listeners, per-loop state, signals
  */
 #ifndef SCANLOOP_SCAN_INTERNAL_H
@@ -43,6 +45,8 @@
 #include "rewards/registry.h"
 #include "scanner/accesslog.h"
 #include "scanner/drawcache.h"
+#include "scanner/leaser.h"
+#include "pg/pg.h"
 #include "scanner/http.h"
 #include "scanner/metrics.h"
 #include "scanner/pages.h"
@@ -76,6 +80,9 @@ struct scan_core {
 	/* The outbox to Kafka (--kafka), or NULL; set once, after the
 	 * writer started (whose hook reads it). */
 	_Atomic(struct stream *) stream;
+	/* Prize stock from PostgreSQL (--pg), or NULL; set before the
+	 * loops start, stopped before the writer. */
+	struct leaser *leaser;
 	/* Retention (writer thread only): the policy, when the next run is
 	 * due (monotonic µs), and the run under way. */
 	struct scan_retention retain;
@@ -183,6 +190,10 @@ struct scan_op {
 	uint8_t checkin_key[32];
 	struct checkin_request ckq;
 	struct checkin_result ckr;
+	/* With --pg: the redemption's insert in PostgreSQL won, or the
+	 * first redemption it found (leaser.c). */
+	bool pg_won;
+	struct pg_redemption pg_first;
 };
 
 /* ---- request.c: plumbing ---------------------------------------------- */
@@ -405,11 +416,15 @@ int scan_core_open(struct scan_core *core, struct store *st,
 int scan_core_stream_start(struct scan_core *core,
     const struct stream_config *cfg, char *why, size_t whylen)
     __attribute__((warn_unused_result));
+/* Starts leasing prize stock from PostgreSQL: draws then award only what
+ * this node holds. Before the loops start. */
+int scan_core_pg_start(struct scan_core *core,
+    const struct leaser_config *cfg) __attribute__((warn_unused_result));
 /* The core's stream, or NULL (any thread). */
 struct stream *scan_core_stream(struct scan_core *core);
-/* Stops the writer (it commits what is queued), then the stream (it sends
- * what was committed while the broker answers); once every loop that
- * submits to the writer has stopped. */
+/* Gives leased stock back, stops the writer (it commits what is queued),
+ * then the stream (it sends what was committed while the broker
+ * answers); once every loop that submits to the writer has stopped. */
 void scan_core_stop(struct scan_core *core);
 /* Stops the writer if it still runs and frees the core. */
 void scan_core_close(struct scan_core *core);

@@ -261,6 +261,10 @@ scan_serve(struct store *st, const struct scan_config *cfg, const char **why)
 		*why = kafka_why;
 		goto out;
 	}
+	if (cfg->pg != NULL && (ret = scan_core_pg_start(&core, cfg->pg)) < 0) {
+		*why = "cannot start the prize stock thread";
+		goto out;
+	}
 	if (cfg->log_path != NULL &&
 	    (ret = accesslog_open(cfg->log_path, &srv.log)) < 0) {
 		*why = "cannot open the access log";
@@ -303,6 +307,10 @@ scan_serve(struct store *st, const struct scan_config *cfg, const char **why)
 			printf("scanloop serve: streaming events to topic %s "
 			    "at %s as node %u\n", cfg->kafka->topic,
 			    cfg->kafka->brokers, cfg->node);
+		if (cfg->pg != NULL)
+			printf("scanloop serve: prize stock leased from "
+			    "PostgreSQL as node %u, %u a lease\n", cfg->node,
+			    cfg->pg->block);
 		fflush(stdout);
 	}
 	ret = http_server_run(srv.http);

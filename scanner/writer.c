@@ -413,6 +413,19 @@ writer_submit(struct writer_port *p, struct writer_op *op)
 	return 0;
 }
 
+/* Hands an op back to its port's loop from any thread, as if the writer
+ * had finished it: for work done elsewhere (a PostgreSQL call). */
+void
+writer_port_hand_back(struct writer_port *p, struct writer_op *op)
+{
+	op->port = p;
+	op->next = NULL;
+	pthread_mutex_lock(&p->mu);
+	writer_list_append(&p->in_head, &p->in_tail, op, op);
+	pthread_mutex_unlock(&p->mu);
+	event_active(p->inbox_ev, 0, 0);
+}
+
 /* Queues a fire-and-forget op. */
 void
 writer_submit_detached(struct writer *w, struct writer_op *op)

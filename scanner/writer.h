@@ -98,6 +98,10 @@ void writer_port_free(struct writer_port *p);
  * when WRITER_MAX_PENDING operations are waiting (answer 503). */
 int writer_submit(struct writer_port *p, struct writer_op *op)
     __attribute__((warn_unused_result));
+/* Hands op back to port's loop (its done function) from any thread, as
+ * if the writer had finished it, with op->ret as set: for work a request
+ * waits for elsewhere (a PostgreSQL call on another thread). */
+void writer_port_hand_back(struct writer_port *p, struct writer_op *op);
 /* Queues a fire-and-forget operation (op->port NULL, op->release set),
  * from any thread. Dropped (released) when the queue is full. */
 void writer_submit_detached(struct writer *w, struct writer_op *op);

@@ -551,7 +551,13 @@ enum store_counter_kind {
 	STORE_COUNT_IP_HOUR = 'I',	/* subject: IP prefix */
 	STORE_COUNT_VISITOR_WINS = 'W',	/* subject: visitor id */
 	STORE_COUNT_SUMMARY = 'Z',	/* subject: STORE_SUM_* */
+	STORE_COUNT_LEASE = 'L',	/* subject: tier index, STORE_LEASE_* */
 };
+/* Stock a node leased from a shared ledger (serve --pg), per tier and
+ * period as STORE_COUNT_STOCK: taken, and given back; it holds taken
+ * minus given back minus awarded. */
+#define STORE_LEASE_TAKEN 0
+#define STORE_LEASE_RETURNED 1
 #define STORE_SUM_DRAWS 1
 #define STORE_SUM_WINS 2
 #define STORE_SUM_TICKETS 3

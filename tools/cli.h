@@ -135,6 +135,12 @@ int cmd_config(int argc, char **argv);
 int cmd_dealer(int argc, char **argv);
 int cmd_pack(int argc, char **argv);
 int cmd_settle(int argc, char **argv);
+int cmd_pg(int argc, char **argv);
+/* --node N of the PostgreSQL options (cmd_pg.c): 0 or a usage status. */
+int cli_node_arg(const char *cmd, const char *arg, uint64_t *node);
+/* campaign reconcile (cmd_pg.c). */
+int cli_campaign_reconcile(const char *cmd, const char *id,
+    const char *conninfo, int64_t node, bool give_back);
 
 /* Rewards helpers (tools/cmd_shop.c). */
 /* True for a campaign or store id: 1 to 32 of [A-Za-z0-9_-]. */

@@ -1,5 +1,5 @@
 /* cmd_campaign.c — scanloop campaign load | list | show | pause | resume |
- * end | reveal | audit. */
+ * end | reveal | audit (reconcile: cmd_pg.c). */
 #include "tools/cli.h"
 #include "common/clock.h"
 #include "common/fsutil.h"
@@ -33,6 +33,8 @@ static const char campaign_help[] =
 "     scanloop campaign end ID [--db DIR]\n"
 "     scanloop campaign reveal ID [--force] [--db DIR]\n"
 "     scanloop campaign audit ID --seed HEX [--log FILE] [--db DIR]\n"
+"     scanloop campaign reconcile ID --pg CONNINFO [--node N [--return]]\n"
+"                    [--db DIR]\n"
 "\n"
 "DESCRIPTION\n"
 "     load validates a campaign file (docs/draws.md; examples in\n"
@@ -64,18 +66,33 @@ static const char campaign_help[] =
 "     with --log a file written by 'scanloop export draws --format\n"
 "     jsonl'. The first failure is reported precisely.\n"
 "\n"
+"     reconcile shows a campaign's stock in the PostgreSQL ledger that\n"
+"     nodes serving with --pg share (docs/scale-out.md): per tier, for\n"
+"     the whole campaign and per day of a daily cap, the stock, what is\n"
+"     left, and per node what it leased, used (awarded, as it last\n"
+"     reported) and holds; it checks that left plus leased is the stock.\n"
+"     With --node N, --db is node N's store: its own lease and awards are\n"
+"     shown beside the ledger's. --return gives back what node N holds\n"
+"     (its server stopped: after a crash, for a node that is not coming\n"
+"     back): the store's lease comes down to what it awarded, and the\n"
+"     rest returns to the ledger for the other nodes.\n"
+"\n"
 "OPTIONS\n"
 "     -s, --seed HEX     the revealed seed (64 hex digits), for audit\n"
 "     -l, --log FILE     audit this exported JSONL log ('-': stdin)\n"
 "     -f, --force        reveal before the campaign has ended\n"
 "         --start WHEN   load: begin the campaign now, or at WHEN\n"
+"         --pg CONNINFO  reconcile: the ledger (libpq's connection string)\n"
+"         --node N       reconcile: the node whose store --db is\n"
+"         --return       reconcile: give back what node N holds\n"
 "     -D, --db DIR       the store (default ./var/scanloop)\n"
 "     -h, --help         this text\n"
 "\n"
 "EXIT STATUS\n"
-"     0 on success (audit: the log is sound), 1 when rejected (a bad\n"
-"     file, an unknown campaign, an overlap, a failed audit...), 2 on a\n"
-"     usage error.\n";
+"     0 on success (audit: the log is sound; reconcile: the figures add\n"
+"     up), 1 when rejected (a bad file, an unknown campaign, an overlap, a\n"
+"     failed audit, a ledger that does not add up...), 2 on a usage\n"
+"     error.\n";
 
 /* The state a person means: from the header and the time window. */
 static const char *
@@ -660,14 +677,19 @@ cmd_campaign(int argc, char **argv)
 		{ "log", required_argument, NULL, 'l' },
 		{ "force", no_argument, NULL, 'f' },
 		{ "start", required_argument, NULL, 'S' },
+		{ "pg", required_argument, NULL, 'P' },
+		{ "node", required_argument, NULL, 'N' },
+		{ "return", no_argument, NULL, 'R' },
 		{ "db", required_argument, NULL, 'D' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
 	static const char *const subs[] = { "load", "list", "show", "pause",
-	    "resume", "end", "reveal", "audit", NULL };
+	    "resume", "end", "reveal", "audit", "reconcile", NULL };
 	const char *sub, *seed = NULL, *log = NULL, *arg, *start = NULL;
-	bool force = false;
+	const char *pg = NULL;
+	bool force = false, give_back = false;
+	uint64_t node = 0;
 	char cmd[CLI_CMD_MAX];
 	int ch, rc;
 
@@ -675,7 +697,7 @@ cmd_campaign(int argc, char **argv)
 	    &argc, &argv, cmd, &rc)) == NULL)
 		return rc;
 	while ((ch = cli_getopt(cmd, campaign_help, argc, argv,
-	    ":s:l:fS:D:h", longopts, &rc)) != -1) {
+	    ":s:l:fS:P:N:RD:h", longopts, &rc)) != -1) {
 		switch (ch) {
 		case 's':
 			seed = optarg;
@@ -688,6 +710,16 @@ cmd_campaign(int argc, char **argv)
 			break;
 		case 'S':
 			start = optarg;
+			break;
+		case 'P':
+			pg = optarg;
+			break;
+		case 'N':
+			if ((rc = cli_node_arg(cmd, optarg, &node)) != 0)
+				return rc;
+			break;
+		case 'R':
+			give_back = true;
 			break;
 		case CLI_OPT_EXIT:
 			return rc;
@@ -707,6 +739,18 @@ cmd_campaign(int argc, char **argv)
 		    "by 'campaign reveal')");
 	if (start != NULL && strcmp(sub, "load") != 0)
 		return cli_usage(cmd, "--start belongs to 'campaign load'");
+	if ((pg != NULL || node != 0 || give_back) &&
+	    strcmp(sub, "reconcile") != 0)
+		return cli_usage(cmd, "--pg, --node and --return belong to "
+		    "'campaign reconcile'");
+	if (strcmp(sub, "reconcile") == 0) {
+		if (pg == NULL)
+			return cli_usage(cmd, "--pg CONNINFO is required");
+		if (give_back && node == 0)
+			return cli_usage(cmd, "--return wants --node N");
+		return cli_campaign_reconcile(cmd, arg, pg, (int64_t)node,
+		    give_back);
+	}
 	if (strcmp(sub, "load") == 0)
 		return campaign_load(cmd, arg, start);
 	if (strcmp(sub, "list") == 0 || strcmp(sub, "show") == 0)

@@ -4,6 +4,7 @@
 #include "codegen/base32.h"
 #include "codegen/code.h"
 #include "common/clock.h"
+#include "pg/pg.h"
 #include "rewards/campaign.h"
 #include "rewards/redeem.h"
 #include "rewards/token.h"
@@ -20,7 +21,8 @@ static const char claim_help[] =
 "     scanloop claim — redeem and inspect prize claims (核销)\n"
 "\n"
 "SYNOPSIS\n"
-"     scanloop claim redeem TOKEN --store ID [--db DIR]\n"
+"     scanloop claim redeem TOKEN --store ID [--pg CONNINFO --node N]\n"
+"                    [--db DIR]\n"
 "     scanloop claim show TOKEN [--db DIR]\n"
 "\n"
 "DESCRIPTION\n"
@@ -35,6 +37,10 @@ static const char claim_help[] =
 "     caps, and printed. A refused redemption changes nothing and says\n"
 "     why: unknown token, already redeemed (when and where), expired,\n"
 "     store not allowed, coupon not valid yet, unknown or revoked store.\n"
+"     With --pg, --db being node N's store of nodes that serve with --pg\n"
+"     (docs/scale-out.md), the redemption is first inserted in their\n"
+"     PostgreSQL database, as the nodes do: a claim redeemed on any node\n"
+"     is refused here with the first redemption's store and time.\n"
 "\n"
 "     show prints the claim: campaign, prize or ticket, state, created,\n"
 "     expires, redeemed (when, where). The token is checked in constant\n"
@@ -43,6 +49,8 @@ static const char claim_help[] =
 "OPTIONS\n"
 "     -s, --store ID       the store redeeming the claim (see 'scanloop\n"
 "                          store list')\n"
+"         --pg CONNINFO    redeem: the nodes' PostgreSQL database\n"
+"         --node N         redeem: the node whose store --db is\n"
 "     -D, --db DIR         the store (default ./var/scanloop)\n"
 "     -h, --help           this text\n"
 "\n"
@@ -123,6 +131,63 @@ claim_print(const struct campaign *c, const struct store_claim *cl,
 		printf("redeemed: no\n");
 }
 
+/*
+ * With --pg: the redemption is checked in the store, then inserted in
+ * PostgreSQL; returns 0 when this one is the first (or this node's and
+ * store's own earlier one: recorded here now), else EXIT_REJECTED after
+ * saying why. A redemption the store refuses goes on to claim_redeem,
+ * which says why.
+ */
+static int
+claim_redeem_pg(const char *cmd, const char *token, const char *shop,
+    const char *conninfo, int64_t node)
+{
+	struct redeem_request rq;
+	struct redeem_result res;
+	struct pg_redemption first;
+	uint8_t key[PG_CLAIM_ID_BYTES];
+	struct store *st = NULL;
+	struct store_txn t;
+	struct pg *pg = NULL;
+	char when[40];
+	bool won;
+	int ret, rc;
+
+	memset(&res, 0, sizeof(res));
+	memset(&rq, 0, sizeof(rq));
+	if ((rc = cli_store_begin(cmd, STORE_RDONLY, &st, &t)) != 0)
+		return rc;
+	rq.claim_token = token;
+	rq.shop_id = shop;
+	rq.now = clock_now_us();
+	rq.lookup = claim_lookup;
+	rq.lookup_arg = &t;
+	rq.tallies = &tallies_store;
+	ret = redeem_check_txn(&t, &rq, &res);
+	store_txn_abort(&t);
+	store_close(st);
+	if (ret < 0 || res.status != REDEEM_OK) {
+		redeem_result_free(&res);
+		return 0;
+	}
+	pg_claim_key(res.claim.campaign, res.claim.id, sizeof(res.claim.id),
+	    res.claim.hash, sizeof(res.claim.hash), key);
+	redeem_result_free(&res);
+	if ((ret = pg_open(conninfo, &pg)) < 0 || (ret = pg_redeem(pg, key,
+	    node, shop, rq.now, &won, &first)) < 0) {
+		rc = cli_reject(cmd, "cannot record the redemption in "
+		    "PostgreSQL: %s", pg != NULL ? pg_error(pg) :
+		    strerror(-ret));
+		pg_close(pg);
+		return rc;
+	}
+	pg_close(pg);
+	if (won || (first.node == node && strcmp(first.shop, shop) == 0))
+		return 0;
+	return cli_reject(cmd, "already redeemed: %s at store %s (node %"
+	    PRId64 ")", cli_time(first.time, when), first.shop, first.node);
+}
+
 /* claim redeem TOKEN --store ID. */
 static int
 claim_redeem(const char *cmd, const char *token, const char *shop)
@@ -151,6 +216,12 @@ claim_redeem(const char *cmd, const char *token, const char *shop)
 		ret = store_txn_commit(&t);
 	else
 		store_txn_abort(&t);	/* a refusal changes nothing */
+	if (ret == -EAGAIN) {
+		cli_reject(cmd, "the ticket's prize stock is leased from "
+		    "PostgreSQL and this store holds none of it now: open it "
+		    "through a node's server (docs/scale-out.md)");
+		goto out;
+	}
 	if (ret < 0) {
 		cli_reject(cmd, "%s", ret == -EIO && res.c == NULL ?
 		    "the claim's campaign cannot be read" : store_strerror(ret));
@@ -248,23 +319,33 @@ cmd_claim(int argc, char **argv)
 {
 	static const struct option longopts[] = {
 		{ "store", required_argument, NULL, 's' },
+		{ "pg", required_argument, NULL, 'P' },
+		{ "node", required_argument, NULL, 'N' },
 		{ "db", required_argument, NULL, 'D' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
 	static const char *const subs[] = { "redeem", "show", NULL };
-	const char *sub, *token, *shop = NULL;
+	const char *sub, *token, *shop = NULL, *pg = NULL;
 	char cmd[CLI_CMD_MAX];
+	uint64_t node = 0;
 	int ch, rc;
 
 	if ((sub = cli_subcommand("claim", claim_help, "subcommand", subs,
 	    &argc, &argv, cmd, &rc)) == NULL)
 		return rc;
 	while ((ch = cli_getopt(cmd, claim_help, argc, argv,
-	    ":s:D:h", longopts, &rc)) != -1) {
+	    ":s:P:N:D:h", longopts, &rc)) != -1) {
 		switch (ch) {
 		case 's':
 			shop = optarg;
+			break;
+		case 'P':
+			pg = optarg;
+			break;
+		case 'N':
+			if ((rc = cli_node_arg(cmd, optarg, &node)) != 0)
+				return rc;
 			break;
 		case CLI_OPT_EXIT:
 			return rc;
@@ -273,13 +354,19 @@ cmd_claim(int argc, char **argv)
 	if ((rc = cli_operand(cmd, "a claim TOKEN", argc, argv, &token)) != 0)
 		return rc;
 	if (strcmp(sub, "show") == 0) {
-		if (shop != NULL)
-			return cli_usage(cmd, "--store belongs to 'claim redeem'");
+		if (shop != NULL || pg != NULL || node != 0)
+			return cli_usage(cmd, "--store, --pg and --node belong "
+			    "to 'claim redeem'");
 		return claim_show(cmd, token);
 	}
 	if (shop == NULL)
 		return cli_usage(cmd, "--store ID is required");
 	if (!cli_id_ok(shop))
 		return cli_usage(cmd, "'%s' is not a store id", shop);
+	if ((pg == NULL) != (node == 0))
+		return cli_usage(cmd, "--pg and --node go together");
+	if (pg != NULL && (rc = claim_redeem_pg(cmd, token, shop, pg,
+	    (int64_t)node)) != 0)
+		return rc;
 	return claim_redeem(cmd, token, shop);
 }

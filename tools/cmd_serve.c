@@ -28,6 +28,7 @@ static const char serve_help[] =
 "                    [--retain-ip DAYS] [--bots FILE]\n"
 "                    [--node ID] [--kafka BROKERS [--kafka-topic T]\n"
 "                    [--kafka-max-lag N] [--kafka-option NAME=VALUE]...]\n"
+"                    [--pg CONNINFO [--pg-lease N] [--pg-return S]]\n"
 "                    [--quiet]\n"
 "\n"
 "DESCRIPTION\n"
@@ -57,6 +58,14 @@ static const char serve_help[] =
 "     --kafka also sends what is committed to a Kafka-API broker, keyed\n"
 "     by serial (docs/kafka.md); what it has not acknowledged waits in\n"
 "     the store.\n"
+"\n"
+"     --pg leases the campaigns' prize stock from a PostgreSQL ledger\n"
+"     shared by several nodes ('scanloop pg init'; docs/scale-out.md): a\n"
+"     node awards only what it leased, so they never award more than the\n"
+"     stock or a daily cap together. A draw whose tier has no leased stock\n"
+"     here yet answers 503 \"try again\" (Retry-After: 1) while a lease is\n"
+"     fetched, also while PostgreSQL is down; scans are not affected.\n"
+"     Each node needs its own --node.\n"
 "\n"
 "     SIGTERM or SIGINT: stop accepting, answer requests in flight, commit,\n"
 "     exit 0. SIGHUP: reopen the access log. An I/O error on commit ends\n"
@@ -103,6 +112,12 @@ static const char serve_help[] =
 "         --kafka-max-lag N     unacknowledged records past which writes\n"
 "                               get 503 (default 10000000; 0: no limit)\n"
 "         --kafka-option K=V    a librdkafka property (TLS...); repeatable\n"
+"         --pg CONNINFO         the prize stock ledger (libpq's conninfo or\n"
+"                               a postgresql:// URI; default: off)\n"
+"         --pg-lease N          units of a tier leased at a time (default\n"
+"                               20)\n"
+"         --pg-return S         unused stock of a tier idle for S seconds\n"
+"                               goes back to the ledger (default 30)\n"
 "     -q, --quiet               no start-up line\n"
 "     -D, --db DIR              the store (default ./var/scanloop)\n"
 "     -h, --help                this text\n"
@@ -205,7 +220,8 @@ cmd_serve(int argc, char **argv)
 	enum { OPT_IP_ANON = 256, OPT_NO_IP_ANON, OPT_LOG, OPT_RATE, OPT_BURST,
 	    OPT_MAX_CONNS, OPT_MAX_PER_IP, OPT_TRUST, OPT_HDR_TO, OPT_IDLE_TO,
 	    OPT_BUDGET, OPT_RETAIN_FORGED, OPT_RETAIN_IP, OPT_BOTS,
-	    OPT_NODE, OPT_KAFKA, OPT_KAFKA_TOPIC, OPT_KAFKA_LAG, OPT_KAFKA_OPT };
+	    OPT_NODE, OPT_KAFKA, OPT_KAFKA_TOPIC, OPT_KAFKA_LAG, OPT_KAFKA_OPT,
+	    OPT_PG, OPT_PG_LEASE, OPT_PG_RETURN };
 	static const struct option longopts[] = {
 		{ "listen", required_argument, NULL, 'l' },
 		{ "threads", required_argument, NULL, 'j' },
@@ -228,6 +244,9 @@ cmd_serve(int argc, char **argv)
 		{ "kafka-topic", required_argument, NULL, OPT_KAFKA_TOPIC },
 		{ "kafka-max-lag", required_argument, NULL, OPT_KAFKA_LAG },
 		{ "kafka-option", required_argument, NULL, OPT_KAFKA_OPT },
+		{ "pg", required_argument, NULL, OPT_PG },
+		{ "pg-lease", required_argument, NULL, OPT_PG_LEASE },
+		{ "pg-return", required_argument, NULL, OPT_PG_RETURN },
 		{ "quiet", no_argument, NULL, 'q' },
 		{ "db", required_argument, NULL, 'D' },
 		{ "help", no_argument, NULL, 'h' },
@@ -237,8 +256,11 @@ cmd_serve(int argc, char **argv)
 	char secrets[4096];
 	struct scan_config cfg;
 	struct stream_config kafka;
+	struct leaser_config pg = { .block = LEASER_BLOCK_DEFAULT,
+	    .idle_s = LEASER_IDLE_DEFAULT };
 	struct store *st = NULL;
-	bool have_burst = false, kafka_extra = false;
+	bool have_burst = false, kafka_extra = false, pg_extra = false;
+	bool node_given = false;
 	uint64_t v;
 	int ch, ret, rc;
 
@@ -348,6 +370,7 @@ cmd_serve(int argc, char **argv)
 				return cli_usage(cmd, "--node must be from 1 to "
 				    "%d, not '%s'", STREAM_NODE_MAX, optarg);
 			cfg.node = (uint32_t)v;
+			node_given = true;
 			break;
 		case OPT_KAFKA:
 			if (optarg[0] == '\0')
@@ -380,6 +403,24 @@ cmd_serve(int argc, char **argv)
 			kafka.options[kafka.noptions++] = optarg;
 			kafka_extra = true;
 			break;
+		case OPT_PG:
+			if (optarg[0] == '\0')
+				return cli_usage(cmd, "--pg wants a connection "
+				    "string");
+			pg.conninfo = optarg;
+			break;
+		case OPT_PG_LEASE:
+		case OPT_PG_RETURN:
+			if (!cli_parse_u64(optarg, 1, 1000000, &v))
+				return cli_usage(cmd, "--%s must be from 1 to "
+				    "1000000, not '%s'", ch == OPT_PG_LEASE ?
+				    "pg-lease" : "pg-return", optarg);
+			if (ch == OPT_PG_LEASE)
+				pg.block = (uint32_t)v;
+			else
+				pg.idle_s = (uint32_t)v;
+			pg_extra = true;
+			break;
 		case 'q':
 			cfg.quiet = true;
 			break;
@@ -395,6 +436,15 @@ cmd_serve(int argc, char **argv)
 	if (kafka.brokers != NULL) {
 		kafka.node = cfg.node;
 		cfg.kafka = &kafka;
+	}
+	if (pg_extra && pg.conninfo == NULL)
+		return cli_usage(cmd, "--pg-lease and --pg-return go with "
+		    "--pg");
+	if (pg.conninfo != NULL && !node_given)
+		return cli_usage(cmd, "--pg needs --node ID: each node its own");
+	if (pg.conninfo != NULL) {
+		pg.node = cfg.node;
+		cfg.pg = &pg;
 	}
 	if (!have_burst)
 		cfg.burst = cfg.rate * 2 < 1 ? 1 : cfg.rate * 2;

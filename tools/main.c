@@ -16,7 +16,8 @@ static const struct cli_cmd commands[] = {
 	{ "job", "print house keys; open a sealed print job", cmd_job },
 	{ "serve", "the scan server: verify codes, record scans", cmd_serve },
 	{ "scans", "print recorded scan events", cmd_scans },
-	{ "campaign", "prize campaigns: load, show, pause, end, reveal, audit",
+	{ "campaign", "prize campaigns: load, show, pause, end, reveal, audit, "
+	    "reconcile",
 	    cmd_campaign },
 	{ "store", "stores that redeem prizes: add, list, code, revoke",
 	    cmd_shop },
@@ -39,6 +40,8 @@ static const struct cli_cmd commands[] = {
 	    cmd_config },
 	{ "settle", "close a month of redemptions: signed statements per "
 	    "store, dealer, brand", cmd_settle },
+	{ "pg", "the PostgreSQL tables of prize stock shared by nodes",
+	    cmd_pg },
 };
 
 static const char usage_text[] =

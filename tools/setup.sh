@@ -8,10 +8,10 @@ cd "$(dirname "$0")/.."
 
 build_pkgs=(meson ninja-build pkg-config gcc libc6-dev libqrencode-dev libpng-dev
 	liblmdb-dev libsodium-dev libevent-dev libjansson-dev libcmocka-dev
-	libpcre2-dev libssl-dev librdkafka-dev tzdata)
+	libpcre2-dev libssl-dev librdkafka-dev libpq-dev tzdata)
 test_pkgs=(zbar-tools zint qrencode lmdb-utils curl python3 python3-cryptography strace faketime
 	util-linux procps slowhttptest chromium fonts-noto-cjk wrk nginx-light
-	clang libclang-rt-dev sqlite3)
+	clang libclang-rt-dev sqlite3 postgresql)
 
 want=("${build_pkgs[@]}")
 if [[ ${1:-} == --tests ]]; then
