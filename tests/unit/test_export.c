@@ -248,7 +248,7 @@ test_since(void **state)
 	struct fixture *f = *state;
 	struct analytics_query q;
 	struct buf full = { 0 }, w = { 0 }, cat = { 0 };
-	uint64_t since = 0, next;
+	uint64_t since = 0, next = 0;
 	const uint64_t cuts[] = { 1, 1, 77, 200, NEVENTS, NEVENTS };
 
 	analytics_query_init(&q, ANALYTICS_SCANS);
