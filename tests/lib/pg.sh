@@ -13,7 +13,9 @@ PG_CONNINFO=
 PG_ERROR=
 PG_AS=()
 
-# pg_available: finds initdb and pg_ctl (sets PG_BIN); 1 if missing.
+# pg_available: finds initdb and pg_ctl (sets PG_BIN) and, as root, checks
+# that the unprivileged user can run them (not in a chroot whose root
+# directory only root may search); 1 with PG_ERROR if not.
 pg_available() {
 	local d
 	if [ -z "$PG_BIN" ]; then
@@ -21,17 +23,23 @@ pg_available() {
 			[ -x "$d/initdb" ] && PG_BIN=$d
 		done
 	fi
-	[ -n "$PG_BIN" ] && [ -x "$PG_BIN/initdb" ] && [ -x "$PG_BIN/pg_ctl" ]
+	if ! [ -n "$PG_BIN" ] || ! [ -x "$PG_BIN/initdb" ] ||
+	    ! [ -x "$PG_BIN/pg_ctl" ]; then
+		PG_ERROR="the PostgreSQL server binaries (initdb, pg_ctl in /usr/lib/postgresql/*/bin) are not installed"
+		return 1
+	fi
+	if [ "$(id -u)" -eq 0 ] &&
+	    ! runuser -u nobody -- "$PG_BIN/initdb" --version >/dev/null 2>&1; then
+		PG_ERROR="user nobody cannot run $PG_BIN/initdb (PostgreSQL refuses to run as root; is / searchable by others? $(stat -c %A /))"
+		return 1
+	fi
 }
 
 # pg_start: a new cluster, running; sets PG_DIR and PG_CONNINFO (libpq's
 # connection string: the socket directory, the user, database postgres).
 pg_start() {
 	local user
-	if ! pg_available; then
-		PG_ERROR="the PostgreSQL server binaries (initdb, pg_ctl) are not installed"
-		return 1
-	fi
+	pg_available || return 1
 	PG_DIR=$(mktemp -d /tmp/scanloop-pg.XXXXXX) || {
 		PG_ERROR="cannot make a temporary directory"
 		return 1

@@ -9,7 +9,7 @@
 # missing (tools/setup.sh --tests installs them).
 . "$(dirname "$0")/../lib.sh"
 . "$SCANLOOP_SRC/tests/lib/pg.sh"
-pg_available || skip "the PostgreSQL server binaries (initdb, pg_ctl in /usr/lib/postgresql/*/bin) are not installed"
+pg_available || skip "$PG_ERROR"
 : "${SCANLOOP_LEDGER_RACE:?meson sets it}"
 setup
 pg_start || fail "$PG_ERROR"

@@ -23,7 +23,7 @@
 . "$(dirname "$0")/../rewards_load/lib.sh"
 . "$SCANLOOP_SRC/tests/lib/pg.sh"
 PGDRAWS=$(dirname "$0")/pgdraws.py
-pg_available || skip "the PostgreSQL server binaries (initdb, pg_ctl in /usr/lib/postgresql/*/bin) are not installed"
+pg_available || skip "$PG_ERROR"
 command -v psql >/dev/null || skip "psql is not installed"
 rl_setup
 pg_start || fail "$PG_ERROR"
