@@ -294,6 +294,25 @@ cli_store_begin(const char *cmd, int flags, struct store **st,
 	return 0;
 }
 
+/* Runs fn in one read transaction of the store (cli.h). */
+int
+cli_store_read(const char *cmd, int (*fn)(struct store_txn *, void *),
+    void *arg)
+{
+	struct store *st = NULL;
+	struct store_txn t;
+	int ret, rc;
+
+	if ((rc = cli_store_open(cmd, STORE_RDONLY, &st)) != 0)
+		return rc;
+	if ((ret = store_txn_begin(st, true, &t)) == 0) {
+		ret = fn(&t, arg);
+		store_txn_abort(&t);
+	}
+	store_close(st);
+	return ret;
+}
+
 /* Prints help. */
 void
 cli_print_help(const char *text)

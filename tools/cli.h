@@ -79,6 +79,12 @@ int cli_shop_code(const char *cmd, const char *id, const char *png,
  * store closed). */
 int cli_store_begin(const char *cmd, int flags, struct store **st,
     struct store_txn *t);
+/* Opens the store read-only and runs fn in one read transaction: returns
+ * an exit code (> 0) when the store cannot be opened (said already),
+ * else what fn or the transaction's start returned (0 or a negative
+ * errno). */
+int cli_store_read(const char *cmd, int (*fn)(struct store_txn *, void *),
+    void *arg);
 /* Reports an option getopt_long rejected; returns EXIT_USAGE. */
 int cli_getopt_error(const char *cmd, int ch, char **argv);
 /* What cli_getopt returns when the subcommand should return *rc. */

@@ -117,59 +117,71 @@ dealer_list_cb(const struct store_dealer *d, void *arg)
 	return 0;
 }
 
+/* Prints the dealer table's header and rows. */
+static int
+dealer_list_txn(struct store_txn *t, void *arg)
+{
+	(void)arg;
+	printf("%-20s %-8s %7s %12s %-24s %s\n", "id", "state", "circles",
+	    "received", "created", "name");
+	return store_dealer_foreach_txn(t, dealer_list_cb, NULL);
+}
+
 /* dealer list. */
 static int
 dealer_list(const char *cmd)
 {
-	struct store *st = NULL;
-	struct store_txn t;
-	int ret, rc;
+	int ret;
 
-	if ((rc = cli_store_open(cmd, STORE_RDONLY, &st)) != 0)
-		return rc;
-	if ((ret = store_txn_begin(st, true, &t)) == 0) {
-		printf("%-20s %-8s %7s %12s %-24s %s\n", "id", "state",
-		    "circles", "received", "created", "name");
-		ret = store_dealer_foreach_txn(&t, dealer_list_cb, NULL);
-		store_txn_abort(&t);
-	}
-	store_close(st);
+	if ((ret = cli_store_read(cmd, dealer_list_txn, NULL)) > 0)
+		return ret;
 	if (ret < 0)
 		return cli_reject(cmd, "%s", store_strerror(ret));
 	return 0;
+}
+
+/* What dealer show reads: the id asked for and the record. */
+struct dealer_show_arg {
+	const char *id;
+	struct store_dealer d;
+};
+
+/* Reads the dealer asked for. */
+static int
+dealer_show_txn(struct store_txn *t, void *arg)
+{
+	struct dealer_show_arg *a = arg;
+
+	return store_dealer_get_txn(t, a->id, &a->d);
 }
 
 /* dealer show ID. */
 static int
 dealer_show(const char *cmd, const char *id)
 {
-	struct store_dealer d;
-	struct store *st = NULL;
-	struct store_txn t;
+	struct dealer_show_arg a = { .id = id };
+	const struct store_dealer *dp = &a.d;
 	char when[40];
-	int ret, rc;
+	int ret;
 
-	if ((rc = cli_store_open(cmd, STORE_RDONLY, &st)) != 0)
-		return rc;
-	if ((ret = store_txn_begin(st, true, &t)) == 0) {
-		ret = store_dealer_get_txn(&t, id, &d);
-		store_txn_abort(&t);
-	}
-	store_close(st);
+	if ((ret = cli_store_read(cmd, dealer_show_txn, &a)) > 0)
+		return ret;
 	if (ret == -ENOENT)
 		return cli_reject(cmd, "no dealer %s", id);
 	if (ret < 0)
 		return cli_reject(cmd, "%s", store_strerror(ret));
-	printf("dealer: %s\nname: %s\nstate: %s\ncreated: %s\n", d.id, d.name,
-	    d.revoked ? "revoked" : "active", cli_time(d.created, when));
-	if (d.revoked)
-		printf("revoked: %s\n", cli_time(d.revoked_at, when));
+	printf("dealer: %s\nname: %s\nstate: %s\ncreated: %s\n", dp->id,
+	    dp->name, dp->revoked ? "revoked" : "active",
+	    cli_time(dp->created, when));
+	if (dp->revoked)
+		printf("revoked: %s\n", cli_time(dp->revoked_at, when));
 	printf("received: %llu items in %llu receipts\n",
-	    (unsigned long long)d.received, (unsigned long long)d.receipts);
-	for (size_t i = 0; i < d.nregion && i < STORE_REGION_MAX; i++)
-		printf("region: %.6g,%.6g,%.6g\n", d.region[i].lat,
-		    d.region[i].lon, d.region[i].km);
-	if (d.nregion == 0)
+	    (unsigned long long)dp->received,
+	    (unsigned long long)dp->receipts);
+	for (size_t i = 0; i < dp->nregion && i < STORE_REGION_MAX; i++)
+		printf("region: %.6g,%.6g,%.6g\n", dp->region[i].lat,
+		    dp->region[i].lon, dp->region[i].km);
+	if (dp->nregion == 0)
 		printf("region: none (its items' batch regions apply)\n");
 	return 0;
 }

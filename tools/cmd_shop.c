@@ -187,23 +187,24 @@ shop_list_cb(const struct store_shop *s, void *arg)
 	return 0;
 }
 
+/* Prints the store table's header and rows. */
+static int
+shop_list_txn(struct store_txn *t, void *arg)
+{
+	(void)arg;
+	printf("%-20s %-8s %-32s %-24s %-20s %s\n", "id", "state",
+	    "location", "created", "dealer", "name");
+	return store_shop_foreach_txn(t, shop_list_cb, t);
+}
+
 /* store list. */
 static int
 shop_list(const char *cmd)
 {
-	struct store *st = NULL;
-	struct store_txn t;
-	int ret, rc;
+	int ret;
 
-	if ((rc = cli_store_open(cmd, STORE_RDONLY, &st)) != 0)
-		return rc;
-	if ((ret = store_txn_begin(st, true, &t)) == 0) {
-		printf("%-20s %-8s %-32s %-24s %-20s %s\n", "id", "state",
-		    "location", "created", "dealer", "name");
-		ret = store_shop_foreach_txn(&t, shop_list_cb, &t);
-		store_txn_abort(&t);
-	}
-	store_close(st);
+	if ((ret = cli_store_read(cmd, shop_list_txn, NULL)) > 0)
+		return ret;
 	if (ret < 0)
 		return cli_reject(cmd, "%s", store_strerror(ret));
 	return 0;
