@@ -110,6 +110,10 @@ scan_api_scan(struct scan_loop *sl, struct http_req *req,
 	json_decref(root);
 	metrics_scan(sl->srv->metrics, sl->index, o->vr.verdict,
 	    (o->ev.flags & STORE_EVENT_F_HUMAN) != 0);
+	if ((o->vr.verdict == VERDICT_GENUINE ||
+	    o->vr.verdict == VERDICT_NOT_ACTIVE) && scan_cluster_forward(sl,
+	    req, o, SCAN_FWD_SCAN, true, scan_apply_event, scan_api_scan_done))
+		return;
 	scan_op_submit(sl, req, o, scan_apply_event, scan_api_scan_done, true);
 }
 

@@ -203,6 +203,8 @@ scan_draw_form(struct scan_loop *sl, struct http_req *req,
 	o->ev.id = event;
 	o->drq.event_id = event;
 	snprintf(o->draw.form_code, sizeof(o->draw.form_code), "%s", code);
+	if (scan_cluster_forward(sl, req, o, SCAN_FWD_DRAW, false, NULL, NULL))
+		return;
 	scan_draw_submit(sl, req, o, scan_draw_form_done, false);
 }
 
@@ -284,5 +286,7 @@ scan_api_draw(struct scan_loop *sl, struct http_req *req,
 	json_decref(root);
 	metrics_scan(sl->srv->metrics, sl->index, o->vr.verdict,
 	    (o->ev.flags & STORE_EVENT_F_HUMAN) != 0);
+	if (scan_cluster_forward(sl, req, o, SCAN_FWD_DRAW, true, NULL, NULL))
+		return;
 	scan_draw_submit(sl, req, o, scan_api_draw_done, true);
 }

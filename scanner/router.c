@@ -273,7 +273,8 @@ scan_metrics(struct scan_loop *sl, struct http_req *req,
 	    srv->started, &sl->page) < 0 ||
 	    metrics_render_signals(raised, &sl->page) < 0 ||
 	    (scan_core_stream(srv->core) != NULL &&
-	    stream_metrics_render(scan_core_stream(srv->core), &sl->page) < 0)) {
+	    stream_metrics_render(scan_core_stream(srv->core), &sl->page) < 0) ||
+	    (srv->calls != NULL && scan_cluster_metrics(srv, &sl->page) < 0)) {
 		scan_error_page(sl, req, 503, NULL);
 		return;
 	}
