@@ -40,6 +40,8 @@ scan_api_scan_done(struct scan_loop *sl, struct scan_op *o)
 	}
 	if (obj != NULL && o->vr.known)
 		json_object_set_new(obj, "batch_id", json_integer(o->vr.batch.id));
+	if (obj != NULL && sl->srv->cfg.cluster != NULL)
+		json_object_set_new(obj, "node", json_integer(sl->srv->cfg.node));
 	if (obj != NULL && o->vr.reason != NULL &&
 	    o->vr.verdict != VERDICT_GENUINE)
 		json_object_set_new(obj, "reason", json_string(o->vr.reason));

@@ -219,7 +219,6 @@ scan_api_draw_done(struct scan_loop *sl, struct scan_op *o)
 	json_t *obj;
 	int tier = 0;
 
-	(void)sl;
 	if (o->op.ret < 0) {
 		scan_json_error(o->req, 503, "unavailable",
 		    "could not be recorded; try again");
@@ -251,6 +250,9 @@ scan_api_draw_done(struct scan_loop *sl, struct scan_op *o)
 		if (r->draw.seq != 0)
 			json_object_set_new(obj, "draw", json_integer(
 			    (json_int_t)r->draw.seq));
+		if (sl->srv->cfg.cluster != NULL)
+			json_object_set_new(obj, "node", json_integer(
+			    sl->srv->cfg.node));
 	}
 	scan_json_visitor(o, obj);
 }
