@@ -41,6 +41,15 @@ cluster_word(const char **p, const char *e, char *w, size_t cap)
 	return true;
 }
 
+/* True if only blanks are left in [p, e). */
+static bool
+cluster_rest_empty(const char *p, const char *e)
+{
+	while (p < e && (*p == ' ' || *p == '\t'))
+		p++;
+	return p == e;
+}
+
 /* Reads one "node ID ADDR" line's rest into cl. */
 static int
 cluster_parse_node(const char *p, const char *e, struct cluster *cl,
@@ -48,7 +57,7 @@ cluster_parse_node(const char *p, const char *e, struct cluster *cl,
 {
 	struct sockaddr_storage ss;
 	socklen_t sl;
-	char id[16], addr[CLUSTER_ADDR_MAX], extra[4];
+	char id[16], addr[CLUSTER_ADDR_MAX];
 	unsigned long v;
 	char *end;
 
@@ -57,7 +66,7 @@ cluster_parse_node(const char *p, const char *e, struct cluster *cl,
 		*why = "'node' wants an id and an ADDR:PORT";
 		return -EINVAL;
 	}
-	if (cluster_word(&p, e, extra, sizeof(extra)) || p < e) {
+	if (!cluster_rest_empty(p, e)) {
 		*why = "'node' takes an id and an ADDR:PORT only";
 		return -EINVAL;
 	}
@@ -97,7 +106,7 @@ static int
 cluster_parse_secret(const char *p, const char *e, const char *dir,
     struct cluster *cl, const char **why)
 {
-	char path[2048], extra[4];
+	char path[2048];
 	int n;
 
 	if (cl->secret_path[0] != '\0') {
@@ -105,7 +114,7 @@ cluster_parse_secret(const char *p, const char *e, const char *dir,
 		return -EINVAL;
 	}
 	if (!cluster_word(&p, e, path, sizeof(path)) ||
-	    cluster_word(&p, e, extra, sizeof(extra)) || p < e) {
+	    !cluster_rest_empty(p, e)) {
 		*why = "'secret' wants one path";
 		return -EINVAL;
 	}
