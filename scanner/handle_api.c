@@ -196,8 +196,11 @@ scan_api_location(struct scan_loop *sl, struct http_req *req,
 	if (!json_is_string(tok) || json_string_length(tok) !=
 	    SCAN_TOKEN_CHARS || sodium_memcmp(json_string_value(tok), token,
 	    SCAN_TOKEN_CHARS) != 0) {
-		scan_op_free(o);
 		json_decref(root);
+		/* With --cluster: the event may be another node's. */
+		if (scan_cluster_probe(sl, req, o, 403))
+			return;
+		scan_op_free(o);
 		scan_json_error(req, 403, "forbidden", "bad location token");
 		return;
 	}

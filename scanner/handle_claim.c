@@ -57,7 +57,7 @@ scan_api_redeem_done(struct scan_loop *sl, struct scan_op *o)
 		return;
 	case REDEEM_NOT_FOUND:
 		/* A claim is held by the node that drew it. */
-		if (!scan_cluster_probe(sl, o->req, o))
+		if (!scan_cluster_probe(sl, o->req, o, 404))
 			scan_json_error(o->req, 404, code, "unknown claim code");
 		return;
 	case REDEEM_FORBIDDEN:

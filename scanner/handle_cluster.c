@@ -98,8 +98,8 @@ scan_fwd_done(struct scan_loop *sl, struct scan_op *o)
 	}
 	if (o->fwd_kind == SCAN_FWD_PROBE) {
 		scan_json(req, 503, json_pack("{s:s, s:s}", "error",
-		    "unavailable", "message", "a node that may hold this claim "
-		    "is not reachable; try again in a moment"),
+		    "unavailable", "message", "a node that may hold this is "
+		    "not reachable; try again in a moment"),
 		    "Retry-After: 5\r\n");
 		return;
 	}
@@ -139,10 +139,10 @@ scan_fwd_submit(struct scan_loop *sl, struct http_req *req, struct scan_op *o,
 		scan_op_free(o);
 }
 
-/* Asks the other nodes in turn for a claim this node does not hold. */
+/* Asks the other nodes in turn for what this node does not hold. */
 bool
 scan_cluster_probe(struct scan_loop *sl, struct http_req *req,
-    struct scan_op *o)
+    struct scan_op *o, int pass_status)
 {
 	struct scan_server *srv = sl->srv;
 	const struct cluster *cl = srv->cfg.cluster;
@@ -159,7 +159,7 @@ scan_cluster_probe(struct scan_loop *sl, struct http_req *req,
 	for (unsigned k = 1; k < cl->n && c->ntargets < CLUSTER_TARGETS_MAX;
 	    k++)
 		c->targets[c->ntargets++] = ((unsigned)self + k) % cl->n;
-	c->pass_status = 404;
+	c->pass_status = pass_status;
 	o->fwd_kind = SCAN_FWD_PROBE;
 	o->fwd_api = true;
 	scan_fwd_submit(sl, req, o, c);

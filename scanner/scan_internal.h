@@ -274,7 +274,7 @@ void scan_op_done(struct writer_op *op, void *arg);
 enum scan_fwd_kind {
 	SCAN_FWD_SCAN,		/* owner down: recorded and answered here */
 	SCAN_FWD_DRAW,		/* owner down: "try again shortly" */
-	SCAN_FWD_PROBE,		/* a claim: each other node in turn */
+	SCAN_FWD_PROBE,		/* each other node in turn */
 };
 
 /* With --cluster, on the public listener, for a code this node does not
@@ -286,10 +286,12 @@ bool scan_cluster_forward(struct scan_loop *sl, struct http_req *req,
     struct scan_op *o, enum scan_fwd_kind kind, bool api,
     writer_apply_fn apply, scan_done_fn done);
 /* With --cluster, on the public listener: asks the other nodes in turn
- * for a claim this node does not hold (the first answer that is not 404
- * is relayed; 503 when one of them is down). False: answer here. */
+ * for what this node does not hold, a claim (pass_status 404) or a scan
+ * event's location token (403): the first answer that is not
+ * pass_status is relayed; 503 when one of them is down. False: answer
+ * here. */
 bool scan_cluster_probe(struct scan_loop *sl, struct http_req *req,
-    struct scan_op *o);
+    struct scan_op *o, int pass_status);
 /* The internal listener's request hook: refuses anything without the
  * cluster's secret, else handles the request for this node alone. */
 void scan_cluster_handle(struct http_req *req, void *arg);

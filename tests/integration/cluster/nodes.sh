@@ -140,6 +140,26 @@ code=$(curl -s -o /dev/null -w '%{http_code}' -H "X-Scanloop-Cluster: $SECRET" \
 [ "$code" = 431 ] || fail "an internal request past the head's bound answered $code"
 note "internal listener: 403 without or with a wrong secret, 200 with it, 431 past the bound"
 
+# 1b. A page's location, posted to every node in turn: its event is its
+# owner's, which takes it once (200); the others ask the owner (409),
+# never attaching it to an event of their own with the same id.
+CODE2=$(sed -n 2p "$T/codes.txt")
+SRV_URL=http://127.0.0.1:${PORT[1]} get "$(path_of "$CODE2")"
+expect_code 200 "a page through node 1"
+EV=$(sed -n 's/.*data-event="\([0-9]*\)".*/\1/p' <<<"$BODY")
+TOK=$(sed -n 's/.*data-token="\([^"]*\)".*/\1/p' <<<"$BODY")
+[ -n "$EV" ] && [ -n "$TOK" ] || fail "no location token on the page"
+locs=""
+for n in 3 2 1; do
+	SRV_URL=http://127.0.0.$n:${PORT[$n]} post_json \
+	    "/api/v1/scans/$EV/location" \
+	    "{\"token\":\"$TOK\",\"lat\":31.2304,\"lon\":121.4737,\"accuracy\":12}"
+	locs="$locs $CODE"
+done
+[ "$locs" = " 200 409 409" ] ||
+    fail "a location posted to nodes 3, 2, 1 answered$locs"
+note "a page's location posted to nodes 3, 2 and 1:$locs (the owner's event, once)"
+
 # 2. The load, node 2 killed and restarted twice, the brokers down 10 s.
 load_start python3 "$LOAD_PY" load --nodes \
     "127.0.0.1:${PORT[1]},127.0.0.2:${PORT[2]},127.0.0.3:${PORT[3]}" \
