@@ -206,6 +206,9 @@ for n in 1 2 3; do
 done
 poll 300 0.2 eval '[ "$(for n in 1 2 3; do curl -s "http://127.0.0.$n:${PORT[$n]}/metrics" | sed -n "s/^scanloop_kafka_lag_events //p"; done | sort -n | tail -1)" = 0 ]' ||
     fail "the outboxes did not drain"
+for n in 1 2 3; do
+	curl -s "http://127.0.0.$n:${PORT[$n]}/metrics" >"$T/run/metrics$n.txt"
+done
 for n in 1 2 3; do node_stop "$n" TERM; done
 
 # 3. The checks, once the consumer has read what the brokers took.
@@ -236,4 +239,36 @@ python3 "$LOAD_PY" check --records "$T/run/load.jsonl" \
     >"$T/run/check.out" 2>&1 ||
     fail "$(cat "$T/run/check.out")"
 note "$(cat "$T/run/check.out")"
+# The lease metrics: what each node awarded per tier is its draw log's.
+python3 - "$T/run" >"$T/run/leases.out" <<'EOF' ||
+import collections, json, re, sys
+d = sys.argv[1]
+figures = []
+for n in (1, 2, 3):
+    m = {}
+    for l in open("%s/metrics%d.txt" % (d, n)):
+        g = re.match(r'scanloop_lease_units\{campaign="cluster",tier="(\w+)",'
+                     r'period="0",state="(\w+)"\} (\d+)$', l)
+        if g:
+            m[(g[1], g[2])] = int(g[3])
+    log = collections.Counter(
+        x["outcome"] for x in map(json.loads, open("%s/n%d-draws.jsonl" % (d, n)))
+        if x.get("type") == "draw" and x["kind"] == "online")
+    for (tier, state), v in m.items():
+        if state == "awarded" and v != log[tier]:
+            sys.exit("node %d tier %s: metrics say %d awarded, its log %d"
+                     % (n, tier, v, log[tier]))
+        if state == "leased" and v < m.get((tier, "awarded"), 0):
+            sys.exit("node %d tier %s: leased %d < awarded" % (n, tier, v))
+    if not m:
+        sys.exit("node %d: no scanloop_lease_units" % n)
+    figures.append("node %d %s" % (n, ", ".join(
+        "%s %s/%s/%s" % (t, m.get((t, "leased")), m.get((t, "returned")),
+                         m.get((t, "awarded")))
+        for t in sorted({t for t, _ in m}))))
+print("lease metrics per tier (leased/returned/awarded), each node's "
+      "awards its draw log's: " + "; ".join(figures))
+EOF
+    fail "the lease metrics: $(cat "$T/run/leases.out")"
+note "$(cat "$T/run/leases.out")"
 note "ok"
