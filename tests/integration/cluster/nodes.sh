@@ -27,8 +27,6 @@
 LOAD_PY=$(dirname "$0")/clusterload.py
 pg_available || skip "$PG_ERROR"
 command -v psql >/dev/null || skip "psql is not installed"
-MB=${SCANLOOP_MOCK_BROKER:?meson sets SCANLOOP_MOCK_BROKER}
-[ -x "$MB" ] || fail "$MB is not built"
 SECONDS_LOAD=${SCANLOOP_CLUSTER_SECONDS:-60}
 rl_setup
 pg_start || fail "$PG_ERROR"
@@ -76,24 +74,9 @@ node 3 127.0.0.3:$IP3
 secret cluster.secret
 EOF
 
-# The broker, its commands through a FIFO.
+# The broker, its commands through a FIFO (mb).
 TOPIC=scanloop.cluster
-mkfifo "$T/run/mb.ctl"
-"$MB" --topic "$TOPIC" --out "$T/run/consumed.tsv" <"$T/run/mb.ctl" \
-    >"$T/run/mb.out" 2>"$T/run/mb.err" &
-MB_PID=$!
-exec 7>"$T/run/mb.ctl"
-on_cleanup "exec 7>&-; kill $MB_PID 2>/dev/null; wait $MB_PID 2>/dev/null"
-poll 100 0.1 grep -q '^bootstrap: ' "$T/run/mb.out" ||
-    fail "the mock cluster did not start: $(cat "$T/run/mb.err")"
-BOOT=$(sed -n 's/^bootstrap: //p' "$T/run/mb.out")
-mb() {
-	local n
-	n=$(grep -c '' "$T/run/mb.out")
-	echo "$*" >&7
-	poll 100 0.05 eval '[ "$(grep -c "" "$T/run/mb.out")" -gt '"$n"' ]' ||
-	    fail "mock_broker did not answer '$*'"
-}
+mb_start "$TOPIC"
 
 # node_start N: node N on its store, its address and port (once known).
 declare -A PORT PID ERRF
@@ -106,17 +89,6 @@ node_start() {
 	PORT[$n]=$SRV_PORT
 	PID[$n]=$SRV_SIG_PID
 	ERRF[$n]=$SRV_ERR
-}
-# node_stop N SIG: stops node N with SIG (TERM: it must exit 0).
-node_stop() {
-	SRV_PID=${PID[$1]} SRV_SIG_PID=${PID[$1]}
-	kill -"$2" "${PID[$1]}"
-	serve_reap 30 2>/dev/null
-	[ -n "$SRV_RC" ] || fail "node $1 did not exit"
-	check_sanitizer "${ERRF[$1]}"
-	if [ "$2" = TERM ]; then
-		[ "$SRV_RC" -eq 0 ] || fail "node $1 exited $SRV_RC: $(tail -5 "${ERRF[$1]}")"
-	fi
 }
 for n in 1 2 3; do node_start "$n"; done
 assert_contains "$(cat "$SRV_OUT")" "node 3 of 3, internal listener on 127.0.0.3:$IP3" \
