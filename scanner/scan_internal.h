@@ -26,6 +26,10 @@
  *                   the caches it keeps, the campaigns, the secrets
  *   leaser.c        --pg: prize stock leased from PostgreSQL, and the
  *                   redemptions' inserts there, on a thread of their own
+ *   handle_cluster.c --cluster: a code's scans and draw sent to its
+ *                   owner node (cluster.c: the file, the owner, the
+ *                   secret; cluster_call.c: the calls, on threads of
+ *                   their own), and the internal listener's gate
  *   server.c        scan_serve: listeners, per-loop state, signals
  */
 #ifndef SCANLOOP_SCAN_INTERNAL_H
