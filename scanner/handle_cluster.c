@@ -91,9 +91,10 @@ scan_fwd_done(struct scan_loop *sl, struct scan_op *o)
 
 	if (c->replied) {
 		req->log_verdict = "relayed";
+		/* A HEAD's answer says the length of the body it omits. */
 		http_respond(req, c->reply.status, c->reply.content_type[0] ?
 		    c->reply.content_type : NULL, c->reply.extra, c->body,
-		    c->body_len, false);
+		    c->head_only ? c->reply.content_length : c->body_len, false);
 		return;
 	}
 	if (o->fwd_kind == SCAN_FWD_PROBE) {

@@ -131,6 +131,13 @@ done
 [ "$locs" = " 200 409 409" ] ||
     fail "a location posted to nodes 3, 2, 1 answered$locs"
 note "a page's location posted to nodes 3, 2 and 1:$locs (the owner's event, once)"
+# A HEAD of the page through each node: the owner's head, with the
+# length of the body it omits.
+for n in 1 2 3; do
+	len=$(curl -s -I -A "$HUMAN_UA" "http://127.0.0.$n:${PORT[$n]}$(path_of "$CODE2")" |
+	    tr -d '\r' | sed -n 's/^Content-Length: //ip')
+	[ "${len:-0}" -gt 1000 ] || fail "a HEAD through node $n: Content-Length '$len'"
+done
 
 # 2. The load, node 2 killed and restarted twice, the brokers down 10 s.
 load_start python3 "$LOAD_PY" load --nodes \
