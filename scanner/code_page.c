@@ -27,12 +27,21 @@ void
 scan_location_token(const struct scan_server *srv, uint64_t id,
     char out[SCAN_TOKEN_CHARS + 1])
 {
-	uint8_t msg[9 + 8], mac[16];
+	uint8_t msg[9 + 8 + 4], mac[16];
+	size_t len = 9 + 8;
 
 	memcpy(msg, "location:", 9);
 	for (int i = 0; i < 8; i++)
 		msg[9 + i] = (uint8_t)(id >> (56 - 8 * i));
-	crypto_generichash(mac, sizeof(mac), msg, sizeof(msg),
+	/* With --cluster, event ids are per node: the token names the node
+	 * whose event it is, so that no other node takes it for its own
+	 * event of the same id (it asks the others: handle_api.c). */
+	if (srv->cfg.cluster != NULL) {
+		for (int i = 0; i < 4; i++)
+			msg[17 + i] = (uint8_t)(srv->cfg.node >> (24 - 8 * i));
+		len += 4;
+	}
+	crypto_generichash(mac, sizeof(mac), msg, len,
 	    srv->core->token_key, sizeof(srv->core->token_key));
 	base32_encode(out, mac, sizeof(mac));
 }

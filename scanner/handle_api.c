@@ -40,6 +40,8 @@ scan_api_scan_done(struct scan_loop *sl, struct scan_op *o)
 	}
 	if (obj != NULL && o->vr.known)
 		json_object_set_new(obj, "batch_id", json_integer(o->vr.batch.id));
+	if (obj != NULL && sl->srv->cfg.cluster != NULL)
+		json_object_set_new(obj, "node", json_integer(sl->srv->cfg.node));
 	if (obj != NULL && o->vr.reason != NULL &&
 	    o->vr.verdict != VERDICT_GENUINE)
 		json_object_set_new(obj, "reason", json_string(o->vr.reason));
@@ -110,6 +112,10 @@ scan_api_scan(struct scan_loop *sl, struct http_req *req,
 	json_decref(root);
 	metrics_scan(sl->srv->metrics, sl->index, o->vr.verdict,
 	    (o->ev.flags & STORE_EVENT_F_HUMAN) != 0);
+	if ((o->vr.verdict == VERDICT_GENUINE ||
+	    o->vr.verdict == VERDICT_NOT_ACTIVE) && scan_cluster_forward(sl,
+	    req, o, SCAN_FWD_SCAN, true, scan_apply_event, scan_api_scan_done))
+		return;
 	scan_op_submit(sl, req, o, scan_apply_event, scan_api_scan_done, true);
 }
 
@@ -190,8 +196,11 @@ scan_api_location(struct scan_loop *sl, struct http_req *req,
 	if (!json_is_string(tok) || json_string_length(tok) !=
 	    SCAN_TOKEN_CHARS || sodium_memcmp(json_string_value(tok), token,
 	    SCAN_TOKEN_CHARS) != 0) {
-		scan_op_free(o);
 		json_decref(root);
+		/* With --cluster: the event may be another node's. */
+		if (scan_cluster_probe(sl, req, o, 403))
+			return;
+		scan_op_free(o);
 		scan_json_error(req, 403, "forbidden", "bad location token");
 		return;
 	}

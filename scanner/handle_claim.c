@@ -56,7 +56,9 @@ scan_api_redeem_done(struct scan_loop *sl, struct scan_op *o)
 		    "WWW-Authenticate: Bearer\r\n");
 		return;
 	case REDEEM_NOT_FOUND:
-		scan_json_error(o->req, 404, code, "unknown claim code");
+		/* A claim is held by the node that drew it. */
+		if (!scan_cluster_probe(sl, o->req, o, 404))
+			scan_json_error(o->req, 404, code, "unknown claim code");
 		return;
 	case REDEEM_FORBIDDEN:
 		scan_json_error(o->req, 403, code,
@@ -161,8 +163,10 @@ scan_api_redeem_pg(struct scan_loop *sl, struct http_req *req,
 	o->op.ret = ret;
 	o->req = req;
 	if (ret < 0 || o->rres.status != REDEEM_OK) {
+		req->user = NULL;
 		scan_api_redeem_done(sl, o);
-		scan_op_free(o);
+		if (req->user != o)	/* unless asking the other nodes */
+			scan_op_free(o);
 		return;
 	}
 	o->done = scan_api_redeem_pg_done;

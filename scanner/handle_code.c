@@ -134,6 +134,9 @@ scan_code(struct scan_loop *sl, struct http_req *req, bool drawcode)
 		scan_op_free(o);
 		return;
 	}
+	if (scan_cluster_forward(sl, req, o, SCAN_FWD_SCAN, false,
+	    scan_apply_event, scan_page_done))
+		return;
 	scan_op_submit(sl, req, o, scan_apply_event, scan_page_done, false);
 }
 

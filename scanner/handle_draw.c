@@ -203,6 +203,8 @@ scan_draw_form(struct scan_loop *sl, struct http_req *req,
 	o->ev.id = event;
 	o->drq.event_id = event;
 	snprintf(o->draw.form_code, sizeof(o->draw.form_code), "%s", code);
+	if (scan_cluster_forward(sl, req, o, SCAN_FWD_DRAW, false, NULL, NULL))
+		return;
 	scan_draw_submit(sl, req, o, scan_draw_form_done, false);
 }
 
@@ -217,7 +219,6 @@ scan_api_draw_done(struct scan_loop *sl, struct scan_op *o)
 	json_t *obj;
 	int tier = 0;
 
-	(void)sl;
 	if (o->op.ret < 0) {
 		scan_json_error(o->req, 503, "unavailable",
 		    "could not be recorded; try again");
@@ -249,6 +250,9 @@ scan_api_draw_done(struct scan_loop *sl, struct scan_op *o)
 		if (r->draw.seq != 0)
 			json_object_set_new(obj, "draw", json_integer(
 			    (json_int_t)r->draw.seq));
+		if (sl->srv->cfg.cluster != NULL)
+			json_object_set_new(obj, "node", json_integer(
+			    sl->srv->cfg.node));
 	}
 	scan_json_visitor(o, obj);
 }
@@ -284,5 +288,7 @@ scan_api_draw(struct scan_loop *sl, struct http_req *req,
 	json_decref(root);
 	metrics_scan(sl->srv->metrics, sl->index, o->vr.verdict,
 	    (o->ev.flags & STORE_EVENT_F_HUMAN) != 0);
+	if (scan_cluster_forward(sl, req, o, SCAN_FWD_DRAW, true, NULL, NULL))
+		return;
 	scan_draw_submit(sl, req, o, scan_api_draw_done, true);
 }

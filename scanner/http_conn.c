@@ -127,7 +127,7 @@ http_head_rebase(struct http_head *h, const char *from, const char *to)
 	struct http_slice *slices[] = { &h->method_text, &h->target, &h->path,
 	    &h->query, &h->host, &h->user_agent, &h->accept_language,
 	    &h->accept, &h->cookie, &h->content_type, &h->authorization,
-	    &h->forwarded_for, &h->origin, &h->sec_fetch_site };
+	    &h->forwarded_for, &h->origin, &h->sec_fetch_site, &h->cluster };
 
 	for (size_t i = 0; i < sizeof(slices) / sizeof(slices[0]); i++)
 		if (slices[i]->p != NULL)

@@ -327,6 +327,10 @@ http_parse_header(const char *p, size_t *len, struct http_head *h,
 		if (http_slice_eq(name, "transfer-encoding"))
 			return -501;
 		break;
+	case 18:
+		if (http_slice_eq(name, "x-scanloop-cluster"))
+			h->cluster = value;
+		break;
 	default:
 		break;
 	}

@@ -48,6 +48,7 @@ struct http_head {
 	struct http_slice forwarded_for;	/* X-Forwarded-For */
 	struct http_slice origin;		/* Origin */
 	struct http_slice sec_fetch_site;	/* Sec-Fetch-Site */
+	struct http_slice cluster;		/* X-Scanloop-Cluster */
 	bool keep_alive;		/* after Connection and the version */
 	bool expect_continue;
 	bool has_length;

@@ -601,3 +601,49 @@ leaser_free(struct leaser *l)
 	pthread_mutex_destroy(&l->mu);
 	free(l);
 }
+
+/* Appends each leased tier to /metrics from the store's counters (tl in
+ * t): units leased, returned and awarded per campaign, tier and period,
+ * for the tiers leased since the start. */
+int
+leaser_metrics_render(struct leaser *l, struct registry *reg,
+    const struct tallies *tl, struct store_txn *t, struct buf *out)
+{
+	struct leaser_key *keys;
+	uint64_t taken, back, used;
+	size_t n;
+	int ret = 0;
+
+	if ((keys = malloc(sizeof(l->keys))) == NULL)
+		return -ENOMEM;
+	pthread_mutex_lock(&l->mu);
+	n = l->nkeys;
+	memcpy(keys, l->keys, n * sizeof(keys[0]));
+	pthread_mutex_unlock(&l->mu);
+	ret = buf_puts(out, "# HELP scanloop_lease_units Prize stock this "
+	    "node leased from PostgreSQL, gave back, and awarded, per tier "
+	    "(period 0: the campaign; d + 1: its day d).\n"
+	    "# TYPE scanloop_lease_units counter\n");
+	for (size_t i = 0; i < n && ret == 0; i++) {
+		struct campaign *c = registry_get(reg, keys[i].campaign);
+		const char *tier = c != NULL && keys[i].tier >= 0 &&
+		    (size_t)keys[i].tier < c->ntiers ?
+		    c->tiers[keys[i].tier].id : "?";
+
+		if ((ret = leaser_state(tl, t, &keys[i], &taken, &back,
+		    &used)) == 0)
+			ret = buf_printf(out,
+			    "scanloop_lease_units{campaign=\"%s\",tier=\"%s\","
+			    "period=\"%" PRIu32 "\",state=\"leased\"} %" PRIu64
+			    "\nscanloop_lease_units{campaign=\"%s\",tier=\"%s\","
+			    "period=\"%" PRIu32 "\",state=\"returned\"} %" PRIu64
+			    "\nscanloop_lease_units{campaign=\"%s\",tier=\"%s\","
+			    "period=\"%" PRIu32 "\",state=\"awarded\"} %" PRIu64
+			    "\n", keys[i].campaign, tier, keys[i].period, taken,
+			    keys[i].campaign, tier, keys[i].period, back,
+			    keys[i].campaign, tier, keys[i].period, used);
+		campaign_unref(c, __func__);
+	}
+	free(keys);
+	return ret;
+}

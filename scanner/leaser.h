@@ -68,6 +68,14 @@ int leaser_redeem(struct leaser *l, struct writer_port *port,
  * at most while PostgreSQL answers), then stops the thread; while the
  * writer still runs and after the loops stopped drawing. */
 void leaser_stop(struct leaser *l);
+struct buf;
+struct registry;
+/* Appends the units each tier leased since the start holds, in the
+ * store's counters read through tl in t (leased, returned, awarded), to
+ * /metrics. 0 or -ENOMEM. */
+int leaser_metrics_render(struct leaser *l, struct registry *reg,
+    const struct tallies *tl, struct store_txn *t, struct buf *out)
+    __attribute__((warn_unused_result));
 /* Frees a stopped leaser. NULL is allowed. */
 void leaser_free(struct leaser *l);
 

@@ -292,6 +292,7 @@ scan_op_free(struct scan_op *o)
 	scan_draw_release(&o->draw);
 	campaign_unref(o->drq.c, __func__);
 	redeem_result_free(&o->rres);
+	cluster_call_free(o->call);
 	sodium_memzero(o->claim_token, sizeof(o->claim_token));
 	sodium_memzero(o->shop_token, sizeof(o->shop_token));
 	sodium_memzero(&o->dres, sizeof(o->dres));

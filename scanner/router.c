@@ -255,6 +255,21 @@ scan_healthz(struct scan_loop *sl, struct http_req *req,
 		    "Cache-Control: no-store\r\n", ok, sizeof(ok) - 1, true);
 }
 
+/* The leases of prize stock (--pg), from the store's counters. */
+static int
+scan_lease_metrics(struct scan_loop *sl)
+{
+	struct scan_core *core = sl->srv->core;
+	int ret;
+
+	if ((ret = scan_rtxn_begin(sl)) < 0)
+		return ret;
+	ret = leaser_metrics_render(core->leaser, core->registry,
+	    &core->draw_reader, &sl->rtxn, &sl->page);
+	scan_rtxn_end(sl);
+	return ret;
+}
+
 /* GET /metrics. */
 static void
 scan_metrics(struct scan_loop *sl, struct http_req *req,
@@ -273,7 +288,9 @@ scan_metrics(struct scan_loop *sl, struct http_req *req,
 	    srv->started, &sl->page) < 0 ||
 	    metrics_render_signals(raised, &sl->page) < 0 ||
 	    (scan_core_stream(srv->core) != NULL &&
-	    stream_metrics_render(scan_core_stream(srv->core), &sl->page) < 0)) {
+	    stream_metrics_render(scan_core_stream(srv->core), &sl->page) < 0) ||
+	    (srv->calls != NULL && scan_cluster_metrics(srv, &sl->page) < 0) ||
+	    (srv->core->leaser != NULL && scan_lease_metrics(sl) < 0)) {
 		scan_error_page(sl, req, 503, NULL);
 		return;
 	}

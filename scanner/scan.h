@@ -32,6 +32,7 @@ struct scan_retention {
 #define SCAN_PRUNE_EVERY_US (3600LL * 1000000)	/* a run at most hourly */
 #define SCAN_PRUNE_SLICE_US 50000	/* per tick, between groups */
 struct bots;
+struct cluster;
 
 struct scan_config {
 	struct http_config http;
@@ -46,6 +47,8 @@ struct scan_config {
 	const struct stream_config *kafka;
 	/* Prize stock leased from PostgreSQL (--pg), or NULL. */
 	const struct leaser_config *pg;
+	/* Nodes sharing the codes (--cluster), or NULL: one node. */
+	const struct cluster *cluster;
 	uint64_t forged_budget;		/* forged and malformed events
 					 * stored per network and hour */
 	struct scan_retention retain;	/* automatic pruning */

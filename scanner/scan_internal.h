@@ -26,6 +26,10 @@
  *                   the caches it keeps, the campaigns, the secrets
  *   leaser.c        --pg: prize stock leased from PostgreSQL, and the
  *                   redemptions' inserts there, on a thread of their own
+ *   handle_cluster.c --cluster: a code's scans and draw sent to its
+ *                   owner node (cluster.c: the file, the owner, the
+ *                   secret; cluster_call.c: the calls, on threads of
+ *                   their own), and the internal listener's gate
  *   server.c        scan_serve: listeners, per-loop state, signals
  */
 #ifndef SCANLOOP_SCAN_INTERNAL_H
@@ -44,6 +48,7 @@
 #include "rewards/redeem.h"
 #include "rewards/registry.h"
 #include "scanner/accesslog.h"
+#include "scanner/cluster_call.h"
 #include "scanner/drawcache.h"
 #include "scanner/leaser.h"
 #include "pg/pg.h"
@@ -128,6 +133,10 @@ struct scan_server {
 	unsigned reserve_at;		/* open connections past which... */
 	unsigned reserve_hold;		/* ...a client needs fewer than this */
 	struct scan_report_cache reports;
+	/* --cluster: the calls to owners (NULL on one node, and on the
+	 * internal server, which answers for this node alone). */
+	struct cluster_calls *calls;
+	bool internal;			/* the internal listener's server */
 };
 
 struct scan_loop {
@@ -194,6 +203,13 @@ struct scan_op {
 	 * first redemption it found (leaser.c). */
 	bool pg_won;
 	struct pg_redemption pg_first;
+	/* --cluster: the call to the code's owner (handle_cluster.c), and
+	 * what to do here when it is down. */
+	struct cluster_call *call;
+	int fwd_kind;			/* enum scan_fwd_kind */
+	bool fwd_api;
+	writer_apply_fn fwd_apply;
+	scan_done_fn fwd_done;
 };
 
 /* ---- request.c: plumbing ---------------------------------------------- */
@@ -256,6 +272,35 @@ int scan_event_append_txn(struct store_txn *t, struct scan_op *o);
 void scan_signals_stage(struct scan_op *o);
 /* A finished operation back on its loop (the writer port's done). */
 void scan_op_done(struct writer_op *op, void *arg);
+
+/* ---- handle_cluster.c: the owner decides ------------------------------ */
+
+enum scan_fwd_kind {
+	SCAN_FWD_SCAN,		/* owner down: recorded and answered here */
+	SCAN_FWD_DRAW,		/* owner down: "try again shortly" */
+	SCAN_FWD_PROBE,		/* each other node in turn */
+};
+
+/* With --cluster, on the public listener, for a code this node does not
+ * own: hands the request to its owner and returns true (the owner's
+ * answer is relayed; when the owner is down, a scan is submitted here
+ * with apply and done, a draw answered 503 try_again). False: handle it
+ * here. */
+bool scan_cluster_forward(struct scan_loop *sl, struct http_req *req,
+    struct scan_op *o, enum scan_fwd_kind kind, bool api,
+    writer_apply_fn apply, scan_done_fn done);
+/* With --cluster, on the public listener: asks the other nodes in turn
+ * for what this node does not hold, a claim (pass_status 404) or a scan
+ * event's location token (403): the first answer that is not
+ * pass_status is relayed; 503 when one of them is down. False: answer
+ * here. */
+bool scan_cluster_probe(struct scan_loop *sl, struct http_req *req,
+    struct scan_op *o, int pass_status);
+/* The internal listener's request hook: refuses anything without the
+ * cluster's secret, else handles the request for this node alone. */
+void scan_cluster_handle(struct http_req *req, void *arg);
+/* Appends the calls to owners to /metrics. */
+int scan_cluster_metrics(struct scan_server *srv, struct buf *out);
 
 /* ---- rawtext.c: the raw text of a forged or malformed scan ------------ */
 

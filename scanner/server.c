@@ -225,12 +225,100 @@ const struct http_hooks scan_http_hooks = {
 	.release_conn = scan_release_conn,
 };
 
+/* The internal listener's hooks: the same but for the secret's check
+ * and the admission (peers share no client's cap). */
+static const struct http_hooks scan_cluster_hooks = {
+	.loop_init = scan_loop_init,
+	.loop_fini = scan_loop_fini,
+	.handle = scan_cluster_handle,
+	.done = scan_done,
+};
+
+/* Runs the internal listener's loops (a thread of their own). */
+static void *
+scan_cluster_main(void *arg)
+{
+	struct scan_server *isrv = arg;
+
+	if (http_server_run(isrv->http) < 0)
+		log_warnx("the internal listener stopped with an error");
+	return NULL;
+}
+
+/* Starts the internal listener on this node's address of the cluster
+ * file, over the same core, and the calls to owners. */
+static int
+scan_cluster_start(struct scan_server *srv, struct scan_server *isrv,
+    const struct http_config *public, pthread_t *thread, const char **why)
+{
+	const struct cluster *cl = srv->cfg.cluster;
+	struct http_config hc = *public;
+	int self, ret;
+
+	if ((self = cluster_find(cl, srv->cfg.node)) < 0) {
+		*why = "this --node is not in the cluster file";
+		return -EINVAL;
+	}
+	memset(isrv, 0, sizeof(*isrv));
+	isrv->core = srv->core;
+	isrv->cfg = srv->cfg;
+	isrv->cfg.log_path = NULL;
+	isrv->started = srv->started;
+	isrv->internal = true;
+	scan_report_cache_init(&isrv->reports);
+	hc.listen = cl->nodes[self].addr;
+	hc.trust_proxy = true;		/* the client, as the peer saw it */
+	hc.max_conns_per_ip = 0;
+	hc.idle_timeout_ms = 120000;	/* peers keep their connections */
+	if ((isrv->rl = ratelimit_new(0, 1, 0)) == NULL)
+		return -ENOMEM;
+	if ((ret = http_server_new(&hc, &scan_cluster_hooks, isrv, &isrv->http,
+	    isrv->bound, sizeof(isrv->bound), why)) < 0)
+		return ret;
+	if ((isrv->metrics = metrics_new(http_server_threads(isrv->http))) ==
+	    NULL)
+		return -ENOMEM;
+	if ((ret = cluster_calls_new(cl, &srv->calls)) < 0) {
+		*why = "cannot start the cluster's call threads";
+		return ret;
+	}
+	if (pthread_create(thread, NULL, scan_cluster_main, isrv) != 0) {
+		*why = "cannot start the internal listener";
+		return -EAGAIN;
+	}
+	return 0;
+}
+
+/* Stops the internal listener (after the public one drained: peers may
+ * call until then) and the calls. */
+static void
+scan_cluster_stop(struct scan_server *srv, struct scan_server *isrv,
+    pthread_t *thread)
+{
+	if (thread != NULL) {
+		http_server_shutdown(isrv->http);
+		pthread_join(*thread, NULL);
+	}
+	cluster_calls_free(srv->calls);
+	srv->calls = NULL;
+	http_server_free(isrv->http);
+	isrv->http = NULL;
+	metrics_free(isrv->metrics);
+	isrv->metrics = NULL;
+	ratelimit_free(isrv->rl);
+	isrv->rl = NULL;
+	scan_report_cache_deinit(&isrv->reports);
+	isrv->internal = false;
+}
+
 /* Runs the server. */
 int
 scan_serve(struct store *st, const struct scan_config *cfg, const char **why)
 {
 	struct scan_core core;
-	struct scan_server srv;
+	struct scan_server srv, isrv;
+	pthread_t ithread;
+	bool ithread_ok = false;
 	struct event *sigterm = NULL, *sigint = NULL, *sighup = NULL;
 	struct http_config hc;
 	struct event_base *base0;
@@ -283,6 +371,13 @@ scan_serve(struct store *st, const struct scan_config *cfg, const char **why)
 		ret = -ENOMEM;
 		goto out_http;
 	}
+	memset(&isrv, 0, sizeof(isrv));
+	if (cfg->cluster != NULL) {
+		if ((ret = scan_cluster_start(&srv, &isrv, &hc, &ithread,
+		    why)) < 0)
+			goto out_http;
+		ithread_ok = true;
+	}
 	base0 = http_loop_base_at(srv.http, 0);
 	sigterm = evsignal_new(base0, SIGTERM, scan_signal_stop_cb, &srv);
 	sigint = evsignal_new(base0, SIGINT, scan_signal_stop_cb, &srv);
@@ -311,14 +406,24 @@ scan_serve(struct store *st, const struct scan_config *cfg, const char **why)
 			printf("scanloop serve: prize stock leased from "
 			    "PostgreSQL as node %u, %u a lease\n", cfg->node,
 			    cfg->pg->block);
+		if (cfg->cluster != NULL)
+			printf("scanloop serve: node %u of %u, internal "
+			    "listener on %s\n", cfg->node, cfg->cluster->n,
+			    isrv.bound);
 		fflush(stdout);
 	}
 	ret = http_server_run(srv.http);
+	if (isrv.internal) {
+		scan_cluster_stop(&srv, &isrv, &ithread);
+		ithread_ok = false;
+	}
 	/* Every loop has drained: nothing waits for the writer any more. */
 	scan_core_stop(&core);
 	if (!cfg->quiet)
 		fprintf(stderr, "scanloop serve: drained and stopped\n");
 out_http:
+	if (isrv.internal)
+		scan_cluster_stop(&srv, &isrv, ithread_ok ? &ithread : NULL);
 	if (sigterm != NULL)
 		event_free(sigterm);
 	if (sigint != NULL)

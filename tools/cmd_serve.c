@@ -2,11 +2,13 @@
 #include "tools/cli.h"
 #include "codegen/keys.h"
 #include "scanner/bots.h"
+#include "scanner/cluster.h"
 #include "scanner/scan.h"
 
 #include <dirent.h>
 #include <errno.h>
 #include <getopt.h>
+#include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -29,7 +31,7 @@ static const char serve_help[] =
 "                    [--node ID] [--kafka BROKERS [--kafka-topic T]\n"
 "                    [--kafka-max-lag N] [--kafka-option NAME=VALUE]...]\n"
 "                    [--pg CONNINFO [--pg-lease N] [--pg-return S]]\n"
-"                    [--quiet]\n"
+"                    [--cluster FILE] [--quiet]\n"
 "\n"
 "DESCRIPTION\n"
 "     Answers the URLs printed in the QR codes, GET /01/{GTIN}/21/{SERIAL}\n"
@@ -66,6 +68,14 @@ static const char serve_help[] =
 "     here yet answers 503 \"try again\" (Retry-After: 1) while a lease is\n"
 "     fetched, also while PostgreSQL is down; scans are not affected.\n"
 "     Each node needs its own --node.\n"
+"\n"
+"     --cluster FILE shares the codes among the nodes the file names (with\n"
+"     their internal addresses and the file of the cluster's secret, mode\n"
+"     0600): each serial has one owner node (rendezvous hashing), which\n"
+"     records its scans and makes its draw; any node answers any code,\n"
+"     verifying it and asking the owner over its internal listener. When\n"
+"     the owner is down a scan is recorded here and a draw answers 503\n"
+"     \"try again\" (docs/scale-out.md).\n"
 "\n"
 "     SIGTERM or SIGINT: stop accepting, answer requests in flight, commit,\n"
 "     exit 0. SIGHUP: reopen the access log. An I/O error on commit ends\n"
@@ -118,6 +128,8 @@ static const char serve_help[] =
 "                               20)\n"
 "         --pg-return S         unused stock of a tier idle for S seconds\n"
 "                               goes back to the ledger (default 30)\n"
+"         --cluster FILE        the nodes sharing the codes, with --node\n"
+"                               (default: this node alone)\n"
 "     -q, --quiet               no start-up line\n"
 "     -D, --db DIR              the store (default ./var/scanloop)\n"
 "     -h, --help                this text\n"
@@ -158,6 +170,31 @@ serve_check_no_signing_keys(const char *cmd, const char *dir)
 	}
 	closedir(d);
 	return rc;
+}
+
+/* Reads the cluster file and its secret into guarded memory (it holds
+ * the secret); 0, or the exit status after saying why. */
+static int
+serve_load_cluster(const char *cmd, const char *path, uint32_t node,
+    struct cluster **out)
+{
+	struct cluster *cl;
+	char why[512];
+
+	if ((cl = sodium_malloc(sizeof(*cl))) == NULL)
+		return cli_reject(cmd, "out of memory");
+	if (cluster_load(path, cl, why, sizeof(why)) < 0) {
+		sodium_free(cl);
+		return cli_usage(cmd, "--cluster %s: %s", path, why);
+	}
+	if (cluster_find(cl, node) < 0) {
+		cluster_wipe(cl);
+		sodium_free(cl);
+		return cli_usage(cmd, "--cluster %s does not name node %u",
+		    path, node);
+	}
+	*out = cl;
+	return 0;
 }
 
 /* Loads the bot list: the given file must load; the default may be
@@ -221,7 +258,7 @@ cmd_serve(int argc, char **argv)
 	    OPT_MAX_CONNS, OPT_MAX_PER_IP, OPT_TRUST, OPT_HDR_TO, OPT_IDLE_TO,
 	    OPT_BUDGET, OPT_RETAIN_FORGED, OPT_RETAIN_IP, OPT_BOTS,
 	    OPT_NODE, OPT_KAFKA, OPT_KAFKA_TOPIC, OPT_KAFKA_LAG, OPT_KAFKA_OPT,
-	    OPT_PG, OPT_PG_LEASE, OPT_PG_RETURN };
+	    OPT_PG, OPT_PG_LEASE, OPT_PG_RETURN, OPT_CLUSTER };
 	static const struct option longopts[] = {
 		{ "listen", required_argument, NULL, 'l' },
 		{ "threads", required_argument, NULL, 'j' },
@@ -247,12 +284,15 @@ cmd_serve(int argc, char **argv)
 		{ "pg", required_argument, NULL, OPT_PG },
 		{ "pg-lease", required_argument, NULL, OPT_PG_LEASE },
 		{ "pg-return", required_argument, NULL, OPT_PG_RETURN },
+		{ "cluster", required_argument, NULL, OPT_CLUSTER },
 		{ "quiet", no_argument, NULL, 'q' },
 		{ "db", required_argument, NULL, 'D' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
 	const char *cmd = "serve", *why, *bots_path = NULL;
+	const char *cluster_path = NULL;
+	struct cluster *cluster = NULL;
 	char secrets[4096];
 	struct scan_config cfg;
 	struct stream_config kafka;
@@ -421,6 +461,9 @@ cmd_serve(int argc, char **argv)
 				pg.idle_s = (uint32_t)v;
 			pg_extra = true;
 			break;
+		case OPT_CLUSTER:
+			cluster_path = optarg;
+			break;
 		case 'q':
 			cfg.quiet = true;
 			break;
@@ -446,6 +489,9 @@ cmd_serve(int argc, char **argv)
 		pg.node = cfg.node;
 		cfg.pg = &pg;
 	}
+	if (cluster_path != NULL && !node_given)
+		return cli_usage(cmd, "--cluster needs --node ID: which of its "
+		    "nodes this is");
 	if (!have_burst)
 		cfg.burst = cfg.rate * 2 < 1 ? 1 : cfg.rate * 2;
 	if ((rc = serve_check_no_signing_keys(cmd, cli_keys_dir())) != 0 ||
@@ -454,11 +500,15 @@ cmd_serve(int argc, char **argv)
 	if ((ret = cli_dir_private(cli_keys_dir())) < 0)
 		return cli_reject(cmd, "cannot create %s: %s", cli_keys_dir(),
 		    strerror(-ret));
-	if ((rc = serve_load_bots(cmd, bots_path, cfg.quiet, &cfg.bots)) != 0)
+	if (cluster_path != NULL && (rc = serve_load_cluster(cmd, cluster_path,
+	    cfg.node, &cluster)) != 0)
 		return rc;
+	cfg.cluster = cluster;
+	if ((rc = serve_load_bots(cmd, bots_path, cfg.quiet, &cfg.bots)) != 0)
+		goto out_cluster;
 	if ((rc = cli_store_open(cmd, 0, &st)) != 0) {
 		bots_free(cfg.bots);
-		return rc;
+		goto out_cluster;
 	}
 	snprintf(secrets, sizeof(secrets), "%s/%s", cli_keys_dir(),
 	    KEYS_SERVER_FILE);
@@ -467,7 +517,14 @@ cmd_serve(int argc, char **argv)
 	store_close(st);
 	bots_free(cfg.bots);
 	if (ret < 0)
-		return cli_reject(cmd, "%s: %s", why ? why : "cannot start",
+		rc = cli_reject(cmd, "%s: %s", why ? why : "cannot start",
 		    strerror(-ret));
-	return ret;
+	else
+		rc = ret;
+out_cluster:
+	if (cluster != NULL) {
+		cluster_wipe(cluster);
+		sodium_free(cluster);
+	}
+	return rc;
 }

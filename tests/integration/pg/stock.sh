@@ -79,17 +79,6 @@ node_start() {
 	PID[$n]=$SRV_SIG_PID
 	ERRF[$n]=$SRV_ERR
 }
-# node_stop N SIG: stops node N with SIG (TERM: it must exit 0).
-node_stop() {
-	SRV_PID=${PID[$1]} SRV_SIG_PID=${PID[$1]}
-	kill -"$2" "${PID[$1]}"
-	serve_reap 30 2>/dev/null
-	[ -n "$SRV_RC" ] || fail "node $1 did not exit"
-	check_sanitizer "${ERRF[$1]}"
-	if [ "$2" = TERM ]; then
-		[ "$SRV_RC" -eq 0 ] || fail "node $1 exited $SRV_RC"
-	fi
-}
 for n in 1 2 3; do node_start "$n"; done
 
 # 1. Draws raced over the nodes; node 2 killed and restarted meanwhile.

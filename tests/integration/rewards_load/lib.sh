@@ -6,8 +6,9 @@
 # Adds: campaign files with a window around now (rl_campaign), the
 # campaign and the load of concurrency.sh and crash.sh (rl_load_campaign,
 # rl_load_start), the campaign's logs and counters as files (rl_export), the audit after the
-# reveal (rl_audit), store tokens (rl_store_add), and drawload.py (the
-# concurrent clients and the checks) as $DRAWLOAD.
+# reveal (rl_audit), store tokens (rl_store_add), stopping one of several
+# servers (node_stop), and drawload.py (the concurrent clients and the
+# checks) as $DRAWLOAD.
 
 . "$(dirname "${BASH_SOURCE[0]}")/../serve/lib.sh"
 
@@ -131,4 +132,19 @@ rl_store_add() {
 	ok store add --id "$1" --name "Store $1"
 	STORE_TOKEN=$(sed -n 's/^api_token: \([A-Z2-7]\{32\}\)$/\1/p' <<<"$OUT")
 	[ -n "$STORE_TOKEN" ] || fail "store add $1 printed no token: $OUT"
+}
+
+# node_stop N SIG: stops node N of a test that runs several servers (its
+# pid in ${PID[N]}, its stderr in ${ERRF[N]}, associative arrays the test
+# keeps) with SIG; sets SRV_RC. TERM: it must exit 0.
+node_stop() {
+	SRV_PID=${PID[$1]} SRV_SIG_PID=${PID[$1]}
+	kill -"$2" "${PID[$1]}"
+	serve_reap 30 2>/dev/null
+	[ -n "$SRV_RC" ] || fail "node $1 did not exit"
+	check_sanitizer "${ERRF[$1]}"
+	if [ "$2" = TERM ]; then
+		[ "$SRV_RC" -eq 0 ] ||
+		    fail "node $1 exited $SRV_RC: $(tail -5 "${ERRF[$1]}")"
+	fi
 }

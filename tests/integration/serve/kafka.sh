@@ -32,8 +32,6 @@
 # 4. Usage: --kafka-topic without --kafka, a bad topic, a bad option.
 . "$(dirname "$0")/../rewards/lib.sh"
 rw_setup
-MB=${SCANLOOP_MOCK_BROKER:?meson sets SCANLOOP_MOCK_BROKER}
-[ -x "$MB" ] || fail "$MB is not built"
 TOPIC=scanloop.test-events
 
 mint_active 40 "$T/job"
@@ -55,26 +53,8 @@ forged_url() {
 	esac
 }
 
-# The broker, its commands through a FIFO.
-mkfifo "$T/run/mb.ctl"
-"$MB" --topic "$TOPIC" --out "$T/run/consumed.tsv" <"$T/run/mb.ctl" \
-    >"$T/run/mb.out" 2>"$T/run/mb.err" &
-MB_PID=$!
-exec 7>"$T/run/mb.ctl"
-on_cleanup "exec 7>&-; kill $MB_PID 2>/dev/null; wait $MB_PID 2>/dev/null"
-poll 100 0.1 grep -q '^bootstrap: ' "$T/run/mb.out" ||
-    fail "the mock cluster did not start: $(cat "$T/run/mb.err")"
-BOOT=$(sed -n 's/^bootstrap: //p' "$T/run/mb.out")
-# mb CMD: one command to the cluster; waits for its "ok".
-mb() {
-	local n
-	n=$(grep -c '' "$T/run/mb.out")
-	echo "$*" >&7
-	poll 100 0.05 eval '[ "$(grep -c "" "$T/run/mb.out")" -gt '"$n"' ]' ||
-	    fail "mock_broker did not answer '$*'"
-	tail -1 "$T/run/mb.out" | grep -q '^ok ' ||
-	    fail "mock_broker: $* -> $(tail -1 "$T/run/mb.out")"
-}
+# The broker, its commands through a FIFO (mb).
+mb_start "$TOPIC"
 # lag: the lag gauge.
 lag() {
 	metric scanloop_kafka_lag_events

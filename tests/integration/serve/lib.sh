@@ -8,7 +8,8 @@
 # that capture status, headers and body (req, get, post_json), raw requests
 # (raw_http), a load in the background (load_start, load_wait), reading
 # the recorded events (tail_events, event_line) and checking a load's
-# answers against them (events_check).
+# answers against them (events_check), and librdkafka's mock Kafka
+# cluster (mb_start, mb).
 #
 # Servers started here are killed (SIGKILL) at cleanup if still running.
 
@@ -323,4 +324,33 @@ JSON
 # export_events_at_least N: the store holds at least N scan events.
 export_events_at_least() {
 	[ "$("$SCANLOOP" export scans 2>/dev/null | tail -n +2 | wc -l)" -ge "$1" ]
+}
+
+# mb_start TOPIC: librdkafka's mock cluster (tests/kafka/mock_broker,
+# $SCANLOOP_MOCK_BROKER) with topic TOPIC, its consumer writing what it
+# reads to $T/run/consumed.tsv, its commands through a FIFO (mb); sets
+# BOOT (its bootstrap servers) and MB_PID, and stops it at cleanup.
+mb_start() {
+	local exe=${SCANLOOP_MOCK_BROKER:?meson sets SCANLOOP_MOCK_BROKER}
+	[ -x "$exe" ] || fail "$exe is not built"
+	mkfifo "$T/run/mb.ctl"
+	"$exe" --topic "$1" --out "$T/run/consumed.tsv" <"$T/run/mb.ctl" \
+	    >"$T/run/mb.out" 2>"$T/run/mb.err" &
+	MB_PID=$!
+	exec 7>"$T/run/mb.ctl"
+	on_cleanup "exec 7>&-; kill $MB_PID 2>/dev/null; wait $MB_PID 2>/dev/null"
+	poll 100 0.1 grep -q '^bootstrap: ' "$T/run/mb.out" ||
+	    fail "the mock cluster did not start: $(cat "$T/run/mb.err")"
+	BOOT=$(sed -n 's/^bootstrap: //p' "$T/run/mb.out")
+}
+
+# mb CMD: one command to the mock cluster of mb_start; waits for its "ok".
+mb() {
+	local n
+	n=$(grep -c '' "$T/run/mb.out")
+	echo "$*" >&7
+	poll 100 0.05 eval '[ "$(grep -c "" "$T/run/mb.out")" -gt '"$n"' ]' ||
+	    fail "mock_broker did not answer '$*'"
+	tail -1 "$T/run/mb.out" | grep -q '^ok ' ||
+	    fail "mock_broker: $* -> $(tail -1 "$T/run/mb.out")"
 }
