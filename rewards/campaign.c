@@ -357,7 +357,7 @@ campaign_tier(json_t *v, size_t i, struct campaign *c, struct campaign_errors *e
 {
 	static const char *const keys[] = { "id", "name", "kind", "total",
 	    "daily_cap", "odds", "reveal", "points", "coupon", "face_value",
-	    "currency", NULL };
+	    "currency", "daily_guarantee", NULL };
 	struct campaign_tier *t = &c->tiers[i];
 	char path[32], field[96], word[16];
 	uint64_t n;
@@ -438,6 +438,7 @@ campaign_tier(json_t *v, size_t i, struct campaign *c, struct campaign_errors *e
 		campaign_err(e, field, "belongs to physical tiers only (a "
 		    "coupon's is in its coupon object)");
 	}
+	campaign_guarantee_parse(v, path, t, e);
 }
 
 /* Resolves local midnights of the campaign in its time zone (CLI only:

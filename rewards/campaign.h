@@ -33,6 +33,7 @@
 #define CAMPAIGN_ODDS_SCALE 1000000u	/* odds are wins per million */
 #define CAMPAIGN_TEXT_MAX 192		/* bytes of a name (UTF-8) */
 #define CAMPAIGN_CONDITION_MAX 384
+#define CAMPAIGN_GUARANTEE_MAX 1000000u	/* prizes or openings a day */
 
 enum campaign_kind { CAMPAIGN_PHYSICAL, CAMPAIGN_COUPON, CAMPAIGN_POINTS };
 enum campaign_reveal { CAMPAIGN_ONLINE, CAMPAIGN_AT_STORE };
@@ -56,6 +57,12 @@ struct campaign_tier {
 	int64_t valid_from;		/* 0: from the draw */
 	int64_t valid_to;		/* 0: valid_days after the draw */
 	uint32_t valid_days;
+	/* daily_guarantee (at_store tiers, campaign_daily.c): guarantee
+	 * prizes each local day among the day's openings; 0: none. */
+	uint32_t guarantee;
+	uint32_t expected;		/* openings expected a day */
+	uint32_t opens_s;		/* seconds after local midnight */
+	uint32_t last_call_s;
 };
 
 /* What a check-in (or a streak of them) earns: points, a draw, or both. */
