@@ -682,7 +682,7 @@ campaign_parse(const char *json, size_t len, bool resolve_days,
 {
 	static const char *const keys[] = { "id", "name", "description",
 	    "start", "end", "time_zone", "scope", "draw_on", "tiers", "claim",
-	    "limits", "checkin", "day_starts", NULL };
+	    "limits", "checkin", "group", "day_starts", NULL };
 	struct campaign_errors local = { NULL, 0 };
 	struct campaign_errors *e = errs ? errs : &local;
 	struct campaign *c;
@@ -780,6 +780,7 @@ campaign_parse(const char *json, size_t len, bool resolve_days,
 	campaign_claim(root, c, e);
 	campaign_limits(root, c, e);
 	campaign_checkin_parse(root, c, e);
+	campaign_group_parse(root, c, e);
 	if (e->n == before) {
 		int r = resolve_days ? campaign_resolve_days(c, e) :
 		    campaign_read_days(root, c, e);

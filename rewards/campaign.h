@@ -85,6 +85,15 @@ struct campaign_checkin {
 	struct campaign_reward streak_reward;
 };
 
+/* The "group" rules (拼团, campaign_group.c): size members join a group
+ * within window_us of its start, and then each has one draw. */
+struct campaign_group {
+	bool on;			/* the file has "group" */
+	uint32_t size;
+	int64_t window_us;
+	uint32_t starts_per_day;	/* groups a visitor starts a local day */
+};
+
 struct campaign {
 	atomic_int refs;
 	char id[STORE_ID_MAX + 1];
@@ -109,6 +118,7 @@ struct campaign {
 	uint32_t lim_ip_hour;
 	uint32_t lim_visitor_wins;
 	struct campaign_checkin checkin;
+	struct campaign_group group;
 	int64_t *day_starts;		/* UTC µs of each local midnight */
 	size_t ndays;			/* ndays + 1 entries in day_starts */
 	char *config;			/* the stored configuration text */

@@ -38,5 +38,9 @@ void campaign_checkin_parse(json_t *root, struct campaign *c,
  * once the rest of the tier is parsed (campaign_daily.c). */
 void campaign_guarantee_parse(json_t *v, const char *path,
     struct campaign_tier *t, struct campaign_errors *e);
+/* Parses the optional "group" rules of root into c->group
+ * (campaign_group.c). */
+void campaign_group_parse(json_t *root, struct campaign *c,
+    struct campaign_errors *e);
 
 #endif
