@@ -187,6 +187,11 @@ gen_campaign_parse(void)
 	    "\"odds\":5,\"daily_guarantee\":{\"per_day\":7,"
 	    "\"expected_openings\":0,\"opens\":\"9:00\","
 	    "\"last_call\":\"24:00\",\"x\":1}", NULL);
+	gen_campaign_edit("group", "\"checkin\":", "\"group\":{\"size\":3,"
+	    "\"window_hours\":24,\"starts_per_visitor_per_day\":2},"
+	    "\"checkin\":", NULL);
+	gen_campaign_edit("reject-group", "\"checkin\":", "\"group\":{"
+	    "\"size\":1,\"window_hours\":721,\"who\":1},\"checkin\":", NULL);
 	gen_campaign_edit("reject-duplicate-key", "\"description\":\"d\"",
 	    "\"description\":\"d\",\"description\":\"e\"", NULL);
 	/* Thirty-three tiers, all of them odds 0. */
