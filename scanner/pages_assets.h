@@ -74,17 +74,22 @@ static const char page_css[] =
     "text-decoration:none}";
 static_assert(sizeof(page_css) < 4095, "C11 portable string length");
 
-static const char page_script[] =
-    "(function(){"
-    "var d=document,l=d.documentElement.lang,"
-    "o={year:'numeric',month:'short',day:'numeric',hour:'numeric',"
-    "minute:'2-digit'},"
-    "t=d.getElementsByTagName('time'),i,v;"
-    "for(i=0;i<t.length;i++){"
-    "v=new Date(t[i].getAttribute('datetime'));"
-    "if(isNaN(v.getTime()))continue;"
-    "try{var s=v.toLocaleString(l,o);"
+/* The start of the code and group pages' scripts: d, l, and every <time>
+ * made local. */
+#define PAGE_SCRIPT_TIMES \
+    "(function(){" \
+    "var d=document,l=d.documentElement.lang," \
+    "o={year:'numeric',month:'short',day:'numeric',hour:'numeric'," \
+    "minute:'2-digit'}," \
+    "t=d.getElementsByTagName('time'),i,v;" \
+    "for(i=0;i<t.length;i++){" \
+    "v=new Date(t[i].getAttribute('datetime'));" \
+    "if(isNaN(v.getTime()))continue;" \
+    "try{var s=v.toLocaleString(l,o);" \
     "t[i].title=t[i].textContent;t[i].textContent=s}catch(e){}}"
+
+static const char page_script[] =
+    PAGE_SCRIPT_TIMES
     /* The draw form: one tap, a busy label until the next page. */
     "var f=d.getElementById('dw');"
     "if(f){var k=f.querySelector('button'),w=k.textContent;"
@@ -358,16 +363,7 @@ static_assert(sizeof(page_checkin_script) < 4095,
  * page_script: local times, and the buttons that start, join and draw,
  * each a JSON POST whose answer names the page to show next. */
 static const char page_group_script[] =
-    "(function(){"
-    "var d=document,l=d.documentElement.lang,"
-    "o={year:'numeric',month:'short',day:'numeric',hour:'numeric',"
-    "minute:'2-digit'},"
-    "t=d.getElementsByTagName('time'),i,v;"
-    "for(i=0;i<t.length;i++){"
-    "v=new Date(t[i].getAttribute('datetime'));"
-    "if(isNaN(v.getTime()))continue;"
-    "try{var s=v.toLocaleString(l,o);"
-    "t[i].title=t[i].textContent;t[i].textContent=s}catch(e){}}"
+    PAGE_SCRIPT_TIMES
     "var g=d.getElementById('gp');if(!g||!window.fetch)return;"
     "g.hidden=false;var m=d.getElementById('gm');"
     "function A(k){return g.getAttribute('data-'+k)||''}"
