@@ -371,7 +371,9 @@ scan_group_render(struct scan_loop *sl, struct scan_op *o, struct page_group *p)
 	group_id_text(r->g.id, id);
 	p->group_id = id;
 	p->status = r->status;
-	p->status_text = group_status_text(r->status, p->lang == PAGE_LANG_ZH);
+	/* A full group, to one who is not in it: no draw of theirs. */
+	p->status_text = group_status_text(r->status == GROUP_UNLOCKED &&
+	    !r->member ? GROUP_FULL : r->status, p->lang == PAGE_LANG_ZH);
 	p->joined = r->g.joined;
 	p->size = r->g.size;
 	p->deadline = r->g.deadline;

@@ -138,6 +138,8 @@ async function draw(browser) {
 	await late.goto(result.share, { waitUntil: 'load' });
 	check(await late.locator('#gj').count() === 0,
 	    'a full group still offers to join');
+	const text = await late.textContent('main');
+	check(text.includes('该拼团人数已满'), `full group to a visitor: ${text}`);
 	for (const ctx of phones)
 		await ctx.close();
 }

@@ -99,6 +99,9 @@ expect_code 409 "a fourth joins a full group"
 check_json 'assert j["status"] == "full" and j["joined"] == 3 and not j["member"], j'
 group_post "/api/v1/groups/$G/draw" "$V4"
 expect_code 403 "a draw by a visitor who is not a member"
+get "/G/$G?lang=en" -H "Cookie: sl_vid=$V4"
+assert_contains "$BODY" 'This group is full' "a full group's page to a non-member"
+assert_not_contains "$BODY" 'id="gj"' "no join button on a full group"
 
 # 4. Each member draws once; again: the same draw.
 for v in "$V1" "$V2" "$V3"; do
