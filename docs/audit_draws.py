@@ -9,7 +9,8 @@ no code with scanloop. It checks that the seed matches the commitment,
 that the local days follow the time zone (when zoneinfo knows it), and
 replays every draw: sequence numbers 1..N, one online draw per code, the
 random number of each draw, its outcome under the tiers' odds with the
-stock replayed from zero (total and per local day), tickets opened once
+stock replayed from zero (total and per local day; a daily_guarantee
+tier's odds of the moment from it), tickets opened once
 and only after they were issued. Exit status 0: the log is sound; 1: it
 is not (the first failure is printed); 2: usage.
 """
@@ -66,6 +67,34 @@ def pick(tiers, reveal, u):
     return -1
 
 
+def clock(hhmm):
+    return int(hhmm[:2]) * 3600 + int(hhmm[3:5]) * 60
+
+
+def guarantee_odds(t, now, day_start, today, stock_left):
+    """A daily_guarantee tier's odds per million at an opening."""
+    g = t.get("daily_guarantee")
+    if not g or not stock_left or today >= g["per_day"]:
+        return 0
+    s = (now - day_start) // 1000000
+    opens, last = clock(g.get("opens", "00:00")), clock(g["last_call"])
+    if s >= last:
+        return SCALE
+    span = last - opens
+    p = (g["per_day"] - today) * SCALE * span // max(span, g["expected_openings"] * (last - max(s, opens)))
+    return min(p, SCALE)
+
+
+def pick_opening(tiers, u, odds):
+    """Guaranteed at_store tiers first at their odds, then the others."""
+    for i, t in enumerate(tiers):
+        if t.get("reveal") == "at_store" and odds[i]:
+            if u < odds[i]:
+                return i
+            u = (u - odds[i]) * SCALE // (SCALE - odds[i])
+    return pick(tiers, "at_store", u)
+
+
 def local_midnights(cfg):
     """The day starts scanloop computes at load, from zoneinfo."""
     from zoneinfo import ZoneInfo
@@ -105,7 +134,7 @@ class Replay:
         t = self.tiers[i]
         if self.total[i] >= t["total"]:
             return False
-        cap = t.get("daily_cap", 0)
+        cap = t.get("daily_cap", 0) or t.get("daily_guarantee", {}).get("per_day", 0)
         return not cap or (day >= 0 and self.daily.get((i, day), 0) < cap)
 
     def name(self, outcome):
@@ -148,7 +177,12 @@ class Replay:
         rnd = draw_random(self.seed, self.id, serial, seq, b"D" if kind == "online" else b"T")
         if f"{rnd:016x}" != d["rnd"]:
             raise AuditError(f"seq {seq}: rnd: expected {rnd:016x}, found {d['rnd']}")
-        i = pick(self.tiers, "online" if kind == "online" else "at_store", uniform(rnd))
+        if kind == "online":
+            i = pick(self.tiers, "online", uniform(rnd))
+        else:
+            odds = [guarantee_odds(x, t, self.days[day], self.daily.get((j, day), 0), self.total[j] < x["total"])
+                    if day >= 0 else 0 for j, x in enumerate(self.tiers)]
+            i = pick_opening(self.tiers, uniform(rnd), odds)
         if i >= 0 and not self.in_stock(i, day):
             i = -1
         if d["reason"] == "ledger_empty":

@@ -249,6 +249,23 @@ audit_common(struct audit *a, const struct store_draw *d, int day, int tier)
 	return 0;
 }
 
+/* An opening's tier, the guaranteed tiers at their odds of the moment
+ * under the replayed stock (draw_daily.c). */
+static int
+audit_pick_opening(const struct audit *a, const struct store_draw *d, int day,
+    uint32_t u)
+{
+	uint32_t odds[CAMPAIGN_TIERS_MAX] = { 0 };
+	const struct campaign *c = a->c;
+
+	for (size_t i = 0; day >= 0 && i < c->ntiers; i++)
+		if (c->tiers[i].guarantee != 0)
+			odds[i] = draw_guarantee_odds(c, i, d->time, day,
+			    a->daily[i * (c->ndays + 1) + (size_t)day],
+			    a->total[i] < c->tiers[i].total);
+	return draw_pick_opening(c, u, odds);
+}
+
 /* Checks an online or opening draw's random number and picks its tier. */
 static int
 audit_pick(struct audit *a, const struct store_draw *d, int reveal, int day,
@@ -266,7 +283,8 @@ audit_pick(struct audit *a, const struct store_draw *d, int reveal, int day,
 		return -EINVAL;
 	}
 	u = draw_uniform(rnd);
-	*tier = draw_pick(a->c, reveal, u);
+	*tier = reveal == CAMPAIGN_AT_STORE ? audit_pick_opening(a, d, day, u) :
+	    draw_pick(a->c, reveal, u);
 	if (*tier >= 0) {
 		char cap[160];
 

@@ -357,7 +357,7 @@ campaign_tier(json_t *v, size_t i, struct campaign *c, struct campaign_errors *e
 {
 	static const char *const keys[] = { "id", "name", "kind", "total",
 	    "daily_cap", "odds", "reveal", "points", "coupon", "face_value",
-	    "currency", NULL };
+	    "currency", "daily_guarantee", NULL };
 	struct campaign_tier *t = &c->tiers[i];
 	char path[32], field[96], word[16];
 	uint64_t n;
@@ -438,6 +438,7 @@ campaign_tier(json_t *v, size_t i, struct campaign *c, struct campaign_errors *e
 		campaign_err(e, field, "belongs to physical tiers only (a "
 		    "coupon's is in its coupon object)");
 	}
+	campaign_guarantee_parse(v, path, t, e);
 }
 
 /* Resolves local midnights of the campaign in its time zone (CLI only:
@@ -681,7 +682,7 @@ campaign_parse(const char *json, size_t len, bool resolve_days,
 {
 	static const char *const keys[] = { "id", "name", "description",
 	    "start", "end", "time_zone", "scope", "draw_on", "tiers", "claim",
-	    "limits", "checkin", "day_starts", NULL };
+	    "limits", "checkin", "group", "day_starts", NULL };
 	struct campaign_errors local = { NULL, 0 };
 	struct campaign_errors *e = errs ? errs : &local;
 	struct campaign *c;
@@ -779,6 +780,7 @@ campaign_parse(const char *json, size_t len, bool resolve_days,
 	campaign_claim(root, c, e);
 	campaign_limits(root, c, e);
 	campaign_checkin_parse(root, c, e);
+	campaign_group_parse(root, c, e);
 	if (e->n == before) {
 		int r = resolve_days ? campaign_resolve_days(c, e) :
 		    campaign_read_days(root, c, e);

@@ -33,6 +33,7 @@
 #define CAMPAIGN_ODDS_SCALE 1000000u	/* odds are wins per million */
 #define CAMPAIGN_TEXT_MAX 192		/* bytes of a name (UTF-8) */
 #define CAMPAIGN_CONDITION_MAX 384
+#define CAMPAIGN_GUARANTEE_MAX 1000000u	/* prizes or openings a day */
 
 enum campaign_kind { CAMPAIGN_PHYSICAL, CAMPAIGN_COUPON, CAMPAIGN_POINTS };
 enum campaign_reveal { CAMPAIGN_ONLINE, CAMPAIGN_AT_STORE };
@@ -56,6 +57,12 @@ struct campaign_tier {
 	int64_t valid_from;		/* 0: from the draw */
 	int64_t valid_to;		/* 0: valid_days after the draw */
 	uint32_t valid_days;
+	/* daily_guarantee (at_store tiers, campaign_daily.c): guarantee
+	 * prizes each local day among the day's openings; 0: none. */
+	uint32_t guarantee;
+	uint32_t expected;		/* openings expected a day */
+	uint32_t opens_s;		/* seconds after local midnight */
+	uint32_t last_call_s;
 };
 
 /* What a check-in (or a streak of them) earns: points, a draw, or both. */
@@ -76,6 +83,15 @@ struct campaign_checkin {
 	uint32_t streak_days;		/* 0: no streak rule */
 	char streak_store[STORE_ID_MAX + 1];	/* "": at any store */
 	struct campaign_reward streak_reward;
+};
+
+/* The "group" rules (拼团, campaign_group.c): size members join a group
+ * within window_us of its start, and then each has one draw. */
+struct campaign_group {
+	bool on;			/* the file has "group" */
+	uint32_t size;
+	int64_t window_us;
+	uint32_t starts_per_day;	/* groups a visitor starts a local day */
 };
 
 struct campaign {
@@ -102,6 +118,7 @@ struct campaign {
 	uint32_t lim_ip_hour;
 	uint32_t lim_visitor_wins;
 	struct campaign_checkin checkin;
+	struct campaign_group group;
 	int64_t *day_starts;		/* UTC µs of each local midnight */
 	size_t ndays;			/* ndays + 1 entries in day_starts */
 	char *config;			/* the stored configuration text */

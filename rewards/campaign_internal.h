@@ -34,5 +34,13 @@ void campaign_store_ids(json_t *arr, const char *path, bool *all,
  * (campaign_checkin.c). */
 void campaign_checkin_parse(json_t *root, struct campaign *c,
     struct campaign_errors *e);
+/* Parses the optional "daily_guarantee" of tier t (object v at path),
+ * once the rest of the tier is parsed (campaign_daily.c). */
+void campaign_guarantee_parse(json_t *v, const char *path,
+    struct campaign_tier *t, struct campaign_errors *e);
+/* Parses the optional "group" rules of root into c->group
+ * (campaign_group.c). */
+void campaign_group_parse(json_t *root, struct campaign *c,
+    struct campaign_errors *e);
 
 #endif

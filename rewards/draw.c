@@ -184,7 +184,11 @@ draw_pick_in_stock(struct store_txn *t, const struct tallies *tl,
 	int ret;
 
 	*retry = false;
-	*tier = draw_pick(c, reveal, draw_uniform(d->rnd));
+	if (reveal == CAMPAIGN_AT_STORE) {
+		if ((ret = draw_opening_pick_txn(t, tl, c, d, day, tier)) < 0)
+			return ret;
+	} else
+		*tier = draw_pick(c, reveal, draw_uniform(d->rnd));
 	if (*tier < 0)
 		return 0;
 	if ((ret = draw_in_stock(t, tl, c, (size_t)*tier, day, &ok,

@@ -74,6 +74,20 @@ uint64_t draw_random(const uint8_t seed[32], const char *campaign,
 uint32_t draw_uniform(uint64_t rnd);
 /* The tier (index) u falls in among the tiers of one reveal, or -1. */
 int draw_pick(const struct campaign *c, int reveal, uint32_t u);
+/* The odds, per million, of tier i's daily_guarantee at an opening at
+ * now on local day day, with today of its prizes awarded today and stock
+ * left or not (draw_daily.c; 0 for a tier without one). */
+uint32_t draw_guarantee_odds(const struct campaign *c, size_t i, int64_t now,
+    int day, uint64_t today, bool stock_left);
+/* The at_store tier (index) u falls in when the guaranteed tiers have the
+ * odds odds[i] (the others: their own), or -1. */
+int draw_pick_opening(const struct campaign *c, uint32_t u,
+    const uint32_t odds[CAMPAIGN_TIERS_MAX]);
+/* Picks the at_store tier of opening d on day, reading the guaranteed
+ * tiers' awards from tl. Returns 0 or a negative errno. */
+int draw_opening_pick_txn(struct store_txn *t, const struct tallies *tl,
+    const struct campaign *c, const struct store_draw *d, int day, int *tier)
+    __attribute__((warn_unused_result));
 /* The network a client counts in for draws per hour: IPv4 /24, IPv6 /48. */
 void draw_net_of(int family, const uint8_t ip[16], uint8_t net[16]);
 /* The refusal's neutral words. */

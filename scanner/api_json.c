@@ -232,3 +232,21 @@ scan_json_claim(const struct store_claim *cl, const char *token)
 	    "redeemed", scan_json_time(cl->redeemed), "shop",
 	    cl->shop[0] ? json_string(cl->shop) : json_null());
 }
+
+/* A draw's JSON: status, outcome, prize, claim. */
+json_t *
+scan_json_draw(const struct campaign *c, const struct draw_result *r)
+{
+	static const char *status[] = { "new", "repeat", "refused", "closed" };
+	int tier;
+	const char *outcome = scan_draw_outcome(c, r, &tier);
+	json_t *obj;
+
+	obj = json_pack("{s:s, s:s, s:I, s:o}", "status", status[r->status],
+	    "outcome", outcome, "draw", (json_int_t)r->draw.seq, "prize",
+	    scan_json_prize(c, tier));
+	if (obj != NULL)
+		json_object_set_new(obj, "claim", r->has_claim ?
+		    scan_json_claim(&r->claim, r->claim_token) : json_null());
+	return obj;
+}

@@ -221,6 +221,7 @@ scan_draw_fill(struct scan_loop *sl, const struct scan_op *o,
 	pd->campaign_name = ctx->c->name;
 	pd->campaign_end = ctx->c->end;
 	pd->checkin = ctx->c->checkin.on;
+	pd->group_campaign = ctx->c->group.on ? ctx->c->id : NULL;
 	switch (ctx->mode) {
 	case PAGE_DRAW_OPEN_PACKAGE:
 		pd->mode = PAGE_DRAW_OPEN_PACKAGE;

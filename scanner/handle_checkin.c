@@ -46,6 +46,21 @@ scan_checkin_param(struct http_slice param, char shop[STORE_ID_MAX + 1],
 	return campaign_id_ok(shop);
 }
 
+/* Answers a GS1 Digital Link under a base URL whose path starts with a
+ * route's letter ("/K/01/{GTIN}/21/..."); false when the path has none. */
+bool
+scan_gs1_in_path(struct scan_loop *sl, struct http_req *req)
+{
+	for (size_t i = 0; i + 4 <= req->head.path.len; i++)
+		if (memcmp(req->head.path.p + i, "/01/", 4) == 0) {
+			scan_gs1_get(sl, req, (struct http_slice){
+			    req->head.path.p + i + 4,
+			    req->head.path.len - i - 4 });
+			return true;
+		}
+	return false;
+}
+
 /* GET /K/{STORE}/{SIG}: the store's check-in page; GET /K/: the page that
  * finds the store by the location. */
 void
@@ -62,14 +77,8 @@ scan_checkin_page(struct scan_loop *sl, struct http_req *req,
 	if (param.len > 0 && !scan_checkin_param(param, shop, sig)) {
 		/* Not a store code: a GS1 Digital Link under a base URL whose
 		 * path starts with /K ("/K/01/{GTIN}/21/..."), or nothing. */
-		for (size_t i = 0; i + 4 <= req->head.path.len; i++)
-			if (memcmp(req->head.path.p + i, "/01/", 4) == 0) {
-				scan_gs1_get(sl, req, (struct http_slice){
-				    req->head.path.p + i + 4,
-				    req->head.path.len - i - 4 });
-				return;
-			}
-		scan_error_page(sl, req, 404, NULL);
+		if (!scan_gs1_in_path(sl, req))
+			scan_error_page(sl, req, 404, NULL);
 		return;
 	}
 	if (param.len > 0) {
@@ -171,24 +180,6 @@ scan_apply_checkin(struct store_txn *t, struct writer_op *op)
 	return checkin_txn(t, &o->ckq, &o->ckr);
 }
 
-/* A draw's JSON: status, outcome, prize, claim. */
-static json_t *
-scan_checkin_draw_json(const struct campaign *c, const struct draw_result *r)
-{
-	static const char *status[] = { "new", "repeat", "refused", "closed" };
-	int tier;
-	const char *outcome = scan_draw_outcome(c, r, &tier);
-	json_t *obj;
-
-	obj = json_pack("{s:s, s:s, s:I, s:o}", "status", status[r->status],
-	    "outcome", outcome, "draw", (json_int_t)r->draw.seq, "prize",
-	    scan_json_prize(c, tier));
-	if (obj != NULL)
-		json_object_set_new(obj, "claim", r->has_claim ?
-		    scan_json_claim(&r->claim, r->claim_token) : json_null());
-	return obj;
-}
-
 /* Answers a check-in once committed. */
 static void
 scan_api_checkin_done(struct scan_loop *sl, struct scan_op *o)
@@ -235,9 +226,9 @@ scan_api_checkin_done(struct scan_loop *sl, struct scan_op *o)
 	    json_string(ck->streak_store) : json_null(), "rewarded",
 	    r->ck.streak_rewarded != 0));
 	json_object_set_new(obj, "draw", r->has_draw ?
-	    scan_checkin_draw_json(c, &r->draw) : json_null());
+	    scan_json_draw(c, &r->draw) : json_null());
 	json_object_set_new(obj, "streak_draw", r->has_streak_draw ?
-	    scan_checkin_draw_json(c, &r->streak_draw) : json_null());
+	    scan_json_draw(c, &r->streak_draw) : json_null());
 	if (r->status == CHECKIN_REFUSED)
 		json_object_set_new(obj, "refusal", json_string(
 		    draw_refusal_text(r->refusal, false)));

@@ -367,5 +367,12 @@ page_scan_draw(struct page_out *o, const struct page_scan *p)
 		    "</a></p>\n",
 		    "<p class=\"hw\"><a href=\"/K/?lang=en\">Check in at a store "
 		    "for points and draws</a></p>\n"));
+	if (d->group_campaign != NULL) {
+		put(o, "<p class=\"hw\"><a href=\"/G/?campaign=");
+		put_esc(o, d->group_campaign, PAGE_FIELD_MAX);
+		put(o, TR(lang, "\">发起拼团，人满后每人一次抽奖</a></p>\n",
+		    "&amp;lang=en\">Start a group: once it fills, every member "
+		    "draws</a></p>\n"));
+	}
 	put(o, "</section>\n");
 }

@@ -330,7 +330,8 @@ page_close(struct page_out *o, enum page_lang lang, const char *self,
 	page_lang_link(o, lang, self);
 	put(o, "</main>\n<script>");
 	put(o, script == PAGE_SCRIPT_STAFF ? page_staff_script :
-	    script == PAGE_SCRIPT_CHECKIN ? page_checkin_script : page_script);
+	    script == PAGE_SCRIPT_CHECKIN ? page_checkin_script :
+	    script == PAGE_SCRIPT_GROUP ? page_group_script : page_script);
 	put(o, "</script>\n</body>\n</html>\n");
 }
 
@@ -467,7 +468,7 @@ page_csp_hash(char *out, size_t outlen, const char *script, size_t len)
 static void
 page_csp_init(void)
 {
-	char scripts[256] = "";
+	char scripts[384] = "";
 
 	if (sodium_init() < 0 ||
 	    !page_csp_hash(scripts, sizeof(scripts), page_script,
@@ -475,7 +476,9 @@ page_csp_init(void)
 	    !page_csp_hash(scripts, sizeof(scripts), page_staff_script,
 		sizeof(page_staff_script) - 1) ||
 	    !page_csp_hash(scripts, sizeof(scripts), page_checkin_script,
-		sizeof(page_checkin_script) - 1))
+		sizeof(page_checkin_script) - 1) ||
+	    !page_csp_hash(scripts, sizeof(scripts), page_group_script,
+		sizeof(page_group_script) - 1))
 		strcpy(scripts, "'none'");
 	/* Without the hashes the code pages still work: times stay in UTC
 	 * and the location section stays hidden (the staff page says it

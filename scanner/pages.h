@@ -46,6 +46,8 @@ struct page_draw {
 	int64_t campaign_end;		/* Unix µs */
 	bool checkin;			/* the campaign rewards store check-ins:
 					 * a link to the check-in page (/K/) */
+	const char *group_campaign;	/* the campaign has group rules: a
+					 * link to start one (/G/), or NULL */
 	/* PAGE_DRAW_OFFER: the form's hidden fields. */
 	const char *form_code;		/* the code's path (outer or /D/...) */
 	uint64_t form_event;		/* the event of this page */
@@ -131,6 +133,30 @@ int page_render_checkin(const struct page_checkin *p, struct buf *out)
 /* Appends the staff's check-in code page (GET /store/checkin-code): one
  * exemption code at a time, for a phone without GPS. */
 int page_render_checkin_staff(enum page_lang lang, struct buf *out)
+    __attribute__((warn_unused_result));
+/* What a group page shows (page_group.c): the start page of a campaign
+ * (group_id NULL) or a group's. */
+struct page_group {
+	enum page_lang lang;
+	const char *campaign_id;
+	const char *campaign_name;
+	const char *group_id;		/* NULL: the start page */
+	int status;			/* enum group_status (rewards/group.h) */
+	const char *status_text;
+	uint32_t joined, size;
+	int64_t deadline;		/* Unix µs */
+	uint32_t window_hours;		/* the start page */
+	bool member;
+	bool can_draw;			/* a member of an unlocked group who has
+					 * not drawn */
+	const char *draw_text;		/* the member's draw, or NULL */
+	const char *claim_text;		/* its claim code, or NULL */
+	const char *self_path;
+};
+
+/* Appends a group page (GET /G/{ID}, or GET /G/?campaign=ID to start
+ * one). */
+int page_render_group(const struct page_group *p, struct buf *out)
     __attribute__((warn_unused_result));
 /* Appends the page for GET /01/{GTIN} (a product, no serial). */
 int page_render_product(enum page_lang lang, const char *gtin, struct buf *out)

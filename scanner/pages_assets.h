@@ -74,17 +74,22 @@ static const char page_css[] =
     "text-decoration:none}";
 static_assert(sizeof(page_css) < 4095, "C11 portable string length");
 
-static const char page_script[] =
-    "(function(){"
-    "var d=document,l=d.documentElement.lang,"
-    "o={year:'numeric',month:'short',day:'numeric',hour:'numeric',"
-    "minute:'2-digit'},"
-    "t=d.getElementsByTagName('time'),i,v;"
-    "for(i=0;i<t.length;i++){"
-    "v=new Date(t[i].getAttribute('datetime'));"
-    "if(isNaN(v.getTime()))continue;"
-    "try{var s=v.toLocaleString(l,o);"
+/* The start of the code and group pages' scripts: d, l, and every <time>
+ * made local. */
+#define PAGE_SCRIPT_TIMES \
+    "(function(){" \
+    "var d=document,l=d.documentElement.lang," \
+    "o={year:'numeric',month:'short',day:'numeric',hour:'numeric'," \
+    "minute:'2-digit'}," \
+    "t=d.getElementsByTagName('time'),i,v;" \
+    "for(i=0;i<t.length;i++){" \
+    "v=new Date(t[i].getAttribute('datetime'));" \
+    "if(isNaN(v.getTime()))continue;" \
+    "try{var s=v.toLocaleString(l,o);" \
     "t[i].title=t[i].textContent;t[i].textContent=s}catch(e){}}"
+
+static const char page_script[] =
+    PAGE_SCRIPT_TIMES
     /* The draw form: one tap, a busy label until the next page. */
     "var f=d.getElementById('dw');"
     "if(f){var k=f.querySelector('button'),w=k.textContent;"
@@ -354,6 +359,41 @@ static const char page_checkin_script[] =
 static_assert(sizeof(page_checkin_script) < 4095,
     "C11 portable string length");
 
+/* The group pages' script (page_group.c), hashed into the policy like
+ * page_script: local times, and the buttons that start, join and draw,
+ * each a JSON POST whose answer names the page to show next. */
+static const char page_group_script[] =
+    PAGE_SCRIPT_TIMES
+    "var g=d.getElementById('gp');if(!g||!window.fetch)return;"
+    "g.hidden=false;var m=d.getElementById('gm');"
+    "function A(k){return g.getAttribute('data-'+k)||''}"
+    "function say(s,e){m.textContent=s;m.className=e?'e':''}"
+    "function go(u,b,k){k.disabled=true;say(A('wait'));b.lang=l;"
+    "fetch(u,{method:'POST',credentials:'same-origin',cache:'no-store',"
+    "headers:{'Content-Type':'application/json'},body:JSON.stringify(b)})"
+    ".then(function(r){return r.json().then(function(j){return[r.status,j]},"
+    "function(){return[r.status,{}]})})"
+    ".then(function(a){var j=a[1]||{};"
+    "if(a[0]==200&&j.url){location.href=j.url+(l=='en'?'?lang=en':'');"
+    "return}k.disabled=false;say(j.message||A('err'),1)},"
+    "function(){k.disabled=false;say(A('net'),1)})}"
+    "var b=d.getElementById('gs'),j=d.getElementById('gj'),"
+    "w=d.getElementById('gd'),c=d.getElementById('gc'),"
+    "u=d.getElementById('gu');"
+    "if(b)b.addEventListener('click',function(){"
+    "go('/api/v1/groups',{campaign:A('campaign')},b)});"
+    "if(j)j.addEventListener('click',function(){"
+    "go('/api/v1/groups/'+A('id')+'/join',{},j)});"
+    "if(w)w.addEventListener('click',function(){"
+    "go('/api/v1/groups/'+A('id')+'/draw',{},w)});"
+    "if(u){u.value=location.origin+A('share');"
+    "if(c)c.addEventListener('click',function(){u.select();"
+    "try{navigator.clipboard.writeText(u.value).then(function(){"
+    "say(A('copied'))},function(){})}catch(e){}})}"
+    "})();";
+static_assert(sizeof(page_group_script) < 4095,
+    "C11 portable string length");
+
 /* The check-in pages' style: the staff's code in large digits. */
 static const char page_css_checkin[] =
     "label{display:block;font-weight:600;margin:14px 0 6px}"
@@ -365,6 +405,18 @@ static const char page_css_checkin[] =
     ".big{font:700 2.6rem/1.2 ui-monospace,SFMono-Regular,Menlo,Consolas,"
     "monospace;letter-spacing:.12em;text-align:center}";
 static_assert(sizeof(page_css_checkin) < 4095, "C11 portable string length");
+
+/* The group pages' style: the count in large digits. */
+static const char page_css_group[] =
+    "label{display:block;font-weight:600;margin:14px 0 6px}"
+    "input{display:block;width:100%;min-height:50px;font:inherit;"
+    "padding:10px 12px;border:1px solid var(--mu);border-radius:10px;"
+    "background:var(--bg);color:var(--fg)}"
+    "#gm p{margin:8px 0 0}#gm{margin-top:10px;overflow-wrap:anywhere}"
+    ".gn{font:700 2.6rem/1.2 ui-monospace,SFMono-Regular,Menlo,Consolas,"
+    "monospace;text-align:center;margin:4px 0}"
+    ".gw{font-weight:600}";
+static_assert(sizeof(page_css_group) < 4095, "C11 portable string length");
 
 /* A gift box, drawn in the draw's red (a .gi icon). */
 static const char page_icon_gift[] =

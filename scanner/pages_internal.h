@@ -48,6 +48,7 @@ enum page_script_kind {
 	PAGE_SCRIPT_CODE,	/* code, product and error pages */
 	PAGE_SCRIPT_STAFF,	/* the staff page */
 	PAGE_SCRIPT_CHECKIN,	/* the check-in pages (page_checkin.c) */
+	PAGE_SCRIPT_GROUP,	/* the group pages (page_group.c) */
 };
 
 /* Appends a string. Inline, so that the length of a literal (most of a

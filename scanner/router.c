@@ -69,11 +69,22 @@ static const struct route scan_routes[] = {
 	    ROUTE_JSON | ROUTE_GET, scan_api_points },
 	{ ROUTE_EXACT, "/api/v1/dealer/receive", NULL, ROUTE_JSON,
 	    scan_api_receive },
+	{ ROUTE_EXACT, "/api/v1/groups", NULL, ROUTE_JSON,
+	    scan_api_group_start },
+	{ ROUTE_PARAM, "/api/v1/groups/", "/join", ROUTE_JSON,
+	    scan_api_group_join },
+	{ ROUTE_PARAM, "/api/v1/groups/", "/draw", ROUTE_JSON,
+	    scan_api_group_draw },
+	{ ROUTE_PREFIX, "/api/v1/groups/", NULL, ROUTE_JSON | ROUTE_GET |
+	    ROUTE_NONEMPTY, scan_api_group_get },
 	{ ROUTE_PREFIX, "/api/v1/", NULL, ROUTE_JSON, scan_api_unknown },
 	/* A store's check-in code (/K/ alone: the store is found by the
 	 * location), before the codes: a store id may be "01". */
 	{ ROUTE_PREFIX, "/K/", NULL, ROUTE_GET | ROUTE_ANY_CASE,
 	    scan_checkin_page },
+	/* A group (拼团), or the page that starts one (/G/?campaign=ID). */
+	{ ROUTE_PREFIX, "/G/", NULL, ROUTE_GET | ROUTE_ANY_CASE,
+	    scan_group_page },
 	/* What phones open: codes, draw codes, the draw button. */
 	{ ROUTE_GS1, NULL, NULL, ROUTE_GET, scan_gs1_get },
 	{ ROUTE_SSCC, NULL, NULL, ROUTE_GET, scan_case_get },

@@ -19,6 +19,7 @@
  *                   of a case or pallet code
  *   handle_checkin.c store check-ins: the store's page, the check-in API,
  *                   the staff's exemption codes
+ *   handle_group.c  group unlocks (拼团): the pages and the group API
  *   handle_admin.c  the admin API: its token, streamed exports (analytics/)
  *   handle_report.c the admin API: reports (analytics/report.h), cached
  *   router.c        the route table, health and metrics
@@ -45,6 +46,7 @@
 #include "common/buf.h"
 #include "rewards/checkin.h"
 #include "rewards/draw.h"
+#include "rewards/group.h"
 #include "rewards/redeem.h"
 #include "rewards/registry.h"
 #include "scanner/accesslog.h"
@@ -199,6 +201,9 @@ struct scan_op {
 	uint8_t checkin_key[32];
 	struct checkin_request ckq;
 	struct checkin_result ckr;
+	/* groups (handle_group.c); the campaign's reference is drq.c */
+	struct group_request grq;
+	struct group_result grr;
 	/* With --pg: the redemption's insert in PostgreSQL won, or the
 	 * first redemption it found (leaser.c). */
 	bool pg_won;
@@ -353,6 +358,9 @@ json_t *scan_json_time(int64_t us);
 json_t *scan_json_prize(const struct campaign *c, int tier);
 /* The claim object of a claim and its token. */
 json_t *scan_json_claim(const struct store_claim *cl, const char *token);
+/* A draw's object: status, outcome, draw (its sequence number), prize,
+ * claim (check-ins and groups). */
+json_t *scan_json_draw(const struct campaign *c, const struct draw_result *r);
 
 /* ---- code_page.c: a code's page ------------------------------------- */
 
@@ -431,6 +439,19 @@ void scan_api_checkin(struct scan_loop *sl, struct http_req *req,
     struct http_slice param);
 void scan_api_checkin_code(struct scan_loop *sl, struct http_req *req,
     struct http_slice param);
+/* Answers a GS1 Digital Link under a base URL whose path starts with a
+ * route's letter ("/K/01/..."); false when the path holds none. */
+bool scan_gs1_in_path(struct scan_loop *sl, struct http_req *req);
+void scan_group_page(struct scan_loop *sl, struct http_req *req,
+    struct http_slice param);
+void scan_api_group_start(struct scan_loop *sl, struct http_req *req,
+    struct http_slice param);
+void scan_api_group_get(struct scan_loop *sl, struct http_req *req,
+    struct http_slice id);
+void scan_api_group_join(struct scan_loop *sl, struct http_req *req,
+    struct http_slice id);
+void scan_api_group_draw(struct scan_loop *sl, struct http_req *req,
+    struct http_slice id);
 void scan_admin_export(struct scan_loop *sl, struct http_req *req,
     struct http_slice kind);
 void scan_admin_signals(struct scan_loop *sl, struct http_req *req,

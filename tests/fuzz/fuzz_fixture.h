@@ -62,6 +62,10 @@ void fx_path(const struct code *c, char *out, size_t cap);
 #define FX_PREDRAW_FIRST 4
 #define FX_PREDRAWS 5
 
+/* A group (拼团) of the campaign, groups of 2, started at start-up by the
+ * visitor who won pts: its 10-byte id. */
+#define FX_GROUP_ID "fx-group-1"
+
 enum fx_shop { FX_SHOP_OK, FX_SHOP_OTHER, FX_SHOP_REVOKED, FX_SHOPS };
 /* Where FX_SHOP_OK is (its check-in fence: 200 m); "fx-shop" its id. */
 #define FX_SHOP_LAT 31.2304

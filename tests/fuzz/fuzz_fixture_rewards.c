@@ -5,6 +5,7 @@
 #include "codegen/base32.h"
 #include "common/clock.h"
 #include "rewards/campaign.h"
+#include "rewards/group.h"
 
 #include <sodium.h>
 #include <stdio.h>
@@ -184,7 +185,8 @@ fx_campaign(uint32_t ed_id, uint32_t mac_id, int64_t now)
 	    "\"draws_per_ip_prefix_per_hour\":100000,\"wins_per_visitor\":1},"
 	    "\"checkin\":{\"reward\":{\"points\":5,\"draw\":true},"
 	    "\"per_store_per_day\":1000,\"streak\":{\"days\":3,"
-	    "\"reward\":{\"points\":50}}}}",
+	    "\"reward\":{\"points\":50}}},"
+	    "\"group\":{\"size\":2,\"window_hours\":720}}",
 	    start, end, ed_id, mac_id, later, gone, fx_shop_id[FX_SHOP_OK],
 	    fx_shop_id[FX_SHOP_REVOKED]);
 	FUZZ_CHECK(n > 0 && n < (int)sizeof(text));
@@ -278,6 +280,29 @@ fx_predraws(struct store *st, struct campaign *c, const uint8_t claim_key[32],
 	}
 }
 
+/* Starts group FX_GROUP_ID, its creator the visitor who won pts. */
+static void
+fx_group(struct store *st, struct campaign *c, const uint8_t claim_key[32],
+    int64_t now, const struct fx_rewards *rw)
+{
+	struct group_request rq;
+	struct group_result res;
+	struct store_txn t;
+
+	memset(&rq, 0, sizeof(rq));
+	rq.c = c;
+	memcpy(rq.id, FX_GROUP_ID, STORE_GROUP_ID_BYTES);
+	memcpy(rq.visitor, rw->points_visitor, STORE_VISITOR_BYTES);
+	rq.net[0] = 4;
+	rq.now = now;
+	rq.claim_key = claim_key;
+	rq.tallies = &tallies_store;
+	FUZZ_CHECK(store_txn_begin(st, false, &t) == 0);
+	FUZZ_CHECK(group_start_txn(&t, &rq, &res) == 0);
+	FUZZ_CHECK(store_txn_commit(&t) == 0);
+	FUZZ_CHECK(res.status == GROUP_OPEN);
+}
+
 /* Adds the shops and the campaign, then draws. */
 void
 fx_rewards(struct store *st, const uint8_t claim_key[32], uint32_t ed_id,
@@ -308,5 +333,6 @@ fx_rewards(struct store *st, const uint8_t claim_key[32], uint32_t ed_id,
 	FUZZ_CHECK(store_txn_commit(&t) == 0);
 	c->hdr = hdr;
 	fx_predraws(st, c, claim_key, now, rw);
+	fx_group(st, c, claim_key, now, rw);
 	campaign_unref(c, __func__);
 }

@@ -178,6 +178,20 @@ gen_campaign_parse(void)
 	    "\"per_store_per_day\":0,\"x\":1", NULL);
 	gen_campaign_edit("reject-checkin-reward-empty",
 	    "\"reward\":{\"points\":5,\"draw\":true}", "\"reward\":{}", NULL);
+	gen_campaign_edit("daily-guarantee", "\"daily_cap\":2,\"odds\":300000,"
+	    "\"reveal\":\"at_store\"", "\"odds\":0,\"reveal\":\"at_store\","
+	    "\"daily_guarantee\":{\"per_day\":2,\"expected_openings\":30,"
+	    "\"opens\":\"09:00\",\"last_call\":\"21:30\"}", NULL);
+	gen_campaign_edit("reject-daily-guarantee", "\"daily_cap\":2,"
+	    "\"odds\":300000,\"reveal\":\"at_store\"", "\"daily_cap\":1,"
+	    "\"odds\":5,\"daily_guarantee\":{\"per_day\":7,"
+	    "\"expected_openings\":0,\"opens\":\"9:00\","
+	    "\"last_call\":\"24:00\",\"x\":1}", NULL);
+	gen_campaign_edit("group", "\"checkin\":", "\"group\":{\"size\":3,"
+	    "\"window_hours\":24,\"starts_per_visitor_per_day\":2},"
+	    "\"checkin\":", NULL);
+	gen_campaign_edit("reject-group", "\"checkin\":", "\"group\":{"
+	    "\"size\":1,\"window_hours\":721,\"who\":1},\"checkin\":", NULL);
 	gen_campaign_edit("reject-duplicate-key", "\"description\":\"d\"",
 	    "\"description\":\"d\",\"description\":\"e\"", NULL);
 	/* Thirty-three tiers, all of them odds 0. */

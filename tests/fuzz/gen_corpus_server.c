@@ -19,6 +19,7 @@
 #include "fuzz_fixture.h"
 #include "codegen/base32.h"
 #include "rewards/checkin.h"
+#include "rewards/group.h"
 #include "common/fsutil.h"
 
 #include <limits.h>
@@ -564,6 +565,62 @@ gen_checkins(void)
 	sodium_memzero(key, sizeof(key));
 }
 
+/* A POST of the group API with a JSON body, from visitor vid ("" for
+ * none). */
+static void
+gen_group_post(const char *name, const char *path, const char *body,
+    const char *vid)
+{
+	gen_printf(name, "POST %s HTTP/1.1\r\nHost: s\r\n"
+	    "Content-Type: application/json\r\n%s%s%sContent-Length: %zu\r\n"
+	    "Connection: close\r\n\r\n%s", path, vid[0] ? "Cookie: sl_vid=" :
+	    "", vid, vid[0] ? "\r\n" : "", strlen(body), body);
+}
+
+#define GEN_GROUP_JOINER "AAAAAAAAAAAAAAAAAAAAAAAAAA"
+
+/* Groups (拼团): the pages, starting one, joining the start-up group (its
+ * creator and another visitor, who fills it), drawing, and ids that are
+ * none. */
+static void
+gen_groups(void)
+{
+	char id[GROUP_ID_CHARS + 1], vid[FX_TOKEN_CHARS + 1], path[96];
+
+	group_id_text((const uint8_t *)FX_GROUP_ID, id);
+	base32_encode(vid, gen_rw.points_visitor, STORE_VISITOR_BYTES);
+	gen_printf("group-start-page", "GET /G/?campaign=" FX_CAMPAIGN
+	    "&lang=en HTTP/1.1\r\nHost: s\r\n\r\n");
+	gen_printf("group-start-page-unknown", "GET /G/?campaign=x-fuzz "
+	    "HTTP/1.1\r\nHost: s\r\n\r\n");
+	gen_group_post("group-start", "/api/v1/groups", "{\"campaign\":\""
+	    FX_CAMPAIGN "\",\"lang\":\"en\"}", vid);
+	gen_group_post("group-start-bad", "/api/v1/groups",
+	    "{\"campaign\":\"<x-fuzz>\"}", "");
+	gen_printf("group-page", "GET /G/%s HTTP/1.1\r\nHost: s\r\n"
+	    "Cookie: sl_vid=%s\r\n\r\nGET /g/%s?lang=en HTTP/1.1\r\n"
+	    "Host: s\r\n\r\n", id, vid, gen_lower(id));
+	gen_printf("group-page-unknown", "GET /G/AAAAAAAAAAAAAAAA HTTP/1.1\r\n"
+	    "Host: s\r\n\r\nGET /G/x-fuzz HTTP/1.1\r\nHost: s\r\n\r\n");
+	snprintf(path, sizeof(path), "/api/v1/groups/%s/join", id);
+	gen_group_post("group-join-creator", path, "{}", vid);
+	/* Another visitor fills it, then draws. */
+	gen_printf("group-join", "POST %s HTTP/1.1\r\nHost: s\r\n"
+	    "Content-Type: application/json\r\nCookie: sl_vid=%s\r\n"
+	    "Content-Length: 13\r\n\r\n{\"lang\":\"zh\"}"
+	    "POST /api/v1/groups/%s/draw HTTP/1.1\r\nHost: s\r\n"
+	    "Content-Type: application/json\r\nCookie: sl_vid=%s\r\n"
+	    "Content-Length: 2\r\nConnection: close\r\n\r\n{}", path,
+	    GEN_GROUP_JOINER, id, GEN_GROUP_JOINER);
+	snprintf(path, sizeof(path), "/api/v1/groups/%s/draw", id);
+	gen_group_post("group-draw", path, "{}", vid);
+	gen_group_post("group-draw-unknown", "/api/v1/groups/AAAAAAAAAAAAAAAA"
+	    "/draw", "{}", vid);
+	gen_printf("group-get", "GET /api/v1/groups/%s HTTP/1.1\r\n"
+	    "Host: s\r\nCookie: sl_vid=%s\r\n\r\nGET /api/v1/groups/x "
+	    "HTTP/1.1\r\nHost: s\r\nConnection: close\r\n\r\n", id, vid);
+}
+
 /* Operations, other routes, pipelines and protocol errors. */
 static void
 gen_misc(void)
@@ -694,6 +751,7 @@ main(int argc, char **argv)
 	gen_draws();
 	gen_claims();
 	gen_checkins();
+	gen_groups();
 	gen_misc();
 	keys_free(ed);
 	keys_free(mac);

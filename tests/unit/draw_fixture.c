@@ -4,6 +4,7 @@
 #include "draw_fixture.h"
 
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -225,4 +226,20 @@ refusals(struct fixture *f)
 	campaign_unref(w, __func__);
 	assert_true(strlen(draw_refusal_text(DRAW_REFUSE_IP_HOUR, false)) > 0);
 	assert_true(strlen(draw_refusal_text(DRAW_REFUSE_VISITOR_DAY, true)) > 0);
+}
+
+/* Adds shop id; returns its token. */
+void
+fixture_shop(struct fixture *f, const char *id, char token[TOKEN_SHOP_CHARS + 1])
+{
+	struct store_shop s;
+	struct store_txn t;
+
+	memset(&s, 0, sizeof(s));
+	snprintf(s.id, sizeof(s.id), "%s", id);
+	snprintf(s.name, sizeof(s.name), "Shop %s", id);
+	token_shop_new(&s, token);
+	assert_int_equal(store_txn_begin(f->st, false, &t), 0);
+	assert_int_equal(store_shop_add_txn(&t, &s), 0);
+	assert_int_equal(store_txn_commit(&t), 0);
 }

@@ -53,6 +53,9 @@ uint64_t counter(struct fixture *f, const char *id, int kind,
     uint8_t subject0, uint32_t period);
 /* The campaign's header as stored. */
 struct store_campaign header(struct fixture *f, const char *id);
+/* Adds shop id; returns its token. */
+void fixture_shop(struct fixture *f, const char *id,
+    char token[TOKEN_SHOP_CHARS + 1]);
 /* Each risk rule refuses, records why, and leaves the code its draw:
  * installs the campaigns "risk" (as f->c) and "wins", skipping the test
  * without the Asia/Shanghai time zone. */

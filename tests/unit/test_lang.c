@@ -199,8 +199,10 @@ test_csp(void **state)
 	pthread_t th[4];
 	const char *got[4];
 	const char *csp;
-	char want[400], staff[160], checkin[160], other[160];
+	char want[640], staff[160], checkin[160], other[160], group[160];
 	struct page_checkin pc = { PAGE_LANG_EN, NULL, NULL, NULL, NULL };
+	struct page_group pg = { .lang = PAGE_LANG_EN, .campaign_id = "c",
+	    .campaign_name = "C", .size = 2, .window_hours = 1 };
 	struct buf b = { 0 };
 
 	(void)state;
@@ -219,8 +221,8 @@ test_csp(void **state)
 	assert_null(strstr(csp, "unsafe-eval"));
 	assert_int_equal(count(csp, "unsafe-inline"), 1);
 	assert_non_null(strstr(csp, "style-src 'unsafe-inline';"));
-	/* Three scripts: the code pages', the staff page's and the check-in
-	 * pages', each the same
+	/* Four scripts: the code pages', the staff page's, the check-in
+	 * pages' and the group pages', each the same
 	 * on every page of its kind (check_page checks each page). */
 	assert_int_equal(page_render_error(PAGE_LANG_EN, 404, &b), 0);
 	script_source((const char *)b.data, want, sizeof(want));
@@ -240,9 +242,15 @@ test_csp(void **state)
 	script_source((const char *)b.data, other, sizeof(other));
 	assert_string_equal(other, checkin);
 	assert_string_not_equal(checkin, staff);
-	assert_int_equal(count(csp, "'sha256-"), 3);
-	snprintf(want + strlen(want), sizeof(want) - strlen(want), " %s %s;",
-	    staff, checkin);
+	buf_reset(&b);
+	assert_int_equal(page_render_group(&pg, &b), 0);
+	script_source((const char *)b.data, group, sizeof(group));
+	assert_true(csp_allows(csp, group));
+	assert_string_not_equal(group, want);
+	assert_string_not_equal(group, checkin);
+	assert_int_equal(count(csp, "'sha256-"), 4);
+	snprintf(want + strlen(want), sizeof(want) - strlen(want),
+	    " %s %s %s;", staff, checkin, group);
 	assert_non_null(strstr(csp, "script-src 'sha256-"));
 	assert_non_null(strstr(csp, want));
 	/* Forms may post to this site only; nothing else may load. */

@@ -14,6 +14,7 @@
 
 #include "common/buf.h"
 #include "rewards/campaign.h"
+#include "rewards/group.h"
 #include "scanner/pages.h"
 #include "scanner/verify.h"
 #include "store/store.h"
@@ -528,6 +529,66 @@ test_checkin_pages(void **state)
 	buf_free(&b);
 }
 
+/* The group pages: the start page and a group in each state, valid in
+ * both languages, a hostile campaign name escaped, the buttons a visitor
+ * may use and no other. */
+static void
+test_group_pages(void **state)
+{
+	static const struct {
+		int status;
+		bool member, can_draw;
+		const char *has, *lacks;
+	} cases[] = {
+		{ GROUP_OPEN, false, false, "id=\"gj\"", "id=\"gu\"" },
+		{ GROUP_OPEN, true, false, "id=\"gu\"", "id=\"gj\"" },
+		{ GROUP_UNLOCKED, true, true, "id=\"gd\"", "id=\"gj\"" },
+		{ GROUP_UNLOCKED, true, false, "CLAIM-CODE", "id=\"gd\"" },
+		{ GROUP_EXPIRED, true, false, "class=\"e\"", "id=\"gp\"" },
+	};
+	struct page_group p = { .campaign_id = "c1", .campaign_name = HOSTILE,
+	    .size = 3, .window_hours = 24 };
+	struct buf b = { 0 };
+
+	(void)state;
+	for (int l = 0; l < 2; l++) {
+		p.lang = l ? PAGE_LANG_EN : PAGE_LANG_ZH;
+		p.group_id = NULL;
+		buf_reset(&b);
+		assert_int_equal(page_render_group(&p, &b), 0);
+		check_page(&b, p.lang);
+		assert_non_null(strstr((char *)b.data, HOSTILE_ESC));
+		assert_null(strstr((char *)b.data, HOSTILE));
+		assert_non_null(strstr((char *)b.data, "data-campaign=\"c1\""));
+		assert_non_null(strstr((char *)b.data, "id=\"gs\""));
+		preview("group-start", l ? "en" : "zh", &b);
+		for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+			p.group_id = "ABCDEFGHIJKLMNOP";
+			p.status = cases[i].status;
+			p.status_text = HOSTILE;
+			p.member = cases[i].member;
+			p.can_draw = cases[i].can_draw;
+			p.joined = 2;
+			p.deadline = 1800000000LL * 1000000;
+			p.draw_text = cases[i].has[0] == 'C' ? "Prize" : NULL;
+			p.claim_text = cases[i].has[0] == 'C' ? "CLAIM-CODE" :
+			    NULL;
+			buf_reset(&b);
+			assert_int_equal(page_render_group(&p, &b), 0);
+			check_page(&b, p.lang);
+			assert_null(strstr((char *)b.data, HOSTILE));
+			assert_non_null(strstr((char *)b.data, "2 / 3"));
+			assert_non_null(strstr((char *)b.data,
+			    "<time datetime=\"2027-01-15T08:00:00Z\">"));
+			assert_non_null(strstr((char *)b.data, cases[i].has));
+			assert_null(strstr((char *)b.data, cases[i].lacks));
+			if (i == 0)
+				preview("group", l ? "en" : "zh", &b);
+		}
+	}
+	buf_free(&b);
+}
+
 static void
 test_enomem(void **state)
 {
@@ -604,6 +665,7 @@ main(void)
 		cmocka_unit_test(test_product_page),
 		cmocka_unit_test(test_error_pages),
 		cmocka_unit_test(test_checkin_pages),
+		cmocka_unit_test(test_group_pages),
 		cmocka_unit_test(test_append),
 		cmocka_unit_test(test_enomem),
 		cmocka_unit_test(test_escape),

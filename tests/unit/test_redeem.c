@@ -8,22 +8,6 @@
 
 #include "common/tz.h"
 
-/* Adds a shop; returns its token. */
-static void
-add_shop(struct fixture *f, const char *id, char token[TOKEN_SHOP_CHARS + 1])
-{
-	struct store_shop s;
-	struct store_txn t;
-
-	memset(&s, 0, sizeof(s));
-	snprintf(s.id, sizeof(s.id), "%s", id);
-	snprintf(s.name, sizeof(s.name), "Shop %s", id);
-	token_shop_new(&s, token);
-	assert_int_equal(store_txn_begin(f->st, false, &t), 0);
-	assert_int_equal(store_shop_add_txn(&t, &s), 0);
-	assert_int_equal(store_txn_commit(&t), 0);
-}
-
 /* One redemption in its own transaction (committed only when OK). */
 static struct redeem_result
 redeem(struct fixture *f, const char *claim, const char *shop_token,
@@ -49,7 +33,7 @@ test_tickets(void **state)
 	if (!tz_known("Asia/Shanghai"))
 		skip();
 	c = f->c = tu_campaign_load(f->st, "redeem-tickets", 8);
-	add_shop(f, "s1", shop);
+	fixture_shop(f, "s1", shop);
 	t0 = c->day_starts[0] + 3600LL * 1000000;
 	for (int i = 0; i < 12; i++) {
 		struct draw_result r = draw(f, c, (uint64_t)i + 1, (uint8_t)i,
@@ -157,9 +141,9 @@ test_redeem_statuses(void **state)
 	if (!tz_known("Asia/Shanghai"))
 		skip();
 	c = f->c = tu_campaign_load(f->st, "redeem-statuses", 9);
-	add_shop(f, "s1", s1);
-	add_shop(f, "s2", s2);
-	add_shop(f, "s3", s3);
+	fixture_shop(f, "s1", s1);
+	fixture_shop(f, "s2", s2);
+	fixture_shop(f, "s3", s3);
 	t0 = c->start + 1000;
 	/* Find two physical wins and a coupon among the first codes. */
 	memset(&a, 0, sizeof(a));

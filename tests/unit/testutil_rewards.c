@@ -1,6 +1,7 @@
 /* testutil_rewards.c — campaign fixtures for the rewards tests. */
 #include "testutil_rewards.h"
 
+#include <errno.h>
 #include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -39,6 +40,31 @@ tu_campaign_file(const char *name)
 	campaign_errors_free(&errs);
 	free(text);
 	return c;
+}
+
+/* Parses a campaign object and expects a problem (or none). */
+void
+tu_campaign_expect(json_t *root, const char *want)
+{
+	struct campaign_errors errs = { NULL, 0 };
+	struct campaign *c = NULL;
+	bool found = false;
+	char *text;
+	int ret;
+
+	assert_non_null(text = json_dumps(root, 0));
+	ret = campaign_parse(text, strlen(text), true, &c, &errs);
+	free(text);
+	for (size_t i = 0; i < errs.n; i++) {
+		print_message("# %s\n", errs.msgs[i]);
+		found |= want != NULL && strstr(errs.msgs[i], want) != NULL;
+	}
+	if (want == NULL)
+		assert_int_equal(ret, 0);
+	else if (ret != -EINVAL || !found)
+		fail_msg("expected the problem '%s'", want);
+	campaign_errors_free(&errs);
+	campaign_unref(c, __func__);
 }
 
 /* Stores a campaign with a fixed seed. */

@@ -6,6 +6,7 @@
 #ifndef SCANLOOP_TESTUTIL_REWARDS_H
 #define SCANLOOP_TESTUTIL_REWARDS_H
 
+#include <jansson.h>
 #include <stdint.h>
 
 #include "testutil.h"
@@ -19,6 +20,10 @@ const char *tu_fixture_path(char out[TU_PATH_MAX], const char *name);
  * time zone resolved into local days); fails the test, printing every
  * problem, when it does not parse. */
 struct campaign *tu_campaign_file(const char *name);
+/* Parses root (a campaign file's object) as `campaign load` does and
+ * expects a problem containing want (NULL: that it parses), printing the
+ * problems. */
+void tu_campaign_expect(json_t *root, const char *want);
 /* Stores c as loaded and active, its seed seed_byte repeated, and sets
  * c->hdr. Returns c. */
 struct campaign *tu_campaign_install(struct store *st, struct campaign *c,

@@ -212,6 +212,19 @@ campaign_seed() {
 	[ ${#CAMPAIGN_SEED} -eq 64 ] || fail "campaign reveal $1 printed no seed: $(last)"
 }
 
+# audits_pass ID WHAT: campaign ID's draws (its seed revealed) pass
+# `campaign audit` from the store and docs/audit_draws.py over the
+# exported log.
+audits_pass() {
+	campaign_seed "$1"
+	ok campaign audit "$1" --seed "$CAMPAIGN_SEED"
+	ok export draws --format jsonl --campaign "$1" --out "$T/log.jsonl"
+	run python3 "$SCANLOOP_SRC/docs/audit_draws.py" --seed "$CAMPAIGN_SEED" \
+	    "$T/log.jsonl"
+	assert_rc 0 "audit_draws.py over $2"
+	assert_contains "$OUT" "audit: passed" "audit_draws.py over $2"
+}
+
 # store_add ID [ARGS...]: registers a store; sets STORE_TOKEN.
 store_add() {
 	local id=$1
