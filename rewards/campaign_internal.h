@@ -35,4 +35,9 @@ void campaign_store_ids(json_t *arr, const char *path, bool *all,
 void campaign_checkin_parse(json_t *root, struct campaign *c,
     struct campaign_errors *e);
 
+/* Parses the optional "tags" of the scope object into c->scope_tags
+ * (campaign_scope.c). */
+void campaign_scope_tags_parse(json_t *scope, struct campaign *c,
+    struct campaign_errors *e);
+
 #endif

@@ -144,7 +144,8 @@ scan_draw_result_fill(struct scan_loop *sl, const struct campaign *c,
 		return 0;
 	case DRAW_REFUSED:
 		pd->outcome = PAGE_OUTCOME_REFUSED;
-		pd->refusal = draw_refusal_text(r->refusal, lang == PAGE_LANG_ZH);
+		pd->refusal = draw_refusal_words(c, r->refusal,
+		    lang == PAGE_LANG_ZH);
 		return 0;
 	default:
 		break;
