@@ -6,9 +6,10 @@
 # on its first page): A scans one code twice; B scans two codes, draws a
 # mug with one of them and has it redeemed at store s1; C scans a code
 # and checks in at s1 (10 points); D scans a code of campaign "rb" (scope
-# tags ["repeat_buyer"]), whose draw is refused, on the page (zh and en)
-# and through the API, with nothing in the draw log; after scanning a
-# second code D draws and wins; E's app draws on a code of "rb" (the
+# tags ["repeat_buyer"]): its page says in zh and en who the draw is for
+# instead of offering it, a draw form from B's page posted with D's cookie
+# and D's API draw are refused, with nothing in the draw log; after
+# scanning a second code D draws and wins; E's app draws on a code of "rb" (the
 # request is E's first scan, refused: one code), and a draw without a
 # cookie is refused too. `export
 # visitors` (CSV read by Python's csv, JSONL by json, --out) must agree
@@ -52,9 +53,8 @@ vget() {
 	get "/${u#*://*/}&lang=${LANGQ:-en}" -b "$JAR" -c "$JAR"
 	expect_code 200 "page of code $1"
 }
-# vform LANG: posts the draw form of the last page as the visitor.
+# vform LANG: posts the draw form read last (page_form) as the visitor.
 vform() {
-	page_form
 	req POST "/draw?lang=$1" -b "$JAR" -H "Origin: $SRV_URL" \
 	    -H 'Sec-Fetch-Site: same-origin' --data-urlencode "c=$FORM_C" \
 	    --data-urlencode "e=$FORM_E" --data-urlencode "t=$FORM_T"
@@ -87,15 +87,24 @@ post_json /api/v1/checkins "{\"store\": \"s1\", \"sig\": \"$SIG1\", \"lat\": $LA
 expect_code 200 "C's check-in"
 check_json 'assert j["status"] == "new" and j["points"] == 10, j'
 
-# D: rb's draw is for repeat buyers; D has scanned one code.
+# D: rb's draw is for repeat buyers; D has scanned one code. Its page
+# says so instead of offering the draw, in English and in Chinese.
 as D
 vget 1 "$T/job2"
-vform en
+assert_no_form "D's page of an rb code"
 assert_contains "$BODY" "This draw is for repeat buyers." "the page says why"
 assert_contains "$BODY" "This code keeps its draw." "the code keeps its draw"
 LANGQ=zh vget 1 "$T/job2"
-vform zh
+assert_no_form "D's page in Chinese"
 assert_contains "$BODY" "本次抽奖仅限复购会员参与。" "the Chinese page says why"
+# A draw button from a repeat buyer's page (B's), posted by D: refused.
+as B
+vget 2 "$T/job2"
+page_form
+as D
+vform en
+assert_contains "$BODY" "This draw is for repeat buyers." "the form's answer"
+assert_contains "$BODY" "This code keeps its draw." "the form's answer"
 vdraw 1 "$T/job2"
 check_json 'assert j["status"] == "refused" and j["outcome"] == "refused", j
 assert j["refusal"] == "This draw is for repeat buyers.", j
@@ -104,6 +113,8 @@ assert j["claim"] is None, j'
 [ "$(draws_count rb)" = 0 ] || fail "a scoped-out draw was logged: $OUT"
 # A second code makes D a repeat buyer: the same code now draws.
 vget 5
+vget 1 "$T/job2"
+page_form
 vdraw 1 "$T/job2"
 check_json 'assert j["status"] == "new" and j["outcome"] == "win", j
 assert j["draw"] == 1, j'
