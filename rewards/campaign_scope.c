@@ -9,44 +9,39 @@
 #include <stdio.h>
 #include <string.h>
 
+/* The words of the tags without a parameter, by kind, and of each
+ * points tier (a scope's tier admits those above it): English, Chinese. */
+static const char *const scope_words[][2] = {
+	[TAGS_FIRST_SCAN] = { "visitors who have scanned a genuine product",
+	    "扫码验证过正品的会员" },
+	[TAGS_REPEAT_BUYER] = { "repeat buyers", "复购会员" },
+	[TAGS_WINNER] = { "past winners", "曾中奖的会员" },
+	[TAGS_REDEEMER] = { "visitors who have redeemed a prize",
+	    "已兑奖的会员" },
+};
+static const char *const scope_tier_words[][2] = {
+	[TAGS_TIER_BRONZE] = { "bronze members and above", "铜卡及以上会员" },
+	[TAGS_TIER_SILVER] = { "silver members and above", "银卡及以上会员" },
+	[TAGS_TIER_GOLD] = { "gold members", "金卡会员" },
+};
+
 /* The words of one tag in a sentence: English, Chinese. */
 static void
 scope_phrase(const struct tags_tag *tag, char *en, size_t enlen, char *zh,
     size_t zhlen)
 {
-	static const char *const tier_en[] = { "", "bronze members and above",
-	    "silver members and above", "gold members" };
-	static const char *const tier_zh[] = { "", "铜卡及以上会员",
-	    "银卡及以上会员", "金卡会员" };
+	const char *const *w;
 
-	switch (tag->kind) {
-	case TAGS_FIRST_SCAN:
-		snprintf(en, enlen, "visitors who have scanned a genuine "
-		    "product");
-		snprintf(zh, zhlen, "扫码验证过正品的会员");
-		break;
-	case TAGS_REPEAT_BUYER:
-		snprintf(en, enlen, "repeat buyers");
-		snprintf(zh, zhlen, "复购会员");
-		break;
-	case TAGS_WINNER:
-		snprintf(en, enlen, "past winners");
-		snprintf(zh, zhlen, "曾中奖的会员");
-		break;
-	case TAGS_REDEEMER:
-		snprintf(en, enlen, "visitors who have redeemed a prize");
-		snprintf(zh, zhlen, "已兑奖的会员");
-		break;
-	case TAGS_CHECKIN:
+	if (tag->kind == TAGS_CHECKIN) {
 		snprintf(en, enlen, "visitors who have checked in at store %s",
 		    tag->shop);
 		snprintf(zh, zhlen, "在门店 %s 打过卡的会员", tag->shop);
-		break;
-	default:
-		snprintf(en, enlen, "%s", tier_en[tag->tier]);
-		snprintf(zh, zhlen, "%s", tier_zh[tag->tier]);
-		break;
+		return;
 	}
+	w = tag->kind == TAGS_POINTS ? scope_tier_words[tag->tier] :
+	    scope_words[tag->kind];
+	snprintf(en, enlen, "%s", w[0]);
+	snprintf(zh, zhlen, "%s", w[1]);
 }
 
 /* Appends text to a sentence being built (cut at its size). */

@@ -24,7 +24,9 @@ static const char *const tags_tiers[] = {
 
 static const uint8_t tags_no_visitor[STORE_VISITOR_BYTES];
 
-/* True for a store id: 1 to STORE_ID_MAX of [A-Za-z0-9_-]. */
+/* True for a store id: 1 to STORE_ID_MAX of [A-Za-z0-9_-]. As
+ * campaign_id_ok, which tags.c may not call: campaign.c parses scopes
+ * through campaign_scope.c, which calls here. */
 static bool
 tags_shop_ok(const char *s)
 {
