@@ -186,7 +186,6 @@ int
 tags_scan_txn(struct store_txn *t, const struct store_event *ev)
 {
 	struct store_visitor v;
-	bool added;
 	int ret;
 
 	if (ev->id == 0 || ev->verdict != VERDICT_GENUINE ||
@@ -196,12 +195,10 @@ tags_scan_txn(struct store_txn *t, const struct store_event *ev)
 	    memcmp(ev->visitor, tags_no_visitor, STORE_VISITOR_BYTES) == 0)
 		return 0;
 	if ((ret = tags_touch_txn(t, ev->visitor, ev->time, &v)) < 0 ||
-	    (ret = store_visitor_code_add_txn(t, ev->visitor, ev->serial,
-	    &added)) < 0)
+	    (ret = store_visitor_code_add_txn(t, ev->visitor, &v,
+	    ev->serial)) < 0)
 		return ret;
 	v.scans++;
-	if (added)
-		v.codes++;
 	return store_visitor_put_txn(t, ev->visitor, &v);
 }
 

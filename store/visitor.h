@@ -6,9 +6,11 @@
  * Part of store/ (only store/ includes <lmdb.h>); rewards/tags.h decides
  * what changes them and derives the tags. All of it lives in meta, so
  * that stores made before it need no new database: the record under
- * "visitor/" and the 16-byte id, a scanned code under "visitor_code/",
- * the id and the serial (no value), a store under "visitor_shop/", the
- * id and the store id padded to STORE_ID_MAX (its check-ins there, u64).
+ * "visitor/" and the 16-byte id (its first STORE_VISITOR_INLINE distinct
+ * codes inside it, so that most visitors' scans write the record alone),
+ * a later code under "visitor_code/", the id and the serial (a byte), a
+ * store under "visitor_shop/", the id and the store id padded to
+ * STORE_ID_MAX (its check-ins there, u64).
  * They are written in the transaction of the event that changes them.
  * docs/export.md describes them.
  */
@@ -16,6 +18,8 @@
 #define SCANLOOP_STORE_VISITOR_H
 
 #include "store/store.h"
+
+#define STORE_VISITOR_INLINE 4	/* codes kept in the record itself */
 
 /* One visitor's counts. */
 struct store_visitor {
@@ -27,7 +31,8 @@ struct store_visitor {
 	uint64_t wins;			/* draws and openings that won */
 	uint64_t redemptions;		/* redeemed claims with a prize */
 	uint64_t checkins;		/* store check-ins */
-	uint64_t reserved[4];
+	/* Its first distinct codes (codes of them in use). */
+	uint8_t first_codes[STORE_VISITOR_INLINE][STORE_SERIAL_BYTES];
 };
 static_assert(sizeof(struct store_visitor) == 96, "visitor layout");
 
@@ -37,11 +42,12 @@ int store_visitor_get_txn(struct store_txn *t,
 /* Writes a visitor's record. */
 int store_visitor_put_txn(struct store_txn *t,
     const uint8_t id[STORE_VISITOR_BYTES], const struct store_visitor *v);
-/* Adds a code to the visitor's scanned codes: *added is false when it was
- * there already. */
+/* Adds a code to the scanned codes of visitor id, whose record (read,
+ * to be written back by the caller) is v: counts it in v->codes unless it
+ * was there already. */
 int store_visitor_code_add_txn(struct store_txn *t,
-    const uint8_t id[STORE_VISITOR_BYTES],
-    const uint8_t serial[STORE_SERIAL_BYTES], bool *added);
+    const uint8_t id[STORE_VISITOR_BYTES], struct store_visitor *v,
+    const uint8_t serial[STORE_SERIAL_BYTES]);
 /* Counts a check-in at shop for the visitor; *n is its count there now. */
 int store_visitor_shop_add_txn(struct store_txn *t,
     const uint8_t id[STORE_VISITOR_BYTES], const char *shop, uint64_t *n);

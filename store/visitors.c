@@ -50,20 +50,31 @@ store_visitor_put_txn(struct store_txn *t,
 	    0);
 }
 
-/* Adds a code to the set of the visitor's codes. */
+/* Adds a code to the set of the visitor's codes: the record's own slots
+ * first, then a key of its own. */
 int
 store_visitor_code_add_txn(struct store_txn *t,
-    const uint8_t id[STORE_VISITOR_BYTES],
-    const uint8_t serial[STORE_SERIAL_BYTES], bool *added)
+    const uint8_t id[STORE_VISITOR_BYTES], struct store_visitor *v,
+    const uint8_t serial[STORE_SERIAL_BYTES])
 {
 	uint8_t key[VCODE_KEY_LEN], one = 1;
+	uint64_t inl = v->codes < STORE_VISITOR_INLINE ? v->codes :
+	    STORE_VISITOR_INLINE;
 	int ret;
 
+	for (uint64_t i = 0; i < inl; i++)
+		if (memcmp(v->first_codes[i], serial, STORE_SERIAL_BYTES) == 0)
+			return 0;
+	if (v->codes < STORE_VISITOR_INLINE) {
+		memcpy(v->first_codes[v->codes++], serial, STORE_SERIAL_BYTES);
+		return 0;
+	}
 	memcpy(store_visitor_key(VCODE_PREFIX, VCODE_PREFIX_LEN, id, key) +
 	    key, serial, STORE_SERIAL_BYTES);
 	ret = store_put_txn(t, STORE_DB_META, key, sizeof(key), &one,
 	    sizeof(one), MDB_NOOVERWRITE);
-	*added = ret == 0;
+	if (ret == 0)
+		v->codes++;
 	return ret == -EEXIST ? 0 : ret;
 }
 

@@ -174,6 +174,15 @@ test_scans(void **state)
 	r = record(f, 2);
 	assert_true(r.scans == 1 && r.codes == 1);
 	assert_false(has(f, 3, "first_scan"));
+	/* Past the codes a record holds itself: each counted once. */
+	for (uint64_t n = 20; n < 20 + 2 * STORE_VISITOR_INLINE + 1; n++) {
+		scan(f, n, 5, HUMAN, VERDICT_GENUINE, NOW + (int64_t)n);
+		scan(f, 20, 5, HUMAN, VERDICT_GENUINE, NOW + (int64_t)n);
+		scan(f, n, 5, HUMAN, VERDICT_GENUINE, NOW + (int64_t)n);
+	}
+	r = record(f, 5);
+	assert_int_equal(r.codes, 2 * STORE_VISITOR_INLINE + 1);
+	assert_int_equal(r.scans, 3 * (2 * STORE_VISITOR_INLINE + 1));
 	/* Nothing carries a tag without a visitor id. */
 	assert_false(has(f, 0, "first_scan"));
 }
