@@ -102,8 +102,8 @@ campaign_scope_tags_parse(json_t *scope, struct campaign *c,
 		return;
 	if (!json_is_array(arr) || json_array_size(arr) == 0 ||
 	    json_array_size(arr) > CAMPAIGN_SCOPE_TAGS_MAX) {
-		campaign_err(e, "scope.tags", "must be a list of 1 to %d member "
-		    "tags", CAMPAIGN_SCOPE_TAGS_MAX);
+		campaign_err(e, "scope.tags", "must be a list of 1 to %d "
+		    "member tags", CAMPAIGN_SCOPE_TAGS_MAX);
 		return;
 	}
 	json_array_foreach(arr, i, v) {
@@ -123,8 +123,8 @@ campaign_scope_tags_parse(json_t *scope, struct campaign *c,
 			if (s->tags[j].kind == tag->kind &&
 			    s->tags[j].tier == tag->tier &&
 			    strcmp(s->tags[j].shop, tag->shop) == 0) {
-				campaign_err(e, field, "repeats scope.tags[%zu]",
-				    j);
+				campaign_err(e, field,
+				    "repeats scope.tags[%zu]", j);
 				tag = NULL;
 				break;
 			}

@@ -42,7 +42,8 @@ tags_shop_ok(const char *s)
 int
 tags_parse(const char *name, struct tags_tag *tag)
 {
-	size_t cl = strlen(TAGS_CHECKIN_PREFIX), pl = strlen(TAGS_POINTS_PREFIX);
+	size_t cl = strlen(TAGS_CHECKIN_PREFIX);
+	size_t pl = strlen(TAGS_POINTS_PREFIX);
 
 	memset(tag, 0, sizeof(*tag));
 	for (int k = TAGS_FIRST_SCAN; k <= TAGS_REDEEMER; k++)

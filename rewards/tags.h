@@ -69,8 +69,9 @@ const char *tags_tier_name(int tier);
 bool tags_record_has(const struct store_visitor *v, int64_t balance,
     const struct tags_tag *tag);
 /* Sets *has when the visitor carries tag, in t's snapshot. */
-int tags_has_txn(struct store_txn *t, const uint8_t visitor[STORE_VISITOR_BYTES],
-    const struct tags_tag *tag, bool *has) __attribute__((warn_unused_result));
+int tags_has_txn(struct store_txn *t,
+    const uint8_t visitor[STORE_VISITOR_BYTES], const struct tags_tag *tag,
+    bool *has) __attribute__((warn_unused_result));
 
 /* The events that change the counts, each in the event's transaction. */
 /* A scan event (stored, id set): counted when a human scanned a genuine

@@ -111,7 +111,8 @@ test_names(void **state)
 	    "points:bronze", "points:silver", "points:gold",
 	    "checkin:abcdefghijklmnopqrstuvwxyz012345" };
 	static const char *const bad[] = { "", "Winner", "repeat-buyer",
-	    "checkin:", "checkin:a b", "checkin:abcdefghijklmnopqrstuvwxyz0123456",
+	    "checkin:", "checkin:a b",
+	    "checkin:abcdefghijklmnopqrstuvwxyz0123456",
 	    "points:", "points:platinum", "points", "checkin", "winner ",
 	    "first_scan;winner" };
 	char name[TAGS_NAME_MAX + 1];
@@ -222,7 +223,7 @@ test_history(void **state)
 	assert_int_equal(store_txn_commit(&t), 0);
 	r = record(f, 4);
 	assert_int_equal(r.draws, 2);
-	assert_int_equal(r.wins, 2);		/* the online win, the ticket */
+	assert_int_equal(r.wins, 2);	/* the online win, the ticket */
 	assert_int_equal(r.redemptions, 1);
 	assert_int_equal(r.checkins, 3);
 	assert_true(r.first_seen == NOW - 9 && r.last_seen == NOW + 9);
