@@ -358,7 +358,8 @@ output_str_list(struct output *o, const char *joined, char sep)
 	if (!output_field(o, 9 * (size_t)(end - joined) + 8))
 		return;
 	output_put(o, "[", 1);
-	while (p < end) {
+	/* Every part, empty ones too ("a;" is two), but none of "". */
+	while (*joined != '\0') {
 		const char *q = memchr(p, sep, (size_t)(end - p));
 
 		if (q == NULL)
@@ -369,7 +370,9 @@ output_str_list(struct output *o, const char *joined, char sep)
 		output_text(o, (const uint8_t *)p, (size_t)(q - p),
 		    output_json_class, true);
 		output_put(o, "\"", 1);
-		p = q < end ? q + 1 : end;
+		if (q == end)
+			break;
+		p = q + 1;
 	}
 	output_put(o, "]", 1);
 }
