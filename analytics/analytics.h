@@ -31,6 +31,7 @@ enum analytics_kind {
 	ANALYTICS_DRAWS,
 	ANALYTICS_CLAIMS,
 	ANALYTICS_CHECKINS,
+	ANALYTICS_VISITORS,
 };
 
 enum analytics_format {
@@ -52,6 +53,8 @@ struct analytics_query {
 	unsigned verdicts;		/* bit per enum verdict; 0: any */
 	bool human;			/* scans: human (and app) scans only */
 	bool scanned;			/* codes: scanned at least once */
+	char tag[STORE_ID_MAX + 9];	/* visitors: carrying this member
+					 * tag (rewards/tags.h); "": any */
 	/* --format epcis (analytics/epcis.h, docs/export.md) */
 	bool has_epcis_opts;		/* one of these three was given */
 	char tz[64];			/* IANA zone; "": --campaign's or UTC */
@@ -72,6 +75,7 @@ int analytics_format_parse(const char *name);
 void analytics_query_init(struct analytics_query *q, enum analytics_kind kind);
 /* Sets one filter by its option name without dashes ("since", "from",
  * "to", "batch", "campaign", "verdict", "human", "scanned", "format",
+ * "tag",
  * and for EPCIS "tz", "geo-precision", "biz-step";
  * value NULL for the flags). Returns 0, or -EINVAL with *why for a bad
  * value or an unknown name. */

@@ -5,6 +5,7 @@
  *                    the scans
  *   export_tables.c  codes and batches: the summaries per code and batch
  *   export_rewards.c draws and claims
+ *   export_visitors.c visitors and their member tags
  *   export_epcis.c   --format epcis: the writer's options, batches
  *   record.c         a stored event decoded (record.h)
  *   output.c         the CSV and JSON Lines writer (output.h)
@@ -48,6 +49,8 @@ extern const char *const analytics_claim_fields[];
 extern const size_t analytics_claim_nfields;
 extern const char *const analytics_checkin_fields[];
 extern const size_t analytics_checkin_nfields;
+extern const char *const analytics_visitor_fields[];
+extern const size_t analytics_visitor_nfields;
 
 /* What a summary needs of an event after the fold watermark. */
 struct analytics_tail_event {
@@ -113,6 +116,8 @@ int analytics_draws_write(struct analytics_export *x);
 int analytics_claims_write(struct analytics_export *x);
 /* The check-ins (export_checkins.c). */
 int analytics_checkins_write(struct analytics_export *x);
+/* The visitors and their member tags (export_visitors.c). */
+int analytics_visitors_write(struct analytics_export *x);
 
 /* The scans of an export, one event at a time (export.c): reads the next
  * event and decodes it if it passes the filters (1; 0 if filtered out,

@@ -248,6 +248,9 @@ analytics_fields(enum analytics_kind kind, const char *const **names,
 	} else if (kind == ANALYTICS_CHECKINS) {
 		*names = analytics_checkin_fields;
 		*n = analytics_checkin_nfields;
+	} else if (kind == ANALYTICS_VISITORS) {
+		*names = analytics_visitor_fields;
+		*n = analytics_visitor_nfields;
 	}
 }
 
@@ -341,6 +344,9 @@ analytics_export_step(struct analytics_export *x, size_t budget)
 		break;
 	case ANALYTICS_CHECKINS:
 		ret = analytics_checkins_write(x);
+		break;
+	case ANALYTICS_VISITORS:
+		ret = analytics_visitors_write(x);
 		break;
 	default:
 		ret = -EINVAL;

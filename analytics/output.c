@@ -343,6 +343,40 @@ output_strn(struct output *o, const char *s, size_t len)
 		output_put(o, "\"", 1);
 }
 
+/* Texts joined by sep: a JSON array of strings, or one CSV field as it
+ * is (a text holding sep would split in JSON: the caller's to avoid). */
+void
+output_str_list(struct output *o, const char *joined, char sep)
+{
+	const char *p = joined, *end = joined + strlen(joined);
+
+	if (o->format != OUTPUT_JSONL) {
+		output_strn(o, joined, (size_t)(end - joined));
+		return;
+	}
+	/* Escapes, and per part its quotes and a comma at most. */
+	if (!output_field(o, 9 * (size_t)(end - joined) + 8))
+		return;
+	output_put(o, "[", 1);
+	/* Every part, empty ones too ("a;" is two), but none of "". */
+	while (*joined != '\0') {
+		const char *q = memchr(p, sep, (size_t)(end - p));
+
+		if (q == NULL)
+			q = end;
+		if (p != joined)
+			output_put(o, ",", 1);
+		output_put(o, "\"", 1);
+		output_text(o, (const uint8_t *)p, (size_t)(q - p),
+		    output_json_class, true);
+		output_put(o, "\"", 1);
+		if (q == end)
+			break;
+		p = q + 1;
+	}
+	output_put(o, "]", 1);
+}
+
 /* A NUL-terminated string field, or absent for NULL. */
 void
 output_str(struct output *o, const char *s)

@@ -60,6 +60,9 @@ void output_str(struct output *o, const char *s);	/* NULL: absent */
 void output_strn(struct output *o, const char *s, size_t len);
 void output_u64(struct output *o, uint64_t v);
 void output_i64(struct output *o, int64_t v);
+/* Texts joined by sep ("a;b"): a JSON array of strings, or one CSV
+ * field as it is; "" is [] or an empty field. */
+void output_str_list(struct output *o, const char *joined, char sep);
 /* Numbers as a JSON array, or one CSV field separated by spaces. */
 void output_u64_list(struct output *o, const uint64_t *v, size_t n);
 /* The shortest decimal that reads back as v (as a double, or as a float

@@ -19,13 +19,14 @@ static const char *const analytics_kinds[] = {
 	[ANALYTICS_DRAWS] = "draws",
 	[ANALYTICS_CLAIMS] = "claims",
 	[ANALYTICS_CHECKINS] = "checkins",
+	[ANALYTICS_VISITORS] = "visitors",
 };
 
 /* Names a kind. */
 const char *
 analytics_kind_name(int kind)
 {
-	return kind >= 0 && kind <= ANALYTICS_CHECKINS ? analytics_kinds[kind] :
+	return kind >= 0 && kind <= ANALYTICS_VISITORS ? analytics_kinds[kind] :
 	    "?";
 }
 
@@ -33,7 +34,7 @@ analytics_kind_name(int kind)
 int
 analytics_kind_parse(const char *name)
 {
-	for (int k = 0; k <= ANALYTICS_CHECKINS; k++)
+	for (int k = 0; k <= ANALYTICS_VISITORS; k++)
 		if (strcmp(name, analytics_kinds[k]) == 0)
 			return k;
 	return -EINVAL;
@@ -241,6 +242,16 @@ analytics_query_set(struct analytics_query *q, const char *name,
 			return -EINVAL;
 		}
 		strcpy(q->campaign, v);
+	} else if (strcmp(name, "tag") == 0) {
+		struct tags_tag tag;
+
+		if (strlen(v) >= sizeof(q->tag) || tags_parse(v, &tag) < 0) {
+			*why = "tag must be first_scan, repeat_buyer, winner, "
+			    "redeemer, checkin:STORE or points:bronze|silver|"
+			    "gold";
+			return -EINVAL;
+		}
+		strcpy(q->tag, v);
 	} else if (strcmp(name, "verdict") == 0) {
 		if (!analytics_parse_verdicts(v, &q->verdicts)) {
 			*why = "verdict must be genuine, not_active, void, "
@@ -262,7 +273,13 @@ analytics_query_check(const struct analytics_query *q, const char **why)
 	bool epcis = q->format == ANALYTICS_EPCIS;
 
 	*why = NULL;
-	if (q->has_since && !scans)
+	if (q->tag[0] != '\0' && q->kind != ANALYTICS_VISITORS)
+		*why = "--tag is for visitors";
+	else if (q->kind == ANALYTICS_VISITORS && (q->has_from ||
+	    q->has_to || q->campaign[0] != '\0'))
+		*why = "visitors take no --from, --to or --campaign: filter "
+		    "them by --tag";
+	else if (q->has_since && !scans)
 		*why = "--since is for scans (event ids)";
 	else if ((q->verdicts != 0 || q->human) && !scans)
 		*why = "--verdict and --human are for scans";

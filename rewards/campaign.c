@@ -544,7 +544,8 @@ campaign_read_days(json_t *root, struct campaign *c, struct campaign_errors *e)
 static void
 campaign_scope(json_t *root, struct campaign *c, struct campaign_errors *e)
 {
-	static const char *const keys[] = { "batches", "products", NULL };
+	static const char *const keys[] = { "batches", "products", "tags",
+	    NULL };
 	json_t *scope = json_object_get(root, "scope"), *arr, *v;
 	size_t i;
 
@@ -558,6 +559,7 @@ campaign_scope(json_t *root, struct campaign *c, struct campaign_errors *e)
 		return;
 	}
 	campaign_known_keys(scope, "scope", keys, e);
+	campaign_scope_tags_parse(scope, c, e);
 	if ((arr = json_object_get(scope, "batches")) != NULL) {
 		if (!json_is_array(arr) || json_array_size(arr) >
 		    CAMPAIGN_SCOPE_MAX)

@@ -24,6 +24,7 @@
 #include <stdint.h>
 
 #include "codegen/gtin.h"
+#include "rewards/tags.h"
 #include "store/store.h"
 
 #define CAMPAIGN_TIERS_MAX 32
@@ -94,6 +95,16 @@ struct campaign_group {
 	uint32_t starts_per_day;	/* groups a visitor starts a local day */
 };
 
+/* The member tags a visitor must all carry to draw ("scope": {"tags"},
+ * campaign_scope.c), and the sentences that say so to the others. */
+#define CAMPAIGN_SCOPE_TAGS_MAX 8
+struct campaign_tags {
+	struct tags_tag tags[CAMPAIGN_SCOPE_TAGS_MAX];
+	size_t n;			/* 0: every visitor */
+	char text_en[1024];
+	char text_zh[1024];
+};
+
 struct campaign {
 	atomic_int refs;
 	char id[STORE_ID_MAX + 1];
@@ -119,6 +130,7 @@ struct campaign {
 	uint32_t lim_visitor_wins;
 	struct campaign_checkin checkin;
 	struct campaign_group group;
+	struct campaign_tags scope_tags;
 	int64_t *day_starts;		/* UTC µs of each local midnight */
 	size_t ndays;			/* ndays + 1 entries in day_starts */
 	char *config;			/* the stored configuration text */
@@ -164,6 +176,13 @@ bool campaign_shop_allowed(const struct campaign *c, const char *shop);
  * (which it may lack: see c->checkin.on). */
 bool campaign_checkin_store(const struct campaign_checkin *ck,
     const char *shop);
+/* Sets *ok unless the campaign's scope names member tags the visitor
+ * does not all carry, in t's snapshot (campaign_scope.c). */
+int campaign_scope_check_txn(struct store_txn *t, const struct campaign *c,
+    const uint8_t visitor[STORE_VISITOR_BYTES], bool *ok)
+    __attribute__((warn_unused_result));
+/* Says who a scoped campaign's draw is for, in Chinese or English. */
+const char *campaign_scope_text(const struct campaign *c, bool zh);
 /* Finds a tier by index (0-based). */
 const struct campaign_tier *campaign_tier_at(const struct campaign *c,
     size_t index);

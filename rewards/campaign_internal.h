@@ -43,4 +43,9 @@ void campaign_guarantee_parse(json_t *v, const char *path,
 void campaign_group_parse(json_t *root, struct campaign *c,
     struct campaign_errors *e);
 
+/* Parses the optional "tags" of the scope object into c->scope_tags
+ * (campaign_scope.c). */
+void campaign_scope_tags_parse(json_t *scope, struct campaign *c,
+    struct campaign_errors *e);
+
 #endif

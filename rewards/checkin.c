@@ -1,5 +1,6 @@
 /* checkin.c — store check-ins: codes, fences, and the decision. */
 #include "rewards/checkin.h"
+#include "rewards/tags.h"
 #include "codegen/base32.h"
 #include "common/earth.h"
 
@@ -481,7 +482,9 @@ checkin_txn(struct store_txn *t, const struct checkin_request *rq,
 		ck->accuracy = rq->accuracy;
 		ck->distance_m = (uint32_t)lround(res->distance_m);
 	}
+	/* Before the reward: its draw may be for this store's visitors. */
 	if ((ret = checkin_tally(t, rq, day, visit, shop)) < 0 ||
+	    (ret = tags_checkin_txn(t, rq->visitor, rq->shop, rq->now)) < 0 ||
 	    (ret = checkin_streak(t, rq, day, &res->streak, &completed)) < 0)
 		return ret;
 	ck->streak = res->streak;

@@ -1,5 +1,6 @@
 /* draw.c — online draws and ticket openings, in a transaction. */
 #include "rewards/draw.h"
+#include "rewards/tags.h"
 
 #include <assert.h>
 #include <errno.h>
@@ -96,6 +97,15 @@ draw_refusal_text(int refusal, bool zh)
 	default:
 		return zh ? "暂时无法抽奖。" : "The draw is not available now.";
 	}
+}
+
+/* A result's refusal in its campaign's words. */
+const char *
+draw_refusal_words(const struct campaign *c, int refusal, bool zh)
+{
+	if (refusal == DRAW_REFUSE_SCOPE && c != NULL)
+		return campaign_scope_text(c, zh);
+	return draw_refusal_text(refusal, zh);
 }
 
 /*
@@ -454,7 +464,7 @@ draw_online_txn(struct store_txn *t, const struct draw_request *rq,
 	struct store_draw *d = &res->draw;
 	uint32_t hour = (uint32_t)(rq->now / DRAW_HOUR_US);
 	int day, tier = -1, refusal, ret;
-	bool retry;
+	bool retry, in_scope;
 
 	memset(res, 0, sizeof(*res));
 	if ((ret = tallies_header_get(tl, t, c->id, &hdr)) < 0)
@@ -467,6 +477,13 @@ draw_online_txn(struct store_txn *t, const struct draw_request *rq,
 	memset(res, 0, sizeof(*res));
 	if (!campaign_running(&hdr, rq->now)) {
 		res->status = DRAW_CLOSED;
+		return 0;
+	}
+	if ((ret = campaign_scope_check_txn(t, c, rq->visitor, &in_scope)) < 0)
+		return ret;
+	if (!in_scope) {
+		res->status = DRAW_REFUSED;
+		res->refusal = DRAW_REFUSE_SCOPE;
 		return 0;
 	}
 	day = campaign_day(c, rq->now);
@@ -512,7 +529,8 @@ draw_online_txn(struct store_txn *t, const struct draw_request *rq,
 	    hour)) < 0 ||
 	    (ret = tallies_sum_add(tl, t, c->id, STORE_SUM_DRAWS, 1)) < 0 ||
 	    (ret = tallies_draw_add(tl, t, c->id, d)) < 0 ||
-	    (ret = tallies_header_put(tl, t, &hdr)) < 0)
+	    (ret = tallies_header_put(tl, t, &hdr)) < 0 ||
+	    (ret = tags_draw_txn(t, rq->visitor, rq->now, tier >= 0)) < 0)
 		return ret;
 	res->status = DRAW_NEW;
 	return 0;

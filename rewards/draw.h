@@ -44,6 +44,9 @@ enum draw_refusal {
 	 * tier had stock by the node's log but none left in the shared
 	 * ledger (serve --pg): no prize, and the audit knows why. */
 	DRAW_MISS_LEDGER,
+	/* The visitor lacks a member tag the campaign's scope names: no
+	 * draw is made or logged, and the code keeps its draw. */
+	DRAW_REFUSE_SCOPE,
 };
 
 struct draw_request {
@@ -92,6 +95,9 @@ int draw_opening_pick_txn(struct store_txn *t, const struct tallies *tl,
 void draw_net_of(int family, const uint8_t ip[16], uint8_t net[16]);
 /* The refusal's neutral words. */
 const char *draw_refusal_text(int refusal, bool zh);
+/* The words of a result's refusal in campaign c (a scope's own). */
+const char *draw_refusal_words(const struct campaign *c, int refusal,
+    bool zh);
 
 /* Runs an online draw for a code. Returns 0 (see res->status) or a
  * negative errno from the store. */

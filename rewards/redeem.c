@@ -2,6 +2,7 @@
 #include "rewards/redeem.h"
 #include "rewards/draw.h"
 #include "rewards/settle.h"
+#include "rewards/tags.h"
 #include "rewards/token.h"
 
 #include <errno.h>
@@ -105,7 +106,8 @@ redeem_txn(struct store_txn *t, const struct redeem_request *rq,
 	if ((ret = store_claim_put_txn(t, cl)) < 0 ||
 	    (ret = settle_append_txn(t, cl, res->c, &res->shop, &logged)) < 0 ||
 	    (ret = tallies_sum_add(rq->tallies, t, cl->campaign,
-	    STORE_SUM_REDEEMED, 1)) < 0)
+	    STORE_SUM_REDEEMED, 1)) < 0 ||
+	    (ret = tags_redeem_txn(t, cl, res->opened, rq->now)) < 0)
 		return ret;
 	if (!res->opened && (ret = store_points_balance_txn(t, cl->visitor,
 	    &res->points_balance, NULL)) < 0)

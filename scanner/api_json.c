@@ -248,5 +248,8 @@ scan_json_draw(const struct campaign *c, const struct draw_result *r)
 	if (obj != NULL)
 		json_object_set_new(obj, "claim", r->has_claim ?
 		    scan_json_claim(&r->claim, r->claim_token) : json_null());
+	if (obj != NULL && r->status == DRAW_REFUSED)
+		json_object_set_new(obj, "refusal", json_string(
+		    draw_refusal_words(c, r->refusal, false)));
 	return obj;
 }

@@ -153,7 +153,8 @@ scan_draw_result_fill(struct scan_loop *sl, const struct campaign *c,
 		return 0;
 	case DRAW_REFUSED:
 		pd->outcome = PAGE_OUTCOME_REFUSED;
-		pd->refusal = draw_refusal_text(r->refusal, lang == PAGE_LANG_ZH);
+		pd->refusal = draw_refusal_words(c, r->refusal,
+		    lang == PAGE_LANG_ZH);
 		return 0;
 	default:
 		break;
@@ -206,6 +207,23 @@ scan_draw_result_fill(struct scan_loop *sl, const struct campaign *c,
 	return 0;
 }
 
+/* Whether the page's visitor may draw in campaign c: its scope's member
+ * tags, read after the page's own scan committed (which may be what
+ * gives them). A failed read offers the draw: the writer decides. */
+static bool
+scan_draw_in_scope(struct scan_loop *sl, const struct campaign *c,
+    const uint8_t visitor[STORE_VISITOR_BYTES])
+{
+	bool ok = true;
+
+	if (c->scope_tags.n == 0 || scan_rtxn_begin(sl) != 0)
+		return true;
+	if (campaign_scope_check_txn(&sl->rtxn, c, visitor, &ok) < 0)
+		ok = true;
+	scan_rtxn_end(sl);
+	return ok;
+}
+
 /* Fills a code page's draw part after its commit. */
 static int
 scan_draw_fill(struct scan_loop *sl, const struct scan_op *o,
@@ -229,6 +247,14 @@ scan_draw_fill(struct scan_loop *sl, const struct scan_op *o,
 	case PAGE_DRAW_OFFER:
 		if (o->ev.id == 0)
 			return -ENOENT;
+		if (!scan_draw_in_scope(sl, ctx->c, o->ev.visitor)) {
+			/* Said at once, not after a tap on a button. */
+			pd->mode = PAGE_DRAW_RESULT;
+			pd->outcome = PAGE_OUTCOME_REFUSED;
+			pd->refusal = campaign_scope_text(ctx->c,
+			    o->lang == PAGE_LANG_ZH);
+			return 0;
+		}
 		pd->mode = PAGE_DRAW_OFFER;
 		pd->form_code = ctx->form_code;
 		pd->form_event = o->ev.id;

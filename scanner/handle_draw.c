@@ -208,6 +208,20 @@ scan_draw_form(struct scan_loop *sl, struct http_req *req,
 	scan_draw_submit(sl, req, o, scan_draw_form_done, false);
 }
 
+/* The member tags a campaign's draw is for, as a JSON array. */
+static json_t *
+scan_json_scope(const struct campaign *c)
+{
+	json_t *arr = json_array();
+	char name[TAGS_NAME_MAX + 1];
+
+	for (size_t i = 0; arr != NULL && i < c->scope_tags.n; i++) {
+		tags_name(&c->scope_tags.tags[i], name);
+		json_array_append_new(arr, json_string(name));
+	}
+	return arr;
+}
+
 /* Sends the JSON answer of POST /api/v1/draws. */
 static void
 scan_api_draw_done(struct scan_loop *sl, struct scan_op *o)
@@ -246,7 +260,9 @@ scan_api_draw_done(struct scan_loop *sl, struct scan_op *o)
 		    scan_json_claim(&r->claim, r->claim_token) : json_null());
 		if (r->status == DRAW_REFUSED)
 			json_object_set_new(obj, "refusal", json_string(
-			    draw_refusal_text(r->refusal, false)));
+			    draw_refusal_words(c, r->refusal, false)));
+		if (r->refusal == DRAW_REFUSE_SCOPE)
+			json_object_set_new(obj, "scope", scan_json_scope(c));
 		if (r->draw.seq != 0)
 			json_object_set_new(obj, "draw", json_integer(
 			    (json_int_t)r->draw.seq));

@@ -351,7 +351,8 @@ scan_group_draw_text(const struct campaign *c, const struct draw_result *r,
 		return lang == PAGE_LANG_EN ? "Your draw: a sealed ticket, to "
 		    "open at a store." : "抽奖结果：到店开奖券，请到门店开奖。";
 	if (strcmp(what, "refused") == 0)
-		return draw_refusal_text(r->refusal, lang == PAGE_LANG_ZH);
+		return draw_refusal_words(c, r->refusal,
+		    lang == PAGE_LANG_ZH);
 	if (strcmp(what, "closed") == 0)
 		return lang == PAGE_LANG_EN ? "The campaign is not running: no "
 		    "draw." : "活动未在进行中，无法抽奖。";

@@ -358,8 +358,8 @@ scan_event_append_txn(struct store_txn *t, struct scan_op *o)
 	if ((counted = store_forged_count_txn(t, &o->ev, o->forged_budget,
 	    &fc, &keep)) < 0)
 		return counted;
-	if (keep && (ret = summaries_add_event_txn(o->summaries, t, &o->ev,
-	    &o->scans)) < 0)
+	if (keep && ((ret = summaries_add_event_txn(o->summaries, t, &o->ev,
+	    &o->scans)) < 0 || (ret = tags_scan_txn(t, &o->ev)) < 0))
 		return ret;
 	if ((ret = signals_event_txn(t, &o->ev, counted ? &fc : NULL,
 	    &o->raised)) < 0)

@@ -1,6 +1,5 @@
-/* cmd_export.c — scanloop export: scans, codes, batches, draws, claims and
- * check-ins
- * as CSV or JSON Lines, scans and batches as GS1 EPCIS 2.0 (analytics/),
+/* cmd_export.c — scanloop export: scans, codes, batches, draws, claims,
+ * check-ins and visitors as CSV or JSON Lines, scans and batches as GS1 EPCIS 2.0 (analytics/),
  * to stdout or atomically to a file. */
 #include "tools/cli.h"
 #include "analytics/analytics.h"
@@ -19,15 +18,16 @@
 
 static const char export_help[] =
 "NAME\n"
-"     scanloop export — scans, codes, batches, draws, claims, check-ins\n"
-"     for analysts\n"
+"     scanloop export — scans, codes, batches, draws, claims, check-ins,\n"
+"     visitors for analysts\n"
 "\n"
 "SYNOPSIS\n"
-"     scanloop export scans|codes|batches|draws|claims|checkins [--format F]\n"
-"                     [--since ID] [--from TIME] [--to TIME] [--batch ID]\n"
-"                     [--campaign ID] [--verdict V[,V...]] [--human]\n"
-"                     [--scanned] [--tz ZONE] [--geo-precision N]\n"
-"                     [--biz-step S] [--out FILE] [--db DIR]\n"
+"     scanloop export scans|codes|batches|draws|claims|checkins|visitors\n"
+"                     [--format F] [--since ID] [--from TIME] [--to TIME]\n"
+"                     [--batch ID] [--campaign ID] [--verdict V[,V...]]\n"
+"                     [--human] [--scanned] [--tag T] [--tz ZONE]\n"
+"                     [--geo-precision N] [--biz-step S] [--out FILE]\n"
+"                     [--db DIR]\n"
 "\n"
 "DESCRIPTION\n"
 "     scans    one record per scan event: event_id, time, verdict, reason,\n"
@@ -36,20 +36,17 @@ static const char export_help[] =
 "              visitor (hex), lat, lon, accuracy, location_time, lang, ua\n"
 "              (the User-Agent whole), raw (the text of forged and\n"
 "              malformed codes), prev_event_id (the code's previous event).\n"
-"     codes    one record per minted code: serial, gtin, batch_id, state,\n"
-"              human_scans, scans, first_scan_time, first_scan_lat,\n"
-"              first_scan_lon, void_reason, first_scan_event_id,\n"
-"              last_event_id. Never-scanned codes are included unless\n"
-"              --scanned.\n"
-"     batches  one record per batch: batch_id, gtin, line, key_id, state,\n"
-"              minted, activated, codes, codes_void, codes_scanned (by a\n"
-"              human), scan_rate (codes_scanned / activated codes),\n"
-"              human_scans, forged_scans (naming its serials), void_reason,\n"
-"              voided.\n"
+"     codes    one record per minted code with its scan summary (state,\n"
+"              scans, the first human scan); all codes unless --scanned.\n"
+"     batches  one record per batch: its state, codes, voids, scans by\n"
+"              humans and forged, scan rate.\n"
 "     draws    the campaigns' draw logs (docs/draws.md); JSONL as\n"
 "              'scanloop campaign audit --log' reads them.\n"
 "     claims   every claim, its state and where it was redeemed.\n"
 "     checkins every store check-in (docs/checkin.md).\n"
+"     visitors one record per visitor id with its counts and member tags\n"
+"              (first_scan, repeat_buyer, winner, redeemer, checkin:STORE,\n"
+"              points:bronze|silver|gold), for a CRM.\n"
 "\n"
 "     docs/export.md gives every field's type. Names and order are stable:\n"
 "     later versions add fields at the end only. CSV follows RFC 4180 (a\n"
@@ -57,16 +54,14 @@ static const char export_help[] =
 "     line, numbers as numbers, absent values null. Times are ISO 8601 UTC\n"
 "     with microseconds.\n"
 "\n"
-"     Each export reads one consistent snapshot of the store, in constant\n"
-"     memory, and never blocks the scan server. The output goes to stdout\n"
-"     (pipe it to gzip or psql), or with --out to FILE, which appears\n"
-"     complete or not at all.\n"
+"     Each export reads one snapshot of the store, in constant memory,\n"
+"     and never blocks the scan server. The output goes to stdout, or\n"
+"     with --out to FILE, which appears complete or not at all.\n"
 "\n"
-"     Incremental loads: --since ID exports exactly the scans with an id\n"
-"     greater than ID, and the command ends by printing on stderr\n"
-"     'next: --since N', N the last id written (ID if none was). Exports\n"
-"     of consecutive windows concatenate to the full export, byte for\n"
-"     byte (CSV without the repeated header).\n"
+"     Incremental loads: --since ID exports the scans with an id greater\n"
+"     than ID, then prints on stderr 'next: --since N', N the last id\n"
+"     written (ID if none was). Consecutive windows concatenate to the\n"
+"     full export, byte for byte (CSV without the repeated header).\n"
 "\n"
 "OPTIONS\n"
 "     -f, --format F       csv (default), jsonl, epcis (GS1 EPCIS 2.0:\n"
@@ -82,6 +77,7 @@ static const char export_help[] =
 "                          malformed, or several with commas\n"
 "         --human          scans: by people (page or app), not bots, HEAD\n"
 "         --scanned        codes: scanned at least once\n"
+"         --tag T          visitors: only those carrying member tag T\n"
 "         --tz ZONE        epcis: times in ZONE (--campaign's, else UTC)\n"
 "         --geo-precision N  epcis: location decimals (3)\n"
 "         --biz-step S     epcis: consumer (default) or inspecting\n"
@@ -202,7 +198,7 @@ int
 cmd_export(int argc, char **argv)
 {
 	enum { OPT_FROM = 256, OPT_TO, OPT_VERDICT, OPT_HUMAN, OPT_SCANNED,
-	    OPT_TZ, OPT_GEO, OPT_STEP };
+	    OPT_TZ, OPT_GEO, OPT_STEP, OPT_TAG };
 	static const struct option longopts[] = {
 		{ "format", required_argument, NULL, 'f' },
 		{ "since", required_argument, NULL, 's' },
@@ -213,6 +209,7 @@ cmd_export(int argc, char **argv)
 		{ "verdict", required_argument, NULL, OPT_VERDICT },
 		{ "human", no_argument, NULL, OPT_HUMAN },
 		{ "scanned", no_argument, NULL, OPT_SCANNED },
+		{ "tag", required_argument, NULL, OPT_TAG },
 		{ "tz", required_argument, NULL, OPT_TZ },
 		{ "geo-precision", required_argument, NULL, OPT_GEO },
 		{ "biz-step", required_argument, NULL, OPT_STEP },
@@ -222,7 +219,7 @@ cmd_export(int argc, char **argv)
 		{ NULL, 0, NULL, 0 },
 	};
 	static const char *const subs[] = { "scans", "codes", "batches",
-	    "draws", "claims", "checkins", NULL };
+	    "draws", "claims", "checkins", "visitors", NULL };
 	struct analytics_query q;
 	struct store *st = NULL;
 	const char *sub, *out = NULL, *why, *name;
@@ -250,6 +247,7 @@ cmd_export(int argc, char **argv)
 		case OPT_VERDICT: name = "verdict"; break;
 		case OPT_HUMAN: name = "human"; break;
 		case OPT_SCANNED: name = "scanned"; break;
+		case OPT_TAG: name = "tag"; break;
 		case OPT_TZ: name = "tz"; break;
 		case OPT_GEO: name = "geo-precision"; break;
 		case OPT_STEP: name = "biz-step"; break;

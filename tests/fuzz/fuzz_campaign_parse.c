@@ -198,6 +198,36 @@ cp_check_days(const struct campaign *c, bool resolved)
 	FUZZ_CHECK(campaign_day(c, c->end - 1) >= campaign_day(c, c->start));
 }
 
+/* The scope's member tags: 0 to 8, distinct, each a name that parses
+ * back to itself; the sentences say something exactly when there are
+ * tags, and end as a sentence does. */
+static void
+cp_check_scope_tags(const struct campaign_tags *s)
+{
+	char name[TAGS_NAME_MAX + 1];
+	struct tags_tag back;
+
+	FUZZ_CHECK(s->n <= CAMPAIGN_SCOPE_TAGS_MAX);
+	for (size_t i = 0; i < s->n; i++) {
+		tags_name(&s->tags[i], name);
+		FUZZ_CHECK(tags_parse(name, &back) == 0);
+		FUZZ_CHECK(back.kind == s->tags[i].kind &&
+		    back.tier == s->tags[i].tier &&
+		    strcmp(back.shop, s->tags[i].shop) == 0);
+		for (size_t j = 0; j < i; j++)
+			FUZZ_CHECK(memcmp(&s->tags[j], &s->tags[i],
+			    sizeof(s->tags[i])) != 0);
+	}
+	FUZZ_CHECK((s->n == 0) == (s->text_en[0] == '\0'));
+	FUZZ_CHECK((s->n == 0) == (s->text_zh[0] == '\0'));
+	if (s->n > 0) {
+		size_t en = strlen(s->text_en), zh = strlen(s->text_zh);
+
+		FUZZ_CHECK(s->text_en[en - 1] == '.');
+		FUZZ_CHECK(zh >= 3 && strcmp(s->text_zh + zh - 3, "。") == 0);
+	}
+}
+
 /* The fields of a loaded campaign are within their bounds. */
 static void
 cp_check(const struct campaign *c, bool resolved)
@@ -227,6 +257,7 @@ cp_check(const struct campaign *c, bool resolved)
 		    GTIN_LEN && gtin_check_digit(g, GTIN_LEN - 1) == g[13]);
 		FUZZ_CHECK(campaign_covers(c, 0, g));
 	}
+	cp_check_scope_tags(&c->scope_tags);
 	FUZZ_CHECK(c->ntiers >= 1 && c->ntiers <= CAMPAIGN_TIERS_MAX);
 	for (i = 0; i < c->ntiers; i++) {
 		cp_check_tier(c, i);
@@ -278,6 +309,11 @@ cp_same(const struct campaign *a, const struct campaign *b)
 	    a->nbatches * sizeof(*a->batches)) == 0);
 	FUZZ_CHECK(a->nproducts == 0 || memcmp(a->products, b->products,
 	    a->nproducts * sizeof(*a->products)) == 0);
+	FUZZ_CHECK(a->scope_tags.n == b->scope_tags.n &&
+	    memcmp(a->scope_tags.tags, b->scope_tags.tags,
+	    sizeof(a->scope_tags.tags)) == 0 &&
+	    strcmp(a->scope_tags.text_en, b->scope_tags.text_en) == 0 &&
+	    strcmp(a->scope_tags.text_zh, b->scope_tags.text_zh) == 0);
 	FUZZ_CHECK(a->ntiers == b->ntiers && a->has_online == b->has_online &&
 	    a->has_at_store == b->has_at_store);
 	for (size_t i = 0; i < a->ntiers; i++) {

@@ -147,6 +147,14 @@ gen_campaign_parse(void)
 	gen_campaign_edit("reject-scope-empty", "\"batches\":[1,2],"
 	    "\"products\":[\"09506000134352\",\"4006381333931\"]",
 	    "\"batches\":[]", NULL);
+	gen_campaign_edit("scope-tags", "\"4006381333931\"]",
+	    "\"4006381333931\"],\"tags\":[\"repeat_buyer\",\"checkin:s-2\","
+	    "\"points:silver\"]", NULL);
+	gen_campaign_edit("reject-scope-tags", "\"4006381333931\"]",
+	    "\"4006381333931\"],\"tags\":[\"winner\",\"vip\",\"checkin:\","
+	    "\"points:platinum\",7,\"winner\"]", NULL);
+	gen_campaign_edit("reject-scope-tags-empty", "\"4006381333931\"]",
+	    "\"4006381333931\"],\"tags\":[]", NULL);
 	gen_campaign_edit("reject-tier-fields", "{\"id\":\"gold\","
 	    "\"name\":\"Gold\",\"kind\":\"physical\",\"total\":4,"
 	    "\"daily_cap\":2,\"odds\":150000}", "{\"id\":\"pts\",\"name\":\"\","

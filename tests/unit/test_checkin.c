@@ -459,6 +459,57 @@ test_streak_one_store(void **state)
 	assert_int_equal(balance(f, 1), 4 + 50);
 }
 
+/* An online draw of code n by ck_request()'s visitor v. */
+static struct draw_result
+ck_draw(struct fixture *f, uint64_t n, uint8_t v, int64_t now)
+{
+	struct checkin_request ck = ck_request(f, "s1", v, 1, now);
+	struct draw_request rq = request(f->c, n, v, 1, now);
+	struct draw_result res;
+	struct store_txn t;
+
+	memcpy(rq.visitor, ck.visitor, STORE_VISITOR_BYTES);
+	assert_int_equal(store_txn_begin(f->st, false, &t), 0);
+	assert_int_equal(draw_online_txn(&t, &rq, &res), 0);
+	assert_int_equal(store_txn_commit(&t), 0);
+	return res;
+}
+
+/* A campaign for the visitors of store s1: a check-in elsewhere earns its
+ * points but no draw (nothing logged); one at s1 counts for checkin:s1
+ * before its own draw, which is made; the tag lets the visitor's codes
+ * draw too. */
+static void
+test_scope(void **state)
+{
+	struct fixture *f = *state;
+	int64_t noon = at("2027-03-02T12:00:00+08:00");
+	struct checkin_result r;
+	struct draw_result d;
+
+	install(f, "checkin-scope");
+	r = ck_gps(f, "s2", 1, 1, noon, 0, 5);
+	assert_int_equal(r.status, CHECKIN_NEW);
+	assert_true(r.has_draw);
+	assert_int_equal(r.draw.status, DRAW_REFUSED);
+	assert_int_equal(r.draw.refusal, DRAW_REFUSE_SCOPE);
+	assert_int_equal(r.ck.draw_seq, 0);
+	assert_int_equal(r.ck.points, 10);
+	assert_int_equal(header(f, "ckscope").draws, 0);
+	assert_int_equal(draw(f, f->c, 1, 1, 1, noon).refusal,
+	    DRAW_REFUSE_SCOPE);
+	r = ck_gps(f, "s1", 1, 1, noon + 60000000, 0, 5);
+	assert_int_equal(r.status, CHECKIN_NEW);
+	assert_int_equal(r.draw.status, DRAW_NEW);
+	assert_int_equal(r.ck.draw_seq, 1);
+	/* draw()'s visitor 1 is another than ck_request()'s visitor 1. */
+	d = draw(f, f->c, 2, 1, 1, noon + 120000000);
+	assert_int_equal(d.refusal, DRAW_REFUSE_SCOPE);
+	d = ck_draw(f, 1, 1, noon + 180000000);
+	assert_int_equal(d.status, DRAW_NEW);
+	assert_int_equal(d.draw.seq, 2);
+}
+
 int
 main(void)
 {
@@ -475,6 +526,8 @@ main(void)
 		    fixture_teardown),
 		cmocka_unit_test_setup_teardown(test_streak_one_store,
 		    fixture_setup, fixture_teardown),
+		cmocka_unit_test_setup_teardown(test_scope, fixture_setup,
+		    fixture_teardown),
 	};
 
 	tu_init();

@@ -86,6 +86,52 @@ test_json_escaping(void **state)
 	free(t);
 }
 
+/* A list: an array of strings in JSON (each escaped), one field as it is
+ * in CSV; an empty one is [] or an empty field. */
+static void
+test_str_list(void **state)
+{
+	static const char *const names[] = { "a", "tags", "z" };
+	static const struct {
+		const char *in, *json, *csv;
+	} cases[] = {
+		{ "", "[]", "" },
+		{ "winner", "[\"winner\"]", "winner" },
+		{ "first_scan;checkin:s-1;points:gold",
+		    "[\"first_scan\",\"checkin:s-1\",\"points:gold\"]",
+		    "first_scan;checkin:s-1;points:gold" },
+		{ "q\"x;,y", "[\"q\\\"x\",\",y\"]", "\"q\"\"x;,y\"" },
+		{ ";", "[\"\",\"\"]", ";" },
+	};
+	char want[256];
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		for (int f = OUTPUT_CSV; f <= OUTPUT_JSONL; f++) {
+			struct output o;
+			struct buf b = { 0 };
+
+			assert_int_equal(output_init(&o, (enum output_format)f,
+			    names, 3, mem_sink, &b), 0);
+			output_u64(&o, 1);
+			output_str_list(&o, cases[i].in, ';');
+			output_u64(&o, 2);
+			output_row_end(&o);
+			assert_int_equal(output_flush(&o), 0);
+			output_deinit(&o);
+			if (f == OUTPUT_JSONL)
+				snprintf(want, sizeof(want), "{\"a\":1,\"tags\":"
+				    "%s,\"z\":2}\n", cases[i].json);
+			else
+				snprintf(want, sizeof(want), "1,%s,2\r\n",
+				    cases[i].csv);
+			assert_int_equal(b.len, strlen(want));
+			assert_memory_equal(b.data, want, b.len);
+			buf_free(&b);
+		}
+	}
+}
+
 /* Bytes that are not UTF-8 become U+FFFD; valid sequences stay. */
 static void
 test_utf8_repair(void **state)
@@ -433,6 +479,25 @@ test_queries(void **state)
 	assert_int_equal(analytics_query_check(&q, &why), -EINVAL);
 	assert_int_equal(analytics_kind_parse("codes"), ANALYTICS_CODES);
 	assert_int_equal(analytics_kind_parse("visits"), -EINVAL);
+	assert_int_equal(analytics_kind_parse("visitors"), ANALYTICS_VISITORS);
+	assert_string_equal(analytics_kind_name(ANALYTICS_VISITORS),
+	    "visitors");
+	/* --tag: member tags, for visitors only, which take no times. */
+	analytics_query_init(&q, ANALYTICS_VISITORS);
+	assert_int_equal(analytics_query_set(&q, "tag", "vip", &why), -EINVAL);
+	assert_int_equal(analytics_query_set(&q, "tag", "checkin:a b", &why),
+	    -EINVAL);
+	assert_int_equal(analytics_query_set(&q, "tag", "checkin:sh-1", &why),
+	    0);
+	assert_string_equal(q.tag, "checkin:sh-1");
+	assert_int_equal(analytics_query_check(&q, &why), 0);
+	assert_int_equal(analytics_query_set(&q, "from", "2026-06-01", &why),
+	    0);
+	assert_int_equal(analytics_query_check(&q, &why), -EINVAL);
+	analytics_query_init(&q, ANALYTICS_SCANS);
+	assert_int_equal(analytics_query_set(&q, "tag", "winner", &why), 0);
+	assert_int_equal(analytics_query_check(&q, &why), -EINVAL);
+	assert_string_equal(why, "--tag is for visitors");
 }
 
 int
@@ -441,6 +506,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_csv_quoting),
 		cmocka_unit_test(test_json_escaping),
+		cmocka_unit_test(test_str_list),
 		cmocka_unit_test(test_utf8_repair),
 		cmocka_unit_test(test_doubles),
 		cmocka_unit_test(test_times),
