@@ -620,19 +620,31 @@ http_conn_answered_gone(struct http_conn *c)
 	http_conn_free(c);
 }
 
-/* Sends an answer and moves on to the next request or closes. */
+/* Sends an answer whose body is in pieces and moves on to the next
+ * request or closes. */
 void
-http_respond(struct http_req *r, int status, const char *content_type,
-    const char *extra_headers, const void *body, size_t len, bool body_static)
+http_respondv(struct http_req *r, int status, const char *content_type,
+    const char *extra_headers, const struct iovec *body, int nbody)
 {
 	struct http_conn *c = r->conn;
 	char head[HTTP_CONN_HEAD_MAX];
 	size_t extra = extra_headers != NULL ? strlen(extra_headers) : 0;
-	struct iovec iov[4];
+	size_t len = 0;
+	struct iovec iov[HTTP_BODY_IOV_MAX + 3];
 	int niov = 0;
 	bool extra_in;
 
-	(void)body_static;	/* copied only when the socket is full */
+	if (nbody < 0 || nbody > HTTP_BODY_IOV_MAX) {
+		/* A caller's bug: say so rather than send half a body. */
+		static const char text[] = "Internal Server Error";
+		struct iovec t = { (void *)text, sizeof(text) - 1 };
+
+		http_respondv(r, 500, "text/plain; charset=utf-8", NULL, &t,
+		    1);
+		return;
+	}
+	for (int i = 0; i < nbody; i++)
+		len += body[i].iov_len;
 	r->status = status;
 	if (c->gone || c->bev == NULL) {
 		http_conn_answered_gone(c);
@@ -647,11 +659,24 @@ http_respond(struct http_req *r, int status, const char *content_type,
 	}
 	r->bytes_out = iov[0].iov_len + (extra_in ? 0 : extra + 2);
 	if (r->head.method != HTTP_METHOD_HEAD && len > 0) {
-		iov[niov++] = (struct iovec){ (void *)body, len };
+		for (int i = 0; i < nbody; i++)
+			if (body[i].iov_len > 0)
+				iov[niov++] = body[i];
 		r->bytes_out += len;
 	}
 	http_conn_sendv(c, iov, niov);
 	http_conn_answered(c);
+}
+
+/* Sends an answer and moves on to the next request or closes. */
+void
+http_respond(struct http_req *r, int status, const char *content_type,
+    const char *extra_headers, const void *body, size_t len, bool body_static)
+{
+	struct iovec b = { (void *)body, len };
+
+	(void)body_static;	/* copied only when the socket is full */
+	http_respondv(r, status, content_type, extra_headers, &b, 1);
 }
 
 /* True if the client left. */

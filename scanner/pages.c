@@ -21,7 +21,7 @@ static pthread_once_t page_csp_once = PTHREAD_ONCE_INIT;
 static char page_csp_text[512];
 
 /* Appends the decimal digits of v, after a '-' when neg. */
-static void
+void
 page_put_dec(struct page_out *o, uint64_t v, bool neg)
 {
 	char tmp[21];
@@ -283,7 +283,7 @@ page_hero(struct page_out *o, const char *icon, const char *headline)
 
 /* Appends the language link: self_path without its lang= parameters, plus
  * the other language's. */
-static void
+void
 page_lang_link(struct page_out *o, enum page_lang lang, const char *self)
 {
 	const char *q = NULL, *p, *end;
