@@ -150,6 +150,38 @@ page_fast_find(const struct buf *text, const char *s, size_t n)
 	return hit != NULL ? (long)(hit - data) : -1;
 }
 
+/* Renders p's field v into o. */
+static void
+page_fast_var(struct page_out *o, const struct page_scan *p, int v)
+{
+	switch (v) {
+	case PAGE_VAR_GTIN:
+		put_esc(o, p->gtin, PAGE_FIELD_MAX);
+		break;
+	case PAGE_VAR_SERIAL:
+		put_esc(o, p->serial, PAGE_FIELD_MAX);
+		break;
+	case PAGE_VAR_BATCH:
+		page_put_dec(o, p->batch_id, false);
+		break;
+	case PAGE_VAR_SCANS:
+		page_put_dec(o, p->scans, false);
+		break;
+	case PAGE_VAR_TIME:
+		page_put_time(o, page_fast_time(p, page_fast_kind(p)));
+		break;
+	case PAGE_VAR_EVENT:
+		page_put_dec(o, p->event_id, false);
+		break;
+	case PAGE_VAR_TOKEN:
+		put_esc(o, p->location_token, PAGE_TOKEN_MAX);
+		break;
+	case PAGE_VAR_LINK:
+		page_lang_link(o, p->lang, p->self_path);
+		break;
+	}
+}
+
 /* Makes the template of key: renders a page of that kind with sentinels
  * and cuts it at them. NULL on failure (no memory, or a sentinel that
  * does not occur exactly once where the kind shows it). */
@@ -157,7 +189,7 @@ static struct page_tpl *
 page_tpl_make(int key)
 {
 	enum page_fast_kind k = (enum page_fast_kind)(key >> 1 & 3);
-	struct page_scan p;
+	struct page_scan p, sp;
 	struct page_tpl *t;
 	struct page_sent_at at[PAGE_VARS], tmp;
 	char sent[PAGE_VARS][96];
@@ -190,35 +222,18 @@ page_tpl_make(int key)
 		return NULL;
 	if (page_render_scan(&p, &t->text) < 0)
 		goto fail;
-	/* Each sentinel as the renderer writes it. */
+	/* Each sentinel as the renderer writes it: the fields of a page
+	 * that holds every sentinel (a first scan's, which shows its time). */
+	sp = p;
+	sp.repeat = PAGE_REPEAT_NONE;
+	sp.this_is_first = true;
+	sp.batch_id = PAGE_SENT_BATCH;
+	sp.first_time = PAGE_SENT_TIME;
+	sp.event_id = PAGE_SENT_EVENT;
+	sp.location_token = PAGE_SENT_TOKEN;
 	for (int v = 0; v < PAGE_VARS; v++) {
 		buf_reset(&b);
-		switch (v) {
-		case PAGE_VAR_GTIN:
-			put_esc(&o, PAGE_SENT_GTIN, PAGE_FIELD_MAX);
-			break;
-		case PAGE_VAR_SERIAL:
-			put_esc(&o, PAGE_SENT_SERIAL, PAGE_FIELD_MAX);
-			break;
-		case PAGE_VAR_BATCH:
-			page_put_dec(&o, PAGE_SENT_BATCH, false);
-			break;
-		case PAGE_VAR_SCANS:
-			page_put_dec(&o, PAGE_SENT_SCANS, false);
-			break;
-		case PAGE_VAR_TIME:
-			page_put_time(&o, PAGE_SENT_TIME);
-			break;
-		case PAGE_VAR_EVENT:
-			page_put_dec(&o, PAGE_SENT_EVENT, false);
-			break;
-		case PAGE_VAR_TOKEN:
-			put_esc(&o, PAGE_SENT_TOKEN, PAGE_TOKEN_MAX);
-			break;
-		case PAGE_VAR_LINK:
-			page_lang_link(&o, p.lang, NULL);
-			break;
-		}
+		page_fast_var(&o, &sp, v);
 		if (o.ret != 0 || b.len >= sizeof(sent[v]))
 			goto fail;
 		memcpy(sent[v], b.data, b.len);
@@ -283,38 +298,6 @@ page_tpl_get(int key)
 		t = expected;
 	}
 	return t;
-}
-
-/* Renders p's field v into o. */
-static void
-page_fast_var(struct page_out *o, const struct page_scan *p, int v)
-{
-	switch (v) {
-	case PAGE_VAR_GTIN:
-		put_esc(o, p->gtin, PAGE_FIELD_MAX);
-		break;
-	case PAGE_VAR_SERIAL:
-		put_esc(o, p->serial, PAGE_FIELD_MAX);
-		break;
-	case PAGE_VAR_BATCH:
-		page_put_dec(o, p->batch_id, false);
-		break;
-	case PAGE_VAR_SCANS:
-		page_put_dec(o, p->scans, false);
-		break;
-	case PAGE_VAR_TIME:
-		page_put_time(o, page_fast_time(p, page_fast_kind(p)));
-		break;
-	case PAGE_VAR_EVENT:
-		page_put_dec(o, p->event_id, false);
-		break;
-	case PAGE_VAR_TOKEN:
-		put_esc(o, p->location_token, PAGE_TOKEN_MAX);
-		break;
-	case PAGE_VAR_LINK:
-		page_lang_link(o, p->lang, p->self_path);
-		break;
-	}
 }
 
 /* The verdict page of p as pieces. */
