@@ -1,6 +1,7 @@
 /*
  * pages_internal.h — what the page renderers share (pages.c, page_scan.c,
- * page_draw.c, page_staff.c). Not an API: the server uses pages.h only.
+ * page_fast.c, page_draw.c, page_staff.c). Not an API: the server uses
+ * pages.h only.
  *
  * A page is appended to a struct page_out, whose error is sticky: after
  * the first failure every put does nothing, and page_finish() puts the
