@@ -309,6 +309,9 @@ scan_send_page(struct scan_loop *sl, struct scan_op *o, int status)
 	struct page_draw pd;
 	struct buf svg = { 0 };
 	struct page_scan p;
+	struct iovec iov[PAGE_IOV_MAX];
+	size_t len;
+	int n;
 
 	memset(&p, 0, sizeof(p));
 	p.lang = o->lang;
@@ -344,14 +347,19 @@ scan_send_page(struct scan_loop *sl, struct scan_op *o, int status)
 	    &svg) == 0)
 		p.draw = &pd;
 	buf_reset(&sl->page);
-	if (page_render_scan(&p, &sl->page) < 0) {
-		buf_free(&svg);
+	/* A genuine page from its pieces, in one writev; any other page
+	 * whole. */
+	if ((n = page_render_scan_iov(&p, &sl->page, iov, &len)) == -ENOTSUP) {
+		n = page_render_scan(&p, &sl->page);
+		iov[0] = (struct iovec){ sl->page.data, sl->page.len };
+		n = n < 0 ? n : 1;
+	}
+	buf_free(&svg);
+	if (n < 0) {
 		scan_error_page(sl, req, 503, NULL);
 		return;
 	}
-	buf_free(&svg);
 	scan_page_headers(headers, sizeof(headers), o->ev.visitor,
 	    o->new_visitor);
-	http_respond(req, status, "text/html; charset=utf-8", headers,
-	    sl->page.data, sl->page.len, false);
+	http_respondv(req, status, "text/html; charset=utf-8", headers, iov, n);
 }

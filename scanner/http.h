@@ -21,6 +21,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/socket.h>
+#include <sys/uio.h>
 
 #include "scanner/http_parse.h"
 
@@ -150,6 +151,13 @@ void http_stream_abort(struct http_req *req);
  * body need not outlive the call; body_static is kept for callers. */
 void http_respond(struct http_req *req, int status, const char *content_type,
     const char *extra_headers, const void *body, size_t len, bool body_static);
+/* Pieces of a body http_respondv takes at most. */
+#define HTTP_BODY_IOV_MAX 24
+/* As http_respond, with the body in nbody pieces (at most
+ * HTTP_BODY_IOV_MAX; more is answered 500): head and body leave in one
+ * writev, and the pieces must stay valid only until it returns. */
+void http_respondv(struct http_req *req, int status, const char *content_type,
+    const char *extra_headers, const struct iovec *body, int nbody);
 /* True if the client has gone away (the answer would be discarded). */
 bool http_req_gone(const struct http_req *req);
 /* Reason phrase of a status code. */

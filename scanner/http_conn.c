@@ -27,6 +27,7 @@
 #include <time.h>
 
 #define HTTP_LINGER_MS 2000		/* lingering close at most */
+#define HTTP_READ_CHUNK 16384		/* bytes read at once at most */
 
 static void http_conn_process(struct http_conn *c);
 static void http_conn_finish(struct http_conn *c);
@@ -183,6 +184,33 @@ http_req_reset(struct http_conn *c)
 	memset(&r->head, 0, sizeof(r->head));
 }
 
+/* Closes the socket: its read event, then the bufferevent (which closes
+ * it). */
+void
+http_conn_drop_socket(struct http_conn *c)
+{
+	if (c->rev != NULL) {
+		event_free(c->rev);
+		c->rev = NULL;
+	}
+	if (c->bev != NULL) {
+		bufferevent_free(c->bev);
+		c->bev = NULL;
+	}
+}
+
+/* Starts or stops reading the socket. */
+static void
+http_conn_reading(struct http_conn *c, bool on)
+{
+	if (c->rev == NULL)
+		return;
+	if (on)
+		event_add(c->rev, NULL);
+	else
+		event_del(c->rev);
+}
+
 /* Frees a connection (its socket is closed with the bufferevent). */
 void
 http_conn_free(struct http_conn *c)
@@ -190,8 +218,7 @@ http_conn_free(struct http_conn *c)
 	struct http_loop *l = c->loop;
 	struct http_server *srv = l->srv;
 
-	if (c->bev != NULL)
-		bufferevent_free(c->bev);
+	http_conn_drop_socket(c);
 	if (c->timer != NULL)
 		event_free(c->timer);
 	if (c->admitted && srv->hooks.release_conn != NULL)
@@ -213,10 +240,7 @@ http_conn_close(struct http_conn *c)
 		return;
 	}
 	if (c->state == HTTP_CONN_HANDLING) {
-		if (c->bev != NULL) {
-			bufferevent_free(c->bev);
-			c->bev = NULL;
-		}
+		http_conn_drop_socket(c);
 		evtimer_del(c->timer);
 		c->gone = true;
 		return;
@@ -388,7 +412,7 @@ http_conn_process(struct http_conn *c)
 			 * hand-off to the writer) never run.
 			 */
 			if (avail >= HTTP_HEAD_MAX + srv->cfg.body_max + 1) {
-				bufferevent_disable(c->bev, EV_READ);
+				http_conn_reading(c, false);
 				c->read_paused = true;
 			}
 			goto out;
@@ -400,12 +424,46 @@ out:
 	c->in_process = false;
 }
 
-/* Bytes arrived. */
+/*
+ * The socket is readable: reads into the input buffer, up to a head and
+ * a body's worth (back-pressure for clients that pipeline faster than we
+ * answer; http_conn_answered reads again), and parses. Read here rather
+ * than by the bufferevent, which asks the kernel how much is readable
+ * (an ioctl) before every read.
+ */
 static void
-http_conn_read_cb(struct bufferevent *bev, void *arg)
+http_conn_recv_cb(evutil_socket_t fd, short what, void *arg)
 {
-	(void)bev;
-	http_conn_process(arg);
+	struct http_conn *c = arg;
+	struct evbuffer *in = bufferevent_get_input(c->bev);
+	size_t high = HTTP_HEAD_MAX + c->loop->srv->cfg.body_max + 1;
+	size_t len = evbuffer_get_length(in), room;
+	struct evbuffer_iovec v;
+	ssize_t n;
+
+	(void)what;
+	if (len >= high) {
+		http_conn_reading(c, false);
+		c->read_paused = true;
+		return;
+	}
+	room = high - len < HTTP_READ_CHUNK ? high - len : HTTP_READ_CHUNK;
+	if (evbuffer_reserve_space(in, (ev_ssize_t)room, &v, 1) < 1) {
+		http_conn_close(c);
+		return;
+	}
+	do
+		n = recv(fd, v.iov_base, room, 0);
+	while (n < 0 && errno == EINTR);
+	if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
+		return;
+	if (n <= 0) {
+		http_conn_close(c);	/* the client closed, or an error */
+		return;
+	}
+	v.iov_len = (size_t)n;
+	evbuffer_commit_space(in, &v, 1);
+	http_conn_process(c);
 }
 
 /* A closing connection's answer is out: shut our side and linger if the
@@ -420,7 +478,7 @@ http_conn_finish(struct http_conn *c)
 		shutdown(bufferevent_getfd(bev), SHUT_WR);
 		evbuffer_drain(bufferevent_get_input(bev),
 		    evbuffer_get_length(bufferevent_get_input(bev)));
-		bufferevent_enable(bev, EV_READ);
+		http_conn_reading(c, true);
 		http_conn_timer(c, HTTP_LINGER_MS);
 		return;
 	}
@@ -588,7 +646,7 @@ http_conn_answered(struct http_conn *c)
 		srv->hooks.done(&c->req, srv->arg);
 	if (!c->keep_alive) {
 		c->state = HTTP_CONN_CLOSING;
-		bufferevent_disable(c->bev, EV_READ);
+		http_conn_reading(c, false);
 		/* All written already: finish from the loop, not from here
 		 * (http_conn_process may be on the stack). */
 		http_conn_timer(c, evbuffer_get_length(bufferevent_get_output(
@@ -601,7 +659,7 @@ http_conn_answered(struct http_conn *c)
 	http_conn_timer(c, srv->cfg.idle_timeout_ms);
 	if (c->read_paused) {
 		c->read_paused = false;
-		bufferevent_enable(c->bev, EV_READ);
+		http_conn_reading(c, true);
 	}
 	/* A pipelined request may already be waiting. */
 	http_conn_process(c);
@@ -620,19 +678,31 @@ http_conn_answered_gone(struct http_conn *c)
 	http_conn_free(c);
 }
 
-/* Sends an answer and moves on to the next request or closes. */
+/* Sends an answer whose body is in pieces and moves on to the next
+ * request or closes. */
 void
-http_respond(struct http_req *r, int status, const char *content_type,
-    const char *extra_headers, const void *body, size_t len, bool body_static)
+http_respondv(struct http_req *r, int status, const char *content_type,
+    const char *extra_headers, const struct iovec *body, int nbody)
 {
 	struct http_conn *c = r->conn;
 	char head[HTTP_CONN_HEAD_MAX];
 	size_t extra = extra_headers != NULL ? strlen(extra_headers) : 0;
-	struct iovec iov[4];
+	size_t len = 0;
+	struct iovec iov[HTTP_BODY_IOV_MAX + 3];
 	int niov = 0;
 	bool extra_in;
 
-	(void)body_static;	/* copied only when the socket is full */
+	if (nbody < 0 || nbody > HTTP_BODY_IOV_MAX) {
+		/* A caller's bug: say so rather than send half a body. */
+		static const char text[] = "Internal Server Error";
+		struct iovec t = { (void *)text, sizeof(text) - 1 };
+
+		http_respondv(r, 500, "text/plain; charset=utf-8", NULL, &t,
+		    1);
+		return;
+	}
+	for (int i = 0; i < nbody; i++)
+		len += body[i].iov_len;
 	r->status = status;
 	if (c->gone || c->bev == NULL) {
 		http_conn_answered_gone(c);
@@ -647,11 +717,24 @@ http_respond(struct http_req *r, int status, const char *content_type,
 	}
 	r->bytes_out = iov[0].iov_len + (extra_in ? 0 : extra + 2);
 	if (r->head.method != HTTP_METHOD_HEAD && len > 0) {
-		iov[niov++] = (struct iovec){ (void *)body, len };
+		for (int i = 0; i < nbody; i++)
+			if (body[i].iov_len > 0)
+				iov[niov++] = body[i];
 		r->bytes_out += len;
 	}
 	http_conn_sendv(c, iov, niov);
 	http_conn_answered(c);
+}
+
+/* Sends an answer and moves on to the next request or closes. */
+void
+http_respond(struct http_req *r, int status, const char *content_type,
+    const char *extra_headers, const void *body, size_t len, bool body_static)
+{
+	struct iovec b = { (void *)body, len };
+
+	(void)body_static;	/* copied only when the socket is full */
+	http_respondv(r, status, content_type, extra_headers, &b, 1);
 }
 
 /* True if the client left. */
@@ -705,17 +788,24 @@ http_conn_new(struct http_loop *l, evutil_socket_t fd,
 		c->admitted = true;
 	}
 	c->state = HTTP_CONN_READ_HEAD;
-	bufferevent_setcb(c->bev, http_conn_read_cb, http_conn_write_cb,
+	/* The bufferevent writes (what a writev left) and times writes
+	 * out; http_conn_recv_cb reads. */
+	if ((c->rev = event_new(l->base, fd, EV_READ | EV_PERSIST,
+	    http_conn_recv_cb, c)) == NULL) {
+		http_conn_free(c);
+		return;
+	}
+	bufferevent_setcb(c->bev, NULL, http_conn_write_cb,
 	    http_conn_event_cb, c);
-	/* Stop reading once a head and a body are buffered: back-pressure
-	 * for clients that pipeline faster than we answer. */
-	bufferevent_setwatermark(c->bev, EV_READ, 0,
-	    HTTP_HEAD_MAX + srv->cfg.body_max + 1);
+	/* A bufferevent lets only itself add to its input (it freezes the
+	 * input's end); this one never reads. */
+	evbuffer_unfreeze(bufferevent_get_input(c->bev), 0);
 	{
 		struct timeval wt = http_tv(srv->cfg.write_timeout_ms);
 
 		bufferevent_set_timeouts(c->bev, NULL, &wt);
 	}
-	bufferevent_enable(c->bev, EV_READ | EV_WRITE);
+	bufferevent_enable(c->bev, EV_WRITE);
+	http_conn_reading(c, true);
 	http_conn_timer(c, srv->cfg.idle_timeout_ms);
 }

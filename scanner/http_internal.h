@@ -39,7 +39,8 @@ enum http_conn_state {
 
 struct http_conn {
 	struct http_loop *loop;
-	struct bufferevent *bev;
+	struct bufferevent *bev;	/* the socket and its output */
+	struct event *rev;		/* the socket readable (http_conn_recv) */
 	struct event *timer;
 	enum http_conn_state state;
 	bool gone;		/* socket closed while the handler runs */
@@ -134,6 +135,8 @@ void http_conn_new(struct http_loop *l, evutil_socket_t fd,
  * back its count and admission, and ends a draining loop left empty. */
 void http_conn_free(struct http_conn *c);
 
+/* Closes the connection's socket (its read event and bufferevent). */
+void http_conn_drop_socket(struct http_conn *c);
 /* Arms the connection's timer for ms (stops it when ms < 0). */
 void http_conn_timer(struct http_conn *c, int ms);
 /* Appends an answer's head (framing: its Content-Length or

@@ -60,10 +60,7 @@ http_stream_pump(struct http_conn *c)
 void
 http_stream_cancel(struct http_conn *c)
 {
-	if (c->bev != NULL) {
-		bufferevent_free(c->bev);
-		c->bev = NULL;
-	}
+	http_conn_drop_socket(c);
 	evtimer_del(c->timer);
 	c->gone = true;
 	http_stream_pump(c);

@@ -21,7 +21,7 @@ static pthread_once_t page_csp_once = PTHREAD_ONCE_INIT;
 static char page_csp_text[512];
 
 /* Appends the decimal digits of v, after a '-' when neg. */
-static void
+void
 page_put_dec(struct page_out *o, uint64_t v, bool neg)
 {
 	char tmp[21];
@@ -187,8 +187,16 @@ page_escape(struct buf *out, const char *s, size_t len)
 	return 0;
 }
 
+/* True for a byte that an href may hold as it is (HTML-escaped). */
+static inline bool
+page_url_raw(unsigned char c)
+{
+	return c > 0x20 && c < 0x7f && c != '"' && c != '<' && c != '>' &&
+	    c != '\\' && c != '`' && c != '#';
+}
+
 /* Appends part of a URL for an href: characters a URL may not hold raw
- * are percent-encoded, the rest HTML-escaped. */
+ * are percent-encoded, the rest HTML-escaped, in one pass. */
 static void
 put_url(struct page_out *o, const char *s, size_t len)
 {
@@ -196,17 +204,21 @@ put_url(struct page_out *o, const char *s, size_t len)
 
 	for (i = 0; i < len && o->ret == 0; i++) {
 		unsigned char c = (unsigned char)s[i];
+		bool raw = page_url_raw(c);
 
-		if (c > 0x20 && c < 0x7f && c != '"' && c != '<' && c != '>' &&
-		    c != '\\' && c != '`' && c != '#')
+		if (raw && page_entity[c] == NULL)
 			continue;
-		o->ret = page_escape(o->b, s + run, i - run);
-		put(o, "%");
-		page_put_hex(o, c);
+		o->ret = buf_append(o->b, s + run, i - run);
+		if (raw)
+			put(o, page_entity[c]);	/* & and ' */
+		else {
+			put(o, "%");
+			page_put_hex(o, c);
+		}
 		run = i + 1;
 	}
 	if (o->ret == 0)
-		o->ret = page_escape(o->b, s + run, len - run);
+		o->ret = buf_append(o->b, s + run, len - run);
 }
 
 /* Appends a Unix time in µs as <time>, in UTC until the script makes it
@@ -283,7 +295,7 @@ page_hero(struct page_out *o, const char *icon, const char *headline)
 
 /* Appends the language link: self_path without its lang= parameters, plus
  * the other language's. */
-static void
+void
 page_lang_link(struct page_out *o, enum page_lang lang, const char *self)
 {
 	const char *q = NULL, *p, *end;

@@ -13,6 +13,7 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#include <sys/uio.h>
 
 #include "common/buf.h"
 #include "scanner/http_parse.h"
@@ -112,6 +113,16 @@ const char *page_lang_tag(enum page_lang lang);
 /* Appends a verdict page. Returns 0 or -ENOMEM. */
 int page_render_scan(const struct page_scan *p, struct buf *out)
     __attribute__((warn_unused_result));
+/* Pieces of a page from page_render_scan_iov at most. */
+#define PAGE_IOV_MAX 17
+/* The same page as page_render_scan, as pieces for one writev (total
+ * bytes in *total) for a genuine page without a prize draw (page_fast.c):
+ * text shared by every page of its language and kind, rendered once, and
+ * p's own fields, appended to scratch (which must outlive the iov).
+ * Returns the number of pieces (at most PAGE_IOV_MAX), -ENOTSUP for a
+ * page it does not make (use page_render_scan), or -ENOMEM. */
+int page_render_scan_iov(const struct page_scan *p, struct buf *scratch,
+    struct iovec *iov, size_t *total) __attribute__((warn_unused_result));
 /* Appends the staff page (GET /store): paste or scan a claim token and
  * redeem it with the shop's API token, kept in the phone's localStorage.
  * claim_prefill (escaped) fills the claim field (from /C/{TOKEN}). */

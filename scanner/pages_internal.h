@@ -1,6 +1,7 @@
 /*
  * pages_internal.h — what the page renderers share (pages.c, page_scan.c,
- * page_draw.c, page_staff.c). Not an API: the server uses pages.h only.
+ * page_fast.c, page_draw.c, page_staff.c). Not an API: the server uses
+ * pages.h only.
  *
  * A page is appended to a struct page_out, whose error is sticky: after
  * the first failure every put does nothing, and page_finish() puts the
@@ -97,6 +98,12 @@ page_scan_has_draw(const struct page_scan *p)
 	return p->draw != NULL && p->draw->mode != PAGE_DRAW_NONE;
 }
 
+/* Appends the decimal digits of v, after a '-' when neg. */
+void page_put_dec(struct page_out *o, uint64_t v, bool neg);
+/* Appends the language link of page_close: "<footer><a href=\"" self
+ * without its lang= parameters, the other language, "</a></footer>\n". */
+void page_lang_link(struct page_out *o, enum page_lang lang,
+    const char *self);
 /* Appends formatted text (short numbers only: -EINVAL past 255 bytes). */
 void page_putf(struct page_out *o, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));

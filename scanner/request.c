@@ -173,31 +173,78 @@ scan_event_verdict(struct scan_loop *sl, struct store_event *ev,
 		    raw.len, vr->drawcode, ev->raw, sizeof(ev->raw));
 }
 
-/* The Set-Cookie line of a visitor id. */
-static void
+/* Appends n bytes at *p if they fit before end; false if not. */
+static bool
+scan_put(char **p, const char *end, const char *s, size_t n)
+{
+	if ((size_t)(end - *p) < n)
+		return false;
+	memcpy(*p, s, n);
+	*p += n;
+	return true;
+}
+
+/* The Set-Cookie line of a visitor id, at out (cap bytes with its NUL;
+ * an empty string if it does not fit). Returns its length. Without the
+ * printf family: it goes with every new visitor's page. */
+static size_t
 scan_set_cookie(const uint8_t visitor[SCAN_VISITOR_BYTES], char *out,
     size_t cap)
 {
-	char vid[BASE32_LEN(SCAN_VISITOR_BYTES) + 1];
+	static const char head[] = "Set-Cookie: " SCAN_VISITOR_COOKIE "=";
+	static const char attrs[] = "; Path=/; Max-Age=";
+	static const char tail[] = "; HttpOnly; SameSite=Lax\r\n";
+	char vid[BASE32_LEN(SCAN_VISITOR_BYTES) + 1], age[21];
+	char *p = out, *end = out + cap - 1;
 
+	if (cap == 0)
+		return 0;
 	base32_encode(vid, visitor, SCAN_VISITOR_BYTES);
-	snprintf(out, cap, "Set-Cookie: %s=%s; Path=/; Max-Age=%d; HttpOnly; "
-	    "SameSite=Lax\r\n", SCAN_VISITOR_COOKIE, vid, SCAN_COOKIE_MAX_AGE);
+	if (!scan_put(&p, end, head, sizeof(head) - 1) ||
+	    !scan_put(&p, end, vid, BASE32_LEN(SCAN_VISITOR_BYTES)) ||
+	    !scan_put(&p, end, attrs, sizeof(attrs) - 1) ||
+	    !scan_put(&p, end, age, buf_dec(age, SCAN_COOKIE_MAX_AGE)) ||
+	    !scan_put(&p, end, tail, sizeof(tail) - 1))
+		p = out;
+	*p = '\0';
+	return (size_t)(p - out);
+}
+
+static pthread_once_t scan_page_headers_once = PTHREAD_ONCE_INIT;
+static char scan_page_headers_text[1024];
+static size_t scan_page_headers_len;
+
+/* Makes the headers every HTML page has, once (the CSP is fixed for the
+ * process). */
+static void
+scan_page_headers_init(void)
+{
+	int n = snprintf(scan_page_headers_text,
+	    sizeof(scan_page_headers_text), "Cache-Control: no-store\r\n"
+	    "Content-Security-Policy: %s\r\n"
+	    "X-Content-Type-Options: nosniff\r\n"
+	    "Referrer-Policy: same-origin\r\n"
+	    "Vary: Accept-Language, Cookie\r\n", page_csp());
+
+	scan_page_headers_len = n < 0 ? 0 :
+	    (size_t)n < sizeof(scan_page_headers_text) ? (size_t)n :
+	    sizeof(scan_page_headers_text) - 1;
 }
 
 /* Builds the extra headers of an HTML page. */
 void
 scan_page_headers(char *out, size_t cap, const uint8_t *visitor, bool cookie)
 {
-	int n;
+	size_t n;
 
-	n = snprintf(out, cap, "Cache-Control: no-store\r\n"
-	    "Content-Security-Policy: %s\r\n"
-	    "X-Content-Type-Options: nosniff\r\n"
-	    "Referrer-Policy: same-origin\r\n"
-	    "Vary: Accept-Language, Cookie\r\n", page_csp());
-	if (cookie && n > 0 && (size_t)n < cap)
-		scan_set_cookie(visitor, out + n, cap - (size_t)n);
+	if (cap == 0)
+		return;
+	pthread_once(&scan_page_headers_once, scan_page_headers_init);
+	n = scan_page_headers_len < cap ? scan_page_headers_len : cap - 1;
+	memcpy(out, scan_page_headers_text, n);
+	out[n] = '\0';
+	if (cookie)
+		scan_set_cookie(visitor, out + n, cap - n);
 }
 
 /* The Set-Cookie line giving a new visitor its id (apps keep it like
