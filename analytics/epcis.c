@@ -29,6 +29,7 @@ struct epcis_maker {
 	struct buf scratch;		/* pre-hash strings */
 	int64_t slot;			/* cached offset's slot, or -1 */
 	int offset;			/* its offset east of UTC, seconds */
+	struct epcis_scan_memo memo;	/* epcis_scan.c */
 };
 
 struct epcis_writer {
@@ -307,6 +308,7 @@ epcis_maker_free(struct epcis_maker *m)
 	if (m == NULL)
 		return;
 	buf_free(&m->scratch);
+	epcis_scan_memo_free(&m->memo);
 	free(m);
 }
 
@@ -315,43 +317,21 @@ int
 epcis_scan_make(struct epcis_maker *m, const struct scan_record *r,
     struct epcis_scan *s)
 {
-	const char *epcs[1] = { s->epc };
-	struct epcis_ext ext[4];
-	struct epcis_hash_event ev = { 0 };
-	size_t n_ext = 0;
+	int ret;
 
 	s->step = m->o->scan_step == EPCIS_SCAN_STEP_INSPECTING ?
 	    "inspecting" : EPCIS_BIZSTEP_SCAN;
 	format_time(m, r->time, s->when, s->off);
 	format_u64(r->event_id, s->event);
-	ext[n_ext++] = (struct epcis_ext){ .ns = EPCIS_NS, .name = "event",
-	    .value = s->event };
-	ext[n_ext++] = (struct epcis_ext){ .ns = EPCIS_NS, .name = "verdict",
-	    .value = r->verdict };
-	ext[n_ext++] = (struct epcis_ext){ .ns = EPCIS_NS, .name = "who",
-	    .value = r->who };
-	if (r->visitor[0] != '\0')
-		ext[n_ext++] = (struct epcis_ext){ .ns = EPCIS_NS,
-		    .name = "visitor", .value = r->visitor };
-	ev.type = "ObjectEvent";
-	ev.time_us = r->time;
-	ev.tz_offset = s->off;
 	s->has_epc = r->serial[0] != '\0' && r->gtin[0] != '\0';
-	if (s->has_epc) {
+	if (s->has_epc)
 		format_epc(r->base_url, r->gtin, r->serial, s->epc,
 		    sizeof(s->epc));
-		ev.epcs = epcs;
-		ev.n_epcs = 1;
-	}
-	ev.action = "OBSERVE";
-	ev.biz_step = s->step;
-	if (r->has_location) {
+	if (r->has_location)
 		format_geo(m, r->lat, r->lon, s->geo);
-		ev.read_point = s->geo;
-	}
-	ev.ext = ext;
-	ev.n_ext = n_ext;
-	return epcis_event_hash(&ev, &m->scratch, s->id);
+	if ((ret = epcis_scan_prehash(&m->memo, r, s, &m->scratch)) < 0)
+		return ret;
+	return epcis_hash_text(m->scratch.data, m->scratch.len, s->id);
 }
 
 /* Writes one scan as an ObjectEvent. */
@@ -547,5 +527,6 @@ epcis_free(struct epcis_writer *w)
 		tz_pop(w->saved_tz);
 	buf_free(&w->out);
 	buf_free(&w->m.scratch);
+	epcis_scan_memo_free(&w->m.memo);
 	free(w);
 }
