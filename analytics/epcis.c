@@ -331,7 +331,8 @@ epcis_scan_make(struct epcis_maker *m, const struct scan_record *r,
 		format_geo(m, r->lat, r->lon, s->geo);
 	if ((ret = epcis_scan_prehash(&m->memo, r, s, &m->scratch)) < 0)
 		return ret;
-	return epcis_hash_text(m->scratch.data, m->scratch.len, s->id);
+	return epcis_hash_text(&m->memo.sha, m->scratch.data, m->scratch.len,
+	    s->id);
 }
 
 /* Writes one scan as an ObjectEvent. */

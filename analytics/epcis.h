@@ -84,9 +84,14 @@ int epcis_prehash(const struct epcis_hash_event *ev, struct buf *out)
  * the caller's buffer for the pre-hash string (reused between calls). */
 int epcis_event_hash(const struct epcis_hash_event *ev, struct buf *scratch,
     char out[EPCIS_HASH_LEN]) __attribute__((warn_unused_result, nonnull));
-/* Hashes a pre-hash string into "ni:///sha-256;HEX?ver=CBV2.0". */
-int epcis_hash_text(const void *pre, size_t len, char out[EPCIS_HASH_LEN])
-    __attribute__((warn_unused_result, nonnull));
+/* Hashes a pre-hash string into "ni:///sha-256;HEX?ver=CBV2.0"; keep
+ * (NULL: none) holds a context made on first use and kept for the next
+ * hashes, freed with epcis_sha_free. */
+struct epcis_sha;
+int epcis_hash_text(struct epcis_sha **keep, const void *pre, size_t len,
+    char out[EPCIS_HASH_LEN]) __attribute__((warn_unused_result,
+    nonnull(2, 4)));
+void epcis_sha_free(struct epcis_sha *sha);
 /* Appends one piece of the pre-hash string as epcis_prehash writes it:
  * "key=canonical value" (nothing when value is NULL or its canonical form
  * empty; with prefix, a bare CBV word becomes its web URI with that
@@ -159,6 +164,7 @@ struct epcis_scan_memo {
 	char canon_head[64];		/* its canonical form, if fast */
 	size_t canon_head_len;		/* 0: the EPC takes the slow path */
 	bool ready;
+	struct epcis_sha *sha;		/* the maker's digest context */
 };
 void epcis_scan_memo_free(struct epcis_scan_memo *m);
 /* The event of a scan whose parts are made, for epcis_prehash: ext and

@@ -737,22 +737,56 @@ epcis_event_hash(const struct epcis_hash_event *ev, struct buf *scratch,
 	buf_reset(scratch);
 	if ((ret = epcis_prehash(ev, scratch)) < 0)
 		return ret;
-	return epcis_hash_text(scratch->data, scratch->len, out);
+	return epcis_hash_text(NULL, scratch->data, scratch->len, out);
+}
+
+/* A SHA-256 context kept between hashes (a one-shot digest allocates and
+ * frees one each time). */
+struct epcis_sha {
+	EVP_MD_CTX *ctx;
+};
+
+/* Frees a kept context. */
+void
+epcis_sha_free(struct epcis_sha *sha)
+{
+	if (sha == NULL)
+		return;
+	EVP_MD_CTX_free(sha->ctx);
+	free(sha);
 }
 
 /* Hashes a pre-hash string into an ni URI (lowercase hex: the digest is
  * no secret, no need for a constant-time encoder). */
 int
-epcis_hash_text(const void *pre, size_t len, char out[EPCIS_HASH_LEN])
+epcis_hash_text(struct epcis_sha **keep, const void *pre, size_t len,
+    char out[EPCIS_HASH_LEN])
 {
 	static const char head[] = "ni:///sha-256;", tail[] = "?ver=CBV2.0";
 	static const char hex[] = "0123456789abcdef";
 	uint8_t digest[32];
 	char *o = out + sizeof(head) - 1;
+	struct epcis_sha *sha = keep != NULL ? *keep : NULL;
+	int ok;
 
 	pthread_once(&epcis_sha256_once, epcis_sha256_fetch);
-	if (epcis_sha256 == NULL || !EVP_Digest(pre, len, digest, NULL,
-	    epcis_sha256, NULL))
+	if (epcis_sha256 == NULL)
+		return -ENOMEM;
+	if (keep != NULL && sha == NULL) {
+		if ((sha = calloc(1, sizeof(*sha))) == NULL ||
+		    (sha->ctx = EVP_MD_CTX_new()) == NULL) {
+			free(sha);
+			return -ENOMEM;
+		}
+		*keep = sha;
+	}
+	if (sha != NULL)
+		ok = EVP_DigestInit_ex2(sha->ctx, epcis_sha256, NULL) &&
+		    EVP_DigestUpdate(sha->ctx, pre, len) &&
+		    EVP_DigestFinal_ex(sha->ctx, digest, NULL);
+	else
+		ok = EVP_Digest(pre, len, digest, NULL, epcis_sha256, NULL);
+	if (!ok)
 		return -ENOMEM;
 	memcpy(out, head, sizeof(head) - 1);
 	for (size_t i = 0; i < sizeof(digest); i++) {

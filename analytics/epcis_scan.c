@@ -33,6 +33,8 @@ epcis_scan_memo_free(struct epcis_scan_memo *m)
 	buf_free(&m->off_piece);
 	buf_free(&m->step_piece);
 	buf_free(&m->action_piece);
+	epcis_sha_free(m->sha);
+	m->sha = NULL;
 	m->ready = false;
 }
 
@@ -163,6 +165,68 @@ put_epc(struct epcis_scan_memo *m, const struct scan_record *r,
 	return buf_append(out, r->serial, sn);
 }
 
+/*
+ * True when a value is its own canonical form for a plain reason: a
+ * number's digits without a leading zero, at most 15 of them (what
+ * canonicalising keeps of an integer); or else letters, digits and '_'
+ * with something besides digits and 'e' (not a number then, and with no
+ * ':' neither a URN nor a URI, no blank to trim).
+ */
+static bool
+value_plain(const char *v, size_t n, bool number)
+{
+	bool other = false;
+
+	if (n == 0)
+		return false;
+	if (number) {
+		if (n > 15 || (v[0] == '0' && n > 1))
+			return false;
+		for (size_t i = 0; i < n; i++)
+			if (v[i] < '0' || v[i] > '9')
+				return false;
+		return true;
+	}
+	for (size_t i = 0; i < n; i++) {
+		char c = v[i];
+
+		if (c >= '0' && c <= '9')
+			continue;
+		if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+		    c == '_'))
+			return false;
+		other |= c != 'e' && c != 'E';
+	}
+	return other;
+}
+
+/* Appends an extension element of ours, "{ns}name=value", copying a plain
+ * value as it is and canonicalising any other. */
+static int
+put_ext(struct buf *out, const char *name, const char *value, bool number)
+{
+	static const char ns[] = "{" EPCIS_NS "}";
+	size_t nn = strlen(name), vn;
+	uint8_t *d;
+	int ret;
+
+	if (value == NULL || !value_plain(value, vn = strlen(value), number))
+		return epcis_prehash_ext(out, &(struct epcis_ext){
+		    .ns = EPCIS_NS, .name = name, .value = value });
+	if ((ret = buf_reserve(out, sizeof(ns) + nn + vn)) < 0)
+		return ret;
+	d = out->data + out->len;
+	memcpy(d, ns, sizeof(ns) - 1);
+	d += sizeof(ns) - 1;
+	memcpy(d, name, nn);
+	d += nn;
+	*d++ = '=';
+	memcpy(d, value, vn);
+	d[vn] = '\0';
+	out->len += sizeof(ns) - 1 + nn + 1 + vn;
+	return 0;
+}
+
 /* The fast path: 0, 1 if the event needs the slow one, or -ENOMEM. */
 static int
 scan_prehash_fast(struct epcis_scan_memo *m, const struct scan_record *r,
@@ -208,17 +272,13 @@ scan_prehash_fast(struct epcis_scan_memo *m, const struct scan_record *r,
 			out->len = mark;
 	}
 	/* The extensions in their fixed order. */
-	if ((ret = epcis_prehash_ext(out, &(struct epcis_ext){ .ns = EPCIS_NS,
-	    .name = "event", .value = s->event })) < 0 ||
-	    (ret = epcis_prehash_ext(out, &(struct epcis_ext){ .ns = EPCIS_NS,
-	    .name = "verdict", .value = r->verdict })) < 0)
+	if ((ret = put_ext(out, "event", s->event, true)) < 0 ||
+	    (ret = put_ext(out, "verdict", r->verdict, false)) < 0)
 		return ret;
-	if (r->visitor[0] != '\0' && (ret = epcis_prehash_ext(out,
-	    &(struct epcis_ext){ .ns = EPCIS_NS, .name = "visitor",
-	    .value = r->visitor })) < 0)
+	if (r->visitor[0] != '\0' &&
+	    (ret = put_ext(out, "visitor", r->visitor, false)) < 0)
 		return ret;
-	return epcis_prehash_ext(out, &(struct epcis_ext){ .ns = EPCIS_NS,
-	    .name = "who", .value = r->who });
+	return put_ext(out, "who", r->who, false);
 }
 
 /* The pre-hash string of a scan's event. */

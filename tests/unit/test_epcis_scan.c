@@ -106,8 +106,9 @@ test_prehash(void **state)
 		    rnd(20) == 0 ? INT64_C(253402300799999) + rnd(1000) :
 		    INT64_C(1780000000000000) + (int64_t)rnd(1000000000) * 997;
 		tu_random(&id, sizeof(id));
-		snprintf(s.event, sizeof(s.event), "%llu", (unsigned long long)
-		    (rnd(4) == 0 ? id : id % 100000000));
+		snprintf(s.event, sizeof(s.event), rnd(8) == 0 ? "%05llu" :
+		    "%llu", (unsigned long long)(rnd(4) == 0 ? id :
+		    rnd(4) == 0 ? id % 1000 : id % 100000000));
 		snprintf(s.off, sizeof(s.off), "%s", offs[rnd(4)]);
 		s.step = steps[step] == EPCIS_SCAN_STEP_INSPECTING ?
 		    "inspecting" : EPCIS_BIZSTEP_SCAN;
