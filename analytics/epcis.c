@@ -5,6 +5,7 @@
  * sink in large pieces: no JSON tree per event, constant memory.
  */
 #include "analytics/epcis.h"
+#include "analytics/output.h"
 
 #include <errno.h>
 #include <math.h>
@@ -30,6 +31,8 @@ struct epcis_maker {
 	int64_t slot;			/* cached offset's slot, or -1 */
 	int offset;			/* its offset east of UTC, seconds */
 	struct epcis_scan_memo memo;	/* epcis_scan.c */
+	int64_t when_sec;		/* the local second of when_text */
+	char when_text[20];		/* "2026-01-02T03:04:05" */
 };
 
 struct epcis_writer {
@@ -153,22 +156,34 @@ format_time(struct epcis_maker *w, int64_t us, char when[40], char off[7])
 	time_t t = (time_t)(sec + o);
 	int frac = (int)(ms - sec * 1000);
 	struct tm tm;
-	char *p = when;
+	char *p = when, text[28];
 
-	gmtime_r(&t, &tm);
 	format_offset(o, off);
-	p = put2(p, (tm.tm_year + 1900) / 100);
-	p = put2(p, (tm.tm_year + 1900) % 100);
-	*p++ = '-';
-	p = put2(p, tm.tm_mon + 1);
-	*p++ = '-';
-	p = put2(p, tm.tm_mday);
-	*p++ = 'T';
-	p = put2(p, tm.tm_hour);
-	*p++ = ':';
-	p = put2(p, tm.tm_min);
-	*p++ = ':';
-	p = put2(p, tm.tm_sec);
+	if (t >= 0 && t < INT64_C(253402300800)) {
+		/* Years 1970 to 9999, the local date and time of the last
+		 * second kept: consecutive events mostly share it. */
+		if (w->when_sec != t || w->when_text[0] == '\0') {
+			output_format_time((int64_t)t * 1000000, text);
+			memcpy(w->when_text, text, 19);
+			w->when_sec = t;
+		}
+		memcpy(p, w->when_text, 19);
+		p += 19;
+	} else {
+		gmtime_r(&t, &tm);
+		p = put2(p, (tm.tm_year + 1900) / 100);
+		p = put2(p, (tm.tm_year + 1900) % 100);
+		*p++ = '-';
+		p = put2(p, tm.tm_mon + 1);
+		*p++ = '-';
+		p = put2(p, tm.tm_mday);
+		*p++ = 'T';
+		p = put2(p, tm.tm_hour);
+		*p++ = ':';
+		p = put2(p, tm.tm_min);
+		*p++ = ':';
+		p = put2(p, tm.tm_sec);
+	}
 	*p++ = '.';
 	*p++ = (char)('0' + frac / 100);
 	p = put2(p, frac % 100);
