@@ -16,14 +16,19 @@
 
 #define EVENTS 100000
 
-/* A random number below n. */
+static uint64_t rnd_state;
+
+/* A random number below n (xorshift64*, seeded once from the system: a
+ * system call per number made the test slow). */
 static uint32_t
 rnd(uint32_t n)
 {
-	uint32_t v;
-
-	tu_random(&v, sizeof(v));
-	return v % n;
+	while (rnd_state == 0)
+		tu_random(&rnd_state, sizeof(rnd_state));
+	rnd_state ^= rnd_state >> 12;
+	rnd_state ^= rnd_state << 25;
+	rnd_state ^= rnd_state >> 27;
+	return (uint32_t)((rnd_state * UINT64_C(2685821657736338717)) >> 32) % n;
 }
 
 /* One of the texts, or one of its characters replaced at random. */
@@ -105,7 +110,7 @@ test_prehash(void **state)
 		r.time = rnd(10) == 0 ? -(int64_t)rnd(1000000) * 1000003 :
 		    rnd(20) == 0 ? INT64_C(253402300799999) + rnd(1000) :
 		    INT64_C(1780000000000000) + (int64_t)rnd(1000000000) * 997;
-		tu_random(&id, sizeof(id));
+		id = (uint64_t)rnd(UINT32_MAX) << 32 | rnd(UINT32_MAX);
 		snprintf(s.event, sizeof(s.event), rnd(8) == 0 ? "%05llu" :
 		    "%llu", (unsigned long long)(rnd(4) == 0 ? id :
 		    rnd(4) == 0 ? id % 1000 : id % 100000000));
