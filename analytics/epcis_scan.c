@@ -175,29 +175,33 @@ put_epc(struct epcis_scan_memo *m, const struct scan_record *r,
 static bool
 value_plain(const char *v, size_t n, bool number)
 {
-	bool other = false;
+	/* 1 a digit, 2 'e' or 'E', 3 another letter or '_', 0 the rest. */
+	static const uint8_t cls[256] = {
+		['0'] = 1, ['1'] = 1, ['2'] = 1, ['3'] = 1, ['4'] = 1,
+		['5'] = 1, ['6'] = 1, ['7'] = 1, ['8'] = 1, ['9'] = 1,
+		['e'] = 2, ['E'] = 2, ['_'] = 3,
+		['a'] = 3, ['b'] = 3, ['c'] = 3, ['d'] = 3, ['f'] = 3,
+		['g'] = 3, ['h'] = 3, ['i'] = 3, ['j'] = 3, ['k'] = 3,
+		['l'] = 3, ['m'] = 3, ['n'] = 3, ['o'] = 3, ['p'] = 3,
+		['q'] = 3, ['r'] = 3, ['s'] = 3, ['t'] = 3, ['u'] = 3,
+		['v'] = 3, ['w'] = 3, ['x'] = 3, ['y'] = 3, ['z'] = 3,
+		['A'] = 3, ['B'] = 3, ['C'] = 3, ['D'] = 3, ['F'] = 3,
+		['G'] = 3, ['H'] = 3, ['I'] = 3, ['J'] = 3, ['K'] = 3,
+		['L'] = 3, ['M'] = 3, ['N'] = 3, ['O'] = 3, ['P'] = 3,
+		['Q'] = 3, ['R'] = 3, ['S'] = 3, ['T'] = 3, ['U'] = 3,
+		['V'] = 3, ['W'] = 3, ['X'] = 3, ['Y'] = 3, ['Z'] = 3,
+	};
+	unsigned all = 1, other = 0;
 
-	if (n == 0)
+	if (n == 0 || (number && (n > 15 || (v[0] == '0' && n > 1))))
 		return false;
-	if (number) {
-		if (n > 15 || (v[0] == '0' && n > 1))
-			return false;
-		for (size_t i = 0; i < n; i++)
-			if (v[i] < '0' || v[i] > '9')
-				return false;
-		return true;
-	}
 	for (size_t i = 0; i < n; i++) {
-		char c = v[i];
+		unsigned c = cls[(uint8_t)v[i]];
 
-		if (c >= '0' && c <= '9')
-			continue;
-		if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
-		    c == '_'))
-			return false;
-		other |= c != 'e' && c != 'E';
+		all &= c != 0 && (!number || c == 1);
+		other |= c == 3;
 	}
-	return other;
+	return all && (number || other);
 }
 
 /* Appends an extension element of ours, "{ns}name=value", copying a plain
