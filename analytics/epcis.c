@@ -62,31 +62,57 @@ writer_flush(struct epcis_writer *w)
 	return w->err;
 }
 
+/* Writes a JSON string's content at d, escaped (a control character as
+ * \u00XX, a quote or backslash after a backslash; at most 6 bytes a
+ * byte); returns the end. */
+static char *
+escape_at(char *d, const char *s)
+{
+	static const char hex[] = "0123456789abcdef";
+
+	for (; *s != '\0'; s++) {
+		unsigned char c = (unsigned char)*s;
+
+		if (c >= 0x20 && c != '"' && c != '\\') {
+			*d++ = (char)c;
+			continue;
+		}
+		*d++ = '\\';
+		if (c == '"' || c == '\\') {
+			*d++ = (char)c;
+			continue;
+		}
+		memcpy(d, "u00", 3);
+		d[3] = hex[c >> 4];
+		d[4] = hex[c & 15];
+		d += 5;
+	}
+	return d;
+}
+
 /* Appends a JSON string's content, escaped. */
 static int
 put_escaped(struct buf *b, const char *s)
 {
-	static const char hex[] = "0123456789abcdef";
-	const char *run = s;
-	int ret = 0;
+	int ret;
 
-	for (; *s != '\0' && ret == 0; s++) {
-		unsigned char c = (unsigned char)*s;
-		char e[6] = { '\\', 'u', '0', '0', hex[c >> 4], hex[c & 15] };
-
-		if (c >= 0x20 && c != '"' && c != '\\')
-			continue;
-		if ((ret = buf_append(b, run, (size_t)(s - run))) < 0)
-			break;
-		if (c == '"' || c == '\\') {
-			e[1] = (char)c;
-			ret = buf_append(b, e, 2);
-		} else
-			ret = buf_append(b, e, 6);
-		run = s + 1;
-	}
-	return ret < 0 ? ret : buf_append(b, run, (size_t)(s - run));
+	if ((ret = buf_reserve(b, 6 * strlen(s))) < 0)
+		return ret;
+	b->len = (size_t)(escape_at((char *)b->data + b->len, s) -
+	    (char *)b->data);
+	b->data[b->len] = '\0';
+	return 0;
 }
+
+/* Writes the n bytes of a literal at d; returns the end. */
+static inline char *
+put_at(char *d, const char *s, size_t n)
+{
+	memcpy(d, s, n);
+	return d + n;
+}
+
+#define PUT_LIT(d, lit) put_at(d, lit, sizeof(lit) - 1)
 
 /* Writes two digits. */
 static char *
@@ -364,53 +390,67 @@ epcis_write_scan(struct epcis_writer *w, const struct scan_record *r)
 	return epcis_write_made(w, r, &s);
 }
 
-/* Writes a scan whose parts are made. */
+/* Writes a scan whose parts are made: the texts of a scan are short, so
+ * room is made once and the event written straight into it. */
 int
 epcis_write_made(struct epcis_writer *w, const struct scan_record *r,
     const struct epcis_scan *s)
 {
+	size_t room = 6 * (strlen(s->epc) + strlen(r->verdict) +
+	    strlen(r->who) + strlen(r->visitor)) + strlen(s->step) +
+	    sizeof(s->when) + sizeof(s->off) + sizeof(s->id) +
+	    sizeof(s->event) + sizeof(s->geo) + 512;
+	char *d;
 	int ret;
 
 	if (w->err != 0)
 		return w->err;
-	if ((ret = put_event_head(w, s->when, s->off, s->id)) < 0 ||
-	    (ret = buf_puts(&w->out, ",\"epcList\":[")) < 0)
-		goto fail;
-	if (s->has_epc && ((ret = buf_puts(&w->out, "\"")) < 0 ||
-	    (ret = put_escaped(&w->out, s->epc)) < 0 ||
-	    (ret = buf_puts(&w->out, "\"")) < 0))
-		goto fail;
-	if ((ret = buf_puts(&w->out, "],\"action\":\"OBSERVE\","
-	    "\"bizStep\":\"")) < 0 || (ret = buf_puts(&w->out, s->step)) < 0 ||
-	    (ret = buf_puts(&w->out, "\"")) < 0)
-		goto fail;
-	if (r->has_location &&
-	    ((ret = buf_puts(&w->out, ",\"readPoint\":{\"id\":\"")) < 0 ||
-	    (ret = buf_puts(&w->out, s->geo)) < 0 ||
-	    (ret = buf_puts(&w->out, "\"}")) < 0))
-		goto fail;
-	if ((ret = buf_puts(&w->out, ",\"" EPCIS_NS_PREFIX ":event\":")) < 0 ||
-	    (ret = buf_puts(&w->out, s->event)) < 0 ||
-	    (ret = buf_puts(&w->out, ",\"" EPCIS_NS_PREFIX ":verdict\":\"")) < 0 ||
-	    (ret = put_escaped(&w->out, r->verdict)) < 0 ||
-	    (ret = buf_puts(&w->out, "\",\"" EPCIS_NS_PREFIX ":who\":\"")) < 0 ||
-	    (ret = put_escaped(&w->out, r->who)) < 0 ||
-	    (ret = buf_puts(&w->out, "\"")) < 0)
-		goto fail;
-	if (r->visitor[0] != '\0' &&
-	    ((ret = buf_puts(&w->out, ",\"" EPCIS_NS_PREFIX ":visitor\":\"")) < 0 ||
-	    (ret = put_escaped(&w->out, r->visitor)) < 0 ||
-	    (ret = buf_puts(&w->out, "\"")) < 0))
-		goto fail;
-	if ((ret = buf_puts(&w->out, "}")) < 0)
-		goto fail;
+	if ((ret = buf_reserve(&w->out, room)) < 0) {
+		w->err = ret;
+		return ret;
+	}
+	d = (char *)w->out.data + w->out.len;
+	if (w->events > 0)
+		*d++ = ',';
+	d = PUT_LIT(d, "\n{\"type\":\"ObjectEvent\",\"eventTime\":\"");
+	d = put_at(d, s->when, strlen(s->when));
+	d = PUT_LIT(d, "\",\"eventTimeZoneOffset\":\"");
+	d = put_at(d, s->off, strlen(s->off));
+	d = PUT_LIT(d, "\",\"eventID\":\"");
+	d = put_at(d, s->id, strlen(s->id));
+	d = PUT_LIT(d, "\",\"epcList\":[");
+	if (s->has_epc) {
+		*d++ = '"';
+		d = escape_at(d, s->epc);
+		*d++ = '"';
+	}
+	d = PUT_LIT(d, "],\"action\":\"OBSERVE\",\"bizStep\":\"");
+	d = put_at(d, s->step, strlen(s->step));
+	*d++ = '"';
+	if (r->has_location) {
+		d = PUT_LIT(d, ",\"readPoint\":{\"id\":\"");
+		d = put_at(d, s->geo, strlen(s->geo));
+		d = PUT_LIT(d, "\"}");
+	}
+	d = PUT_LIT(d, ",\"" EPCIS_NS_PREFIX ":event\":");
+	d = put_at(d, s->event, strlen(s->event));
+	d = PUT_LIT(d, ",\"" EPCIS_NS_PREFIX ":verdict\":\"");
+	d = escape_at(d, r->verdict);
+	d = PUT_LIT(d, "\",\"" EPCIS_NS_PREFIX ":who\":\"");
+	d = escape_at(d, r->who);
+	*d++ = '"';
+	if (r->visitor[0] != '\0') {
+		d = PUT_LIT(d, ",\"" EPCIS_NS_PREFIX ":visitor\":\"");
+		d = escape_at(d, r->visitor);
+		*d++ = '"';
+	}
+	*d++ = '}';
+	*d = '\0';
+	w->out.len = (size_t)(d - (char *)w->out.data);
 	w->events++;
 	if (w->out.len >= EPCIS_FLUSH_AT)
 		return writer_flush(w);
 	return 0;
-fail:
-	w->err = ret;
-	return ret;
 }
 
 /* The action, bizStep and disposition of each life step. */
