@@ -92,6 +92,10 @@ uint8_t *output_text_put(enum output_format f, uint8_t *d, const char *s,
 uint8_t *output_u64_put(uint8_t *d, uint64_t v);
 /* A finite v as output_double writes it: at most 40 bytes. */
 uint8_t *output_double_put(uint8_t *d, double v, bool is_float);
+/* What snprintf writes for v with "%.17g" ("%.9g" with is_float), for
+ * output_double's numbers that no shorter text reads back as: out holds
+ * 48 bytes; returns the length. */
+size_t output_format_g(double v, bool is_float, char *out);
 /* A time as output_time writes it, without quotes: 27 bytes. */
 uint8_t *output_time_put(struct output *o, int64_t us, uint8_t *d);
 /* Formats Unix microseconds as output_time does (28 bytes with NUL). */
