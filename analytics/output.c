@@ -512,7 +512,7 @@ output_i64(struct output *o, int64_t v)
 __extension__ typedef unsigned __int128 output_u128;
 
 /* N = a * 10^q rounded to nearest, ties to even, exactly (a = m * 2^e,
- * 2^52 <= m < 2^53, -127 < e < 0, 0 <= q <= 20: m * 10^q < 2^120). */
+ * 2^52 <= m < 2^53, -113 < e < 0, 0 <= q <= 20, m * 10^q < 2^128). */
 static uint64_t
 output_scaled(uint64_t m, int e, int q)
 {
@@ -598,6 +598,41 @@ output_format_g(double v, bool is_float, char *out)
 	return (size_t)(o - out);
 slow:
 	return (size_t)snprintf(out, 48, is_float ? "%.9g" : "%.17g", v);
+}
+
+/* What snprintf's "%.*f" writes for v with digits (0 to 9) decimals:
+ * exactly with integers for |v| from 2^-60 to 1e9, else snprintf itself.
+ * out holds 48 bytes; returns the length. */
+size_t
+output_format_f(double v, int digits, char *out)
+{
+	static const uint64_t p10[] = { 1ULL, 10ULL, 100ULL, 1000ULL,
+	    10000ULL, 100000ULL, 1000000ULL, 10000000ULL, 100000000ULL,
+	    1000000000ULL };
+	double a = fabs(v);
+	uint64_t bits, m, n, ip, fp;
+	char *o = out;
+	int e;
+
+	if (!(a >= 0x1p-60 && a < 1e9) || digits < 0 || digits > 9)
+		return (size_t)snprintf(out, 48, "%.*f", digits, v);
+	memcpy(&bits, &a, sizeof(bits));
+	m = (bits & ((UINT64_C(1) << 52) - 1)) | UINT64_C(1) << 52;
+	e = (int)(bits >> 52) - 1075;
+	n = output_scaled(m, e, digits);
+	ip = n / p10[digits];
+	fp = n % p10[digits];
+	if (v < 0)
+		*o++ = '-';
+	o = (char *)output_u64_put((uint8_t *)o, ip);
+	if (digits > 0) {
+		*o++ = '.';
+		for (int i = digits - 1; i >= 0; i--, fp /= 10)
+			o[i] = (char)('0' + fp % 10);
+		o += digits;
+	}
+	*o = '\0';
+	return (size_t)(o - out);
 }
 
 /*

@@ -184,8 +184,8 @@ test_doubles(void **state)
 	}
 }
 
-/* output_format_g writes what snprintf's %.17g and %.9g write (glibc is
- * the oracle): random bit patterns, every range of magnitude, powers of
+/* output_format_g writes what snprintf's %.17g and %.9g write, and
+ * output_format_f what %.*f writes (glibc is the oracle): random bit patterns, every range of magnitude, powers of
  * two and of ten and their neighbours (ties, carries into a new digit). */
 static void
 test_format_g(void **state)
@@ -224,10 +224,16 @@ test_format_g(void **state)
 			v = ((double)(r >> 11) / 9007199254740992.0) * 360 -
 			    180;
 		}
-		if (f)
-			v = (float)v;
 		if (!isfinite(v))
 			continue;
+		/* %.*f as EPCIS rounds coordinates. */
+		snprintf(want, sizeof(want), "%.*f", (int)(r % 10), v);
+		output_format_f(v, (int)(r % 10), got);
+		if (strcmp(want, got) != 0)
+			fail_msg("%a %%.%df: %s, not %s", v, (int)(r % 10), got,
+			    want);
+		if (f)
+			v = (float)v;
 		snprintf(want, sizeof(want), f ? "%.9g" : "%.17g", v);
 		output_format_g(v, f, got);
 		if (strcmp(want, got) != 0)
