@@ -16,20 +16,6 @@
 
 #define EVENTS 100000
 
-static uint64_t rnd_state;
-
-/* A random number below n (xorshift64*, seeded once from the system: a
- * system call per number made the test slow). */
-static uint32_t
-rnd(uint32_t n)
-{
-	while (rnd_state == 0)
-		tu_random(&rnd_state, sizeof(rnd_state));
-	rnd_state ^= rnd_state >> 12;
-	rnd_state ^= rnd_state << 25;
-	rnd_state ^= rnd_state >> 27;
-	return (uint32_t)((rnd_state * UINT64_C(2685821657736338717)) >> 32) % n;
-}
 
 /* One of the texts, or one of its characters replaced at random. */
 static void
@@ -37,10 +23,11 @@ pick(char *out, size_t size, const char *const *list, size_t n)
 {
 	size_t len;
 
-	snprintf(out, size, "%s", list[rnd((uint32_t)n)]);
+	snprintf(out, size, "%s", list[tu_rand((uint32_t)n)]);
 	len = strlen(out);
-	if (len > 0 && rnd(6) == 0)
-		out[rnd((uint32_t)len)] = "/?#%:. AZaz09\"'-_;=<>!*"[rnd(23)];
+	if (len > 0 && tu_rand(6) == 0)
+		out[tu_rand((uint32_t)len)] =
+		    "/?#%:. AZaz09\"'-_;=<>!*"[tu_rand(23)];
 }
 
 #define PICK(out, list) pick(out, sizeof(out), list, \
@@ -63,12 +50,14 @@ test_prehash(void **state)
 		"095060001343521", "",
 	};
 	static const char *const serials[] = {
-		"AAAAAAAAAAAAQ", "A", "ABCDEFGHIJKLMNOPQRST", "ABCDEFGHIJKLMNOPQRSTU",
+		"AAAAAAAAAAAAQ", "A", "ABCDEFGHIJKLMNOPQRST",
+		"ABCDEFGHIJKLMNOPQRSTU",
 		"a/b", "a?b", "a#b", "a b", "0", "ser", "21", "x%20y", "\"'-.;<=>_",
 		"",
 	};
 	static const char *const visitors[] = {
-		"0123456789abcdef0123456789abcdef", "01234567890123456789012345678901",
+		"0123456789abcdef0123456789abcdef",
+		"01234567890123456789012345678901",
 		"1e5", "0e1234567890123456789012345678901", "12345678901234e5",
 		"1.5", "-3", "ffffffffffffffffffffffffffffffff", "",
 	};
@@ -98,38 +87,38 @@ test_prehash(void **state)
 		memset(&r, 0, sizeof(r));
 		memset(&s, 0, sizeof(s));
 		/* The head changes now and then, as batches do. */
-		if (rnd(50) == 0)
+		if (tu_rand(50) == 0)
 			PICK(base, bases);
-		if (rnd(50) == 0)
+		if (tu_rand(50) == 0)
 			PICK(gtin, gtins);
-		if (rnd(500) == 0)
+		if (tu_rand(500) == 0)
 			step = !step;
 		PICK(serial, serials);
 		PICK(visitor, visitors);
 		PICK(verdict, verdicts);
-		r.time = rnd(10) == 0 ? -(int64_t)rnd(1000000) * 1000003 :
-		    rnd(20) == 0 ? INT64_C(253402300799999) + rnd(1000) :
-		    INT64_C(1780000000000000) + (int64_t)rnd(1000000000) * 997;
-		id = (uint64_t)rnd(UINT32_MAX) << 32 | rnd(UINT32_MAX);
-		snprintf(s.event, sizeof(s.event), rnd(8) == 0 ? "%05llu" :
-		    "%llu", (unsigned long long)(rnd(4) == 0 ? id :
-		    rnd(4) == 0 ? id % 1000 : id % 100000000));
-		snprintf(s.off, sizeof(s.off), "%s", offs[rnd(4)]);
+		r.time = tu_rand(10) == 0 ? -(int64_t)tu_rand(1000000) * 1000003 :
+		    tu_rand(20) == 0 ? INT64_C(253402300799999) + tu_rand(1000) :
+		    INT64_C(1780000000000000) + (int64_t)tu_rand(1000000000) * 997;
+		id = (uint64_t)tu_rand(UINT32_MAX) << 32 | tu_rand(UINT32_MAX);
+		snprintf(s.event, sizeof(s.event), tu_rand(8) == 0 ? "%05llu" :
+		    "%llu", (unsigned long long)(tu_rand(4) == 0 ? id :
+		    tu_rand(4) == 0 ? id % 1000 : id % 100000000));
+		snprintf(s.off, sizeof(s.off), "%s", offs[tu_rand(4)]);
 		s.step = steps[step] == EPCIS_SCAN_STEP_INSPECTING ?
 		    "inspecting" : EPCIS_BIZSTEP_SCAN;
 		memcpy(r.serial, serial, sizeof(r.serial));
 		memcpy(r.gtin, gtin, sizeof(r.gtin));
 		memcpy(r.visitor, visitor, sizeof(r.visitor));
-		r.verdict = rnd(30) == 0 ? NULL : verdict;
-		r.who = rnd(30) == 0 ? NULL : "human";
-		s.has_epc = rnd(10) != 0;
+		r.verdict = tu_rand(30) == 0 ? NULL : verdict;
+		r.who = tu_rand(30) == 0 ? NULL : "human";
+		s.has_epc = tu_rand(10) != 0;
 		/* The EPC as format_epc makes it: head, then the serial. */
 		snprintf(s.epc, sizeof(s.epc), "%s/01/%s/21/%s", base, gtin,
 		    serial);
-		r.has_location = rnd(3) == 0;
-		snprintf(s.geo, sizeof(s.geo), rnd(10) == 0 ? " " :
-		    "geo:%d.%03d,%d.%03d", (int)rnd(90), (int)rnd(1000),
-		    (int)rnd(180), (int)rnd(1000));
+		r.has_location = tu_rand(3) == 0;
+		snprintf(s.geo, sizeof(s.geo), tu_rand(10) == 0 ? " " :
+		    "geo:%d.%03d,%d.%03d", (int)tu_rand(90), (int)tu_rand(1000),
+		    (int)tu_rand(180), (int)tu_rand(1000));
 		assert_int_equal(epcis_scan_prehash(&memo, &r, &s, &fast), 0);
 		epcis_scan_event(&r, &s, ext, epcs, &ev);
 		buf_reset(&slow);

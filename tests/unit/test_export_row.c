@@ -28,20 +28,6 @@ mem_sink(void *arg, const void *data, size_t len)
 	return buf_append(arg, data, len);
 }
 
-static uint64_t rnd_state;
-
-/* A random number below n (xorshift64*, seeded once from the system: a
- * system call per number made the test slow). */
-static uint32_t
-rnd(uint32_t n)
-{
-	while (rnd_state == 0)
-		tu_random(&rnd_state, sizeof(rnd_state));
-	rnd_state ^= rnd_state >> 12;
-	rnd_state ^= rnd_state << 25;
-	rnd_state ^= rnd_state >> 27;
-	return (uint32_t)((rnd_state * UINT64_C(2685821657736338717)) >> 32) % n;
-}
 
 /* Fills out with a random text of at most max bytes: plain ASCII,
  * the bytes CSV and JSON treat specially, valid and invalid UTF-8. */
@@ -56,15 +42,16 @@ random_text(char *out, size_t max)
 		"\xed\xa0\x80", "\xf4\x90\x80\x80", "\xe0\x80\xaf", " ",
 		"abcdefghijklmnop", "0123456789012345", "zh-CN,zh;q=0.9",
 	};
-	size_t n = 0, want = rnd(4) == 0 ? max : rnd((uint32_t)max + 1);
+	size_t n = 0, want = tu_rand(4) == 0 ? max : tu_rand((uint32_t)max + 1);
 
 	while (n < want) {
-		const char *p = pieces[rnd(sizeof(pieces) / sizeof(pieces[0]))];
+		const char *p = pieces[tu_rand(sizeof(pieces) /
+		    sizeof(pieces[0]))];
 		size_t len = strlen(p);
 
-		if (rnd(3) == 0) {
+		if (tu_rand(3) == 0) {
 			/* A random byte, NUL excepted. */
-			out[n++] = (char)(1 + rnd(255));
+			out[n++] = (char)(1 + tu_rand(255));
 			continue;
 		}
 		if (n + len > want)
@@ -82,21 +69,21 @@ random_double(void)
 	uint64_t bits;
 	double v;
 
-	switch (rnd(8)) {
+	switch (tu_rand(8)) {
 	case 0:
-		return (double)rnd(200) - 100;
+		return (double)tu_rand(200) - 100;
 	case 1:
-		return rnd(2) ? NAN : (rnd(2) ? INFINITY : -INFINITY);
+		return tu_rand(2) ? NAN : (tu_rand(2) ? INFINITY : -INFINITY);
 	case 2:
-		return rnd(2) ? 0.0 : -0.0;
+		return tu_rand(2) ? 0.0 : -0.0;
 	case 3:
-		bits = (uint64_t)rnd(UINT32_MAX) << 32 | rnd(UINT32_MAX);
+		bits = (uint64_t)tu_rand(UINT32_MAX) << 32 | tu_rand(UINT32_MAX);
 		memcpy(&v, &bits, sizeof(v));
 		return v;
 	case 4:
-		return ((double)rnd(1000000) - 500000) * 1e-9;
+		return ((double)tu_rand(1000000) - 500000) * 1e-9;
 	default:
-		bits = (uint64_t)rnd(UINT32_MAX) << 32 | rnd(UINT32_MAX);
+		bits = (uint64_t)tu_rand(UINT32_MAX) << 32 | tu_rand(UINT32_MAX);
 		return ((double)(bits >> 11) / 9007199254740992.0) * 360 - 180;
 	}
 }
@@ -214,7 +201,7 @@ test_text(void **state)
 		enum output_format f = fs[i & 1];
 		size_t len, nw, ng;
 
-		random_text(in, rnd(8) == 0 ? 300 : 40);
+		random_text(in, tu_rand(8) == 0 ? 300 : 40);
 		len = strlen(in);
 		nw = ref_text(f, in, len, want);
 		ng = (size_t)((char *)output_text_put(f, (uint8_t *)got, in,
@@ -242,49 +229,50 @@ random_record(struct scan_record *r, struct texts *t)
 	    "void", "forged", "malformed" };
 	static const char *const whos[] = { "human", "bot", "head", "api" };
 
-	if (rnd(3) == 0)
-		r->event_id = rnd(4) == 0 ? UINT64_MAX - rnd(10) : rnd(1000000);
+	if (tu_rand(3) == 0)
+		r->event_id = tu_rand(4) == 0 ? UINT64_MAX - tu_rand(10) :
+		    tu_rand(1000000);
 	else
 		r->event_id++;
-	r->time = rnd(6) == 0 ? -(int64_t)rnd(1000000000) * 1000 :
-	    rnd(10) == 0 ? 0 : INT64_C(1780000000000000) + rnd(1000000000);
-	if (rnd(4) == 0) {
+	r->time = tu_rand(6) == 0 ? -(int64_t)tu_rand(1000000000) * 1000 :
+	    tu_rand(10) == 0 ? 0 : INT64_C(1780000000000000) + tu_rand(1000000000);
+	if (tu_rand(4) == 0) {
 		snprintf(t->verdict, sizeof(t->verdict), "%s",
-		    verdicts[rnd(5)]);
-		if (rnd(8) == 0)
+		    verdicts[tu_rand(5)]);
+		if (tu_rand(8) == 0)
 			random_text(t->verdict, sizeof(t->verdict) - 1);
 	}
-	r->verdict = rnd(20) == 0 ? NULL : t->verdict;
-	if (rnd(4) == 0)
-		random_text(t->reason, rnd(2) ? 12 : sizeof(t->reason) - 1);
-	r->reason = rnd(3) == 0 ? NULL : t->reason;
-	random_text(t->serial, rnd(4) == 0 ? 0 : RECORD_SERIAL_MAX);
-	if (rnd(5) == 0)
+	r->verdict = tu_rand(20) == 0 ? NULL : t->verdict;
+	if (tu_rand(4) == 0)
+		random_text(t->reason, tu_rand(2) ? 12 : sizeof(t->reason) - 1);
+	r->reason = tu_rand(3) == 0 ? NULL : t->reason;
+	random_text(t->serial, tu_rand(4) == 0 ? 0 : RECORD_SERIAL_MAX);
+	if (tu_rand(5) == 0)
 		random_text(t->gtin, STORE_GTIN_LEN);
-	r->batch_id = rnd(4) == 0 ? 0 : rnd(2) ? UINT32_MAX : rnd(100);
-	if (rnd(5) == 0)
+	r->batch_id = tu_rand(4) == 0 ? 0 : tu_rand(2) ? UINT32_MAX : tu_rand(100);
+	if (tu_rand(5) == 0)
 		random_text(t->line, STORE_LINE_MAX);
-	r->line = rnd(5) == 0 ? NULL : t->line;
-	if (rnd(4) == 0) {
-		snprintf(t->who, sizeof(t->who), "%s", whos[rnd(4)]);
-		if (rnd(8) == 0)
+	r->line = tu_rand(5) == 0 ? NULL : t->line;
+	if (tu_rand(4) == 0) {
+		snprintf(t->who, sizeof(t->who), "%s", whos[tu_rand(4)]);
+		if (tu_rand(8) == 0)
 			random_text(t->who, sizeof(t->who) - 1);
 	}
-	r->who = rnd(20) == 0 ? NULL : t->who;
-	r->drawcode = rnd(2);
-	random_text(t->ip, rnd(3) == 0 ? 0 : RECORD_IP_MAX - 1);
-	random_text(t->visitor, rnd(3) == 0 ? 0 : 32);
-	r->has_location = rnd(3) != 0;
+	r->who = tu_rand(20) == 0 ? NULL : t->who;
+	r->drawcode = tu_rand(2);
+	random_text(t->ip, tu_rand(3) == 0 ? 0 : RECORD_IP_MAX - 1);
+	random_text(t->visitor, tu_rand(3) == 0 ? 0 : 32);
+	r->has_location = tu_rand(3) != 0;
 	r->lat = random_double();
 	r->lon = random_double();
 	r->accuracy = (float)random_double();
-	r->location_time = rnd(5) == 0 ? 0 : r->time + rnd(1000);
-	if (rnd(3) == 0)
+	r->location_time = tu_rand(5) == 0 ? 0 : r->time + tu_rand(1000);
+	if (tu_rand(3) == 0)
 		random_text(t->lang, STORE_EVENT_LANG_MAX);
-	if (rnd(2) == 0)
+	if (tu_rand(2) == 0)
 		random_text(t->ua, STORE_EVENT_UA_MAX);
-	random_text(t->raw, rnd(2) ? 0 : STORE_EVENT_RAW_MAX);
-	r->prev_event_id = rnd(3) == 0 ? 0 : r->event_id - 1;
+	random_text(t->raw, tu_rand(2) ? 0 : STORE_EVENT_RAW_MAX);
+	r->prev_event_id = tu_rand(3) == 0 ? 0 : r->event_id - 1;
 }
 
 /* Writes ROWS random records both ways in one format and compares. */
