@@ -5,22 +5,26 @@
  * It writes the same bytes as analytics_scan_fields_write and
  * output_row_end (field by field through output.c; tests/unit/
  * test_export_row.c compares the two over random and hostile records),
- * without their per-field work: one room check per row, the keys and
- * separators as constants, no NUL search for texts whose length is
- * known, and the texts that repeat from row to row (verdict, reason,
- * GTIN, line, who, language) copied from the row before when they are
- * the same bytes.
+ * without their per-field work: one room check per row (for the texts'
+ * lengths, each measured once), the keys and separators as constants,
+ * and the texts that repeat from row to row (verdict, reason, GTIN, line,
+ * who, language) copied from the row before when they are the same
+ * bytes.
  */
 #include "analytics/analytics_internal.h"
 
 #include <math.h>
 #include <string.h>
 
-/* The most a row can take: every text escaped at 6 bytes a byte, the
- * keys, numbers and times. */
-#define ROW_MAX (6 * (STORE_EVENT_UA_MAX + STORE_EVENT_LANG_MAX + \
-	STORE_EVENT_RAW_MAX + RECORD_SERIAL_MAX + STORE_GTIN_LEN + \
-	STORE_LINE_MAX + RECORD_IP_MAX + 33 + 3 * 64) + 1024)
+/* Room for a row besides its texts: keys, numbers, times, separators. */
+#define ROW_FIXED 1024
+
+/* The length of a text, 0 for NULL. */
+static inline size_t
+row_len(const char *s)
+{
+	return s != NULL ? strlen(s) : 0;
+}
 
 /* Writes a key (JSON: ,"name": ; CSV: the comma); the first field's
  * has no comma. */
@@ -70,23 +74,24 @@ row_memo_put(struct scan_row_memo *m, enum output_format f, uint8_t *d,
 	return d;
 }
 
-/* A text, absent when NULL (or when empty, with empty_null). */
+/* A text of n bytes, absent when NULL (or when empty, with empty_null). */
 static inline uint8_t *
-row_text(struct output *o, uint8_t *d, const char *s, bool empty_null)
+row_text(struct output *o, uint8_t *d, const char *s, size_t n,
+    bool empty_null)
 {
-	if (s == NULL || (empty_null && s[0] == '\0'))
+	if (s == NULL || (empty_null && n == 0))
 		return row_null(d, o->format == OUTPUT_JSONL);
-	return output_text_put(o->format, d, s, strlen(s));
+	return output_text_put(o->format, d, s, n);
 }
 
 /* A text through a memo, absent as row_text says. */
 static inline uint8_t *
 row_memo(struct output *o, struct scan_row_memo *m, uint8_t *d,
-    const char *s, bool empty_null)
+    const char *s, size_t n, bool empty_null)
 {
-	if (s == NULL || (empty_null && s[0] == '\0'))
+	if (s == NULL || (empty_null && n == 0))
 		return row_null(d, o->format == OUTPUT_JSONL);
-	return row_memo_put(m, o->format, d, s, strlen(s));
+	return row_memo_put(m, o->format, d, s, n);
 }
 
 /* A number, absent when 0. */
@@ -129,9 +134,17 @@ analytics_scan_row_write(struct output *o, struct scan_row_memos *m,
     const struct scan_record *r)
 {
 	bool json = o->format == OUTPUT_JSONL;
+	size_t verdict = row_len(r->verdict), reason = row_len(r->reason);
+	size_t serial = strlen(r->serial), gtin = strlen(r->gtin);
+	size_t line = row_len(r->line), who = row_len(r->who);
+	size_t ip = strlen(r->ip), visitor = strlen(r->visitor);
+	size_t lang = row_len(r->lang), ua = row_len(r->ua);
+	size_t raw = row_len(r->raw);
 	uint8_t *d;
 
-	if ((d = output_row_reserve(o, ROW_MAX)) == NULL)
+	/* Every text escaped at 6 bytes a byte at most. */
+	if ((d = output_row_reserve(o, 6 * (verdict + reason + serial + gtin +
+	    line + who + ip + visitor + lang + ua + raw) + ROW_FIXED)) == NULL)
 		return;
 	if (json) {
 		memcpy(d, "{\"event_id\":", 12);
@@ -141,25 +154,25 @@ analytics_scan_row_write(struct output *o, struct scan_row_memos *m,
 	d = ROW_KEY(d, json, ",\"time\":");
 	d = row_time(o, d, json, r->time);
 	d = ROW_KEY(d, json, ",\"verdict\":");
-	d = row_memo(o, &m->verdict, d, r->verdict, false);
+	d = row_memo(o, &m->verdict, d, r->verdict, verdict, false);
 	d = ROW_KEY(d, json, ",\"reason\":");
-	d = row_memo(o, &m->reason, d, r->reason, false);
+	d = row_memo(o, &m->reason, d, r->reason, reason, false);
 	d = ROW_KEY(d, json, ",\"serial\":");
-	d = row_text(o, d, r->serial, true);
+	d = row_text(o, d, r->serial, serial, true);
 	d = ROW_KEY(d, json, ",\"gtin\":");
-	d = row_memo(o, &m->gtin, d, r->gtin, true);
+	d = row_memo(o, &m->gtin, d, r->gtin, gtin, true);
 	d = ROW_KEY(d, json, ",\"batch_id\":");
 	d = row_opt_u64(d, json, r->batch_id);
 	d = ROW_KEY(d, json, ",\"line\":");
-	d = row_memo(o, &m->line, d, r->line, true);
+	d = row_memo(o, &m->line, d, r->line, line, true);
 	d = ROW_KEY(d, json, ",\"who\":");
-	d = row_memo(o, &m->who, d, r->who, false);
+	d = row_memo(o, &m->who, d, r->who, who, false);
 	d = ROW_KEY(d, json, ",\"drawcode\":");
 	*d++ = r->drawcode ? '1' : '0';
 	d = ROW_KEY(d, json, ",\"ip\":");
-	d = row_text(o, d, r->ip, true);
+	d = row_text(o, d, r->ip, ip, true);
 	d = ROW_KEY(d, json, ",\"visitor\":");
-	d = row_text(o, d, r->visitor, true);
+	d = row_text(o, d, r->visitor, visitor, true);
 	d = ROW_KEY(d, json, ",\"lat\":");
 	if (r->has_location) {
 		d = row_double(d, json, r->lat, false);
@@ -180,11 +193,11 @@ analytics_scan_row_write(struct output *o, struct scan_row_memos *m,
 		d += 3;
 	}
 	d = ROW_KEY(d, json, ",\"lang\":");
-	d = row_memo(o, &m->lang, d, r->lang, true);
+	d = row_memo(o, &m->lang, d, r->lang, lang, true);
 	d = ROW_KEY(d, json, ",\"ua\":");
-	d = row_text(o, d, r->ua, true);
+	d = row_text(o, d, r->ua, ua, true);
 	d = ROW_KEY(d, json, ",\"raw\":");
-	d = row_text(o, d, r->raw, true);
+	d = row_text(o, d, r->raw, raw, true);
 	d = ROW_KEY(d, json, ",\"prev_event_id\":");
 	d = row_opt_u64(d, json, r->prev_event_id);
 	memcpy(d, json ? "}\n" : "\r\n", 2);
