@@ -318,27 +318,25 @@ static void
 format_geo(const struct epcis_maker *w, double lat, double lon,
     char out[80])
 {
-	char a[48], b[48], text[4 + 48 + 1 + 48 + 1];
+	char a[32], b[32];
 	const char *pa = a, *pb = b;
 	int d = w->o->geo_digits;
 	size_t na, nb;
 
-	output_format_f(lat, d, a);
-	output_format_f(lon, d, b);
+	/* Numbers cut at 31 characters (huge ones), as snprintf into 32
+	 * bytes cut them: at most 67 bytes in all. */
+	output_format_f(lat, d, a, sizeof(a));
+	output_format_f(lon, d, b, sizeof(b));
 	if (a[0] == '-' && strspn(a + 1, "0.") == strlen(a + 1))
 		pa++;
 	if (b[0] == '-' && strspn(b + 1, "0.") == strlen(b + 1))
 		pb++;
 	na = strlen(pa);
 	nb = strlen(pb);
-	memcpy(text, "geo:", 4);
-	memcpy(text + 4, pa, na);
-	text[4 + na] = ',';
-	memcpy(text + 5 + na, pb, nb + 1);
-	/* As snprintf into 80 bytes cut it (huge numbers). */
-	na = 5 + na + nb < 79 ? 5 + na + nb : 79;
-	memcpy(out, text, na);
-	out[na] = '\0';
+	memcpy(out, "geo:", 4);
+	memcpy(out + 4, pa, na);
+	out[4 + na] = ',';
+	memcpy(out + 5 + na, pb, nb + 1);
 }
 
 /* A maker for another thread, over the writer's options. */

@@ -600,11 +600,11 @@ slow:
 	return (size_t)snprintf(out, 48, is_float ? "%.9g" : "%.17g", v);
 }
 
-/* What snprintf's "%.*f" writes for v with digits (0 to 9) decimals:
- * exactly with integers for |v| from 2^-60 to 1e9, else snprintf itself.
- * out holds 48 bytes; returns the length. */
+/* What snprintf(out, size, "%.*f", digits, v) writes (digits 0 to 9,
+ * size at least 32): exactly with integers for |v| from 2^-60 to 1e9,
+ * else snprintf itself. Returns the length written. */
 size_t
-output_format_f(double v, int digits, char *out)
+output_format_f(double v, int digits, char *out, size_t size)
 {
 	static const uint64_t p10[] = { 1ULL, 10ULL, 100ULL, 1000ULL,
 	    10000ULL, 100000ULL, 1000000ULL, 10000000ULL, 100000000ULL,
@@ -614,8 +614,13 @@ output_format_f(double v, int digits, char *out)
 	char *o = out;
 	int e;
 
-	if (!(a >= 0x1p-60 && a < 1e9) || digits < 0 || digits > 9)
-		return (size_t)snprintf(out, 48, "%.*f", digits, v);
+	int len;
+
+	if (!(a >= 0x1p-60 && a < 1e9) || digits < 0 || digits > 9) {
+		len = snprintf(out, size, "%.*f", digits, v);
+		return len < 0 ? 0 : (size_t)len < size ? (size_t)len :
+		    size - 1;
+	}
 	memcpy(&bits, &a, sizeof(bits));
 	m = (bits & ((UINT64_C(1) << 52) - 1)) | UINT64_C(1) << 52;
 	e = (int)(bits >> 52) - 1075;

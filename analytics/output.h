@@ -96,9 +96,9 @@ uint8_t *output_double_put(uint8_t *d, double v, bool is_float);
  * output_double's numbers that no shorter text reads back as: out holds
  * 48 bytes; returns the length. */
 size_t output_format_g(double v, bool is_float, char *out);
-/* What snprintf writes for v with "%.*f" and digits decimals (0 to 9):
- * out holds 48 bytes; returns the length. */
-size_t output_format_f(double v, int digits, char *out);
+/* What snprintf(out, size, "%.*f", digits, v) writes, digits 0 to 9 and
+ * size at least 32; returns the length written. */
+size_t output_format_f(double v, int digits, char *out, size_t size);
 /* A time as output_time writes it, without quotes: 27 bytes. */
 uint8_t *output_time_put(struct output *o, int64_t us, uint8_t *d);
 /* Formats Unix microseconds as output_time does (28 bytes with NUL). */

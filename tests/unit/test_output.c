@@ -190,7 +190,7 @@ test_doubles(void **state)
 static void
 test_format_g(void **state)
 {
-	char want[64], got[64];
+	char want[400], got[400];
 	uint64_t r = 0;
 
 	(void)state;
@@ -226,9 +226,14 @@ test_format_g(void **state)
 		}
 		if (!isfinite(v))
 			continue;
-		/* %.*f as EPCIS rounds coordinates. */
+		/* %.*f as EPCIS rounds coordinates, whole and cut short. */
 		snprintf(want, sizeof(want), "%.*f", (int)(r % 10), v);
-		output_format_f(v, (int)(r % 10), got);
+		output_format_f(v, (int)(r % 10), got, sizeof(got));
+		if (strcmp(want, got) != 0)
+			fail_msg("%a %%.%df: %s, not %s", v, (int)(r % 10), got,
+			    want);
+		snprintf(want, 32, "%.*f", (int)(r % 10), v);
+		output_format_f(v, (int)(r % 10), got, 32);
 		if (strcmp(want, got) != 0)
 			fail_msg("%a %%.%df: %s, not %s", v, (int)(r % 10), got,
 			    want);
