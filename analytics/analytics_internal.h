@@ -20,6 +20,19 @@
 #include "analytics/record.h"
 #include "rewards/campaign.h"
 
+/* A text of the last row and how it was written (export_row.c). */
+struct scan_row_memo {
+	size_t len;			/* of in */
+	size_t out_len;			/* 0: nothing kept */
+	char in[64];
+	uint8_t out[160];
+};
+
+/* The texts of a scan row that repeat from row to row. */
+struct scan_row_memos {
+	struct scan_row_memo verdict, reason, gtin, line, who, lang;
+};
+
 struct analytics_export {
 	struct store *st;
 	struct store_txn t;
@@ -35,6 +48,7 @@ struct analytics_export {
 	struct store_event ev;
 	uint64_t next_since;
 	uint32_t since_trim;		/* events read since the last trim */
+	struct scan_row_memos memos;
 	bool done;
 };
 
@@ -128,6 +142,10 @@ int analytics_scan_read(struct analytics_export *x, struct store_event *ev,
 int analytics_scan_write(struct analytics_export *x,
     const struct scan_record *r, const struct epcis_scan *made);
 int analytics_scans_end(struct analytics_export *x);
+/* Writes a scan record as one CSV or JSON Lines row: the bytes of
+ * analytics_scan_fields_write and output_row_end, faster (export_row.c). */
+void analytics_scan_row_write(struct output *o, struct scan_row_memos *m,
+    const struct scan_record *r);
 /* Writes all the scans on two threads, one reading and decoding, this one
  * writing (export_pipe.c); -EAGAIN (nothing done) if no thread starts. */
 int analytics_scans_pipe(struct analytics_export *x);

@@ -5,6 +5,7 @@
  * sink in large pieces: no JSON tree per event, constant memory.
  */
 #include "analytics/epcis.h"
+#include "analytics/output.h"
 
 #include <errno.h>
 #include <math.h>
@@ -29,6 +30,9 @@ struct epcis_maker {
 	struct buf scratch;		/* pre-hash strings */
 	int64_t slot;			/* cached offset's slot, or -1 */
 	int offset;			/* its offset east of UTC, seconds */
+	struct epcis_scan_memo memo;	/* epcis_scan.c */
+	int64_t when_sec;		/* the local second of when_text */
+	char when_text[20];		/* "2026-01-02T03:04:05" */
 };
 
 struct epcis_writer {
@@ -58,31 +62,57 @@ writer_flush(struct epcis_writer *w)
 	return w->err;
 }
 
+/* Writes a JSON string's content at d, escaped (a control character as
+ * \u00XX, a quote or backslash after a backslash; at most 6 bytes a
+ * byte); returns the end. */
+static char *
+escape_at(char *d, const char *s)
+{
+	static const char hex[] = "0123456789abcdef";
+
+	for (; *s != '\0'; s++) {
+		unsigned char c = (unsigned char)*s;
+
+		if (c >= 0x20 && c != '"' && c != '\\') {
+			*d++ = (char)c;
+			continue;
+		}
+		*d++ = '\\';
+		if (c == '"' || c == '\\') {
+			*d++ = (char)c;
+			continue;
+		}
+		memcpy(d, "u00", 3);
+		d[3] = hex[c >> 4];
+		d[4] = hex[c & 15];
+		d += 5;
+	}
+	return d;
+}
+
 /* Appends a JSON string's content, escaped. */
 static int
 put_escaped(struct buf *b, const char *s)
 {
-	static const char hex[] = "0123456789abcdef";
-	const char *run = s;
-	int ret = 0;
+	int ret;
 
-	for (; *s != '\0' && ret == 0; s++) {
-		unsigned char c = (unsigned char)*s;
-		char e[6] = { '\\', 'u', '0', '0', hex[c >> 4], hex[c & 15] };
-
-		if (c >= 0x20 && c != '"' && c != '\\')
-			continue;
-		if ((ret = buf_append(b, run, (size_t)(s - run))) < 0)
-			break;
-		if (c == '"' || c == '\\') {
-			e[1] = (char)c;
-			ret = buf_append(b, e, 2);
-		} else
-			ret = buf_append(b, e, 6);
-		run = s + 1;
-	}
-	return ret < 0 ? ret : buf_append(b, run, (size_t)(s - run));
+	if ((ret = buf_reserve(b, 6 * strlen(s))) < 0)
+		return ret;
+	b->len = (size_t)(escape_at((char *)b->data + b->len, s) -
+	    (char *)b->data);
+	b->data[b->len] = '\0';
+	return 0;
 }
+
+/* Writes the n bytes of a literal at d; returns the end. */
+static inline char *
+put_at(char *d, const char *s, size_t n)
+{
+	memcpy(d, s, n);
+	return d + n;
+}
+
+#define PUT_LIT(d, lit) put_at(d, lit, sizeof(lit) - 1)
 
 /* Writes two digits. */
 static char *
@@ -152,22 +182,34 @@ format_time(struct epcis_maker *w, int64_t us, char when[40], char off[7])
 	time_t t = (time_t)(sec + o);
 	int frac = (int)(ms - sec * 1000);
 	struct tm tm;
-	char *p = when;
+	char *p = when, text[28];
 
-	gmtime_r(&t, &tm);
 	format_offset(o, off);
-	p = put2(p, (tm.tm_year + 1900) / 100);
-	p = put2(p, (tm.tm_year + 1900) % 100);
-	*p++ = '-';
-	p = put2(p, tm.tm_mon + 1);
-	*p++ = '-';
-	p = put2(p, tm.tm_mday);
-	*p++ = 'T';
-	p = put2(p, tm.tm_hour);
-	*p++ = ':';
-	p = put2(p, tm.tm_min);
-	*p++ = ':';
-	p = put2(p, tm.tm_sec);
+	if (t >= 0 && t < INT64_C(253402300800)) {
+		/* Years 1970 to 9999, the local date and time of the last
+		 * second kept: consecutive events mostly share it. */
+		if (w->when_sec != t || w->when_text[0] == '\0') {
+			output_format_time((int64_t)t * 1000000, text);
+			memcpy(w->when_text, text, 19);
+			w->when_sec = t;
+		}
+		memcpy(p, w->when_text, 19);
+		p += 19;
+	} else {
+		gmtime_r(&t, &tm);
+		p = put2(p, (tm.tm_year + 1900) / 100);
+		p = put2(p, (tm.tm_year + 1900) % 100);
+		*p++ = '-';
+		p = put2(p, tm.tm_mon + 1);
+		*p++ = '-';
+		p = put2(p, tm.tm_mday);
+		*p++ = 'T';
+		p = put2(p, tm.tm_hour);
+		*p++ = ':';
+		p = put2(p, tm.tm_min);
+		*p++ = ':';
+		p = put2(p, tm.tm_sec);
+	}
 	*p++ = '.';
 	*p++ = (char)('0' + frac / 100);
 	p = put2(p, frac % 100);
@@ -279,14 +321,22 @@ format_geo(const struct epcis_maker *w, double lat, double lon,
 	char a[32], b[32];
 	const char *pa = a, *pb = b;
 	int d = w->o->geo_digits;
+	size_t na, nb;
 
-	snprintf(a, sizeof(a), "%.*f", d, lat);
-	snprintf(b, sizeof(b), "%.*f", d, lon);
+	/* Numbers cut at 31 characters (huge ones), as snprintf into 32
+	 * bytes cut them: at most 67 bytes in all. */
+	output_format_f(lat, d, a, sizeof(a));
+	output_format_f(lon, d, b, sizeof(b));
 	if (a[0] == '-' && strspn(a + 1, "0.") == strlen(a + 1))
 		pa++;
 	if (b[0] == '-' && strspn(b + 1, "0.") == strlen(b + 1))
 		pb++;
-	snprintf(out, 80, "geo:%s,%s", pa, pb);
+	na = strlen(pa);
+	nb = strlen(pb);
+	memcpy(out, "geo:", 4);
+	memcpy(out + 4, pa, na);
+	out[4 + na] = ',';
+	memcpy(out + 5 + na, pb, nb + 1);
 }
 
 /* A maker for another thread, over the writer's options. */
@@ -307,6 +357,7 @@ epcis_maker_free(struct epcis_maker *m)
 	if (m == NULL)
 		return;
 	buf_free(&m->scratch);
+	epcis_scan_memo_free(&m->memo);
 	free(m);
 }
 
@@ -315,43 +366,22 @@ int
 epcis_scan_make(struct epcis_maker *m, const struct scan_record *r,
     struct epcis_scan *s)
 {
-	const char *epcs[1] = { s->epc };
-	struct epcis_ext ext[4];
-	struct epcis_hash_event ev = { 0 };
-	size_t n_ext = 0;
+	int ret;
 
 	s->step = m->o->scan_step == EPCIS_SCAN_STEP_INSPECTING ?
 	    "inspecting" : EPCIS_BIZSTEP_SCAN;
 	format_time(m, r->time, s->when, s->off);
 	format_u64(r->event_id, s->event);
-	ext[n_ext++] = (struct epcis_ext){ .ns = EPCIS_NS, .name = "event",
-	    .value = s->event };
-	ext[n_ext++] = (struct epcis_ext){ .ns = EPCIS_NS, .name = "verdict",
-	    .value = r->verdict };
-	ext[n_ext++] = (struct epcis_ext){ .ns = EPCIS_NS, .name = "who",
-	    .value = r->who };
-	if (r->visitor[0] != '\0')
-		ext[n_ext++] = (struct epcis_ext){ .ns = EPCIS_NS,
-		    .name = "visitor", .value = r->visitor };
-	ev.type = "ObjectEvent";
-	ev.time_us = r->time;
-	ev.tz_offset = s->off;
 	s->has_epc = r->serial[0] != '\0' && r->gtin[0] != '\0';
-	if (s->has_epc) {
+	if (s->has_epc)
 		format_epc(r->base_url, r->gtin, r->serial, s->epc,
 		    sizeof(s->epc));
-		ev.epcs = epcs;
-		ev.n_epcs = 1;
-	}
-	ev.action = "OBSERVE";
-	ev.biz_step = s->step;
-	if (r->has_location) {
+	if (r->has_location)
 		format_geo(m, r->lat, r->lon, s->geo);
-		ev.read_point = s->geo;
-	}
-	ev.ext = ext;
-	ev.n_ext = n_ext;
-	return epcis_event_hash(&ev, &m->scratch, s->id);
+	if ((ret = epcis_scan_prehash(&m->memo, r, s, &m->scratch)) < 0)
+		return ret;
+	return epcis_hash_text(&m->memo.sha, m->scratch.data, m->scratch.len,
+	    s->id);
 }
 
 /* Writes one scan as an ObjectEvent. */
@@ -368,53 +398,67 @@ epcis_write_scan(struct epcis_writer *w, const struct scan_record *r)
 	return epcis_write_made(w, r, &s);
 }
 
-/* Writes a scan whose parts are made. */
+/* Writes a scan whose parts are made: the texts of a scan are short, so
+ * room is made once and the event written straight into it. */
 int
 epcis_write_made(struct epcis_writer *w, const struct scan_record *r,
     const struct epcis_scan *s)
 {
+	size_t room = 6 * (strlen(s->epc) + strlen(r->verdict) +
+	    strlen(r->who) + strlen(r->visitor)) + strlen(s->step) +
+	    sizeof(s->when) + sizeof(s->off) + sizeof(s->id) +
+	    sizeof(s->event) + sizeof(s->geo) + 512;
+	char *d;
 	int ret;
 
 	if (w->err != 0)
 		return w->err;
-	if ((ret = put_event_head(w, s->when, s->off, s->id)) < 0 ||
-	    (ret = buf_puts(&w->out, ",\"epcList\":[")) < 0)
-		goto fail;
-	if (s->has_epc && ((ret = buf_puts(&w->out, "\"")) < 0 ||
-	    (ret = put_escaped(&w->out, s->epc)) < 0 ||
-	    (ret = buf_puts(&w->out, "\"")) < 0))
-		goto fail;
-	if ((ret = buf_puts(&w->out, "],\"action\":\"OBSERVE\","
-	    "\"bizStep\":\"")) < 0 || (ret = buf_puts(&w->out, s->step)) < 0 ||
-	    (ret = buf_puts(&w->out, "\"")) < 0)
-		goto fail;
-	if (r->has_location &&
-	    ((ret = buf_puts(&w->out, ",\"readPoint\":{\"id\":\"")) < 0 ||
-	    (ret = buf_puts(&w->out, s->geo)) < 0 ||
-	    (ret = buf_puts(&w->out, "\"}")) < 0))
-		goto fail;
-	if ((ret = buf_puts(&w->out, ",\"" EPCIS_NS_PREFIX ":event\":")) < 0 ||
-	    (ret = buf_puts(&w->out, s->event)) < 0 ||
-	    (ret = buf_puts(&w->out, ",\"" EPCIS_NS_PREFIX ":verdict\":\"")) < 0 ||
-	    (ret = put_escaped(&w->out, r->verdict)) < 0 ||
-	    (ret = buf_puts(&w->out, "\",\"" EPCIS_NS_PREFIX ":who\":\"")) < 0 ||
-	    (ret = put_escaped(&w->out, r->who)) < 0 ||
-	    (ret = buf_puts(&w->out, "\"")) < 0)
-		goto fail;
-	if (r->visitor[0] != '\0' &&
-	    ((ret = buf_puts(&w->out, ",\"" EPCIS_NS_PREFIX ":visitor\":\"")) < 0 ||
-	    (ret = put_escaped(&w->out, r->visitor)) < 0 ||
-	    (ret = buf_puts(&w->out, "\"")) < 0))
-		goto fail;
-	if ((ret = buf_puts(&w->out, "}")) < 0)
-		goto fail;
+	if ((ret = buf_reserve(&w->out, room)) < 0) {
+		w->err = ret;
+		return ret;
+	}
+	d = (char *)w->out.data + w->out.len;
+	if (w->events > 0)
+		*d++ = ',';
+	d = PUT_LIT(d, "\n{\"type\":\"ObjectEvent\",\"eventTime\":\"");
+	d = put_at(d, s->when, strlen(s->when));
+	d = PUT_LIT(d, "\",\"eventTimeZoneOffset\":\"");
+	d = put_at(d, s->off, strlen(s->off));
+	d = PUT_LIT(d, "\",\"eventID\":\"");
+	d = put_at(d, s->id, strlen(s->id));
+	d = PUT_LIT(d, "\",\"epcList\":[");
+	if (s->has_epc) {
+		*d++ = '"';
+		d = escape_at(d, s->epc);
+		*d++ = '"';
+	}
+	d = PUT_LIT(d, "],\"action\":\"OBSERVE\",\"bizStep\":\"");
+	d = put_at(d, s->step, strlen(s->step));
+	*d++ = '"';
+	if (r->has_location) {
+		d = PUT_LIT(d, ",\"readPoint\":{\"id\":\"");
+		d = put_at(d, s->geo, strlen(s->geo));
+		d = PUT_LIT(d, "\"}");
+	}
+	d = PUT_LIT(d, ",\"" EPCIS_NS_PREFIX ":event\":");
+	d = put_at(d, s->event, strlen(s->event));
+	d = PUT_LIT(d, ",\"" EPCIS_NS_PREFIX ":verdict\":\"");
+	d = escape_at(d, r->verdict);
+	d = PUT_LIT(d, "\",\"" EPCIS_NS_PREFIX ":who\":\"");
+	d = escape_at(d, r->who);
+	*d++ = '"';
+	if (r->visitor[0] != '\0') {
+		d = PUT_LIT(d, ",\"" EPCIS_NS_PREFIX ":visitor\":\"");
+		d = escape_at(d, r->visitor);
+		*d++ = '"';
+	}
+	*d++ = '}';
+	*d = '\0';
+	w->out.len = (size_t)(d - (char *)w->out.data);
 	w->events++;
 	if (w->out.len >= EPCIS_FLUSH_AT)
 		return writer_flush(w);
 	return 0;
-fail:
-	w->err = ret;
-	return ret;
 }
 
 /* The action, bizStep and disposition of each life step. */
@@ -547,5 +591,6 @@ epcis_free(struct epcis_writer *w)
 		tz_pop(w->saved_tz);
 	buf_free(&w->out);
 	buf_free(&w->m.scratch);
+	epcis_scan_memo_free(&w->m.memo);
 	free(w);
 }

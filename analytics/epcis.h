@@ -84,6 +84,23 @@ int epcis_prehash(const struct epcis_hash_event *ev, struct buf *out)
  * the caller's buffer for the pre-hash string (reused between calls). */
 int epcis_event_hash(const struct epcis_hash_event *ev, struct buf *scratch,
     char out[EPCIS_HASH_LEN]) __attribute__((warn_unused_result, nonnull));
+/* Hashes a pre-hash string into "ni:///sha-256;HEX?ver=CBV2.0"; keep
+ * (NULL: none) holds a context made on first use and kept for the next
+ * hashes, freed with epcis_sha_free. */
+struct epcis_sha;
+int epcis_hash_text(struct epcis_sha **keep, const void *pre, size_t len,
+    char out[EPCIS_HASH_LEN]) __attribute__((warn_unused_result,
+    nonnull(2, 4)));
+void epcis_sha_free(struct epcis_sha *sha);
+/* Appends one piece of the pre-hash string as epcis_prehash writes it:
+ * "key=canonical value" (nothing when value is NULL or its canonical form
+ * empty; with prefix, a bare CBV word becomes its web URI with that
+ * prefix, as bizStep and disposition are written); or one extension
+ * element and its children. Returns 0 or -ENOMEM. */
+int epcis_prehash_field(struct buf *out, const char *key, const char *prefix,
+    const char *value) __attribute__((warn_unused_result, nonnull(1, 2)));
+int epcis_prehash_ext(struct buf *out, const struct epcis_ext *e)
+    __attribute__((warn_unused_result, nonnull));
 /* Appends the canonical form of one value to out: trimmed; a CBV URN as
  * its web URI; a number without trailing zeros; an EPC URN (sgtin, sscc,
  * sgln) or a GS1 Digital Link URI (keys 00, 01, 414) as its constrained
@@ -131,6 +148,34 @@ struct epcis_scan {
 	bool has_epc;
 	const char *step;
 };
+/*
+ * The pre-hash string of a scan's event (analytics/epcis_scan.c): the
+ * string epcis_prehash writes for the event epcis_scan_event describes,
+ * made from pieces kept between events (the offset, the bizStep, the
+ * canonical form of the EPC up to its serial) without sorting or
+ * canonicalising what a scan cannot change. A memo belongs to one maker.
+ */
+struct epcis_scan_memo {
+	struct buf off_piece, step_piece, action_piece;
+	char off[7];
+	const char *step;
+	char epc_head[STORE_URL_MAX + 64];	/* the EPC before its serial */
+	size_t epc_head_len;
+	char canon_head[64];		/* its canonical form, if fast */
+	size_t canon_head_len;		/* 0: the EPC takes the slow path */
+	bool ready;
+	struct epcis_sha *sha;		/* the maker's digest context */
+};
+void epcis_scan_memo_free(struct epcis_scan_memo *m);
+/* The event of a scan whose parts are made, for epcis_prehash: ext and
+ * epcs are the caller's room for the extensions and the EPC. */
+void epcis_scan_event(const struct scan_record *r, const struct epcis_scan *s,
+    struct epcis_ext ext[4], const char *epcs[1], struct epcis_hash_event *ev);
+/* Writes the pre-hash string of that event into out (reset first).
+ * Returns 0 or -ENOMEM. */
+int epcis_scan_prehash(struct epcis_scan_memo *m, const struct scan_record *r,
+    const struct epcis_scan *s, struct buf *out)
+    __attribute__((warn_unused_result, nonnull));
 int epcis_maker_new(const struct epcis_writer *w, struct epcis_maker **out)
     __attribute__((warn_unused_result));
 void epcis_maker_free(struct epcis_maker *m);

@@ -20,7 +20,6 @@
 
 #include <openssl/evp.h>
 #include <pthread.h>
-#include <sodium.h>
 
 #include "analytics/output.h"
 #include "codegen/gtin.h"
@@ -733,21 +732,83 @@ int
 epcis_event_hash(const struct epcis_hash_event *ev, struct buf *scratch,
     char out[EPCIS_HASH_LEN])
 {
-	static const char head[] = "ni:///sha-256;", tail[] = "?ver=CBV2.0";
-	uint8_t digest[32];
 	int ret;
 
 	buf_reset(scratch);
 	if ((ret = epcis_prehash(ev, scratch)) < 0)
 		return ret;
+	return epcis_hash_text(NULL, scratch->data, scratch->len, out);
+}
+
+/* A SHA-256 context kept between hashes (a one-shot digest allocates and
+ * frees one each time). */
+struct epcis_sha {
+	EVP_MD_CTX *ctx;
+};
+
+/* Frees a kept context. */
+void
+epcis_sha_free(struct epcis_sha *sha)
+{
+	if (sha == NULL)
+		return;
+	EVP_MD_CTX_free(sha->ctx);
+	free(sha);
+}
+
+/* Hashes a pre-hash string into an ni URI (lowercase hex: the digest is
+ * no secret, no need for a constant-time encoder). */
+int
+epcis_hash_text(struct epcis_sha **keep, const void *pre, size_t len,
+    char out[EPCIS_HASH_LEN])
+{
+	static const char head[] = "ni:///sha-256;", tail[] = "?ver=CBV2.0";
+	static const char hex[] = "0123456789abcdef";
+	uint8_t digest[32];
+	char *o = out + sizeof(head) - 1;
+	struct epcis_sha *sha = keep != NULL ? *keep : NULL;
+	int ok;
+
 	pthread_once(&epcis_sha256_once, epcis_sha256_fetch);
-	if (epcis_sha256 == NULL || !EVP_Digest(scratch->data, scratch->len,
-	    digest, NULL, epcis_sha256, NULL))
+	if (epcis_sha256 == NULL)
+		return -ENOMEM;
+	if (keep != NULL && sha == NULL) {
+		if ((sha = calloc(1, sizeof(*sha))) == NULL ||
+		    (sha->ctx = EVP_MD_CTX_new()) == NULL) {
+			free(sha);
+			return -ENOMEM;
+		}
+		*keep = sha;
+	}
+	if (sha != NULL)
+		ok = EVP_DigestInit_ex2(sha->ctx, epcis_sha256, NULL) &&
+		    EVP_DigestUpdate(sha->ctx, pre, len) &&
+		    EVP_DigestFinal_ex(sha->ctx, digest, NULL);
+	else
+		ok = EVP_Digest(pre, len, digest, NULL, epcis_sha256, NULL);
+	if (!ok)
 		return -ENOMEM;
 	memcpy(out, head, sizeof(head) - 1);
-	sodium_bin2hex(out + sizeof(head) - 1, 2 * sizeof(digest) + 1, digest,
-	    sizeof(digest));
-	memcpy(out + sizeof(head) - 1 + 2 * sizeof(digest), tail,
-	    sizeof(tail));
+	for (size_t i = 0; i < sizeof(digest); i++) {
+		*o++ = hex[digest[i] >> 4];
+		*o++ = hex[digest[i] & 15];
+	}
+	memcpy(o, tail, sizeof(tail));
 	return 0;
+}
+
+/* One "key=value" piece as epcis_prehash writes it. */
+int
+epcis_prehash_field(struct buf *out, const char *key, const char *prefix,
+    const char *value)
+{
+	return prefix != NULL ? put_vocab(out, key, prefix, value) :
+	    put_field(out, key, value);
+}
+
+/* One extension element as epcis_prehash writes it. */
+int
+epcis_prehash_ext(struct buf *out, const struct epcis_ext *e)
+{
+	return put_ext(out, e);
 }

@@ -161,8 +161,7 @@ analytics_scan_write(struct analytics_export *x, const struct scan_record *r,
 		    epcis_write_scan(x->epcis, r)) < 0)
 			return ret;
 	} else {
-		analytics_scan_fields_write(&x->out, r);
-		output_row_end(&x->out);
+		analytics_scan_row_write(&x->out, &x->memos, r);
 		if (x->out.err != 0)
 			return x->out.err;
 	}

@@ -7,23 +7,49 @@
 #include <stdlib.h>
 #include <string.h>
 
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
+
 /* What a byte needs inside a string: 0 nothing, 1 escaping (JSON: a
  * control character, '"' or '\\'; CSV: a quote, doubled), 2 UTF-8
- * checking. */
-static uint8_t output_json_class[256];
-static uint8_t output_csv_class[256];
-
-/* Fills the byte classes (idempotent; tables of constants, so racing
- * initialisations write the same bytes). */
-static void
-output_classes_init(void)
-{
-	for (int c = 0; c < 256; c++) {
-		output_json_class[c] = c < 0x20 || c == '"' || c == '\\' ? 1 :
-		    c >= 0x80 ? 2 : 0;
-		output_csv_class[c] = c == '"' ? 1 : c >= 0x80 ? 2 : 0;
-	}
-}
+ * checking. Constants, so that the text writers need no set-up. */
+static const uint8_t output_json_class[256] = {
+	1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+	1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+	0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+	0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+	0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+	0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0,
+	0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+	0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+	2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2,
+	2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2,
+	2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2,
+	2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2,
+	2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2,
+	2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2,
+	2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2,
+	2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2,
+};
+static const uint8_t output_csv_class[256] = {
+	0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+	0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+	0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+	0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+	0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+	0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+	0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+	0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+	2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2,
+	2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2,
+	2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2,
+	2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2,
+	2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2,
+	2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2,
+	2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2,
+	2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2,
+};
 
 /* Starts a writer. */
 int
@@ -31,7 +57,6 @@ output_init(struct output *o, enum output_format format,
     const char *const *names, size_t n, output_sink_fn sink, void *arg)
 {
 	memset(o, 0, sizeof(*o));
-	output_classes_init();
 	o->format = format;
 	o->names = names;
 	o->nfields = n;
@@ -211,6 +236,49 @@ output_csv_word(uint64_t v)
 	return (v & OUTPUT_HIGHS) | OUTPUT_BYTE(v, '"');
 }
 
+#if defined(__SSE2__)
+/* The byte mask of a 16-byte block: which bytes JSON escapes or need
+ * UTF-8 checking (json), or which CSV doubles or checks; in CSV, *q gets
+ * those that make it quote its field. */
+static inline unsigned
+output_block16(const uint8_t *p, bool json, unsigned *q)
+{
+	__m128i v = _mm_loadu_si128((const __m128i *)(const void *)p);
+	__m128i quote = _mm_cmpeq_epi8(v, _mm_set1_epi8('"'));
+
+	if (json) {
+		/* Signed: bytes from 0x80 count as below 0x20 too (they
+		 * need checking anyway). */
+		__m128i low = _mm_cmplt_epi8(v, _mm_set1_epi8(0x20));
+		__m128i bs = _mm_cmpeq_epi8(v, _mm_set1_epi8('\\'));
+
+		return (unsigned)_mm_movemask_epi8(_mm_or_si128(low,
+		    _mm_or_si128(quote, bs)));
+	}
+	*q |= (unsigned)_mm_movemask_epi8(_mm_or_si128(_mm_or_si128(quote,
+	    _mm_cmpeq_epi8(v, _mm_set1_epi8(','))),
+	    _mm_or_si128(_mm_cmpeq_epi8(v, _mm_set1_epi8('\r')),
+	    _mm_cmpeq_epi8(v, _mm_set1_epi8('\n')))));
+	return (unsigned)_mm_movemask_epi8(_mm_or_si128(v, quote));
+}
+
+/* output_plain for 16 bytes or more: 16 at a time, the last block
+ * overlapping the one before. */
+static inline bool
+output_plain16(const uint8_t *p, size_t len, bool json, bool *quote)
+{
+	unsigned stop = 0, q = 0;
+	size_t i;
+
+	for (i = 0; i + 16 <= len; i += 16)
+		stop |= output_block16(p + i, json, &q);
+	if (i < len)
+		stop |= output_block16(p + len - 16, json, &q);
+	*quote = q != 0;
+	return stop == 0;
+}
+#endif
+
 /* Whether a text holds bytes that need more than copying (JSON: escapes
  * or UTF-8 checking; CSV: doubled quotes or UTF-8 checking), and in CSV
  * (*quote) whether its field needs quotes; whole words at a time (the
@@ -221,6 +289,10 @@ output_plain(const uint8_t *p, size_t len, bool json, bool *quote)
 	uint64_t stop = 0, q = 0, v;
 	size_t i;
 
+#if defined(__SSE2__)
+	if (len >= 16)
+		return output_plain16(p, len, json, quote);
+#endif
 	if (len < 8) {
 		/* Byte by byte: a short text copied into a word would make the
 		 * load wait for the bytes stored. */
@@ -268,12 +340,12 @@ output_plain_run(const uint8_t *p, const uint8_t *end, const uint8_t *cls,
 	return p;
 }
 
-/* Copies text, keeping valid UTF-8 and writing U+FFFD for other bytes;
- * json says what class-1 bytes become (escapes, or themselves with a
- * quote doubled). */
-static void
-output_text(struct output *o, const uint8_t *p, size_t len,
-    const uint8_t *cls, bool json)
+/* Copies text to d, keeping valid UTF-8 and writing U+FFFD for other
+ * bytes; json says what class-1 bytes become (escapes, or themselves
+ * with a quote doubled). Returns the end of what it wrote. */
+static uint8_t *
+output_text(uint8_t *d, const uint8_t *p, size_t len, const uint8_t *cls,
+    bool json)
 {
 	static const char hex[] = "0123456789abcdef";
 	const uint8_t *end = p + len;
@@ -283,64 +355,77 @@ output_text(struct output *o, const uint8_t *p, size_t len,
 		size_t n;
 
 		p = output_plain_run(p, end, cls, json);
-		output_put(o, run, (size_t)(p - run));
+		memcpy(d, run, (size_t)(p - run));
+		d += p - run;
 		if (p == end)
 			break;
 		if (cls[*p] == 2) {
 			if ((n = output_utf8(p, end)) == 0) {
-				output_put(o, "\xef\xbf\xbd", 3);
+				memcpy(d, "\xef\xbf\xbd", 3);
+				d += 3;
 				p++;
 			} else {
-				output_put(o, p, n);
+				memcpy(d, p, n);
+				d += n;
 				p += n;
 			}
 			continue;
 		}
 		if (!json) {
 			if (*p == '"')
-				output_put(o, "\"", 1);
-			output_put(o, p++, 1);
+				*d++ = '"';
+			*d++ = *p++;
 			continue;
 		}
+		*d++ = '\\';
 		switch (*p) {
-		case '"': output_put(o, "\\\"", 2); break;
-		case '\\': output_put(o, "\\\\", 2); break;
-		case '\n': output_put(o, "\\n", 2); break;
-		case '\r': output_put(o, "\\r", 2); break;
-		case '\t': output_put(o, "\\t", 2); break;
-		default: {
-			char u[6] = { '\\', 'u', '0', '0', hex[*p >> 4],
-			    hex[*p & 15] };
-
-			output_put(o, u, 6);
-		}
+		case '"': *d++ = '"'; break;
+		case '\\': *d++ = '\\'; break;
+		case '\n': *d++ = 'n'; break;
+		case '\r': *d++ = 'r'; break;
+		case '\t': *d++ = 't'; break;
+		default:
+			memcpy(d, "u00", 3);
+			d[3] = (uint8_t)hex[*p >> 4];
+			d[4] = (uint8_t)hex[*p & 15];
+			d += 5;
 		}
 		p++;
 	}
+	return d;
+}
+
+/* Writes a string field's value as it appears in a row. */
+uint8_t *
+output_text_put(enum output_format f, uint8_t *d, const char *s, size_t len)
+{
+	const uint8_t *p = (const uint8_t *)s;
+	bool json = f == OUTPUT_JSONL, quote, plain;
+
+	/* Most fields are plain (copied whole); in CSV, the quotes are there
+	 * if the field holds a comma, quote, CR or LF. */
+	plain = output_plain(p, len, json, &quote);
+	quote = quote || json;
+	if (quote)
+		*d++ = '"';
+	if (plain) {
+		memcpy(d, p, len);
+		d += len;
+	} else
+		d = output_text(d, p, len, json ? output_json_class :
+		    output_csv_class, json);
+	if (quote)
+		*d++ = '"';
+	return d;
 }
 
 /* A string field of len bytes. */
 void
 output_strn(struct output *o, const char *s, size_t len)
 {
-	const uint8_t *p = (const uint8_t *)s;
-	bool json = o->format == OUTPUT_JSONL, quote, plain;
-
-	if (!output_field(o, 6 * len + 2))
-		return;
-	/* Most fields are plain (copied whole); in CSV, the quotes are there
-	 * if the field holds a comma, quote, CR or LF. */
-	plain = output_plain(p, len, json, &quote);
-	quote = quote || json;
-	if (quote)
-		output_put(o, "\"", 1);
-	if (plain)
-		output_put(o, p, len);
-	else
-		output_text(o, p, len, json ? output_json_class :
-		    output_csv_class, json);
-	if (quote)
-		output_put(o, "\"", 1);
+	if (output_field(o, 6 * len + 2))
+		o->len = (size_t)(output_text_put(o->format, o->buf + o->len,
+		    s, len) - o->buf);
 }
 
 /* Texts joined by sep: a JSON array of strings, or one CSV field as it
@@ -395,18 +480,26 @@ output_null(struct output *o)
 		output_put(o, "null", 4);
 }
 
+/* Writes v in decimal at d; returns the end. */
+uint8_t *
+output_u64_put(uint8_t *d, uint64_t v)
+{
+	uint8_t tmp[20];
+	size_t n = 0;
+
+	do {
+		tmp[sizeof(tmp) - ++n] = (uint8_t)('0' + v % 10);
+		v /= 10;
+	} while (v != 0);
+	memcpy(d, tmp + sizeof(tmp) - n, n);
+	return d + n;
+}
+
 /* Writes v in decimal at the end of the buffer (room made). */
 static void
 output_digits(struct output *o, uint64_t v)
 {
-	char tmp[20];
-	size_t n = 0;
-
-	do {
-		tmp[sizeof(tmp) - ++n] = (char)('0' + v % 10);
-		v /= 10;
-	} while (v != 0);
-	output_put(o, tmp + sizeof(tmp) - n, n);
+	o->len = (size_t)(output_u64_put(o->buf + o->len, v) - o->buf);
 }
 
 /* An unsigned number. */
@@ -456,10 +549,10 @@ output_i64(struct output *o, int64_t v)
  * rounds it, is v again. n and 10^p are exact doubles (n < 2^53, p < 23),
  * so their quotient is correctly rounded, just as strtod rounds the text.
  * Coordinates, accuracies and the like take this path; anything else
- * (huge, tiny) falls back to %.17g.
+ * (huge, tiny) falls back to %.17g. v is finite; at most 40 bytes.
  */
-void
-output_double(struct output *o, double v, bool is_float)
+uint8_t *
+output_double_put(uint8_t *d, double v, bool is_float)
 {
 	static const double pow10[] = { 1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6,
 	    1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15, 1e16, 1e17 };
@@ -469,48 +562,55 @@ output_double(struct output *o, double v, bool is_float)
 	    10000000000000ULL, 100000000000000ULL, 1000000000000000ULL,
 	    10000000000000000ULL, 100000000000000000ULL };
 	double a = fabs(v);
-	char text[40];
+	char text[48];
+	int n;
 
-	if (!isfinite(v)) {
-		output_null(o);
-		return;
-	}
-	if (!output_field(o, 40))
-		return;
 	if (a == 0) {
-		output_put(o, "0", 1);
-		return;
+		*d = '0';
+		return d + 1;
 	}
 	for (size_t p = 0; a < 1e15 && p < sizeof(pow10) / sizeof(pow10[0]);
 	    p++) {
 		double s = a * pow10[p], back;
-		uint64_t n, ip, fp;
-		char frac[20];
+		uint64_t m, ip, fp;
 		size_t fl;
 
 		if (s >= 9007199254740992.0)
 			break;
-		n = (uint64_t)llround(s);
-		back = (double)n / pow10[p];
+		m = (uint64_t)llround(s);
+		back = (double)m / pow10[p];
 		if (is_float ? (float)back != (float)a : back != a)
 			continue;
 		if (v < 0)
-			output_put(o, "-", 1);
-		ip = n / ipow10[p];
-		fp = n % ipow10[p];
-		output_digits(o, ip);
+			*d++ = '-';
+		ip = m / ipow10[p];
+		fp = m % ipow10[p];
+		d = output_u64_put(d, ip);
 		if (p == 0)
-			return;
+			return d;
+		*d++ = '.';
 		for (fl = p; fl > 0; fl--, fp /= 10)
-			frac[fl - 1] = (char)('0' + fp % 10);
-		for (fl = p; fl > 1 && frac[fl - 1] == '0'; fl--)
+			d[fl - 1] = (uint8_t)('0' + fp % 10);
+		for (fl = p; fl > 1 && d[fl - 1] == '0'; fl--)
 			;
-		output_put(o, ".", 1);
-		output_put(o, frac, fl);
+		return d + fl;
+	}
+	n = (int)output_format_g(v, is_float, text);
+	memcpy(d, text, (size_t)n);
+	return d + n;
+}
+
+/* A number with a fraction, absent if not finite. */
+void
+output_double(struct output *o, double v, bool is_float)
+{
+	if (!isfinite(v)) {
+		output_null(o);
 		return;
 	}
-	snprintf(text, sizeof(text), is_float ? "%.9g" : "%.17g", v);
-	output_put(o, text, strlen(text));
+	if (output_field(o, 40))
+		o->len = (size_t)(output_double_put(o->buf + o->len, v,
+		    is_float) - o->buf);
 }
 
 /* The civil date of a day count since 1970-01-01 (H. Hinnant's
@@ -581,30 +681,41 @@ output_format_time(int64_t us, char out[28])
 	out[27] = '\0';
 }
 
-/* A time field; the date and time of the last second are cached, since
- * consecutive events mostly share it. */
-void
-output_time(struct output *o, int64_t us)
+/* Writes a time as output_time does, without quotes (27 bytes); the
+ * date and time of the last second are cached, since consecutive events
+ * mostly share it. */
+uint8_t *
+output_time_put(struct output *o, int64_t us, uint8_t *d)
 {
 	int64_t sec = us >= 0 ? us / 1000000 : -((-us + 999999) / 1000000);
-	char frac[8];
-	bool json = o->format == OUTPUT_JSONL;
 
-	if (!output_field(o, 30))
-		return;
 	if (sec != o->time_sec) {
 		output_second(sec, o->time_text);
 		o->time_sec = sec;
 	}
-	frac[0] = '.';
-	output_fixed(frac + 1, (uint64_t)(us - sec * 1000000), 6);
-	frac[7] = 'Z';
+	memcpy(d, o->time_text, 19);
+	d[19] = '.';
+	output_fixed((char *)d + 20, (uint64_t)(us - sec * 1000000), 6);
+	d[26] = 'Z';
+	return d + 27;
+}
+
+/* A time field. */
+void
+output_time(struct output *o, int64_t us)
+{
+	bool json = o->format == OUTPUT_JSONL;
+	uint8_t *d;
+
+	if (!output_field(o, 30))
+		return;
+	d = o->buf + o->len;
 	if (json)
-		output_put(o, "\"", 1);
-	output_put(o, o->time_text, 19);
-	output_put(o, frac, 8);
+		*d++ = '"';
+	d = output_time_put(o, us, d);
 	if (json)
-		output_put(o, "\"", 1);
+		*d++ = '"';
+	o->len = (size_t)(d - o->buf);
 }
 
 /* Ends a row. */
@@ -625,6 +736,27 @@ output_row_end(struct output *o)
 		output_put(o, "}\n", 2);
 	else
 		output_put(o, "\r\n", 2);
+	if (o->len >= OUTPUT_BLOCK)
+		output_flush(o);
+}
+
+/* Room for a row of at most n bytes written directly. */
+uint8_t *
+output_row_reserve(struct output *o, size_t n)
+{
+	if (o->col != 0) {
+		o->err = o->err ? o->err : -EINVAL;
+		return NULL;
+	}
+	return output_room(o, n) ? o->buf + o->len : NULL;
+}
+
+/* Ends a row written directly up to end. */
+void
+output_row_commit(struct output *o, uint8_t *end)
+{
+	o->len = (size_t)(end - o->buf);
+	o->rows++;
 	if (o->len >= OUTPUT_BLOCK)
 		output_flush(o);
 }

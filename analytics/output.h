@@ -78,6 +78,32 @@ void output_row_end(struct output *o);
 void output_raw(struct output *o, const void *data, size_t len);
 /* Hands everything buffered to the sink. Returns 0 or the first error. */
 int output_flush(struct output *o);
+/*
+ * Rows written directly (the scan export's inner loop, export_row.c):
+ * output_row_reserve gives room for a row of at most n bytes at the end
+ * of the buffer (NULL after an error), the pieces below write into it,
+ * and output_row_commit ends the row at end. Each piece returns the end
+ * of what it wrote.
+ */
+uint8_t *output_row_reserve(struct output *o, size_t n);
+void output_row_commit(struct output *o, uint8_t *end);
+/* A string field's value as a row holds it (quoted, escaped, UTF-8
+ * repaired): at most 6 * len + 2 bytes. */
+uint8_t *output_text_put(enum output_format f, uint8_t *d, const char *s,
+    size_t len);
+/* At most 20 bytes. */
+uint8_t *output_u64_put(uint8_t *d, uint64_t v);
+/* A finite v as output_double writes it: at most 40 bytes. */
+uint8_t *output_double_put(uint8_t *d, double v, bool is_float);
+/* What snprintf writes for v with "%.17g" ("%.9g" with is_float), for
+ * output_double's numbers that no shorter text reads back as: out holds
+ * 48 bytes; returns the length. */
+size_t output_format_g(double v, bool is_float, char *out);
+/* What snprintf(out, size, "%.*f", digits, v) writes, digits 0 to 9 and
+ * size at least 32; returns the length written. */
+size_t output_format_f(double v, int digits, char *out, size_t size);
+/* A time as output_time writes it, without quotes: 27 bytes. */
+uint8_t *output_time_put(struct output *o, int64_t us, uint8_t *d);
 /* Formats Unix microseconds as output_time does (28 bytes with NUL). */
 void output_format_time(int64_t us, char out[28]);
 

@@ -18,6 +18,9 @@ record_decoder_init(struct record_decoder *d, struct store_txn *t)
 {
 	memset(d, 0, sizeof(*d));
 	d->t = t;
+	/* Looked up once here, not by a search per event. */
+	for (int i = 0; i < 256; i++)
+		d->reasons[i] = verdict_reason_name(i);
 }
 
 /* Frees the cached keys. */
@@ -167,7 +170,7 @@ record_decode_txn(struct record_decoder *d, const struct store_event *ev,
 	r->event_id = ev->id;
 	r->time = ev->time;
 	r->verdict = verdict_name(ev->verdict);
-	r->reason = verdict_reason_name(ev->reason);
+	r->reason = d->reasons[ev->reason];
 	if (parsed)
 		code_serial_text(ev->serial, r->serial);
 	else

@@ -61,6 +61,7 @@ struct record_decoder {
 	struct store_key *keys[256];	/* lazily read; NULL: not yet */
 	bool key_missing[256];
 	char line[STORE_LINE_MAX + 1];
+	const char *reasons[256];	/* verdict_reason_name by code */
 };
 
 /* Starts a decoder over a read transaction (which must outlive it). */

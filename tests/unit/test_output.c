@@ -11,6 +11,7 @@
 #include "store/verdict.h"
 
 #include <errno.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -226,6 +227,68 @@ test_doubles(void **state)
 		t = one_double(f, true);
 		assert_true((float)strtod(t, NULL) == f);
 		free(t);
+	}
+}
+
+/* output_format_g writes what snprintf's %.17g and %.9g write, and
+ * output_format_f what %.*f writes (glibc is the oracle): random bit patterns, every range of magnitude, powers of
+ * two and of ten and their neighbours (ties, carries into a new digit). */
+static void
+test_format_g(void **state)
+{
+	char want[400], got[400];
+	uint64_t r = 0;
+
+	(void)state;
+	for (int i = 0; i < 400000; i++) {
+		double v;
+		bool f = i & 1;
+
+		if (i % 4096 == 0)
+			tu_random(&r, sizeof(r));
+		r ^= r << 13;
+		r ^= r >> 7;
+		r ^= r << 17;
+		switch (i % 5) {
+		case 0:
+			memcpy(&v, &r, sizeof(v));
+			break;
+		case 1:	/* log-uniform from 1e-6 to 1e16 */
+			v = pow(10, (double)(r >> 11) / 9007199254740992.0 *
+			    22 - 6);
+			break;
+		case 2:	/* powers of two, negative too */
+			v = ldexp(r & 1 ? -1.0 : 1.0, (int)(r >> 1 & 127) - 64);
+			break;
+		case 3:	/* beside powers of ten */
+			v = pow(10, (double)(int)(r % 24) - 6);
+			v = nextafter(v, r & 2 ? 0 : INFINITY);
+			if (r & 4)
+				v = nextafter(v, r & 2 ? 0 : INFINITY);
+			break;
+		default:	/* coordinates with every digit */
+			v = ((double)(r >> 11) / 9007199254740992.0) * 360 -
+			    180;
+		}
+		if (!isfinite(v))
+			continue;
+		/* %.*f as EPCIS rounds coordinates, whole and cut short. */
+		snprintf(want, sizeof(want), "%.*f", (int)(r % 10), v);
+		output_format_f(v, (int)(r % 10), got, sizeof(got));
+		if (strcmp(want, got) != 0)
+			fail_msg("%a %%.%df: %s, not %s", v, (int)(r % 10), got,
+			    want);
+		snprintf(want, 32, "%.*f", (int)(r % 10), v);
+		output_format_f(v, (int)(r % 10), got, 32);
+		if (strcmp(want, got) != 0)
+			fail_msg("%a %%.%df: %s, not %s", v, (int)(r % 10), got,
+			    want);
+		if (f)
+			v = (float)v;
+		snprintf(want, sizeof(want), f ? "%.9g" : "%.17g", v);
+		output_format_g(v, f, got);
+		if (strcmp(want, got) != 0)
+			fail_msg("%a: %s, not %s", v, got, want);
 	}
 }
 
@@ -509,6 +572,7 @@ main(void)
 		cmocka_unit_test(test_str_list),
 		cmocka_unit_test(test_utf8_repair),
 		cmocka_unit_test(test_doubles),
+		cmocka_unit_test(test_format_g),
 		cmocka_unit_test(test_times),
 		cmocka_unit_test(test_rows),
 		cmocka_unit_test(test_reason_parsers),

@@ -177,6 +177,20 @@ tu_random(void *buf, size_t len)
 	randombytes_buf(buf, len);
 }
 
+/* A random number below n: xorshift64* seeded once. */
+uint32_t
+tu_rand(uint32_t n)
+{
+	static uint64_t state;
+
+	while (state == 0)
+		tu_random(&state, sizeof(state));
+	state ^= state >> 12;
+	state ^= state << 25;
+	state ^= state >> 27;
+	return (uint32_t)((state * UINT64_C(2685821657736338717)) >> 32) % n;
+}
+
 /* 13 random digits and their check digit. */
 void
 tu_random_gtin(char out[GTIN_LEN + 1])

@@ -51,6 +51,10 @@ void tu_write(const char *path, const void *data, size_t len);
 int tu_count_entries(const char *dir);
 /* Fills buf with random bytes. */
 void tu_random(void *buf, size_t len);
+/* A random number below n (n > 0) from a fast generator seeded once from
+ * tu_random: for tests that draw millions of numbers (tu_random makes a
+ * system call each time). */
+uint32_t tu_rand(uint32_t n);
 /* Makes a random valid 14-digit GTIN. */
 void tu_random_gtin(char out[GTIN_LEN + 1]);
 /* Path of a file under tests/vectors/ (from SCANLOOP_SRC or the cwd). */
