@@ -451,10 +451,8 @@ output_str_list(struct output *o, const char *joined, char sep)
 			q = end;
 		if (p != joined)
 			output_put(o, ",", 1);
-		output_put(o, "\"", 1);
-		output_text(o, (const uint8_t *)p, (size_t)(q - p),
-		    output_json_class, true);
-		output_put(o, "\"", 1);
+		o->len = (size_t)(output_text_put(OUTPUT_JSONL,
+		    o->buf + o->len, p, (size_t)(q - p)) - o->buf);
 		if (q == end)
 			break;
 		p = q + 1;
