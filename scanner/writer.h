@@ -28,7 +28,7 @@
 #define WRITER_MAX_PENDING 65536	/* operations queued at most */
 #define WRITER_MAX_GROUP 4096		/* operations per transaction */
 #define WRITER_EXIT_IO 74		/* exit status after an I/O error */
-#define WRITER_IDLE_STEP_US 50000	/* no group that long: a step */
+#define WRITER_IDLE_STEP_US 200000	/* no group that long: a step */
 
 struct event_base;
 struct writer;
