@@ -4,6 +4,7 @@
 #include "codegen/gs1.h"
 
 #include <errno.h>
+#include <limits.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <sodium.h>
@@ -115,20 +116,27 @@ code_format(const struct code *c, const char *base_url, char *out,
     size_t outlen)
 {
 	uint8_t sig[CODE_SIG_MAX_BYTES];
-	char serial[CODE_SERIAL_CHARS + 1];
-	char sigtext[BASE32_LEN(CODE_SIG_MAX_BYTES) + 1];
-	int n;
+	size_t blen = strlen(base_url), glen = strnlen(c->gtin, GTIN_LEN);
+	size_t slen = BASE32_LEN(2 + (size_t)c->tag_len), n;
 
+	/* By hand, not snprintf: a mint formats a URL per code. */
+	n = blen + 4 + glen + 4 + CODE_SERIAL_CHARS + 3 + slen;
+	if (n >= outlen || n > INT_MAX)
+		return -ENOSPC;
 	sig[0] = (uint8_t)(c->version << 4 | c->scheme);
 	sig[1] = c->key_id;
 	memcpy(sig + 2, c->tag, c->tag_len);
-	base32_encode(sigtext, sig, 2 + (size_t)c->tag_len);
-	code_serial_text(c->serial, serial);
-	n = snprintf(out, outlen, "%s/01/%s/21/%s?S=%s", base_url, c->gtin,
-	    serial, sigtext);
-	if (n < 0 || (size_t)n >= outlen)
-		return -ENOSPC;
-	return n;
+	memcpy(out, base_url, blen);
+	out += blen;
+	memcpy(out, "/01/", 4);
+	memcpy(out + 4, c->gtin, glen);
+	out += 4 + glen;
+	memcpy(out, "/21/", 4);
+	code_serial_text(c->serial, out + 4);
+	out += 4 + CODE_SERIAL_CHARS;
+	memcpy(out, "?S=", 3);
+	base32_encode(out + 3, sig, 2 + (size_t)c->tag_len);
+	return (int)n;
 }
 
 /* Whitespace as in C isspace, without locale. */

@@ -3,7 +3,7 @@
  * lock, the secrets, the campaigns, and the one writer with what it keeps
  * in memory (the scan summaries and the draw cache), recovered at start
  * from what a crash left and folded into the store once a second, in
- * slices between groups.
+ * slices that ride on the group commits.
  */
 #include "scanner/scan_internal.h"
 #include "common/clock.h"
@@ -18,13 +18,28 @@
 #include <unistd.h>
 
 /* Writer hook: the group's campaign headers and counters go into its
- * transaction. */
+ * transaction, and the next few entries of each planned fold: a fold
+ * rides on the group commits, with no commit (and fsync) of its own and
+ * no pause between groups. After a failure there (that group fails: a
+ * full store), the folds go back to transactions of their own (scan_step,
+ * when the writer is idle) until the next tick tries again, so that a
+ * fold that cannot be written fails at most a group a second. */
 static int
 scan_pre_commit(struct store_txn *t, void *arg)
 {
 	struct scan_core *core = arg;
+	int ret;
 
-	return drawcache_flush_txn(core->drawcache, t);
+	if ((ret = drawcache_flush_txn(core->drawcache, t)) < 0 ||
+	    core->group_folds_off)
+		return ret;
+	if ((ret = summaries_fold_group_txn(core->summaries, t)) < 0 ||
+	    (ret = drawcache_fold_group_txn(core->drawcache, t)) < 0) {
+		core->group_folds_off = true;
+		log_warnx("store: cannot fold in a group commit: %s; folding "
+		    "on its own", store_strerror(ret));
+	}
+	return ret;
 }
 
 /* Writer hook: a group's summaries are kept or dropped with its commit. */
@@ -132,6 +147,7 @@ scan_tick(struct store *st, void *arg)
 	struct scan_core *core = arg;
 	int ret;
 
+	core->group_folds_off = false;
 	if ((ret = summaries_plan(core->summaries)) < 0)
 		scan_fold_failed("scan summaries", ret);
 	drawcache_plan(core->drawcache);
@@ -139,9 +155,10 @@ scan_tick(struct store *st, void *arg)
 		scan_fold_failed("old events (retention)", ret);
 }
 
-/* Writer hook, between groups: one slice of each planned fold, so that a
- * group waits for a few milliseconds at most, not for a whole fold. A
- * failure stops the slices until the next tick, which tries again. */
+/* Writer hook, between groups while no group comes: one slice of each
+ * planned fold, so that a group waits for a few milliseconds at most, not
+ * for a whole fold. A failure stops the slices until the next tick, which
+ * tries again. */
 static int
 scan_step(struct store *st, void *arg)
 {

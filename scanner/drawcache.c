@@ -56,6 +56,8 @@ struct drawcache {
 	size_t head, committed, n, cap, plan_end;
 	struct dc_count pend[DRAWCACHE_DRAW_COUNTS];	/* this draw's so far */
 	size_t npend;
+	size_t plan_len;		/* draws in the plan when made */
+	size_t group_fold;		/* written in this group's transaction */
 };
 
 /* Builds a key. */
@@ -333,6 +335,8 @@ drawcache_flush_txn(struct drawcache *dc, struct store_txn *t)
 	return ret;
 }
 
+static void dc_fold_forget(struct drawcache *dc, size_t k);
+
 /* Ends a group: keep or drop the staged changes. */
 void
 drawcache_group_end(struct drawcache *dc, bool committed)
@@ -344,6 +348,11 @@ drawcache_group_end(struct drawcache *dc, bool committed)
 	else
 		dc->n = dc->committed;
 	wbcache_group_end(dc->wb, committed);
+	/* The draws the group's transaction folded are in the store now,
+	 * or, if it failed, left for the next. */
+	if (committed && dc->group_fold > 0)
+		dc_fold_forget(dc, dc->group_fold);
+	dc->group_fold = 0;
 }
 
 /* Writes one campaign's watermark: its newest draw folded. */
@@ -475,6 +484,15 @@ dc_fold_slice(struct drawcache *dc, struct store *st, size_t max)
 		store_txn_abort(&t);
 	if (ret < 0)
 		return ret;
+	dc_fold_forget(dc, k);
+	return k > INT32_MAX ? INT32_MAX : (int)k;
+}
+
+/* Forgets the next k draws, folded (between groups): the store has
+ * their index entries and counts. */
+static void
+dc_fold_forget(struct drawcache *dc, size_t k)
+{
 	for (size_t i = dc->head; i < dc->head + k; i++) {
 		struct dc_draw *d = &dc->draws[i];
 
@@ -484,7 +502,30 @@ dc_fold_slice(struct drawcache *dc, struct store *st, size_t max)
 			    &d->counts[j].delta);
 	}
 	dc->head += k;
-	return k > INT32_MAX ? INT32_MAX : (int)k;
+}
+
+/* Writes the next few draws of the planned fold in a group's transaction
+ * (they are forgotten when the group ends committed): at least
+ * DRAWCACHE_GROUP_SLICE, more for a long plan, so that it is written in
+ * DRAWCACHE_GROUP_SPREAD groups at most. */
+int
+drawcache_fold_group_txn(struct drawcache *dc, struct store_txn *t)
+{
+	size_t k = dc->plan_end - dc->head, max;
+	int ret;
+
+	dc->group_fold = 0;
+	if (k == 0)
+		return 0;
+	max = dc->plan_len / DRAWCACHE_GROUP_SPREAD + 1;
+	if (max < DRAWCACHE_GROUP_SLICE)
+		max = DRAWCACHE_GROUP_SLICE;
+	if (k > max)
+		k = max;
+	if ((ret = dc_fold_draws_txn(dc, t, k)) < 0)
+		return ret;
+	dc->group_fold = k;
+	return 0;
 }
 
 /* Writes every committed draw in one transaction and drops it. */
@@ -502,8 +543,10 @@ drawcache_fold(struct drawcache *dc, struct store *st)
 void
 drawcache_plan(struct drawcache *dc)
 {
-	if (dc->head == dc->plan_end)
+	if (dc->head == dc->plan_end) {
 		dc->plan_end = dc->committed;
+		dc->plan_len = dc->plan_end - dc->head;
+	}
 }
 
 /* Writes the next slice of the planned fold. */

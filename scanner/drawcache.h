@@ -40,7 +40,9 @@
 #include "rewards/tallies.h"
 #include "store/store.h"
 
-#define DRAWCACHE_FOLD_SLICE 128	/* draws per slice of a fold */
+#define DRAWCACHE_FOLD_SLICE 32	/* draws per slice of a fold */
+#define DRAWCACHE_GROUP_SLICE 16	/* at least, in a group's commit */
+#define DRAWCACHE_GROUP_SPREAD 256	/* groups a plan is written in */
 
 struct drawcache;
 
@@ -98,6 +100,12 @@ int drawcache_fold(struct drawcache *dc, struct store *st)
 /* Writer, between groups: unless a planned fold is under way, plans one of
  * the draws committed so far. */
 void drawcache_plan(struct drawcache *dc);
+/* Writer, in a group, before its commit: writes the next few draws of the
+ * plan with their counts and watermarks in the group's transaction; they
+ * are dropped from memory when the group ends committed. 0 or a negative
+ * errno (which fails the group). */
+int drawcache_fold_group_txn(struct drawcache *dc, struct store_txn *t)
+    __attribute__((warn_unused_result));
 /* Writer, between groups: writes the next (at most max) draws of the plan
  * with their counts in one transaction. Returns 1 if more of the plan is
  * left, 0 if none, or a negative errno (the slice is left to try again). */

@@ -96,6 +96,9 @@ struct scan_core {
 	int64_t prune_next;
 	bool pruning;
 	struct store_prune_stats pruned;
+	/* The folds' slices go in group commits, unless that failed since
+	 * the last tick. */
+	bool group_folds_off;
 	/* Signals raised: in this group (writer), and committed. */
 	uint64_t signals_staged[SIGNALS_KINDS];
 	_Atomic uint64_t signals_raised[SIGNALS_KINDS];

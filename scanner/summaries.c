@@ -12,6 +12,8 @@ struct summaries {
 	uint64_t committed_last;	/* newest committed event id */
 	uint64_t staged_last;		/* newest event id of this group */
 	uint64_t plan_last;		/* committed_last when planned */
+	size_t plan_len;		/* entries in the plan when made */
+	size_t group_slice;		/* written in this group's transaction */
 };
 
 static const uint8_t summaries_zero[STORE_SERIAL_BYTES];
@@ -174,6 +176,11 @@ summaries_group_end(struct summaries *sm, bool committed)
 		sm->committed_last = sm->staged_last;
 	else
 		sm->staged_last = sm->committed_last;
+	/* The slice the group's transaction wrote is in the store now,
+	 * or, if it failed, left for the next. */
+	if (committed && sm->group_slice > 0)
+		wbcache_plan_done(sm->wb, sm->group_slice, SUMMARIES_MAX_CLEAN);
+	sm->group_slice = 0;
 }
 
 /* Writes one dirty summary. */
@@ -221,9 +228,37 @@ summaries_plan(struct summaries *sm)
 
 	if (wbcache_planned(sm->wb) > 0)
 		return 0;
-	if ((ret = wbcache_plan(sm->wb)) == 0)
+	if ((ret = wbcache_plan(sm->wb)) == 0) {
 		sm->plan_last = sm->committed_last;
+		sm->plan_len = wbcache_planned(sm->wb);
+	}
 	return ret;
+}
+
+/* Writes the next few summaries of the plan in a group's transaction,
+ * and the watermark with the last; wbcache_plan_done at the group's end.
+ * A few: SUMMARIES_GROUP_SLICE, or more for a long plan, so that it is
+ * written in SUMMARIES_GROUP_SPREAD groups at most. */
+int
+summaries_fold_group_txn(struct summaries *sm, struct store_txn *t)
+{
+	size_t left = wbcache_planned(sm->wb), max, n;
+	int ret;
+
+	sm->group_slice = 0;
+	if (left == 0)
+		return 0;
+	max = sm->plan_len / SUMMARIES_GROUP_SPREAD + 1;
+	if (max < SUMMARIES_GROUP_SLICE)
+		max = SUMMARIES_GROUP_SLICE;
+	if ((ret = wbcache_plan_slice_staged(sm->wb, max, summaries_put, t,
+	    &n)) < 0)
+		return ret;
+	if (n == left &&
+	    (ret = store_scans_set_folded_txn(t, sm->plan_last)) < 0)
+		return ret;
+	sm->group_slice = n;
+	return 0;
 }
 
 /* Writes the next slice of the plan, and the watermark with the last. */

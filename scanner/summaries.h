@@ -25,7 +25,9 @@
 
 #define SUMMARIES_MAX_CLEAN (1u << 18)	/* clean entries kept after a fold */
 #define SUMMARIES_FOLD_MS 1000
-#define SUMMARIES_FOLD_SLICE 1024	/* summaries per slice of a fold */
+#define SUMMARIES_FOLD_SLICE 256	/* summaries per slice of a fold */
+#define SUMMARIES_GROUP_SLICE 128	/* at least, in a group's commit */
+#define SUMMARIES_GROUP_SPREAD 256	/* groups a plan is written in */
 
 struct summaries;
 
@@ -65,6 +67,12 @@ int summaries_plan(struct summaries *sm) __attribute__((warn_unused_result));
  * more of the plan is left, 0 if none, or a negative errno (the slice is
  * left to try again). */
 int summaries_fold_slice(struct summaries *sm, struct store *st, size_t max)
+    __attribute__((warn_unused_result));
+/* Writer, in a group, before its commit: writes the next few summaries of
+ * the plan (with the group's changes) in the group's transaction, with
+ * the watermark if they are the last; marked written when the group ends
+ * committed. 0 or a negative errno (which fails the group). */
+int summaries_fold_group_txn(struct summaries *sm, struct store_txn *t)
     __attribute__((warn_unused_result));
 /* Writer, between groups: folds, and moves the watermark to the newest
  * committed event, so that the store's code_scans is whole (for

@@ -14,7 +14,8 @@
  * wbcache_folded marks them clean and keeps some clean entries as a read
  * cache. In slices: wbcache_plan takes the dirty entries into a plan in
  * key order; wbcache_plan_slice hands the next few to the callback, each
- * slice in a transaction of its own, and wbcache_plan_done marks them
+ * slice in a transaction of its own (or in a group's, with the writer's
+ * values: wbcache_plan_slice_staged), and wbcache_plan_done marks them
  * clean once it committed. An entry that changes while planned stays in
  * the plan and is written with its value of the time; one that changes
  * after its slice is dirty again, for the next plan. The cache knows
@@ -70,7 +71,8 @@ int wbcache_fold(struct wbcache *wb, bool sorted, wbcache_put_fn put,
     void *arg) __attribute__((warn_unused_result));
 /* Writer, between groups, after the fold's transaction committed: marks
  * every entry clean and ends the plan; if more than keep_clean entries
- * are then cached, drops them all (the store holds them). */
+ * are then cached, drops clean ones down to half of keep_clean (the
+ * store holds them). */
 void wbcache_folded(struct wbcache *wb, size_t keep_clean);
 /* Writer, between groups: unless a plan is under way, takes every dirty
  * entry into a new plan, in key order. 0 or -ENOMEM. */
@@ -80,9 +82,18 @@ int wbcache_plan(struct wbcache *wb) __attribute__((warn_unused_result));
  * returns it (*n 0). Marks nothing clean. */
 int wbcache_plan_slice(struct wbcache *wb, size_t max, wbcache_put_fn put,
     void *arg, size_t *n) __attribute__((warn_unused_result));
+/* Writer, in a group, before its commit: the same, with the writer's
+ * view (an entry staged by the group with its staged value), so that the
+ * group's own transaction writes the slice; wbcache_plan_done once the
+ * group committed and ended. */
+int wbcache_plan_slice_staged(struct wbcache *wb, size_t max,
+    wbcache_put_fn put, void *arg, size_t *n)
+    __attribute__((warn_unused_result));
 /* Writer, between groups, after the slice's transaction committed: marks
  * those n entries clean. Once the plan is all written, it ends, and if
- * more than keep_clean entries are cached the clean ones are dropped. */
+ * more than keep_clean entries are cached the clean ones are dropped,
+ * down to half of keep_clean: a bounded part at once, the rest a part
+ * with each later call. */
 void wbcache_plan_done(struct wbcache *wb, size_t n, size_t keep_clean);
 /* Entries of the plan not yet written (0: no plan under way). */
 size_t wbcache_planned(struct wbcache *wb);

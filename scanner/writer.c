@@ -218,11 +218,26 @@ writer_step(struct writer *w)
 	writer_pause_count(w, t0);
 }
 
+/* Waits on the writer's condition for up to ms milliseconds (mutex
+ * held); true if the time ran out. */
+static bool
+writer_wait(struct writer *w, long us)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	ts.tv_nsec += us % 1000000 * 1000L;
+	ts.tv_sec += us / 1000000 + ts.tv_nsec / 1000000000L;
+	ts.tv_nsec %= 1000000000L;
+	return pthread_cond_timedwait(&w->cond, &w->mu, &ts) == ETIMEDOUT;
+}
+
 /* The writer thread. */
 static void *
 writer_main(void *arg)
 {
 	struct writer *w = arg;
+	bool idle = false;
 
 	w->last_tick = clock_mono_us();
 	pthread_mutex_lock(&w->mu);
@@ -231,7 +246,12 @@ writer_main(void *arg)
 		size_t n = 0;
 
 		while (w->head == NULL && !w->stop) {
-			if (w->stepping) {
+			if (w->stepping && !idle) {
+				/* The pre-commit hook may take the planned
+				 * work on in the groups: a step runs only
+				 * once no group came for a while. */
+				idle = writer_wait(w, WRITER_IDLE_STEP_US);
+			} else if (w->stepping) {
 				/* Idle: the planned work goes on, a slice
 				 * at a time, with a look at the queue
 				 * between slices. */
@@ -239,16 +259,8 @@ writer_main(void *arg)
 				writer_step(w);
 				pthread_mutex_lock(&w->mu);
 			} else if (w->hooks.tick != NULL) {
-				struct timespec ts;
-
-				clock_gettime(CLOCK_REALTIME, &ts);
-				ts.tv_nsec += (long)w->hooks.tick_ms % 1000 *
-				    1000000L;
-				ts.tv_sec += w->hooks.tick_ms / 1000 +
-				    ts.tv_nsec / 1000000000L;
-				ts.tv_nsec %= 1000000000L;
-				if (pthread_cond_timedwait(&w->cond, &w->mu,
-				    &ts) == ETIMEDOUT) {
+				if (writer_wait(w, (long)w->hooks.tick_ms *
+				    1000L)) {
 					pthread_mutex_unlock(&w->mu);
 					writer_tick(w, false);
 					pthread_mutex_lock(&w->mu);
@@ -272,7 +284,7 @@ writer_main(void *arg)
 		pthread_mutex_unlock(&w->mu);
 		writer_commit_group(w, ops, n);
 		writer_tick(w, false);
-		writer_step(w);
+		idle = false;
 		pthread_mutex_lock(&w->mu);
 	}
 	pthread_mutex_unlock(&w->mu);

@@ -28,6 +28,7 @@
 #define WRITER_MAX_PENDING 65536	/* operations queued at most */
 #define WRITER_MAX_GROUP 4096		/* operations per transaction */
 #define WRITER_EXIT_IO 74		/* exit status after an I/O error */
+#define WRITER_IDLE_STEP_US 200000	/* no group that long: a step */
 
 struct event_base;
 struct writer;
@@ -73,11 +74,12 @@ struct writer_hooks {
 	/* Between groups at most every tick_ms (and once at stop); may run
 	 * transactions of its own. */
 	void (*tick)(struct store *st, void *arg);
-	/* Between groups, after each tick, then after each group and while
-	 * no operation waits, for as long as it returns 1: one short slice
-	 * of the work a tick planned (a transaction of its own). 0: nothing
-	 * left until the next tick. At stop it runs until it returns 0,
-	 * before and after the last tick. */
+	/* Between groups, once no operation came for WRITER_IDLE_STEP_US
+	 * after a tick or a group, then while none waits, for as long as it
+	 * returns 1: one short slice of the work a tick planned (a
+	 * transaction of its own; pre_commit may do the same work in the
+	 * groups meanwhile). 0: nothing left until the next tick. At stop it
+	 * runs until it returns 0, before and after the last tick. */
 	int (*step)(struct store *st, void *arg);
 	int tick_ms;
 	void *arg;
