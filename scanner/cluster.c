@@ -152,7 +152,7 @@ cluster_parse(const char *text, size_t len, const char *dir,
 		while (le > p && (le[-1] == ' ' || le[-1] == '\t' ||
 		    le[-1] == '\r'))
 			le--;
-		if (memchr(p, '\0', (size_t)(le - p)) != NULL) {
+		if (le > p && memchr(p, '\0', (size_t)(le - p)) != NULL) {
 			reason = "a NUL byte";
 			ret = -EINVAL;
 		} else if (!cluster_word(&p, le, word, sizeof(word)))
