@@ -233,6 +233,20 @@ scan_json_claim(const struct store_claim *cl, const char *token)
 	    cl->shop[0] ? json_string(cl->shop) : json_null());
 }
 
+/* The member tags a campaign's draw is for, as a JSON array. */
+static json_t *
+scan_json_scope(const struct campaign *c)
+{
+	json_t *arr = json_array();
+	char name[TAGS_NAME_MAX + 1];
+
+	for (size_t i = 0; arr != NULL && i < c->scope_tags.n; i++) {
+		tags_name(&c->scope_tags.tags[i], name);
+		json_array_append_new(arr, json_string(name));
+	}
+	return arr;
+}
+
 /* A draw's JSON: status, outcome, prize, claim. */
 json_t *
 scan_json_draw(const struct campaign *c, const struct draw_result *r)
@@ -251,5 +265,7 @@ scan_json_draw(const struct campaign *c, const struct draw_result *r)
 	if (obj != NULL && r->status == DRAW_REFUSED)
 		json_object_set_new(obj, "refusal", json_string(
 		    draw_refusal_words(c, r->refusal, false)));
+	if (obj != NULL && r->refusal == DRAW_REFUSE_SCOPE)
+		json_object_set_new(obj, "scope", scan_json_scope(c));
 	return obj;
 }

@@ -208,30 +208,13 @@ scan_draw_form(struct scan_loop *sl, struct http_req *req,
 	scan_draw_submit(sl, req, o, scan_draw_form_done, false);
 }
 
-/* The member tags a campaign's draw is for, as a JSON array. */
-static json_t *
-scan_json_scope(const struct campaign *c)
-{
-	json_t *arr = json_array();
-	char name[TAGS_NAME_MAX + 1];
-
-	for (size_t i = 0; arr != NULL && i < c->scope_tags.n; i++) {
-		tags_name(&c->scope_tags.tags[i], name);
-		json_array_append_new(arr, json_string(name));
-	}
-	return arr;
-}
-
 /* Sends the JSON answer of POST /api/v1/draws. */
 static void
 scan_api_draw_done(struct scan_loop *sl, struct scan_op *o)
 {
-	static const char *status[] = { "new", "repeat", "refused", "closed" };
 	const struct draw_result *r = &o->dres;
 	const struct campaign *c = o->drq.c;
-	const char *outcome;
 	json_t *obj;
-	int tier = 0;
 
 	if (o->op.ret < 0) {
 		scan_json_error(o->req, 503, "unavailable",
@@ -247,25 +230,18 @@ scan_api_draw_done(struct scan_loop *sl, struct scan_op *o)
 		    "\r\n");
 		return;
 	}
-	outcome = scan_draw_outcome(c, r, &tier);
 	o->req->log_event = o->ev.id;
 	o->req->log_verdict = "draw";
-	obj = json_pack("{s:I, s:s, s:s, s:s, s:o, s:I}", "event_id",
-	    (json_int_t)o->ev.id, "campaign", c->id, "status",
-	    status[r->status], "outcome", outcome, "prize",
-	    scan_json_prize(c, tier), "points_balance",
-	    (json_int_t)r->points_balance);
-	if (obj != NULL) {
-		json_object_set_new(obj, "claim", r->has_claim ?
-		    scan_json_claim(&r->claim, r->claim_token) : json_null());
-		if (r->status == DRAW_REFUSED)
-			json_object_set_new(obj, "refusal", json_string(
-			    draw_refusal_words(c, r->refusal, false)));
-		if (r->refusal == DRAW_REFUSE_SCOPE)
-			json_object_set_new(obj, "scope", scan_json_scope(c));
-		if (r->draw.seq != 0)
-			json_object_set_new(obj, "draw", json_integer(
-			    (json_int_t)r->draw.seq));
+	/* The draw's own fields, as every draw answer has them; "draw" only
+	 * for a draw made (a refusal has no sequence number). */
+	if ((obj = scan_json_draw(c, r)) != NULL) {
+		if (r->draw.seq == 0)
+			json_object_del(obj, "draw");
+		json_object_set_new(obj, "event_id",
+		    json_integer((json_int_t)o->ev.id));
+		json_object_set_new(obj, "campaign", json_string(c->id));
+		json_object_set_new(obj, "points_balance",
+		    json_integer((json_int_t)r->points_balance));
 		if (sl->srv->cfg.cluster != NULL)
 			json_object_set_new(obj, "node", json_integer(
 			    sl->srv->cfg.node));
