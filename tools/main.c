@@ -26,8 +26,8 @@ static const struct cli_cmd commands[] = {
 	{ "pack", "cases and pallets: load a packing table, unlink, show",
 	    cmd_pack },
 	{ "claim", "redeem or show a prize claim", cmd_claim },
-	{ "export", "scans, codes, batches, draws, claims for analysts (CSV, "
-	    "JSONL)", cmd_export },
+	{ "export", "scans, codes, batches, draws, claims, check-ins, "
+	    "visitors (CSV, JSONL, EPCIS)", cmd_export },
 	{ "report", "the brand's report over a period: HTML or JSON",
 	    cmd_report },
 	{ "admin", "tokens of the server's admin API (exports, reports, signals)",
