@@ -344,12 +344,14 @@ mb_start() {
 	BOOT=$(sed -n 's/^bootstrap: //p' "$T/run/mb.out")
 }
 
-# mb CMD: one command to the mock cluster of mb_start; waits for its "ok".
+# mb CMD: one command to the mock cluster of mb_start; waits (up to 30 s:
+# a sanitizer build on a loaded machine is slow to take brokers down) for
+# its "ok".
 mb() {
 	local n
 	n=$(grep -c '' "$T/run/mb.out")
 	echo "$*" >&7
-	poll 100 0.05 eval '[ "$(grep -c "" "$T/run/mb.out")" -gt '"$n"' ]' ||
+	poll 600 0.05 eval '[ "$(grep -c "" "$T/run/mb.out")" -gt '"$n"' ]' ||
 	    fail "mock_broker did not answer '$*'"
 	tail -1 "$T/run/mb.out" | grep -q '^ok ' ||
 	    fail "mock_broker: $* -> $(tail -1 "$T/run/mb.out")"
