@@ -11,7 +11,8 @@ replays every draw: sequence numbers 1..N, one online draw per code, the
 random number of each draw, its outcome under the tiers' odds with the
 stock replayed from zero (total and per local day; a daily_guarantee
 tier's odds of the moment from it), tickets opened once
-and only after they were issued. Exit status 0: the log is sound; 1: it
+and only after they were issued, and each grant of a check-in streak's
+prize (no randomness) to its tier exactly when the stock held one. Exit status 0: the log is sound; 1: it
 is not (the first failure is printed); 2: usage.
 """
 import argparse
@@ -123,7 +124,14 @@ class Replay:
         self.codes = {}          # serial -> [online seq, ticket state, opened at]
         self.next = 1
         self.wins = [0] * len(self.tiers)
-        self.count = {"online": 0, "open": 0, "refused": 0, "tickets": 0}
+        self.count = {"online": 0, "open": 0, "refused": 0, "tickets": 0, "grant": 0, "grant_miss": 0}
+        ck = cfg.get("checkin") or {}
+        streak = ck.get("streak") or {}
+        prize = (streak.get("reward") or {}).get("prize")
+        self.prize = next((i for i, x in enumerate(self.tiers) if x["id"] == prize), -1) if prize else -1
+        self.ck_stores = ck.get("stores", "all")
+        self.streak_store = streak.get("store")
+        self.granted = {}
 
     def day_of(self, t):
         if t < self.days[0] or t >= self.days[-1]:
@@ -154,6 +162,9 @@ class Replay:
             raise AuditError(f"seq {seq}: outcome {d['outcome']} is not tier {tier}")
         if d["day"] != max(day, 0):
             raise AuditError(f"seq {seq}: day: expected {max(day, 0)}, found {d['day']}")
+        if kind == "grant":
+            self.grant(d, seq, t, day, serial, outcome)
+            return
         code = self.codes.setdefault(serial, [0, 0, 0])
         if kind in ("online", "refused"):
             if not self.start <= t < self.end:
@@ -214,6 +225,37 @@ class Replay:
         self.count[kind] += 1
 
 
+    def grant(self, d, seq, t, day, serial, outcome):
+        """A check-in streak's prize, granted outright: its tier if the
+        replayed stock holds one, else no prize with the reason."""
+        if self.prize < 0:
+            raise AuditError(f"seq {seq}: a grant, but the campaign's streak has no prize")
+        if not self.start <= t < self.end:
+            raise AuditError(f"seq {seq}: time {d['time']} is outside the campaign")
+        shop = d["shop"]
+        if int(d["rnd"], 16) != 0 or d["ticket_seq"] is not None or not shop \
+                or (self.ck_stores != "all" and shop not in self.ck_stores) \
+                or (self.streak_store and shop != self.streak_store):
+            raise AuditError(f"seq {seq}: malformed grant")
+        if serial in self.granted:
+            raise AuditError(f"seq {seq}: serial {d['serial']} was granted before, at seq {self.granted[serial]}")
+        i = self.prize if self.in_stock(self.prize, day) else -1
+        reason = d["reason"]
+        if reason == "ledger_empty" and i >= 0:
+            i = -1
+        elif reason not in (None, "out_of_stock") or (reason == "out_of_stock") != (i < 0):
+            raise AuditError(f"seq {seq}: reason of a grant: expected {'out_of_stock' if i < 0 else None}, found {reason}")
+        want = i + 1 if i >= 0 else 0
+        if outcome != want or bool(d["claim"]) != (i >= 0) or d["points"] != 0:
+            raise AuditError(f"seq {seq}: grant: expected {self.name(want)}, found {self.name(outcome)}")
+        if i >= 0:
+            self.total[i] += 1
+            self.daily[(i, day)] = self.daily.get((i, day), 0) + 1
+            self.wins[i] += 1
+        self.granted[serial] = seq
+        self.count["grant" if i >= 0 else "grant_miss"] += 1
+
+
 def main():
     ap = argparse.ArgumentParser(description="Audit a scanloop draw log.")
     ap.add_argument("--seed", required=True, help="the revealed seed, 64 hex digits")
@@ -264,6 +306,7 @@ def main():
     print(f"campaign: {replay.id}")
     print(f"draws: {replay.next - 1} (online {c['online']}, openings {c['open']}, refused {c['refused']})")
     print(f"tickets: {c['tickets']}")
+    print(f"grants: {c['grant']} (out of stock {c['grant_miss']})")
     for t, w in zip(replay.tiers, replay.wins):
         print(f"wins {t['id']}: {w} of {t['total']}")
     print("audit: passed")

@@ -22,6 +22,7 @@ struct audit_code {
 	uint8_t ticket;			/* 0 none, 1 issued, 2 opened */
 	uint64_t seq;			/* its online draw */
 	uint64_t opened;		/* the opening of its ticket */
+	uint64_t granted;		/* its grant (a streak's prize) */
 };
 
 struct audit {
@@ -488,6 +489,83 @@ audit_refused(struct audit *a, const struct store_draw *d, int day)
 	return 0;
 }
 
+/*
+ * Replays a grant: a completed check-in streak's prize, given outright.
+ * No randomness: the tier is the campaign's streak prize, awarded when
+ * the replayed stock has it (total and today), else a miss whose reason
+ * says why (out_of_stock, or ledger_empty where the log had stock). Its
+ * serial is the check-in's (visitor, store, day), granted once; that a
+ * check-in completed a streak for it is audit_run_store's check.
+ */
+static int
+audit_grant(struct audit *a, const struct store_draw *d, int day)
+{
+	const struct campaign *c = a->c;
+	const struct campaign_checkin *ck = &c->checkin;
+	struct audit_code *e;
+	char why[160], sn[CODE_SERIAL_CHARS + 1];
+	int tier = ck->streak_reward.prize - 1;
+	unsigned want;
+
+	code_serial_text(d->serial, sn);
+	if (audit_window(a, d) < 0)
+		return -EINVAL;
+	if (tier < 0) {
+		audit_fail(a, "seq %" PRIu64 ": a grant, but the campaign's "
+		    "check-in streak has no prize", d->seq);
+		return -EINVAL;
+	}
+	if (d->rnd != 0 || d->ticket_seq != 0 || d->shop[0] == '\0' ||
+	    !campaign_checkin_store(ck, d->shop) || (ck->streak_store[0] &&
+	    strcmp(ck->streak_store, d->shop) != 0)) {
+		audit_fail(a, "seq %" PRIu64 ": a grant has rnd 0, no ticket and "
+		    "a store whose check-ins make the streak", d->seq);
+		return -EINVAL;
+	}
+	if ((e = audit_code_find(a, d->serial)) != NULL && e->granted != 0) {
+		audit_fail(a, "seq %" PRIu64 ": serial %s was granted before, at "
+		    "seq %" PRIu64 " (a streak's prize is granted once a day)",
+		    d->seq, sn, e->granted);
+		return -EINVAL;
+	}
+	if (!audit_in_stock(a, (size_t)tier, day, why, sizeof(why)))
+		tier = -1;
+	if (d->reason == DRAW_MISS_LEDGER && tier >= 0) {
+		snprintf(why, sizeof(why), "none left in the shared ledger");
+		tier = -1;
+	} else if (d->reason == DRAW_MISS_LEDGER || (d->reason != 0 &&
+	    d->reason != DRAW_MISS_STOCK) || (d->reason == DRAW_MISS_STOCK) !=
+	    (tier < 0)) {
+		audit_fail(a, "seq %" PRIu64 ": reason of the grant to serial %s: "
+		    "expected %s, found '%s'", d->seq, sn, tier < 0 ?
+		    "'out_of_stock'" : "none", drawlog_reason_name(d->reason) ?
+		    drawlog_reason_name(d->reason) : "none");
+		return -EINVAL;
+	}
+	want = tier >= 0 ? (unsigned)tier + 1 : STORE_OUTCOME_MISS;
+	if (d->outcome != want || (d->has_claim != 0) != (tier >= 0)) {
+		audit_fail(a, "seq %" PRIu64 ": the grant to serial %s: expected "
+		    "'%s'%s%s, found '%s' %s a claim", d->seq, sn,
+		    drawlog_outcome_name(c, want), tier < 0 ? ": " : " with a "
+		    "claim", tier < 0 ? why : "", drawlog_outcome_name(c,
+		    d->outcome), d->has_claim ? "with" : "without");
+		return -EINVAL;
+	}
+	if (audit_common(a, d, day, tier) < 0 ||
+	    (tier >= 0 && audit_take(a, d, (size_t)tier, day) < 0))
+		return -EINVAL;
+	if ((e = audit_code_add(a, d->serial)) == NULL) {
+		audit_fail(a, "out of memory");
+		return -EINVAL;
+	}
+	e->granted = d->seq;
+	if (tier >= 0)
+		a->sum.grants++;
+	else
+		a->sum.grant_misses++;
+	return 0;
+}
+
 /* Replays one entry. */
 int
 audit_feed(struct audit *a, const struct store_draw *d)
@@ -512,6 +590,8 @@ audit_feed(struct audit *a, const struct store_draw *d)
 		return audit_open(a, d, day);
 	case STORE_DRAW_REFUSED:
 		return audit_refused(a, d, day);
+	case STORE_DRAW_GRANT:
+		return audit_grant(a, d, day);
 	default:
 		audit_fail(a, "seq %" PRIu64 ": kind: unknown kind %u", d->seq,
 		    d->kind);
@@ -600,237 +680,4 @@ audit_check_days(const struct campaign *c, char *why, size_t whylen)
 			}
 	campaign_unref(fresh, __func__);
 	return ret;
-}
-
-/* ---- whole audits ---------------------------------------------------- */
-
-/* Checks the seed and the days, then makes the replay. */
-static int
-audit_prepare(struct audit_report *rep, const uint8_t seed[32],
-    struct audit **a)
-{
-	char why[256];
-	int ret;
-
-	*a = NULL;
-	if (!audit_commitment_ok(seed, rep->commitment)) {
-		char hex[65], want[65];
-		uint8_t h[32];
-
-		crypto_generichash(h, sizeof(h), seed, 32, NULL, 0);
-		sodium_bin2hex(hex, sizeof(hex), h, 32);
-		sodium_bin2hex(want, sizeof(want), rep->commitment, 32);
-		snprintf(rep->error, sizeof(rep->error), "seed: its BLAKE2b-256 "
-		    "is %.16s..., not the commitment %.16s...", hex, want);
-		return 0;
-	}
-	rep->days_checked = audit_check_days(rep->c, why, sizeof(why));
-	if (rep->days_checked == -ENOMEM)
-		return -ENOMEM;
-	if (rep->days_checked == 0) {
-		snprintf(rep->error, sizeof(rep->error), "day_starts: %s (the "
-		    "local days must follow the time zone; its data may also "
-		    "have changed since the load)", why);
-		return 0;
-	}
-	if ((ret = audit_new(rep->c, seed, a)) < 0)
-		return ret;
-	return 0;
-}
-
-/* Copies the replay's verdict into the report. */
-static void
-audit_conclude(struct audit_report *rep, struct audit *a, uint64_t expected)
-{
-	rep->expected = expected;
-	if (audit_finish(a, expected) < 0)
-		snprintf(rep->error, sizeof(rep->error), "%s", audit_error(a));
-	else
-		rep->passed = true;
-	rep->sum = *audit_summary_get(a);
-}
-
-/* Feeds one stored draw. */
-static int
-audit_store_cb(const struct store_draw *d, void *arg)
-{
-	return audit_feed(arg, d) < 0 ? 1 : 0;
-}
-
-/* Parses a log's configuration into rep->c. */
-static int
-audit_campaign(struct audit_report *rep, const char *config, size_t len)
-{
-	struct campaign_errors errs = { NULL, 0 };
-	int ret;
-
-	ret = campaign_parse(config, len, false, &rep->c, &errs);
-	if (ret == -EINVAL)
-		snprintf(rep->error, sizeof(rep->error), "config: %s",
-		    errs.n > 0 ? errs.msgs[0] : "does not parse");
-	campaign_errors_free(&errs);
-	return ret;
-}
-
-/* Audits from the store. */
-int
-audit_run_store(struct store_txn *t, const char *id, const uint8_t seed[32],
-    struct audit_report *rep)
-{
-	struct audit *a = NULL;
-	char why[AUDIT_MSG_MAX - 16];
-	int ret;
-
-	memset(rep, 0, sizeof(*rep));
-	if ((ret = campaign_load_txn(t, id, &rep->c, why, sizeof(why))) ==
-	    -EBADMSG) {
-		snprintf(rep->error, sizeof(rep->error), "config: %s", why);
-		return 0;
-	}
-	if (ret < 0)
-		return ret;
-	memcpy(rep->commitment, rep->c->hdr.commitment, 32);
-	if ((ret = audit_prepare(rep, seed, &a)) < 0 || a == NULL)
-		goto out;
-	ret = store_draw_foreach_txn(t, id, 1, audit_store_cb, a);
-	if (ret < 0)
-		goto out;
-	ret = 0;
-	audit_conclude(rep, a, rep->c->hdr.draws);
-out:
-	audit_free(a);
-	return ret;
-}
-
-/* Reads the header object of a log section into the report. */
-static int
-audit_jsonl_header(struct audit_report *rep, json_t *o, unsigned long line)
-{
-	const char *hex = json_string_value(json_object_get(o, "commitment"));
-	const char *camp;
-	json_t *cfg = json_object_get(o, "config");
-	char *text;
-	int ret;
-
-	if (hex == NULL || strlen(hex) != 64 || sodium_hex2bin(rep->commitment,
-	    32, hex, 64, NULL, NULL, NULL) != 0 || !json_is_object(cfg) ||
-	    !json_is_integer(json_object_get(o, "draws")) ||
-	    json_integer_value(json_object_get(o, "draws")) < 0) {
-		snprintf(rep->error, sizeof(rep->error), "line %lu: the campaign "
-		    "header needs commitment (64 hex digits), draws and config",
-		    line);
-		return -EINVAL;
-	}
-	rep->expected = (uint64_t)json_integer_value(json_object_get(o,
-	    "draws"));
-	if ((text = json_dumps(cfg, JSON_COMPACT | JSON_PRESERVE_ORDER)) == NULL)
-		return -ENOMEM;
-	ret = audit_campaign(rep, text, strlen(text));
-	free(text);
-	camp = json_string_value(json_object_get(o, "campaign"));
-	if (ret == 0 && (camp == NULL || strcmp(rep->c->id, camp) != 0)) {
-		snprintf(rep->error, sizeof(rep->error), "line %lu: the header "
-		    "names another campaign than its config", line);
-		ret = -EINVAL;
-	}
-	return ret;
-}
-
-/* Audits an exported JSONL log. */
-int
-audit_run_jsonl(FILE *f, const char *id, const uint8_t seed[32],
-    struct audit_report *rep)
-{
-	struct audit *a = NULL;
-	char *line = NULL, why[AUDIT_MSG_MAX - 64];
-	size_t cap = 0;
-	unsigned long lineno = 0;
-	bool inside = false, found = false;
-	ssize_t got;
-	int ret = 0;
-
-	memset(rep, 0, sizeof(*rep));
-	while ((got = getline(&line, &cap, f)) >= 0) {
-		const char *type, *camp;
-		struct store_draw d;
-		json_error_t jerr;
-		json_t *o;
-
-		lineno++;
-		while (got > 0 && (line[got - 1] == '\n' ||
-		    line[got - 1] == '\r'))
-			line[--got] = '\0';
-		if (got == 0)
-			continue;
-		if ((o = json_loadb(line, (size_t)got, JSON_REJECT_DUPLICATES,
-		    &jerr)) == NULL || !json_is_object(o)) {
-			json_decref(o);
-			if (!inside)
-				continue;
-			audit_fail(a, "line %lu: not a JSON object", lineno);
-			break;
-		}
-		type = json_string_value(json_object_get(o, "type"));
-		camp = json_string_value(json_object_get(o, "campaign"));
-		if (type != NULL && strcmp(type, "campaign") == 0) {
-			if (inside) {		/* the next campaign's section */
-				json_decref(o);
-				break;
-			}
-			if (camp == NULL || (id != NULL && strcmp(camp, id) != 0)) {
-				json_decref(o);
-				continue;
-			}
-			found = inside = true;
-			ret = audit_jsonl_header(rep, o, lineno);
-			json_decref(o);
-			if (ret == -EINVAL) {
-				ret = 0;
-				goto out;
-			}
-			if (ret < 0)
-				goto out;
-			if ((ret = audit_prepare(rep, seed, &a)) < 0 || a == NULL)
-				goto out;
-			continue;
-		}
-		if (!inside) {
-			json_decref(o);
-			continue;
-		}
-		if (type == NULL || strcmp(type, "draw") != 0 || camp == NULL ||
-		    strcmp(camp, rep->c->id) != 0) {
-			audit_fail(a, "line %lu: not a draw of campaign %s",
-			    lineno, rep->c->id);
-			json_decref(o);
-			break;
-		}
-		ret = drawlog_draw_from_json(rep->c, o, &d, why, sizeof(why));
-		json_decref(o);
-		if (ret < 0) {
-			ret = 0;
-			audit_fail(a, "line %lu: %s", lineno, why);
-			break;
-		}
-		if (audit_feed(a, &d) < 0)
-			break;
-	}
-	if (!found) {
-		ret = -ENOENT;
-		goto out;
-	}
-	if (a != NULL)
-		audit_conclude(rep, a, rep->expected);
-out:
-	free(line);
-	audit_free(a);
-	return ret;
-}
-
-/* Drops the report's reference. */
-void
-audit_report_free(struct audit_report *rep)
-{
-	campaign_unref(rep->c, __func__);
-	rep->c = NULL;
 }

@@ -39,6 +39,8 @@ struct audit_summary {
 	uint64_t misses;		/* online and opening misses */
 	uint64_t capped;		/* tier picked but out of stock: a miss */
 	uint64_t points;		/* points credited */
+	uint64_t grants;		/* streak prizes granted */
+	uint64_t grant_misses;		/* ... and not: no stock */
 	uint64_t wins[CAMPAIGN_TIERS_MAX];
 };
 

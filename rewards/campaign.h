@@ -66,10 +66,13 @@ struct campaign_tier {
 	uint32_t last_call_s;
 };
 
-/* What a check-in (or a streak of them) earns: points, a draw, or both. */
+/* What a check-in (or a streak of them) earns: points, a draw, or both;
+ * a streak may instead of the draw be granted a prize outright. */
 struct campaign_reward {
 	int64_t points;			/* 0: none */
 	bool draw;			/* one online draw */
+	int prize;			/* streaks: a tier granted (index + 1),
+					 * 0: none */
 };
 
 /* The "checkin" rules (docs/checkin.md): where check-ins count, what they

@@ -9,24 +9,58 @@
 #define CHECKIN_CAP_MAX 1000000000ULL
 #define CHECKIN_STREAK_MAX 366
 
-/* Parses a reward object {"points": N, "draw": true}. */
+/* Resolves a streak's "prize": an online tier with a claim (physical or
+ * coupon), granted outright, never beside a draw. */
 static void
-checkin_reward(json_t *v, const char *path, struct campaign_reward *r,
-    struct campaign_errors *e)
+checkin_prize(json_t *v, const char *field, const struct campaign *c,
+    struct campaign_reward *r, struct campaign_errors *e)
 {
-	static const char *const keys[] = { "points", "draw", NULL };
+	const char *id = json_string_value(v);
+	const struct campaign_tier *t;
+	size_t i;
+
+	if (!json_is_string(v)) {
+		campaign_err(e, field, "must be the id of a tier");
+		return;
+	}
+	for (i = 0; i < c->ntiers && strcmp(c->tiers[i].id, id) != 0; i++)
+		;
+	if (i == c->ntiers) {
+		campaign_err(e, field, "names tier %s, which is not in tiers",
+		    id);
+		return;
+	}
+	t = &c->tiers[i];
+	if (t->reveal != CAMPAIGN_ONLINE)
+		campaign_err(e, field, "names tier %s, which reveals at_store "
+		    "(a prize is granted online, with its claim)", id);
+	else if (t->kind == CAMPAIGN_POINTS)
+		campaign_err(e, field, "names tier %s, a points tier: give the "
+		    "points as checkin.streak.reward.points instead", id);
+	else
+		r->prize = (int)i + 1;
+}
+
+/* Parses a reward object {"points": N, "draw": true}, and for a streak
+ * also {"prize": TIER}. */
+static void
+checkin_reward(json_t *v, const char *path, const struct campaign *c,
+    bool streak, struct campaign_reward *r, struct campaign_errors *e)
+{
+	static const char *const keys[] = { "points", "draw", "prize", NULL };
 	char field[96];
 	uint64_t n = 0;
-	json_t *d;
+	json_t *d, *p;
 
 	memset(r, 0, sizeof(*r));
 	if (v == NULL) {
-		campaign_err(e, path, "is required (points and/or draw)");
+		campaign_err(e, path, "is required (points and/or %s)",
+		    streak ? "draw or prize" : "draw");
 		return;
 	}
 	if (!json_is_object(v)) {
 		campaign_err(e, path, "must be an object with points and/or "
-		    "draw");
+		    "%s", streak ? "draw or prize" : "draw");
 		return;
 	}
 	campaign_known_keys(v, path, keys, e);
@@ -41,9 +75,19 @@ checkin_reward(json_t *v, const char *path, struct campaign_reward *r,
 		else
 			r->draw = json_is_true(d);
 	}
-	if (json_object_get(v, "points") == NULL && !r->draw &&
+	snprintf(field, sizeof(field), "%s.prize", path);
+	if ((p = json_object_get(v, "prize")) != NULL && !streak)
+		campaign_err(e, field, "is for checkin.streak.reward only (a "
+		    "prize granted for a completed streak)");
+	else if (p != NULL && r->draw)
+		campaign_err(e, field, "goes without \"draw\": true (the prize "
+		    "is granted, not drawn)");
+	else if (p != NULL)
+		checkin_prize(p, field, c, r, e);
+	if (json_object_get(v, "points") == NULL && !r->draw && p == NULL &&
 	    (d == NULL || json_is_boolean(d)))
 		campaign_err(e, path, "gives nothing: give points and/or "
+		    "%s", streak ? "\"draw\": true or a prize" :
 		    "\"draw\": true");
 }
 
@@ -85,9 +129,9 @@ campaign_store_ids(json_t *arr, const char *path, bool *all,
 
 /* Parses checkin.streak. */
 static void
-checkin_streak(json_t *v, struct campaign_checkin *ck,
-    struct campaign_errors *e)
+checkin_streak(json_t *v, struct campaign *c, struct campaign_errors *e)
 {
+	struct campaign_checkin *ck = &c->checkin;
 	static const char *const keys[] = { "days", "store", "reward", NULL };
 	uint64_t days = 0;
 
@@ -113,7 +157,7 @@ checkin_streak(json_t *v, struct campaign_checkin *ck,
 			    "which is not in checkin.stores", ck->streak_store);
 	}
 	checkin_reward(json_object_get(v, "reward"), "checkin.streak.reward",
-	    &ck->streak_reward, e);
+	    c, true, &ck->streak_reward, e);
 }
 
 /* Parses the "checkin" rules. */
@@ -138,12 +182,12 @@ campaign_checkin_parse(json_t *root, struct campaign *c,
 	campaign_known_keys(v, "checkin", keys, e);
 	campaign_store_ids(json_object_get(v, "stores"), "checkin.stores",
 	    &ck->all_stores, &ck->stores, &ck->nstores, e);
-	checkin_reward(json_object_get(v, "reward"), "checkin.reward",
-	    &ck->reward, e);
+	checkin_reward(json_object_get(v, "reward"), "checkin.reward", c,
+	    false, &ck->reward, e);
 	if (campaign_uint(v, "per_store_per_day", "checkin.per_store_per_day",
 	    1, CHECKIN_CAP_MAX, false, &cap, e))
 		ck->per_store_per_day = (uint32_t)cap;
-	checkin_streak(json_object_get(v, "streak"), ck, e);
+	checkin_streak(json_object_get(v, "streak"), c, e);
 }
 
 /* True when check-ins at a store count in the campaign's rules. */

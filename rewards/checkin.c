@@ -273,8 +273,60 @@ checkin_count(struct store_txn *t, const struct checkin_request *rq, int day)
 	return 0;
 }
 
+/* The serial of a check-in's draw: a hash of what makes it one, never a
+ * minted serial (those are random). */
+void
+checkin_serial(const uint8_t visitor[STORE_VISITOR_BYTES], const char *shop,
+    int day, int which, uint8_t out[STORE_SERIAL_BYTES])
+{
+	uint8_t tag[8];
+
+	for (int i = 0; i < 4; i++)
+		tag[i] = (uint8_t)((uint32_t)day >> (24 - 8 * i));
+	tag[4] = (uint8_t)which;
+	memcpy(tag + 5, "ck", 2);
+	tag[7] = 0;
+	checkin_hash(out, STORE_SERIAL_BYTES, NULL, CHECKIN_SERIAL_DOMAIN,
+	    visitor, STORE_VISITOR_BYTES, shop, strlen(shop));
+	for (int i = 0; i < 8; i++)
+		out[i] ^= tag[i];
+}
+
+/* The words of a streak's prize not granted. */
+const char *
+checkin_grant_text(const struct checkin_result *res, bool zh)
+{
+	const struct draw_result *g = &res->streak_grant;
+
+	if (!res->has_streak_grant || (g->status == DRAW_NEW &&
+	    g->draw.outcome != STORE_OUTCOME_MISS))
+		return NULL;
+	if (g->status == DRAW_RETRY)
+		return zh ? "连续打卡奖品暂时无法发放，本次打卡已记录。" :
+		    "The streak's prize cannot be given out just now; your "
+		    "check-in is recorded.";
+	return zh ? "连续打卡奖品已发完，本次未能发放。" :
+	    "The streak's prizes are all given out, so none could be given "
+	    "this time.";
+}
+
+/* A draw request for the check-in's serial of which. */
+static void
+checkin_draw_request(const struct checkin_request *rq, int day, int which,
+    struct draw_request *drq)
+{
+	memset(drq, 0, sizeof(*drq));
+	drq->c = rq->c;
+	checkin_serial(rq->visitor, rq->shop, day, which, drq->serial);
+	memcpy(drq->visitor, rq->visitor, STORE_VISITOR_BYTES);
+	memcpy(drq->net, rq->net, sizeof(drq->net));
+	drq->now = rq->now;
+	drq->claim_key = rq->claim_key;
+	drq->tallies = rq->tallies;
+}
+
 /* Gives a reward: points to the visitor, and a draw whose code is the
- * check-in's own serial (which = 0: the check-in's, 1: the streak's). */
+ * check-in's own serial (which: enum checkin_serial_of). */
 static int
 checkin_reward(struct store_txn *t, const struct checkin_request *rq,
     const struct campaign_reward *rw, int day, int which,
@@ -282,7 +334,6 @@ checkin_reward(struct store_txn *t, const struct checkin_request *rq,
 {
 	struct draw_request drq;
 	int64_t balance;
-	uint8_t tag[8];
 	int ret;
 
 	*drew = false;
@@ -296,30 +347,34 @@ checkin_reward(struct store_txn *t, const struct checkin_request *rq,
 	}
 	if (!rw->draw)
 		return 0;
-	memset(&drq, 0, sizeof(drq));
-	drq.c = rq->c;
-	/* One per visitor, store, day and reward: never a minted serial
-	 * (those are random, and this is a hash of what differs). */
-	for (int i = 0; i < 4; i++)
-		tag[i] = (uint8_t)((uint32_t)day >> (24 - 8 * i));
-	tag[4] = (uint8_t)which;
-	memcpy(tag + 5, "ck", 2);
-	tag[7] = 0;
-	checkin_hash(drq.serial, STORE_SERIAL_BYTES, NULL,
-	    CHECKIN_SERIAL_DOMAIN, rq->visitor, STORE_VISITOR_BYTES, rq->shop,
-	    strlen(rq->shop));
-	for (int i = 0; i < 8; i++)
-		drq.serial[i] ^= tag[i];
-	memcpy(drq.visitor, rq->visitor, STORE_VISITOR_BYTES);
-	memcpy(drq.net, rq->net, sizeof(drq.net));
-	drq.now = rq->now;
-	drq.claim_key = rq->claim_key;
-	drq.tallies = rq->tallies;
+	checkin_draw_request(rq, day, which, &drq);
 	if ((ret = draw_online_txn(t, &drq, dr)) < 0)
 		return ret;
 	/* With stock leased from PostgreSQL and none held yet, the draw
 	 * wrote nothing: the check-in counts, without a draw. */
 	*drew = dr->status != DRAW_RETRY;
+	return 0;
+}
+
+/* Grants the streak's prize, when it has one: one unit of its tier. */
+static int
+checkin_grant(struct store_txn *t, const struct checkin_request *rq, int day,
+    struct checkin_result *res)
+{
+	const struct campaign_reward *rw = &rq->c->checkin.streak_reward;
+	struct draw_request drq;
+	int ret;
+
+	if (rw->prize == 0)
+		return 0;
+	checkin_draw_request(rq, day, CHECKIN_SERIAL_PRIZE, &drq);
+	if ((ret = draw_grant_txn(t, &drq, rw->prize - 1, rq->shop,
+	    &res->streak_grant)) < 0)
+		return ret;
+	/* Leased stock and none held: the check-in counts, without it. */
+	res->has_streak_grant = true;
+	if (res->streak_grant.status == DRAW_NEW)
+		res->ck.streak_draw_seq = res->streak_grant.draw.seq;
 	return 0;
 }
 
@@ -490,8 +545,8 @@ checkin_txn(struct store_txn *t, const struct checkin_request *rq,
 	ck->streak = res->streak;
 	if (!c->checkin.reward.draw && (ret = checkin_count(t, rq, day)) < 0)
 		return ret;
-	if ((ret = checkin_reward(t, rq, &c->checkin.reward, day, 0,
-	    &res->draw, &res->has_draw, &ck->points)) < 0)
+	if ((ret = checkin_reward(t, rq, &c->checkin.reward, day,
+	    CHECKIN_SERIAL_REWARD, &res->draw, &res->has_draw, &ck->points)) < 0)
 		return ret;
 	if (res->has_draw && res->draw.status != DRAW_CLOSED) {
 		ck->draw_seq = res->draw.draw.seq;
@@ -500,8 +555,9 @@ checkin_txn(struct store_txn *t, const struct checkin_request *rq,
 	if (completed) {
 		ck->streak_rewarded = 1;
 		if ((ret = checkin_reward(t, rq, &c->checkin.streak_reward, day,
-		    1, &res->streak_draw, &res->has_streak_draw,
-		    &ck->points)) < 0)
+		    CHECKIN_SERIAL_STREAK, &res->streak_draw,
+		    &res->has_streak_draw, &ck->points)) < 0 ||
+		    (ret = checkin_grant(t, rq, day, res)) < 0)
 			return ret;
 		if (res->has_streak_draw)
 			ck->streak_draw_seq = res->streak_draw.draw.seq;

@@ -43,6 +43,13 @@ enum checkin_status {
 	CHECKIN_NO_STORE,	/* no such store, or revoked */
 };
 
+/* Whose serial a check-in's draw or grant has (checkin_serial). */
+enum checkin_serial_of {
+	CHECKIN_SERIAL_REWARD,		/* the check-in's reward's draw */
+	CHECKIN_SERIAL_STREAK,		/* the streak reward's draw */
+	CHECKIN_SERIAL_PRIZE,		/* the streak's prize, granted */
+};
+
 struct checkin_request {
 	struct campaign *c;		/* a campaign with check-in rules */
 	char shop[STORE_ID_MAX + 1];
@@ -69,6 +76,9 @@ struct checkin_result {
 	struct draw_result draw;	/* the reward's draw */
 	bool has_streak_draw;
 	struct draw_result streak_draw;	/* the streak reward's draw */
+	bool has_streak_grant;		/* the streak's prize was granted or
+					 * (status DRAW_RETRY) could not be */
+	struct draw_result streak_grant;
 	int64_t points_balance;
 };
 
@@ -81,6 +91,13 @@ void checkin_store_sig(const uint8_t key[32], const char *shop,
  * time. */
 bool checkin_store_sig_ok(const uint8_t key[32], const char *shop,
     const char *sig, size_t len);
+/* The serial a check-in's draw or grant draws with: one per visitor,
+ * store, local day and which (enum checkin_serial_of). */
+void checkin_serial(const uint8_t visitor[STORE_VISITOR_BYTES],
+    const char *shop, int day, int which, uint8_t out[STORE_SERIAL_BYTES]);
+/* The words of a streak's prize that was not granted (res->streak_grant
+ * a miss or DRAW_RETRY), or NULL when it was (or there is none). */
+const char *checkin_grant_text(const struct checkin_result *res, bool zh);
 /* The words of a status (a refusal's from draw_refusal_text), for people. */
 const char *checkin_status_text(const struct checkin_result *r, bool zh);
 /* A status's machine name: "new", "already", "outside", ... */

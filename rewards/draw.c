@@ -330,7 +330,7 @@ draw_entry(struct store_draw *d, struct store_campaign *hdr,
 	d->day = day < 0 ? 0 : (uint32_t)day;
 	memcpy(d->serial, serial, STORE_SERIAL_BYTES);
 	memcpy(d->visitor, visitor, STORE_VISITOR_BYTES);
-	if (kind != STORE_DRAW_REFUSED)
+	if (kind == STORE_DRAW_ONLINE || kind == STORE_DRAW_OPEN)
 		d->rnd = draw_random(hdr->seed, c->id, serial, d->seq, kind);
 }
 
@@ -531,6 +531,58 @@ draw_online_txn(struct store_txn *t, const struct draw_request *rq,
 	    (ret = tallies_draw_add(tl, t, c->id, d)) < 0 ||
 	    (ret = tallies_header_put(tl, t, &hdr)) < 0 ||
 	    (ret = tags_draw_txn(t, rq->visitor, rq->now, tier >= 0)) < 0)
+		return ret;
+	res->status = DRAW_NEW;
+	return 0;
+}
+
+/* Grants a tier outright: stock as a draw's, no randomness, no limits. */
+int
+draw_grant_txn(struct store_txn *t, const struct draw_request *rq, int tier,
+    const char *shop, struct draw_result *res)
+{
+	const struct tallies *tl = rq->tallies;
+	const struct campaign *c = rq->c;
+	struct store_campaign hdr;
+	struct store_draw *d = &res->draw;
+	bool ok = false, retry = false, ledger = false;
+	int day, ret;
+
+	assert(tier >= 0 && (size_t)tier < c->ntiers);
+	memset(res, 0, sizeof(*res));
+	if ((ret = tallies_header_get(tl, t, c->id, &hdr)) < 0)
+		return ret == -ENOENT ? (res->status = DRAW_CLOSED, 0) : ret;
+	if (!campaign_running(&hdr, rq->now)) {
+		res->status = DRAW_CLOSED;
+		return 0;
+	}
+	day = campaign_day(c, rq->now);
+	if ((ret = draw_in_stock(t, tl, c, (size_t)tier, day, &ok, &retry,
+	    &ledger)) < 0)
+		return ret;
+	if (retry) {
+		/* Leased stock, none held now: nothing is written. */
+		res->status = DRAW_RETRY;
+		return 0;
+	}
+	draw_entry(d, &hdr, c, STORE_DRAW_GRANT, rq->serial, rq->visitor,
+	    rq->now, day);
+	snprintf(d->shop, sizeof(d->shop), "%s", shop);
+	d->outcome = STORE_OUTCOME_MISS;
+	if (ok) {
+		/* Its win counts in the store itself, as an opening's: the
+		 * server's write-back replays online draws only. */
+		if ((ret = draw_award(t, tl, &tallies_store, c, tier, day, d,
+		    &res->points_balance)) < 0 ||
+		    (ret = draw_add_claim(t, rq, d, tier, res)) < 0)
+			return ret;
+	} else
+		d->reason = (uint8_t)(ledger ? DRAW_MISS_LEDGER :
+		    DRAW_MISS_STOCK);
+	if ((ret = tallies_sum_add(tl, t, c->id, ok ? STORE_SUM_GRANTS :
+	    STORE_SUM_GRANTS_MISSED, 1)) < 0 ||
+	    (ret = tallies_draw_add(tl, t, c->id, d)) < 0 ||
+	    (ret = tallies_header_put(tl, t, &hdr)) < 0)
 		return ret;
 	res->status = DRAW_NEW;
 	return 0;

@@ -47,6 +47,9 @@ enum draw_refusal {
 	/* The visitor lacks a member tag the campaign's scope names: no
 	 * draw is made or logged, and the code keeps its draw. */
 	DRAW_REFUSE_SCOPE,
+	/* Not a refusal: the reason of a grant (a streak's prize) whose
+	 * tier had no stock left, in total or today: no prize. */
+	DRAW_MISS_STOCK,
 };
 
 struct draw_request {
@@ -117,6 +120,15 @@ int draw_lookup_txn(struct store_txn *t, const struct tallies *tl,
 int draw_open_txn(struct store_txn *t, const struct tallies *tl,
     const struct campaign *c, struct store_claim *cl, const char *shop,
     int64_t now, struct store_draw *opening, int64_t *points_balance)
+    __attribute__((warn_unused_result));
+/* Grants one unit of tier (index) outright, no randomness: rq's serial
+ * and visitor, at shop (a completed check-in streak's prize). Logs kind G
+ * with the outcome: the tier and its claim, or a miss for want of stock
+ * (reason DRAW_MISS_STOCK, or DRAW_MISS_LEDGER); status DRAW_RETRY when
+ * the stock is leased and none is held now (nothing written). Returns 0
+ * or a negative errno from the store. */
+int draw_grant_txn(struct store_txn *t, const struct draw_request *rq,
+    int tier, const char *shop, struct draw_result *res)
     __attribute__((warn_unused_result));
 /* Counts a logged online draw against the campaign's risk limits again,
  * as draw_online_txn counted it (net: draw_net_of() of its client): the

@@ -24,6 +24,8 @@ drawlog_kind_name(int kind)
 		return "open";
 	case STORE_DRAW_REFUSED:
 		return "refused";
+	case STORE_DRAW_GRANT:
+		return "grant";
 	default:
 		return "?";
 	}
@@ -42,6 +44,8 @@ drawlog_reason_name(int reason)
 		return "visitor_wins";
 	case DRAW_MISS_LEDGER:
 		return "ledger_empty";
+	case DRAW_MISS_STOCK:
+		return "out_of_stock";
 	default:
 		return NULL;
 	}
@@ -213,6 +217,8 @@ drawlog_draw_from_json(const struct campaign *c, json_t *o,
 		d->kind = STORE_DRAW_OPEN;
 	else if (strcmp(s, "refused") == 0)
 		d->kind = STORE_DRAW_REFUSED;
+	else if (strcmp(s, "grant") == 0)
+		d->kind = STORE_DRAW_GRANT;
 	else
 		BAD("kind");
 	if ((s = json_string_value(json_object_get(o, "serial"))) == NULL ||
@@ -247,11 +253,12 @@ drawlog_draw_from_json(const struct campaign *c, json_t *o,
 	if (!json_is_null(v)) {
 		if ((s = json_string_value(v)) == NULL)
 			BAD("reason");
-		for (d->reason = 1; d->reason <= DRAW_MISS_LEDGER;
+		for (d->reason = 1; d->reason <= DRAW_MISS_STOCK;
 		    d->reason++)
-			if (strcmp(s, drawlog_reason_name(d->reason)) == 0)
+			if (drawlog_reason_name(d->reason) != NULL &&
+			    strcmp(s, drawlog_reason_name(d->reason)) == 0)
 				break;
-		if (d->reason > DRAW_MISS_LEDGER)
+		if (d->reason > DRAW_MISS_STOCK)
 			BAD("reason");
 	}
 	v = json_object_get(o, "claim");

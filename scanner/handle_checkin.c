@@ -180,6 +180,34 @@ scan_apply_checkin(struct store_txn *t, struct writer_op *op)
 	return checkin_txn(t, &o->ckq, &o->ckr);
 }
 
+/* The streak's prize answer: granted with its claim, or why not. */
+static json_t *
+scan_json_grant(const struct campaign *c, const struct checkin_result *r,
+    bool zh)
+{
+	const struct draw_result *g = &r->streak_grant;
+	const char *why = checkin_grant_text(r, zh);
+	char url[4 + TOKEN_CLAIM_CHARS + 1];
+	json_t *obj, *claim = json_null();
+
+	if (g->has_claim && (claim = scan_json_claim(&g->claim,
+	    g->claim_token)) != NULL) {
+		snprintf(url, sizeof(url), "/C/%s", g->claim_token);
+		json_object_set_new(claim, "url", json_string(url));
+	}
+	obj = json_pack("{s:s, s:o, s:o, s:o}", "status", g->status ==
+	    DRAW_RETRY ? "unavailable" : why == NULL ? "granted" :
+	    g->draw.reason == DRAW_MISS_LEDGER ? "ledger_empty" :
+	    "out_of_stock", "draw", g->status == DRAW_RETRY ? json_null() :
+	    json_integer((json_int_t)g->draw.seq), "prize", scan_json_prize(c,
+	    c->checkin.streak_reward.prize), "claim", claim ? claim :
+	    json_null());
+	if (obj != NULL)
+		json_object_set_new(obj, "message", why != NULL ?
+		    json_string(why) : json_null());
+	return obj;
+}
+
 /* Answers a check-in once committed. */
 static void
 scan_api_checkin_done(struct scan_loop *sl, struct scan_op *o)
@@ -221,14 +249,17 @@ scan_api_checkin_done(struct scan_loop *sl, struct scan_op *o)
 		    json_integer(r->points_balance));
 	}
 	json_object_set_new(obj, "streak", ck->streak_days == 0 ? json_null() :
-	    json_pack("{s:i, s:i, s:o, s:b}", "days", (int)r->streak, "goal",
-	    (int)ck->streak_days, "store", ck->streak_store[0] ?
+	    json_pack("{s:i, s:i, s:o, s:b, s:o}", "days", (int)r->streak,
+	    "goal", (int)ck->streak_days, "store", ck->streak_store[0] ?
 	    json_string(ck->streak_store) : json_null(), "rewarded",
-	    r->ck.streak_rewarded != 0));
+	    r->ck.streak_rewarded != 0, "prize", scan_json_prize(c,
+	    ck->streak_reward.prize)));
 	json_object_set_new(obj, "draw", r->has_draw ?
 	    scan_json_draw(c, &r->draw) : json_null());
 	json_object_set_new(obj, "streak_draw", r->has_streak_draw ?
 	    scan_json_draw(c, &r->streak_draw) : json_null());
+	json_object_set_new(obj, "streak_prize", r->has_streak_grant ?
+	    scan_json_grant(c, r, o->lang == PAGE_LANG_ZH) : json_null());
 	if (r->status == CHECKIN_REFUSED)
 		json_object_set_new(obj, "refusal", json_string(
 		    draw_refusal_text(r->refusal, false)));

@@ -47,6 +47,9 @@ page_render_checkin(const struct page_checkin *p, struct buf *out)
 	    " data-err=\"打卡失败，请稍后再试。\""
 	    " data-net=\"网络错误，请检查网络后重试。\""
 	    " data-streak=\"连续打卡进度：{n}/{N} 天\""
+	    " data-streakz=\"连续打卡进度：{n}/{N} 天 → {z}\""
+	    " data-grant=\"连续打卡奖励：{z}\""
+	    " data-link=\"领奖链接（出示给店员核销）\""
 	    " data-pts=\"获得 {p} 积分，当前余额 {b}。\""
 	    " data-win=\"抽奖结果：{z}\" data-claim=\"领奖码：{c}\">\n",
 	    " data-wait=\"Checking in…\" data-locating=\"Finding your "
@@ -59,6 +62,9 @@ page_render_checkin(const struct page_checkin *p, struct buf *out)
 	    " data-net=\"Network error. Please check the connection and try "
 	    "again.\""
 	    " data-streak=\"Streak: {n} of {N} days\""
+	    " data-streakz=\"Streak: {n} of {N} days → {z}\""
+	    " data-grant=\"Your streak's prize: {z}\""
+	    " data-link=\"Claim link (show it to the staff)\""
 	    " data-pts=\"{p} points added; your balance is {b}.\""
 	    " data-win=\"Your draw: {z}\" data-claim=\"Claim code: {c}\">\n"));
 	put(&o, TR(lang,

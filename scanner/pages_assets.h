@@ -293,8 +293,10 @@ static_assert(sizeof(page_staff_script) < 4095,
  * tap of #ckb asks for the position and POSTs {"store", "sig", "lat",
  * "lon", "accuracy", "lang"} to /api/v1/checkins, or #ckxb the typed
  * exemption code instead of the position; it writes the answer's message
- * (in the page's language), the streak's progress, the points and a
- * draw's prize and claim code into #ckm with textContent only. On the
+ * (in the page's language), the streak's progress (toward its prize, by
+ * name), the points, a draw's prize and claim code, and a streak prize's
+ * claim code and link (/C/{TOKEN}, the staff's) into #ckm with
+ * textContent only. On the
  * staff page (#xs) #xgo POSTs /api/v1/stores/me/checkin-code with the
  * store's token (kept in localStorage "scanloop.store", as the
  * redemption page keeps it) and shows the code and until when. */
@@ -319,16 +321,21 @@ static const char page_checkin_script[] =
     "function send(o){if(A(c,'store')){o.store=A(c,'store');"
     "o.sig=A(c,'sig')}o.lang=l;busy(true);say(m,[A(c,'wait')]);"
     "post('/api/v1/checkins',o).then(function(a){var j=a[1]||{},w=j.draw,"
-    "s=j.streak,L=[j.message||A(c,'err')];"
-    "if(s&&s.goal)L.push(A(c,'streak').replace('{n}',s.days)"
-    ".replace('{N}',s.goal));"
+    "s=j.streak,z=j.streak_prize,L=[j.message||A(c,'err')],k;"
+    "if(s&&s.goal)L.push(A(c,s.prize?'streakz':'streak')"
+    ".replace('{n}',s.days).replace('{N}',s.goal)"
+    ".replace('{z}',s.prize?s.prize.name:''));"
     "if(j.points)L.push(A(c,'pts').replace('{p}',j.points)"
     ".replace('{b}',j.points_balance));"
     "if(w&&w.prize&&w.prize.name)L.push(A(c,'win').replace('{z}',"
     "w.prize.name));"
     "if(w&&w.claim&&w.claim.text)L.push(A(c,'claim').replace('{c}',"
     "w.claim.text));"
-    "say(m,L,j.status!='new');busy(false)},"
+    "if(z){L.push(z.message||A(c,'grant').replace('{z}',z.prize.name));"
+    "if(z.claim)L.push(A(c,'claim').replace('{c}',z.claim.text))}"
+    "say(m,L,j.status!='new');"
+    "if(z&&z.claim){k=d.createElement('a');k.href=z.claim.url;"
+    "k.textContent=A(c,'link');m.appendChild(k)}busy(false)},"
     "function(){say(m,[A(c,'net')],1);busy(false)})}"
     "if(!n)b.hidden=true;"
     "b.addEventListener('click',function(){busy(true);"

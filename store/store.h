@@ -565,6 +565,8 @@ enum store_counter_kind {
 #define STORE_SUM_CLAIMS 5
 #define STORE_SUM_REDEEMED 6
 #define STORE_SUM_POINTS 7
+#define STORE_SUM_GRANTS 8		/* streak prizes granted */
+#define STORE_SUM_GRANTS_MISSED 9	/* ... and not, for want of stock */
 
 /* Reads a counter (0 if absent). */
 int store_counter_get_txn(struct store_txn *t, const char *campaign, int kind,
@@ -578,6 +580,8 @@ enum store_draw_kind {
 	STORE_DRAW_ONLINE = 'D',	/* a code drew online */
 	STORE_DRAW_OPEN = 'T',		/* a sealed ticket opened at a shop */
 	STORE_DRAW_REFUSED = 'R',	/* refused by a risk rule */
+	STORE_DRAW_GRANT = 'G',		/* a prize granted, not drawn (a
+					 * completed check-in streak's) */
 };
 #define STORE_OUTCOME_MISS 0		/* else tier index + 1 */
 #define STORE_OUTCOME_TICKET 0xFE	/* online: a sealed ticket issued */

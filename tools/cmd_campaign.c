@@ -436,6 +436,11 @@ campaign_show_txn(struct store_txn *t, const struct campaign *c, int64_t now)
 	printf("redeemed: %" PRIu64 "\n", campaign_sum(t, c->id,
 	    STORE_SUM_REDEEMED));
 	printf("points: %" PRIu64 "\n", campaign_sum(t, c->id, STORE_SUM_POINTS));
+	if (c->checkin.streak_reward.prize != 0)
+		printf("grants: %" PRIu64 " (streak prizes; %" PRIu64 " more "
+		    "found none in stock)\n", campaign_sum(t, c->id,
+		    STORE_SUM_GRANTS), campaign_sum(t, c->id,
+		    STORE_SUM_GRANTS_MISSED));
 	printf("log: %" PRIu64 " entries\n", h->draws);
 	return 0;
 }
@@ -592,6 +597,9 @@ campaign_audit_print(const struct audit_report *rep)
 	    PRIu64 ", refused %" PRIu64 ")\n", s->entries, s->online,
 	    s->openings, s->refused);
 	printf("tickets: %" PRIu64 "\n", s->tickets);
+	if (c->checkin.streak_reward.prize != 0)
+		printf("grants: %" PRIu64 " (streak prizes; %" PRIu64 " more "
+		    "found none in stock)\n", s->grants, s->grant_misses);
 	printf("misses: %" PRIu64 " (%" PRIu64 " of them because a tier was "
 	    "out of stock)\n", s->misses, s->capped);
 	for (size_t i = 0; i < c->ntiers; i++) {
