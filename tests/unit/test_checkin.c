@@ -1,7 +1,8 @@
 /* test_checkin.c — store check-ins in a temporary store: the campaign's
  * checkin rules, the store code's signature, the fence and the accuracy,
- * once a day, the per-store cap, the risk limits, exemption codes and
- * streaks across local midnights. */
+ * once a day, the per-store cap, the risk limits, exemption codes,
+ * streaks across local midnights and a streak's prize granted (its
+ * stock, claim, redemption and audit). */
 #include "draw_fixture.h"
 
 #include <errno.h>
@@ -12,6 +13,7 @@
 
 #include "common/earth.h"
 #include "common/tz.h"
+#include "rewards/audit.h"
 #include "rewards/checkin.h"
 #include "rewards/token.h"
 
@@ -510,6 +512,228 @@ test_scope(void **state)
 	assert_int_equal(d.draw.seq, 2);
 }
 
+/* A streak's prize: every mistake in it is named with its field. */
+static void
+test_prize_rules(void **state)
+{
+	static const struct {
+		const char *reward, *want;
+	} bad[] = {
+		{ "{\"prize\": \"zz\"}", "checkin.streak.reward.prize: names "
+		    "tier zz, which is not in tiers" },
+		{ "{\"prize\": \"pts\"}", "checkin.streak.reward.prize: names "
+		    "tier pts, a points tier" },
+		{ "{\"prize\": \"box\"}", "checkin.streak.reward.prize: names "
+		    "tier box, which reveals at_store" },
+		{ "{\"prize\": 1}", "checkin.streak.reward.prize: must be the "
+		    "id of a tier" },
+		{ "{\"prize\": \"mug\", \"draw\": true}",
+		    "checkin.streak.reward.prize: goes without \"draw\": true" },
+		{ "{}", "checkin.streak.reward: gives nothing: give points "
+		    "and/or \"draw\": true or a prize" },
+	};
+	json_t *root, *streak;
+	struct campaign *c;
+
+	(void)state;
+	if (!tz_known("Asia/Shanghai"))
+		skip();
+	c = tu_campaign_file("checkin-prize");
+	assert_int_equal(c->checkin.streak_reward.prize, 2);
+	assert_int_equal(c->checkin.streak_reward.points, 5);
+	assert_false(c->checkin.streak_reward.draw);
+	assert_int_equal(c->checkin.reward.prize, 0);
+	campaign_unref(c, __func__);
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		char path[TU_PATH_MAX];
+
+		assert_non_null(root = json_load_file(tu_fixture_path(path,
+		    "campaigns/checkin-prize.json"), 0, NULL));
+		streak = json_object_get(json_object_get(root, "checkin"),
+		    "streak");
+		json_object_set_new(streak, "reward", json_loads(bad[i].reward,
+		    0, NULL));
+		tu_campaign_expect(root, bad[i].want);
+		json_decref(root);
+	}
+	/* Only a streak is granted a prize. */
+	assert_non_null(root = json_loads("{\"points\": 1, \"prize\": "
+	    "\"mug\"}", 0, NULL));
+	{
+		char path[TU_PATH_MAX];
+		json_t *file = json_load_file(tu_fixture_path(path,
+		    "campaigns/checkin-prize.json"), 0, NULL);
+
+		assert_non_null(file);
+		json_object_set_new(json_object_get(file, "checkin"), "reward",
+		    root);
+		tu_campaign_expect(file, "checkin.reward.prize: is for "
+		    "checkin.streak.reward only");
+		json_decref(file);
+	}
+}
+
+/* Audits campaign "ckp" from the store; returns the report (freed). */
+static struct audit_report
+prize_audit(struct fixture *f)
+{
+	struct audit_report rep;
+	struct store_txn t;
+	uint8_t seed[32];
+
+	memset(seed, 3, sizeof(seed));	/* install()'s */
+	assert_int_equal(store_txn_begin(f->st, true, &t), 0);
+	assert_int_equal(audit_run_store(&t, "ckp", seed, &rep), 0);
+	store_txn_abort(&t);
+	audit_report_free(&rep);
+	if (!rep.passed)
+		print_message("# audit: %s\n", rep.error);
+	return rep;
+}
+
+/*
+ * Two visitors complete a three-day streak (across a local midnight) at
+ * s1; the coupon has a stock of one: the first is granted it with a
+ * claim, which a store redeems once; the second gets no prize, and says
+ * why. A second check-in that day grants nothing more. The audit passes
+ * from the store, and fails when the log holds a grant no check-in made.
+ */
+static void
+test_prize(void **state)
+{
+	struct fixture *f = *state;
+	int64_t first = at("2027-03-01T23:59:00+08:00");
+	struct checkin_result r[2];
+	struct audit_report rep;
+	struct store_campaign hdr;
+	struct store_draw d;
+	struct store_txn t;
+
+	install(f, "checkin-prize");
+	for (int day = 0; day < 3; day++) {
+		int64_t now = day == 0 ? first : first + 120000000LL +
+		    (day - 1) * DAY_US;
+
+		for (uint8_t v = 1; v <= 2; v++) {
+			r[v - 1] = ck_gps(f, "s1", v, v, now + v, 0, 5);
+			assert_int_equal(r[v - 1].status, CHECKIN_NEW);
+			assert_int_equal(r[v - 1].streak, day + 1);
+			assert_int_equal(r[v - 1].has_streak_grant, day == 2);
+			assert_false(r[v - 1].has_streak_draw);
+		}
+	}
+	/* The first: the coupon, its claim, its log entry. */
+	assert_int_equal(r[0].streak_grant.status, DRAW_NEW);
+	assert_int_equal(r[0].streak_grant.draw.kind, STORE_DRAW_GRANT);
+	assert_int_equal(r[0].streak_grant.draw.outcome, 2);
+	assert_int_equal(r[0].streak_grant.draw.rnd, 0);
+	assert_string_equal(r[0].streak_grant.draw.shop, "s1");
+	assert_true(r[0].streak_grant.has_claim);
+	assert_int_equal(r[0].streak_grant.claim.tier, 2);
+	assert_int_equal(r[0].ck.streak_draw_seq, r[0].streak_grant.draw.seq);
+	assert_int_equal(r[0].ck.points, 1 + 5);
+	assert_null(checkin_grant_text(&r[0], false));
+	/* The second: none left. */
+	assert_int_equal(r[1].streak_grant.status, DRAW_NEW);
+	assert_int_equal(r[1].streak_grant.draw.outcome, STORE_OUTCOME_MISS);
+	assert_int_equal(r[1].streak_grant.draw.reason, DRAW_MISS_STOCK);
+	assert_false(r[1].streak_grant.has_claim);
+	assert_int_equal(r[1].ck.streak_draw_seq, r[1].streak_grant.draw.seq);
+	assert_non_null(strstr(checkin_grant_text(&r[1], false),
+	    "all given out"));
+	assert_int_equal(counter(f, "ckp", STORE_COUNT_SUMMARY,
+	    STORE_SUM_GRANTS, 0), 1);
+	assert_int_equal(counter(f, "ckp", STORE_COUNT_SUMMARY,
+	    STORE_SUM_GRANTS_MISSED, 0), 1);
+	assert_int_equal(counter(f, "ckp", STORE_COUNT_SUMMARY,
+	    STORE_SUM_DRAWS, 0), 0);
+	/* Again that day, at another store: no second grant. */
+	r[0] = ck_gps(f, "s2", 1, 1, first + 120000000LL + DAY_US + 60000000,
+	    0, 5);
+	assert_int_equal(r[0].status, CHECKIN_NEW);
+	assert_int_equal(r[0].streak, 3);
+	assert_false(r[0].has_streak_grant);
+	assert_int_equal(header(f, "ckp").draws, 2);
+	rep = prize_audit(f);
+	assert_true(rep.passed);
+	assert_int_equal(rep.sum.grants, 1);
+	assert_int_equal(rep.sum.grant_misses, 1);
+	assert_int_equal(rep.sum.wins[1], 1);
+
+	/* A grant in the log that no check-in made fails the audit. */
+	hdr = header(f, "ckp");
+	assert_int_equal(store_txn_begin(f->st, false, &t), 0);
+	assert_int_equal(store_draw_get_txn(&t, "ckp", 2, &d), 0);
+	d.seq = ++hdr.draws;
+	d.serial[0] ^= 1;
+	d.time += 1000;
+	assert_int_equal(store_draw_add_txn(&t, "ckp", &d), 0);
+	assert_int_equal(store_campaign_put_txn(&t, &hdr, false), 0);
+	assert_int_equal(store_txn_commit(&t), 0);
+	rep = prize_audit(f);
+	assert_false(rep.passed);
+	assert_non_null(strstr(rep.error, "a grant without its check-in"));
+}
+
+/* The granted claim redeems once, like a won draw's. */
+static void
+test_prize_redeem(void **state)
+{
+	struct fixture *f = *state;
+	int64_t noon = at("2027-03-02T12:00:00+08:00");
+	char shop[TOKEN_SHOP_CHARS + 1];
+	struct checkin_result r;
+	struct redeem_result rr;
+
+	install(f, "checkin-prize");
+	for (int day = 0; day < 3; day++)
+		r = ck_gps(f, "s2", 1, 1, noon + day * DAY_US, 0, 5);
+	assert_true(r.streak_grant.has_claim);
+	fixture_shop(f, "s9", shop);
+	rr = tu_redeem(f->st, f->c, r.streak_grant.claim_token, shop,
+	    noon + 3 * DAY_US, claim_key);
+	assert_int_equal(rr.status, REDEEM_OK);
+	assert_string_equal(rr.claim.shop, "s9");
+	assert_int_equal(rr.claim.tier, 2);
+	rr = tu_redeem(f->st, f->c, r.streak_grant.claim_token, shop,
+	    noon + 3 * DAY_US + 1, claim_key);
+	assert_int_equal(rr.status, REDEEM_ALREADY);
+	assert_true(prize_audit(f).passed);
+}
+
+/* Leased stock (serve --pg) the node holds none of: the check-in counts
+ * and its streak is complete, but nothing is granted or logged. */
+static void
+test_prize_leased(void **state)
+{
+	struct fixture *f = *state;
+	int64_t noon = at("2027-03-02T12:00:00+08:00");
+	uint8_t subject[16] = { 1, STORE_LEASE_TAKEN };
+	struct checkin_result r;
+	struct store_txn t;
+
+	install(f, "checkin-prize");
+	/* The coupon leased, and all of it given back. */
+	assert_int_equal(store_txn_begin(f->st, false, &t), 0);
+	assert_int_equal(store_counter_add_txn(&t, "ckp", STORE_COUNT_LEASE,
+	    subject, 0, 1), 0);
+	subject[1] = STORE_LEASE_RETURNED;
+	assert_int_equal(store_counter_add_txn(&t, "ckp", STORE_COUNT_LEASE,
+	    subject, 0, 1), 0);
+	assert_int_equal(store_txn_commit(&t), 0);
+	for (int day = 0; day < 3; day++)
+		r = ck_gps(f, "s1", 1, 1, noon + day * DAY_US, 0, 5);
+	assert_int_equal(r.status, CHECKIN_NEW);
+	assert_int_equal(r.ck.streak_rewarded, 1);
+	assert_true(r.has_streak_grant);
+	assert_int_equal(r.streak_grant.status, DRAW_RETRY);
+	assert_int_equal(r.ck.streak_draw_seq, 0);
+	assert_non_null(strstr(checkin_grant_text(&r, false), "just now"));
+	assert_int_equal(header(f, "ckp").draws, 0);
+	assert_int_equal(stored(f), 3);
+	assert_true(prize_audit(f).passed);
+}
+
 int
 main(void)
 {
@@ -528,6 +752,13 @@ main(void)
 		    fixture_setup, fixture_teardown),
 		cmocka_unit_test_setup_teardown(test_scope, fixture_setup,
 		    fixture_teardown),
+		cmocka_unit_test(test_prize_rules),
+		cmocka_unit_test_setup_teardown(test_prize, fixture_setup,
+		    fixture_teardown),
+		cmocka_unit_test_setup_teardown(test_prize_redeem,
+		    fixture_setup, fixture_teardown),
+		cmocka_unit_test_setup_teardown(test_prize_leased,
+		    fixture_setup, fixture_teardown),
 	};
 
 	tu_init();
