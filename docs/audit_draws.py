@@ -304,7 +304,9 @@ def main():
         return 1
     c = replay.count
     print(f"campaign: {replay.id}")
-    print(f"draws: {replay.next - 1} (online {c['online']}, openings {c['open']}, refused {c['refused']})")
+    grants = c["grant"] + c["grant_miss"]
+    print(f"draws: {replay.next - 1} (online {c['online']}, openings {c['open']}, refused {c['refused']}"
+          + (f", grants {grants})" if grants else ")"))
     print(f"tickets: {c['tickets']}")
     print(f"grants: {c['grant']} (out of stock {c['grant_miss']})")
     for t, w in zip(replay.tiers, replay.wins):

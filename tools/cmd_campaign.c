@@ -594,8 +594,11 @@ campaign_audit_print(const struct audit_report *rep)
 		printf("day_starts: not checked (time zone %s not installed)\n",
 		    c->tz);
 	printf("draws: %" PRIu64 " (online %" PRIu64 ", ticket openings %"
-	    PRIu64 ", refused %" PRIu64 ")\n", s->entries, s->online,
-	    s->openings, s->refused);
+	    PRIu64 ", refused %" PRIu64, s->entries, s->online, s->openings,
+	    s->refused);
+	if (s->grants + s->grant_misses != 0)
+		printf(", grants %" PRIu64, s->grants + s->grant_misses);
+	printf(")\n");
 	printf("tickets: %" PRIu64 "\n", s->tickets);
 	if (c->checkin.streak_reward.prize != 0)
 		printf("grants: %" PRIu64 " (streak prizes; %" PRIu64 " more "

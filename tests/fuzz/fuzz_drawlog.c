@@ -10,9 +10,9 @@
  * every check. Invariants: the audit answers 0, -ENOENT (no campaign in
  * the log) or -ENOMEM; its report has passed, or a non-empty error, never
  * both; a passed report counts every entry of the log, each once (online
- * draws, openings and refusals; wins, misses and tickets), no tier wins
- * more than its total, the points add up, and auditing the same log by
- * the campaign's id gives the same report. Every line of the input that
+ * draws, openings, refusals and grants; wins, misses and tickets), no
+ * tier wins more than its total, the points add up, and auditing the
+ * same log by the campaign's id gives the same report. Every line of the input that
  * drawlog_draw_from_json accepts for one of the sample campaigns (parsed
  * here as the CLI loads them) is written by drawlog_draw_json as JSON text
  * that reads back to the same struct store_draw, and writes the same text
@@ -82,7 +82,8 @@ dl_check_report(int ret, const struct audit_report *rep)
 	FUZZ_CHECK(rep->c != NULL);
 	FUZZ_CHECK(rep->days_checked == 1 || rep->days_checked == -ENOENT);
 	FUZZ_CHECK(s->entries == rep->expected);
-	FUZZ_CHECK(s->online + s->openings + s->refused == s->entries);
+	FUZZ_CHECK(s->online + s->openings + s->refused + s->grants +
+	    s->grant_misses == s->entries);
 	for (size_t i = 0; i < CAMPAIGN_TIERS_MAX; i++) {
 		const struct campaign_tier *t = campaign_tier_at(rep->c, i);
 
@@ -94,7 +95,8 @@ dl_check_report(int ret, const struct audit_report *rep)
 		if (t->kind == CAMPAIGN_POINTS)
 			points += s->wins[i] * (uint64_t)t->points;
 	}
-	FUZZ_CHECK(wins + s->misses + s->tickets == s->online + s->openings);
+	FUZZ_CHECK(wins + s->misses + s->tickets == s->online + s->openings +
+	    s->grants);
 	FUZZ_CHECK(s->openings <= s->tickets && s->tickets <= s->online);
 	FUZZ_CHECK(s->capped <= s->misses + s->tickets);
 	FUZZ_CHECK(s->points == points);

@@ -186,6 +186,12 @@ gen_campaign_parse(void)
 	    "\"per_store_per_day\":0,\"x\":1", NULL);
 	gen_campaign_edit("reject-checkin-reward-empty",
 	    "\"reward\":{\"points\":5,\"draw\":true}", "\"reward\":{}", NULL);
+	gen_campaign_edit("checkin-streak-prize", ",\"draw\":true}", "}",
+	    "\"reward\":{\"points\":50}", "\"reward\":{\"points\":50,"
+	    "\"prize\":\"cpn\"}", NULL);
+	gen_campaign_edit("reject-streak-prize", "\"reward\":{\"points\":50}",
+	    "\"reward\":{\"prize\":\"box\",\"draw\":true}",
+	    "\"draw\":true}", "\"prize\":\"cpn\"}", NULL);
 	gen_campaign_edit("daily-guarantee", "\"daily_cap\":2,\"odds\":300000,"
 	    "\"reveal\":\"at_store\"", "\"odds\":0,\"reveal\":\"at_store\","
 	    "\"daily_guarantee\":{\"per_day\":2,\"expected_openings\":30,"
