@@ -7,8 +7,11 @@
  * day, replaying the stock from zero. The replay also checks that the
  * sequence numbers run 1..N without a gap, that each code draws online
  * at most once, that each sealed ticket is opened at most once and only
- * after it was issued to the same code, and so that no tier ever exceeds
- * its total or daily cap. docs/draws.md describes the protocol and its
+ * after it was issued to the same code, that each grant of a check-in
+ * streak's prize (no randomness) has its tier exactly when the replayed
+ * stock held one, and so that no tier ever exceeds its total or daily
+ * cap. From the store (audit_run.c) each grant must also be the prize of
+ * the one check-in that completed its streak. docs/draws.md describes the protocol and its
  * limits; docs/audit_draws.py is an independent re-implementation.
  *
  * The exported JSON form of the log that audit_run_jsonl reads is
