@@ -119,7 +119,8 @@ assert j["points"] == 10 and j["points_balance"] == 10, j
 assert 25 < j["distance_m"] < 40, j
 assert j["draw"]["status"] == "new" and j["draw"]["outcome"] == "win", j
 assert j["draw"]["claim"]["token"], j
-assert j["streak"] == {"days": 1, "goal": 7, "store": None, "rewarded": False}, j'
+assert j["streak"] == {"days": 1, "goal": 7, "store": None, "rewarded": False,
+    "prize": None}, j'
 checkin "$V1" "\"lat\": $LAT, \"lon\": $LON, \"accuracy\": 5"
 check_json 'assert j["status"] == "already" and j["checkin"] is None, j'
 
@@ -153,17 +154,9 @@ serve_stop
 
 # 6. Seven local days in a row across a midnight in Shanghai (16:00 UTC):
 # the server's clock under faketime, restarted for each day.
-MID=$(python3 -c 'import time
-t = time.time() + 3600
-print(int((t - 16 * 3600) // 86400 + 1) * 86400 + 16 * 3600)')
 V5=$(visitor_new)
 for d in 0 1 2 3 4 5 6; do
-	if [ $d -eq 0 ]; then
-		at=$((MID - 60))
-	else
-		at=$((MID + 60 + (d - 1) * 86400))
-	fi
-	serve_start_at "+$((at - $(date +%s)))" --rate 0
+	serve_start_streak_day $d --rate 0
 	checkin "$V5" "\"lat\": $LAT, \"lon\": $LON, \"accuracy\": 5"
 	check_json "assert j['status'] == 'new', j
 assert j['streak']['days'] == $d + 1, j

@@ -61,18 +61,10 @@ checkin() {
 }
 
 # 2. Seven days in a row, across a midnight in Shanghai (16:00 UTC).
-MID=$(python3 -c 'import time
-t = time.time() + 3600
-print(int((t - 16 * 3600) // 86400 + 1) * 86400 + 16 * 3600)')
 V1=$(visitor_new)
 V2=$(visitor_new)
 for d in 0 1 2 3 4 5 6; do
-	if [ $d -eq 0 ]; then
-		at=$((MID - 60))
-	else
-		at=$((MID + 60 + (d - 1) * 86400))
-	fi
-	serve_start_at "+$((at - $(date +%s)))" --rate 0
+	serve_start_streak_day $d --rate 0
 	if [ $d -eq 0 ]; then
 		get "/K/s1/$SIG1?lang=en"
 		expect_code 200 "the store's page"
@@ -116,7 +108,7 @@ else:
 		expect_code 200 "the streak's coupon redeemed"
 		redeem "$CLAIM" "$S1"
 		expect_code 409 "the streak's coupon redeemed again"
-		REDEEMED=$(date -u -d "@$at" +%Y-%m)
+		REDEEMED=$(date -u -d "@$AT" +%Y-%m)
 	fi
 	serve_stop
 done

@@ -6,7 +6,8 @@
 # (campaign_write), visitor cookies (visitor_new), draws through the API
 # (draw_api) and through the page's form (page_form, draw_form), stores
 # and redemptions (store_add, redeem), the draw log (draws_csv,
-# draws_count), and running the server under faketime (serve_start_at).
+# draws_count), and running the server under faketime (serve_start_at,
+# serve_start_streak_day).
 
 . "$(dirname "${BASH_SOURCE[0]}")/../serve/lib.sh"
 
@@ -269,6 +270,24 @@ serve_start_at() {
 	shift
 	command -v faketime >/dev/null || fail "faketime is not installed"
 	SERVE_WRAP="faketime -f $at" serve_start "$@"
+}
+
+# serve_start_streak_day D [ARGS...]: serve_start_at the D-th (0-6) of
+# seven local days in a row across the midnight in Shanghai (16:00 UTC)
+# after the first call's hour: a minute before it for day 0, a minute
+# after each later local midnight; sets AT to that Unix time.
+serve_start_streak_day() {
+	local d=$1
+	shift
+	: "${STREAK_MID:=$(python3 -c 'import time
+t = time.time() + 3600
+print(int((t - 16 * 3600) // 86400 + 1) * 86400 + 16 * 3600)')}"
+	if [ "$d" -eq 0 ]; then
+		AT=$((STREAK_MID - 60))
+	else
+		AT=$((STREAK_MID + 60 + (d - 1) * 86400))
+	fi
+	serve_start_at "+$((AT - $(date +%s)))" "$@"
 }
 
 # sl_at OFFSET ARGS...: runs scanloop (via run) with its clock moved.
