@@ -371,8 +371,9 @@ checkin_grant(struct store_txn *t, const struct checkin_request *rq, int day,
 	if ((ret = draw_grant_txn(t, &drq, rw->prize - 1, rq->shop,
 	    &res->streak_grant)) < 0)
 		return ret;
-	/* Leased stock and none held: the check-in counts, without it. */
-	res->has_streak_grant = true;
+	/* Leased stock and none held (DRAW_RETRY): the check-in counts,
+	 * without it. */
+	res->has_streak_grant = res->streak_grant.status != DRAW_CLOSED;
 	if (res->streak_grant.status == DRAW_NEW)
 		res->ck.streak_draw_seq = res->streak_grant.draw.seq;
 	return 0;
