@@ -11,8 +11,9 @@
  * streak's prize (no randomness) has its tier exactly when the replayed
  * stock held one, and so that no tier ever exceeds its total or daily
  * cap. From the store (audit_run.c) each grant must also be the prize of
- * the one check-in that completed its streak. docs/draws.md describes the protocol and its
- * limits; docs/audit_draws.py is an independent re-implementation.
+ * the one check-in that completed its streak. docs/draws.md describes
+ * the protocol and its limits; docs/audit_draws.py is an independent
+ * re-implementation.
  *
  * The exported JSON form of the log that audit_run_jsonl reads is
  * drawlog.h's, the same that `scanloop export draws` writes, so the export

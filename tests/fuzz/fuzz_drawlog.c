@@ -12,11 +12,12 @@
  * both; a passed report counts every entry of the log, each once (online
  * draws, openings, refusals and grants; wins, misses and tickets), no
  * tier wins more than its total, the points add up, and auditing the
- * same log by the campaign's id gives the same report. Every line of the input that
- * drawlog_draw_from_json accepts for one of the sample campaigns (parsed
- * here as the CLI loads them) is written by drawlog_draw_json as JSON text
- * that reads back to the same struct store_draw, and writes the same text
- * again; a refused line names its field. Nothing leaks.
+ * same log by the campaign's id gives the same report. Every line of the
+ * input that drawlog_draw_from_json accepts for one of the sample
+ * campaigns (parsed here as the CLI loads them) is written by
+ * drawlog_draw_json as JSON text that reads back to the same struct
+ * store_draw, and writes the same text again; a refused line names its
+ * field. Nothing leaks.
  */
 #include "fuzz.h"
 #include "rewards/audit.h"
