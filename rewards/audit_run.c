@@ -166,7 +166,7 @@ audit_grants_txn(struct store_txn *t, struct audit_report *rep)
 	if ((ret = store_checkin_foreach_txn(t, 0, audit_grant_checkin_cb,
 	    &w)) < 0)
 		goto out;
-	if (ret == 0) {
+	if (ret == 0 && w.n > 0) {	/* qsort takes no NULL, even for 0 */
 		qsort(w.seqs, w.n, sizeof(*w.seqs), audit_seq_cmp);
 		for (size_t i = 1; i < w.n && ret == 0; i++)
 			if (w.seqs[i] == w.seqs[i - 1]) {
