@@ -8,6 +8,8 @@
 //   SL_LAT, SL_LON  where sh-1 is (radius 150 m)
 //   SL_TOKEN     sh-1's API token (for the staff's check-in code)
 //   SL_PRIZE     the prize's name
+//   SL_COUPON    the name of the two-day streak's prize (a coupon)
+//   SL_VISITOR   a visitor id (sl_vid) that checked in yesterday
 //   SL_OUT, SL_RESULT, CHROMIUM  as for the other browser tests
 //
 // A phone (zh-CN) in the store opens the store's code: the check-in card
@@ -18,7 +20,11 @@
 // today". A phone 2 km away is told it is not at the store. The staff page
 // (English) issues an exemption code with the store's token; a phone that
 // refuses location checks in with it (checkin-code-en.png); a second phone
-// with the same code is refused. No request leaves the origin.
+// with the same code is refused. Each new check-in shows the progress
+// toward the streak's coupon by name; the visitor who checked in
+// yesterday (its cookie set) completes the streak and is shown the coupon,
+// its claim code and the claim link (checkin-streak-zh.png). No request
+// leaves the origin.
 import { harness, phoneContext, WAIT_MS } from './harness.mjs';
 
 const h = harness('browser_checkin', 'run_checkin.sh');
@@ -30,6 +36,8 @@ const lat = Number(need('SL_LAT'));
 const lon = Number(need('SL_LON'));
 const token = need('SL_TOKEN');
 const prize = need('SL_PRIZE');
+const coupon = need('SL_COUPON');
+const visitor = need('SL_VISITOR');
 
 // Taps a button and waits for the check-in POST's answer (JSON).
 async function tapCheckin(page, sel) {
@@ -78,6 +86,8 @@ async function inside(browser) {
 	    `points not shown: ${JSON.stringify(lines)}`);
 	check(lines.some((l) => l.includes(prize)),
 	    `prize not shown: ${JSON.stringify(lines)}`);
+	check(lines.includes(`连续打卡进度：1/2 天 → ${coupon}`),
+	    `streak progress not shown: ${JSON.stringify(lines)}`);
 	const claim = lines.find((l) => l.startsWith('领奖码：'));
 	check(/^领奖码：[A-Z2-7]{4}(-[A-Z2-7]{4}){5}$/.test(claim || ''),
 	    `claim code not shown: ${JSON.stringify(lines)}`);
@@ -149,4 +159,36 @@ async function exemption(browser) {
 	await staff.close();
 }
 
-h.main([inside, outside, exemption], 'checkin-failure.png');
+// The visitor who checked in yesterday: today completes the streak, and
+// its coupon is granted with a claim code and link.
+async function streak(browser) {
+	const geo = { latitude: lat, longitude: lon, accuracy: 20 };
+	const ctx = await phoneContext(browser,
+	    { geolocation: geo, permissions: ['geolocation'] });
+	await ctx.addCookies([{ name: 'sl_vid', value: visitor, url: base }]);
+	const page = await ctx.newPage();
+	h.current = page;
+	watch(page, 'store page, the streak');
+	await page.goto(base + store, { waitUntil: 'load' });
+	await page.locator('#ck').waitFor({ state: 'visible' });
+	const a = await tapCheckin(page, '#ckb');
+	const g = a.body.streak_prize || {};
+	check(a.body.status === 'new' && g.status === 'granted' && g.claim,
+	    `streak: ${JSON.stringify(a.body)}`);
+	const lines = await message(page, `连续打卡奖励：${coupon}`);
+	check(lines.includes(`连续打卡进度：2/2 天 → ${coupon}`),
+	    `streak progress not shown: ${JSON.stringify(lines)}`);
+	check(lines.includes(`领奖码：${g.claim?.text}`),
+	    `streak claim code not shown: ${JSON.stringify(lines)}`);
+	const link = page.locator('#ckm a');
+	check(await link.getAttribute('href') === `/C/${g.claim?.token}` &&
+	    (await link.textContent()).includes('领奖链接'),
+	    `claim link: ${await link.evaluate((e) => e.outerHTML)}`);
+	await checkCsp(page, 'store page after the streak');
+	await shot(page, 'checkin-streak-zh.png');
+	result.streak_draw = g.draw;
+	result.streak_claim = g.claim?.token;
+	await ctx.close();
+}
+
+h.main([inside, outside, exemption, streak], 'checkin-failure.png');
