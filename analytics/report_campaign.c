@@ -41,6 +41,8 @@ report_draw_add(struct report *r, int k, const struct store_draw *d)
 			f->misses++;
 	} else if (d->kind == STORE_DRAW_OPEN)
 		f->opened++;
+	else if (d->kind == STORE_DRAW_GRANT && win)
+		f->grants++;
 	f->points += d->points;
 	if (!win)
 		return;

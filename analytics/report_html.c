@@ -504,6 +504,7 @@ rh_campaign(struct rh *h)
 	rh_row(h, "misses", f->misses, g->misses);
 	rh_row(h, "tickets", f->tickets, g->tickets);
 	rh_row(h, "opened", f->opened, g->opened);
+	rh_row(h, "grants", f->grants, g->grants);
 	rh_row(h, "refused", f->refused, g->refused);
 	rh_row(h, "points", f->points, g->points);
 	rh_row(h, "claims", f->claims, g->claims);

@@ -105,7 +105,7 @@ struct report_ck_shop {
 /* A campaign's figures in a period. */
 struct report_campaign_fig {
 	uint64_t draws;			/* online draws (tickets included) */
-	uint64_t wins, misses, tickets, opened, refused;
+	uint64_t wins, misses, tickets, opened, grants, refused;
 	uint64_t points;
 	uint64_t claims;		/* made in the period */
 	uint64_t claims_redeemed;	/* of those, redeemed by now */

@@ -215,6 +215,7 @@ rj_campaign(const struct report *r, int k)
 	rj_u64(o, "misses", f->misses);
 	rj_u64(o, "tickets", f->tickets);
 	rj_u64(o, "opened", f->opened);
+	rj_u64(o, "grants", f->grants);
 	rj_u64(o, "refused", f->refused);
 	rj_u64(o, "points", f->points);
 	rj_u64(o, "claims", f->claims);

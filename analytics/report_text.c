@@ -70,6 +70,7 @@ static const struct report_word report_words[] = {
 	{ "misses", "Misses", "未中奖" },
 	{ "tickets", "Sealed tickets issued", "到店开奖券" },
 	{ "opened", "Tickets opened", "已开奖券" },
+	{ "grants", "Prizes granted (check-in streaks)", "连续打卡直接发放" },
 	{ "refused", "Refused draws", "被拒抽奖" },
 	{ "points", "Points issued", "发放积分" },
 	{ "claims", "Claims", "兑奖凭证" },

@@ -9,9 +9,10 @@
 # name. The coupon has a stock of one: the first to complete is granted
 # it with its claim (token and link), the second gets no prize and the
 # reason. A store redeems the coupon once (a second time 409); `campaign
-# show`, `export draws` (kind grant) and `export checkins` (the grant's
-# seq) agree; the audit passes from the store and docs/audit_draws.py,
-# both fail a changed grant; the month's settlement lists the coupon.
+# show`, `export draws` (kind grant), `export checkins` (the grant's
+# seq) and the report (its grants) agree; the audit passes from the
+# store and docs/audit_draws.py, both fail a changed grant; the month's
+# settlement lists the coupon.
 . "$(dirname "$0")/lib.sh"
 rw_setup
 [ -e /usr/share/zoneinfo/Asia/Shanghai ] || skip "no tzdata (Asia/Shanghai)"
@@ -130,6 +131,15 @@ assert g1["outcome"] == "coupon10" and g1["claim"] and g1["reason"] is None, g1
 assert g2["outcome"] == "miss" and g2["claim"] is None, g2
 assert g2["reason"] == "out_of_stock", g2
 assert all(r["shop"] == "s1" and r["rnd"] == "0" * 16 for r in draws), draws
+PY
+sl_at "@$(date -d "@$((AT + 3600))" "+%F %T")" report --campaign ckp --json
+assert_rc 0 "report --campaign ckp: $ERR"
+python3 - "$OUT" <<'PY' || fail "the report's campaign: $OUT"
+import json, sys
+c = json.loads(sys.argv[1])["campaign"]
+assert (c["grants"], c["wins"], c["draws"], c["opened"]) == (1, 1, 0, 0), c
+t = {x["tier"]: x for x in c["tiers"]}["coupon10"]
+assert (t["awarded"], t["remaining"]) == (1, 0), t
 PY
 ok export checkins --campaign ckp
 python3 - "$OUT" "$SEQ1" "$SEQ2" <<'PY' || fail "export checkins: $OUT"

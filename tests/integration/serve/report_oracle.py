@@ -231,7 +231,7 @@ def campaign_figures(a, lo, hi):
     cfg = head["config"]
     tiers = cfg["tiers"]
     f = {"draws": 0, "wins": 0, "misses": 0, "tickets": 0, "opened": 0,
-         "refused": 0, "points": 0}
+         "grants": 0, "refused": 0, "points": 0}
     tf = [{"tier": t["id"], "stock": t["total"], "awarded": 0,
            "awarded_to_end": 0, "per_day": {}} for t in tiers]
     for d in draws:
@@ -250,6 +250,8 @@ def campaign_figures(a, lo, hi):
                 f["tickets"] += 1
             elif d["outcome"] == "miss":
                 f["misses"] += 1
+        elif d["kind"] == "grant":
+            f["grants"] += d["tier"] is not None
         else:
             f["opened"] += 1
         f["points"] += d["points"]
