@@ -22,7 +22,9 @@
  * A side that has to wait (the reader at a full ring, the writer at an
  * empty one) sleeps until the ring is half the other way, and is woken
  * only then: woken at every batch, the two took turns at every batch and
- * a tenth of an export's time went to sleeping and waking.
+ * a tenth of an export's time went to sleeping and waking. The ring holds
+ * 32 batches (about 3 MiB): with 8, an EPCIS export of 1,000,000 events
+ * still made 12,856 futex calls, with 32 it makes about 1,100.
  */
 #include "analytics/analytics_internal.h"
 
@@ -32,7 +34,7 @@
 #include <string.h>
 
 #define PIPE_BATCH 64
-#define PIPE_BATCHES 8
+#define PIPE_BATCHES 32
 #define PIPE_HALF (PIPE_BATCHES / 2)
 
 /* An event and its record, whose strings point into it; in EPCIS, the
