@@ -69,7 +69,13 @@ static char *
 escape_at(char *d, const char *s)
 {
 	static const char hex[] = "0123456789abcdef";
+	size_t n = strlen(s);
 
+	/* Mostly plain ASCII (an EPC, a visitor id), copied whole. */
+	if (output_json_plain(s, n)) {
+		memcpy(d, s, n);
+		return d + n;
+	}
 	for (; *s != '\0'; s++) {
 		unsigned char c = (unsigned char)*s;
 

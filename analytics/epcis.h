@@ -164,6 +164,9 @@ struct epcis_scan_memo {
 	char canon_head[64];		/* its canonical form, if fast */
 	size_t canon_head_len;		/* 0: the EPC takes the slow path */
 	bool ready;
+	bool utc_ready;			/* utc_text holds utc_sec */
+	int64_t utc_sec;		/* the last eventTime's second, UTC */
+	char utc_text[20];		/* ... as "2026-06-01T12:00:00" */
 	struct epcis_sha *sha;		/* the maker's digest context */
 };
 void epcis_scan_memo_free(struct epcis_scan_memo *m);

@@ -255,7 +255,18 @@ scan_prehash_fast(struct epcis_scan_memo *m, const struct scan_record *r,
 			return ret;
 		memcpy(m->off, s->off, sizeof(m->off));
 	}
-	output_format_time(ms * 1000, when);
+	/* The date and time of the second before, mostly the same. */
+	if (!m->utc_ready || m->utc_sec != ms / 1000) {
+		output_format_time(ms / 1000 * 1000000, when);
+		memcpy(m->utc_text, when, 19);
+		m->utc_sec = ms / 1000;
+		m->utc_ready = true;
+	}
+	memcpy(when, m->utc_text, 19);
+	when[19] = '.';
+	when[20] = (char)('0' + ms % 1000 / 100);
+	when[21] = (char)('0' + ms % 100 / 10);
+	when[22] = (char)('0' + ms % 10);
 	when[23] = 'Z';
 	if ((ret = buf_append(out, "eventType=ObjectEventeventTime=", 31)) < 0 ||
 	    (ret = buf_append(out, when, 24)) < 0 ||

@@ -327,6 +327,16 @@ output_plain(const uint8_t *p, size_t len, bool json, bool *quote)
 	return stop == 0;
 }
 
+/* True if JSON takes a text as it is: no byte to escape, none above
+ * 0x7f. */
+bool
+output_json_plain(const char *s, size_t len)
+{
+	bool quote;
+
+	return output_plain((const uint8_t *)s, len, true, &quote);
+}
+
 /* The first byte from p on (before end) whose class is not 0. */
 static inline const uint8_t *
 output_plain_run(const uint8_t *p, const uint8_t *end, const uint8_t *cls,

@@ -91,6 +91,9 @@ void output_row_commit(struct output *o, uint8_t *end);
  * repaired): at most 6 * len + 2 bytes. */
 uint8_t *output_text_put(enum output_format f, uint8_t *d, const char *s,
     size_t len);
+/* True if a JSON string holds a text as it is (no byte to escape, no
+ * byte above 0x7f), checked a word or 16 bytes at a time. */
+bool output_json_plain(const char *s, size_t len);
 /* At most 20 bytes. */
 uint8_t *output_u64_put(uint8_t *d, uint64_t v);
 /* A finite v as output_double writes it: at most 40 bytes. */

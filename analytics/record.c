@@ -10,6 +10,10 @@
 #include <string.h>
 #include <sys/socket.h>
 
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
+
 static const uint8_t record_zero[16];
 
 /* Starts a decoder. */
@@ -96,15 +100,35 @@ record_who(uint8_t flags)
 	return "human";
 }
 
-/* Writes a byte as two lowercase hex digits. */
-static char *
-record_hex(char *o, uint8_t b)
+/* Writes 16 bytes as 32 lowercase hex digits and a NUL. */
+static void
+record_hex16(const uint8_t in[16], char out[33])
 {
+#if defined(__SSE2__)
+	/* Each nibble to '0' + nibble, plus 'a' - '0' - 10 above 9. */
+	__m128i v = _mm_loadu_si128((const __m128i *)(const void *)in);
+	__m128i mask = _mm_set1_epi8(0x0f);
+	__m128i hi = _mm_and_si128(_mm_srli_epi16(v, 4), mask);
+	__m128i lo = _mm_and_si128(v, mask);
+	__m128i a = _mm_unpacklo_epi8(hi, lo), b = _mm_unpackhi_epi8(hi, lo);
+	__m128i nine = _mm_set1_epi8(9), zero = _mm_set1_epi8('0');
+	__m128i gap = _mm_set1_epi8('a' - '0' - 10);
+
+	a = _mm_add_epi8(_mm_add_epi8(a, zero),
+	    _mm_and_si128(_mm_cmpgt_epi8(a, nine), gap));
+	b = _mm_add_epi8(_mm_add_epi8(b, zero),
+	    _mm_and_si128(_mm_cmpgt_epi8(b, nine), gap));
+	_mm_storeu_si128((__m128i *)(void *)out, a);
+	_mm_storeu_si128((__m128i *)(void *)(out + 16), b);
+#else
 	static const char hex[] = "0123456789abcdef";
 
-	*o++ = hex[b >> 4];
-	*o++ = hex[b & 15];
-	return o;
+	for (int i = 0; i < 16; i++) {
+		out[2 * i] = hex[in[i] >> 4];
+		out[2 * i + 1] = hex[in[i] & 15];
+	}
+#endif
+	out[32] = '\0';
 }
 
 /* Writes an unsigned number below 1000 in decimal. */
@@ -164,7 +188,6 @@ record_decode_txn(struct record_decoder *d, const struct store_event *ev,
 	const struct store_batch *b = NULL;
 	const struct store_key *k = NULL;
 	bool parsed = memcmp(ev->serial, record_zero, STORE_SERIAL_BYTES) != 0;
-	char *o;
 	int ret;
 
 	r->event_id = ev->id;
@@ -194,10 +217,7 @@ record_decode_txn(struct record_decoder *d, const struct store_event *ev,
 	r->drawcode = (ev->flags & STORE_EVENT_F_DRAW) != 0;
 	record_ip(ev, r->ip);
 	if (memcmp(ev->visitor, record_zero, 16) != 0) {
-		o = r->visitor;
-		for (int i = 0; i < 16; i++)
-			o = record_hex(o, ev->visitor[i]);
-		*o = '\0';
+		record_hex16(ev->visitor, r->visitor);
 	} else
 		r->visitor[0] = '\0';
 	r->has_location = (ev->flags & STORE_EVENT_F_LOCATION) != 0;

@@ -71,6 +71,7 @@ test_prehash(void **state)
 	struct buf fast = { 0 }, slow = { 0 };
 	int steps[2] = { EPCIS_SCAN_STEP_CONSUMER, EPCIS_SCAN_STEP_INSPECTING };
 	int step = 0;
+	int64_t prev = 0;
 
 	(void)state;
 	memset(&memo, 0, sizeof(memo));
@@ -96,9 +97,13 @@ test_prehash(void **state)
 		PICK(serial, serials);
 		PICK(visitor, visitors);
 		PICK(verdict, verdicts);
-		r.time = tu_rand(10) == 0 ? -(int64_t)tu_rand(1000000) * 1000003 :
+		/* A third close after the one before: the same second, or
+		 * the next (the fast path keeps the second's text). */
+		r.time = i > 0 && tu_rand(3) == 0 ? prev + tu_rand(1500000) :
+		    tu_rand(10) == 0 ? -(int64_t)tu_rand(1000000) * 1000003 :
 		    tu_rand(20) == 0 ? INT64_C(253402300799999) + tu_rand(1000) :
 		    INT64_C(1780000000000000) + (int64_t)tu_rand(1000000000) * 997;
+		prev = r.time;
 		id = (uint64_t)tu_rand(UINT32_MAX) << 32 | tu_rand(UINT32_MAX);
 		snprintf(s.event, sizeof(s.event), tu_rand(8) == 0 ? "%05llu" :
 		    "%llu", (unsigned long long)(tu_rand(4) == 0 ? id :
