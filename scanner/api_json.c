@@ -166,6 +166,60 @@ scan_json_code_post(struct http_req *req, const char *must, json_t **code)
 	return root;
 }
 
+/* Skips JSON white space. */
+static const uint8_t *
+scan_json_ws(const uint8_t *p, const uint8_t *end)
+{
+	while (p < end && (*p == ' ' || *p == '\t' || *p == '\n' ||
+	    *p == '\r'))
+		p++;
+	return p;
+}
+
+/* Matches the literal s at *p (then white space); false if not there. */
+static bool
+scan_json_lit(const uint8_t **p, const uint8_t *end, const char *s)
+{
+	size_t n = strlen(s);
+
+	if ((size_t)(end - *p) < n || memcmp(*p, s, n) != 0)
+		return false;
+	*p = scan_json_ws(*p + n, end);
+	return true;
+}
+
+/*
+ * The body of a POST as an app sends it, {"code": "..."}, read without
+ * building a JSON tree: only an object whose one member is "code", a
+ * string of 1 to cap - 1 printable ASCII bytes without escapes. Any other
+ * body (escapes, more members, other bytes) returns false and goes the
+ * general way (scan_json_code_post), which also answers the errors; what
+ * this accepts, that reads the same (tests/fuzz/fuzz_api_json.c checks).
+ */
+bool
+scan_json_code_fast(const struct http_req *req, char *out, size_t cap)
+{
+	const uint8_t *p = req->body, *end = p + req->body_len, *s;
+
+	if (req->head.method != HTTP_METHOD_POST || req->body_len == 0 ||
+	    !scan_is_json_type(req->head.content_type))
+		return false;
+	p = scan_json_ws(p, end);
+	if (!scan_json_lit(&p, end, "{") || !scan_json_lit(&p, end,
+	    "\"code\"") || !scan_json_lit(&p, end, ":") || p == end ||
+	    *p++ != '"')
+		return false;
+	for (s = p; p < end && *p != '"'; p++)
+		if (*p < 0x20 || *p > 0x7e || *p == '\\')
+			return false;
+	if (p == end || p == s || (size_t)(p - s) >= cap)
+		return false;
+	memcpy(out, s, (size_t)(p - s));
+	out[p - s] = '\0';
+	p = scan_json_ws(p + 1, end);
+	return scan_json_lit(&p, end, "}") && p == end;
+}
+
 /* The first-scan object of the JSON answers. */
 json_t *
 scan_json_first(const struct store_code_scans *s)

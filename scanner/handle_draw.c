@@ -254,19 +254,26 @@ void
 scan_api_draw(struct scan_loop *sl, struct http_req *req,
     struct http_slice param)
 {
+	char fast[CODE_TEXT_MAX + 1];
+	const char *text = fast;
 	struct scan_op *o;
-	json_t *root, *code;
+	json_t *root = NULL, *code;
 
 	(void)param;
-	if ((root = scan_json_code_post(req,
-	    "\"code\" must be the code's URL or the draw code", &code)) == NULL)
-		return;
+	/* Apps send {"code": URL}: read without jansson (a draw's hot
+	 * path); anything else, and the errors, the general way. */
+	if (!scan_json_code_fast(req, fast, sizeof(fast))) {
+		if ((root = scan_json_code_post(req, "\"code\" must be the "
+		    "code's URL or the draw code", &code)) == NULL)
+			return;
+		text = json_string_value(code);
+	}
 	if ((o = scan_op_new(sl, req)) == NULL) {
 		json_decref(root);
 		scan_json_error(req, 503, "unavailable", "out of memory");
 		return;
 	}
-	if (!scan_draw_resolve(sl, req, o, json_string_value(code), true)) {
+	if (!scan_draw_resolve(sl, req, o, text, true)) {
 		json_decref(root);
 		scan_op_free(o);
 		return;

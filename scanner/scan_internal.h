@@ -350,6 +350,10 @@ const char *scan_draw_outcome(const struct campaign *c,
  * 400 with the message must) and returns NULL. */
 json_t *scan_json_code_post(struct http_req *req, const char *must,
     json_t **code);
+/* A POST's body {"code": "..."} read without a JSON tree: the code in
+ * out (cap bytes with its NUL), or false for any other body (then
+ * scan_json_code_post reads it, or answers its error). */
+bool scan_json_code_fast(const struct http_req *req, char *out, size_t cap);
 /* Reads lat, lon and accuracy; both coordinates or neither. */
 bool scan_json_location(json_t *obj, bool *has, double *lat, double *lon,
     float *accuracy, const char **why);
