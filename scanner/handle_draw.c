@@ -214,7 +214,6 @@ scan_api_draw_done(struct scan_loop *sl, struct scan_op *o)
 {
 	const struct draw_result *r = &o->dres;
 	const struct campaign *c = o->drq.c;
-	json_t *obj;
 
 	if (o->op.ret < 0) {
 		scan_json_error(o->req, 503, "unavailable",
@@ -233,20 +232,15 @@ scan_api_draw_done(struct scan_loop *sl, struct scan_op *o)
 	o->req->log_event = o->ev.id;
 	o->req->log_verdict = "draw";
 	/* The draw's own fields, as every draw answer has them; "draw" only
-	 * for a draw made (a refusal has no sequence number). */
-	if ((obj = scan_json_draw(c, r)) != NULL) {
-		if (r->draw.seq == 0)
-			json_object_del(obj, "draw");
-		json_object_set_new(obj, "event_id",
-		    json_integer((json_int_t)o->ev.id));
-		json_object_set_new(obj, "campaign", json_string(c->id));
-		json_object_set_new(obj, "points_balance",
-		    json_integer((json_int_t)r->points_balance));
-		if (sl->srv->cfg.cluster != NULL)
-			json_object_set_new(obj, "node", json_integer(
-			    sl->srv->cfg.node));
+	 * for a draw made (a refusal has no sequence number). Written as
+	 * text: no JSON tree on a draw's path. */
+	buf_reset(&sl->page);
+	if (scan_json_draw_answer(&sl->page, c, r, o->ev.id,
+	    sl->srv->cfg.cluster != NULL ? (int)sl->srv->cfg.node : 0) < 0) {
+		scan_json_error(o->req, 503, "unavailable", "out of memory");
+		return;
 	}
-	scan_json_visitor(o, obj);
+	scan_json_text_visitor(o, sl->page.data, sl->page.len);
 }
 
 /* POST /api/v1/draws {"code": …}: the draw for apps. */
