@@ -207,12 +207,13 @@ scan_json_lit(const uint8_t **p, const uint8_t *end, const char *s)
 bool
 scan_json_code_fast(const struct http_req *req, char *out, size_t cap)
 {
-	const uint8_t *p = req->body, *end = p + req->body_len, *s;
+	const uint8_t *p, *end, *s;
 
 	if (req->head.method != HTTP_METHOD_POST || req->body_len == 0 ||
 	    !scan_is_json_type(req->head.content_type))
 		return false;
-	p = scan_json_ws(p, end);
+	end = req->body + req->body_len;
+	p = scan_json_ws(req->body, end);
 	if (!scan_json_lit(&p, end, "{") || !scan_json_lit(&p, end,
 	    "\"code\"") || !scan_json_lit(&p, end, ":") || p == end ||
 	    *p++ != '"')
