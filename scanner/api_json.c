@@ -13,21 +13,29 @@ void
 scan_json(struct http_req *req, int status, json_t *obj, const char *extra)
 {
 	char *text = obj ? json_dumps(obj, JSON_COMPACT) : NULL;
-	char headers[256];
 
-	snprintf(headers, sizeof(headers), "Cache-Control: no-store\r\n"
-	    "X-Content-Type-Options: nosniff\r\n%s", extra ? extra : "");
 	json_decref(obj);
 	if (text == NULL) {
 		static const char oom[] = "{\"error\":\"unavailable\"}";
 
-		http_respond(req, 503, "application/json", headers, oom,
-		    sizeof(oom) - 1, true);
+		scan_json_text(req, 503, oom, sizeof(oom) - 1, extra);
 		return;
 	}
-	http_respond(req, status, "application/json", headers, text,
-	    strlen(text), false);
+	scan_json_text(req, status, text, strlen(text), extra);
 	free(text);
+}
+
+/* Answers with JSON text and extra headers (or NULL). */
+void
+scan_json_text(struct http_req *req, int status, const void *text,
+    size_t len, const char *extra)
+{
+	char headers[256];
+
+	snprintf(headers, sizeof(headers), "Cache-Control: no-store\r\n"
+	    "X-Content-Type-Options: nosniff\r\n%s", extra ? extra : "");
+	http_respond(req, status, "application/json", headers, text, len,
+	    false);
 }
 
 /* Answers a JSON error. */
@@ -166,6 +174,61 @@ scan_json_code_post(struct http_req *req, const char *must, json_t **code)
 	return root;
 }
 
+/* Skips JSON white space. */
+static const uint8_t *
+scan_json_ws(const uint8_t *p, const uint8_t *end)
+{
+	while (p < end && (*p == ' ' || *p == '\t' || *p == '\n' ||
+	    *p == '\r'))
+		p++;
+	return p;
+}
+
+/* Matches the literal s at *p (then white space); false if not there. */
+static bool
+scan_json_lit(const uint8_t **p, const uint8_t *end, const char *s)
+{
+	size_t n = strlen(s);
+
+	if ((size_t)(end - *p) < n || memcmp(*p, s, n) != 0)
+		return false;
+	*p = scan_json_ws(*p + n, end);
+	return true;
+}
+
+/*
+ * The body of a POST as an app sends it, {"code": "..."}, read without
+ * building a JSON tree: only an object whose one member is "code", a
+ * string of 1 to cap - 1 printable ASCII bytes without escapes. Any other
+ * body (escapes, more members, other bytes) returns false and goes the
+ * general way (scan_json_code_post), which also answers the errors; what
+ * this accepts, that reads the same (tests/fuzz/fuzz_api_json.c checks).
+ */
+bool
+scan_json_code_fast(const struct http_req *req, char *out, size_t cap)
+{
+	const uint8_t *p, *end, *s;
+
+	if (req->head.method != HTTP_METHOD_POST || req->body_len == 0 ||
+	    !scan_is_json_type(req->head.content_type))
+		return false;
+	end = req->body + req->body_len;
+	p = scan_json_ws(req->body, end);
+	if (!scan_json_lit(&p, end, "{") || !scan_json_lit(&p, end,
+	    "\"code\"") || !scan_json_lit(&p, end, ":") || p == end ||
+	    *p++ != '"')
+		return false;
+	for (s = p; p < end && *p != '"'; p++)
+		if (*p < 0x20 || *p > 0x7e || *p == '\\')
+			return false;
+	if (p == end || p == s || (size_t)(p - s) >= cap)
+		return false;
+	memcpy(out, s, (size_t)(p - s));
+	out[p - s] = '\0';
+	p = scan_json_ws(p + 1, end);
+	return scan_json_lit(&p, end, "}") && p == end;
+}
+
 /* The first-scan object of the JSON answers. */
 json_t *
 scan_json_first(const struct store_code_scans *s)
@@ -195,77 +258,47 @@ scan_json_time(int64_t us)
 	return json_string(when);
 }
 
+/* A value written by one of api_draw_json.c's writers, as a tree (null
+ * if it could not be made). */
+static json_t *
+scan_json_tree(struct buf *b, int ret)
+{
+	json_t *v = NULL;
+
+	if (ret == 0)
+		v = json_loadb((const char *)b->data, b->len,
+		    JSON_DECODE_ANY, NULL);
+	buf_free(b);
+	return v != NULL ? v : json_null();
+}
+
 /* The prize object of a tier, for JSON. */
 json_t *
 scan_json_prize(const struct campaign *c, int tier)
 {
-	const struct campaign_tier *t;
-	json_t *p;
+	struct buf b = { 0 };
 
-	if (c == NULL || tier < 1 || (size_t)tier > c->ntiers)
-		return json_null();
-	t = &c->tiers[tier - 1];
-	p = json_pack("{s:s, s:s, s:s}", "tier", t->id, "name", t->name, "kind",
-	    campaign_kind_name(t->kind));
-	if (p == NULL)
-		return json_null();
-	if (t->kind == CAMPAIGN_POINTS)
-		json_object_set_new(p, "points", json_integer(t->points));
-	if (t->kind == CAMPAIGN_COUPON) {
-		json_object_set_new(p, "face_value", json_string(t->face_value));
-		json_object_set_new(p, "currency", json_string(t->currency));
-		json_object_set_new(p, "condition", json_string(t->condition));
-	}
-	return p;
+	return scan_json_tree(&b, scan_json_prize_text(&b, c, tier));
 }
 
 /* The claim object, for JSON. */
 json_t *
 scan_json_claim(const struct store_claim *cl, const char *token)
 {
-	char text[TOKEN_CLAIM_TEXT_LEN + 1];
+	struct buf b = { 0 };
 
-	token_claim_text(token, text);
-	return json_pack("{s:s, s:s, s:b, s:o, s:o, s:o, s:o}", "token", token,
-	    "text", text, "ticket", cl->ticket, "created",
-	    scan_json_time(cl->created), "expires", scan_json_time(cl->expires),
-	    "redeemed", scan_json_time(cl->redeemed), "shop",
-	    cl->shop[0] ? json_string(cl->shop) : json_null());
+	return scan_json_tree(&b, scan_json_claim_text(&b, cl, token));
 }
 
-/* The member tags a campaign's draw is for, as a JSON array. */
-static json_t *
-scan_json_scope(const struct campaign *c)
-{
-	json_t *arr = json_array();
-	char name[TAGS_NAME_MAX + 1];
-
-	for (size_t i = 0; arr != NULL && i < c->scope_tags.n; i++) {
-		tags_name(&c->scope_tags.tags[i], name);
-		json_array_append_new(arr, json_string(name));
-	}
-	return arr;
-}
-
-/* A draw's JSON: status, outcome, prize, claim. */
+/* A draw's JSON: status, outcome, prize, claim, as a tree (loaded from
+ * scan_json_draw_text, the API's own writer). */
 json_t *
 scan_json_draw(const struct campaign *c, const struct draw_result *r)
 {
-	static const char *status[] = { "new", "repeat", "refused", "closed" };
-	int tier;
-	const char *outcome = scan_draw_outcome(c, r, &tier);
-	json_t *obj;
+	struct buf b = { 0 };
+	int ret = buf_puts(&b, "{");
 
-	obj = json_pack("{s:s, s:s, s:I, s:o}", "status", status[r->status],
-	    "outcome", outcome, "draw", (json_int_t)r->draw.seq, "prize",
-	    scan_json_prize(c, tier));
-	if (obj != NULL)
-		json_object_set_new(obj, "claim", r->has_claim ?
-		    scan_json_claim(&r->claim, r->claim_token) : json_null());
-	if (obj != NULL && r->status == DRAW_REFUSED)
-		json_object_set_new(obj, "refusal", json_string(
-		    draw_refusal_words(c, r->refusal, false)));
-	if (obj != NULL && r->refusal == DRAW_REFUSE_SCOPE)
-		json_object_set_new(obj, "scope", scan_json_scope(c));
-	return obj;
+	if (ret == 0 && (ret = scan_json_draw_text(&b, c, r, true)) == 0)
+		ret = buf_puts(&b, "}");
+	return scan_json_tree(&b, ret);
 }

@@ -214,7 +214,6 @@ scan_api_draw_done(struct scan_loop *sl, struct scan_op *o)
 {
 	const struct draw_result *r = &o->dres;
 	const struct campaign *c = o->drq.c;
-	json_t *obj;
 
 	if (o->op.ret < 0) {
 		scan_json_error(o->req, 503, "unavailable",
@@ -233,20 +232,15 @@ scan_api_draw_done(struct scan_loop *sl, struct scan_op *o)
 	o->req->log_event = o->ev.id;
 	o->req->log_verdict = "draw";
 	/* The draw's own fields, as every draw answer has them; "draw" only
-	 * for a draw made (a refusal has no sequence number). */
-	if ((obj = scan_json_draw(c, r)) != NULL) {
-		if (r->draw.seq == 0)
-			json_object_del(obj, "draw");
-		json_object_set_new(obj, "event_id",
-		    json_integer((json_int_t)o->ev.id));
-		json_object_set_new(obj, "campaign", json_string(c->id));
-		json_object_set_new(obj, "points_balance",
-		    json_integer((json_int_t)r->points_balance));
-		if (sl->srv->cfg.cluster != NULL)
-			json_object_set_new(obj, "node", json_integer(
-			    sl->srv->cfg.node));
+	 * for a draw made (a refusal has no sequence number). Written as
+	 * text: no JSON tree on a draw's path. */
+	buf_reset(&sl->page);
+	if (scan_json_draw_answer(&sl->page, c, r, o->ev.id,
+	    sl->srv->cfg.cluster != NULL ? (int)sl->srv->cfg.node : 0) < 0) {
+		scan_json_error(o->req, 503, "unavailable", "out of memory");
+		return;
 	}
-	scan_json_visitor(o, obj);
+	scan_json_text_visitor(o, sl->page.data, sl->page.len);
 }
 
 /* POST /api/v1/draws {"code": …}: the draw for apps. */
@@ -254,19 +248,26 @@ void
 scan_api_draw(struct scan_loop *sl, struct http_req *req,
     struct http_slice param)
 {
+	char fast[CODE_TEXT_MAX + 1];
+	const char *text = fast;
 	struct scan_op *o;
-	json_t *root, *code;
+	json_t *root = NULL, *code;
 
 	(void)param;
-	if ((root = scan_json_code_post(req,
-	    "\"code\" must be the code's URL or the draw code", &code)) == NULL)
-		return;
+	/* Apps send {"code": URL}: read without jansson (a draw's hot
+	 * path); anything else, and the errors, the general way. */
+	if (!scan_json_code_fast(req, fast, sizeof(fast))) {
+		if ((root = scan_json_code_post(req, "\"code\" must be the "
+		    "code's URL or the draw code", &code)) == NULL)
+			return;
+		text = json_string_value(code);
+	}
 	if ((o = scan_op_new(sl, req)) == NULL) {
 		json_decref(root);
 		scan_json_error(req, 503, "unavailable", "out of memory");
 		return;
 	}
-	if (!scan_draw_resolve(sl, req, o, json_string_value(code), true)) {
+	if (!scan_draw_resolve(sl, req, o, text, true)) {
 		json_decref(root);
 		scan_op_free(o);
 		return;

@@ -269,6 +269,16 @@ scan_json_visitor(struct scan_op *o, json_t *obj)
 	    sizeof(cookie)));
 }
 
+/* Answers 200 with JSON text, giving a new visitor its cookie. */
+void
+scan_json_text_visitor(struct scan_op *o, const void *text, size_t len)
+{
+	char cookie[160];
+
+	scan_json_text(o->req, 200, text, len, scan_cookie_header(o, cookie,
+	    sizeof(cookie)));
+}
+
 /* Answers with an HTML error page. */
 void
 scan_error_page(struct scan_loop *sl, struct http_req *req, int status,

@@ -254,6 +254,8 @@ void scan_page_headers(char *out, size_t cap, const uint8_t *visitor,
 /* Answers an operation's request 200 with obj (consumed), giving a new
  * visitor its cookie. */
 void scan_json_visitor(struct scan_op *o, json_t *obj);
+/* The same with JSON text. */
+void scan_json_text_visitor(struct scan_op *o, const void *text, size_t len);
 /* Answers with an HTML error page. */
 void scan_error_page(struct scan_loop *sl, struct http_req *req, int status,
     const char *extra);
@@ -350,6 +352,10 @@ const char *scan_draw_outcome(const struct campaign *c,
  * 400 with the message must) and returns NULL. */
 json_t *scan_json_code_post(struct http_req *req, const char *must,
     json_t **code);
+/* A POST's body {"code": "..."} read without a JSON tree: the code in
+ * out (cap bytes with its NUL), or false for any other body (then
+ * scan_json_code_post reads it, or answers its error). */
+bool scan_json_code_fast(const struct http_req *req, char *out, size_t cap);
 /* Reads lat, lon and accuracy; both coordinates or neither. */
 bool scan_json_location(json_t *obj, bool *has, double *lat, double *lon,
     float *accuracy, const char **why);
@@ -364,6 +370,27 @@ json_t *scan_json_claim(const struct store_claim *cl, const char *token);
 /* A draw's object: status, outcome, draw (its sequence number), prize,
  * claim (check-ins and groups). */
 json_t *scan_json_draw(const struct campaign *c, const struct draw_result *r);
+/* Answers with JSON text and extra headers (or NULL). */
+void scan_json_text(struct http_req *req, int status, const void *text,
+    size_t len, const char *extra);
+
+/* ---- api_draw_json.c: a draw's JSON as text -------------------------- */
+
+/* Appends the prize object of tier (1-based) of c, or null; 0 or
+ * -ENOMEM, as all below. */
+int scan_json_prize_text(struct buf *b, const struct campaign *c, int tier);
+/* Appends the claim object of a claim and its token. */
+int scan_json_claim_text(struct buf *b, const struct store_claim *cl,
+    const char *token);
+/* Appends a draw's members (no braces): status, outcome, draw (left out
+ * when with_seq is false and it has none), prize, claim, and for a
+ * refusal its words and the campaign's scope. */
+int scan_json_draw_text(struct buf *b, const struct campaign *c,
+    const struct draw_result *r, bool with_seq);
+/* Appends the answer of POST /api/v1/draws: the draw's members, event_id,
+ * campaign, points_balance and, when node > 0, node. */
+int scan_json_draw_answer(struct buf *b, const struct campaign *c,
+    const struct draw_result *r, uint64_t event_id, int node);
 
 /* ---- code_page.c: a code's page ------------------------------------- */
 

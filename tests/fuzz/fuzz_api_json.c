@@ -10,7 +10,10 @@
  * application/json is refused with the Content-Type message (415); an
  * empty body is refused otherwise; an accepted body is a JSON object
  * that jansson loads with duplicate keys refused, and that survives
- * dump and reload. The location's answer matches a reference of the
+ * dump and reload. scan_json_code_fast, the draw's reading of
+ * {"code": "..."} without a tree, accepts only bodies that jansson loads
+ * as an object whose one member "code" is the same string. The
+ * location's answer matches a reference of the
  * documented rules (docs/server.md 8.3, 8.4): each of lat, lon, accuracy
  * absent or null, or a finite number in [-90, 90], [-180, 180] and
  * [0, 1e7]; lat and lon both or neither; what it returns lies in range.
@@ -80,6 +83,22 @@ fuzz_location(json_t *obj)
 	}
 }
 
+/* Checks scan_json_code_fast against jansson's tree of the same body. */
+static void
+fuzz_code_fast(const struct http_req *req, json_t *root)
+{
+	char code[CODE_TEXT_MAX + 1];
+	json_t *v;
+
+	if (!scan_json_code_fast(req, code, sizeof(code)))
+		return;
+	FUZZ_CHECK(root != NULL && json_object_size(root) == 1);
+	v = json_object_get(root, "code");
+	FUZZ_CHECK(json_is_string(v) && json_string_length(v) > 0 &&
+	    json_string_length(v) <= CODE_TEXT_MAX);
+	FUZZ_CHECK(strcmp(json_string_value(v), code) == 0);
+}
+
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
@@ -101,6 +120,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	req.body = size > 1 ? (uint8_t *)(uintptr_t)(data + 1) : NULL;
 	req.body_len = size - 1;
 	root = scan_json_body(&req, &why);
+	fuzz_code_fast(&req, root);
 	if (ct != NULL && ct[0] != '\0' &&
 	    strncasecmp(ct, "application/json", 16) != 0) {
 		FUZZ_CHECK(root == NULL);
