@@ -9,6 +9,7 @@
 #define DRAWCACHE_INDEX 'D'		/* key kind of a code's draw */
 #define DRAWCACHE_HEADER 'H'		/* key kind of a campaign header */
 #define DRAWCACHE_DRAW_COUNTS 4		/* risk counts of one draw, at most */
+#define DRAWCACHE_EXPECT (1u << 17)	/* entries the table is sized for */
 
 /* Compared with memcmp (built zeroed): campaign first, so that a fold
  * writes each campaign's entries together and in key order. */
@@ -82,8 +83,9 @@ drawcache_new(struct drawcache **out)
 
 	if (dc == NULL)
 		return -ENOMEM;
+	/* A few seconds of draws, the counters they make, until folded. */
 	if ((ret = wbcache_new(sizeof(struct dc_key), sizeof(uint64_t),
-	    &dc->wb)) < 0) {
+	    DRAWCACHE_EXPECT, &dc->wb)) < 0) {
 		free(dc);
 		return ret;
 	}

@@ -27,8 +27,10 @@ summaries_new(uint64_t last_event, struct summaries **out)
 
 	if (sm == NULL)
 		return -ENOMEM;
+	/* The clean entries a fold keeps, and as many again changed. */
 	if ((ret = wbcache_new(STORE_SERIAL_BYTES,
-	    sizeof(struct store_code_scans), &sm->wb)) < 0) {
+	    sizeof(struct store_code_scans), 2 * SUMMARIES_MAX_CLEAN,
+	    &sm->wb)) < 0) {
 		free(sm);
 		return ret;
 	}

@@ -43,8 +43,10 @@ typedef int (*wbcache_load_fn)(void *val, const void *key, void *arg);
 typedef int (*wbcache_put_fn)(const void *key, const void *val, void *arg);
 
 /* Makes an empty cache of key_len-byte keys (compared and hashed whole,
- * at most 65535 bytes) and val_len-byte values. */
-int wbcache_new(size_t key_len, size_t val_len, struct wbcache **out)
+ * at most 65535 bytes) and val_len-byte values, its table sized for
+ * about expect entries (it holds any number). */
+int wbcache_new(size_t key_len, size_t val_len, size_t expect,
+    struct wbcache **out)
     __attribute__((warn_unused_result));
 /* Frees it and every entry. */
 void wbcache_free(struct wbcache *wb);

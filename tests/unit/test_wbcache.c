@@ -70,7 +70,7 @@ committed_cache(uint64_t count)
 {
 	struct wbcache *wb;
 
-	assert_int_equal(wbcache_new(8, sizeof(struct val), &wb), 0);
+	assert_int_equal(wbcache_new(8, sizeof(struct val), 0, &wb), 0);
 	for (uint64_t n = 1; n <= count; n++)
 		stage_set(wb, n, n);
 	wbcache_group_end(wb, true);
@@ -157,7 +157,7 @@ test_stage_views(void **state)
 	void *p, *q;
 
 	(void)state;
-	assert_int_equal(wbcache_new(8, sizeof(struct val), &wb), 0);
+	assert_int_equal(wbcache_new(8, sizeof(struct val), 0, &wb), 0);
 	assert_int_equal(get(wb, 1, true), -1);
 	key_of(1, k);
 	assert_int_equal(wbcache_stage(wb, k, load_cb, &la, &p), 0);
@@ -206,7 +206,7 @@ test_failed_group(void **state)
 	void *p = NULL;
 
 	(void)state;
-	assert_int_equal(wbcache_new(8, sizeof(struct val), &wb), 0);
+	assert_int_equal(wbcache_new(8, sizeof(struct val), 0, &wb), 0);
 	stage_set(wb, 1, 10);
 	stage_set(wb, 2, 20);
 	wbcache_group_end(wb, true);
@@ -279,7 +279,7 @@ test_fold_order(void **state)
 	int seen[8] = { 0 };
 
 	(void)state;
-	assert_int_equal(wbcache_new(8, sizeof(struct val), &wb), 0);
+	assert_int_equal(wbcache_new(8, sizeof(struct val), 0, &wb), 0);
 	for (size_t i = 0; i < 8; i++)
 		stage_set(wb, order[i], order[i] * 10);
 	wbcache_group_end(wb, true);
@@ -517,7 +517,7 @@ test_many_keys(void **state)
 	struct wbcache *wb;
 
 	(void)state;
-	assert_int_equal(wbcache_new(8, sizeof(struct val), &wb), 0);
+	assert_int_equal(wbcache_new(8, sizeof(struct val), 0, &wb), 0);
 	/* Even keys committed (not 0: a value of 0 is no change), scattered
 	 * over the buckets. */
 	for (uint64_t n = 1; n <= MANY; n++)
@@ -567,7 +567,7 @@ test_alignment(void **state)
 
 	(void)state;
 	for (size_t klen = 1; klen <= sizeof(k); klen += 4) {
-		assert_int_equal(wbcache_new(klen, sizeof(struct wide), &wb),
+		assert_int_equal(wbcache_new(klen, sizeof(struct wide), 0, &wb),
 		    0);
 		for (uint8_t n = 0; n < 20; n++) {
 			memset(k, n, sizeof(k));
@@ -665,7 +665,7 @@ test_concurrent_reader(void **state)
 	uint64_t g;
 
 	(void)state;
-	assert_int_equal(wbcache_new(8, sizeof(struct race_val), &r.wb), 0);
+	assert_int_equal(wbcache_new(8, sizeof(struct race_val), 0, &r.wb), 0);
 	assert_int_equal(pthread_create(&th, NULL, race_reader, &r), 0);
 	for (g = 1; g <= RACE_GROUPS || atomic_load(&r.reads) < RACE_READS;
 	    g++) {
