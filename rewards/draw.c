@@ -574,7 +574,8 @@ draw_grant_txn(struct store_txn *t, const struct draw_request *rq, int tier,
 		 * server's write-back replays online draws only. */
 		if ((ret = draw_award(t, tl, &tallies_store, c, tier, day, d,
 		    &res->points_balance)) < 0 ||
-		    (ret = draw_add_claim(t, rq, d, tier, res)) < 0)
+		    (ret = draw_add_claim(t, rq, d, tier, res)) < 0 ||
+		    (ret = tags_grant_txn(t, rq->visitor, rq->now)) < 0)
 			return ret;
 	} else
 		d->reason = (uint8_t)(ledger ? DRAW_MISS_LEDGER :

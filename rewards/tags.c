@@ -221,6 +221,22 @@ tags_draw_txn(struct store_txn *t, const uint8_t visitor[STORE_VISITOR_BYTES],
 	return store_visitor_put_txn(t, visitor, &v);
 }
 
+/* Counts a prize granted outright (a check-in streak's): a win, no draw. */
+int
+tags_grant_txn(struct store_txn *t, const uint8_t visitor[STORE_VISITOR_BYTES],
+    int64_t now)
+{
+	struct store_visitor v;
+	int ret;
+
+	if (memcmp(visitor, tags_no_visitor, STORE_VISITOR_BYTES) == 0)
+		return 0;
+	if ((ret = tags_touch_txn(t, visitor, now, &v)) < 0)
+		return ret;
+	v.wins++;
+	return store_visitor_put_txn(t, visitor, &v);
+}
+
 /* Counts a redemption (and a ticket's win). */
 int
 tags_redeem_txn(struct store_txn *t, const struct store_claim *cl,

@@ -82,6 +82,10 @@ int tags_scan_txn(struct store_txn *t, const struct store_event *ev)
 int tags_draw_txn(struct store_txn *t,
     const uint8_t visitor[STORE_VISITOR_BYTES], int64_t now, bool won)
     __attribute__((warn_unused_result));
+/* A prize granted outright (a check-in streak's): a win, no draw. */
+int tags_grant_txn(struct store_txn *t,
+    const uint8_t visitor[STORE_VISITOR_BYTES], int64_t now)
+    __attribute__((warn_unused_result));
 /* A claim redeemed (cl as redeemed); opened: it was a sealed ticket that
  * was opened now (cl->tier > 0: it won). */
 int tags_redeem_txn(struct store_txn *t, const struct store_claim *cl,

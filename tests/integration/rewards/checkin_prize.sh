@@ -8,7 +8,8 @@
 # under faketime; the answers show the progress toward the coupon by
 # name. The coupon has a stock of one: the first to complete is granted
 # it with its claim (token and link), the second gets no prize and the
-# reason. A store redeems the coupon once (a second time 409); `campaign
+# reason; the first is a `winner` (export visitors), the second not. A
+# store redeems the coupon once (a second time 409); `campaign
 # show`, `export draws` (kind grant), `export checkins` (the grant's
 # seq) and the report (its grants) agree; the audit passes from the
 # store and docs/audit_draws.py, both fail a changed grant; the month's
@@ -104,6 +105,19 @@ else:
     assert j['streak']['rewarded'] and j['points'] == 6, j"
 	[ $d -eq 6 ] && SEQ2=$(json_get 'j["streak_prize"]["draw"]')
 	if [ $d -eq 6 ]; then
+		# The granted visitor is a winner; the other one is not.
+		ok export visitors --tag winner --format jsonl
+		python3 - "$OUT" "$V1" "$V2" <<'PY' || fail "export visitors --tag winner: $OUT"
+import base64, json, sys
+rows = [json.loads(l) for l in sys.argv[1].splitlines() if l]
+ids = {r["visitor"]: r for r in rows}
+v1, v2 = (base64.b32decode(v + "=" * (-len(v) % 8)).hex()
+    for v in sys.argv[2:4])
+assert list(ids) == [v1], (list(ids), v1, v2)
+r = ids[v1]
+assert (r["wins"], r["draws"], r["redemptions"]) == (1, 0, 0), r
+assert "winner" in r["tags"] and "redeemer" not in r["tags"], r
+PY
 		# The coupon redeems once, at the store.
 		redeem "$CLAIM" "$S1"
 		expect_code 200 "the streak's coupon redeemed"
