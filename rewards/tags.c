@@ -203,10 +203,10 @@ tags_scan_txn(struct store_txn *t, const struct store_event *ev)
 	return store_visitor_put_txn(t, ev->visitor, &v);
 }
 
-/* Counts an online draw. */
-int
-tags_draw_txn(struct store_txn *t, const uint8_t visitor[STORE_VISITOR_BYTES],
-    int64_t now, bool won)
+/* Adds draws and wins to a visitor's counts. */
+static int
+tags_wins_txn(struct store_txn *t, const uint8_t visitor[STORE_VISITOR_BYTES],
+    int64_t now, uint32_t draws, uint32_t wins)
 {
 	struct store_visitor v;
 	int ret;
@@ -215,10 +215,17 @@ tags_draw_txn(struct store_txn *t, const uint8_t visitor[STORE_VISITOR_BYTES],
 		return 0;
 	if ((ret = tags_touch_txn(t, visitor, now, &v)) < 0)
 		return ret;
-	v.draws++;
-	if (won)
-		v.wins++;
+	v.draws += draws;
+	v.wins += wins;
 	return store_visitor_put_txn(t, visitor, &v);
+}
+
+/* Counts an online draw. */
+int
+tags_draw_txn(struct store_txn *t, const uint8_t visitor[STORE_VISITOR_BYTES],
+    int64_t now, bool won)
+{
+	return tags_wins_txn(t, visitor, now, 1, won ? 1 : 0);
 }
 
 /* Counts a prize granted outright (a check-in streak's): a win, no draw. */
@@ -226,15 +233,7 @@ int
 tags_grant_txn(struct store_txn *t, const uint8_t visitor[STORE_VISITOR_BYTES],
     int64_t now)
 {
-	struct store_visitor v;
-	int ret;
-
-	if (memcmp(visitor, tags_no_visitor, STORE_VISITOR_BYTES) == 0)
-		return 0;
-	if ((ret = tags_touch_txn(t, visitor, now, &v)) < 0)
-		return ret;
-	v.wins++;
-	return store_visitor_put_txn(t, visitor, &v);
+	return tags_wins_txn(t, visitor, now, 0, 1);
 }
 
 /* Counts a redemption (and a ticket's win). */

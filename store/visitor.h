@@ -28,7 +28,7 @@ struct store_visitor {
 	uint64_t scans;			/* human genuine scans */
 	uint64_t codes;			/* distinct codes among them */
 	uint64_t draws;			/* online draws made */
-	uint64_t wins;			/* draws and openings that won */
+	uint64_t wins;			/* draws, openings that won, grants */
 	uint64_t redemptions;		/* redeemed claims with a prize */
 	uint64_t checkins;		/* store check-ins */
 	/* Its first distinct codes (codes of them in use). */
