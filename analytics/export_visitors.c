@@ -25,6 +25,7 @@ const size_t analytics_visitor_nfields = sizeof(analytics_visitor_fields) /
 struct visitors_walk {
 	struct analytics_export *x;
 	struct tags_tag want;
+	struct tags_tiers tiers;	/* as the snapshot holds them */
 	bool filter;
 	bool has_want;
 	char *tags;
@@ -92,14 +93,14 @@ visitors_row_cb(const uint8_t id[STORE_VISITOR_BYTES],
 	if (w->tags != NULL)
 		w->tags[0] = '\0';
 	w->has_want = w->filter && w->want.kind != TAGS_CHECKIN &&
-	    tags_record_has(v, balance, &w->want);
+	    tags_record_has(v, balance, &w->tiers, &w->want);
 	for (int k = TAGS_FIRST_SCAN; k <= TAGS_REDEEMER; k++) {
 		tag = (struct tags_tag){ .kind = k };
-		if (tags_record_has(v, balance, &tag) &&
+		if (tags_record_has(v, balance, &w->tiers, &tag) &&
 		    (ret = visitors_tag_add(w, &tag)) < 0)
 			return ret;
 	}
-	if ((tier = tags_tier_of(balance)) != TAGS_TIER_NONE) {
+	if ((tier = tags_tier_of(&w->tiers, balance)) != TAGS_TIER_NONE) {
 		tag = (struct tags_tag){ .kind = TAGS_POINTS, .tier = tier };
 		if ((ret = visitors_tag_add(w, &tag)) < 0)
 			return ret;
@@ -143,6 +144,8 @@ analytics_visitors_write(struct analytics_export *x)
 			return -EINVAL;
 		w.filter = true;
 	}
+	if ((ret = tags_tiers_get_txn(&x->t, &w.tiers)) < 0)
+		return ret;
 	ret = store_visitor_foreach_txn(&x->t, visitors_row_cb, &w);
 	free(w.tags);
 	return ret;

@@ -5,6 +5,7 @@
  */
 #include "analytics/signals.h"
 #include "common/earth.h"
+#include "rewards/tags.h"
 #include "store/verdict.h"
 
 #include <arpa/inet.h>
@@ -57,6 +58,17 @@ const struct signals_setting signals_settings[] = {
 	    "                        redemption_anomaly: binomial upper-tail "
 	    "probability\n"
 	    "                        at most" },
+	/* Not signals': the member tags' points tiers (rewards/tags.c reads
+	 * them, `config set` checks their order). */
+	{ "tags.bronze", TAGS_BRONZE_POINTS, 1, TAGS_POINTS_MAX, true,
+	    "                        member tag points:bronze: a points balance "
+	    "of at\n"
+	    "                        least this (below tags.silver)" },
+	{ "tags.silver", TAGS_SILVER_POINTS, 1, TAGS_POINTS_MAX, true,
+	    "                        points:silver: at least this (below "
+	    "tags.gold)" },
+	{ "tags.gold", TAGS_GOLD_POINTS, 1, TAGS_POINTS_MAX, true,
+	    "                        points:gold: at least this" },
 };
 const size_t signals_nsettings = sizeof(signals_settings) /
     sizeof(signals_settings[0]);

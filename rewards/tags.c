@@ -4,6 +4,7 @@
 
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #define TAGS_CHECKIN_PREFIX "checkin:"
@@ -21,6 +22,12 @@ static const char *const tags_tiers[] = {
 	[TAGS_TIER_SILVER] = "silver",
 	[TAGS_TIER_GOLD] = "gold",
 };
+
+const char *const tags_tier_settings[3] = { "tags.bronze", "tags.silver",
+    "tags.gold" };
+
+const struct tags_tiers tags_tiers_default = { { TAGS_BRONZE_POINTS,
+    TAGS_SILVER_POINTS, TAGS_GOLD_POINTS } };
 
 static const uint8_t tags_no_visitor[STORE_VISITOR_BYTES];
 
@@ -81,16 +88,105 @@ tags_name(const struct tags_tag *tag, char out[TAGS_NAME_MAX + 1])
 		snprintf(out, TAGS_NAME_MAX + 1, "%s", tags_simple[tag->kind]);
 }
 
+/* Reads one threshold's setting: 0 and *v, -ENOENT when not set or not
+ * a whole number in range, or a store error. */
+static int
+tags_tier_setting_txn(struct store_txn *t, int i, int64_t *v)
+{
+	char text[STORE_CONFIG_VALUE_MAX + 1], *end;
+	long long n;
+	int ret;
+
+	if ((ret = store_config_get_txn(t, tags_tier_settings[i], text,
+	    sizeof(text))) < 0)
+		return ret;
+	/* As `config set` wrote it: a number, maybe "5e3" or "5000.0". */
+	errno = 0;
+	n = strtoll(text, &end, 10);
+	if (*end != '\0') {
+		double d = strtod(text, &end);
+
+		if (*end != '\0' || !(d >= 1 && d <= (double)TAGS_POINTS_MAX) ||
+		    d != (double)(long long)d)
+			return -ENOENT;
+		n = (long long)d;
+	}
+	if (errno != 0 || n < 1 || n > TAGS_POINTS_MAX)
+		return -ENOENT;
+	*v = n;
+	return 0;
+}
+
+/* Reads the thresholds, with the value v for tier i when i > 0. */
+static int
+tags_tiers_read_txn(struct store_txn *t, int tier, int64_t v,
+    struct tags_tiers *out)
+{
+	int ret;
+
+	*out = tags_tiers_default;
+	for (int i = 0; i < 3; i++) {
+		if (i == tier - 1) {
+			out->at[i] = v;
+			continue;
+		}
+		if ((ret = tags_tier_setting_txn(t, i, &out->at[i])) == -ENOENT)
+			out->at[i] = tags_tiers_default.at[i];
+		else if (ret < 0)
+			return ret;
+	}
+	return 0;
+}
+
+/* Reads the thresholds. */
+int
+tags_tiers_get_txn(struct store_txn *t, struct tags_tiers *out)
+{
+	int ret;
+
+	if ((ret = tags_tiers_read_txn(t, 0, 0, out)) < 0)
+		return ret;
+	/* Settings that no longer rise tier by tier: the defaults. */
+	if (!(out->at[0] < out->at[1] && out->at[1] < out->at[2]))
+		*out = tags_tiers_default;
+	return 0;
+}
+
+/* Checks a tier's new threshold against the other two. */
+int
+tags_tiers_check_txn(struct store_txn *t, int tier, int64_t points,
+    const char **why)
+{
+	static const char *const whys[] = {
+		"must be below tags.silver", "must be above tags.bronze",
+		"must be below tags.gold", "must be above tags.silver",
+	};
+	struct tags_tiers x;
+	int ret;
+
+	*why = NULL;
+	if (tier < TAGS_TIER_BRONZE || tier > TAGS_TIER_GOLD)
+		return -EINVAL;
+	if (points < 1 || points > TAGS_POINTS_MAX) {
+		*why = "out of range";
+		return -EINVAL;
+	}
+	if ((ret = tags_tiers_read_txn(t, tier, points, &x)) < 0)
+		return ret;
+	if (x.at[0] >= x.at[1])
+		*why = tier == TAGS_TIER_BRONZE ? whys[0] : whys[1];
+	else if (x.at[1] >= x.at[2])
+		*why = tier == TAGS_TIER_SILVER ? whys[2] : whys[3];
+	return *why != NULL ? -EINVAL : 0;
+}
+
 /* The tier of a balance. */
 int
-tags_tier_of(int64_t balance)
+tags_tier_of(const struct tags_tiers *tiers, int64_t balance)
 {
-	if (balance >= TAGS_GOLD_POINTS)
-		return TAGS_TIER_GOLD;
-	if (balance >= TAGS_SILVER_POINTS)
-		return TAGS_TIER_SILVER;
-	if (balance >= TAGS_BRONZE_POINTS)
-		return TAGS_TIER_BRONZE;
+	for (int i = 2; i >= 0; i--)
+		if (balance >= tiers->at[i])
+			return TAGS_TIER_BRONZE + i;
 	return TAGS_TIER_NONE;
 }
 
@@ -105,7 +201,7 @@ tags_tier_name(int tier)
 /* Whether a record and balance carry a tag. */
 bool
 tags_record_has(const struct store_visitor *v, int64_t balance,
-    const struct tags_tag *tag)
+    const struct tags_tiers *tiers, const struct tags_tag *tag)
 {
 	static const struct store_visitor none;
 
@@ -122,7 +218,7 @@ tags_record_has(const struct store_visitor *v, int64_t balance,
 		return v->redemptions >= 1;
 	case TAGS_POINTS:
 		/* A scope's tier admits the tiers above it too. */
-		return tags_tier_of(balance) >= tag->tier;
+		return tags_tier_of(tiers, balance) >= tag->tier;
 	default:
 		return false;
 	}
@@ -149,17 +245,20 @@ tags_has_txn(struct store_txn *t, const uint8_t visitor[STORE_VISITOR_BYTES],
 		return 0;
 	}
 	if (tag->kind == TAGS_POINTS) {
-		if ((ret = store_points_balance_txn(t, visitor, &balance,
+		struct tags_tiers tiers;
+
+		if ((ret = tags_tiers_get_txn(t, &tiers)) < 0 ||
+		    (ret = store_points_balance_txn(t, visitor, &balance,
 		    NULL)) < 0)
 			return ret;
-		*has = tags_record_has(NULL, balance, tag);
+		*has = tags_record_has(NULL, balance, &tiers, tag);
 		return 0;
 	}
 	if ((ret = store_visitor_get_txn(t, visitor, &v)) == -ENOENT)
 		return 0;
 	if (ret < 0)
 		return ret;
-	*has = tags_record_has(&v, 0, tag);
+	*has = tags_record_has(&v, 0, &tags_tiers_default, tag);
 	return 0;
 }
 

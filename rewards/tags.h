@@ -28,10 +28,16 @@
 #include "store/store.h"
 #include "store/visitor.h"
 
-/* The points tiers' thresholds: a balance of at least this many points. */
+/* The points tiers' thresholds by default: a balance of at least this many
+ * points. `scanloop config set tags.bronze|tags.silver|tags.gold N`
+ * changes them (the settings' names below). */
 #define TAGS_BRONZE_POINTS 1
 #define TAGS_SILVER_POINTS 1000
 #define TAGS_GOLD_POINTS 5000
+#define TAGS_POINTS_MAX 1000000000000LL	/* a threshold at most */
+
+/* The settings of the thresholds, in tier order. */
+extern const char *const tags_tier_settings[3];
 
 #define TAGS_NAME_MAX (8 + STORE_ID_MAX)	/* "checkin:" + a store id */
 
@@ -60,14 +66,29 @@ int tags_parse(const char *name, struct tags_tag *tag)
     __attribute__((warn_unused_result, nonnull));
 /* Writes a tag's name into out (TAGS_NAME_MAX + 1 bytes). */
 void tags_name(const struct tags_tag *tag, char out[TAGS_NAME_MAX + 1]);
+/* The points tiers' thresholds: at[TAGS_TIER_BRONZE - 1] and up. */
+struct tags_tiers {
+	int64_t at[3];			/* bronze, silver, gold */
+};
+extern const struct tags_tiers tags_tiers_default;
+
+/* Reads the thresholds in t's snapshot: the defaults, or what `config
+ * set` stored when it still reads as three whole numbers from 1 to
+ * TAGS_POINTS_MAX in increasing order. 0 or a store error. */
+int tags_tiers_get_txn(struct store_txn *t, struct tags_tiers *out)
+    __attribute__((warn_unused_result));
+/* Checks a threshold for a tier's setting against the other two as t
+ * holds them: 0, or -EINVAL with *why. Returns a store error too. */
+int tags_tiers_check_txn(struct store_txn *t, int tier, int64_t points,
+    const char **why) __attribute__((warn_unused_result));
 /* The tier of a points balance (enum tags_tier). */
-int tags_tier_of(int64_t balance);
+int tags_tier_of(const struct tags_tiers *tiers, int64_t balance);
 /* "bronze", "silver", "gold", or NULL for none. */
 const char *tags_tier_name(int tier);
 /* True when a visitor with record v (NULL: none) and points balance
  * carries tag (not for TAGS_CHECKIN: its count is kept per store). */
 bool tags_record_has(const struct store_visitor *v, int64_t balance,
-    const struct tags_tag *tag);
+    const struct tags_tiers *tiers, const struct tags_tag *tag);
 /* Sets *has when the visitor carries tag, in t's snapshot. */
 int tags_has_txn(struct store_txn *t,
     const uint8_t visitor[STORE_VISITOR_BYTES], const struct tags_tag *tag,

@@ -2,6 +2,7 @@
  * raised, and redemption anomalies) and scanloop config (their settings). */
 #include "tools/cli.h"
 #include "analytics/signals.h"
+#include "rewards/tags.h"
 #include "common/fsutil.h"
 
 #include <errno.h>
@@ -57,7 +58,8 @@ static const char signals_help[] =
 
 static const char config_help[] =
 "NAME\n"
-"     scanloop config — settings of the installation (the signals' rules)\n"
+"     scanloop config — settings of the installation (the signals' rules,\n"
+"     the member tags' points tiers)\n"
 "\n"
 "SYNOPSIS\n"
 "     scanloop config list [--db DIR]\n"
@@ -68,14 +70,16 @@ static const char config_help[] =
 "DESCRIPTION\n"
 "     Settings live in the store; a running server reads them at the next\n"
 "     scan that needs them. 'list' shows every setting, its value and\n"
-"     whether it is the default; 'unset' restores the default.\n"
+"     whether it is the default; 'unset' restores the default. The\n"
+"     points tiers' thresholds must rise from tags.bronze to tags.gold: a\n"
+"     value that would break that order is rejected.\n"
 "\n"
 "SETTINGS\n"
 "%s"
 "\n"
 "EXIT STATUS\n"
-"     0 on success; 1 when rejected; 2 on a usage error (an unknown\n"
-"     setting, a value out of range).\n";
+"     0 on success; 1 when rejected (a tier's threshold out of order);\n"
+"     2 on a usage error (an unknown setting, a value out of range).\n";
 
 /* Sink: writes a block to stdout. */
 static int
@@ -161,6 +165,20 @@ config_print(struct store_txn *t, const struct signals_setting *s, bool all)
 	return 0;
 }
 
+/* Checks a points tier's new threshold against the other two (0 for any
+ * other setting): -EINVAL with *why when out of order. */
+static int
+config_tier_check(struct store_txn *t, const struct signals_setting *s,
+    double v, const char **why)
+{
+	*why = NULL;
+	for (int i = 0; i < 3; i++)
+		if (strcmp(s->name, tags_tier_settings[i]) == 0)
+			return tags_tiers_check_txn(t, TAGS_TIER_BRONZE + i,
+			    (int64_t)v, why);
+	return 0;
+}
+
 /* The help text with the settings' lines, into help. */
 static void
 config_help_make(char *help, size_t cap)
@@ -230,7 +248,8 @@ cmd_config(int argc, char **argv)
 			ret = config_print(&t, &signals_settings[i], true);
 	} else if (strcmp(sub, "get") == 0)
 		ret = config_print(&t, s, false);
-	else {
+	else if ((ret = config_tier_check(&t, s, want == 2 ? v : s->def,
+	    &why)) == 0) {
 		ret = store_config_put_txn(&t, s->name, want == 2 ?
 		    argv[optind + 1] : NULL);
 		if (ret == -ENOENT)
@@ -243,6 +262,9 @@ cmd_config(int argc, char **argv)
 	else
 		store_txn_abort(&t);
 	store_close(st);
+	if (ret == -EINVAL && why != NULL)
+		return cli_reject(cmd, "%s %.12g: %s", s->name, want == 2 ? v :
+		    s->def, why);
 	if (ret < 0)
 		return cli_reject(cmd, "%s", store_strerror(ret));
 	if (want == 2)

@@ -126,14 +126,20 @@ test_names(void **state)
 	}
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
 		assert_int_equal(tags_parse(bad[i], &tag), -EINVAL);
-	assert_int_equal(tags_tier_of(0), TAGS_TIER_NONE);
-	assert_int_equal(tags_tier_of(-5), TAGS_TIER_NONE);
-	assert_int_equal(tags_tier_of(TAGS_BRONZE_POINTS), TAGS_TIER_BRONZE);
-	assert_int_equal(tags_tier_of(TAGS_SILVER_POINTS - 1),
-	    TAGS_TIER_BRONZE);
-	assert_int_equal(tags_tier_of(TAGS_SILVER_POINTS), TAGS_TIER_SILVER);
-	assert_int_equal(tags_tier_of(TAGS_GOLD_POINTS - 1), TAGS_TIER_SILVER);
-	assert_int_equal(tags_tier_of(TAGS_GOLD_POINTS), TAGS_TIER_GOLD);
+	static const struct {
+		int64_t balance;
+		int tier;
+	} tiers[] = {
+		{ 0, TAGS_TIER_NONE }, { -5, TAGS_TIER_NONE },
+		{ TAGS_BRONZE_POINTS, TAGS_TIER_BRONZE },
+		{ TAGS_SILVER_POINTS - 1, TAGS_TIER_BRONZE },
+		{ TAGS_SILVER_POINTS, TAGS_TIER_SILVER },
+		{ TAGS_GOLD_POINTS - 1, TAGS_TIER_SILVER },
+		{ TAGS_GOLD_POINTS, TAGS_TIER_GOLD },
+	};
+	for (size_t i = 0; i < sizeof(tiers) / sizeof(tiers[0]); i++)
+		assert_int_equal(tags_tier_of(&tags_tiers_default,
+		    tiers[i].balance), tiers[i].tier);
 	assert_null(tags_tier_name(TAGS_TIER_NONE));
 	assert_string_equal(tags_tier_name(TAGS_TIER_GOLD), "gold");
 }
@@ -357,6 +363,102 @@ test_scope_draw(void **state)
 	assert_int_equal(draw(f, f->c, 1, 2, 1, NOW + 5).status, DRAW_REPEAT);
 }
 
+/* Sets (value non-NULL) or unsets a setting in a transaction of its own. */
+static void
+config_put(struct fixture *f, const char *name, const char *value)
+{
+	struct store_txn t;
+	int ret;
+
+	assert_int_equal(store_txn_begin(f->st, false, &t), 0);
+	ret = store_config_put_txn(&t, name, value);
+	assert_true(ret == 0 || (value == NULL && ret == -ENOENT));
+	assert_int_equal(store_txn_commit(&t), 0);
+}
+
+/* The thresholds the store holds now. */
+static struct tags_tiers
+tiers_now(struct fixture *f)
+{
+	struct tags_tiers x;
+	struct store_txn t;
+
+	assert_int_equal(store_txn_begin(f->st, true, &t), 0);
+	assert_int_equal(tags_tiers_get_txn(&t, &x), 0);
+	store_txn_abort(&t);
+	return x;
+}
+
+/* Checks a new threshold for tier against the store's others. */
+static int
+tier_check(struct fixture *f, int tier, int64_t points, const char **why)
+{
+	struct store_txn t;
+	int ret;
+
+	assert_int_equal(store_txn_begin(f->st, true, &t), 0);
+	ret = tags_tiers_check_txn(&t, tier, points, why);
+	store_txn_abort(&t);
+	return ret;
+}
+
+/* The points tiers' thresholds as settings: read, checked in order, and
+ * what a points tag means with them; settings that no longer make sense
+ * read as the defaults. */
+static void
+test_tier_settings(void **state)
+{
+	struct fixture *f = *state;
+	struct tags_tiers x;
+	const char *why;
+
+	x = tiers_now(f);
+	assert_memory_equal(&x, &tags_tiers_default, sizeof(x));
+	points(f, 4, 600);
+	assert_true(has(f, 4, "points:bronze"));
+	assert_false(has(f, 4, "points:silver"));
+	/* Ordered changes pass; out of order ones say which way. */
+	assert_int_equal(tier_check(f, TAGS_TIER_SILVER, 500, &why), 0);
+	assert_int_equal(tier_check(f, TAGS_TIER_SILVER, 5000, &why), -EINVAL);
+	assert_string_equal(why, "must be below tags.gold");
+	assert_int_equal(tier_check(f, TAGS_TIER_GOLD, 1000, &why), -EINVAL);
+	assert_string_equal(why, "must be above tags.silver");
+	assert_int_equal(tier_check(f, TAGS_TIER_BRONZE, 1000, &why), -EINVAL);
+	assert_string_equal(why, "must be below tags.silver");
+	assert_int_equal(tier_check(f, TAGS_TIER_BRONZE, 0, &why), -EINVAL);
+	assert_string_equal(why, "out of range");
+	config_put(f, "tags.bronze", "100");
+	config_put(f, "tags.silver", "500");
+	config_put(f, "tags.gold", "2e3");
+	x = tiers_now(f);
+	assert_true(x.at[0] == 100 && x.at[1] == 500 && x.at[2] == 2000);
+	assert_int_equal(tier_check(f, TAGS_TIER_SILVER, 100, &why), -EINVAL);
+	assert_string_equal(why, "must be above tags.bronze");
+	assert_int_equal(tags_tier_of(&x, 99), TAGS_TIER_NONE);
+	assert_int_equal(tags_tier_of(&x, 1999), TAGS_TIER_SILVER);
+	/* A scope's tag reads them: 600 points are silver now. */
+	assert_true(has(f, 4, "points:silver"));
+	assert_false(has(f, 4, "points:gold"));
+	points(f, 4, 1400);
+	assert_true(has(f, 4, "points:gold"));
+	/* Out of order or garbage in the store (written by hand): the
+	 * defaults, whole. */
+	config_put(f, "tags.silver", "3000");
+	x = tiers_now(f);
+	assert_memory_equal(&x, &tags_tiers_default, sizeof(x));
+	config_put(f, "tags.silver", "5x");
+	x = tiers_now(f);
+	assert_true(x.at[0] == 100 && x.at[1] == TAGS_SILVER_POINTS &&
+	    x.at[2] == 2000);
+	config_put(f, "tags.silver", "99999999999999999999");
+	assert_int_equal(tiers_now(f).at[1], TAGS_SILVER_POINTS);
+	config_put(f, "tags.bronze", NULL);
+	config_put(f, "tags.silver", NULL);
+	config_put(f, "tags.gold", NULL);
+	x = tiers_now(f);
+	assert_memory_equal(&x, &tags_tiers_default, sizeof(x));
+}
+
 int
 main(void)
 {
@@ -366,6 +468,8 @@ main(void)
 		    fixture_teardown),
 		cmocka_unit_test_setup_teardown(test_history, fixture_setup,
 		    fixture_teardown),
+		cmocka_unit_test_setup_teardown(test_tier_settings,
+		    fixture_setup, fixture_teardown),
 		cmocka_unit_test(test_scope_file),
 		cmocka_unit_test_setup_teardown(test_scope_draw, fixture_setup,
 		    fixture_teardown),

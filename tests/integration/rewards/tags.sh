@@ -15,7 +15,10 @@
 # visitors` (CSV read by Python's csv, JSONL by json, --out) must agree
 # with what Python derives from `export scans|draws|claims|checkins`
 # (joined by event id and draw sequence) and with the story's tags;
-# --tag filters; `campaign audit` replays the scoped campaign.
+# --tag filters; the points tiers' thresholds change with `config set`
+# (in order only: out of order is rejected, garbage a usage error) and
+# come back with `config unset`; `campaign audit` replays the scoped
+# campaign.
 . "$(dirname "$0")/lib.sh"
 rw_setup
 
@@ -280,6 +283,34 @@ br = [json.loads(l)["visitor"] for l in open(os.path.join(T, "bronze.jsonl"))
       if l.strip()]
 assert br == [ids["C"]], ("--tag points:bronze", br)
 PY
+
+# The points tiers' thresholds are settings: C's 10 points become gold.
+sl config set tags.gold 10
+assert_rc 1 "tags.gold below tags.silver"
+assert_contains "$ERR" "tags.gold 10: must be above tags.silver" "the error"
+for bad in 2.5 0 -3 1e13 x; do
+	sl config set tags.gold "$bad"
+	assert_rc 2 "config set tags.gold $bad"
+done
+ok config set tags.silver 5
+ok config set tags.gold 10
+sl config unset tags.silver
+assert_rc 1 "unset tags.silver: its default 1000 is above tags.gold"
+assert_contains "$ERR" "tags.silver 1000: must be below tags.gold" "the error"
+ok config list
+assert_contains "$OUT" "tags.silver" "config list shows the tiers"
+ok export visitors --format jsonl --tag points:silver
+python3 - "$OUT" "$(cat "$T/C.id")" <<'PY' || fail "points tiers after config set: $OUT"
+import json, sys
+rows = [json.loads(l) for l in sys.argv[1].splitlines() if l]
+assert [r["visitor"] for r in rows] == [sys.argv[2]], rows
+assert rows[0]["points"] == 10 and "points:gold" in rows[0]["tags"], rows
+assert "points:bronze" not in rows[0]["tags"], rows
+PY
+ok config unset tags.gold
+ok config unset tags.silver
+ok export visitors --format jsonl --tag points:silver
+[ -z "$OUT" ] || fail "points:silver after the tiers' defaults came back: $OUT"
 
 # The scoped campaign's draws replay.
 campaign_seed rb
