@@ -6,6 +6,7 @@
 #include "analytics/signals.h"
 #include "common/earth.h"
 #include "rewards/tags.h"
+#include "store/dealer.h"
 #include "store/verdict.h"
 
 #include <arpa/inet.h>

@@ -11,6 +11,7 @@
 #include "codegen/mint_internal.h"
 #include "codegen/sscc.h"
 #include "common/buf.h"
+#include "store/dealer.h"
 
 #include <errno.h>
 #include <stdio.h>

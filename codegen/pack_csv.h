@@ -17,6 +17,7 @@
 #include <stdint.h>
 
 #include "codegen/code.h"
+#include "store/dealer.h"
 #include "store/store.h"
 
 #define PACK_ROWS_MAX 50000000	/* rows of one file at most */

@@ -20,6 +20,7 @@
 
 #include "codegen/code.h"
 #include "codegen/keys.h"
+#include "store/dealer.h"
 
 #define SSCC_LEN 18
 #define SSCC_PREFIX_MIN 6		/* GS1 company prefix digits */

@@ -12,6 +12,7 @@
 #include "codegen/base32.h"
 #include "common/clock.h"
 #include "common/tz.h"
+#include "store/dealer.h"
 
 static_assert(CAMPAIGN_TEXT_MAX <= STORE_SETTLE_PRIZE_MAX,
     "a prize's name fits a settlement line");

@@ -16,6 +16,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "store/dealer.h"
 #include "store/store.h"
 
 #define TOKEN_CLAIM_SECRET_BYTES 10

@@ -14,6 +14,7 @@
 #include "codegen/sscc.h"
 #include "common/clock.h"
 #include "rewards/token.h"
+#include "store/dealer.h"
 
 #include <errno.h>
 #include <sodium.h>

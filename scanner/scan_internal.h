@@ -62,6 +62,7 @@
 #include "scanner/summaries.h"
 #include "scanner/verify.h"
 #include "scanner/writer.h"
+#include "store/dealer.h"
 
 #define SCAN_VISITOR_COOKIE "sl_vid"
 #define SCAN_VISITOR_BYTES 16

@@ -1,6 +1,7 @@
 /* dealers.c — dealers, their token selectors, the dealer of each store;
  * kept in meta under "dealer/", "dealer_sel/" and "shop_dealer/". */
 #include "store/store_internal.h"
+#include "store/dealer.h"
 
 #include <errno.h>
 #include <string.h>

@@ -13,6 +13,7 @@
  * ancestors' counts in the same transaction.
  */
 #include "store/store_internal.h"
+#include "store/dealer.h"
 
 #include <errno.h>
 #include <stdio.h>

@@ -4,6 +4,7 @@
 #include "codegen/pack_csv.h"
 #include "codegen/sscc.h"
 #include "common/fsutil.h"
+#include "store/dealer.h"
 
 #include <errno.h>
 #include <getopt.h>

@@ -4,6 +4,7 @@
 #include "tools/cli.h"
 #include "common/clock.h"
 #include "rewards/token.h"
+#include "store/dealer.h"
 
 #include <errno.h>
 #include <getopt.h>

@@ -15,6 +15,7 @@
  */
 #include "fuzz.h"
 #include "codegen/pack_csv.h"
+#include "store/dealer.h"
 
 #include <errno.h>
 #include <string.h>

@@ -14,6 +14,7 @@
 #include "codegen/pack_csv.h"
 #include "codegen/sscc.h"
 #include "rewards/token.h"
+#include "store/dealer.h"
 #include "store/verdict.h"
 
 #include <errno.h>
