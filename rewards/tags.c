@@ -117,7 +117,7 @@ tags_tier_setting_txn(struct store_txn *t, int i, int64_t *v)
 	return 0;
 }
 
-/* Reads the thresholds, with the value v for tier i when i > 0. */
+/* Reads the thresholds, with v as tier's own (when tier is not 0). */
 static int
 tags_tiers_read_txn(struct store_txn *t, int tier, int64_t v,
     struct tags_tiers *out)
