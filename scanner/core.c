@@ -188,6 +188,8 @@ scan_recover_draws(struct scan_core *core, struct store *st)
 
 	if ((ret = drawcache_new(&core->drawcache)) < 0)
 		return ret;
+	/* A code's draw is kept in its summary (docs/store.md). */
+	drawcache_use_summaries(core->drawcache, core->summaries);
 	core->draw_tallies = drawcache_tallies(core->drawcache);
 	core->draw_reader = drawcache_reader(core->drawcache);
 	if ((ret = store_txn_begin(st, true, &t)) < 0)

@@ -1,5 +1,6 @@
 /* drawcache.c — staged, committed and folded draw index and counters. */
 #include "scanner/drawcache.h"
+#include "scanner/summaries.h"
 #include "scanner/wbcache.h"
 
 #include <errno.h>
@@ -7,6 +8,7 @@
 #include <string.h>
 
 #define DRAWCACHE_INDEX 'D'		/* key kind of a code's draw */
+#define DRAWCACHE_IN_SUMMARY 'd'	/* a fold's: a draw its summary holds */
 #define DRAWCACHE_HEADER 'H'		/* key kind of a campaign header */
 #define DRAWCACHE_DRAW_COUNTS 4		/* risk counts of one draw, at most */
 #define DRAWCACHE_EXPECT (1u << 17)	/* entries the table is sized for */
@@ -42,12 +44,16 @@ struct dc_count {
 struct dc_draw {
 	struct dc_key index;		/* kind DRAWCACHE_INDEX, the serial */
 	uint64_t seq;
+	bool in_summary;		/* the code's summary holds it: no
+					 * draws_by_code entry */
+	uint64_t ticket;		/* the summaries' when it was added */
 	size_t ncounts;
 	struct dc_count counts[DRAWCACHE_DRAW_COUNTS];
 };
 
 struct drawcache {
 	struct wbcache *wb;		/* dc_key → seq or counter delta */
+	struct summaries *sm;		/* where a code's draw is kept */
 	struct dc_tally *tallies;	/* the writer's alone: no mutex */
 	size_t ntallies, tallies_cap;
 	/* The writer's alone: draws[head, committed) are committed, in
@@ -105,6 +111,20 @@ drawcache_free(struct drawcache *dc)
 	free(dc);
 }
 
+/* Names the summaries that keep the codes' draws. */
+void
+drawcache_use_summaries(struct drawcache *dc, struct summaries *sm)
+{
+	dc->sm = sm;
+}
+
+/* The summaries that keep the codes' draws (NULL: none). */
+struct summaries *
+drawcache_summaries(struct drawcache *dc)
+{
+	return dc->sm;
+}
+
 /* A code's draw seq held here. */
 uint64_t
 drawcache_draw_seq(struct drawcache *dc, const char *campaign,
@@ -150,7 +170,7 @@ dc_draws_reserve(struct drawcache *dc)
 /* Stages a code's draw, with the risk counts made since the last. */
 int
 drawcache_add_draw(struct drawcache *dc, const char *campaign,
-    const uint8_t serial[STORE_SERIAL_BYTES], uint64_t seq)
+    const uint8_t serial[STORE_SERIAL_BYTES], uint64_t seq, bool in_summary)
 {
 	struct dc_draw *d;
 	struct dc_key k;
@@ -168,6 +188,8 @@ drawcache_add_draw(struct drawcache *dc, const char *campaign,
 	d = &dc->draws[dc->n++];
 	d->index = k;
 	d->seq = seq;
+	d->in_summary = in_summary;
+	d->ticket = dc->sm != NULL ? summaries_ticket(dc->sm) : 0;
 	d->ncounts = dc->npend;
 	memcpy(d->counts, dc->pend, dc->npend * sizeof(dc->pend[0]));
 	dc->npend = 0;
@@ -392,11 +414,13 @@ dc_fold_put(const struct dc_key *k, uint64_t v, struct dc_fold *w)
 		memcpy(w->campaign, k->campaign, sizeof(w->campaign));
 		w->newest = 0;
 	}
-	if (k->kind != DRAWCACHE_INDEX)
+	if (k->kind != DRAWCACHE_INDEX && k->kind != DRAWCACHE_IN_SUMMARY)
 		return store_counter_add_txn(w->t, k->campaign, k->kind,
 		    k->subject, k->period, v);
 	if (v > w->newest)
 		w->newest = v;
+	if (k->kind == DRAWCACHE_IN_SUMMARY)
+		return 0;
 	return store_draw_index_txn(w->t, k->campaign, k->subject, v);
 }
 
@@ -426,6 +450,8 @@ dc_fold_draws_txn(struct drawcache *dc, struct store_txn *t, size_t k)
 		const struct dc_draw *d = &dc->draws[i];
 
 		v[n].key = d->index;
+		if (d->in_summary)
+			v[n].key.kind = DRAWCACHE_IN_SUMMARY;
 		v[n++].delta = d->seq;
 		for (j = 0; j < d->ncounts; j++)
 			v[n++] = d->counts[j];
@@ -436,6 +462,7 @@ dc_fold_draws_txn(struct drawcache *dc, struct store_txn *t, size_t k)
 
 		/* Index keys are unique; a counter's deltas add up. */
 		for (j = i + 1; j < n && v[i].key.kind != DRAWCACHE_INDEX &&
+		    v[i].key.kind != DRAWCACHE_IN_SUMMARY &&
 		    dc_count_cmp(&v[i], &v[j]) == 0; j++)
 			sum += v[j].delta;
 		ret = dc_fold_put(&v[i].key, sum, &w);
@@ -530,23 +557,44 @@ drawcache_fold_group_txn(struct drawcache *dc, struct store_txn *t)
 	return 0;
 }
 
-/* Writes every committed draw in one transaction and drops it. */
+/* Where a fold of the committed draws must stop: before the first draw
+ * kept in a summary that is not yet in the store. Its fold moves the
+ * watermark past it, so that a crash would not replay it; the summary
+ * rebuilt from the events at start-up would not hold it either, and the
+ * code could draw again. */
+static size_t
+dc_fold_end(struct drawcache *dc)
+{
+	size_t i;
+
+	if (dc->sm == NULL)
+		return dc->committed;
+	for (i = dc->head; i < dc->committed; i++)
+		if (dc->draws[i].in_summary &&
+		    !summaries_written(dc->sm, dc->draws[i].ticket))
+			break;
+	return i;
+}
+
+/* Writes every committed draw whose summary is written in one
+ * transaction, and drops it. */
 int
 drawcache_fold(struct drawcache *dc, struct store *st)
 {
 	int ret;
 
-	dc->plan_end = dc->committed;
-	ret = dc_fold_slice(dc, st, dc->committed - dc->head);
+	dc->plan_end = dc_fold_end(dc);
+	ret = dc_fold_slice(dc, st, dc->plan_end - dc->head);
 	return ret < 0 ? ret : 0;
 }
 
-/* Plans a fold of the committed draws, unless one is under way. */
+/* Plans a fold of the committed draws whose summaries are written, unless
+ * one is under way. */
 void
 drawcache_plan(struct drawcache *dc)
 {
 	if (dc->head == dc->plan_end) {
-		dc->plan_end = dc->committed;
+		dc->plan_end = dc_fold_end(dc);
 		dc->plan_len = dc->plan_end - dc->head;
 	}
 }

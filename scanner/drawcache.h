@@ -50,14 +50,22 @@ struct drawcache;
 int drawcache_new(struct drawcache **out) __attribute__((warn_unused_result));
 /* Frees it (fold first). */
 void drawcache_free(struct drawcache *dc);
+struct summaries;
+/* Names the scan summaries that keep the codes' online draws (the server;
+ * without, every draw gets a draws_by_code entry). */
+void drawcache_use_summaries(struct drawcache *dc, struct summaries *sm);
+/* Those summaries, or NULL. */
+struct summaries *drawcache_summaries(struct drawcache *dc);
 /* The seq of a code's online draw held here, or 0: the writer sees its
  * group's staged draws, other threads committed ones only. */
 uint64_t drawcache_draw_seq(struct drawcache *dc, const char *campaign,
     const uint8_t serial[STORE_SERIAL_BYTES], bool writer);
 /* Writer, in a group: indexes a code's online draw; the risk counts
- * made since the last draw (drawcache_count) are this draw's. */
+ * made since the last draw (drawcache_count) are this draw's. With
+ * in_summary, the code's summary holds the draw: its fold writes the
+ * counts but no draws_by_code entry. */
 int drawcache_add_draw(struct drawcache *dc, const char *campaign,
-    const uint8_t serial[STORE_SERIAL_BYTES], uint64_t seq)
+    const uint8_t serial[STORE_SERIAL_BYTES], uint64_t seq, bool in_summary)
     __attribute__((warn_unused_result));
 /* Writer: what the cache adds to a store counter (staged included). */
 uint64_t drawcache_counter(struct drawcache *dc, const char *campaign,
@@ -94,11 +102,13 @@ int drawcache_flush_txn(struct drawcache *dc, struct store_txn *t)
  * changes are dropped). */
 void drawcache_group_end(struct drawcache *dc, bool committed);
 /* Writer, between groups: writes every committed draw with its counts
- * and the watermarks in one transaction and drops them from memory. */
+ * and the watermarks in one transaction and drops them from memory; a
+ * draw kept in a summary not yet written waits, and those after it. */
 int drawcache_fold(struct drawcache *dc, struct store *st)
     __attribute__((warn_unused_result));
 /* Writer, between groups: unless a planned fold is under way, plans one of
- * the draws committed so far. */
+ * the draws committed so far, up to the first kept in a summary not yet
+ * written (summaries_written). */
 void drawcache_plan(struct drawcache *dc);
 /* Writer, in a group, before its commit: writes the next few draws of the
  * plan with their counts and watermarks in the group's transaction; they

@@ -4,6 +4,7 @@
  * out of it.
  */
 #include "scanner/drawcache.h"
+#include "scanner/summaries.h"
 #include "rewards/draw.h"
 
 #include <assert.h>
@@ -76,29 +77,39 @@ dt_count_add(const struct tallies *tl, struct store_txn *t,
 }
 
 /* Finds a code's draw: the cache's index first (the writer sees its
- * group's draws, a reader committed ones), then the store's. */
+ * group's draws, a reader committed ones), then the code's summary, then
+ * the store's index. */
 static int
 dt_draw_find(const struct tallies *tl, struct store_txn *t,
     const char *campaign, const uint8_t serial[STORE_SERIAL_BYTES],
     struct store_draw *d)
 {
+	struct summaries *sm = drawcache_summaries(tl->be);
 	uint64_t seq = drawcache_draw_seq(tl->be, campaign, serial,
 	    tl->writer);
 	int ret;
 
-	if (seq == 0)
-		return store_draw_by_code_txn(t, campaign, serial, d);
-	ret = store_draw_get_txn(t, campaign, seq, d);
-	/* The writer's transaction holds every draw it indexed; a loop's
-	 * read transaction may predate the commit: not yet. */
-	return ret == -ENOENT && tl->writer ? -EIO : ret;
+	if (seq != 0) {
+		ret = store_draw_get_txn(t, campaign, seq, d);
+		/* The writer's transaction holds every draw it indexed; a
+		 * loop's read transaction may predate the commit: not yet. */
+		return ret == -ENOENT && tl->writer ? -EIO : ret;
+	}
+	if (sm != NULL && (ret = summaries_find_draw_txn(sm, t, campaign,
+	    serial, tl->writer, d)) != -ENOENT)
+		return ret;
+	return store_draw_indexed_code_txn(t, campaign, serial, d);
 }
 
-/* Writer: appends a draw; an online draw's index entry waits here. */
+/* Writer: appends a draw; an online draw is kept in its code's summary
+ * when it can be, and waits here for its counts (and, if not kept there,
+ * its index entry) to be folded. */
 static int
 dt_draw_add(const struct tallies *tl, struct store_txn *t,
     const char *campaign, const struct store_draw *d)
 {
+	struct summaries *sm = drawcache_summaries(tl->be);
+	bool kept = false;
 	int ret;
 
 	assert(tl->writer);
@@ -106,7 +117,10 @@ dt_draw_add(const struct tallies *tl, struct store_txn *t,
 		return ret;
 	if (d->kind != STORE_DRAW_ONLINE)
 		return 0;
-	return drawcache_add_draw(tl->be, campaign, d->serial, d->seq);
+	if (sm != NULL && (ret = summaries_keep_draw_txn(sm, t, campaign,
+	    d->serial, d->seq, &kept)) < 0)
+		return ret;
+	return drawcache_add_draw(tl->be, campaign, d->serial, d->seq, kept);
 }
 
 static const struct tallies_ops dt_ops = {
@@ -153,8 +167,10 @@ dt_replay_cb(const struct store_draw *d, void *arg)
 	if (d->kind != STORE_DRAW_ONLINE)
 		return 0;
 	/* In the index: written with its counts, in one transaction (a
-	 * fold's slice). */
-	ret = store_draw_by_code_txn(w->t, w->c->id, d->serial, &indexed);
+	 * fold's slice, or a process that writes straight). Not the code's
+	 * summary: a fold may have written it before the draw's counts. */
+	ret = store_draw_indexed_code_txn(w->t, w->c->id, d->serial,
+	    &indexed);
 	if (ret != -ENOENT)
 		return ret;
 	/* The event keeps the client's address (anonymised, but within the
@@ -170,7 +186,7 @@ dt_replay_cb(const struct store_draw *d, void *arg)
 	/* The counts first: drawcache_add_draw gives them to the draw. */
 	if ((ret = draw_count_txn(w->t, &w->tl, w->c, d, net)) < 0 ||
 	    (ret = drawcache_add_draw(w->dc, w->c->id, d->serial,
-	    d->seq)) < 0)
+	    d->seq, false)) < 0)
 		return ret;
 	w->n++;
 	return 0;

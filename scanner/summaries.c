@@ -14,6 +14,10 @@ struct summaries {
 	uint64_t plan_last;		/* committed_last when planned */
 	size_t plan_len;		/* entries in the plan when made */
 	size_t group_slice;		/* written in this group's transaction */
+	/* Plans made (a whole fold counts as one), and the newest of them
+	 * all written: a change committed before plan n is in the store
+	 * once written >= n. */
+	uint64_t plans, written;
 };
 
 static const uint8_t summaries_zero[STORE_SERIAL_BYTES];
@@ -180,8 +184,11 @@ summaries_group_end(struct summaries *sm, bool committed)
 		sm->staged_last = sm->committed_last;
 	/* The slice the group's transaction wrote is in the store now,
 	 * or, if it failed, left for the next. */
-	if (committed && sm->group_slice > 0)
+	if (committed && sm->group_slice > 0) {
 		wbcache_plan_done(sm->wb, sm->group_slice, SUMMARIES_MAX_CLEAN);
+		if (wbcache_planned(sm->wb) == 0)
+			sm->written = sm->plans;
+	}
 	sm->group_slice = 0;
 }
 
@@ -211,7 +218,7 @@ summaries_fold(struct summaries *sm, struct store *st)
 	int ret;
 
 	if (wbcache_dirty(sm->wb) == 0)
-		return 0;
+		goto written;
 	if ((ret = store_txn_begin(st, false, &t)) < 0)
 		return ret;
 	if ((ret = wbcache_fold(sm->wb, false, summaries_put, &t)) == 0)
@@ -219,6 +226,8 @@ summaries_fold(struct summaries *sm, struct store *st)
 	if ((ret = summaries_txn_end(&t, ret)) < 0)
 		return ret;
 	wbcache_folded(sm->wb, SUMMARIES_MAX_CLEAN);
+written:
+	sm->written = ++sm->plans;
 	return 0;
 }
 
@@ -233,6 +242,9 @@ summaries_plan(struct summaries *sm)
 	if ((ret = wbcache_plan(sm->wb)) == 0) {
 		sm->plan_last = sm->committed_last;
 		sm->plan_len = wbcache_planned(sm->wb);
+		sm->plans++;
+		if (sm->plan_len == 0)
+			sm->written = sm->plans;
 	}
 	return ret;
 }
@@ -283,6 +295,8 @@ summaries_fold_slice(struct summaries *sm, struct store *st, size_t max)
 	if ((ret = summaries_txn_end(&t, ret)) < 0)
 		return ret;
 	wbcache_plan_done(sm->wb, n, SUMMARIES_MAX_CLEAN);
+	if (n == left)
+		sm->written = sm->plans;
 	return n < left;
 }
 
@@ -332,4 +346,58 @@ size_t
 summaries_dirty(struct summaries *sm)
 {
 	return wbcache_dirty(sm->wb);
+}
+
+/* Writer, in a group: keeps a code's online draw in its staged summary,
+ * unless the summary holds a draw already (of another campaign). */
+int
+summaries_keep_draw_txn(struct summaries *sm, struct store_txn *t,
+    const char *campaign, const uint8_t serial[STORE_SERIAL_BYTES],
+    uint64_t seq, bool *kept)
+{
+	struct store_code_scans *s;
+	int ret;
+
+	*kept = false;
+	if ((ret = summaries_stage(sm, t, serial, &s)) < 0)
+		return ret;
+	if (s->draw_seq != 0)
+		return 0;
+	store_draw_tag(campaign, s->draw_tag);
+	s->draw_seq = seq;
+	*kept = true;
+	return 0;
+}
+
+/* Finds the online draw a code's summary holds for campaign: the cached
+ * summary (the writer's staged one with writer set), else the store's,
+ * which is whole when not cached. */
+int
+summaries_find_draw_txn(struct summaries *sm, struct store_txn *t,
+    const char *campaign, const uint8_t serial[STORE_SERIAL_BYTES],
+    bool writer, struct store_draw *d)
+{
+	struct store_code_scans s;
+	int ret;
+
+	if (!wbcache_get(sm->wb, serial, writer, &s) &&
+	    (ret = store_code_scans_get_txn(t, serial, &s)) < 0)
+		return ret;
+	return store_draw_of_summary_txn(t, campaign, serial, &s, d);
+}
+
+/* Writer, between groups or in one: a ticket for the summaries as
+ * committed so far, for summaries_written. */
+uint64_t
+summaries_ticket(struct summaries *sm)
+{
+	return sm->plans;
+}
+
+/* Whether the summaries as committed when the ticket was taken are all in
+ * the store: a plan made after it has been written whole. */
+bool
+summaries_written(struct summaries *sm, uint64_t ticket)
+{
+	return sm->written > ticket;
 }

@@ -88,4 +88,21 @@ bool summaries_lookup(struct summaries *sm,
 /* Summaries changed since the last fold. */
 size_t summaries_dirty(struct summaries *sm);
 
+/* Writer, in a group: keeps a code's online draw in its summary (*kept),
+ * unless the summary holds another campaign's already. */
+int summaries_keep_draw_txn(struct summaries *sm, struct store_txn *t,
+    const char *campaign, const uint8_t serial[STORE_SERIAL_BYTES],
+    uint64_t seq, bool *kept) __attribute__((warn_unused_result));
+/* Finds the online draw a code's summary holds for campaign (-ENOENT:
+ * none); the writer sees its group's staged summaries. */
+int summaries_find_draw_txn(struct summaries *sm, struct store_txn *t,
+    const char *campaign, const uint8_t serial[STORE_SERIAL_BYTES],
+    bool writer, struct store_draw *d) __attribute__((warn_unused_result));
+
+/* Writer: a ticket for the summaries as committed so far. */
+uint64_t summaries_ticket(struct summaries *sm);
+/* Writer: whether the summaries as committed when the ticket was taken
+ * are all in the store (a plan made after it is written whole). */
+bool summaries_written(struct summaries *sm, uint64_t ticket);
+
 #endif

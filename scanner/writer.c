@@ -288,12 +288,16 @@ writer_main(void *arg)
 		pthread_mutex_lock(&w->mu);
 	}
 	pthread_mutex_unlock(&w->mu);
-	/* The rest of a planned fold, then a last tick and its steps. */
+	/* The rest of a planned fold, then two last ticks and their steps:
+	 * a fold the first plans may wait for another's to be written (the
+	 * draw index for the summaries). */
 	while (w->stepping)
 		writer_step(w);
-	writer_tick(w, true);
-	while (w->stepping)
-		writer_step(w);
+	for (int last = 0; last < 2; last++) {
+		writer_tick(w, true);
+		while (w->stepping)
+			writer_step(w);
+	}
 	return NULL;
 }
 

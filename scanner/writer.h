@@ -71,7 +71,7 @@ struct writer_hooks {
 	int (*pre_commit)(struct store_txn *t, void *arg);
 	/* After each group: its commit succeeded or not. */
 	void (*group_end)(bool committed, void *arg);
-	/* Between groups at most every tick_ms (and once at stop); may run
+	/* Between groups at most every tick_ms (and twice at stop); may run
 	 * transactions of its own. */
 	void (*tick)(struct store *st, void *arg);
 	/* Between groups, once no operation came for WRITER_IDLE_STEP_US
@@ -79,7 +79,7 @@ struct writer_hooks {
 	 * returns 1: one short slice of the work a tick planned (a
 	 * transaction of its own; pre_commit may do the same work in the
 	 * groups meanwhile). 0: nothing left until the next tick. At stop it
-	 * runs until it returns 0, before and after the last tick. */
+	 * runs until it returns 0, before and after each last tick. */
 	int (*step)(struct store *st, void *arg);
 	int tick_ms;
 	void *arg;

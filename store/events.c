@@ -150,13 +150,31 @@ store_event_unpack(const uint8_t *buf, size_t len, struct store_event *ev)
 	return 0;
 }
 
+/* Copies a stored summary: 64 bytes, or 56 of an older store (no draw
+ * in it). */
+static int
+store_code_scans_decode(const MDB_val *v, struct store_code_scans *s)
+{
+	if (v->mv_size != sizeof(*s) && v->mv_size != STORE_CODE_SCANS_V1)
+		return -EIO;
+	memset(s, 0, sizeof(*s));
+	memcpy(s, v->mv_data, v->mv_size);
+	return 0;
+}
+
 /* Reads a code's summary. */
 int
 store_code_scans_get_txn(struct store_txn *t,
     const uint8_t serial[STORE_SERIAL_BYTES], struct store_code_scans *s)
 {
-	return store_get_txn(t, STORE_DB_CODE_SCANS, serial, STORE_SERIAL_BYTES,
-	    s, sizeof(*s));
+	MDB_val v;
+	int ret;
+
+	if ((ret = store_lookup_txn(t, STORE_DB_CODE_SCANS, serial,
+	    STORE_SERIAL_BYTES, &v)) < 0)
+		return ret;
+	return store_code_scans_decode(&v, s) < 0 ? store_txn_fail(t, -EIO) :
+	    0;
 }
 
 /* Applies an event to a summary. */
@@ -713,9 +731,9 @@ store_code_scans_walk_cb(const MDB_val *k, const MDB_val *v, void *arg)
 	struct store_code_scans_walk *w = arg;
 	struct store_code_scans s;
 
-	if (k->mv_size != STORE_SERIAL_BYTES || v->mv_size != sizeof(s))
+	if (k->mv_size != STORE_SERIAL_BYTES ||
+	    store_code_scans_decode(v, &s) < 0)
 		return -EIO;
-	memcpy(&s, v->mv_data, sizeof(s));
 	return w->cb(k->mv_data, &s, w->arg);
 }
 

@@ -344,9 +344,65 @@ store_draw_get_txn(struct store_txn *t, const char *campaign, uint64_t seq,
 	return store_get_txn(t, STORE_DB_DRAWS, key, sizeof(key), d, sizeof(*d));
 }
 
-/* Reads a code's online draw. */
+/* A campaign's tag in a summary: 24 bits of FNV-1a over its id, never 0
+ * (a tag that matches is checked against the draw record). */
+void
+store_draw_tag(const char *campaign, uint8_t tag[3])
+{
+	uint32_t h = 2166136261u;
+
+	for (const char *p = campaign; *p != '\0'; p++)
+		h = (h ^ (uint8_t)*p) * 16777619u;
+	h = (h ^ h >> 24) & 0xffffff;
+	if (h == 0)
+		h = 1;
+	tag[0] = (uint8_t)(h >> 16);
+	tag[1] = (uint8_t)(h >> 8);
+	tag[2] = (uint8_t)h;
+}
+
+/* The draw a summary names for campaign, checked against its record. */
+int
+store_draw_of_summary_txn(struct store_txn *t, const char *campaign,
+    const uint8_t serial[STORE_SERIAL_BYTES],
+    const struct store_code_scans *s, struct store_draw *d)
+{
+	uint8_t tag[3];
+	int ret;
+
+	store_draw_tag(campaign, tag);
+	if (s->draw_seq == 0 || memcmp(s->draw_tag, tag, sizeof(tag)) != 0)
+		return -ENOENT;
+	/* Another campaign with the same tag: its sequence number names
+	 * some other draw here, or none. */
+	if ((ret = store_draw_get_txn(t, campaign, s->draw_seq, d)) < 0)
+		return ret;
+	if (d->kind != STORE_DRAW_ONLINE ||
+	    memcmp(d->serial, serial, STORE_SERIAL_BYTES) != 0)
+		return -ENOENT;
+	return 0;
+}
+
+/* Reads a code's online draw: its summary's, else the index's. */
 int
 store_draw_by_code_txn(struct store_txn *t, const char *campaign,
+    const uint8_t serial[STORE_SERIAL_BYTES], struct store_draw *d)
+{
+	struct store_code_scans s;
+	int ret;
+
+	ret = store_code_scans_get_txn(t, serial, &s);
+	if (ret == 0 && (ret = store_draw_of_summary_txn(t, campaign, serial,
+	    &s, d)) != -ENOENT)
+		return ret;
+	if (ret < 0 && ret != -ENOENT)
+		return ret;
+	return store_draw_indexed_code_txn(t, campaign, serial, d);
+}
+
+/* Reads a code's online draw from the index. */
+int
+store_draw_indexed_code_txn(struct store_txn *t, const char *campaign,
     const uint8_t serial[STORE_SERIAL_BYTES], struct store_draw *d)
 {
 	uint8_t key[STORE_ID_MAX + 8], seqbe[8];

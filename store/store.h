@@ -305,9 +305,19 @@ struct store_code_scans {
 	double first_lon;
 	float first_accuracy;
 	uint8_t first_has_location;
-	uint8_t reserved[3];
+	/* The code's online draw in one campaign, kept here by the scan
+	 * server instead of a draws_by_code entry (a summary is written by
+	 * the fold anyway; an entry of its own cost a random page a draw):
+	 * draw_tag is store_draw_tag of the campaign (0: none), checked
+	 * against the draw record itself. Summaries of older stores are
+	 * 56 bytes: no draw here. */
+	uint8_t draw_tag[3];
+	uint64_t draw_seq;
 };
-static_assert(sizeof(struct store_code_scans) == 56, "code_scans layout");
+static_assert(sizeof(struct store_code_scans) == 64, "code_scans layout");
+#define STORE_CODE_SCANS_V1 56		/* a summary without its draw */
+static_assert(offsetof(struct store_code_scans, draw_tag) == 53,
+    "code_scans layout");
 
 /*
  * Summaries are derived data. The scan server appends events only (a
@@ -639,9 +649,21 @@ int store_draws_set_indexed_txn(struct store_txn *t, const char *campaign,
 /* Reads the entry of sequence number seq. */
 int store_draw_get_txn(struct store_txn *t, const char *campaign,
     uint64_t seq, struct store_draw *d);
-/* Finds a code's online draw (-ENOENT if it never drew). */
+/* Finds a code's online draw (-ENOENT if it never drew): in the code's
+ * summary as the store holds it, else in draws_by_code. */
 int store_draw_by_code_txn(struct store_txn *t, const char *campaign,
     const uint8_t serial[STORE_SERIAL_BYTES], struct store_draw *d);
+/* Finds a code's draw in draws_by_code only: a draw written there has
+ * its counts in the store (the crash recovery's test). */
+int store_draw_indexed_code_txn(struct store_txn *t, const char *campaign,
+    const uint8_t serial[STORE_SERIAL_BYTES], struct store_draw *d);
+/* A campaign's tag in a summary (never 0). */
+void store_draw_tag(const char *campaign, uint8_t tag[3]);
+/* The draw a summary names for campaign, read and checked: 0, -ENOENT
+ * when it names none of campaign's, or a store error. */
+int store_draw_of_summary_txn(struct store_txn *t, const char *campaign,
+    const uint8_t serial[STORE_SERIAL_BYTES],
+    const struct store_code_scans *s, struct store_draw *d);
 /* Calls cb for a campaign's draws in sequence order, from seq first. */
 int store_draw_foreach_txn(struct store_txn *t, const char *campaign,
     uint64_t first, int (*cb)(const struct store_draw *, void *), void *arg);

@@ -36,7 +36,7 @@ static const struct cli_cmd commands[] = {
 	    cmd_prune },
 	{ "signals", "leaked jobs, clones, diversion, forgery bursts, "
 	    "redemption anomalies", cmd_signals },
-	{ "config", "settings of the installation (the signals' rules)",
+	{ "config", "settings: the signals' rules, the points tiers",
 	    cmd_config },
 	{ "settle", "close a month of redemptions: signed statements per "
 	    "store, dealer, brand", cmd_settle },

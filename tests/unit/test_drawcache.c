@@ -244,6 +244,194 @@ test_cache_recovery(void **state)
 	assert_int_equal(r.refusal, DRAW_REFUSE_VISITOR_WINS);
 }
 
+static uint64_t visitor_count(struct fixture *f, int kind, uint8_t v,
+    uint32_t period);
+
+/* One draw in its own group, with the scan summaries attached. */
+static struct draw_result
+draw_kept(struct fixture *f, struct summaries *sm, struct campaign *c,
+    uint64_t n, uint8_t v, int64_t now)
+{
+	struct draw_request rq = request(c, n, v, 1, now);
+	struct draw_result res;
+	struct store_txn t;
+
+	rq.tallies = tallies_of(f);
+	assert_int_equal(store_txn_begin(f->st, false, &t), 0);
+	assert_int_equal(draw_online_txn(&t, &rq, &res), 0);
+	assert_int_equal(drawcache_flush_txn(f->cache, &t), 0);
+	assert_int_equal(store_txn_commit(&t), 0);
+	drawcache_group_end(f->cache, true);
+	summaries_group_end(sm, true);
+	return res;
+}
+
+/* A code's draw in draws_by_code only (0: none). */
+static uint64_t
+in_index(struct fixture *f, const char *id, uint64_t n)
+{
+	uint8_t serial[STORE_SERIAL_BYTES];
+	struct store_draw d;
+	struct store_txn t;
+	int ret;
+
+	serial_of(n, serial);
+	assert_int_equal(store_txn_begin(f->st, true, &t), 0);
+	ret = store_draw_indexed_code_txn(&t, id, serial, &d);
+	store_txn_abort(&t);
+	if (ret == -ENOENT)
+		return 0;
+	assert_int_equal(ret, 0);
+	return d.seq;
+}
+
+/* With the scan summaries attached (the server), a code's draw is kept
+ * in its summary, not in draws_by_code: found there by the cache, a
+ * repeat and the store; its counts still fold with the watermark. A
+ * crash after the summary's fold but before the counts' replays the draw
+ * and counts it once. */
+static void
+test_kept_in_summary(void **state)
+{
+	struct fixture *f = *state;
+	struct summaries *sm;
+	struct registry *reg;
+	struct draw_result r;
+	struct store_txn t;
+	struct campaign *c;
+	int64_t t0;
+
+	if (!tz_known("Asia/Shanghai"))
+		skip();
+	c = f->c = tu_campaign_load(f->st, "drawcache-recovery", 7);
+	t0 = c->day_starts[0] + 1000;
+	assert_int_equal(summaries_new(0, &sm), 0);
+	assert_int_equal(drawcache_new(&f->cache), 0);
+	drawcache_use_summaries(f->cache, sm);
+
+	assert_int_equal(draw_kept(f, sm, c, 1, 1, t0).status, DRAW_NEW);
+	/* Its counts and the watermark wait for the summary to be written. */
+	assert_int_equal(drawcache_fold(f->cache, f->st), 0);
+	assert_int_equal(watermark(f, "rec"), 0);
+	assert_int_equal(drawcache_pending(f->cache), 1);
+	assert_int_equal(summaries_fold(sm, f->st), 0);
+	assert_int_equal(drawcache_fold(f->cache, f->st), 0);
+	/* In the summary, not the index; the counts and watermark folded. */
+	assert_int_equal(indexed(f, "rec", 1), 1);
+	assert_int_equal(in_index(f, "rec", 1), 0);
+	assert_int_equal(watermark(f, "rec"), 1);
+	assert_int_equal(visitor_count(f, STORE_COUNT_VISITOR_DAY, 1, 1), 1);
+	/* A repeat is the first result, through the summary. */
+	r = draw_kept(f, sm, c, 1, 1, t0 + 1);
+	assert_int_equal(r.status, DRAW_REPEAT);
+	assert_int_equal(r.draw.seq, 1);
+
+	/* The second draw's summary is folded, its counts are not: a
+	 * "crash". */
+	assert_int_equal(draw_kept(f, sm, c, 2, 1, t0 + 2).status, DRAW_NEW);
+	assert_int_equal(summaries_fold(sm, f->st), 0);
+	assert_int_equal(indexed(f, "rec", 2), 2);
+	drawcache_free(f->cache);
+	f->cache = NULL;
+	summaries_free(sm);
+	assert_int_equal(watermark(f, "rec"), 1);
+	assert_int_equal(visitor_count(f, STORE_COUNT_VISITOR_DAY, 1, 1), 1);
+
+	/* Start-up: draw 2 is after the watermark and not in the index, so
+	 * it is counted again, once. */
+	assert_int_equal(summaries_new(0, &sm), 0);
+	assert_int_equal(registry_new(&reg), 0);
+	assert_int_equal(drawcache_new(&f->cache), 0);
+	drawcache_use_summaries(f->cache, sm);
+	assert_int_equal(store_txn_begin(f->st, true, &t), 0);
+	assert_int_equal(registry_sync_txn(reg, &t), 0);
+	assert_int_equal(drawcache_recover_txn(&t, reg, f->cache), 1);
+	store_txn_abort(&t);
+	assert_int_equal(drawcache_fold(f->cache, f->st), 0);
+	assert_int_equal(watermark(f, "rec"), 2);
+	assert_int_equal(visitor_count(f, STORE_COUNT_VISITOR_DAY, 1, 1), 2);
+	assert_int_equal(store_txn_begin(f->st, true, &t), 0);
+	assert_int_equal(drawcache_recover_txn(&t, reg, f->cache), 0);
+	store_txn_abort(&t);
+	registry_free(reg);
+	/* The draw stays one: a repeat, found in the summary or the index. */
+	r = draw_kept(f, sm, c, 2, 1, t0 + 3);
+	assert_int_equal(r.status, DRAW_REPEAT);
+	assert_int_equal(r.draw.seq, 2);
+	summaries_free(sm);
+}
+
+/* In slices, as the server folds: a draw kept in its code's summary is
+ * not folded (counts and watermark) before a summaries plan made after it
+ * is written. A crash in between replays it into draws_by_code, and the
+ * code does not draw twice. */
+static void
+test_kept_waits_for_summary(void **state)
+{
+	struct fixture *f = *state;
+	struct summaries *sm;
+	struct registry *reg;
+	struct draw_result r;
+	struct store_txn t;
+	struct campaign *c;
+	int64_t t0;
+
+	if (!tz_known("Asia/Shanghai"))
+		skip();
+	c = f->c = tu_campaign_load(f->st, "drawcache-recovery", 7);
+	t0 = c->day_starts[0] + 1000;
+	assert_int_equal(summaries_new(0, &sm), 0);
+	assert_int_equal(drawcache_new(&f->cache), 0);
+	drawcache_use_summaries(f->cache, sm);
+
+	/* Draw 1 before a summaries plan, draw 2 after it. */
+	assert_int_equal(draw_kept(f, sm, c, 1, 1, t0).status, DRAW_NEW);
+	assert_int_equal(summaries_plan(sm), 0);
+	assert_int_equal(draw_kept(f, sm, c, 2, 2, t0 + 1).status, DRAW_NEW);
+	drawcache_plan(f->cache);
+	assert_int_equal(drawcache_fold_slice(f->cache, f->st, 100), 0);
+	assert_int_equal(watermark(f, "rec"), 0);
+	/* The plan written: draw 1 may fold, draw 2 waits for the next. */
+	assert_int_equal(summaries_fold_slice(sm, f->st, 100), 0);
+	drawcache_plan(f->cache);
+	assert_int_equal(drawcache_fold_slice(f->cache, f->st, 100), 0);
+	assert_int_equal(watermark(f, "rec"), 1);
+	assert_int_equal(drawcache_pending(f->cache), 1);
+	assert_int_equal(summaries_plan(sm), 0);
+	drawcache_plan(f->cache);
+	assert_int_equal(drawcache_fold_slice(f->cache, f->st, 100), 0);
+	assert_int_equal(watermark(f, "rec"), 1);
+
+	/* A crash before draw 2's summary is written. */
+	drawcache_free(f->cache);
+	f->cache = NULL;
+	summaries_free(sm);
+	assert_int_equal(indexed(f, "rec", 1), 1);
+	assert_int_equal(indexed(f, "rec", 2), 0);
+
+	/* Start-up replays draw 2 into the index. */
+	assert_int_equal(summaries_new(0, &sm), 0);
+	assert_int_equal(registry_new(&reg), 0);
+	assert_int_equal(drawcache_new(&f->cache), 0);
+	drawcache_use_summaries(f->cache, sm);
+	assert_int_equal(store_txn_begin(f->st, true, &t), 0);
+	assert_int_equal(registry_sync_txn(reg, &t), 0);
+	assert_int_equal(drawcache_recover_txn(&t, reg, f->cache), 1);
+	store_txn_abort(&t);
+	registry_free(reg);
+	assert_int_equal(drawcache_fold(f->cache, f->st), 0);
+	assert_int_equal(watermark(f, "rec"), 2);
+	assert_int_equal(in_index(f, "rec", 2), 2);
+	assert_int_equal(visitor_count(f, STORE_COUNT_VISITOR_DAY, 2, 1), 1);
+	r = draw_kept(f, sm, c, 2, 2, t0 + 2);
+	assert_int_equal(r.status, DRAW_REPEAT);
+	assert_int_equal(r.draw.seq, 2);
+	r = draw_kept(f, sm, c, 1, 1, t0 + 3);
+	assert_int_equal(r.status, DRAW_REPEAT);
+	assert_int_equal(r.draw.seq, 1);
+	summaries_free(sm);
+}
+
 /* A risk counter of visitor v (as request() makes it) in the store. */
 static uint64_t
 visitor_count(struct fixture *f, int kind, uint8_t v, uint32_t period)
@@ -390,6 +578,10 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_cache_recovery,
 		    fixture_setup, fixture_teardown),
 		cmocka_unit_test_setup_teardown(test_group_tallies,
+		    fixture_setup, fixture_teardown),
+		cmocka_unit_test_setup_teardown(test_kept_in_summary,
+		    fixture_setup, fixture_teardown),
+		cmocka_unit_test_setup_teardown(test_kept_waits_for_summary,
 		    fixture_setup, fixture_teardown),
 		cmocka_unit_test_setup_teardown(test_sliced_fold,
 		    fixture_setup, fixture_teardown),

@@ -452,6 +452,76 @@ test_stats(void **state)
 }
 
 /* Runs the tests. */
+/* Appends an online draw of serial to campaign's log. */
+static void
+draw_logged(struct store_txn *t, const char *campaign, uint64_t seq,
+    const uint8_t serial[STORE_SERIAL_BYTES])
+{
+	struct store_draw d;
+
+	memset(&d, 0, sizeof(d));
+	d.seq = seq;
+	d.kind = STORE_DRAW_ONLINE;
+	memcpy(d.serial, serial, STORE_SERIAL_BYTES);
+	assert_int_equal(store_draw_append_txn(t, campaign, &d), 0);
+}
+
+/* A code's draw kept in its summary: found for its campaign only, checked
+ * against the draw record (two campaigns whose tags collide), the index
+ * for the rest, and a summary of an older store (56 bytes) read as one
+ * without a draw. */
+static void
+test_draw_in_summary(void **state)
+{
+	struct fixture *f = *state;
+	static const uint8_t x[STORE_SERIAL_BYTES] = { 1, 2, 3, 4, 5, 6, 7, 8 };
+	static const uint8_t y[STORE_SERIAL_BYTES] = { 9, 9, 9, 9, 9, 9, 9, 9 };
+	struct store_code_scans s;
+	struct store_draw d;
+	struct store_txn t;
+	static const char a[] = "c2896", b[] = "c12266";
+	uint8_t tags[2][3], tag[3];
+	unsigned char old[STORE_CODE_SCANS_V1];
+
+	/* Two campaign ids whose tags collide: the first pair among c0,
+	 * c1, ... (found by a search over their tags). */
+	store_draw_tag(a, tags[0]);
+	store_draw_tag(b, tags[1]);
+	assert_memory_equal(tags[0], tags[1], 3);
+	assert_int_equal(store_txn_begin(f->st, false, &t), 0);
+	draw_logged(&t, a, 1, x);
+	memset(&s, 0, sizeof(s));
+	s.human = 1;
+	store_draw_tag(a, s.draw_tag);
+	s.draw_seq = 1;
+	assert_int_equal(store_code_scans_put_txn(&t, x, &s), 0);
+	assert_int_equal(store_draw_by_code_txn(&t, a, x, &d), 0);
+	assert_int_equal(d.seq, 1);
+	/* b: its own draw 1 is of another code, so x never drew in b. */
+	draw_logged(&t, b, 1, y);
+	assert_int_equal(store_draw_by_code_txn(&t, b, x, &d), -ENOENT);
+	/* x's draw in b goes to the index: found there. */
+	draw_logged(&t, b, 2, x);
+	assert_int_equal(store_draw_index_txn(&t, b, x, 2), 0);
+	assert_int_equal(store_draw_by_code_txn(&t, b, x, &d), 0);
+	assert_int_equal(d.seq, 2);
+	assert_int_equal(store_draw_indexed_code_txn(&t, a, x, &d), -ENOENT);
+	/* An older store's 56-byte summary (its last bytes reserved, zero):
+	 * read, with no draw in it. */
+	memset(s.draw_tag, 0, sizeof(s.draw_tag));
+	memcpy(old, &s, sizeof(old));
+	assert_int_equal(store_put_txn(&t, STORE_DB_CODE_SCANS, y,
+	    STORE_SERIAL_BYTES, old, sizeof(old), 0), 0);
+	assert_int_equal(store_code_scans_get_txn(&t, y, &s), 0);
+	assert_int_equal(s.human, 1);
+	assert_int_equal(s.draw_seq, 0);
+	store_draw_tag(a, tag);
+	assert_memory_not_equal(s.draw_tag, tag, 3);
+	assert_int_equal(store_draw_by_code_txn(&t, a, y, &d), -ENOENT);
+	assert_int_equal(store_draw_by_code_txn(&t, b, y, &d), -ENOENT);
+	store_txn_abort(&t);
+}
+
 int
 main(void)
 {
@@ -468,6 +538,8 @@ main(void)
 		    fixture_setup, fixture_teardown),
 		cmocka_unit_test_setup_teardown(test_stats, fixture_setup,
 		    fixture_teardown),
+		cmocka_unit_test_setup_teardown(test_draw_in_summary,
+		    fixture_setup, fixture_teardown),
 	};
 
 	tu_init();
