@@ -14,9 +14,10 @@
 #include "common/tz.h"
 #include "scanner/scan_internal.h"
 
-/* Reads a code's indexed draw seq from the store (0: none). */
+/* Reads a code's draw seq from the store (0: none): where the server
+ * finds it (its summary, else draws_by_code), or draws_by_code only. */
 static uint64_t
-indexed(struct fixture *f, const char *id, uint64_t n)
+draw_found(struct fixture *f, const char *id, uint64_t n, bool index_only)
 {
 	uint8_t serial[STORE_SERIAL_BYTES];
 	struct store_draw d;
@@ -25,12 +26,28 @@ indexed(struct fixture *f, const char *id, uint64_t n)
 
 	serial_of(n, serial);
 	assert_int_equal(store_txn_begin(f->st, true, &t), 0);
-	ret = store_draw_by_code_txn(&t, id, serial, &d);
+	ret = index_only ?
+	    store_draw_indexed_code_txn(&t, id, serial, &d) :
+	    store_draw_by_code_txn(&t, id, serial, &d);
 	store_txn_abort(&t);
 	if (ret == -ENOENT)
 		return 0;
 	assert_int_equal(ret, 0);
 	return d.seq;
+}
+
+/* A code's draw as the server finds it (0: none). */
+static uint64_t
+indexed(struct fixture *f, const char *id, uint64_t n)
+{
+	return draw_found(f, id, n, false);
+}
+
+/* A code's draw in draws_by_code only (0: none). */
+static uint64_t
+in_index(struct fixture *f, const char *id, uint64_t n)
+{
+	return draw_found(f, id, n, true);
 }
 
 /* Reads a campaign's index watermark. */
@@ -264,25 +281,6 @@ draw_kept(struct fixture *f, struct summaries *sm, struct campaign *c,
 	drawcache_group_end(f->cache, true);
 	summaries_group_end(sm, true);
 	return res;
-}
-
-/* A code's draw in draws_by_code only (0: none). */
-static uint64_t
-in_index(struct fixture *f, const char *id, uint64_t n)
-{
-	uint8_t serial[STORE_SERIAL_BYTES];
-	struct store_draw d;
-	struct store_txn t;
-	int ret;
-
-	serial_of(n, serial);
-	assert_int_equal(store_txn_begin(f->st, true, &t), 0);
-	ret = store_draw_indexed_code_txn(&t, id, serial, &d);
-	store_txn_abort(&t);
-	if (ret == -ENOENT)
-		return 0;
-	assert_int_equal(ret, 0);
-	return d.seq;
 }
 
 /* With the scan summaries attached (the server), a code's draw is kept
