@@ -65,15 +65,18 @@ scan_group_end(bool committed, void *arg)
 static void
 scan_prune_report(const struct store_prune_stats *s)
 {
-	if (s->deleted + s->addresses + s->counts_deleted + s->counts_merged ==
-	    0)
+	if (s->deleted + s->addresses + s->counts_deleted + s->counts_merged +
+	    s->groups == 0)
 		return;
 	log_warnx("pruned: %llu forged or malformed events deleted (%llu "
 	    "chain links moved), %llu addresses dropped, %llu network-hour "
-	    "counts deleted, %llu merged", (unsigned long long)s->deleted,
+	    "counts deleted, %llu merged, %llu abandoned groups deleted "
+	    "(%llu members)", (unsigned long long)s->deleted,
 	    (unsigned long long)s->relinked, (unsigned long long)s->addresses,
 	    (unsigned long long)s->counts_deleted,
-	    (unsigned long long)s->counts_merged);
+	    (unsigned long long)s->counts_merged,
+	    (unsigned long long)s->groups,
+	    (unsigned long long)s->group_members);
 }
 
 /*
@@ -87,13 +90,14 @@ scan_prune_report(const struct store_prune_stats *s)
 static int
 scan_prune_tick(struct scan_core *core, struct store *st)
 {
-	struct store_prune_policy p = { 0, 0 };
+	struct store_prune_policy p = { 0 };
 	int64_t now = clock_now_us(), t0 = clock_mono_us();
 	uint64_t changed = core->pruned.summaries;
 	bool settled = false;
 	int ret;
 
-	if (core->retain.forged_days == 0 && core->retain.ip_days == 0)
+	if (core->retain.forged_days == 0 && core->retain.ip_days == 0 &&
+	    core->retain.groups_days == 0)
 		return 0;
 	if (!core->pruning && t0 < core->prune_next)
 		return 0;
@@ -104,6 +108,8 @@ scan_prune_tick(struct scan_core *core, struct store *st)
 		p.forged_before = now - core->retain.forged_days * SCAN_DAY_US;
 	if (core->retain.ip_days > 0)
 		p.ip_before = now - core->retain.ip_days * SCAN_DAY_US;
+	if (core->retain.groups_days > 0)
+		p.groups_before = now - core->retain.groups_days * SCAN_DAY_US;
 	/* The summaries are settled (a fold at once) only when a step
 	 * needs them whole: when forged events are old enough to go. */
 	for (;;) {

@@ -23,10 +23,12 @@
 struct scan_retention {
 	int forged_days;
 	int ip_days;
+	int groups_days;		/* abandoned groups, after their deadline */
 };
 
 #define SCAN_RETAIN_FORGED_DAYS 90	/* serve's defaults */
 #define SCAN_RETAIN_IP_DAYS 100
+#define SCAN_RETAIN_GROUPS_DAYS 30
 #define SCAN_RETAIN_DAYS_MAX 36500
 #define SCAN_DAY_US (86400LL * 1000000)
 #define SCAN_PRUNE_EVERY_US (3600LL * 1000000)	/* a run at most hourly */

@@ -65,5 +65,14 @@ int store_group_member_add_txn(struct store_txn *t,
 int store_group_member_foreach_txn(struct store_txn *t,
     const uint8_t id[STORE_GROUP_ID_BYTES],
     int (*cb)(const struct store_group_member *, void *), void *arg);
+/* One step of retention over the groups (store_prune_step): deletes the
+ * groups never unlocked whose deadline is before the cut-off, with their
+ * members, going on from where the last step stopped (meta
+ * "pruned_group"); adds to *groups and *members, and sets *more when it
+ * stopped at a limit (STORE_PRUNE_EXAMINE groups looked at, about
+ * STORE_PRUNE_CHANGE records deleted). */
+int store_group_prune_txn(struct store_txn *t, int64_t before,
+    uint64_t *groups, uint64_t *members, bool *more)
+    __attribute__((warn_unused_result));
 
 #endif

@@ -1,6 +1,7 @@
 /*
  * prune.c — retention: forged and malformed events deleted after some
- * days, client addresses dropped from older events, in short steps.
+ * days, client addresses dropped from older events, abandoned groups
+ * deleted (store/groups.c), in short steps.
  *
  * Events are walked in id order from a watermark per kind in meta
  * ("pruned_forged", "pruned_ip": the last event id looked at), so a step
@@ -10,6 +11,7 @@
  * its successor is relinked past it and the code's summary loses it, in
  * the same transaction (docs/store.md section 13).
  */
+#include "store/group.h"
 #include "store/store_internal.h"
 
 #include <errno.h>
@@ -463,6 +465,12 @@ prune_step_txn(struct store_txn *t, const struct store_prune_policy *p,
 			return ret;
 		*more |= m;
 	}
+	if (p->groups_before > 0) {
+		if ((ret = store_group_prune_txn(t, p->groups_before,
+		    &s->groups, &s->group_members, &m)) < 0)
+			return ret;
+		*more |= m;
+	}
 	return 0;
 }
 
@@ -492,5 +500,7 @@ store_prune_step(struct store *st, const struct store_prune_policy *p,
 	s->addresses += d.addresses;
 	s->counts_deleted += d.counts_deleted;
 	s->counts_merged += d.counts_merged;
+	s->groups += d.groups;
+	s->group_members += d.group_members;
 	return more ? 1 : 0;
 }

@@ -471,6 +471,8 @@ struct store_prune_policy {
 					 * events and counts older go */
 	int64_t ip_before;		/* Unix µs: older events (and counts)
 					 * lose their address */
+	int64_t groups_before;		/* Unix µs: groups never unlocked
+					 * whose deadline is older go */
 };
 
 struct store_prune_stats {
@@ -481,6 +483,8 @@ struct store_prune_stats {
 	uint64_t addresses;		/* events whose address went */
 	uint64_t counts_deleted;	/* network-hour counts deleted */
 	uint64_t counts_merged;		/* counts merged into "no network" */
+	uint64_t groups;		/* abandoned groups deleted */
+	uint64_t group_members;		/* their members deleted */
 };
 
 #define STORE_PRUNE_EXAMINE 10000	/* events looked at per pass and step */

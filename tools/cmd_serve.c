@@ -27,7 +27,8 @@ static const char serve_help[] =
 "                    [--burst N] [--max-conns N] [--max-conns-per-ip N]\n"
 "                    [--trust-proxy] [--header-timeout S] [--idle-timeout S]\n"
 "                    [--forged-budget N] [--retain-forged DAYS]\n"
-"                    [--retain-ip DAYS] [--bots FILE]\n"
+"                    [--retain-ip DAYS] [--retain-groups DAYS]\n"
+"                    [--bots FILE]\n"
 "                    [--node ID] [--kafka BROKERS [--kafka-topic T]\n"
 "                    [--kafka-max-lag N] [--kafka-option NAME=VALUE]...]\n"
 "                    [--pg CONNINFO [--pg-lease N] [--pg-return S]]\n"
@@ -111,6 +112,9 @@ static const char serve_help[] =
 "                               counts after DAYS (default 90; 0: keep)\n"
 "         --retain-ip DAYS      drop client addresses from events older than\n"
 "                               DAYS (default 100; 0: keep)\n"
+"         --retain-groups DAYS  delete the groups that never unlocked, with\n"
+"                               their members, DAYS after their deadline\n"
+"                               (default 30; 0: keep)\n"
 "         --bots FILE           the crawler-user-agents list (JSON) that\n"
 "                               tells bots from people (default: the copy\n"
 "                               that tools/setup.sh installs, below); if\n"
@@ -256,7 +260,8 @@ cmd_serve(int argc, char **argv)
 {
 	enum { OPT_IP_ANON = 256, OPT_NO_IP_ANON, OPT_LOG, OPT_RATE, OPT_BURST,
 	    OPT_MAX_CONNS, OPT_MAX_PER_IP, OPT_TRUST, OPT_HDR_TO, OPT_IDLE_TO,
-	    OPT_BUDGET, OPT_RETAIN_FORGED, OPT_RETAIN_IP, OPT_BOTS,
+	    OPT_BUDGET, OPT_RETAIN_FORGED, OPT_RETAIN_IP, OPT_RETAIN_GROUPS,
+	    OPT_BOTS,
 	    OPT_NODE, OPT_KAFKA, OPT_KAFKA_TOPIC, OPT_KAFKA_LAG, OPT_KAFKA_OPT,
 	    OPT_PG, OPT_PG_LEASE, OPT_PG_RETURN, OPT_CLUSTER };
 	static const struct option longopts[] = {
@@ -275,6 +280,7 @@ cmd_serve(int argc, char **argv)
 		{ "forged-budget", required_argument, NULL, OPT_BUDGET },
 		{ "retain-forged", required_argument, NULL, OPT_RETAIN_FORGED },
 		{ "retain-ip", required_argument, NULL, OPT_RETAIN_IP },
+		{ "retain-groups", required_argument, NULL, OPT_RETAIN_GROUPS },
 		{ "bots", required_argument, NULL, OPT_BOTS },
 		{ "node", required_argument, NULL, OPT_NODE },
 		{ "kafka", required_argument, NULL, OPT_KAFKA },
@@ -319,6 +325,7 @@ cmd_serve(int argc, char **argv)
 	cfg.forged_budget = STORE_FORGED_BUDGET_DEFAULT;
 	cfg.retain.forged_days = SCAN_RETAIN_FORGED_DAYS;
 	cfg.retain.ip_days = SCAN_RETAIN_IP_DAYS;
+	cfg.retain.groups_days = SCAN_RETAIN_GROUPS_DAYS;
 	cfg.node = 1;
 	memset(&kafka, 0, sizeof(kafka));
 	kafka.topic = STREAM_TOPIC_DEFAULT;
@@ -393,12 +400,16 @@ cmd_serve(int argc, char **argv)
 			break;
 		case OPT_RETAIN_FORGED:
 		case OPT_RETAIN_IP:
+		case OPT_RETAIN_GROUPS:
 			if (!cli_parse_u64(optarg, 0, SCAN_RETAIN_DAYS_MAX, &v))
 				return cli_usage(cmd, "--%s must be 0 to %d days, "
 				    "not '%s'", ch == OPT_RETAIN_IP ? "retain-ip" :
+				    ch == OPT_RETAIN_GROUPS ? "retain-groups" :
 				    "retain-forged", SCAN_RETAIN_DAYS_MAX, optarg);
 			if (ch == OPT_RETAIN_IP)
 				cfg.retain.ip_days = (int)v;
+			else if (ch == OPT_RETAIN_GROUPS)
+				cfg.retain.groups_days = (int)v;
 			else
 				cfg.retain.forged_days = (int)v;
 			break;

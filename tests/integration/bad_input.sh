@@ -271,6 +271,8 @@ assert_rc 2 "scanloop with no arguments"
 [ -n "$ERR" ] || fail "scanloop with no arguments printed no usage on stderr"
 [ -z "$OUT" ] || fail "scanloop with no arguments wrote to stdout"
 bad 2 frobnicate "unknown command" frobnicate
+bad 2 groups-older "prune --groups-older garbage" prune --groups-older soon
+bad 2 retain-groups "serve --retain-groups negative" serve --retain-groups -1
 bad 2 --frobnicate "unknown global option" --frobnicate batch list
 assert_contains "$ERR" "scanloop: unknown option '--frobnicate' (see 'scanloop --help')" \
     "unknown global option message"

@@ -231,6 +231,119 @@ test_starts(void **state)
 	campaign_unref(plain, __func__);
 }
 
+/* Walk callback: counts a member. */
+static int
+count_member(const struct store_group_member *m, void *arg)
+{
+	(void)m;
+	(*(size_t *)arg)++;
+	return 0;
+}
+
+/* Members of group id in the store. */
+static size_t
+members_of(struct fixture *f, const uint8_t id[STORE_GROUP_ID_BYTES])
+{
+	struct store_txn t;
+	size_t n = 0;
+
+	assert_int_equal(store_txn_begin(f->st, true, &t), 0);
+	assert_int_equal(store_group_member_foreach_txn(&t, id, count_member,
+	    &n), 0);
+	store_txn_abort(&t);
+	return n;
+}
+
+/* Retention: the groups that never unlocked go with their members once
+ * their deadline is past the cut-off, in steps that go on where the last
+ * stopped; an unlocked group and one still open stay. */
+static void
+test_prune_abandoned(void **state)
+{
+	struct fixture *f = *state;
+	const uint8_t a[STORE_GROUP_ID_BYTES] = { 0xa0 },
+	    b[STORE_GROUP_ID_BYTES] = { 0xb0 }, c[STORE_GROUP_ID_BYTES] = {
+	    0xc0 };
+	struct store_prune_policy p = { 0, 0, 0 };
+	struct store_prune_stats ps;
+	struct group_result r;
+	struct store_txn t;
+	int64_t t0;
+	int steps = 0, ret;
+
+	if (!tz_known("Asia/Shanghai"))
+		skip();
+	f->c = tu_campaign_load(f->st, "group", SEED_BYTE);
+	t0 = f->c->day_starts[1] + 10 * HOUR;
+	/* a: two of three, then its deadline passes; b: unlocked; c: open
+	 * past the cut-off. */
+	assert_int_equal(group_do(f, group_start_txn, a, 1, t0).status,
+	    GROUP_OPEN);
+	assert_int_equal(group_do(f, group_join_txn, a, 2, t0 + 1).status,
+	    GROUP_OPEN);
+	assert_int_equal(group_do(f, group_start_txn, b, 3, t0).status,
+	    GROUP_OPEN);
+	assert_int_equal(group_do(f, group_join_txn, b, 4, t0 + 1).status,
+	    GROUP_OPEN);
+	assert_int_equal(group_do(f, group_join_txn, b, 5, t0 + 2).status,
+	    GROUP_UNLOCKED);
+	assert_int_equal(group_do(f, group_start_txn, c, 6, t0 + 30 * HOUR)
+	    .status, GROUP_OPEN);
+	/* 1,500 more abandoned groups of one member each: more than one
+	 * step deletes. */
+	assert_int_equal(store_txn_begin(f->st, false, &t), 0);
+	for (unsigned i = 0; i < 1500; i++) {
+		struct store_group g;
+		struct store_group_member m;
+
+		memset(&g, 0, sizeof(g));
+		memset(&m, 0, sizeof(m));
+		g.id[0] = 0x50;
+		g.id[1] = (uint8_t)(i >> 8);
+		g.id[2] = (uint8_t)i;
+		snprintf(g.campaign, sizeof(g.campaign), "%s", f->c->id);
+		g.created = t0;
+		g.deadline = t0 + HOUR;
+		g.size = 3;
+		g.joined = 1;
+		m.joined = t0;
+		m.index = 1;
+		m.visitor[0] = (uint8_t)i;
+		m.visitor[1] = (uint8_t)(i >> 8);
+		assert_int_equal(store_group_add_txn(&t, &g), 0);
+		assert_int_equal(store_group_member_add_txn(&t, g.id, &m), 0);
+	}
+	assert_int_equal(store_txn_commit(&t), 0);
+
+	p.groups_before = t0 + 48 * HOUR;
+	memset(&ps, 0, sizeof(ps));
+	while ((ret = store_prune_step(f->st, &p, &ps)) == 1)
+		steps++;
+	assert_int_equal(ret, 0);
+	assert_true(steps >= 1);
+	assert_int_equal(ps.groups, 1501);
+	assert_int_equal(ps.group_members, 1502);
+	r = group_do(f, group_read_txn, a, 1, t0 + 50 * HOUR);
+	assert_int_equal(r.status, GROUP_NOT_FOUND);
+	assert_int_equal(members_of(f, a), 0);
+	r = group_do(f, group_read_txn, b, 3, t0 + 50 * HOUR);
+	assert_int_equal(r.status, GROUP_UNLOCKED);
+	assert_int_equal(members_of(f, b), 3);
+	r = group_do(f, group_read_txn, c, 6, t0 + 50 * HOUR);
+	assert_int_equal(r.status, GROUP_OPEN);
+	assert_int_equal(members_of(f, c), 1);
+	/* The next pass starts again from the first group: nothing left. */
+	memset(&ps, 0, sizeof(ps));
+	assert_int_equal(store_prune_step(f->st, &p, &ps), 0);
+	assert_int_equal(ps.groups, 0);
+	/* Once c's deadline is past, c goes too. */
+	p.groups_before = t0 + 60 * HOUR;
+	assert_int_equal(store_prune_step(f->st, &p, &ps), 0);
+	assert_int_equal(ps.groups, 1);
+	assert_int_equal(members_of(f, c), 0);
+	assert_int_equal(members_of(f, b), 3);
+}
+
 /* Parses group.json with "group" set to text (NULL: removed); expects the
  * problem want (NULL: none). */
 static void
@@ -309,6 +422,8 @@ main(void)
 		    fixture_teardown),
 		cmocka_unit_test_setup_teardown(test_starts, fixture_setup,
 		    fixture_teardown),
+		cmocka_unit_test_setup_teardown(test_prune_abandoned,
+		    fixture_setup, fixture_teardown),
 		cmocka_unit_test(test_rules_and_ids),
 	};
 

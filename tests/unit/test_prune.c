@@ -316,7 +316,7 @@ static void
 test_prune_forged(void **state)
 {
 	struct fixture *f = *state;
-	struct store_prune_policy p = { T0 + 12500LL * 1000000, 0 };
+	struct store_prune_policy p = { T0 + 12500LL * 1000000, 0, 0 };
 	struct store_prune_stats s;
 	struct store_event ev;
 	struct store_code_scans cs;
@@ -366,8 +366,8 @@ static void
 test_prune_needs_fold(void **state)
 {
 	struct fixture *f = *state;
-	struct store_prune_policy p = { T0 + 100LL * 1000000, 0 },
-	    early = { T0, 0 };
+	struct store_prune_policy p = { T0 + 100LL * 1000000, 0, 0 },
+	    early = { T0, 0, 0 };
 	struct store_prune_stats s;
 	struct store_event ev;
 	struct store_txn t;
@@ -399,7 +399,7 @@ static void
 test_prune_tail(void **state)
 {
 	struct fixture *f = *state;
-	struct store_prune_policy p = { T0 + 1000LL * 1000000, 0 };
+	struct store_prune_policy p = { T0 + 1000LL * 1000000, 0, 0 };
 	struct store_prune_stats s;
 	struct store_code_scans cs;
 	struct store_event ev;
@@ -506,7 +506,7 @@ static void
 test_prune_counts(void **state)
 {
 	struct fixture *f = *state;
-	struct store_prune_policy p = { 0, T0 + 3 * HOUR_US + 5 };
+	struct store_prune_policy p = { 0, T0 + 3 * HOUR_US + 5, 0 };
 	struct store_prune_stats s;
 	struct store_forged_count c;
 	struct store_event ev;
@@ -624,7 +624,7 @@ test_prune_killed(void **state)
 {
 	struct fixture *f = *state;
 	struct store_prune_policy p = { T0 + 15000LL * 1000000,
-	    T0 + 5000LL * 1000000 };
+	    T0 + 5000LL * 1000000, 0 };
 	struct store_prune_stats s;
 	struct model m;
 	uint64_t mark = 0, last = 0;

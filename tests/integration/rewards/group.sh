@@ -11,7 +11,9 @@
 # faketime, refuses the third visitor with a clear message (410) and
 # unlocks nothing. A visitor's third start in a day is refused (429). The
 # members' draws pass `campaign audit` and docs/audit_draws.py. A POST from
-# another site is refused (origin.c) before anything is recorded.
+# another site is refused (origin.c) before anything is recorded. Two days
+# on, a server with --retain-groups 1 deletes the expired group with its
+# members and keeps the unlocked one (`prune --groups-older 3` keeps both).
 . "$(dirname "$0")/lib.sh"
 rw_setup
 
@@ -153,4 +155,32 @@ draws_csv gr
 
 # 6. The members' draws pass the audits.
 audits_pass gr "the members' draws"
+
+# 7. Retention, two days on: `prune --groups-older 3` keeps the group that
+# expired (two hours after its start); a server with --retain-groups 1
+# deletes it with its two members, not the unlocked one, and the expired
+# group's link then finds nothing; a prune after it finds nothing more.
+sl_at "+2d" prune --groups-older 3
+[ "$RC" = 0 ] || fail "prune --groups-older 3: exit $RC: $ERR"
+assert_contains "$OUT" "abandoned groups deleted: 0 (members: 0)" \
+    "a group two days past its deadline is younger than 3 days"
+assert_contains "$OUT" "forged or malformed events deleted: 0" \
+    "--groups-older alone prunes no events"
+serve_start_at "+2d" --rate 0 --retain-groups 1
+for _ in $(seq 1 100); do
+	get "/G/$G2?lang=en" -H "Cookie: sl_vid=$V1"
+	[ "$CODE" = 404 ] && break
+	sleep 0.1
+done
+expect_code 404 "the pruned group's page"
+assert_contains "$(cat "$SRV_ERR")" "1 abandoned groups deleted (2 members)" \
+    "the server's report"
+get "/G/$G?lang=en" -H "Cookie: sl_vid=$V1"
+expect_code 200 "the unlocked group's page"
+assert_contains "$BODY" '3 of 3 joined' "the unlocked group stays whole"
+serve_stop
+sl_at "+2d" prune --groups-older 1
+[ "$RC" = 0 ] || fail "prune --groups-older 1: exit $RC: $ERR"
+assert_contains "$OUT" "abandoned groups deleted: 0 (members: 0)" \
+    "a prune after the server's finds nothing more"
 note "ok"
