@@ -62,21 +62,20 @@ writer_flush(struct epcis_writer *w)
 	return w->err;
 }
 
-/* Writes a JSON string's content at d, escaped (a control character as
- * \u00XX, a quote or backslash after a backslash; at most 6 bytes a
- * byte); returns the end. */
+/* Writes the JSON string content of the n bytes at s, escaped (a control
+ * character as \u00XX, a quote or backslash after a backslash; at most 6
+ * bytes a byte); returns the end. */
 static char *
-escape_at(char *d, const char *s)
+escape_n_at(char *d, const char *s, size_t n)
 {
 	static const char hex[] = "0123456789abcdef";
-	size_t n = strlen(s);
 
 	/* Mostly plain ASCII (an EPC, a visitor id), copied whole. */
 	if (output_json_plain(s, n)) {
 		memcpy(d, s, n);
 		return d + n;
 	}
-	for (; *s != '\0'; s++) {
+	for (const char *end = s + n; s < end; s++) {
 		unsigned char c = (unsigned char)*s;
 
 		if (c >= 0x20 && c != '"' && c != '\\') {
@@ -94,6 +93,13 @@ escape_at(char *d, const char *s)
 		d += 5;
 	}
 	return d;
+}
+
+/* The same for a string. */
+static char *
+escape_at(char *d, const char *s)
+{
+	return escape_n_at(d, s, strlen(s));
 }
 
 /* Appends a JSON string's content, escaped. */
@@ -129,8 +135,8 @@ put2(char *p, int v)
 	return p + 2;
 }
 
-/* Writes v in decimal. */
-static void
+/* Writes v in decimal; returns its length. */
+static size_t
 format_u64(uint64_t v, char out[24])
 {
 	char tmp[24];
@@ -142,6 +148,7 @@ format_u64(uint64_t v, char out[24])
 	for (size_t i = 0; i < n; i++)
 		out[i] = tmp[n - 1 - i];
 	out[n] = '\0';
+	return n;
 }
 
 /* Returns the zone's offset east of UTC at Unix second t. */
@@ -178,8 +185,8 @@ format_offset(int off, char out[7])
 /* Formats Unix microseconds as local time with milliseconds and the
  * offset ("2026-01-02T03:04:05.678+08:00") and the offset alone. The
  * milliseconds are rounded as the event hash rounds them, so that the
- * text and the hash name the same instant. */
-static void
+ * text and the hash name the same instant. Returns the length of when. */
+static size_t
 format_time(struct epcis_maker *w, int64_t us, char when[40], char off[7])
 {
 	int64_t ms = us >= 0 ? (us + 500) / 1000 : -((-us + 499) / 1000);
@@ -220,12 +227,13 @@ format_time(struct epcis_maker *w, int64_t us, char when[40], char off[7])
 	*p++ = (char)('0' + frac / 100);
 	p = put2(p, frac % 100);
 	memcpy(p, off, 7);
+	return (size_t)(p - when) + 6;
 }
 
 /* Writes an item's GS1 Digital Link URI: the key's base URL (scheme and
  * host in lower case, as RFC 3986 compares them; the path as printed)
- * or https://id.gs1.org, then /01/GTIN/21/SERIAL. */
-static void
+ * or https://id.gs1.org, then /01/GTIN/21/SERIAL. Returns its length. */
+static size_t
 format_epc(const char *base_url, const char *gtin, const char *serial,
     char *out, size_t outlen)
 {
@@ -248,13 +256,14 @@ format_epc(const char *base_url, const char *gtin, const char *serial,
 	ls = strlen(serial);
 	if (i + 4 + lg + 4 + ls + 1 > outlen) {
 		*out = '\0';	/* cannot happen: the callers' sizes hold it */
-		return;
+		return 0;
 	}
 	memcpy(out, base, i);
 	memcpy(out + i, "/01/", 4);
 	memcpy(out + i + 4, gtin, lg);
 	memcpy(out + i + 4 + lg, "/21/", 4);
 	memcpy(out + i + 8 + lg, serial, ls + 1);
+	return i + 8 + lg + ls;
 }
 
 /* Opens a writer and writes the document head. */
@@ -319,8 +328,9 @@ put_event_head(struct epcis_writer *w, const char *when, const char *off,
 	return buf_puts(b, "\"");
 }
 
-/* Formats "geo:LAT,LON" rounded to the writer's digits (no "-0"). */
-static void
+/* Formats "geo:LAT,LON" rounded to the writer's digits (no "-0");
+ * returns its length. */
+static size_t
 format_geo(const struct epcis_maker *w, double lat, double lon,
     char out[80])
 {
@@ -343,6 +353,7 @@ format_geo(const struct epcis_maker *w, double lat, double lon,
 	memcpy(out + 4, pa, na);
 	out[4 + na] = ',';
 	memcpy(out + 5 + na, pb, nb + 1);
+	return 5 + na + nb;
 }
 
 /* A maker for another thread, over the writer's options. */
@@ -374,16 +385,23 @@ epcis_scan_make(struct epcis_maker *m, const struct scan_record *r,
 {
 	int ret;
 
-	s->step = m->o->scan_step == EPCIS_SCAN_STEP_INSPECTING ?
-	    "inspecting" : EPCIS_BIZSTEP_SCAN;
-	format_time(m, r->time, s->when, s->off);
-	format_u64(r->event_id, s->event);
+	static const char inspecting[] = "inspecting",
+	    consumer[] = EPCIS_BIZSTEP_SCAN;
+
+	if (m->o->scan_step == EPCIS_SCAN_STEP_INSPECTING) {
+		s->step = inspecting;
+		s->step_len = sizeof(inspecting) - 1;
+	} else {
+		s->step = consumer;
+		s->step_len = sizeof(consumer) - 1;
+	}
+	s->when_len = format_time(m, r->time, s->when, s->off);
+	s->event_len = format_u64(r->event_id, s->event);
 	s->has_epc = r->serial[0] != '\0' && r->gtin[0] != '\0';
-	if (s->has_epc)
-		format_epc(r->base_url, r->gtin, r->serial, s->epc,
-		    sizeof(s->epc));
-	if (r->has_location)
-		format_geo(m, r->lat, r->lon, s->geo);
+	s->epc_len = s->has_epc ? format_epc(r->base_url, r->gtin, r->serial,
+	    s->epc, sizeof(s->epc)) : 0;
+	s->geo_len = r->has_location ? format_geo(m, r->lat, r->lon, s->geo) :
+	    0;
 	if ((ret = epcis_scan_prehash(&m->memo, r, s, &m->scratch)) < 0)
 		return ret;
 	return epcis_hash_text(&m->memo.sha, m->scratch.data, m->scratch.len,
@@ -410,9 +428,9 @@ int
 epcis_write_made(struct epcis_writer *w, const struct scan_record *r,
     const struct epcis_scan *s)
 {
-	size_t room = 6 * (strlen(s->epc) + strlen(r->verdict) +
-	    strlen(r->who) + strlen(r->visitor)) + strlen(s->step) +
-	    sizeof(s->when) + sizeof(s->off) + sizeof(s->id) +
+	size_t nv = strlen(r->verdict), nw = strlen(r->who),
+	    room = 6 * (s->epc_len + nv + nw + sizeof(r->visitor)) +
+	    s->step_len + sizeof(s->when) + sizeof(s->off) + sizeof(s->id) +
 	    sizeof(s->event) + sizeof(s->geo) + 512;
 	char *d;
 	int ret;
@@ -427,31 +445,31 @@ epcis_write_made(struct epcis_writer *w, const struct scan_record *r,
 	if (w->events > 0)
 		*d++ = ',';
 	d = PUT_LIT(d, "\n{\"type\":\"ObjectEvent\",\"eventTime\":\"");
-	d = put_at(d, s->when, strlen(s->when));
+	d = put_at(d, s->when, s->when_len);
 	d = PUT_LIT(d, "\",\"eventTimeZoneOffset\":\"");
-	d = put_at(d, s->off, strlen(s->off));
+	d = put_at(d, s->off, sizeof(s->off) - 1);
 	d = PUT_LIT(d, "\",\"eventID\":\"");
-	d = put_at(d, s->id, strlen(s->id));
+	d = put_at(d, s->id, sizeof(s->id) - 1);
 	d = PUT_LIT(d, "\",\"epcList\":[");
 	if (s->has_epc) {
 		*d++ = '"';
-		d = escape_at(d, s->epc);
+		d = escape_n_at(d, s->epc, s->epc_len);
 		*d++ = '"';
 	}
 	d = PUT_LIT(d, "],\"action\":\"OBSERVE\",\"bizStep\":\"");
-	d = put_at(d, s->step, strlen(s->step));
+	d = put_at(d, s->step, s->step_len);
 	*d++ = '"';
 	if (r->has_location) {
 		d = PUT_LIT(d, ",\"readPoint\":{\"id\":\"");
-		d = put_at(d, s->geo, strlen(s->geo));
+		d = put_at(d, s->geo, s->geo_len);
 		d = PUT_LIT(d, "\"}");
 	}
 	d = PUT_LIT(d, ",\"" EPCIS_NS_PREFIX ":event\":");
-	d = put_at(d, s->event, strlen(s->event));
+	d = put_at(d, s->event, s->event_len);
 	d = PUT_LIT(d, ",\"" EPCIS_NS_PREFIX ":verdict\":\"");
-	d = escape_at(d, r->verdict);
+	d = escape_n_at(d, r->verdict, nv);
 	d = PUT_LIT(d, "\",\"" EPCIS_NS_PREFIX ":who\":\"");
-	d = escape_at(d, r->who);
+	d = escape_n_at(d, r->who, nw);
 	*d++ = '"';
 	if (r->visitor[0] != '\0') {
 		d = PUT_LIT(d, ",\"" EPCIS_NS_PREFIX ":visitor\":\"");

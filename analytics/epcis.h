@@ -147,6 +147,9 @@ struct epcis_scan {
 	char epc[STORE_URL_MAX + 64];
 	bool has_epc;
 	const char *step;
+	/* The texts' lengths (id's is EPCIS_HASH_LEN - 1, off's 6): an
+	 * export writes millions of them. */
+	size_t when_len, event_len, geo_len, epc_len, step_len;
 };
 /*
  * The pre-hash string of a scan's event (analytics/epcis_scan.c): the

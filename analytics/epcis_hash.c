@@ -11,6 +11,7 @@
 #include "analytics/epcis.h"
 
 #include <ctype.h>
+#include <assert.h>
 #include <errno.h>
 #include <math.h>
 #include <stdio.h>
@@ -764,6 +765,8 @@ epcis_hash_text(struct epcis_sha **keep, const void *pre, size_t len,
 {
 	static const char head[] = "ni:///sha-256;", tail[] = "?ver=CBV2.0";
 	static const char hex[] = "0123456789abcdef";
+	static_assert(sizeof(head) - 1 + 64 + sizeof(tail) == EPCIS_HASH_LEN,
+	    "an event id is always EPCIS_HASH_LEN - 1 characters");
 	uint8_t digest[32];
 	char *o = out + sizeof(head) - 1;
 	struct epcis_sha *sha = keep != NULL ? *keep : NULL;

@@ -175,33 +175,45 @@ put_epc(struct epcis_scan_memo *m, const struct scan_record *r,
 static bool
 value_plain(const char *v, size_t n, bool number)
 {
-	/* 1 a digit, 2 'e' or 'E', 3 another letter or '_', 0 the rest. */
+	/* Per byte: OK a digit, a letter or '_'; DIGIT a digit; OTHER a
+	 * letter but 'e' or 'E', or '_'. The flags are ANDed and ORed over
+	 * the value in two independent chains (this runs for every scan
+	 * an EPCIS export writes). */
+	enum { OK = 1, DIGIT = 2, OTHER = 4 };
 	static const uint8_t cls[256] = {
-		['0'] = 1, ['1'] = 1, ['2'] = 1, ['3'] = 1, ['4'] = 1,
-		['5'] = 1, ['6'] = 1, ['7'] = 1, ['8'] = 1, ['9'] = 1,
-		['e'] = 2, ['E'] = 2, ['_'] = 3,
-		['a'] = 3, ['b'] = 3, ['c'] = 3, ['d'] = 3, ['f'] = 3,
-		['g'] = 3, ['h'] = 3, ['i'] = 3, ['j'] = 3, ['k'] = 3,
-		['l'] = 3, ['m'] = 3, ['n'] = 3, ['o'] = 3, ['p'] = 3,
-		['q'] = 3, ['r'] = 3, ['s'] = 3, ['t'] = 3, ['u'] = 3,
-		['v'] = 3, ['w'] = 3, ['x'] = 3, ['y'] = 3, ['z'] = 3,
-		['A'] = 3, ['B'] = 3, ['C'] = 3, ['D'] = 3, ['F'] = 3,
-		['G'] = 3, ['H'] = 3, ['I'] = 3, ['J'] = 3, ['K'] = 3,
-		['L'] = 3, ['M'] = 3, ['N'] = 3, ['O'] = 3, ['P'] = 3,
-		['Q'] = 3, ['R'] = 3, ['S'] = 3, ['T'] = 3, ['U'] = 3,
-		['V'] = 3, ['W'] = 3, ['X'] = 3, ['Y'] = 3, ['Z'] = 3,
+		['0'] = OK | DIGIT, ['1'] = OK | DIGIT, ['2'] = OK | DIGIT,
+		['3'] = OK | DIGIT, ['4'] = OK | DIGIT, ['5'] = OK | DIGIT,
+		['6'] = OK | DIGIT, ['7'] = OK | DIGIT, ['8'] = OK | DIGIT,
+		['9'] = OK | DIGIT, ['e'] = OK, ['E'] = OK, ['_'] = OK | OTHER,
+		['a'] = OK | OTHER, ['b'] = OK | OTHER, ['c'] = OK | OTHER,
+		['d'] = OK | OTHER, ['f'] = OK | OTHER, ['g'] = OK | OTHER,
+		['h'] = OK | OTHER, ['i'] = OK | OTHER, ['j'] = OK | OTHER,
+		['k'] = OK | OTHER, ['l'] = OK | OTHER, ['m'] = OK | OTHER,
+		['n'] = OK | OTHER, ['o'] = OK | OTHER, ['p'] = OK | OTHER,
+		['q'] = OK | OTHER, ['r'] = OK | OTHER, ['s'] = OK | OTHER,
+		['t'] = OK | OTHER, ['u'] = OK | OTHER, ['v'] = OK | OTHER,
+		['w'] = OK | OTHER, ['x'] = OK | OTHER, ['y'] = OK | OTHER,
+		['z'] = OK | OTHER, ['A'] = OK | OTHER, ['B'] = OK | OTHER,
+		['C'] = OK | OTHER, ['D'] = OK | OTHER, ['F'] = OK | OTHER,
+		['G'] = OK | OTHER, ['H'] = OK | OTHER, ['I'] = OK | OTHER,
+		['J'] = OK | OTHER, ['K'] = OK | OTHER, ['L'] = OK | OTHER,
+		['M'] = OK | OTHER, ['N'] = OK | OTHER, ['O'] = OK | OTHER,
+		['P'] = OK | OTHER, ['Q'] = OK | OTHER, ['R'] = OK | OTHER,
+		['S'] = OK | OTHER, ['T'] = OK | OTHER, ['U'] = OK | OTHER,
+		['V'] = OK | OTHER, ['W'] = OK | OTHER, ['X'] = OK | OTHER,
+		['Y'] = OK | OTHER, ['Z'] = OK | OTHER,
 	};
-	unsigned all = 1, other = 0;
+	unsigned all = OK | DIGIT | OTHER, any = 0;
 
 	if (n == 0 || (number && (n > 15 || (v[0] == '0' && n > 1))))
 		return false;
 	for (size_t i = 0; i < n; i++) {
 		unsigned c = cls[(uint8_t)v[i]];
 
-		all &= c != 0 && (!number || c == 1);
-		other |= c == 3;
+		all &= c;
+		any |= c;
 	}
-	return all && (number || other);
+	return number ? (all & DIGIT) != 0 : (all & OK) && (any & OTHER);
 }
 
 /* Appends an extension element of ours, "{ns}name=value", copying a plain
