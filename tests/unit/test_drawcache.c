@@ -283,6 +283,43 @@ draw_kept(struct fixture *f, struct summaries *sm, struct campaign *c,
 	return res;
 }
 
+/* A server's caches over the store: the scan summaries, and the draw
+ * cache that keeps the codes' draws in them. */
+static struct summaries *
+kept_open(struct fixture *f)
+{
+	struct summaries *sm;
+
+	assert_int_equal(summaries_new(0, &sm), 0);
+	assert_int_equal(drawcache_new(&f->cache), 0);
+	drawcache_use_summaries(f->cache, sm);
+	return sm;
+}
+
+/* A crash: the caches are lost. */
+static void
+kept_crash(struct fixture *f, struct summaries *sm)
+{
+	drawcache_free(f->cache);
+	f->cache = NULL;
+	summaries_free(sm);
+}
+
+/* Start-up's replay of the draws after the watermarks: n of them. */
+static void
+kept_replay(struct fixture *f, int n)
+{
+	struct registry *reg;
+	struct store_txn t;
+
+	assert_int_equal(registry_new(&reg), 0);
+	assert_int_equal(store_txn_begin(f->st, true, &t), 0);
+	assert_int_equal(registry_sync_txn(reg, &t), 0);
+	assert_int_equal(drawcache_recover_txn(&t, reg, f->cache), n);
+	store_txn_abort(&t);
+	registry_free(reg);
+}
+
 /* With the scan summaries attached (the server), a code's draw is kept
  * in its summary, not in draws_by_code: found there by the cache, a
  * repeat and the store; its counts still fold with the watermark. A
@@ -293,9 +330,7 @@ test_kept_in_summary(void **state)
 {
 	struct fixture *f = *state;
 	struct summaries *sm;
-	struct registry *reg;
 	struct draw_result r;
-	struct store_txn t;
 	struct campaign *c;
 	int64_t t0;
 
@@ -303,9 +338,7 @@ test_kept_in_summary(void **state)
 		skip();
 	c = f->c = tu_campaign_load(f->st, "drawcache-recovery", 7);
 	t0 = c->day_starts[0] + 1000;
-	assert_int_equal(summaries_new(0, &sm), 0);
-	assert_int_equal(drawcache_new(&f->cache), 0);
-	drawcache_use_summaries(f->cache, sm);
+	sm = kept_open(f);
 
 	assert_int_equal(draw_kept(f, sm, c, 1, 1, t0).status, DRAW_NEW);
 	/* Its counts and the watermark wait for the summary to be written. */
@@ -329,29 +362,18 @@ test_kept_in_summary(void **state)
 	assert_int_equal(draw_kept(f, sm, c, 2, 1, t0 + 2).status, DRAW_NEW);
 	assert_int_equal(summaries_fold(sm, f->st), 0);
 	assert_int_equal(indexed(f, "rec", 2), 2);
-	drawcache_free(f->cache);
-	f->cache = NULL;
-	summaries_free(sm);
+	kept_crash(f, sm);
 	assert_int_equal(watermark(f, "rec"), 1);
 	assert_int_equal(visitor_count(f, STORE_COUNT_VISITOR_DAY, 1, 1), 1);
 
 	/* Start-up: draw 2 is after the watermark and not in the index, so
 	 * it is counted again, once. */
-	assert_int_equal(summaries_new(0, &sm), 0);
-	assert_int_equal(registry_new(&reg), 0);
-	assert_int_equal(drawcache_new(&f->cache), 0);
-	drawcache_use_summaries(f->cache, sm);
-	assert_int_equal(store_txn_begin(f->st, true, &t), 0);
-	assert_int_equal(registry_sync_txn(reg, &t), 0);
-	assert_int_equal(drawcache_recover_txn(&t, reg, f->cache), 1);
-	store_txn_abort(&t);
+	sm = kept_open(f);
+	kept_replay(f, 1);
 	assert_int_equal(drawcache_fold(f->cache, f->st), 0);
 	assert_int_equal(watermark(f, "rec"), 2);
 	assert_int_equal(visitor_count(f, STORE_COUNT_VISITOR_DAY, 1, 1), 2);
-	assert_int_equal(store_txn_begin(f->st, true, &t), 0);
-	assert_int_equal(drawcache_recover_txn(&t, reg, f->cache), 0);
-	store_txn_abort(&t);
-	registry_free(reg);
+	kept_replay(f, 0);
 	/* The draw stays one: a repeat, found in the summary or the index. */
 	r = draw_kept(f, sm, c, 2, 1, t0 + 3);
 	assert_int_equal(r.status, DRAW_REPEAT);
@@ -368,9 +390,7 @@ test_kept_waits_for_summary(void **state)
 {
 	struct fixture *f = *state;
 	struct summaries *sm;
-	struct registry *reg;
 	struct draw_result r;
-	struct store_txn t;
 	struct campaign *c;
 	int64_t t0;
 
@@ -378,9 +398,7 @@ test_kept_waits_for_summary(void **state)
 		skip();
 	c = f->c = tu_campaign_load(f->st, "drawcache-recovery", 7);
 	t0 = c->day_starts[0] + 1000;
-	assert_int_equal(summaries_new(0, &sm), 0);
-	assert_int_equal(drawcache_new(&f->cache), 0);
-	drawcache_use_summaries(f->cache, sm);
+	sm = kept_open(f);
 
 	/* Draw 1 before a summaries plan, draw 2 after it. */
 	assert_int_equal(draw_kept(f, sm, c, 1, 1, t0).status, DRAW_NEW);
@@ -401,22 +419,13 @@ test_kept_waits_for_summary(void **state)
 	assert_int_equal(watermark(f, "rec"), 1);
 
 	/* A crash before draw 2's summary is written. */
-	drawcache_free(f->cache);
-	f->cache = NULL;
-	summaries_free(sm);
+	kept_crash(f, sm);
 	assert_int_equal(indexed(f, "rec", 1), 1);
 	assert_int_equal(indexed(f, "rec", 2), 0);
 
 	/* Start-up replays draw 2 into the index. */
-	assert_int_equal(summaries_new(0, &sm), 0);
-	assert_int_equal(registry_new(&reg), 0);
-	assert_int_equal(drawcache_new(&f->cache), 0);
-	drawcache_use_summaries(f->cache, sm);
-	assert_int_equal(store_txn_begin(f->st, true, &t), 0);
-	assert_int_equal(registry_sync_txn(reg, &t), 0);
-	assert_int_equal(drawcache_recover_txn(&t, reg, f->cache), 1);
-	store_txn_abort(&t);
-	registry_free(reg);
+	sm = kept_open(f);
+	kept_replay(f, 1);
 	assert_int_equal(drawcache_fold(f->cache, f->st), 0);
 	assert_int_equal(watermark(f, "rec"), 2);
 	assert_int_equal(in_index(f, "rec", 2), 2);
