@@ -7,6 +7,7 @@
  */
 #include "analytics/geo.h"
 #include "analytics/report_internal.h"
+#include "common/fnv.h"
 #include "codegen/code.h"
 
 #include <arpa/inet.h>
@@ -102,22 +103,11 @@ report_batches_scanned(struct report *r)
 	return analytics_summaries_foreach_txn(&r->t, report_summary_cb, r);
 }
 
-/* A hash of n bytes (FNV-1a). */
-static uint32_t
-report_hash(const uint8_t *p, size_t n)
-{
-	uint32_t h = 2166136261u;
-
-	for (size_t i = 0; i < n; i++)
-		h = (h ^ p[i]) * 16777619u;
-	return h;
-}
-
 /* Counts a repeat of a code in the period. */
 void
 report_code_count(struct report_period *p, const struct store_event *ev)
 {
-	uint32_t i = report_hash(ev->serial, STORE_SERIAL_BYTES) %
+	uint32_t i = fnv1a32(ev->serial, STORE_SERIAL_BYTES) %
 	    REPORT_CODES_MAX;
 	struct report_code *c;
 
@@ -158,7 +148,7 @@ report_prefix_count(struct report_period *p, const struct store_event *ev)
 		memcpy(key.bytes, ev->ip, 6);
 	} else
 		return;
-	i = report_hash(&key.family, 7) % REPORT_PREFIXES_MAX;
+	i = fnv1a32(&key.family, 7) % REPORT_PREFIXES_MAX;
 	for (;; i = (i + 1) % REPORT_PREFIXES_MAX) {
 		x = &p->prefixes[i];
 		if (x->family == 0)

@@ -17,7 +17,8 @@
  * writes each campaign's entries together and in key order. */
 struct dc_key {
 	char campaign[STORE_ID_MAX + 1];
-	uint8_t kind;			/* DRAWCACHE_INDEX or a counter kind */
+	uint8_t kind;			/* DRAWCACHE_INDEX (or, in a fold,
+					 * DRAWCACHE_IN_SUMMARY) or a counter kind */
 	uint8_t subject[16];		/* serial, visitor or IP prefix */
 	uint32_t period;
 };
@@ -401,6 +402,14 @@ struct dc_fold {
 	uint64_t newest;
 };
 
+/* Whether a fold key is a code's draw (unique), not a counter (whose
+ * deltas add up). */
+static bool
+dc_kind_is_draw(int kind)
+{
+	return kind == DRAWCACHE_INDEX || kind == DRAWCACHE_IN_SUMMARY;
+}
+
 /* Writes one entry, and a campaign's watermark once past its entries. */
 static int
 dc_fold_put(const struct dc_key *k, uint64_t v, struct dc_fold *w)
@@ -414,7 +423,7 @@ dc_fold_put(const struct dc_key *k, uint64_t v, struct dc_fold *w)
 		memcpy(w->campaign, k->campaign, sizeof(w->campaign));
 		w->newest = 0;
 	}
-	if (k->kind != DRAWCACHE_INDEX && k->kind != DRAWCACHE_IN_SUMMARY)
+	if (!dc_kind_is_draw(k->kind))
 		return store_counter_add_txn(w->t, k->campaign, k->kind,
 		    k->subject, k->period, v);
 	if (v > w->newest)
@@ -461,8 +470,7 @@ dc_fold_draws_txn(struct drawcache *dc, struct store_txn *t, size_t k)
 		uint64_t sum = v[i].delta;
 
 		/* Index keys are unique; a counter's deltas add up. */
-		for (j = i + 1; j < n && v[i].key.kind != DRAWCACHE_INDEX &&
-		    v[i].key.kind != DRAWCACHE_IN_SUMMARY &&
+		for (j = i + 1; j < n && !dc_kind_is_draw(v[i].key.kind) &&
 		    dc_count_cmp(&v[i], &v[j]) == 0; j++)
 			sum += v[j].delta;
 		ret = dc_fold_put(&v[i].key, sum, &w);

@@ -1,5 +1,6 @@
 /* rewards.c — campaigns, counters, draws, claims, shops, points, draw codes. */
 #include "store/store_internal.h"
+#include "common/fnv.h"
 
 #include <errno.h>
 #include <stdlib.h>
@@ -349,10 +350,8 @@ store_draw_get_txn(struct store_txn *t, const char *campaign, uint64_t seq,
 void
 store_draw_tag(const char *campaign, uint8_t tag[3])
 {
-	uint32_t h = 2166136261u;
+	uint32_t h = fnv1a32(campaign, strlen(campaign));
 
-	for (const char *p = campaign; *p != '\0'; p++)
-		h = (h ^ (uint8_t)*p) * 16777619u;
 	h = (h ^ h >> 24) & 0xffffff;
 	if (h == 0)
 		h = 1;
