@@ -32,7 +32,7 @@ static const struct cli_cmd commands[] = {
 	    cmd_report },
 	{ "admin", "tokens of the server's admin API (exports, reports, signals)",
 	    cmd_admin },
-	{ "prune", "delete old forged scans, drop old client addresses",
+	{ "prune", "delete old forged scans, abandoned groups, old addresses",
 	    cmd_prune },
 	{ "signals", "leaked jobs, clones, diversion, forgery bursts, "
 	    "redemption anomalies", cmd_signals },
